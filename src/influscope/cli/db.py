@@ -1,0 +1,36 @@
+"""``influscope db``: schema migrations."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from influscope.cli import _common
+
+db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade(db: Optional[str] = _common.DbOption, revision: str = typer.Argument("heads")) -> None:
+    """Migrate the database to the newest schema (or to REVISION)."""
+    from influscope.db.engine import get_engine, upgrade as do_upgrade
+
+    settings = _common.apply(db)
+    do_upgrade(get_engine(settings.database_url, migrate=False), revision)
+    typer.echo(f"database at {revision}: {settings.database_url}")
+
+
+@db_app.command("current")
+def current(db: Optional[str] = _common.DbOption) -> None:
+    """Print the schema revisions the database is at, and the newest ones."""
+    from influscope.db.engine import current_revisions, get_engine, heads
+
+    settings = _common.apply(db)
+    have = current_revisions(get_engine(settings.database_url, migrate=False))
+    typer.echo(f"current: {', '.join(sorted(have)) or '(empty)'}")
+    typer.echo(f"newest:  {', '.join(sorted(heads()))}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,47 @@
+"""``influscope serve``: the web app, API and redirect under granian."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from influscope.cli import _common
+
+
+def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 1) -> None:
+    """Run granian in the foreground with the configured database (blocks until stopped)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from influscope.config import get_settings
+    from influscope.db.engine import get_engine
+
+    settings = get_settings()
+    get_engine(settings.database_url)  # migrate once here, before workers start
+    # Worker processes read their settings from the environment.
+    os.environ["INFLUSCOPE_DATABASE_URL"] = settings.database_url
+    os.environ["INFLUSCOPE_WORKSPACE"] = settings.workspace
+    os.environ.setdefault("INFLUSCOPE_BASE_URL", settings.base_url or f"http://{host}:{port}")
+    target = "influscope.web.app:create_links_only" if links_only else "influscope.web.app:create_asgi"
+    Granian(target, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
+            log_access=False).serve()
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    links_only: bool = typer.Option(False, "--links-only", help="Serve only the /l/ redirect (a dedicated link tier)."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Serve the dashboard, the REST API and the tracking redirect."""
+    _common.apply(db, workspace)
+    typer.echo(f"influscope on http://{host}:{port}/  (Ctrl+C to stop)")
+    serve_app(host, port, links_only=links_only, workers=workers)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

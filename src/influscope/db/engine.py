@@ -1,0 +1,91 @@
+"""Engines, connections and schema migration for SQLite (WAL) and PostgreSQL."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from influscope.config import get_settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (the documented recipe).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _normalise_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_engine(url: str) -> sa.Engine:
+    return make_engine(url)
+
+
+def make_engine(url: str) -> sa.Engine:
+    url = _normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None, *, migrate: bool = True) -> sa.Engine:
+    """The engine for URL (default: the configured database), migrated to the newest schema."""
+    url = _normalise_url(url or get_settings().database_url)
+    engine = _cached_engine(url)
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def heads() -> set[str]:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def current_revisions(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+_migrated: set[str] = set()
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    key = engine.url.render_as_string(hide_password=False)
+    if key in _migrated:
+        return
+    if current_revisions(engine) != heads():
+        upgrade(engine)
+    _migrated.add(key)
+
+
+def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
+    command.upgrade(alembic_config(engine), revision)

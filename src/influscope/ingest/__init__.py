@@ -1,0 +1,1 @@
+"""Adapters: every source of records, converted into the canonical store."""

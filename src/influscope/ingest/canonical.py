@@ -1,0 +1,850 @@
+"""The canonical bundle: a folder of UTF-8 CSV files plus ``campaign.yaml`` (DESIGN section 3).
+
+``read_bundle`` parses and validates everything first and collects every problem as
+``FILE:LINE: COLUMN: message``; ``import_bundle`` then writes the whole bundle in one transaction,
+upserting on the natural keys and counting what changed. ``export_bundle`` writes a campaign back
+in the same format, so that import -> export -> import changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+import yaml
+from babel.numbers import list_currencies
+
+from influscope.db import tables as t
+from influscope.db.types import to_decimal
+from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
+
+MAX_PROBLEMS = 200
+_CURRENCIES = frozenset(list_currencies())
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+# --------------------------------------------------------------------------------------- problems
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column}: {self.message}"
+
+
+class BundleError(Exception):
+    """The bundle was rejected; nothing was written. ``problems`` lists every located problem."""
+
+    def __init__(self, problems: list[Problem], truncated: int = 0):
+        self.problems = problems
+        self.truncated = truncated
+        lines = [str(p) for p in problems]
+        if truncated:
+            lines.append(f"... and {truncated} more problems")
+        super().__init__("\n".join(lines))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(self, file: str, line: int, column: str, message: str) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(file, line, column, message))
+        else:
+            self.dropped += 1
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise BundleError(self.items, self.dropped)
+
+
+# ---------------------------------------------------------------------------------- cell parsing
+
+def normalise_handle(value: str) -> str:
+    return value.strip().lstrip("@").lower()
+
+
+def to_utc_naive(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def parse_cell(col: Col, raw: str, tz: dt.tzinfo) -> Any:
+    """Parse one non-empty cell; raise ValueError with a message for the user."""
+    kind = col.type
+    if kind == "text":
+        return normalise_handle(raw) if col.name == "handle" else raw
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"not a whole number: {raw!r}") from None
+    if kind == "number":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"not a number: {raw!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"not a finite number: {raw!r}")
+        return value
+    if kind in ("money", "decimal"):
+        return to_decimal(raw)
+    if kind == "bool":
+        low = raw.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"not true/false: {raw!r}")
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"not a date (YYYY-MM-DD): {raw!r}") from None
+    if kind == "datetime":
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date-time: {raw!r}") from None
+        return to_utc_naive(value, tz)
+    if kind == "choice":
+        low = raw.lower()
+        if low not in col.choices:
+            raise ValueError(f"{raw!r} is not one of {', '.join(col.choices)}")
+        return low
+    if kind == "currency":
+        up = raw.upper()
+        if up not in _CURRENCIES:
+            raise ValueError(f"not an ISO 4217 currency code: {raw!r}")
+        return up
+    if kind == "country":
+        up = raw.upper()
+        if len(up) != 2 or not up.isalpha():
+            raise ValueError(f"not an ISO 3166 two-letter country code: {raw!r}")
+        return up
+    if kind == "code_list":
+        return " ".join(c.upper() for c in raw.split()) or None
+    raise AssertionError(f"unknown column type {kind}")
+
+
+# ----------------------------------------------------------------------------------- reading
+
+@dataclass
+class ParsedFile:
+    spec: FileSpec
+    columns: list[str]  # columns present in the header
+    rows: list[dict[str, Any]]  # parsed values, plus "_line"
+
+
+@dataclass
+class Bundle:
+    path: Path
+    campaign: dict[str, Any] | None
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        parsed = self.files.get(name)
+        return parsed.rows if parsed else []
+
+
+def _read_campaign(path: Path, problems: _Collector) -> dict[str, Any] | None:
+    file = path / "campaign.yaml"
+    if not file.exists():
+        return None
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.add("campaign.yaml", (mark.line + 1) if mark else 1, "-", f"not valid YAML: {exc}")
+        return None
+    except UnicodeDecodeError as exc:
+        problems.add("campaign.yaml", 1, "-", f"not UTF-8: {exc.reason}")
+        return None
+    if not isinstance(data, dict):
+        problems.add("campaign.yaml", 1, "-", "must be a mapping of fields")
+        return None
+    lines = _yaml_key_lines(file)
+    known = {c.name for c in CAMPAIGN_FIELDS}
+    for key in data:
+        if key not in known:
+            problems.add("campaign.yaml", lines.get(key, 1), str(key), "unknown field")
+    out: dict[str, Any] = {}
+    tz: dt.tzinfo = dt.timezone.utc
+    for col in CAMPAIGN_FIELDS:
+        line = lines.get(col.name, 1)
+        value = data.get(col.name)
+        if value is None or value == "":
+            if col.must_fill:
+                problems.add("campaign.yaml", line, col.name, "is required")
+            continue
+        try:
+            out[col.name] = _campaign_value(col, value)
+        except ValueError as exc:
+            problems.add("campaign.yaml", line, col.name, str(exc))
+    if "timezone" in out:
+        try:
+            tz = ZoneInfo(out["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add("campaign.yaml", lines.get("timezone", 1), "timezone", f"unknown time zone {out['timezone']!r}")
+    out["_tz"] = tz
+    if "start" in out and "end" in out and out["end"] < out["start"]:
+        problems.add("campaign.yaml", lines.get("end", 1), "end", "is before start")
+    return out
+
+
+def _yaml_key_lines(file: Path) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for no, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
+            lines.setdefault(line.split(":", 1)[0].strip(), no)
+    return lines
+
+
+def _campaign_value(col: Col, value: Any) -> Any:
+    name = col.name
+    if name in ("start", "end"):
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if name == "baseline":
+        if not isinstance(value, dict) or set(value) != {"start", "end"}:
+            raise ValueError("must be {start: DATE, end: DATE}")
+        start, end = (v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)) for v in (value["start"], value["end"]))
+        if end < start:
+            raise ValueError("baseline end is before its start")
+        return {"start": start, "end": end}
+    if name in ("targets", "methodology"):
+        if not isinstance(value, dict):
+            raise ValueError("must be a mapping")
+        return dict(value)
+    if name == "brand_accounts":
+        if not isinstance(value, list) or not all(isinstance(v, dict) and {"platform", "handle"} <= set(v) for v in value):
+            raise ValueError("must be a list of {platform, handle}")
+        return [{"platform": str(v["platform"]).lower(), "handle": normalise_handle(str(v["handle"]))} for v in value]
+    if name in ("brand_terms", "competitor_terms"):
+        if not isinstance(value, list):
+            raise ValueError("must be a list of terms")
+        return [str(v) for v in value]
+    if name == "budget":
+        return to_decimal(value)
+    return parse_cell(col, str(value).strip(), dt.timezone.utc)
+
+
+def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -> ParsedFile | None:
+    name = spec.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        problems.add(name, line, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.add(name, 1, "-", "empty file (a header line is required)")
+        return None
+    header = [h.strip() for h in header]
+    known = {c.name: c for c in spec.columns}
+    header_ok = True
+    seen: set[str] = set()
+    for h in header:
+        if h not in known:
+            problems.add(name, 1, h or "(blank)", f"unknown column (expected: {', '.join(spec.names)})")
+            header_ok = False
+        elif h in seen:
+            problems.add(name, 1, h, "column appears twice")
+            header_ok = False
+        seen.add(h)
+    for col in spec.columns:
+        if col.must_fill and col.name not in seen:
+            problems.add(name, 1, col.name, "missing key column")
+            header_ok = False
+    if not header_ok:
+        return None
+    cols = [known[h] for h in header]
+    rows: list[dict[str, Any]] = []
+    keys: dict[tuple, int] = {}
+    ncols = len(cols)
+    line = 1
+    for record in reader:
+        line += 1
+        start = line
+        line = max(line, reader.line_num)  # quoted cells may span lines
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        if len(record) != ncols:
+            problems.add(name, start, "-", f"has {len(record)} cells, the header has {ncols}")
+            continue
+        row: dict[str, Any] = {"_line": start}
+        for col, cell in zip(cols, record):
+            cell = cell.strip()
+            if not cell:
+                if col.must_fill:
+                    problems.add(name, start, col.name, "is required")
+                row[col.name] = None
+                continue
+            try:
+                row[col.name] = parse_cell(col, cell, tz)
+            except ValueError as exc:
+                problems.add(name, start, col.name, str(exc))
+                row[col.name] = None
+        key = tuple(row.get(k) if row.get(k) is not None else "" for k in spec.unique)
+        if key in keys:
+            problems.add(name, start, spec.unique[-1] if len(spec.unique) == 1 else "+".join(spec.unique),
+                         f"duplicate key {'/'.join(map(str, key))} (first on line {keys[key]})")
+        else:
+            keys[key] = start
+        rows.append(row)
+    return ParsedFile(spec, header, rows)
+
+
+def read_bundle(path: str | Path) -> Bundle:
+    """Parse and validate the syntax of every file; raise BundleError with every problem found."""
+    path = Path(path)
+    problems = _Collector()
+    if not path.is_dir():
+        raise BundleError([Problem(str(path), 0, "-", "not a folder")])
+    campaign = _read_campaign(path, problems)
+    tz = campaign["_tz"] if campaign else dt.timezone.utc
+    bundle = Bundle(path, campaign)
+    known = {f.name for f in FILES} | {"campaign.yaml"}
+    present = sorted(p.name for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    for fname in present:
+        if fname not in known and fname.endswith((".csv", ".yaml", ".yml")):
+            problems.add(fname, 1, "-", f"unknown file (expected: {', '.join(sorted(known))})")
+    for spec in FILES:
+        fpath = path / spec.name
+        if fpath.exists():
+            parsed = _read_csv(fpath, spec, tz, problems)
+            if parsed:
+                bundle.files[spec.name] = parsed
+    if not bundle.files and campaign is None and not problems.items:
+        problems.add(str(path), 0, "-", "no bundle files (campaign.yaml or the CSV files of the format)")
+    if campaign is None and any(f.spec.scope == "campaign" for f in bundle.files.values()):
+        first = next(f.spec.name for f in bundle.files.values() if f.spec.scope == "campaign")
+        problems.add("campaign.yaml", 0, "-", f"missing: {first} belongs to a campaign")
+    problems.raise_if_any()
+    return bundle
+
+
+# ----------------------------------------------------------------------------------- writing
+
+@dataclass
+class FileReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.inserted + self.updated
+
+
+@dataclass
+class ImportReport:
+    workspace: str
+    campaign: str | None
+    files: dict[str, FileReport] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return sum(r.changes for r in self.files.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace, "campaign": self.campaign, "changes": self.changes,
+            "files": {k: {"inserted": v.inserted, "updated": v.updated, "unchanged": v.unchanged}
+                      for k, v in self.files.items()},
+        }
+
+
+def ensure_workspace(conn: sa.Connection, slug: str, name: str | None = None) -> int:
+    found = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(t.workspaces.insert().values(slug=slug, name=name or slug, methodology={},
+                                                     created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+                        ).inserted_primary_key[0]
+
+
+def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
+          scope: sa.ColumnElement, report: FileReport, columns: Iterable[str] | None = None) -> dict[tuple, int]:
+    """Upsert ROWS (table column names) on KEY within SCOPE; return {key: id} of all rows in scope.
+
+    Only the columns named in ``columns`` (default: every key of the first row) are compared and
+    written, so that a file that omits an optional column leaves existing values alone.
+    """
+    cols = list(columns if columns is not None else (rows[0].keys() if rows else key))
+    fetch = list(dict.fromkeys([*key, *cols]))
+    existing: dict[tuple, Any] = {}
+    for rec in conn.execute(sa.select(table.c.id, *[table.c[c] for c in fetch]).where(scope)):
+        m = rec._mapping
+        existing[tuple(m[k] for k in key)] = m
+    inserts, updates = [], []
+    for row in rows:
+        k = tuple(row[c] for c in key)
+        old = existing.get(k)
+        if old is None:
+            inserts.append(row)
+        elif any(old[c] != row[c] for c in cols):
+            updates.append({"_id": old["id"], **{c: row[c] for c in cols if c not in key}})
+        else:
+            report.unchanged += 1
+    for chunk in _chunks(inserts, 20_000):
+        conn.execute(table.insert(), chunk)
+    if updates:
+        upd_cols = [c for c in cols if c not in key]
+        stmt = table.update().where(table.c.id == sa.bindparam("_id")).values(
+            {c: sa.bindparam(c) for c in upd_cols})
+        for chunk in _chunks(updates, 20_000):
+            conn.execute(stmt, chunk)
+    report.inserted += len(inserts)
+    report.updated += len(updates)
+    if not inserts:
+        return {k: v["id"] for k, v in existing.items()}
+    return {tuple(r[:-1]): r[-1] for r in conn.execute(sa.select(*[table.c[c] for c in key], table.c.id).where(scope))}
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _present(bundle: Bundle, name: str, mapping: dict[str, str]) -> list[str]:
+    """Table columns to write for FILE: those whose CSV column is in the header (or synthesised)."""
+    header = set(bundle.files[name].columns)
+    return [tcol for csv_col, tcol in mapping.items() if csv_col in header or csv_col.startswith("=")]
+
+
+class _Refs:
+    """Natural key -> id maps for references, from the database and the bundle."""
+
+    def __init__(self, conn: sa.Connection, ws: int):
+        self.conn, self.ws = conn, ws
+
+    def creators(self) -> dict[str, int]:
+        return dict(self.conn.execute(sa.select(t.creators.c.key, t.creators.c.id).where(t.creators.c.workspace_id == self.ws)).all())
+
+    def accounts(self) -> set[tuple[str, str]]:
+        q = sa.select(t.creators.c.key, t.creator_accounts.c.platform).join_from(
+            t.creator_accounts, t.creators).where(t.creators.c.workspace_id == self.ws)
+        return {(k, p) for k, p in self.conn.execute(q)}
+
+    def posts(self) -> dict[str, tuple[int, int]]:
+        q = sa.select(t.posts.c.key, t.posts.c.id, t.posts.c.campaign_id).where(t.posts.c.workspace_id == self.ws)
+        return {k: (i, c) for k, i, c in self.conn.execute(q)}
+
+    def links(self) -> dict[str, tuple[int, int, int]]:
+        q = sa.select(t.links.c.slug, t.links.c.id, t.links.c.workspace_id, t.links.c.campaign_id)
+        return {s: (i, w, c) for s, i, w, c in self.conn.execute(q)}
+
+    def codes(self) -> dict[str, int]:
+        q = sa.select(t.codes.c.code, t.codes.c.campaign_id).where(t.codes.c.workspace_id == self.ws)
+        return dict(self.conn.execute(q).all())
+
+
+def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campaign_id: int | None) -> None:
+    """Cross-file checks against the bundle itself and what the workspace already holds."""
+    problems = _Collector()
+    refs = _Refs(conn, ws) if ws is not None else None
+    creator_keys = {r["creator_id"] for r in bundle.rows("creators.csv")} | (set(refs.creators()) if refs else set())
+    accounts = {(r["creator_id"], r["platform"]) for r in bundle.rows("creators.csv")} | (refs.accounts() if refs else set())
+    db_posts = refs.posts() if refs else {}
+    post_keys = {r["post_id"] for r in bundle.rows("posts.csv")} | set(db_posts)
+    db_links = refs.links() if refs else {}
+    link_keys = {r["link_id"] for r in bundle.rows("links.csv")} | {s for s, v in db_links.items() if v[1] == ws}
+
+    first_attrs: dict[str, dict[str, Any]] = {}
+    for r in bundle.rows("creators.csv"):
+        prev = first_attrs.setdefault(r["creator_id"], r)
+        for c in ("name", "country", "language"):
+            if prev is not r and c in r and r.get(c) != prev.get(c):
+                problems.add("creators.csv", r["_line"], c, f"differs from line {prev['_line']} for creator {r['creator_id']}")
+    post_first: dict[str, dict[str, Any]] = {}
+    for r in bundle.rows("posts.csv"):
+        if r["creator_id"] and r["creator_id"] not in creator_keys:
+            problems.add("posts.csv", r["_line"], "creator_id", f"unknown creator {r['creator_id']!r}")
+        elif r["creator_id"] and r["platform"] and (r["creator_id"], r["platform"]) not in accounts:
+            problems.add("posts.csv", r["_line"], "platform", f"creator {r['creator_id']!r} has no {r['platform']} account in creators.csv")
+        prev = post_first.setdefault(r["post_id"], r)
+        if prev is not r:
+            for c in ("creator_id", "platform", "content_type", "url", "posted_at", "sponsored", "caption"):
+                if c in r and r.get(c) != prev.get(c):
+                    problems.add("posts.csv", r["_line"], c, f"differs from line {prev['_line']} for post {r['post_id']}")
+        other = db_posts.get(r["post_id"])
+        if other and campaign_id is not None and other[1] != campaign_id:
+            problems.add("posts.csv", r["_line"], "post_id", f"post {r['post_id']!r} belongs to another campaign")
+    for fname in ("costs.csv", "codes.csv", "links.csv"):
+        for r in bundle.rows(fname):
+            if r.get("creator_id") and r["creator_id"] not in creator_keys:
+                problems.add(fname, r["_line"], "creator_id", f"unknown creator {r['creator_id']!r}")
+    db_codes = refs.codes() if refs else {}
+    for r in bundle.rows("codes.csv"):
+        kind = r.get("kind") or "affiliate"
+        if kind == "affiliate" and not r.get("creator_id"):
+            problems.add("codes.csv", r["_line"], "creator_id", "an affiliate code needs its creator")
+        if r["code"] in db_codes and campaign_id is not None and db_codes[r["code"]] != campaign_id:
+            problems.add("codes.csv", r["_line"], "code", f"code {r['code']!r} belongs to another campaign")
+    for r in bundle.rows("links.csv"):
+        if r.get("post_id") and r["post_id"] not in post_keys:
+            problems.add("links.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
+        other = db_links.get(r["link_id"])
+        if other and (other[1] != ws or (campaign_id is not None and other[2] != campaign_id)):
+            problems.add("links.csv", r["_line"], "link_id", f"link {r['link_id']!r} is already taken by another campaign")
+    for r in bundle.rows("clicks.csv"):
+        if r["link_id"] and r["link_id"] not in link_keys:
+            problems.add("clicks.csv", r["_line"], "link_id", f"unknown link {r['link_id']!r}")
+    for r in bundle.rows("comments.csv"):
+        if r["post_id"] and r["post_id"] not in post_keys:
+            problems.add("comments.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
+    for r in bundle.rows("orders.csv"):
+        for c in ("subtotal", "discounts", "tax", "shipping", "total", "refunded"):
+            if r.get(c) is not None and r[c] < 0:
+                problems.add("orders.csv", r["_line"], c, "must not be negative")
+        if r.get("refunded") is not None and r.get("subtotal") is not None and r["refunded"] > r["subtotal"]:
+            problems.add("orders.csv", r["_line"], "refunded", "is more than the subtotal")
+    for r in bundle.rows("fx_rates.csv"):
+        if r.get("rate") is not None and r["rate"] <= 0:
+            problems.add("fx_rates.csv", r["_line"], "rate", "must be positive")
+        if not r.get("base") and not bundle.campaign:
+            problems.add("fx_rates.csv", r["_line"], "base", "is required when the bundle has no campaign.yaml")
+    for r in bundle.rows("costs.csv"):
+        if r.get("amount") is not None and r["amount"] < 0:
+            problems.add("costs.csv", r["_line"], "amount", "must not be negative")
+    problems.raise_if_any()
+
+
+def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default") -> ImportReport:
+    """Validate and load a bundle in one transaction; raise BundleError and write nothing on any problem."""
+    bundle = read_bundle(path)
+    with engine.connect() as conn:
+        ws_id = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        camp_id = None
+        if ws_id is not None and bundle.campaign:
+            camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
+                t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
+        _check_references(conn, bundle, ws_id, camp_id)
+    with engine.begin() as conn:
+        return _write(conn, bundle, workspace)
+
+
+def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
+    ws = ensure_workspace(conn, workspace)
+    c = bundle.campaign
+    report = ImportReport(workspace, c["id"] if c else None)
+    campaign_id = None
+    if c:
+        row = {
+            "workspace_id": ws, "slug": c["id"], "name": c["name"], "brand": c.get("brand"), "goal": c["goal"],
+            "start_date": c["start"], "end_date": c["end"], "timezone": c.get("timezone", "UTC"),
+            "currency": c["currency"], "budget": c.get("budget"),
+            "baseline_start": c.get("baseline", {}).get("start"), "baseline_end": c.get("baseline", {}).get("end"),
+            "targets": c.get("targets", {}), "brand_accounts": c.get("brand_accounts", []),
+            "brand_terms": c.get("brand_terms", []), "competitor_terms": c.get("competitor_terms", []),
+            "methodology": c.get("methodology", {}),
+        }
+        rep = report.files.setdefault("campaign.yaml", FileReport())
+        ids = _sync(conn, t.campaigns, [row], ("workspace_id", "slug"),
+                    (t.campaigns.c.workspace_id == ws) & (t.campaigns.c.slug == c["id"]), rep)
+        campaign_id = ids[(ws, c["id"])]
+
+    # creators and their accounts
+    creator_rows = bundle.rows("creators.csv")
+    if creator_rows:
+        rep = report.files.setdefault("creators.csv", FileReport())
+        people: dict[str, dict[str, Any]] = {}
+        for r in creator_rows:
+            people.setdefault(r["creator_id"], {"workspace_id": ws, "key": r["creator_id"],
+                                                **{k: r.get(k) for k in ("name", "country", "language")}})
+        pcols = ["workspace_id", "key"] + [k for k in ("name", "country", "language") if k in bundle.files["creators.csv"].columns]
+        _sync(conn, t.creators, list(people.values()), ("workspace_id", "key"), t.creators.c.workspace_id == ws,
+              FileReport(), pcols)
+    creator_ids = _Refs(conn, ws).creators()
+    if creator_rows:
+        acc = [{"workspace_id": ws, "creator_id": creator_ids[r["creator_id"]], "platform": r["platform"],
+                "handle": r["handle"], "followers": r.get("followers"), "following": r.get("following")}
+               for r in creator_rows]
+        cols = ["workspace_id", "creator_id", "platform", "handle"] + _present(
+            bundle, "creators.csv", {"followers": "followers", "following": "following"})
+        _sync(conn, t.creator_accounts, acc, ("creator_id", "platform"), t.creator_accounts.c.workspace_id == ws, rep, cols)
+
+    # campaign membership: everyone named by the campaign's files
+    if campaign_id is not None:
+        members = {r["creator_id"] for f in ("creators.csv", "posts.csv", "costs.csv", "codes.csv", "links.csv")
+                   for r in bundle.rows(f) if r.get("creator_id")}
+        have = set(conn.execute(sa.select(t.campaign_creators.c.creator_id).where(
+            t.campaign_creators.c.campaign_id == campaign_id)).scalars())
+        new = [{"campaign_id": campaign_id, "creator_id": creator_ids[k]} for k in sorted(members)
+               if creator_ids[k] not in have]
+        if new:
+            conn.execute(t.campaign_creators.insert(), new)
+
+    # posts and their metric snapshots
+    post_rows = bundle.rows("posts.csv")
+    if post_rows:
+        rep = report.files.setdefault("posts.csv", FileReport())
+        attrs = ("content_type", "url", "posted_at", "sponsored", "caption")
+        posts = {}
+        for r in post_rows:
+            posts[r["post_id"]] = {"workspace_id": ws, "campaign_id": campaign_id, "key": r["post_id"],
+                                   "creator_id": creator_ids[r["creator_id"]], "platform": r["platform"],
+                                   **{a: r.get(a) for a in attrs}}
+            if posts[r["post_id"]]["content_type"] is None:
+                posts[r["post_id"]]["content_type"] = "post"
+        header = bundle.files["posts.csv"].columns
+        pcols = ["workspace_id", "campaign_id", "key", "creator_id", "platform"] + [a for a in attrs if a in header]
+        if "content_type" not in pcols:
+            pcols.append("content_type")
+        post_ids = {k[1]: v for k, v in _sync(conn, t.posts, list(posts.values()), ("workspace_id", "key"),
+                                              t.posts.c.workspace_id == ws, FileReport(), pcols).items()}
+        metric_names = [m for m in ("impressions", "reach", "views", "likes", "comments", "shares", "saves",
+                                    "reactions", "link_clicks", "watch_time_s") if m in header]
+        snaps = [{"post_id": post_ids[r["post_id"]], "as_of": r["as_of"], "source": "csv",
+                  **{m: r.get(m) for m in metric_names}} for r in post_rows]
+        scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+        _sync(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep, ["post_id", "as_of", *metric_names])
+    refs = _Refs(conn, ws)
+    post_map = {k: v[0] for k, v in refs.posts().items()}
+
+    if bundle.rows("costs.csv"):
+        rep = report.files.setdefault("costs.csv", FileReport())
+        rows = [{"workspace_id": ws, "campaign_id": campaign_id, "key": r["cost_id"],
+                 "creator_id": creator_ids.get(r.get("creator_id")), "kind": r["kind"], "amount": r["amount"],
+                 "currency": r["currency"], "incurred_on": r["incurred_on"], "note": r.get("note")}
+                for r in bundle.rows("costs.csv")]
+        cols = ["workspace_id", "campaign_id", "key", "kind", "amount", "currency", "incurred_on"] + _present(
+            bundle, "costs.csv", {"creator_id": "creator_id", "note": "note"})
+        _sync(conn, t.costs, rows, ("campaign_id", "key"), t.costs.c.campaign_id == campaign_id, rep, cols)
+
+    if bundle.rows("codes.csv"):
+        rep = report.files.setdefault("codes.csv", FileReport())
+        rows = [{"workspace_id": ws, "campaign_id": campaign_id, "code": r["code"].upper(),
+                 "creator_id": creator_ids.get(r.get("creator_id")), "kind": r.get("kind") or "affiliate"}
+                for r in bundle.rows("codes.csv")]
+        cols = ["workspace_id", "campaign_id", "code", "kind"] + _present(bundle, "codes.csv", {"creator_id": "creator_id"})
+        _sync(conn, t.codes, rows, ("workspace_id", "code"), t.codes.c.workspace_id == ws, rep, cols)
+
+    if bundle.rows("links.csv"):
+        rep = report.files.setdefault("links.csv", FileReport())
+        rows = [{"workspace_id": ws, "campaign_id": campaign_id, "slug": r["link_id"],
+                 "creator_id": creator_ids.get(r.get("creator_id")), "platform": r.get("platform"),
+                 "destination_url": r["destination_url"], "post_id": post_map.get(r.get("post_id")),
+                 "paid": bool(r.get("paid"))}
+                for r in bundle.rows("links.csv")]
+        cols = ["workspace_id", "campaign_id", "slug", "destination_url"] + _present(
+            bundle, "links.csv", {"creator_id": "creator_id", "platform": "platform", "post_id": "post_id", "paid": "paid"})
+        _sync(conn, t.links, rows, ("slug",), t.links.c.workspace_id == ws, rep, cols)
+
+    if bundle.rows("clicks.csv"):
+        rep = report.files.setdefault("clicks.csv", FileReport())
+        link_ids = {s: v[0] for s, v in _Refs(conn, ws).links().items() if v[1] == ws}
+        optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer")
+        rows = [{"workspace_id": ws, "key": r["click_id"], "link_id": link_ids[r["link_id"]], "ts": r["ts"],
+                 "is_bot": bool(r.get("is_bot")), **{o: r.get(o) for o in optional}}
+                for r in bundle.rows("clicks.csv")]
+        header = bundle.files["clicks.csv"].columns
+        cols = ["workspace_id", "key", "link_id", "ts"] + (["is_bot"] if "is_bot" in header else []) + [
+            o for o in optional if o in header]
+        _sync(conn, t.clicks, rows, ("workspace_id", "key"), t.clicks.c.workspace_id == ws, rep, cols)
+
+    _simple(conn, bundle, report, ws, "orders.csv", t.orders, ("workspace_id", "source", "key"),
+            {"order_id": "key", "source": "source", "created_at": "created_at", "currency": "currency",
+             "subtotal": "subtotal", "discounts": "discounts", "tax": "tax", "shipping": "shipping", "total": "total",
+             "refunded": "refunded", "status": "status", "discount_codes": "discount_codes",
+             "landing_url": "landing_url", "click_id": "click_id", "customer_id": "customer_id",
+             "new_customer": "new_customer", "units": "units"},
+            defaults={"source": "", "status": "paid"})
+    _simple(conn, bundle, report, ws, "leads.csv", t.leads, ("workspace_id", "key"),
+            {"lead_id": "key", "type": "type", "ts": "ts", "click_id": "click_id", "code": "code",
+             "utm_content": "utm_content", "value": "value", "currency": "currency"})
+    _simple(conn, bundle, report, ws, "traffic.csv", t.traffic,
+            ("workspace_id", "date", "source", "medium", "campaign", "content"),
+            {"date": "date", "source": "source", "medium": "medium", "campaign": "campaign", "content": "content",
+             "sessions": "sessions", "new_users": "new_users", "engaged_sessions": "engaged_sessions",
+             "pageviews": "pageviews", "session_duration_s": "session_duration_s"},
+            defaults={"source": "", "medium": "", "campaign": "", "content": ""})
+    _simple(conn, bundle, report, ws, "followers.csv", t.follower_snapshots,
+            ("workspace_id", "platform", "handle", "date"),
+            {"platform": "platform", "handle": "handle", "date": "date", "followers": "followers"})
+    if bundle.rows("comments.csv"):
+        for r in bundle.rows("comments.csv"):
+            r["_post"] = post_map[r["post_id"]]
+        _simple(conn, bundle, report, ws, "comments.csv", t.comments, ("workspace_id", "key"),
+                {"comment_id": "key", "_post": "post_id", "author": "author", "text": "text", "ts": "ts",
+                 "likes": "likes"}, defaults={"text": ""})
+    _simple(conn, bundle, report, ws, "audience.csv", t.audience,
+            ("workspace_id", "platform", "handle", "date", "dimension", "bucket"),
+            {"platform": "platform", "handle": "handle", "date": "date", "dimension": "dimension", "bucket": "bucket",
+             "share": "share"})
+    if bundle.rows("fx_rates.csv"):
+        for r in bundle.rows("fx_rates.csv"):
+            r["base"] = r.get("base") or c["currency"]
+        _simple(conn, bundle, report, ws, "fx_rates.csv", t.fx_rates, ("workspace_id", "date", "base", "currency"),
+                {"date": "date", "base": "base", "currency": "currency", "rate": "rate"})
+    return report
+
+
+def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, table: sa.Table, key: tuple[str, ...],
+            mapping: dict[str, str], defaults: dict[str, Any] | None = None) -> None:
+    """A workspace file whose rows map one to one onto a table."""
+    rows_in = bundle.rows(name)
+    if not rows_in:
+        return
+    defaults = defaults or {}
+    header = set(bundle.files[name].columns) | {k for k in mapping if k.startswith("_")} | (
+        {"base"} if name == "fx_rates.csv" else set())
+    used = {csv_col: tcol for csv_col, tcol in mapping.items() if csv_col in header or tcol in key or tcol in defaults}
+    rows = []
+    for r in rows_in:
+        row = {"workspace_id": ws}
+        for csv_col, tcol in used.items():
+            value = r.get(csv_col)
+            row[tcol] = defaults.get(tcol) if value is None and tcol in defaults else value
+        rows.append(row)
+    _sync(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()),
+          ["workspace_id", *used.values()])
+
+
+# ----------------------------------------------------------------------------------- export
+
+def _fmt(col: Col, value: Any) -> str:
+    if value is None:
+        return ""
+    if col.type == "datetime":
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    if col.type == "bool":
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _write_csv(path: Path, spec: FileSpec, rows: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(spec.names)
+        for row in rows:
+            w.writerow([_fmt(c, row.get(c.name)) for c in spec.columns])
+            n += 1
+    return n
+
+
+def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace: str = "default") -> dict[str, int]:
+    """Write CAMPAIGN (and the workspace's event data) to PATH as a canonical bundle."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        if ws is None:
+            raise LookupError(f"no workspace {workspace!r}")
+        camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws,
+                                                         t.campaigns.c.slug == campaign)).mappings().first()
+        if camp is None:
+            raise LookupError(f"no campaign {campaign!r} in workspace {workspace!r}")
+        cid = camp["id"]
+        doc: dict[str, Any] = {"id": camp["slug"], "name": camp["name"]}
+        if camp["brand"]:
+            doc["brand"] = camp["brand"]
+        doc.update(goal=camp["goal"], start=camp["start_date"], end=camp["end_date"], timezone=camp["timezone"],
+                   currency=camp["currency"])
+        if camp["budget"] is not None:
+            doc["budget"] = _yaml_number(camp["budget"])
+        if camp["baseline_start"]:
+            doc["baseline"] = {"start": camp["baseline_start"], "end": camp["baseline_end"]}
+        for k in ("targets", "brand_accounts", "brand_terms", "competitor_terms", "methodology"):
+            if camp[k]:
+                doc[k] = camp[k]
+        (path / "campaign.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        counts["campaign.yaml"] = 1
+
+        members = sa.select(t.campaign_creators.c.creator_id).where(t.campaign_creators.c.campaign_id == cid)
+        q = (sa.select(t.creators.c.key.label("creator_id"), t.creator_accounts.c.platform, t.creator_accounts.c.handle,
+                       t.creators.c.name, t.creator_accounts.c.followers, t.creator_accounts.c.following,
+                       t.creators.c.country, t.creators.c.language)
+             .join_from(t.creator_accounts, t.creators).where(t.creators.c.id.in_(members))
+             .order_by(t.creators.c.key, t.creator_accounts.c.platform))
+        counts["creators.csv"] = _write_csv(path / "creators.csv", BY_NAME["creators.csv"], conn.execute(q).mappings())
+
+        pm = t.post_metrics
+        q = (sa.select(t.posts.c.key.label("post_id"), t.creators.c.key.label("creator_id"), t.posts.c.platform,
+                       t.posts.c.content_type, t.posts.c.url, t.posts.c.posted_at, t.posts.c.sponsored, t.posts.c.caption,
+                       pm.c.as_of, pm.c.impressions, pm.c.reach, pm.c.views, pm.c.likes, pm.c.comments, pm.c.shares,
+                       pm.c.saves, pm.c.reactions, pm.c.link_clicks, pm.c.watch_time_s)
+             .join_from(pm, t.posts).join(t.creators, t.creators.c.id == t.posts.c.creator_id)
+             .where(t.posts.c.campaign_id == cid).order_by(t.posts.c.key, pm.c.as_of))
+        counts["posts.csv"] = _write_csv(path / "posts.csv", BY_NAME["posts.csv"], conn.execute(q).mappings())
+
+        creator = sa.select(t.creators.c.key).where(t.creators.c.id == t.costs.c.creator_id).scalar_subquery()
+        q = (sa.select(t.costs.c.key.label("cost_id"), creator.label("creator_id"), t.costs.c.kind, t.costs.c.amount,
+                       t.costs.c.currency, t.costs.c.incurred_on, t.costs.c.note)
+             .where(t.costs.c.campaign_id == cid).order_by(t.costs.c.key))
+        counts["costs.csv"] = _write_csv(path / "costs.csv", BY_NAME["costs.csv"], conn.execute(q).mappings())
+
+        creator = sa.select(t.creators.c.key).where(t.creators.c.id == t.codes.c.creator_id).scalar_subquery()
+        q = (sa.select(t.codes.c.code, creator.label("creator_id"), t.codes.c.kind)
+             .where(t.codes.c.campaign_id == cid).order_by(t.codes.c.code))
+        counts["codes.csv"] = _write_csv(path / "codes.csv", BY_NAME["codes.csv"], conn.execute(q).mappings())
+
+        creator = sa.select(t.creators.c.key).where(t.creators.c.id == t.links.c.creator_id).scalar_subquery()
+        post = sa.select(t.posts.c.key).where(t.posts.c.id == t.links.c.post_id).scalar_subquery()
+        q = (sa.select(t.links.c.slug.label("link_id"), creator.label("creator_id"), t.links.c.platform,
+                       t.links.c.destination_url, post.label("post_id"), t.links.c.paid)
+             .where(t.links.c.campaign_id == cid).order_by(t.links.c.slug))
+        counts["links.csv"] = _write_csv(path / "links.csv", BY_NAME["links.csv"], conn.execute(q).mappings())
+
+        ck = t.clicks
+        q = (sa.select(ck.c.key.label("click_id"), t.links.c.slug.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
+                       ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer)
+             .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
+        counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
+                                          conn.execution_options(yield_per=50_000).execute(q).mappings())
+
+        cm = t.comments
+        q = (sa.select(cm.c.key.label("comment_id"), t.posts.c.key.label("post_id"), cm.c.author, cm.c.text, cm.c.ts,
+                       cm.c.likes).join_from(cm, t.posts).where(t.posts.c.campaign_id == cid).order_by(cm.c.key))
+        counts["comments.csv"] = _write_csv(path / "comments.csv", BY_NAME["comments.csv"], conn.execute(q).mappings())
+
+        o = t.orders
+        q = sa.select(o.c.key.label("order_id"), *[o.c[c] for c in (
+            "source", "created_at", "currency", "subtotal", "discounts", "tax", "shipping", "total", "refunded", "status",
+            "discount_codes", "landing_url", "click_id", "customer_id", "new_customer", "units")]).where(
+            o.c.workspace_id == ws).order_by(o.c.source, o.c.key)
+        counts["orders.csv"] = _write_csv(path / "orders.csv", BY_NAME["orders.csv"], conn.execute(q).mappings())
+        ld = t.leads
+        q = sa.select(ld.c.key.label("lead_id"), *[ld.c[c] for c in (
+            "type", "ts", "click_id", "code", "utm_content", "value", "currency")]).where(
+            ld.c.workspace_id == ws).order_by(ld.c.key)
+        counts["leads.csv"] = _write_csv(path / "leads.csv", BY_NAME["leads.csv"], conn.execute(q).mappings())
+        for spec, table, order in (
+            (BY_NAME["traffic.csv"], t.traffic, ("date", "source", "medium", "campaign", "content")),
+            (BY_NAME["followers.csv"], t.follower_snapshots, ("platform", "handle", "date")),
+            (BY_NAME["audience.csv"], t.audience, ("platform", "handle", "date", "dimension", "bucket")),
+            (BY_NAME["fx_rates.csv"], t.fx_rates, ("date", "base", "currency")),
+        ):
+            q = sa.select(*[table.c[c] for c in spec.names]).where(table.c.workspace_id == ws).order_by(
+                *[table.c[c] for c in order])
+            counts[spec.name] = _write_csv(path / spec.name, spec, conn.execute(q).mappings())
+    return counts
+
+
+def _yaml_number(value: Decimal) -> int | float | str:
+    return int(value) if value == value.to_integral_value() else float(value)

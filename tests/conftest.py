@@ -1,0 +1,58 @@
+"""Fixtures shared by the whole suite.
+
+- ``sqlite_url`` / ``engine``: a fresh, migrated SQLite (WAL) database per test.
+- ``pg_admin_url`` (session): a real PostgreSQL cluster started by the suite; ``pg_url`` gives each
+  test a fresh database on it.
+- ``db_url``: parametrised over SQLite and PostgreSQL for storage tests (mark: postgres).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.support import pgcluster
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'influscope.db'}"
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    from influscope.db.engine import get_engine
+
+    eng = get_engine(sqlite_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    with pgcluster.cluster() as (url, _port):
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_admin_url):
+    return pgcluster.create_database(pg_admin_url, f"t{next(_counter)}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'influscope.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_engine(db_url):
+    from influscope.db.engine import get_engine
+
+    eng = get_engine(db_url)
+    yield eng
+    eng.dispose()
