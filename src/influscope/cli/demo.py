@@ -1,0 +1,54 @@
+"""``influscope demo``: a demo workspace with realistic data, summarised, then served."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import typer
+
+from influscope.cli import _common
+
+
+def demo(
+    scale: float = typer.Option(1.0, "--scale", help="Size of the data relative to the full demo (0.05 = 5 %)."),
+    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed and day give the same data."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app after loading."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    db: Optional[str] = _common.DbOption,
+    workspace: str = typer.Option("demo", "--workspace", "-w", help="Workspace to load the demo into."),
+) -> None:
+    """Create a demo workspace (three campaigns: TOFU, MOFU, BOFU) with realistic data, summarise it and serve it."""
+    from influscope.demo import create_demo, summarise
+
+    settings = _common.apply(db, workspace)
+    engine = _common.engine()
+    typer.echo(f"Generating the demo workspace {workspace!r} in {settings.database_url} ...")
+    started = dt.datetime.now()
+    summary = create_demo(engine, workspace=workspace, scale=scale, seed=seed)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    typer.echo(f"Loaded in {seconds:.1f} s ({summary.changes} records written).\n")
+    for line in summarise(engine, workspace):
+        typer.echo(line)
+    login = _ensure_demo_login(engine, workspace)
+    if login:
+        typer.echo(f"\nLog in as {login[0]} with password {login[1]}")
+    if serve:
+        from influscope.cli.serve import serve_app
+
+        typer.echo(f"\nDashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+        serve_app(host, port)
+
+
+def _ensure_demo_login(engine, workspace: str) -> tuple[str, str] | None:
+    """The demo's owner account, when the accounts module is installed."""
+    try:
+        from influscope.auth.users import ensure_demo_owner
+    except ImportError:
+        return None
+    return ensure_demo_owner(engine, workspace)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
