@@ -211,13 +211,39 @@ def generate(path: str | Path, scale: float = 1.0, seed: int = 7, today: dt.date
     for index, plan in enumerate(PLANS):
         folder = root / f"{index + 1}-{plan.slug}"
         folder.mkdir(exist_ok=True)
-        _generate_campaign(folder, plan, index, scale, rng, ids, today, used_handles, order_seq)
+        traffic = _generate_campaign(folder, plan, index, scale, rng, ids, today, used_handles, order_seq)
+        if index == 0:  # the site's own traffic is workspace data: it travels with the first bundle
+            traffic = _site_traffic(rng, today) + traffic
+        _write(folder, "traffic.csv", traffic)
         folders.append(folder)
     return folders
 
 
+def _site_traffic(rng: random.Random, today: dt.date) -> list[dict]:
+    """Daily organic, direct, email and referral sessions from the first baseline to yesterday.
+
+    Every campaign lifts them a little (a halo: searches and direct visits rise with awareness).
+    """
+    windows = [(today + dt.timedelta(days=p.start_offset), today + dt.timedelta(days=p.start_offset + p.days - 1))
+               for p in PLANS]
+    day = windows[0][0] - dt.timedelta(days=28)
+    rows = []
+    while day < today:
+        weekday = 1.12 if day.weekday() < 5 else 0.82
+        lift = 1.0 + sum(0.12 for s, e in windows if s <= day <= e)
+        for source, medium, share in (("google", "organic", 0.46), ("(direct)", "(none)", 0.28),
+                                      ("newsletter", "email", 0.08), ("facebook", "referral", 0.06)):
+            s = int(4200 * share * weekday * lift * rng.uniform(0.9, 1.1))
+            rows.append({"date": day.isoformat(), "source": source, "medium": medium, "campaign": "", "content": "",
+                         "sessions": s, "new_users": int(s * rng.uniform(0.55, 0.7)),
+                         "engaged_sessions": int(s * rng.uniform(0.52, 0.66)), "pageviews": int(s * rng.uniform(2.1, 3.2)),
+                         "session_duration_s": int(s * rng.uniform(70, 140))})
+        day += dt.timedelta(days=1)
+    return rows
+
+
 def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: float, rng: random.Random, ids: _Ids,
-                       today: dt.date, used_handles: set[str], order_seq: list[int]) -> None:
+                       today: dt.date, used_handles: set[str], order_seq: list[int]) -> list[dict]:
     tz = ZoneInfo(plan.timezone)
     start = today + dt.timedelta(days=plan.start_offset)
     end = start + dt.timedelta(days=plan.days - 1)
@@ -497,33 +523,24 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                               "click_id": row["click_id"], "code": "", "utm_content": a["handle"], "value": "", "currency": ""})
     _write(folder, "leads.csv", leads)
 
-    # --- daily site traffic: organic sources over baseline and campaign, plus influencer rows per handle
+    # --- daily site traffic from influencer links (organic traffic is workspace-wide: see _site_traffic)
     traffic = []
-    base_sessions = {"tofu": 2400, "mofu": 900, "bofu": 3800}[plan.goal]
-    day = baseline_start
     by_day_handle: dict[tuple[dt.date, str, str], int] = {}
     for row, a, m in human_clicks:
         d = dt.datetime.fromisoformat(row["ts"][:-1]).replace(tzinfo=dt.timezone.utc).astimezone(tz).date()
         key = (d, a["platform"], a["handle"])
         by_day_handle[key] = by_day_handle.get(key, 0) + 1
-    while day <= data_end:
-        weekday = 1.12 if day.weekday() < 5 else 0.82
-        lift = 1.0 + (0.12 if start <= day <= end else 0.0)  # halo: searches and direct visits rise too
-        for source, medium, share in (("google", "organic", 0.46), ("(direct)", "(none)", 0.28),
-                                      ("newsletter", "email", 0.08), ("facebook", "referral", 0.06)):
-            s = int(base_sessions * share * weekday * lift * rng.uniform(0.9, 1.1))
-            engaged = int(s * rng.uniform(0.52, 0.66))
-            traffic.append({"date": day.isoformat(), "source": source, "medium": medium, "campaign": "", "content": "",
-                            "sessions": s, "new_users": int(s * rng.uniform(0.55, 0.7)), "engaged_sessions": engaged,
-                            "pageviews": int(s * rng.uniform(2.1, 3.2)), "session_duration_s": int(s * rng.uniform(70, 140))})
-        day += dt.timedelta(days=1)
     for (d, platform, handle), n in sorted(by_day_handle.items()):
         s = max(1, int(n * rng.uniform(0.82, 0.95)))  # some clickers bounce before the analytics tag loads
         traffic.append({"date": d.isoformat(), "source": platform, "medium": "influencer", "campaign": plan.slug,
                         "content": handle, "sessions": s, "new_users": int(s * 0.8), "engaged_sessions": int(s * rng.uniform(0.45, 0.7)),
                         "pageviews": int(s * rng.uniform(1.6, 2.6)), "session_duration_s": int(s * rng.uniform(40, 110))})
-    _write(folder, "traffic.csv", traffic)
+    _write_comments(folder, plan, scale, rng, ids, post_meta, now_utc)
+    return traffic
 
+
+def _write_comments(folder: Path, plan: CampaignPlan, scale: float, rng: random.Random, ids: _Ids,
+                    post_meta: list[dict], now_utc: dt.datetime) -> None:
     # --- comments: ~20k across the demo, in the creator's audience languages; generic ones on the fraud account
     comments = []
     total_comments = int(23_000 * scale / len(PLANS))
