@@ -1,0 +1,487 @@
+"""Assemble a campaign :class:`~influscope.reports.model.Report` from the KPI engine.
+
+The faces never compute a KPI: every value on a card, in the leaderboard, in the funnel and in the
+daily trends comes from :func:`influscope.kpi.api.kpis`. The canonical store is read only for
+raw listings (the campaign row, site sessions and follower counts per day for the before/after
+charts, credibility reasons).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.reports.model import Card, Column, Comparison, Diagnostic, Report, Series, Table
+from influscope.web import i18n
+
+FUNNEL = ("reach", "clicks", "leads", "orders")
+DAILY_KPIS = ("clicks", "orders", "leads", "engagements", "revenue")
+SENTIMENT_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
+COST_KPIS = frozenset({"spend", "budget_used", "cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "roas", "roas_pct", "roi",
+                       "emv_roi", "goal_attainment"})
+# which methodology settings each KPI depends on (shown on the card's explanation)
+SETTING_GROUPS: dict[str, tuple[str, ...]] = {
+    "engagement": ("engagement_components",),
+    "engagement_rate": ("er_denominator", "er_aggregation", "engagement_components"),
+    "emv": ("emv_model", "emv_table", "emv_cpm"),
+    "click": ("bot_clicks", "unique_click_window"),
+    "sales": ("attribution", "attribution_window_days", "code_beats_link", "revenue_basis"),
+    "tier": ("tiers",),
+}
+_KPI_GROUPS = {
+    "engagements": ("engagement",), "engagement_rate": ("engagement_rate",), "cpe": ("engagement",),
+    "emv": ("emv",), "emv_roi": ("emv",),
+    "clicks": ("click",), "unique_clicks": ("click",), "ctr": ("click",), "cpc": ("click",),
+    "conversion_rate": ("click", "sales"),
+    "conversions": ("sales",), "orders": ("sales",), "revenue": ("sales",), "aov": ("sales",),
+    "roas": ("sales",), "roi": ("sales",), "cpa": ("sales",), "code_redemptions": ("sales",),
+    "new_customer_share": ("sales",), "sales_forecast": ("sales",), "leads": ("sales",), "cpl": ("sales",),
+}
+
+
+class CampaignNotFound(LookupError):
+    pass
+
+
+# ---------------------------------------------------------------------------------- KPI access
+
+def catalogue() -> dict[str, Any]:
+    from influscope.kpi.catalogue import KPIS
+
+    return KPIS
+
+
+def stage_defaults() -> dict[str, list[str]]:
+    from influscope.kpi.catalogue import STAGE_DEFAULTS
+
+    return STAGE_DEFAULTS
+
+
+def compute(engine: sa.Engine, workspace: str, campaign: str, *, by: str | None = None,
+            start: dt.date | None = None, end: dt.date | None = None, settings: dict | None = None) -> dict:
+    from influscope.kpi.api import kpis
+
+    result = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end)
+    return result.to_dict()
+
+
+def _text(value: Any, lang: str) -> str:
+    """A translated catalogue/diagnostic text: a dict per language, or a plain string."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return value.get(lang) or value.get("en") or next(iter(value.values()), "")
+    return str(value)
+
+
+def kpi_name(kpi_id: str, lang: str) -> str:
+    d = catalogue().get(kpi_id)
+    return _text(getattr(d, "name", None), lang) or kpi_id
+
+
+def kpi_formula(kpi_id: str, lang: str) -> str:
+    d = catalogue().get(kpi_id)
+    return _text(getattr(d, "formula", None), lang)
+
+
+def kpi_unit(kpi_id: str) -> str:
+    d = catalogue().get(kpi_id)
+    return getattr(d, "unit", "") or ""
+
+
+def kpi_direction(kpi_id: str) -> str:
+    d = catalogue().get(kpi_id)
+    return getattr(d, "direction", "none") or "none"
+
+
+def formula_inputs(kpi_id: str) -> list[str]:
+    """The catalogue KPIs named in KPI_ID's English formula (e.g. roas -> revenue, spend)."""
+    text = kpi_formula(kpi_id, "en")
+    ids = catalogue()
+    return [w for w in dict.fromkeys(re.findall(r"[a-z_]+", text)) if w in ids and w != kpi_id]
+
+
+def settings_for(kpi_id: str) -> list[str]:
+    names: list[str] = []
+    for group in _KPI_GROUPS.get(kpi_id, ()):
+        names.extend(SETTING_GROUPS[group])
+    return list(dict.fromkeys(names))
+
+
+# ---------------------------------------------------------------------------------- formatting
+
+def fmt_kpi(fmt: i18n.Formatter, entry: dict | None, currency: str) -> str:
+    if not entry:
+        return "–"
+    return fmt.kpi(entry.get("value"), entry.get("unit"), currency)
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}:{v}" for k, v in value.items())
+    if value is None:
+        return "–"
+    return str(value)
+
+
+def change_pct(current: Any, other: Any) -> float | None:
+    if current is None or other is None:
+        return None
+    c, o = float(current), float(other)
+    if o == 0:
+        return None
+    return (c - o) / abs(o) * 100
+
+
+def _better(change: float | None, direction: str) -> bool | None:
+    if change is None or change == 0 or direction not in ("up", "down"):
+        return None
+    return (change > 0) == (direction == "up")
+
+
+def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: dict, settings: dict,
+              comparisons: Iterable[tuple[str, dt.date, dt.date, dict]] = ()) -> Card:
+    fmt = i18n.Formatter(lang)
+    _ = i18n.gettext_for(lang)
+    unit = entry.get("unit") or kpi_unit(kpi_id)
+    d = catalogue().get(kpi_id)
+    card = Card(
+        kpi_id=kpi_id, name=kpi_name(kpi_id, lang), unit=unit, value=entry.get("value"),
+        display=fmt.kpi(entry.get("value"), unit, currency), estimated=bool(entry.get("estimated")),
+        reason=entry.get("reason"), formula=kpi_formula(kpi_id, lang),
+        description=_text(getattr(d, "description", None), lang), direction=kpi_direction(kpi_id),
+    )
+    target = entry.get("target")
+    if target is not None:
+        card.target = target
+        card.target_display = fmt.kpi(target, unit, currency)
+        card.attainment = entry.get("attainment")
+        card.attainment_display = fmt.percent(entry.get("attainment"), 1)
+    if entry.get("pacing") is not None:
+        card.pacing = entry["pacing"]
+        card.pacing_display = fmt.kpi(_pacing_value(entry["pacing"]), unit, currency)
+    bench = entry.get("benchmark")
+    if bench is not None:
+        value = bench.get("value") if isinstance(bench, dict) else bench
+        card.benchmark = value
+        card.benchmark_display = fmt.kpi(value, unit, currency)
+        if isinstance(bench, dict) and bench.get("source"):
+            card.benchmark_display += f" ({bench['source']}{', ' + str(bench['year']) if bench.get('year') else ''})"
+    card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id)]
+    card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
+    for label, start, end, other in comparisons:
+        o = (other or {}).get(kpi_id) or {}
+        ch = change_pct(entry.get("value"), o.get("value"))
+        card.comparisons.append(Comparison(
+            label=label, start=start, end=end, value=o.get("value"),
+            display=fmt.kpi(o.get("value"), unit, currency), change_pct=ch,
+            change_display=fmt.delta(ch) if ch is not None else _("no comparable value"),
+            better=_better(ch, card.direction)))
+    return card
+
+
+def _pacing_value(p: Any) -> Any:
+    if isinstance(p, dict):
+        return p.get("projected", p.get("value"))
+    return p
+
+
+# ---------------------------------------------------------------------------------- store reads
+
+def campaign_row(conn: sa.Connection, workspace_id: int, slug: str) -> dict:
+    row = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == workspace_id,
+                                                   t.campaigns.c.slug == slug)).mappings().first()
+    if row is None:
+        raise CampaignNotFound(f"no campaign {slug!r} in this workspace")
+    return dict(row)
+
+
+def workspace_id(conn: sa.Connection, slug: str) -> int:
+    ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+    if ws is None:
+        raise CampaignNotFound(f"no workspace {slug!r}")
+    return ws
+
+
+def daily_sessions(conn: sa.Connection, workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+    q = (sa.select(t.traffic.c.date, sa.func.sum(t.traffic.c.sessions))
+         .where(t.traffic.c.workspace_id == workspace_id, t.traffic.c.date >= start, t.traffic.c.date <= end,
+                t.traffic.c.sessions.is_not(None))
+         .group_by(t.traffic.c.date).order_by(t.traffic.c.date))
+    return [(d, float(s)) for d, s in conn.execute(q)]
+
+
+def brand_followers(conn: sa.Connection, workspace_id: int, accounts: list[dict], start: dt.date,
+                    end: dt.date) -> list[Series]:
+    out = []
+    for acc in accounts or []:
+        platform = str(acc.get("platform", "")).lower()
+        handle = str(acc.get("handle", "")).lstrip("@").lower()
+        rows = conn.execute(
+            sa.select(t.follower_snapshots.c.date, t.follower_snapshots.c.followers)
+            .where(t.follower_snapshots.c.workspace_id == workspace_id,
+                   t.follower_snapshots.c.platform == platform, t.follower_snapshots.c.handle == handle,
+                   t.follower_snapshots.c.date >= start, t.follower_snapshots.c.date <= end)
+            .order_by(t.follower_snapshots.c.date)).all()
+        if rows:
+            out.append(Series(f"@{handle} ({platform})", [(d, float(f)) for d, f in rows], "count"))
+    return out
+
+
+def credibility_reasons(conn: sa.Connection, workspace_id: int, campaign_id: int) -> list[dict]:
+    """Per creator account of the campaign: the audience engine's score and reasons, if computed."""
+    try:
+        from influscope.db.audience import account_credibility
+    except ImportError:
+        return []
+    ca = t.creator_accounts
+    q = (sa.select(t.creators.c.key, t.creators.c.name, ca.c.platform, ca.c.handle, ca.c.followers,
+                   account_credibility.c.score, account_credibility.c.reasons)
+         .select_from(t.campaign_creators.join(t.creators, t.creators.c.id == t.campaign_creators.c.creator_id)
+                      .join(ca, ca.c.creator_id == t.creators.c.id)
+                      .join(account_credibility, account_credibility.c.creator_account_id == ca.c.id))
+         .where(t.campaign_creators.c.campaign_id == campaign_id, t.creators.c.workspace_id == workspace_id)
+         .order_by(account_credibility.c.score))
+    try:
+        return [dict(r) for r in conn.execute(q).mappings()]
+    except sa.exc.DBAPIError:
+        return []
+
+
+# ---------------------------------------------------------------------------------- the report
+
+def comparison_periods(start: dt.date, end: dt.date, lang: str) -> list[tuple[str, dt.date, dt.date]]:
+    _ = i18n.gettext_for(lang)
+    days = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    prev_start = prev_end - dt.timedelta(days=days - 1)
+    try:
+        ly_start, ly_end = start.replace(year=start.year - 1), end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        ly_start = start - dt.timedelta(days=365)
+        ly_end = end - dt.timedelta(days=365)
+    return [(_("previous period"), prev_start, prev_end), (_("same period last year"), ly_start, ly_end)]
+
+
+def _rows_key(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "kpis"}
+
+
+def _row_label(row: dict, by: str) -> str:
+    key = _rows_key(row)
+    for name in (by, f"{by}_id", "key", "label", "name"):
+        if name in key and key[name] is not None:
+            return str(key[name])
+    return " ".join(str(v) for v in key.values())
+
+
+def kpi_table(table_id: str, title: str, rows: list[dict], by: str, kpi_ids: list[str], *, lang: str,
+              currency: str, key_label: str, extra: tuple[str, ...] = ()) -> Table:
+    fmt = i18n.Formatter(lang)
+    cols = [Column(by, key_label, "text")]
+    cols += [Column(e, e, "text") for e in extra]
+    cols += [Column(k, kpi_name(k, lang), kpi_unit(k)) for k in kpi_ids]
+    raw, shown = [], []
+    for row in rows:
+        kp = row.get("kpis", {})
+        r: dict[str, Any] = {by: _row_label(row, by)}
+        for e in extra:
+            r[e] = row.get(e)
+        for k in kpi_ids:
+            r[k] = (kp.get(k) or {}).get("value")
+        raw.append(r)
+        shown.append({c.key: (fmt.kpi(r[c.key], c.unit, currency) if c.unit not in ("text",)
+                              else ("" if r[c.key] is None else str(r[c.key]))) for c in cols})
+    return Table(table_id, title, cols, raw, shown)
+
+
+def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str = "en",
+                 start: dt.date | None = None, end: dt.date | None = None, compare: bool = True,
+                 show_costs: bool = True, settings: dict | None = None, with_rows: bool = True) -> Report:
+    """Everything the campaign page and the PDF show, from the KPI engine and the store."""
+    _ = i18n.gettext_for(lang)
+    fmt = i18n.Formatter(lang)
+    with engine.connect() as conn:
+        ws_id = workspace_id(conn, workspace)
+        camp = campaign_row(conn, ws_id, campaign)
+    currency = camp["currency"]
+    start = start or camp["start_date"]
+    end = end or camp["end_date"]
+    period_given = (start, end) != (camp["start_date"], camp["end_date"])
+    q_start, q_end = (start, end) if period_given else (None, None)
+
+    main = compute(engine, workspace, campaign, start=q_start, end=q_end, settings=settings)
+    kpis: dict = main.get("kpis", {})
+    if not show_costs:
+        kpis = {k: (v if k not in COST_KPIS else {**v, "value": None, "target": None, "attainment": None,
+                                                    "reason": _("hidden: budgets and costs are not shared")})
+                for k, v in kpis.items()}
+    resolved = main.get("settings") or _resolved_settings(camp)
+    comps: list[tuple[str, dt.date, dt.date, dict]] = []
+    if compare:
+        for label, cs, ce in comparison_periods(start, end, lang):
+            other = compute(engine, workspace, campaign, start=cs, end=ce, settings=settings).get("kpis", {})
+            comps.append((label, cs, ce, other))
+
+    goal = camp["goal"]
+    stage_ids = [k for k in stage_defaults().get(goal, []) if k in kpis]
+    if not show_costs:
+        stage_ids = [k for k in stage_ids if k not in COST_KPIS]
+    cards = [make_card(k, kpis[k], lang=lang, currency=currency, all_kpis=kpis, settings=resolved,
+                       comparisons=comps) for k in stage_ids]
+    others = [make_card(k, v, lang=lang, currency=currency, all_kpis=kpis, settings=resolved)
+              for k, v in kpis.items() if k not in stage_ids and isinstance(v, dict) and "value" in v
+              and (show_costs or k not in COST_KPIS)]
+
+    report = Report(
+        lang=lang, dir=fmt.dir,
+        campaign={"slug": camp["slug"], "name": camp["name"], "brand": camp["brand"], "goal": goal,
+                  "start": camp["start_date"], "end": camp["end_date"], "timezone": camp["timezone"],
+                  "currency": currency, "budget": camp["budget"] if show_costs else None, "id": camp["id"],
+                  "baseline_start": camp["baseline_start"], "baseline_end": camp["baseline_end"],
+                  "targets": camp["targets"]},
+        period=(start, end), generated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
+        cards=cards, other_cards=others, show_costs=show_costs)
+    report.funnel = [(kpi_name(k, lang), (kpis.get(k) or {}).get("value"), fmt_kpi(fmt, kpis.get(k), currency))
+                     for k in FUNNEL if k in kpis]
+    if "emv" in kpis:
+        report.notes.append(_("EMV (earned media value) is an estimate from a dated rate table, not money received."))
+
+    # diagnostics
+    for dg in main.get("diagnostics", []) or []:
+        report.diagnostics.append(Diagnostic(
+            id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
+            message=_text(dg.get("message"), lang),
+            figures=[(kpi_name(k, lang) if k in catalogue() else k,
+                      fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
+                     for k, v in (dg.get("figures") or {}).items()]))
+
+    # sentiment
+    rows = [(kpi_name(k, lang), fmt_kpi(fmt, kpis.get(k), currency)) for k in SENTIMENT_KPIS if k in kpis]
+    if any((kpis.get(k) or {}).get("value") is not None for k in SENTIMENT_KPIS):
+        report.sentiment = {"rows": rows, "values": {k: (kpis.get(k) or {}).get("value") for k in SENTIMENT_KPIS}}
+
+    # before/after (raw listings; the lift KPIs come from the engine)
+    with engine.connect() as conn:
+        b0 = camp["baseline_start"] or (start - dt.timedelta(days=(end - start).days + 1))
+        b1 = camp["baseline_end"] or (start - dt.timedelta(days=1))
+        sess = daily_sessions(conn, ws_id, min(b0, start), end)
+        if sess:
+            base = [v for d, v in sess if b0 <= d <= b1]
+            mean = sum(base) / len(base) if base else None
+            report.traffic = {
+                "series": [Series(_("sessions"), sess, "count")], "baseline_mean": mean,
+                "baseline_label": _("baseline mean") + (f" {fmt.number(mean, 0)}" if mean is not None else ""),
+                "lift_display": fmt_kpi(fmt, kpis.get("traffic_lift"), currency) if "traffic_lift" in kpis else "",
+                "baseline": (b0, b1)}
+        fol = brand_followers(conn, ws_id, camp["brand_accounts"], min(b0, start), end)
+        if fol:
+            report.followers = {
+                "series": fol,
+                "growth_display": fmt_kpi(fmt, kpis.get("follower_growth_pct"), currency)
+                if "follower_growth_pct" in kpis else "", "baseline": (b0, b1)}
+        report.credibility = [
+            {**c, "score_display": fmt.number(c["score"], 0) if c.get("score") is not None else "–",
+             "reasons_list": _reasons(c.get("reasons"), lang)}
+            for c in credibility_reasons(conn, ws_id, camp["id"])]
+
+    # tables
+    card_ids = [c.kpi_id for c in cards]
+    report.tables["kpis"] = Table(
+        "kpis", _("All KPIs"),
+        [Column("kpi", _("KPI"), "text"), Column("id", "id", "text"), Column("value", _("Value"), "number"),
+         Column("unit", _("Unit"), "text"), Column("display", _("Shown as"), "text"),
+         Column("reason", _("Reason when missing"), "text")],
+        [{"kpi": c.name, "id": c.kpi_id, "value": c.value, "unit": c.unit, "display": c.display,
+          "reason": c.reason or ""} for c in cards + others],
+        [{"kpi": c.name, "id": c.kpi_id, "value": c.display, "unit": c.unit, "display": c.display,
+          "reason": c.reason or ""} for c in cards + others])
+    report.tables["diagnostics"] = Table(
+        "diagnostics", _("Diagnostics"),
+        [Column("severity", _("Severity"), "text"), Column("message", _("Finding"), "text"),
+         Column("figures", _("Figures"), "text")],
+        [{"severity": d.severity, "message": d.message, "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)}
+         for d in report.diagnostics],
+        [{"severity": d.severity, "message": d.message, "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)}
+         for d in report.diagnostics])
+    if with_rows:
+        board_ids = leaderboard_kpis(goal, kpis, show_costs)
+        by_creator = compute(engine, workspace, campaign, by="creator", start=q_start, end=q_end, settings=settings)
+        report.tables["creators"] = kpi_table("creators", _("Creators"), by_creator.get("rows", []), "creator",
+                                              board_ids, lang=lang, currency=currency, key_label=_("Creator"))
+        by_post = compute(engine, workspace, campaign, by="post", start=q_start, end=q_end, settings=settings)
+        post_ids = [k for k in ("reach", "impressions", "video_views", "engagements", "engagement_rate", "clicks",
+                                "ctr", "conversions", "revenue") if k in kpis]
+        report.tables["posts"] = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
+                                           lang=lang, currency=currency, key_label=_("Post"))
+        by_day = compute(engine, workspace, campaign, by="day", start=q_start, end=q_end, settings=settings)
+        day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
+        report.tables["daily"] = kpi_table("daily", _("Daily"), by_day.get("rows", []), "day", day_ids,
+                                           lang=lang, currency=currency, key_label=_("Day"))
+        report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang)
+    del card_ids
+    return report
+
+
+def leaderboard_kpis(goal: str, kpis: dict, show_costs: bool = True) -> list[str]:
+    base = {"tofu": ["reach", "impressions", "engagements", "engagement_rate", "emv", "cpe", "credibility_score"],
+            "mofu": ["reach", "engagements", "engagement_rate", "clicks", "ctr", "leads", "cpl", "credibility_score"],
+            "bofu": ["clicks", "conversions", "conversion_rate", "revenue", "roas", "cpa", "code_redemptions",
+                     "credibility_score"]}.get(goal, [])
+    ids = [k for k in ["posts"] + base + ["spend"] if k in kpis]
+    return [k for k in dict.fromkeys(ids) if show_costs or k not in COST_KPIS]
+
+
+def daily_series(rows: list[dict], kpi_ids: list[str], lang: str) -> list[Series]:
+    out = []
+    for k in kpi_ids:
+        pts = []
+        for row in rows:
+            day = _row_label(row, "day")
+            try:
+                x: Any = dt.date.fromisoformat(day[:10])
+            except ValueError:
+                x = day
+            v = ((row.get("kpis") or {}).get(k) or {}).get("value")
+            pts.append((x, float(v) if v is not None else None))
+        if any(v is not None for _x, v in pts):
+            out.append(Series(kpi_name(k, lang), pts, kpi_unit(k)))
+    return out
+
+
+def _reasons(value: Any, lang: str) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, dict):
+        value = value.get(lang) or value.get("en") or list(value.values())
+    if isinstance(value, str):
+        return [value]
+    out = []
+    for item in value:
+        if isinstance(item, dict):
+            out.append(_text(item.get("message") or item.get("text") or item, lang))
+        else:
+            out.append(str(item))
+    return out
+
+
+def _fmt_plain(fmt: i18n.Formatter, v: Any) -> str:
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        return fmt.decimal(v, 2)
+    return "–" if v is None else str(v)
+
+
+def _resolved_settings(camp: dict) -> dict:
+    try:
+        from influscope.kpi.methodology import describe, resolve
+
+        return describe(resolve(campaign=camp.get("methodology") or {}))
+    except Exception:  # noqa: BLE001 - a bad stored override is reported by the KPI engine itself
+        return {}

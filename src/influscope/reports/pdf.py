@@ -1,0 +1,77 @@
+"""PDF campaign reports with WeasyPrint.
+
+The report (:class:`influscope.reports.model.Report`) is laid out as HTML with charts as inline
+SVG, then printed to A4 with page numbers. Text is set in Noto Sans with Noto Sans CJK TC and
+Noto Sans Arabic as fallbacks (Debian: ``fonts-noto-core`` and ``fonts-noto-cjk``); Arabic reports
+are ``dir="rtl"`` and WeasyPrint (Pango + HarfBuzz) shapes and orders the text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from influscope.reports import charts
+from influscope.reports.model import Report
+from influscope.web import i18n
+from influscope.web.ui._render import render
+
+FONTS = {
+    "en": '"Noto Sans", "Noto Sans CJK TC", "Noto Sans Arabic", "DejaVu Sans", sans-serif',
+    "zh-Hant": '"Noto Sans", "Noto Sans CJK TC", "Noto Sans Arabic", "DejaVu Sans", sans-serif',
+    "ar": '"Noto Sans Arabic", "Noto Sans", "Noto Sans CJK TC", "DejaVu Sans", sans-serif',
+}
+PDF_TABLES = ("kpis", "creators", "posts")
+MAX_PDF_ROWS = 60
+
+
+def stage_names(lang: str) -> dict[str, str]:
+    _ = i18n.gettext_for(lang)
+    return {"tofu": _("Awareness (TOFU)"), "mofu": _("Consideration (MOFU)"), "bofu": _("Conversion (BOFU)")}
+
+
+def chart_svgs(report: Report) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if report.funnel:
+        out["funnel"] = charts.funnel_bar_svgs(report.funnel)
+    if report.daily:
+        out["daily"] = charts.line_svg(report.daily)
+    if report.traffic.get("series"):
+        out["traffic"] = charts.line_svg(report.traffic["series"], width=320, height=180,
+                                         hline=report.traffic.get("baseline_mean"),
+                                         hline_label=report.traffic.get("baseline_label", ""),
+                                         shade=report.period)
+    if report.followers.get("series"):
+        out["followers"] = charts.line_svg(report.followers["series"], width=320, height=180, shade=report.period)
+    return out
+
+
+def report_html(report: Report) -> str:
+    tables = []
+    for name in PDF_TABLES:
+        table = report.tables.get(name)
+        if table is None or not table.rows:
+            continue
+        if len(table.display_rows) > MAX_PDF_ROWS:
+            _ = i18n.gettext_for(report.lang)
+            table = type(table)(table.id, table.title + " " + _("(first %(n)s rows; the CSV/XLSX export has all)")
+                                % {"n": MAX_PDF_ROWS}, table.columns, table.rows[:MAX_PDF_ROWS],
+                                table.display_rows[:MAX_PDF_ROWS])
+        tables.append(table)
+    return render("report/pdf.html", report.lang, report=report, charts=chart_svgs(report), tables=tables,
+                  fonts=FONTS[report.lang], stage_names=stage_names(report.lang))
+
+
+def render_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=report_html(report)).write_pdf()
+
+
+def write_pdf(report: Report, path: str | Path) -> Path:
+    """Write the PDF atomically (a partial file never appears under PATH)."""
+    path = Path(path)
+    data = render_pdf(report)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,61 @@
+"""PDF reports: fonts that render Chinese and Arabic are embedded, pages are numbered, RTL works."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from influscope.reports.pdf import render_pdf, report_html, write_pdf
+from tests.reports.sample import sample_report
+
+pytestmark = pytest.mark.skipif(shutil.which("pdffonts") is None, reason="needs poppler-utils")
+
+
+def _fonts(path) -> str:
+    return subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+
+
+def _text(path) -> str:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    # pdftotext marks right-to-left runs with embedding controls; drop them
+    return "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e\u200e\u200f")
+
+
+@pytest.mark.parametrize("lang, font", [("en", "Noto-Sans"), ("zh-Hant", "Noto-Sans-CJK-TC"),
+                                        ("ar", "Noto-Sans-Arabic")])
+def test_pdf_embeds_the_fonts_of_its_language(tmp_path, lang, font):
+    path = write_pdf(sample_report(lang), tmp_path / f"{lang}.pdf")
+    fonts = _fonts(path)
+    assert font in fonts
+    # every font is embedded (the "emb" column), so the PDF renders the same anywhere
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all("yes" in r[-5:-4] for r in rows), fonts
+    assert "DejaVu" not in fonts and "Serif" not in fonts  # no fallback to a font without the glyphs
+
+
+def test_pdf_text_has_the_chinese_and_arabic_words_and_page_numbers(tmp_path):
+    zh = _text(write_pdf(sample_report("zh-Hant", creators=150), tmp_path / "zh.pdf"))
+    assert "春季新品上市" in zh and "廣告投資報酬率" in zh
+    pages = subprocess.run(["pdfinfo", str(tmp_path / "zh.pdf")], capture_output=True, text=True).stdout
+    n = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
+    assert n >= 2
+    assert f"1 / {n}" in zh and f"{n} / {n}" in zh
+    ar = _text(write_pdf(sample_report("ar"), tmp_path / "ar.pdf"))
+    # pdftotext gives the logical order of shaped Arabic back
+    assert "الربيع" in ar  # (the lam-alef ligature of the first word does not round-trip through pdftotext)
+
+
+def test_arabic_report_is_rtl_and_charts_stay_ltr():
+    html = report_html(sample_report("ar"))
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'direction="ltr"' in html  # every SVG chart
+    assert "<svg" in html
+
+
+def test_long_tables_are_cut_in_the_pdf_with_a_note():
+    html = report_html(sample_report("en", creators=100))
+    assert "first 60 rows" in html
+    assert render_pdf(sample_report("en", creators=3)).startswith(b"%PDF-")
