@@ -1,0 +1,310 @@
+"""Writing commerce records: order upserts, netted refunds, and the webhook delivery queue.
+
+Exactly once, durably:
+1. The web handler verifies the signature and inserts the raw delivery with status ``pending``
+   (unique on ``(store_id, delivery_id)``: a retry or replay is a no-op) and answers.
+2. A processor (one thread per server process, also ``influscope stores process``) takes pending
+   deliveries in arrival order. Each is processed in one transaction that starts by claiming the row
+   (``UPDATE ... WHERE status = 'pending'``), writes the order, and marks the row processed. If the
+   process dies half-way the transaction rolls back and the delivery is still pending; if two
+   processes race, the claim lets only one of them through.
+
+An order's newer state replaces the stored one (upsert on workspace, source and order key); a
+state older than the stored one (by the source's own ``updated_at``) does not. Refunds are kept per
+refund id and summed into ``orders.refunded``, capped at the subtotal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from influscope.db import commerce as ct
+from influscope.db import tables as t
+from influscope.ingest.commerce import shopify, stripe, woocommerce
+from influscope.ingest.commerce.common import OrderRecord, PayloadError, RefundRecord, final_status
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+# ------------------------------------------------------------------------------------------------
+# Orders and refunds
+
+
+def put_refund(conn: sa.Connection, ws: int, source: str, r: RefundRecord) -> None:
+    """Insert or replace one refund (by its own id)."""
+    rf = ct.order_refunds
+    found = conn.execute(sa.select(rf.c.id, rf.c.amount).where(
+        rf.c.workspace_id == ws, rf.c.source == source, rf.c.refund_key == r.key)).first()
+    values = {"order_key": r.order_key, "amount": r.amount, "currency": r.currency, "created_at": r.created_at}
+    if found is None:
+        conn.execute(rf.insert().values(workspace_id=ws, source=source, refund_key=r.key, **values))
+    elif found.amount != r.amount:
+        conn.execute(rf.update().where(rf.c.id == found.id).values(**values))
+
+
+def _refunded(conn: sa.Connection, ws: int, source: str, key: str) -> Decimal | None:
+    rf = ct.order_refunds
+    amounts = conn.execute(sa.select(rf.c.amount).where(
+        rf.c.workspace_id == ws, rf.c.source == source, rf.c.order_key == key)).scalars().all()
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool:
+    """Re-net the refunds of a stored order; False when the order is not stored (yet)."""
+    o = t.orders
+    row = conn.execute(sa.select(o.c.id, o.c.subtotal, o.c.status, o.c.raw).where(
+        o.c.workspace_id == ws, o.c.source == source, o.c.key == key)).first()
+    if row is None:
+        return False
+    refunded = _refunded(conn, ws, source, key)
+    if refunded is None:
+        return True
+    refunded = min(refunded, row.subtotal) if row.subtotal is not None and row.subtotal >= 0 else refunded
+    base = "cancelled" if row.status == "cancelled" else (
+        "pending" if row.status == "pending" else "paid")
+    conn.execute(o.update().where(o.c.id == row.id).values(
+        refunded=refunded, status=final_status(base, row.subtotal, refunded)))
+    return True
+
+
+def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
+                 version: dt.datetime | None = None) -> str:
+    """Store REC as the current state of its order: 'inserted', 'updated' or 'stale' (older than stored)."""
+    o = t.orders
+    version = rec.version or version
+    for refund in rec.refunds:
+        put_refund(conn, ws, source, refund)
+    existing = conn.execute(sa.select(o.c.id, o.c.updated_at, o.c.new_customer).where(
+        o.c.workspace_id == ws, o.c.source == source, o.c.key == rec.key)).first()
+    if existing is not None and version is not None and existing.updated_at is not None \
+            and version < existing.updated_at:
+        refresh_refunds(conn, ws, source, rec.key)
+        return "stale"
+    new_customer = rec.new_customer
+    if new_customer is None and existing is not None:
+        new_customer = existing.new_customer
+    if new_customer is None and rec.customer_id:
+        earlier = conn.execute(sa.select(o.c.id).where(
+            o.c.workspace_id == ws, o.c.customer_id == rec.customer_id, o.c.created_at < rec.created_at,
+            ~((o.c.source == source) & (o.c.key == rec.key))).limit(1)).first()
+        new_customer = earlier is None
+    refunded = _refunded(conn, ws, source, rec.key)
+    if refunded is None:
+        refunded = rec.refunded_hint
+    if refunded is not None and rec.subtotal >= 0:
+        refunded = min(refunded, rec.subtotal)
+    values = {
+        "created_at": rec.created_at, "currency": rec.currency, "subtotal": rec.subtotal,
+        "discounts": rec.discounts, "tax": rec.tax, "shipping": rec.shipping, "total": rec.total,
+        "refunded": refunded, "status": final_status(rec.status, rec.subtotal, refunded),
+        "discount_codes": rec.discount_codes, "landing_url": rec.landing_url, "click_id": rec.click_id,
+        "customer_id": rec.customer_id, "new_customer": new_customer, "units": rec.units,
+        "referrer": rec.referrer, "raw": _json_safe(rec.raw), "updated_at": version,
+    }
+    if existing is None:
+        conn.execute(o.insert().values(workspace_id=ws, source=source, key=rec.key, **values))
+        return "inserted"
+    conn.execute(o.update().where(o.c.id == existing.id).values(**values))
+    return "updated"
+
+
+def cancel_order(conn: sa.Connection, ws: int, source: str, key: str) -> bool:
+    o = t.orders
+    n = conn.execute(o.update().where(o.c.workspace_id == ws, o.c.source == source, o.c.key == key)
+                     .values(status="cancelled")).rowcount
+    return bool(n)
+
+
+# ------------------------------------------------------------------------------------------------
+# Deliveries
+
+
+@dataclass
+class Stored:
+    id: int | None  # None: a duplicate of an earlier delivery
+    duplicate: bool
+
+
+def store_delivery(engine: sa.Engine, *, workspace_id: int, store_id: int, delivery_id: str, topic: str,
+                   body: bytes, triggered_at: dt.datetime | None = None) -> Stored:
+    """Insert a verified delivery (one statement: durable once this returns)."""
+    d = ct.webhook_deliveries
+    try:
+        with engine.begin() as conn:
+            new_id = conn.execute(d.insert().values(
+                workspace_id=workspace_id, store_id=store_id, delivery_id=delivery_id[:128], topic=topic[:64],
+                received_at=utcnow(), triggered_at=triggered_at, body=body, status="pending",
+            )).inserted_primary_key[0]
+    except sa.exc.IntegrityError:
+        return Stored(None, True)
+    return Stored(new_id, False)
+
+
+class _Lost(Exception):
+    """Another processor claimed the delivery first."""
+
+
+def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, body: bytes,
+           triggered_at: dt.datetime | None) -> tuple[str, str | None, str | None]:
+    """Write what one delivery says. Returns (status, order_key, note)."""
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        return "failed", None, f"body is not JSON: {exc}"
+    try:
+        if kind == "shopify":
+            if topic in shopify.ORDER_TOPICS:
+                rec = shopify.parse_order(payload)
+                if payload.get("test") is True:
+                    return "ignored", rec.key, "test order"
+                return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
+            if topic in shopify.REFUND_TOPICS:
+                ref = shopify.parse_refund(payload)
+                put_refund(conn, ws, source, ref)
+                found = refresh_refunds(conn, ws, source, ref.order_key)
+                return "processed", ref.order_key, None if found else "refund kept until its order arrives"
+            return "ignored", None, f"topic {topic!r} is not an order topic"
+        if kind == "woocommerce":
+            if topic in woocommerce.ORDER_TOPICS:
+                rec = woocommerce.parse_order(payload)
+                return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
+            if topic in woocommerce.DELETE_TOPICS:
+                key = str(payload.get("id", "")) if isinstance(payload, dict) else ""
+                if not key:
+                    raise PayloadError("id: missing")
+                return "processed", key, None if cancel_order(conn, ws, source, key) else "order not stored"
+            return "ignored", None, f"topic {topic!r} is not an order topic"
+        if kind == "stripe":
+            if topic in stripe.ORDER_TYPES:
+                rec = stripe.parse_session(payload)
+                return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
+            if topic in stripe.REFUND_TYPES:
+                ref = stripe.parse_charge_refunded(payload)
+                put_refund(conn, ws, source, ref)
+                found = refresh_refunds(conn, ws, source, ref.order_key)
+                return "processed", ref.order_key, None if found else "refund kept until its order arrives"
+            return "ignored", None, f"event type {topic!r} is not handled"
+    except PayloadError as exc:
+        return "failed", None, str(exc)
+    return "failed", None, f"unknown store kind {kind!r}"
+
+
+def process_one(engine: sa.Engine, delivery_pk: int) -> str | None:
+    """Process one pending delivery exactly once; returns its new status (None if already taken)."""
+    d, s = ct.webhook_deliveries, ct.stores
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                # Claim first: the first statement writes, so SQLite takes its write lock before reading.
+                claimed = conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending")
+                                       .values(status="pending")).rowcount
+                if claimed != 1:
+                    return None
+                row = conn.execute(sa.select(d.c.topic, d.c.body, d.c.workspace_id, d.c.triggered_at, s.c.kind,
+                                             s.c.name).join(s, s.c.id == d.c.store_id)
+                                   .where(d.c.id == delivery_pk)).one()
+                status, order_key, note = _apply(conn, row.kind, row.name, row.workspace_id, row.topic,
+                                                 bytes(row.body), row.triggered_at)
+                if status == "failed":
+                    raise _Failed(note)
+                done = conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending").values(
+                    status=status, order_key=order_key, processed_at=utcnow(),
+                    error=note if note not in ("inserted", "updated") else None)).rowcount
+                if done != 1:
+                    raise _Lost()
+                return status
+        except _Failed as exc:
+            with engine.begin() as conn:
+                conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending").values(
+                    status="failed", error=str(exc)[:2000], processed_at=utcnow()))
+            return "failed"
+        except _Lost:
+            return None
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+            # A concurrent writer inserted the same order first, or the database was busy: retry.
+            log.info("retrying delivery %s after %s", delivery_pk, type(exc).__name__)
+            continue
+    return "pending"
+
+
+class _Failed(Exception):
+    pass
+
+
+def process_pending(engine: sa.Engine, *, limit: int | None = None) -> dict[str, int]:
+    """Process every pending delivery in arrival order; returns counts by resulting status."""
+    d = ct.webhook_deliveries
+    counts: dict[str, int] = {}
+    done = 0
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            ids = conn.execute(sa.select(d.c.id).where(d.c.status == "pending", d.c.id > last)
+                               .order_by(d.c.id).limit(200)).scalars().all()
+        if not ids:
+            return counts
+        for pk in ids:
+            last = pk
+            status = process_one(engine, pk)
+            if status is not None:
+                counts[status] = counts.get(status, 0) + 1
+            done += 1
+            if limit is not None and done >= limit:
+                return counts
+
+
+class Processor:
+    """A background thread per process that drains pending deliveries when kicked (and every few
+    seconds, which also picks up deliveries left pending by a crash or another process)."""
+
+    _instances: dict[str, "Processor"] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="influscope-deliveries", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def for_engine(cls, engine: sa.Engine) -> "Processor":
+        key = engine.url.render_as_string(hide_password=False)
+        with cls._guard:
+            proc = cls._instances.get(key)
+            if proc is None or not proc.thread.is_alive():
+                proc = cls._instances[key] = cls(engine)
+        return proc
+
+    def kick(self) -> None:
+        self.idle.clear()
+        self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(timeout=5.0)
+            self.wake.clear()
+            try:
+                process_pending(self.engine)
+            except Exception:  # keep the thread alive; the delivery stays pending and is retried
+                log.exception("processing webhook deliveries failed")
+            if not self.wake.is_set():
+                self.idle.set()

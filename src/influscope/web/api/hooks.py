@@ -1,0 +1,127 @@
+"""Commerce webhooks: ``POST /hooks/shopify/{source}``, ``/hooks/woocommerce/{source}``, ``/hooks/stripe/{source}``.
+
+Each ``{source}`` is a store configured with ``influscope stores add``. A delivery is verified over
+its raw body (constant-time HMAC) before anything is parsed; a missing or bad signature is 401 and
+nothing is stored. A verified delivery is stored raw, once per delivery/event id, and answered at
+once; a background processor turns it into the order (see ``ingest.commerce.sink``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from influscope.ingest.commerce import sink, stores
+from influscope.ingest.commerce.common import utc_naive
+from influscope.ingest.commerce.signatures import StripeSignatureError, verify_base64_hmac, verify_stripe
+from influscope.ingest.commerce.woocommerce import is_ping
+
+router = APIRouter(prefix="/hooks", tags=["webhooks"], include_in_schema=True)
+
+MAX_BODY = 5 * 1024 * 1024
+
+
+def _engine():
+    from influscope.config import get_settings
+    from influscope.db.engine import get_engine
+
+    return get_engine(get_settings().database_url)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _body(request: Request) -> bytes | None:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        return None
+    body = await request.body()
+    return None if len(body) > MAX_BODY else body
+
+
+async def _accept(engine, store: stores.Store, delivery_id: str, topic: str, body: bytes, triggered_at) -> JSONResponse:
+    stored = await run_in_threadpool(sink.store_delivery, engine, workspace_id=store.workspace_id,
+                                     store_id=store.id, delivery_id=delivery_id, topic=topic, body=body,
+                                     triggered_at=triggered_at)
+    if stored.duplicate:
+        return JSONResponse({"status": "duplicate", "delivery_id": delivery_id})
+    sink.Processor.for_engine(engine).kick()
+    return JSONResponse({"status": "accepted", "delivery_id": delivery_id})
+
+
+def _triggered(value: str | None):
+    try:
+        return utc_naive(value, field="X-Shopify-Triggered-At") if value else None
+    except ValueError:
+        return None
+
+
+@router.post("/shopify/{source}", summary="Shopify order and refund webhooks")
+async def shopify_hook(source: str, request: Request):
+    engine = _engine()
+    found = await run_in_threadpool(stores.lookup, engine, "shopify", source)
+    if found is None:
+        return _error(404, f"no Shopify store named {source!r}")
+    store, secret = found
+    body = await _body(request)
+    if body is None:
+        return _error(413, "body too large")
+    if not verify_base64_hmac(body, request.headers.get("x-shopify-hmac-sha256"), secret):
+        return _error(401, "missing or invalid X-Shopify-Hmac-Sha256")
+    delivery = request.headers.get("x-shopify-webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    topic = request.headers.get("x-shopify-topic") or ""
+    return await _accept(engine, store, delivery, topic, body, _triggered(request.headers.get("x-shopify-triggered-at")))
+
+
+@router.post("/woocommerce/{source}", summary="WooCommerce order webhooks")
+async def woocommerce_hook(source: str, request: Request):
+    engine = _engine()
+    found = await run_in_threadpool(stores.lookup, engine, "woocommerce", source)
+    if found is None:
+        return _error(404, f"no WooCommerce store named {source!r}")
+    store, secret = found
+    body = await _body(request)
+    if body is None:
+        return _error(413, "body too large")
+    signature = request.headers.get("x-wc-webhook-signature")
+    if not signature and is_ping(body):
+        # Saving a webhook in WooCommerce posts an unsigned "webhook_id=<n>" and needs a 2xx back.
+        return JSONResponse({"status": "ping"})
+    if not verify_base64_hmac(body, signature, secret):
+        return _error(401, "missing or invalid X-WC-Webhook-Signature")
+    if is_ping(body):
+        return JSONResponse({"status": "ping"})
+    delivery = request.headers.get("x-wc-webhook-delivery-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    topic = request.headers.get("x-wc-webhook-topic") or ""
+    return await _accept(engine, store, delivery, topic, body, None)
+
+
+@router.post("/stripe/{source}", summary="Stripe checkout and refund events")
+async def stripe_hook(source: str, request: Request):
+    engine = _engine()
+    found = await run_in_threadpool(stores.lookup, engine, "stripe", source)
+    if found is None:
+        return _error(404, f"no Stripe account named {source!r}")
+    store, secret = found
+    body = await _body(request)
+    if body is None:
+        return _error(413, "body too large")
+    try:
+        verify_stripe(body, request.headers.get("stripe-signature"), secret)
+    except StripeSignatureError as exc:
+        return _error(401, f"Stripe-Signature: {exc}")
+    try:
+        event = json.loads(body)
+        event_id, event_type = str(event["id"]), str(event["type"])
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "body is not a Stripe event (id and type expected)")
+    try:
+        created = utc_naive(event.get("created"), field="created")
+    except ValueError:
+        created = None
+    return await _accept(engine, store, event_id, event_type, body, created)
