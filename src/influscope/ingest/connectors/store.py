@@ -1,0 +1,240 @@
+"""Write normalised records (from a connector run or a native export) into the canonical store.
+
+A :class:`Batch` collects what one run or one file produced: posts and their metric snapshots,
+follower counts, audience shares, comments, site traffic, account-level daily metrics and the raw
+payloads. :func:`write_batch` upserts all of it in the caller's transaction, keyed by platform,
+object id, metric and as_of, so that writing the same batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from influscope.db import connectors as ct
+from influscope.db import tables as t
+from influscope.ingest.canonical import BundleError, FileReport, ImportReport, Problem, ensure_workspace
+
+POST_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions",
+                "link_clicks", "watch_time_s")
+POST_ATTRS = ("content_type", "url", "posted_at", "sponsored", "caption")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class Batch:
+    """Canonical records of one source, before they are written."""
+
+    source: str  # what wrote them: instagram_api, tiktok_studio, ...
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # post key -> attributes
+    snapshots: list[dict[str, Any]] = field(default_factory=list)  # post_key, as_of, metrics, reasons, raw
+    metric_fields: set[str] = field(default_factory=set)  # post metrics this source reports (NULL = hidden)
+    creators: dict[str, dict[str, Any]] = field(default_factory=dict)  # UGC authors: key -> platform, handle, name
+    followers: list[dict[str, Any]] = field(default_factory=list)
+    audience: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    traffic: list[dict[str, Any]] = field(default_factory=list)
+    account_metrics: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add_post(self, key: str, *, platform: str, campaign_id: int | None = None, creator_id: int | None = None,
+                 creator_key: str | None = None, line: tuple[str, int] | None = None, **attrs: Any) -> None:
+        post = self.posts.setdefault(key, {"platform": platform})
+        post.update({k: v for k, v in attrs.items() if v is not None})
+        for k, v in (("campaign_id", campaign_id), ("creator_id", creator_id), ("creator_key", creator_key),
+                     ("_line", line)):
+            if v is not None:
+                post[k] = v
+
+    def add_snapshot(self, post_key: str, as_of: dt.datetime, metrics: dict[str, Any], *,
+                     reasons: dict[str, str] | None = None, raw: Any = None) -> None:
+        for name in metrics:
+            if name not in POST_METRICS:
+                raise ValueError(f"unknown post metric {name!r}")
+        self.metric_fields.update(metrics)
+        self.snapshots.append({"post_key": post_key, "as_of": as_of, "metrics": metrics,
+                               "reasons": reasons or {}, "raw": raw})
+
+    def add_account_metric(self, platform: str, handle: str, date: dt.date, metric: str, value: Any,
+                           reason: str | None = None) -> None:
+        self.account_metrics.append({"platform": platform, "handle": handle, "date": date, "metric": metric,
+                                     "value": None if value is None else float(value),
+                                     "reason": reason if value is None else None})
+
+    def add_raw(self, platform: str, kind: str, object_id: str, as_of: dt.datetime, payload: Any) -> None:
+        self.raw.append({"platform": platform, "kind": kind, "object_id": str(object_id), "as_of": as_of,
+                         "payload": payload})
+
+    def note(self, kind: str, **details: Any) -> None:
+        entry = {"kind": kind, **details}
+        if entry not in self.notes:
+            self.notes.append(entry)
+
+
+def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
+           scope: sa.ColumnElement, report: FileReport, columns: list[str]) -> dict[tuple, int]:
+    """Upsert ROWS on KEY within SCOPE comparing COLUMNS; count inserted/updated/unchanged in REPORT.
+
+    Returns {key: id} for the rows given. Rows equal to what is stored are not written at all.
+    """
+    fetch = list(dict.fromkeys([*key, *columns]))
+    existing: dict[tuple, Any] = {}
+    for rec in conn.execute(sa.select(table.c.id, *[table.c[c] for c in fetch]).where(scope)):
+        m = rec._mapping
+        existing[tuple(m[k] for k in key)] = m
+    inserts, updates, ids = [], [], {}
+    for row in rows:
+        k = tuple(row[c] for c in key)
+        old = existing.get(k)
+        if old is None:
+            inserts.append(row)
+        elif any(old[c] != row[c] for c in columns if c not in key):
+            updates.append({"_id": old["id"], **{c: row[c] for c in columns if c not in key}})
+            ids[k] = old["id"]
+        else:
+            report.unchanged += 1
+            ids[k] = old["id"]
+    for row in inserts:
+        ids[tuple(row[c] for c in key)] = conn.execute(table.insert().values(**{c: row[c] for c in fetch})
+                                                       ).inserted_primary_key[0]
+    if updates:
+        upd_cols = [c for c in columns if c not in key]
+        stmt = table.update().where(table.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in upd_cols})
+        conn.execute(stmt, updates)
+    report.inserted += len(inserts)
+    report.updated += len(updates)
+    return ids
+
+
+def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Last row wins for rows with the same key (a source may repeat a day at a page boundary)."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        out[tuple(r[k] for k in key)] = r
+    return list(out.values())
+
+
+def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: ImportReport | None = None,
+                file: str = "-") -> ImportReport:
+    """Upsert BATCH into WORKSPACE within the open transaction of CONN.
+
+    Raises :class:`BundleError` (before writing anything) when a new post has no campaign or creator.
+    """
+    ws = ensure_workspace(conn, workspace)
+    report = report or ImportReport(workspace, None)
+    problems = list(batch.problems)
+
+    # UGC authors found by mention searches: creators without campaign membership
+    if batch.creators:
+        people = [{"workspace_id": ws, "key": k, "name": v.get("name")} for k, v in batch.creators.items()]
+        existing = dict(conn.execute(sa.select(t.creators.c.key, t.creators.c.id).where(
+            t.creators.c.workspace_id == ws, t.creators.c.key.in_(list(batch.creators)))).all())
+        new = [p for p in people if p["key"] not in existing]
+        if new:
+            conn.execute(t.creators.insert(), new)
+        ids = dict(conn.execute(sa.select(t.creators.c.key, t.creators.c.id).where(
+            t.creators.c.workspace_id == ws, t.creators.c.key.in_(list(batch.creators)))).all())
+        have = {r[0] for r in conn.execute(sa.select(t.creator_accounts.c.creator_id).where(
+            t.creator_accounts.c.creator_id.in_(list(ids.values()))))}
+        accounts = [{"workspace_id": ws, "creator_id": ids[k], "platform": v["platform"], "handle": v["handle"]}
+                    for k, v in batch.creators.items() if ids[k] not in have]
+        if accounts:
+            conn.execute(t.creator_accounts.insert(), accounts)
+        for post in batch.posts.values():
+            if post.get("creator_key") in ids and not post.get("creator_id"):
+                post["creator_id"] = ids[post["creator_key"]]
+
+    # posts: existing ones keep their campaign and creator; unknown ones may be matched by URL
+    post_ids: dict[str, int] = {}
+    if batch.posts:
+        cols = [t.posts.c.id, t.posts.c.key, t.posts.c.campaign_id, t.posts.c.creator_id, t.posts.c.platform,
+                *[t.posts.c[a] for a in POST_ATTRS]]
+        existing = {r.key: r._mapping for r in conn.execute(sa.select(*cols).where(t.posts.c.workspace_id == ws))}
+        by_url = {m["url"]: k for k, m in existing.items() if m["url"]}
+        rename: dict[str, str] = {}
+        rows = []
+        for key, post in batch.posts.items():
+            old = existing.get(key)
+            if old is None and post.get("url") in by_url:
+                rename[key] = by_url[post["url"]]
+                old = existing[rename[key]]
+            if old is not None:
+                row = {"workspace_id": ws, "key": old["key"], "campaign_id": old["campaign_id"],
+                       "creator_id": old["creator_id"], "platform": old["platform"]}
+                for a in POST_ATTRS:
+                    row[a] = post.get(a) if post.get(a) is not None else old[a]
+                rows.append(row)
+                continue
+            where = post.get("_line") or (file, 0)
+            if not post.get("campaign_id"):
+                problems.append(Problem(where[0], where[1], "post", f"post {key!r} is not in the workspace and the "
+                                        "source is not tied to a campaign (name the account, or import the campaign first)"))
+                continue
+            if not post.get("creator_id"):
+                problems.append(Problem(where[0], where[1], "post", f"post {key!r}: unknown creator (name the account)"))
+                continue
+            row = {"workspace_id": ws, "key": key, "campaign_id": post["campaign_id"], "creator_id": post["creator_id"],
+                   "platform": post["platform"]}
+            for a in POST_ATTRS:
+                row[a] = post.get(a)
+            row["content_type"] = row["content_type"] or "post"
+            rows.append(row)
+        if problems:
+            raise BundleError(problems[:200], max(0, len(problems) - 200))
+        rep = report.files.setdefault("posts.csv", FileReport())
+        ids = upsert(conn, t.posts, rows, ("workspace_id", "key"), t.posts.c.workspace_id == ws, FileReport(),
+                    ["workspace_id", "campaign_id", "key", "creator_id", "platform", *POST_ATTRS])
+        post_ids = {k[1]: v for k, v in ids.items()}
+        for new_key, old_key in rename.items():
+            post_ids[new_key] = post_ids[old_key]
+        if batch.snapshots:
+            metrics = [m for m in POST_METRICS if m in batch.metric_fields]
+            snaps = []
+            for s in _dedupe(batch.snapshots, ("post_key", "as_of")):
+                raw = {"source": batch.source, "payload": s["raw"]}
+                if s["reasons"]:
+                    raw["missing"] = dict(sorted(s["reasons"].items()))
+                snaps.append({"post_id": post_ids[s["post_key"]], "as_of": s["as_of"], "source": batch.source,
+                              "raw": raw, **{m: s["metrics"].get(m) for m in metrics}})
+            scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+            upsert(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep,
+                  ["post_id", "as_of", "source", "raw", *metrics])
+    elif problems:
+        raise BundleError(problems[:200], max(0, len(problems) - 200))
+
+    def simple(name: str, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+        if not rows:
+            return
+        rows = _dedupe([{"workspace_id": ws, **r} for r in rows], key)
+        upsert(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()),
+              list(rows[0].keys()))
+
+    simple("followers.csv", t.follower_snapshots, batch.followers, ("workspace_id", "platform", "handle", "date"))
+    simple("audience.csv", t.audience, batch.audience,
+           ("workspace_id", "platform", "handle", "date", "dimension", "bucket"))
+    if batch.comments:
+        comments = []
+        for c in batch.comments:
+            pid = post_ids.get(c["post_key"])
+            if pid is None:
+                pid = conn.execute(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws,
+                                                                 t.posts.c.key == c["post_key"])).scalar()
+            if pid is None:
+                continue
+            comments.append({"key": c["key"], "post_id": pid, "author": c.get("author"), "text": c.get("text") or "",
+                             "ts": c.get("ts"), "likes": c.get("likes")})
+        simple("comments.csv", t.comments, comments, ("workspace_id", "key"))
+    traffic = [{"source": "", "medium": "", "campaign": "", "content": "", **r} for r in batch.traffic]
+    simple("traffic.csv", t.traffic, traffic, ("workspace_id", "date", "source", "medium", "campaign", "content"))
+    simple("account_metrics", ct.account_metrics, [{**r, "source": batch.source} for r in batch.account_metrics],
+           ("workspace_id", "platform", "handle", "date", "metric"))
+    simple("raw payloads", ct.connector_raw, batch.raw, ("workspace_id", "platform", "kind", "object_id", "as_of"))
+    return report
