@@ -1,0 +1,94 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from influscope.kpi.forecast import sales_forecast, theil_sen
+
+START, END = date(2026, 3, 1), date(2026, 3, 31)
+
+
+def series(values, start=START):
+    return [(start + timedelta(days=i), Decimal(str(v))) for i, v in enumerate(values)]
+
+
+def test_exact_linear_trend_hand_computed():
+    # revenue 100 + 10 x on days x = 0..13 (1-14 March); today = 15 March
+    f = sales_forecast(series([100 + 10 * x for x in range(14)]), START, END, date(2026, 3, 15))
+    assert f.reason is None and f.estimated and f.days_used == 14
+    assert f.actual_to_date == Decimal("2310.00")  # 1400 + 10 x 91
+    assert f.trend_per_day == Decimal("10.00")
+    # 17 remaining days t = 14..30: 1700 + 10 x 374 = 5440
+    assert f.to_end == Decimal("7750.00")
+    # next 30 days t = 14..43: 3000 + 10 x 855 = 11550
+    assert f.next == Decimal("11550.00")
+    # no noise: the interval collapses to the point
+    assert f.to_end_low == f.to_end == f.to_end_high
+    assert f.next_low == f.next == f.next_high
+
+
+def test_noisy_series_interval_and_robustness():
+    rng = np.random.default_rng(3)
+    values = [round(1000 + 20 * x + float(rng.normal(0, 150)), 2) for x in range(20)]
+    values[5] = 40_000  # one bulk order
+    f = sales_forecast(series(values), START, END, date(2026, 3, 21))
+    assert f.to_end_low < f.to_end < f.to_end_high
+    assert f.next_low < f.next < f.next_high
+    # the trend ignores the outlier: close to the true 20 per day
+    assert 0 < f.trend_per_day < 60
+    # deterministic with the same seed, different with another
+    assert sales_forecast(series(values), START, END, date(2026, 3, 21)) == f
+    assert sales_forecast(series(values), START, END, date(2026, 3, 21), seed=1).to_end_low != f.to_end_low
+
+
+def test_declining_sales_are_floored_at_zero():
+    f = sales_forecast(series([700 - 100 * x for x in range(8)]), START, END, date(2026, 3, 9))
+    # line reaches 0 at x = 7; every future day is 0
+    assert f.next == Decimal("0.00") and f.to_end == f.actual_to_date
+
+
+def test_days_without_entries_are_zero_and_duplicates_add_up():
+    daily = [(START + timedelta(days=i), 100) for i in range(0, 10, 2)]  # every other day
+    daily += [(START, 50), (date(2026, 2, 20), 9999), (date(2026, 3, 11), 9999)]  # before start / today: ignored
+    f = sales_forecast(daily, START, END, date(2026, 3, 11))
+    assert f.actual_to_date == Decimal("550.00") and f.days_used == 10
+
+
+def test_after_the_end_to_end_is_actual():
+    values = [100] * 40
+    f = sales_forecast(series(values), START, END, date(2026, 4, 10))
+    assert f.to_end == f.to_end_low == f.to_end_high == Decimal("3100.00")
+    assert f.actual_to_date == Decimal("4000.00") and f.next == Decimal("3000.00")
+
+
+@pytest.mark.parametrize(
+    "daily,today,reason",
+    [
+        (series([100] * 5), date(2026, 2, 27), "campaign has not started"),
+        ([], date(2026, 3, 20), "no sales recorded"),
+        ([(START, None)], date(2026, 3, 20), "no sales recorded"),
+        (series([100] * 3), date(2026, 3, 4), "too little data: 3 complete day(s) of sales history, at least 7 needed"),
+    ],
+)
+def test_no_projection_with_a_reason(daily, today, reason):
+    f = sales_forecast(daily, START, END, today)
+    assert f.reason == reason and f.to_end is None and f.next is None
+    assert f.to_dict()["reason"] == reason
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="before start"):
+        sales_forecast([], END, START, END)
+    with pytest.raises(ValueError, match=r"daily\[0\]: not a date"):
+        sales_forecast([("2026-03-01", 5)], START, END, END)
+    with pytest.raises(ValueError, match="horizon_days"):
+        sales_forecast([], START, END, END, horizon_days=0)
+
+
+def test_theil_sen_matches_hand_example():
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    y = np.array([1.0, 3.0, 5.0, 100.0])
+    a, b = theil_sen(x, y)
+    # pair slopes: 2, 2, 33, 2, 48.5, 95 -> median (2 + 33) / 2 = 17.5
+    assert b == pytest.approx(17.5)
