@@ -1,0 +1,83 @@
+"""Country of a visitor and the client address behind trusted proxies.
+
+Country comes from the offline RIR delegation data shipped inside the ``iptocc`` package
+(IPv4 and IPv6, no network, no licence key). It is the country the address block is *registered
+to*, which matches the visitor's location for the large majority of addresses but not for every
+VPN, mobile carrier or corporate network. The address itself is never stored.
+
+Behind a reverse proxy or load balancer, the peer address is the proxy's. Set
+``INFLUSCOPE_TRUSTED_PROXIES`` to the proxies' addresses or networks (comma separated, e.g.
+``127.0.0.1,10.0.0.0/8``; ``*`` trusts every peer): when the peer is trusted, the client is the
+right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from functools import lru_cache
+
+import iptocc
+
+TRUSTED_PROXIES_ENV = "INFLUSCOPE_TRUSTED_PROXIES"
+
+
+@lru_cache(maxsize=65536)
+def country(ip: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 code of IP (registered-to country), or None for private/unknown addresses."""
+    if not ip:
+        return None
+    if ip.startswith("::ffff:") and "." in ip:  # IPv4-mapped IPv6 (dual-stack sockets)
+        ip = ip[7:]
+    try:
+        return iptocc.country_code(ip)
+    except (ValueError, TypeError):
+        return None
+
+
+class TrustedProxies:
+    """A set of trusted proxy addresses/networks, parsed once."""
+
+    def __init__(self, spec: str | None = None):
+        spec = (spec if spec is not None else os.environ.get(TRUSTED_PROXIES_ENV, "")).strip()
+        self.trust_all = spec == "*"
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        if not self.trust_all:
+            for item in filter(None, (s.strip() for s in spec.split(","))):
+                try:
+                    self.networks.append(ipaddress.ip_network(item, strict=False))
+                except ValueError as exc:
+                    raise ValueError(f"{TRUSTED_PROXIES_ENV}: {item!r} is not an IP address or network") from exc
+        self._cache: dict[str, bool] = {}
+
+    def __bool__(self) -> bool:
+        return self.trust_all or bool(self.networks)
+
+    def trusts(self, ip: str) -> bool:
+        if self.trust_all:
+            return True
+        hit = self._cache.get(ip)
+        if hit is None:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                hit = False
+            else:
+                hit = any(addr in net for net in self.networks if net.version == addr.version)
+            if len(self._cache) < 4096:
+                self._cache[ip] = hit
+        return hit
+
+    def client_ip(self, peer: str | None, forwarded_for: str | None) -> str | None:
+        """The visitor's address: PEER, or the X-Forwarded-For client when PEER is a trusted proxy."""
+        if not forwarded_for or not peer or not self or not self.trusts(peer):
+            return peer
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        for hop in reversed(hops):
+            if hop.startswith("[") and "]" in hop:  # [v6]:port
+                hop = hop[1:hop.index("]")]
+            elif hop.count(":") == 1:  # v4:port
+                hop = hop.split(":", 1)[0]
+            if not self.trusts(hop):
+                return hop
+        return hops[0] if hops else peer
