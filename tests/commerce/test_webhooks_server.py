@@ -1,0 +1,185 @@
+"""Real-shaped deliveries posted to a running server: stored once, forgeries and replays refused."""
+
+import os
+import time
+from decimal import Decimal
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from influscope.db import commerce as ct
+from influscope.db import tables as t
+from influscope.db.engine import get_engine
+from influscope.ingest.commerce.stores import add_store
+from tests.commerce.support import (
+    Server, dumps, shopify_headers, shopify_order, shopify_refund, stripe_headers, stripe_refund_event,
+    stripe_session_event, woo_headers, woo_order)
+
+SHOP_SECRET = "shpss_3b1f0c9e2d"
+WOO_SECRET = "wc-secret-9f8e7d"
+STRIPE_SECRET = "whsec_5c4b3a29"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('hooks') / 'influscope.db'}"
+    engine = get_engine(url)
+    os.environ["TEST_WOO_SECRET"] = WOO_SECRET
+    add_store(engine, "shopify", "acme-hk", secret=SHOP_SECRET)
+    add_store(engine, "woocommerce", "acme-eu", secret_env="TEST_WOO_SECRET")
+    add_store(engine, "stripe", "acme-us", secret=STRIPE_SECRET)
+    srv = Server(url)
+    srv.engine = engine
+    yield srv
+    srv.stop()
+
+
+def settle(engine, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with engine.connect() as c:
+            if not c.execute(sa.select(sa.func.count()).select_from(ct.webhook_deliveries)
+                             .where(ct.webhook_deliveries.c.status == "pending")).scalar():
+                return
+        time.sleep(0.05)
+    raise AssertionError("deliveries still pending")
+
+
+def order(engine, source, key):
+    with engine.connect() as c:
+        return c.execute(sa.select(t.orders).where(t.orders.c.source == source, t.orders.c.key == key)).first()
+
+
+def count(engine, table, *where):
+    with engine.connect() as c:
+        return c.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar()
+
+
+def post_shopify(srv, payload, topic, webhook_id, *, secret=SHOP_SECRET, triggered_at=None, body=None, headers=None):
+    raw = dumps(payload)
+    h = headers or shopify_headers(raw, secret, topic, webhook_id, triggered_at)
+    return httpx.post(srv.base + "/hooks/shopify/acme-hk", content=raw if body is None else body, headers=h)
+
+
+def test_shopify_order_is_stored_once_and_forgeries_are_refused(server):
+    eng = server.engine
+    payload = shopify_order(6200407294252, landing_site="/products/x?utm_source=instagram&utm_medium=influencer"
+                            "&utm_content=mira", note_attributes=[{"name": "isc", "value": "k7Hq2"}])
+    r = post_shopify(server, payload, "orders/create", "b54557e4-1", triggered_at="2025-01-24T04:10:16Z")
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    # The same delivery again (Shopify retries with the same webhook id): accepted as a duplicate.
+    r = post_shopify(server, payload, "orders/create", "b54557e4-1", triggered_at="2025-01-24T04:10:16Z")
+    assert r.status_code == 200 and r.json()["status"] == "duplicate"
+    before = count(eng, ct.webhook_deliveries)
+    raw = dumps(payload)
+    forged = shopify_headers(raw, "not-the-secret", "orders/create", "forged-1")
+    assert httpx.post(server.base + "/hooks/shopify/acme-hk", content=raw, headers=forged).status_code == 401
+    good = shopify_headers(raw, SHOP_SECRET, "orders/create", "truncated-1")
+    assert httpx.post(server.base + "/hooks/shopify/acme-hk", content=raw[:-10], headers=good).status_code == 401
+    unsigned = {k: v for k, v in good.items() if k != "X-Shopify-Hmac-Sha256"}
+    assert httpx.post(server.base + "/hooks/shopify/acme-hk", content=raw, headers=unsigned).status_code == 401
+    assert httpx.post(server.base + "/hooks/shopify/nobody", content=raw, headers=good).status_code == 404
+    # A signed body under the right secret but for another store kind's URL is refused too.
+    assert httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=raw, headers={
+        "X-WC-Webhook-Signature": good["X-Shopify-Hmac-Sha256"]}).status_code == 401
+    assert count(eng, ct.webhook_deliveries) == before  # nothing stored for any of them
+    settle(eng)
+    row = order(eng, "acme-hk", "6200407294252")
+    assert row.subtotal == Decimal("164.90") and row.total == Decimal("186.90") and row.currency == "HKD"
+    assert row.click_id == "k7Hq2" and "utm_content=mira" in row.landing_url and row.status == "paid"
+    assert row.discount_codes == "0124D"
+    assert count(eng, t.orders, t.orders.c.key == "6200407294252") == 1
+
+
+def test_updates_replace_the_order_and_stale_ones_do_not(server):
+    eng = server.engine
+    key = 6200407294300
+    post_shopify(server, shopify_order(key, updated_at="2025-01-23T23:10:15-05:00"), "orders/create", "u-1")
+    newer = shopify_order(key, updated_at="2025-01-24T08:00:00-05:00",
+                          discount_codes=[{"code": "MIRA15", "amount": "10.00", "type": "fixed_amount"}])
+    post_shopify(server, newer, "orders/updated", "u-2")
+    settle(eng)
+    assert order(eng, "acme-hk", str(key)).discount_codes == "MIRA15"
+    # A retry of an older state arriving late does not overwrite the newer one.
+    stale = shopify_order(key, updated_at="2025-01-24T01:00:00-05:00", financial_status="pending")
+    post_shopify(server, stale, "orders/updated", "u-3")
+    cancelled = shopify_order(key, updated_at="2025-01-24T09:00:00-05:00", cancelled_at="2025-01-24T09:00:00-05:00",
+                              cancel_reason="customer")
+    post_shopify(server, cancelled, "orders/cancelled", "u-4")
+    settle(eng)
+    row = order(eng, "acme-hk", str(key))
+    assert row.status == "cancelled" and row.discount_codes == "0124D"
+    with eng.connect() as c:
+        statuses = dict(c.execute(sa.select(ct.webhook_deliveries.c.delivery_id, ct.webhook_deliveries.c.error)
+                                  .where(ct.webhook_deliveries.c.delivery_id.in_(["u-3", "u-4"]))).all())
+    assert statuses == {"u-3": "stale", "u-4": None}
+
+
+def test_refunds_are_netted_per_order_once(server):
+    eng = server.engine
+    key = 6200407294400
+    # The refund arrives before its order: it is kept and netted when the order comes.
+    r = post_shopify(server, shopify_refund(91, key, "50.00"), "refunds/create", "r-1")
+    assert r.status_code == 200
+    post_shopify(server, shopify_order(key), "orders/create", "r-2")
+    settle(eng)
+    row = order(eng, "acme-hk", str(key))
+    assert row.refunded == Decimal("50.00") and row.status == "partially_refunded"
+    # The order's own refunds[] repeats refund 91 and adds 92: 91 counts once.
+    update = shopify_order(key, financial_status="refunded",
+                           refunds=[shopify_refund(91, key, "50.00"), shopify_refund(92, key, "114.90")])
+    post_shopify(server, update, "orders/updated", "r-3")
+    post_shopify(server, shopify_refund(92, key, "114.90"), "refunds/create", "r-4")
+    settle(eng)
+    row = order(eng, "acme-hk", str(key))
+    assert row.refunded == Decimal("164.90") and row.status == "refunded"
+    assert count(eng, ct.order_refunds, ct.order_refunds.c.order_key == str(key)) == 2
+
+
+def test_woocommerce_ping_orders_and_forgeries(server):
+    eng = server.engine
+    before = count(eng, ct.webhook_deliveries)
+    ping = httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=b"webhook_id=12",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert ping.status_code == 200 and ping.json()["status"] == "ping"
+    assert count(eng, ct.webhook_deliveries) == before
+    raw = dumps(woo_order(501))
+    assert httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=raw,
+                      headers=woo_headers(raw, "wrong", "order.created", "d-1")).status_code == 401
+    assert httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=raw,
+                      headers=woo_headers(raw, WOO_SECRET, "order.created", "d-1")).status_code == 200
+    refunded = dumps(woo_order(501, status="refunded", refunds=[{"id": 77, "reason": "", "total": "-45.00"}]))
+    assert httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=refunded,
+                      headers=woo_headers(refunded, WOO_SECRET, "order.updated", "d-2")).status_code == 200
+    settle(eng)
+    row = order(eng, "acme-eu", "501")
+    assert row.currency == "EUR" and row.subtotal == Decimal("45.00") and row.refunded == Decimal("45.00")
+    assert row.status == "refunded" and row.discount_codes == "MIRA10"
+    assert count(eng, t.orders, t.orders.c.source == "acme-eu") == 1
+
+
+def test_stripe_sessions_refunds_and_replays(server):
+    eng = server.engine
+    ev = stripe_session_event("evt_1Q", "cs_test_1", amount_subtotal=12000, amount_total=10800, discount=1200,
+                              payment_intent="pi_1Q", client_reference_id="k7Hq2")
+    raw = dumps(ev)
+    url = server.base + "/hooks/stripe/acme-us"
+    assert httpx.post(url, content=raw, headers=stripe_headers(raw, STRIPE_SECRET)).status_code == 200
+    assert httpx.post(url, content=raw, headers=stripe_headers(raw, STRIPE_SECRET)).json()["status"] == "duplicate"
+    # A captured delivery replayed later than the 5-minute tolerance is refused.
+    old = stripe_headers(raw, STRIPE_SECRET, timestamp=int(time.time()) - 301)
+    r = httpx.post(url, content=raw, headers=old)
+    assert r.status_code == 401 and "tolerance" in r.json()["error"]
+    assert httpx.post(url, content=raw, headers=stripe_headers(raw, "whsec_other")).status_code == 401
+    yen = dumps(stripe_session_event("evt_2Q", "cs_test_2", amount_subtotal=5000, amount_total=5000, currency="jpy"))
+    assert httpx.post(url, content=yen, headers=stripe_headers(yen, STRIPE_SECRET)).status_code == 200
+    for n, refunded in ((1, 3000), (2, 10800)):  # amount_refunded is cumulative per charge
+        rev = dumps(stripe_refund_event(f"evt_r{n}", "ch_1Q", "pi_1Q", 10800, refunded))
+        assert httpx.post(url, content=rev, headers=stripe_headers(rev, STRIPE_SECRET)).status_code == 200
+    settle(eng)
+    row = order(eng, "acme-us", "pi_1Q")
+    assert row.currency == "USD" and row.subtotal == Decimal("108.00") and row.click_id == "k7Hq2"
+    assert row.refunded == Decimal("108.00") and row.status == "refunded"
+    assert order(eng, "acme-us", "cs_test_2").subtotal == Decimal("5000")
+    assert count(eng, t.orders, t.orders.c.source == "acme-us") == 2
