@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -382,8 +383,9 @@ def ensure_workspace(conn: sa.Connection, slug: str, name: str | None = None) ->
 
 
 def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
-          scope: sa.ColumnElement, report: FileReport, columns: Iterable[str] | None = None) -> dict[tuple, int]:
-    """Upsert ROWS (table column names) on KEY within SCOPE; return {key: id} of all rows in scope.
+          scope: sa.ColumnElement, report: FileReport, columns: Iterable[str] | None = None,
+          want_ids: bool = False) -> dict[tuple, int]:
+    """Upsert ROWS (table column names) on KEY within SCOPE; with WANT_IDS return {key: id} of all rows in scope.
 
     Only the columns named in ``columns`` (default: every key of the first row) are compared and
     written, so that a file that omits an optional column leaves existing values alone.
@@ -404,8 +406,7 @@ def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key:
             updates.append({"_id": old["id"], **{c: row[c] for c in cols if c not in key}})
         else:
             report.unchanged += 1
-    for chunk in _chunks(inserts, 20_000):
-        conn.execute(table.insert(), chunk)
+    _insert(conn, table, inserts)
     if updates:
         upd_cols = [c for c in cols if c not in key]
         stmt = table.update().where(table.c.id == sa.bindparam("_id")).values(
@@ -414,9 +415,32 @@ def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key:
             conn.execute(stmt, chunk)
     report.inserted += len(inserts)
     report.updated += len(updates)
+    if not want_ids:
+        return {}
     if not inserts:
         return {k: v["id"] for k, v in existing.items()}
     return {tuple(r[:-1]): r[-1] for r in conn.execute(sa.select(*[table.c[c] for c in key], table.c.id).where(scope))}
+
+
+def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ROWS in the open transaction: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        for chunk in _chunks(rows, 20_000):
+            conn.execute(table.insert(), chunk)
+        return
+    cols = list(rows[0].keys())
+    procs = [_json_text if isinstance(table.c[c].type, sa.JSON) else table.c[c].type.bind_processor(conn.dialect)
+             for c in cols]
+    names = ", ".join(f'"{c}"' for c in cols)
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
+        for row in rows:
+            cp.write_row([p(row[c]) if p else row[c] for c, p in zip(cols, procs)])
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
 
 
 def _chunks(items: list, size: int):
@@ -559,7 +583,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
         }
         rep = report.files.setdefault("campaign.yaml", FileReport())
         ids = _sync(conn, t.campaigns, [row], ("workspace_id", "slug"),
-                    (t.campaigns.c.workspace_id == ws) & (t.campaigns.c.slug == c["id"]), rep)
+                    (t.campaigns.c.workspace_id == ws) & (t.campaigns.c.slug == c["id"]), rep, want_ids=True)
         campaign_id = ids[(ws, c["id"])]
 
     # creators and their accounts
@@ -610,7 +634,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
         if "content_type" not in pcols:
             pcols.append("content_type")
         post_ids = {k[1]: v for k, v in _sync(conn, t.posts, list(posts.values()), ("workspace_id", "key"),
-                                              t.posts.c.workspace_id == ws, FileReport(), pcols).items()}
+                                              t.posts.c.workspace_id == ws, FileReport(), pcols, want_ids=True).items()}
         metric_names = [m for m in ("impressions", "reach", "views", "likes", "comments", "shares", "saves",
                                     "reactions", "link_clicks", "watch_time_s") if m in header]
         snaps = [{"post_id": post_ids[r["post_id"]], "as_of": r["as_of"], "source": "csv",
