@@ -1,0 +1,263 @@
+"""``GET /l/{slug}``: the tracking redirect, a plain ASGI callable outside the web framework.
+
+For each GET of a known slug it
+
+1. classifies the visitor (:mod:`~influscope.tracking.bots`: bot or human, device, OS, browser,
+   in-app browser), looks up the country of the address (:mod:`~influscope.tracking.geo`) and
+   computes the visitor hash (keyed BLAKE2b of address, user agent and workspace with the salt of
+   the UTC day; the address itself is never stored);
+2. records the click through the durable sink (:mod:`~influscope.tracking.sink`) and waits until it
+   is committed;
+3. answers ``302`` to the destination with the UTM tags and ``isc=<click id>``.
+
+Unknown slugs get ``404`` and write nothing; ``HEAD`` gets the ``302`` (without a click id) and is
+not counted; other methods get ``405``. If the click cannot be stored the visitor gets ``503``
+rather than a redirect whose click would be lost.
+
+Links are cached per process for ``INFLUSCOPE_LINK_CACHE_SECONDS`` (default 30 s): a changed
+destination is served everywhere within that time; a new link is found at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.db.tracking import tracking_salts
+from influscope.tracking import bots, geo, utm
+from influscope.tracking.sink import Click, ClickSink, default_sink
+
+log = logging.getLogger("influscope.tracking")
+
+PREFIX = "/l/"
+SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CACHE_ENV = "INFLUSCOPE_LINK_CACHE_SECONDS"
+MAX_REFERRER = 2048
+
+_WANTED = {b"user-agent", b"referer", b"x-forwarded-for"} | {h.encode() for h in bots.PREFETCH_HEADERS}
+
+
+def new_click_id() -> str:
+    """16 characters of base32 (80 random bits): the click id and the ``isc`` parameter."""
+    return base64.b32encode(os.urandom(10)).decode("ascii").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    link_id: int
+    workspace_id: int
+    prefix: str  # tagged destination up to and including "isc="
+    suffix: str  # "#fragment" or ""
+    plain: str  # tagged destination without a click id (for HEAD)
+
+
+def load_target(conn: sa.Connection, slug: str) -> Target | None:
+    """The redirect target of SLUG with its UTM tags, or None."""
+    l, c, cr, ca = t.links, t.campaigns, t.creators, t.creator_accounts
+    q = (sa.select(l.c.id, l.c.workspace_id, l.c.destination_url, l.c.platform, l.c.paid,
+                   c.c.slug.label("campaign"), cr.c.key.label("creator"), ca.c.handle)
+         .join_from(l, c, c.c.id == l.c.campaign_id)
+         .outerjoin(cr, cr.c.id == l.c.creator_id)
+         .outerjoin(ca, sa.and_(ca.c.creator_id == l.c.creator_id, ca.c.platform == l.c.platform))
+         .where(l.c.slug == slug).limit(1))
+    row = conn.execute(q).first()
+    if row is None:
+        return None
+    tags = utm.utm_tags(platform=row.platform, campaign=row.campaign, handle=row.handle or row.creator,
+                        paid=bool(row.paid))
+    destination = utm.ascii_url(row.destination_url)
+    prefix, suffix = utm.split_for_click(destination, tags)
+    return Target(row.id, row.workspace_id, prefix, suffix, utm.tag_url(destination, tags))
+
+
+class LinkCache:
+    """slug -> Target, read from the store and kept for TTL seconds."""
+
+    def __init__(self, engine: sa.Engine, ttl: float = 30.0):
+        self.engine = engine
+        self.ttl = ttl
+        self._hits: dict[str, tuple[float, Target | None]] = {}
+        self.blocking = engine.dialect.name != "sqlite"  # a network round trip: keep it off the loop
+
+    def cached(self, slug: str) -> tuple[bool, Target | None]:
+        hit = self._hits.get(slug)
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
+    def load(self, slug: str) -> Target | None:
+        with self.engine.connect() as conn:
+            target = load_target(conn, slug)
+        if len(self._hits) > 100_000:
+            self._hits.clear()
+        # Known links are kept for TTL; unknown slugs only briefly, so a new link works at once.
+        self._hits[slug] = (time.monotonic() + (self.ttl if target else min(self.ttl, 1.0)), target)
+        return target
+
+    def invalidate(self, slug: str | None = None) -> None:
+        if slug is None:
+            self._hits.clear()
+        else:
+            self._hits.pop(slug, None)
+
+
+class DailySalt:
+    """The salt of the current UTC day, shared by every process through ``tracking_salts``."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self._day: date | None = None
+        self._salt = b""
+
+    def for_day(self, day: date) -> bytes:
+        if day != self._day:
+            self._salt = self._load(day)
+            self._day = day
+        return self._salt
+
+    def _load(self, day: date) -> bytes:
+        ts = tracking_salts
+        with self.engine.begin() as conn:
+            salt = conn.execute(sa.select(ts.c.salt).where(ts.c.day == day)).scalar()
+            if salt is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(ts.insert().values(day=day, salt=secrets.token_hex(32)))
+                except sa.exc.IntegrityError:  # another process made it first
+                    pass
+                salt = conn.execute(sa.select(ts.c.salt).where(ts.c.day == day)).scalar_one()
+                # Rotation: yesterday's salt is deleted, so older hashes can no longer be recomputed.
+                conn.execute(ts.delete().where(ts.c.day < day))
+        return bytes.fromhex(salt)
+
+
+def visitor_hash(salt: bytes, ip: str | None, user_agent: str, workspace_id: int) -> str | None:
+    if not ip:
+        return None
+    data = f"{ip}\x00{user_agent}\x00{workspace_id}".encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(data, key=salt, digest_size=16).hexdigest()
+
+
+class RedirectApp:
+    """The ASGI callable. Build it with :func:`create_redirect_app`."""
+
+    def __init__(self, engine: sa.Engine, sink: ClickSink, *, trusted_proxies: geo.TrustedProxies | None = None,
+                 cache_ttl: float | None = None):
+        self.engine = engine
+        self.sink = sink
+        self.proxies = trusted_proxies if trusted_proxies is not None else geo.TrustedProxies()
+        ttl = cache_ttl if cache_ttl is not None else float(os.environ.get(CACHE_ENV, "30"))
+        self.links = LinkCache(engine, ttl)
+        self.salt = DailySalt(engine)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.handle(scope, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.sink.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def handle(self, scope: dict, send: Any) -> None:
+        path: str = scope["path"]
+        slug = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+        if slug.endswith("/"):
+            slug = slug[:-1]
+        if not SLUG_RE.match(slug):
+            return await _plain(send, 404, b"unknown link")
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            return await _plain(send, 405, b"method not allowed", [(b"allow", b"GET, HEAD")])
+
+        fresh, target = self.links.cached(slug)
+        if not fresh:
+            if self.links.blocking:
+                target = await asyncio.get_running_loop().run_in_executor(None, self.links.load, slug)
+            else:
+                target = self.links.load(slug)
+        if target is None:
+            return await _plain(send, 404, b"unknown link")
+        if method == "HEAD":  # link checkers and previews: answered, not counted
+            return await _redirect(send, target.plain)
+
+        user_agent = ""
+        referrer = forwarded = None
+        extra: dict[str, str] | None = None
+        for name, value in scope["headers"]:
+            if name in _WANTED:
+                if name == b"user-agent":
+                    user_agent = value.decode("latin-1")
+                elif name == b"referer":
+                    referrer = value[:MAX_REFERRER].decode("latin-1")
+                elif name == b"x-forwarded-for":
+                    forwarded = value.decode("latin-1")
+                else:
+                    if extra is None:
+                        extra = {}
+                    extra[name.decode("latin-1")] = value.decode("latin-1")
+        agent = bots.classify(user_agent, extra)
+        client = scope.get("client")
+        ip = self.proxies.client_ip(client[0] if client else None, forwarded)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        key = new_click_id()
+        ws = target.workspace_id
+        click = Click(ws, key, target.link_id, now, agent.is_bot, agent.bot_reason,
+                      visitor_hash(self.salt.for_day(now.date()), ip, user_agent, ws), geo.country(ip),
+                      agent.device, agent.os, agent.browser, agent.app, referrer or None)
+        try:
+            await self.sink.record(click)
+        except Exception:
+            log.exception("click on %s not recorded; answering 503", slug)
+            return await _plain(send, 503, b"try again", [(b"retry-after", b"1")])
+        await _redirect(send, target.prefix + key + target.suffix)
+
+
+_NO_STORE = (b"cache-control", b"no-store, max-age=0")
+_NOINDEX = (b"x-robots-tag", b"noindex")
+
+
+async def _redirect(send: Any, location: str) -> None:
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", location.encode("ascii")), _NO_STORE, _NOINDEX,
+                            (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _plain(send: Any, status: int, body: bytes, headers: list | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), _NO_STORE,
+                            (b"content-length", str(len(body)).encode())] + (headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_redirect_app(database_url: str | None = None, *, sink: ClickSink | None = None,
+                        trusted_proxies: str | None = None, cache_ttl: float | None = None) -> RedirectApp:
+    """The redirect for DATABASE_URL (default: the configured database), migrated and ready."""
+    from influscope.db.engine import get_engine
+
+    engine = get_engine(database_url)
+    return RedirectApp(engine, sink if sink is not None else default_sink(engine),
+                       trusted_proxies=geo.TrustedProxies(trusted_proxies) if trusted_proxies is not None else None,
+                       cache_ttl=cache_ttl)
+
