@@ -1,0 +1,360 @@
+"""The KPI engine's Python API: ``influscope.kpis(campaign, by=None, settings=None)``.
+
+    >>> import influscope
+    >>> result = influscope.kpis("spring-launch", by="creator", settings={"er_denominator": "reach"})
+    >>> result.to_dict()["kpis"]["roas"]
+    {'value': 3.2, 'unit': 'x', 'estimated': False, 'reason': None, 'target': 3.0, ...}
+    >>> result.to_frame()          # one row per KPI (or per breakdown key and KPI)
+
+Values: counts are ints, money is Decimal in the campaign currency (``to_dict`` gives numbers),
+percentages are in percent units (2.5 means 2.5 %), ratios such as ROAS in times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from influscope.kpi import methodology
+from influscope.kpi.catalogue import KPIS, RANK_BY, STAGE_DEFAULTS, ordered_ids
+from influscope.kpi.engine import BREAKDOWNS, Context, Value, compute, counted_orders, label, partition
+from influscope.kpi.facts import Campaign, Facts, load, load_campaign
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class KpiResult:
+    campaign: Campaign
+    settings: dict
+    kpis: dict[str, dict]  # id -> KPI object (JSON-ready except money Decimals)
+    rows: list[dict] = field(default_factory=list)
+    by: str | None = None
+    diagnostics: list[dict] = field(default_factory=list)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    emv_table: dict | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.campaign.currency
+
+    def value(self, kpi_id: str):
+        return self.kpis[kpi_id]["value"]
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.campaign
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "campaign": c.slug,
+            "name": c.name,
+            "workspace": c.workspace,
+            "goal": c.goal,
+            "currency": c.currency,
+            "period": {"start": (self.start or c.start).isoformat(), "end": (self.end or c.end).isoformat(),
+                       "timezone": c.timezone},
+            "stage_kpis": STAGE_DEFAULTS.get(c.goal, []),
+            "settings": methodology.describe(self.settings),
+            "by": self.by,
+            "kpis": {k: _jsonable(v) for k, v in self.kpis.items()},
+            "rows": [{**{k: v for k, v in r.items() if k != "kpis"}, "kpis": {k: _jsonable(v) for k, v in r["kpis"].items()}}
+                     for r in self.rows],
+            "diagnostics": self.diagnostics,
+            "emv_table": self.emv_table,
+        }
+
+    def to_frame(self):
+        """One row per KPI (campaign level), or per breakdown key and KPI when ``by`` was given."""
+        import pandas as pd
+
+        records = []
+        sources = [({}, self.kpis)] if not self.by else [(r["key"], r["kpis"]) for r in self.rows]
+        for key, kpis in sources:
+            for kid, obj in kpis.items():
+                records.append({**({self.by: key.get(self.by)} if self.by else {}), "kpi": kid,
+                                "name": KPIS[kid].name["en"], **{k: obj.get(k) for k in (
+                                    "value", "unit", "estimated", "reason", "target", "attainment", "benchmark")}})
+        return pd.DataFrame.from_records(records)
+
+
+def _jsonable(obj: dict) -> dict:
+    out = dict(obj)
+    for k in ("value", "target", "benchmark"):
+        if isinstance(out.get(k), Decimal):
+            out[k] = float(out[k])
+    if out.get("detail") is not None:
+        out["detail"] = _plain(out["detail"])
+    if out.get("pacing") is not None:
+        out["pacing"] = _plain(out["pacing"])
+    return out
+
+
+def _plain(x):
+    if isinstance(x, Decimal):
+        return float(x)
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()
+    return x
+
+
+def _obj(kid: str, v: Value) -> dict[str, Any]:
+    d = KPIS[kid]
+    obj = {"value": v.value, "unit": d.unit, "estimated": bool(v.estimated or kid in ("emv", "emv_roi", "sales_forecast")),
+           "reason": v.reason if v.value is None else None, "target": None, "attainment": None, "benchmark": None}
+    if v.detail is not None:
+        obj["detail"] = v.detail
+    return obj
+
+
+def _benchmark(kid: str, platform: str | None = None, followers: int | None = None):
+    try:
+        from influscope.kpi import benchmarks
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        b = benchmarks.for_kpi(kid, platform=platform, followers=followers)
+    except (LookupError, ValueError):
+        return None
+    if b is None:
+        return None
+    return b
+
+
+def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None = None,
+              followers: int | None = None, targets: bool = True, today: dt.date | None = None) -> None:
+    """Add targets, attainment, pacing and benchmarks to KPI objects."""
+    from influscope.kpi import goals
+
+    today = today or dt.date.today()
+    for kid, obj in kpis.items():
+        b = _benchmark(kid, platform, followers)
+        if b is not None and b.value is not None:
+            obj["benchmark"] = float(b.value)
+            src = b.source
+            obj["benchmark_source"] = {"name": src.name, "url": src.url, "year": src.year, "scope": b.scope,
+                                       "low": b.low, "high": b.high}
+        if not targets or kid not in campaign.targets:
+            continue
+        target = campaign.targets[kid]
+        try:
+            target_d = Decimal(str(target))
+        except Exception:
+            continue
+        obj["target"] = float(target_d)
+        direction = KPIS[kid].direction
+        value = obj["value"]
+        if value is not None and direction != "none":
+            obj["attainment"] = goals.attainment(value if not isinstance(value, float) else Decimal(repr(value)),
+                                                 target_d, direction)
+        kind = "cumulative" if KPIS[kid].unit in ("count", "money") and kid not in (
+            "aov", "cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "sales_forecast") else "rate"
+        if direction in ("up", "down") and value is not None:
+            p = goals.pacing(value if not isinstance(value, float) else Decimal(repr(value)), target_d,
+                             campaign.start, campaign.end, today, kind=kind, direction=direction)
+            obj["pacing"] = p.to_dict()
+
+
+def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
+    try:
+        from influscope.kpi import forecast
+    except ImportError:  # pragma: no cover
+        return Value(None, "the forecast module is not installed", estimated=True)
+    from influscope.kpi.engine import FxMissing, _revenue
+
+    daily: dict[dt.date, Decimal] = {}
+    for o in counted_orders(ctx):
+        rev, reason = _revenue(ctx, [o])
+        if rev is None:
+            return Value(None, reason, estimated=True)
+        daily[o["day"]] = daily.get(o["day"], Decimal(0)) + rev
+    c = facts.campaign
+    fc = forecast.sales_forecast(sorted(daily.items()), c.start, c.end, today, horizon_days=30)
+    if fc.to_end is None:
+        return Value(None, fc.reason or "no forecast", estimated=True)
+    return Value(fc.to_end, estimated=True, detail={k: (str(v) if isinstance(v, Decimal) else v)
+                                                    for k, v in fc.to_dict().items()})
+
+
+def _goal_attainment(kpis: dict[str, dict], campaign: Campaign) -> dict:
+    rows = {k: {"target": o["target"], "value": o["value"], "attainment": o["attainment"],
+                "pacing": o.get("pacing")} for k, o in kpis.items() if o.get("target") is not None}
+    vals = [r["attainment"] for r in rows.values() if r["attainment"] is not None]
+    obj = {"value": (sum(vals) / len(vals)) if vals else None, "unit": "%", "estimated": False,
+           "reason": None if vals else ("no targets set" if not campaign.targets else "no targeted KPI has a value"),
+           "target": None, "attainment": None, "benchmark": None, "detail": rows}
+    return obj
+
+
+def _emv_table(settings: dict, on: dt.date):
+    if settings["emv_model"] != "per_action":
+        return None, None
+    try:
+        from influscope.kpi import emv
+    except ImportError:  # pragma: no cover
+        return None, "the EMV module is not installed"
+    try:
+        return emv.load_table(settings["emv_table"], on=on), None
+    except (LookupError, ValueError) as exc:
+        return None, str(exc)
+
+
+def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
+    try:
+        from influscope import audience
+    except ImportError:  # pragma: no cover
+        return "audience analysis is not installed"
+    refresh = getattr(audience, "refresh", None)
+    if refresh is None:
+        return "audience analysis (sentiment, mentions, credibility) is not installed"
+    try:
+        refresh(engine, campaign.workspace_id, campaign.id)
+    except Exception as exc:  # the KPIs that need it say why they are empty
+        return f"audience analysis failed: {exc}"
+    return None
+
+
+def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, Any] | None = None, *,
+         workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
+         end: dt.date | None = None, backend=None, today: dt.date | None = None,
+         refresh_audience: bool = True) -> KpiResult:
+    """Compute every KPI of the catalogue for a campaign (slug in WORKSPACE, or id).
+
+    ``by``: None or one of creator, post, platform, content_type, day. ``settings``: methodology
+    overrides for this call (validated; see :mod:`influscope.kpi.methodology`). ``engine``: the
+    SQLAlchemy engine of the store (default: the configured database). ``backend``: an Ibis backend
+    holding the same canonical tables (default: Ibis on ``engine``'s database).
+    """
+    if by is not None and by != "campaign" and by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r} (one of campaign, {', '.join(BREAKDOWNS)})")
+    if by == "campaign":
+        by = None
+    if engine is None:
+        from influscope.db.engine import get_engine
+
+        engine = get_engine()
+    camp = load_campaign(engine, campaign_id, workspace)
+    resolved = methodology.resolve(workspace=camp.workspace_methodology, campaign=camp.methodology, call=settings)
+    note = _refresh_audience(engine, camp) if refresh_audience else None
+    if backend is None:
+        from influscope.kpi.backends import connect
+
+        backend = connect(engine)
+    facts = load(backend, camp, resolved, start=start, end=end)
+    if note:
+        facts.audience_note = note
+    today = today or dt.date.today()
+    table, table_note = _emv_table(resolved, camp.start)
+    ctx = Context(facts, resolved, "campaign", today, table, {"emv": table_note} if table_note else {})
+
+    def objects(c: Context) -> dict[str, dict]:
+        values = compute(c)
+        return {k: _obj(k, values[k]) for k in ordered_ids(camp.goal) if k in values}
+
+    top = objects(ctx)
+    fc = _forecast(facts, ctx, today)
+    top["sales_forecast"] = _obj("sales_forecast", fc)
+    _decorate(top, camp, today=today)
+    top["goal_attainment"] = _goal_attainment(top, camp)
+    top = {k: top[k] for k in ordered_ids(camp.goal)}
+
+    rows = []
+    if by:
+        for key, sub in partition(facts, by).items():
+            sub_ctx = Context(sub, resolved, by, today, table, ctx.notes)
+            objs = objects(sub_ctx)
+            objs["sales_forecast"] = _obj("sales_forecast", Value(None, "forecast is made for the whole campaign",
+                                                                  estimated=True))
+            objs["goal_attainment"] = _obj("goal_attainment", Value(None, "targets are set for the whole campaign"))
+            platform, followers = None, None
+            if by == "platform":
+                platform = key
+            if by in ("creator", "post"):
+                posts = sub.posts
+                platforms = sorted({p["platform"] for p in posts})
+                platform = platforms[0] if len(platforms) == 1 else None
+                fol = [p["followers_at_post"] for p in posts if p["followers_at_post"] is not None]
+                followers = max(fol) if fol else None
+            _decorate(objs, camp, platform=platform, followers=followers, targets=False, today=today)
+            row = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
+            if by in ("creator", "post") and followers is not None:
+                row["tier"] = methodology.tier(followers, resolved["tiers"])
+            rows.append(row)
+        rows = _rank(rows, by, camp.goal)
+
+    result = KpiResult(camp, resolved, top, rows, by, [], start, end,
+                       table.to_dict() if table is not None else None)
+    result.diagnostics = _diagnostics(result, facts)
+    return result
+
+
+def _rank(rows: list[dict], by: str, goal: str) -> list[dict]:
+    if by == "day":
+        return sorted(rows, key=lambda r: r["key"]["day"])
+    metric = RANK_BY.get(goal, "engagements")
+
+    def sort_key(r):
+        v = r["kpis"][metric]["value"]
+        return (v is None, -(float(v)) if v is not None else 0, str(r["key"]))
+
+    rows = sorted(rows, key=sort_key)
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+        r["rank_by"] = metric
+    return rows
+
+
+def _diagnostics(result: KpiResult, facts: Facts) -> list[dict]:
+    try:
+        from influscope.kpi import diagnostics
+    except ImportError:
+        return []
+    values = {k: (float(o["value"]) if o["value"] is not None else None) for k, o in result.kpis.items()}
+    context = {"goal": result.campaign.goal, "currency": result.campaign.currency, "targets": result.campaign.targets,
+               "creators": {r["key"].get("creator"): {k: (float(o["value"]) if o["value"] is not None else None)
+                                                      for k, o in r["kpis"].items()} for r in result.rows
+                            if result.by == "creator"}}
+    try:
+        found = diagnostics.diagnose(values, context)
+    except Exception as exc:  # a broken rule must not hide the KPIs
+        return [{"id": "diagnostics_error", "severity": "info", "message": {"en": str(exc)}, "figures": {}}]
+    out = []
+    for d in found:
+        out.append(_plain(d.to_dict() if hasattr(d, "to_dict") else dict(d.__dict__)))
+    return out
+
+
+def credited_orders(campaign_id: str | int, settings: Mapping[str, Any] | None = None, *, workspace: str | None = None,
+                    engine: sa.Engine | None = None):
+    """The campaign's credited orders as a DataFrame, with the ``rule`` that credited each and its
+    revenue (net by default) in campaign currency; ``counted`` says whether it counts in the KPIs."""
+    import pandas as pd
+
+    from influscope.kpi.backends import connect
+    from influscope.kpi.engine import _revenue
+
+    if engine is None:
+        from influscope.db.engine import get_engine
+
+        engine = get_engine()
+    camp = load_campaign(engine, campaign_id, workspace)
+    resolved = methodology.resolve(workspace=camp.workspace_methodology, campaign=camp.methodology, call=settings)
+    facts = load(connect(engine), camp, resolved)
+    ctx = Context(facts, resolved)
+    records = []
+    for o in facts.orders:
+        rev, _ = _revenue(ctx, [o])
+        records.append({"order_id": o["key"], "source": o["source"], "created_at": o["created_at"],
+                        "status": o["status"], "creator": facts.creators[o["creator_id"]]["key"], "rule": o["rule"],
+                        "code": o["code"], "click_id": o["credit_click"], "platform": o["platform"],
+                        "counted": o["counted"], "revenue": rev if o["counted"] else Decimal(0)})
+    return pd.DataFrame.from_records(records, columns=[
+        "order_id", "source", "created_at", "status", "creator", "rule", "code", "click_id", "platform", "counted",
+        "revenue"])

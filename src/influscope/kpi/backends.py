@@ -1,0 +1,134 @@
+"""Ibis connections for the KPI engine.
+
+``connect(engine)`` opens Ibis on the same database a SQLAlchemy engine points to (SQLite or
+PostgreSQL). ``copy_canonical(engine, "duckdb" | "clickhouse")`` copies the canonical tables into an
+in-process DuckDB or ClickHouse (chdb) database with the same column types, so that the same KPI
+expressions can run there (the conformance test and the benchmark use it; a production ClickHouse
+is filled by the event pipeline instead).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ibis
+import ibis.expr.datatypes as dt
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+
+# Canonical tables the KPI engine reads (the audience engineer's tables are added when present).
+CANONICAL = ("workspaces", "campaigns", "creators", "creator_accounts", "campaign_creators", "posts", "post_metrics",
+             "costs", "codes", "links", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments",
+             "audience", "fx_rates")
+OPTIONAL = ("comment_labels", "account_credibility", "mentions")
+
+
+def connect(engine: sa.Engine):
+    """An Ibis backend on ENGINE's database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return ibis.sqlite.connect(url.database or ":memory:")
+    if url.get_backend_name() == "postgresql":
+        return ibis.postgres.connect(host=url.host or "localhost", port=url.port or 5432, user=url.username,
+                                     password=url.password, database=url.database)
+    raise ValueError(f"no KPI backend for {url.get_backend_name()!r} databases")
+
+
+@functools.cache
+def _optional_tables() -> dict[str, sa.Table]:
+    out = {}
+    try:
+        from influscope.db import schema  # noqa: F401  (imports every area's tables)
+    except Exception:  # pragma: no cover - an area's module may be mid-change
+        pass
+    for name in OPTIONAL:
+        if name in t.metadata.tables:
+            out[name] = t.metadata.tables[name]
+    return out
+
+
+def _ibis_type(col: sa.Column, clickhouse: bool) -> dt.DataType:
+    kind = col.type
+    nullable = bool(col.nullable) or not clickhouse
+    if isinstance(kind, sa.DateTime):
+        return dt.Timestamp(timezone="UTC" if clickhouse else None, nullable=nullable)
+    if isinstance(kind, sa.Date):
+        return dt.Date(nullable=nullable)
+    if isinstance(kind, sa.Boolean):
+        return dt.Boolean(nullable=nullable)
+    if isinstance(kind, sa.Float):
+        return dt.Float64(nullable=nullable)
+    if isinstance(kind, (sa.Integer, sa.BigInteger)) or hasattr(kind, "scale"):  # Money / Rate are scaled BIGINT
+        return dt.Int64(nullable=nullable)
+    return dt.String(nullable=nullable)  # text, JSON (as its text)
+
+
+def copy_canonical(engine: sa.Engine, target: str = "duckdb"):
+    """Copy the canonical tables of ENGINE into a new in-process DuckDB or chdb database; return the Ibis backend."""
+    if target == "duckdb":
+        con = ibis.duckdb.connect()
+        client = None
+    elif target == "clickhouse":
+        import clickhouse_connect
+
+        client = clickhouse_connect.get_client(dsn="chdb://memory")
+        con = ibis.clickhouse.from_connection(client)
+    else:
+        raise ValueError(f"unknown target {target!r} (duckdb, clickhouse)")
+    tables = {name: t.metadata.tables[name] for name in CANONICAL}
+    with engine.connect() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+        tables.update({k: v for k, v in _optional_tables().items() if k in present})
+        for name, table in tables.items():
+            schema = ibis.schema({c.name: _ibis_type(c, client is not None) for c in table.columns})
+            con.create_table(name, schema=schema, overwrite=True)
+            # Read raw column values (scaled integers for money, JSON as text) with no type processing.
+            cols = ", ".join(f'"{c.name}"' for c in table.columns)
+            result = conn.exec_driver_sql(f'SELECT {cols} FROM "{name}"')
+            rows = [list(r) for r in result]
+            if not rows:
+                continue
+            names = [c.name for c in table.columns]
+            rows = [[_plain(v, table.columns[i]) for i, v in enumerate(r)] for r in rows]
+            if client is not None:
+                client.insert(name, rows, column_names=names)
+            else:
+                import pyarrow as pa
+
+                arrow = pa.Table.from_pylist([dict(zip(names, r)) for r in rows], schema=schema.to_pyarrow())
+                con.insert(name, arrow)
+    return con
+
+
+def _plain(value, col: sa.Column):
+    import datetime as _dt
+    import json
+
+    if value is None:
+        return None
+    kind = col.type
+    if isinstance(kind, sa.DateTime) and isinstance(value, str):
+        return _dt.datetime.fromisoformat(value)
+    if isinstance(kind, sa.Date) and isinstance(value, str):
+        return _dt.date.fromisoformat(value[:10])
+    if isinstance(kind, sa.Boolean):
+        return bool(value)
+    if isinstance(kind, sa.JSON) and not isinstance(value, str):
+        return json.dumps(value)
+    return value
+
+
+def fetch(con, expr) -> list[dict]:
+    """Run EXPR and return plain Python rows: ints stay ints (no float NaN), times are naive UTC."""
+    import datetime as _dt
+
+    table = con.to_pyarrow(expr)
+    rows = table.to_pylist()
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, _dt.datetime) and v.tzinfo is not None:
+                row[k] = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            elif isinstance(v, float) and v != v:
+                row[k] = None
+    return rows

@@ -1,0 +1,630 @@
+"""Turning a campaign's facts into every KPI of the catalogue.
+
+Counts are Python ints, money is Decimal (raw ten-thousandths summed as integers, converted at the
+end), ratios are computed from those exact inputs, so the result does not depend on the backend
+the facts came from. A KPI that cannot be computed is ``None`` with a reason, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, localcontext
+from typing import Any, Callable
+
+from influscope.db.types import MONEY_SCALE
+from influscope.kpi import methodology
+from influscope.kpi.catalogue import KPIS
+from influscope.kpi.facts import Facts
+
+Q = Decimal("0.0001")
+
+
+@dataclass
+class Value:
+    value: Any = None  # int | Decimal | float | None
+    reason: str | None = None
+    estimated: bool = False
+    detail: dict | None = None
+
+
+def _money(raw_sum: int) -> Decimal:
+    return Decimal(raw_sum) / MONEY_SCALE
+
+
+def _q(d: Decimal | None) -> Decimal | None:
+    return None if d is None else d.quantize(Q)
+
+
+def _div(n, d) -> Decimal | None:
+    if n is None or d is None or d == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return Decimal(n) / Decimal(d)
+
+
+def _float(d: Decimal | None) -> float | None:
+    return None if d is None else float(d)
+
+
+@dataclass
+class Context:
+    facts: Facts
+    settings: dict
+    scope: str = "campaign"  # campaign | creator | post | platform | content_type | day
+    today: dt.date | None = None
+    emv_table: Any = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class FxMissing(Exception):
+    pass
+
+
+def convert(facts: Facts, raw: int, currency: str, on: dt.date) -> Decimal:
+    """RAW (ten-thousandths of CURRENCY) in the campaign currency at the latest rate on or before ON."""
+    if currency == facts.campaign.currency:
+        return _money(raw)
+    rate = None
+    for d, r, inverse in facts.fx.get(currency, []):
+        if d <= on:
+            rate = (r, inverse)
+        else:
+            break
+    if rate is None:
+        raise FxMissing(f"no {currency}->{facts.campaign.currency} exchange rate on or before {on.isoformat()}")
+    with localcontext() as ctx:
+        ctx.prec = 50
+        amount = Decimal(raw) / MONEY_SCALE
+        return amount / rate[0] if rate[1] else amount * rate[0]
+
+
+# ----------------------------------------------------------------------------------------- measures
+
+def _psum(posts: list[dict], metric: str) -> tuple[int | None, int]:
+    vals = [p[metric] for p in posts if p.get(metric) is not None]
+    return (sum(int(v) for v in vals) if vals else None), len(vals)
+
+
+def _engagements(post: dict, components: tuple[str, ...]) -> int | None:
+    vals = [post.get("link_clicks" if c == "clicks" else c) for c in components]
+    vals = [int(v) for v in vals if v is not None]
+    return sum(vals) if vals else None
+
+
+def _denominator(post: dict, settings: dict) -> int | None:
+    name = methodology.er_denominator_for(settings, post.get("platform"))
+    value = post.get("followers_at_post") if name == "followers" else post.get(name)
+    return None if value is None else int(value)
+
+
+def _spend(ctx: Context) -> tuple[Decimal | None, str | None]:
+    f = ctx.facts
+    if ctx.scope in ("post", "platform", "content_type"):
+        return None, f"costs are recorded per creator, not per {ctx.scope.replace('_', ' ')}"
+    if not f.costs:
+        return None, "no costs recorded"
+    total = Decimal(0)
+    try:
+        for c in f.costs:
+            total += convert(f, int(c["amount"]), c["currency"], c["incurred_on"])
+    except FxMissing as exc:
+        return None, str(exc)
+    return _q(total), None
+
+
+def _revenue(ctx: Context, orders: list[dict]) -> tuple[Decimal | None, str | None]:
+    f = ctx.facts
+    gross = ctx.settings["revenue_basis"] == "gross"
+    total = Decimal(0)
+    try:
+        for o in orders:
+            raw = int(o["subtotal"]) + (int(o["discounts"] or 0) if gross else -int(o["refunded"] or 0))
+            total += convert(f, raw, o["currency"], o["day"])
+    except FxMissing as exc:
+        return None, str(exc)
+    return _q(total), None
+
+
+def counted_orders(ctx: Context) -> list[dict]:
+    if ctx.settings["revenue_basis"] == "gross":
+        return [o for o in ctx.facts.orders if o["status"] != "cancelled"]
+    return [o for o in ctx.facts.orders if o["counted"]]
+
+
+def _value_at(series: list[tuple[dt.date, int]], on: dt.date) -> int | None:
+    value = None
+    for d, n in series:
+        if d <= on:
+            value = n
+        else:
+            break
+    return value
+
+
+# ------------------------------------------------------------------------------------------ compute
+
+def compute(ctx: Context) -> dict[str, Value]:
+    """Every KPI of the catalogue for the facts in CTX."""
+    f, s = ctx.facts, ctx.settings
+    out: dict[str, Value] = {}
+    posts = f.posts
+    measured = [p for p in posts if p["has_metrics"]]
+
+    def put(kid: str, value, reason: str | None = None, **kw) -> None:
+        out[kid] = Value(value, None if value is not None else (reason or "not available"), **kw)
+
+    # -- content and reach
+    put("posts", len(posts) if posts else None, "no posts recorded")
+    active = {p["creator_id"] for p in posts}
+    put("creators_active", len(active) if posts else None, "no posts recorded")
+    first_post: dict[tuple, dict] = {}
+    for p in sorted(posts, key=lambda p: (p["posted_at"] or dt.datetime.max, p["id"])):
+        first_post.setdefault((p["creator_id"], p["platform"]), p)
+    fol = [p["followers_at_post"] for p in first_post.values() if p["followers_at_post"] is not None]
+    put("potential_reach", sum(int(x) for x in fol) if fol else None,
+        "no follower counts for the activated accounts" if posts else "no posts recorded")
+    no_metrics = "no post metrics recorded" if posts else "no posts recorded"
+    sums = {}
+    for metric, kid in (("reach", "reach"), ("impressions", "impressions"), ("views", "video_views"),
+                        ("likes", "likes"), ("comments", "comments"), ("shares", "shares"), ("saves", "saves"),
+                        ("reactions", "reactions")):
+        total, n = _psum(measured, metric)
+        sums[kid] = total
+        put(kid, total, f"no {metric} recorded" if measured else no_metrics)
+    both = [p for p in measured if p["impressions"] is not None and p["reach"] is not None]
+    ri = sum(int(p["reach"]) for p in both)
+    put("frequency", _float(_div(sum(int(p["impressions"]) for p in both), ri)),
+        "no post reports both impressions and reach" if not both else "reach is 0")
+
+    comps = s["engagement_components"]
+    per_post = [(p, _engagements(p, comps)) for p in measured]
+    eng_posts = [(p, e) for p, e in per_post if e is not None]
+    engagements = sum(e for _, e in eng_posts) if eng_posts else None
+    put("engagements", engagements, f"no {', '.join(comps)} recorded" if measured else no_metrics)
+    pairs = [(e, _denominator(p, s)) for p, e in eng_posts]
+    pairs = [(e, d) for e, d in pairs if d is not None and d > 0]
+    if not pairs:
+        put("engagement_rate", None, "no post has both engagements and its denominator "
+            f"({s['er_denominator'] if isinstance(s['er_denominator'], str) else 'per platform'})")
+    elif s["er_aggregation"] == "ratio_of_sums":
+        put("engagement_rate", _float(_div(sum(e for e, _ in pairs) * 100, sum(d for _, d in pairs))))
+    else:
+        rates = [_div(e * 100, d) for e, d in pairs]
+        agg = (sum(rates) / len(rates)) if s["er_aggregation"] == "mean_of_posts" else statistics.median(rates)
+        put("engagement_rate", _float(agg))
+
+    # -- money in
+    spend, spend_reason = _spend(ctx)
+    put("spend", spend, spend_reason)
+
+    def cost_per(kid: str, denom, what: str, scale: int = 1) -> None:
+        if spend is None:
+            put(kid, None, spend_reason)
+        elif denom is None:
+            put(kid, None, f"no {what} recorded")
+        elif denom == 0:
+            put(kid, None, f"{what} are 0")
+        else:
+            put(kid, _q(_div(spend * scale, denom)))
+
+    cost_per("cpm", sums["impressions"], "impressions", 1000)
+    cost_per("cpv", sums["video_views"], "video views")
+    cost_per("cpe", engagements, "engagements")
+
+    budget = f.campaign.budget
+    if ctx.scope != "campaign":
+        put("budget_used", None, "the budget is set for the whole campaign")
+    elif budget is None or budget == 0:
+        put("budget_used", None, "no budget set")
+    else:
+        put("budget_used", _float(_div(spend * 100, budget)) if spend is not None else None, spend_reason)
+
+    # -- clicks
+    has_links = bool(f.links) or bool(f.click_buckets)
+    human = sum(b["n"] for b in f.click_buckets if not b["is_bot"])
+    bots = sum(b["n"] for b in f.click_buckets if b["is_bot"])
+    clicks = human + (bots if s["bot_clicks"] == "included" else 0)
+    no_links = "no tracking links" if not has_links else None
+    put("clicks", clicks if has_links else None, no_links)
+    put("unique_clicks", len(f.unique_clicks) if has_links else None, no_links)
+    put("bot_clicks", bots if has_links else None, no_links)
+    if not has_links:
+        put("ctr", None, no_links)
+    elif not sums["impressions"]:
+        put("ctr", None, "no impressions recorded")
+    else:
+        put("ctr", _float(_div(clicks * 100, sums["impressions"])))
+    cost_per("cpc", clicks if has_links else None, "clicks")
+
+    # -- site traffic
+    c = f.campaign
+    traffic_scope = ctx.scope in ("campaign", "day")
+    in_campaign = [r for r in f.traffic if c.start <= r["day"] <= c.end]
+
+    def tsum(rows, key):
+        vals = [int(r[key]) for r in rows if r.get(key) is not None]
+        return sum(vals) if vals else None
+
+    if not traffic_scope:
+        for kid in ("sessions", "new_users", "pageviews", "pages_per_session", "avg_session_duration_s",
+                    "bounce_rate", "traffic_lift"):
+            put(kid, None, f"site traffic is not split by {ctx.scope.replace('_', ' ')}")
+    else:
+        no_traffic = "no site traffic recorded for the campaign days"
+        sessions = tsum(in_campaign, "sessions")
+        put("sessions", sessions, no_traffic)
+        put("new_users", tsum(in_campaign, "new_users"), no_traffic)
+        put("pageviews", tsum(in_campaign, "pageviews"), no_traffic)
+        put("pages_per_session", _float(_div(tsum(in_campaign, "pageviews"), tsum(in_campaign, "sessions_p"))),
+            no_traffic)
+        dur = [r for r in in_campaign if r.get("duration") is not None]
+        put("avg_session_duration_s", _float(_div(Decimal(repr(sum(float(r["duration"]) for r in dur))) if dur else None,
+                                                  tsum(in_campaign, "sessions_d"))), "no session durations recorded")
+        se = tsum(in_campaign, "sessions_e")
+        eng = tsum(in_campaign, "engaged")
+        put("bounce_rate", _float(_div((se - eng) * 100, se)) if se and eng is not None else None,
+            "no engaged sessions recorded")
+        if ctx.scope != "campaign":
+            put("traffic_lift", None, "lift compares whole periods")
+        elif not (c.baseline_start and c.baseline_end):
+            put("traffic_lift", None, "no baseline period set")
+        else:
+            def daily_mean(lo, hi):
+                days: dict[dt.date, int] = {}
+                for r in f.traffic:
+                    if lo <= r["day"] <= hi and r.get("sessions") is not None:
+                        days[r["day"]] = days.get(r["day"], 0) + int(r["sessions"])
+                return _div(sum(days.values()), len(days)) if days else None
+            cm, bm = daily_mean(c.start, c.end), daily_mean(c.baseline_start, c.baseline_end)
+            if cm is None or bm is None:
+                put("traffic_lift", None, "no sessions recorded in the " + ("campaign" if cm is None else "baseline")
+                    + " period")
+            elif bm == 0:
+                put("traffic_lift", None, "baseline sessions are 0")
+            else:
+                put("traffic_lift", _float((cm - bm) * 100 / bm))
+    handles = {a["handle"]: cid for cid, cr in f.creators.items() for a in cr["accounts"].values()}
+    if ctx.scope in ("campaign", "day", "creator"):
+        ref = [r for r in in_campaign if r["content"] in handles]
+        put("referral_sessions", tsum(ref, "sessions") if f.traffic else None,
+            "no site traffic recorded for the campaign days" if not f.traffic else "no sessions from creator links")
+        if f.traffic and not ref:
+            out["referral_sessions"] = Value(0 if in_campaign else None,
+                                             None if in_campaign else "no site traffic recorded for the campaign days")
+    else:
+        put("referral_sessions", None, f"site traffic is not split by {ctx.scope.replace('_', ' ')}")
+
+    # -- leads
+    leads = f.leads
+    put("leads", len(leads), None)
+    by_type: dict[str, int] = {}
+    for ld in leads:
+        by_type[ld["type"]] = by_type.get(ld["type"], 0) + 1
+    out["leads_by_type"] = Value(len(leads), detail=dict(sorted(by_type.items())))
+    cost_per("cpl", len(leads), "leads")
+
+    # -- orders
+    orders = counted_orders(ctx)
+    n_orders = len(orders)
+    revenue, rev_reason = _revenue(ctx, orders)
+    put("orders", n_orders)
+    by_rule: dict[str, int] = {}
+    for o in orders:
+        by_rule[o["rule"]] = by_rule.get(o["rule"], 0) + 1
+    out["conversions"] = Value(n_orders, detail={r: by_rule.get(r, 0) for r in ("code", "click", "utm")})
+    put("revenue", revenue, rev_reason)
+    put("aov", _q(_div(revenue, n_orders)) if revenue is not None else None,
+        rev_reason or "no attributed orders")
+    if not has_links:
+        put("conversion_rate", None, no_links)
+    elif clicks == 0:
+        put("conversion_rate", None, "no clicks recorded")
+    else:
+        put("conversion_rate", _float(_div(n_orders * 100, clicks)))
+    cost_per("cpa", n_orders, "conversions")
+    codes: dict[str, int] = {}
+    for o in orders:
+        if o["rule"] == "code":
+            codes[o["code"]] = codes.get(o["code"], 0) + 1
+    out["code_redemptions"] = Value(sum(codes.values()), detail=dict(sorted(codes.items())))
+    units = [int(o["units"]) for o in orders if o["units"] is not None]
+    put("units", sum(units) if units else None, "no attributed orders" if not orders else "orders do not report units")
+    nc = [o for o in orders if o["new_customer"] is not None]
+    put("new_customer_share", _float(_div(sum(1 for o in nc if o["new_customer"]) * 100, len(nc))) if nc else None,
+        "no attributed orders" if not orders else "orders do not say whether the customer is new")
+
+    if spend is None:
+        for kid in ("roas", "roi", "roas_pct"):
+            put(kid, None, spend_reason)
+    elif spend == 0:
+        for kid in ("roas", "roi", "roas_pct"):
+            put(kid, None, "spend is 0")
+    elif revenue is None:
+        for kid in ("roas", "roi", "roas_pct"):
+            put(kid, None, rev_reason)
+    else:
+        put("roas", _float(_div(revenue, spend)))
+        put("roi", _float(_div((revenue - spend) * 100, spend)))
+        put("roas_pct", _float(_div(revenue * 100, spend)))
+
+    # -- earned media value
+    emv, emv_reason, emv_detail = _emv(ctx, measured, sums["impressions"])
+    out["emv"] = Value(emv, None if emv is not None else emv_reason, estimated=True, detail=emv_detail)
+    if emv is None:
+        put("emv_roi", None, emv_reason)
+        out["emv_roi"].estimated = True
+    elif spend is None or spend == 0:
+        out["emv_roi"] = Value(None, spend_reason or "spend is 0", estimated=True)
+    else:
+        out["emv_roi"] = Value(_float(_div(emv, spend)), estimated=True)
+
+    # -- brand followers
+    _followers(ctx, put)
+
+    # -- audience
+    _audience(ctx, put, out)
+
+    # sales_forecast and goal_attainment are added by the API (they need the whole campaign and targets)
+    return out
+
+
+def _emv(ctx: Context, measured: list[dict], impressions: int | None):
+    s, f = ctx.settings, ctx.facts
+    if not measured:
+        return None, "no post metrics recorded", None
+    if s["emv_model"] == "cpm":
+        if impressions is None:
+            return None, "no impressions recorded", None
+        return _q(Decimal(impressions) * s["emv_cpm"] / 1000), None, {
+            "model": "cpm", "cpm": str(s["emv_cpm"]), "currency": f.campaign.currency}
+    table = ctx.emv_table
+    if table is None:
+        return None, ctx.notes.get("emv", "no EMV rate table available"), None
+    from influscope.kpi import emv as emv_mod
+
+    total = Decimal(0)
+    any_value = False
+    skipped: set[str] = set()
+    for p in measured:
+        counts = {a: p.get("link_clicks" if a == "clicks" else a) for a in emv_mod.ACTIONS
+                  if a in ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions",
+                           "clicks")}
+        try:
+            v = emv_mod.value(table, p["platform"], {k: (int(x) if x is not None else None) for k, x in counts.items()})
+        except LookupError:
+            skipped.add(p["platform"])
+            continue
+        if v is None:
+            continue
+        try:
+            on = p["day"] or f.campaign.start
+            total += v if table.currency == f.campaign.currency else convert(
+                f, int((v * MONEY_SCALE).to_integral_value()), table.currency, on)
+        except FxMissing as exc:
+            return None, str(exc), None
+        any_value = True
+    detail = {"model": "per_action", "table": table.label(), "source": table.source.get("name") if isinstance(
+        table.source, dict) else str(table.source)}
+    if skipped:
+        detail["platforms_without_rates"] = sorted(skipped)
+    if not any_value:
+        return None, "no counts the rate table prices", detail
+    return _q(total), None, detail
+
+
+def _followers(ctx: Context, put) -> None:
+    f = ctx.facts
+    c = f.campaign
+    if ctx.scope != "campaign":
+        for kid in ("follower_growth", "follower_growth_pct", "follower_lift"):
+            put(kid, None, "brand follower growth is measured for the whole campaign")
+        return
+    if not c.brand_accounts:
+        for kid in ("follower_growth", "follower_growth_pct", "follower_lift"):
+            put(kid, None, "no brand accounts set")
+        return
+
+    def growth(lo: dt.date, hi: dt.date):
+        start = end = 0
+        n = 0
+        for acc in c.brand_accounts:
+            series = f.followers.get((acc["platform"], acc["handle"]), [])
+            a, b = _value_at(series, lo), _value_at(series, hi)
+            if a is not None and b is not None:
+                start, end, n = start + a, end + b, n + 1
+        return (start, end) if n else None
+
+    g = growth(c.start, c.end)
+    if g is None:
+        for kid in ("follower_growth", "follower_growth_pct", "follower_lift"):
+            put(kid, None, "no brand follower counts on or before the campaign start and end")
+        return
+    put("follower_growth", g[1] - g[0])
+    put("follower_growth_pct", _float(_div((g[1] - g[0]) * 100, g[0])), "brand followers at the start are 0")
+    if not (c.baseline_start and c.baseline_end):
+        put("follower_lift", None, "no baseline period set")
+        return
+    b = growth(c.baseline_start, c.baseline_end)
+    if b is None:
+        put("follower_lift", None, "no brand follower counts for the baseline period")
+        return
+    cg = _div(g[1] - g[0], max((c.end - c.start).days, 1))
+    bg = _div(b[1] - b[0], max((c.baseline_end - c.baseline_start).days, 1))
+    if bg is None or bg == 0:
+        put("follower_lift", None, "brand followers did not change in the baseline period")
+        return
+    put("follower_lift", _float((cg - bg) * 100 / abs(bg)))
+
+
+def _audience(ctx: Context, put, out: dict) -> None:
+    f = ctx.facts
+    note = f.audience_note or "audience analysis (sentiment, mentions, credibility) is not installed"
+    # demographics: shares weighted by followers at post time, latest date per account and dimension
+    latest: dict[tuple, dt.date] = {}
+    for r in f.audience:
+        k = (r["platform"], r["handle"], r["dimension"])
+        latest[k] = max(latest.get(k, r["date"]), r["date"])
+    active = {(p["platform"], p["handle"]): p["followers_at_post"] for p in f.posts if p["handle"]}
+    weights: dict[str, dict[str, Decimal]] = {}
+    totals: dict[str, Decimal] = {}
+    accounts = set()
+    for r in f.audience:
+        acc = (r["platform"], r["handle"])
+        if acc not in active or latest[(*acc, r["dimension"])] != r["date"]:
+            continue
+        w = Decimal(active[acc] or 1)
+        accounts.add(acc)
+        weights.setdefault(r["dimension"], {})
+        weights[r["dimension"]][r["bucket"]] = weights[r["dimension"]].get(r["bucket"], Decimal(0)) + w * Decimal(
+            repr(float(r["share"])))
+    for r in f.audience:
+        pass
+    for dim in weights:
+        totals[dim] = sum(Decimal(active[a] or 1) for a in {(x["platform"], x["handle"]) for x in f.audience
+                                                             if x["dimension"] == dim and (x["platform"], x["handle"]) in active
+                                                             and latest[(x["platform"], x["handle"], dim)] == x["date"]})
+    if accounts:
+        detail = {dim: {b: round(float(v / totals[dim]), 6) for b, v in sorted(buckets.items())}
+                  for dim, buckets in sorted(weights.items())}
+        out["audience_demographics"] = Value(len(accounts), detail=detail)
+    else:
+        put("audience_demographics", None, "no audience data for the activated accounts")
+
+    if f.comment_stats is None:
+        for kid in ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct"):
+            put(kid, None, note)
+    else:
+        ids = {p["id"] for p in f.posts}
+        rows = [r for r in f.comment_stats if r["post_id"] in ids]
+        n = sum(int(r["classified"]) for r in rows)
+        pos = sum(int(r["pos"] or 0) for r in rows)
+        neg = sum(int(r["neg"] or 0) for r in rows)
+        intent = sum(int(r["intent"] or 0) for r in rows)
+        reason = "no classified comments"
+        put("sentiment_positive_pct", _float(_div(pos * 100, n)), reason)
+        put("sentiment_negative_pct", _float(_div(neg * 100, n)), reason)
+        put("net_sentiment", _float(_div((pos - neg) * 100, n)), reason)
+        put("purchase_intent_pct", _float(_div(intent * 100, n)), reason)
+        for kid in ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct"):
+            out[kid].estimated = True
+
+    if f.mentions is None:
+        for kid in ("brand_mentions", "hashtag_posts", "share_of_voice"):
+            put(kid, None, note)
+    else:
+        brand = {t_.lower() for t_ in f.campaign.brand_terms}
+        rival = {t_.lower() for t_ in f.campaign.competitor_terms}
+        ids = {p["id"] for p in f.posts}
+        rows = f.mentions if ctx.scope in ("campaign",) else [m for m in f.mentions if m["post"] in ids]
+        b = [m for m in rows if m["term"].lower() in brand]
+        r_ = [m for m in rows if m["term"].lower() in rival]
+        put("brand_mentions", len(b) if brand else None, "no brand terms set")
+        tagged = {m["post_id"] for m in b if m["post_id"] is not None and m["comment_id"] is None
+                  and m["term"].startswith("#")}
+        put("hashtag_posts", len(tagged) if any(x.startswith("#") for x in brand) else None, "no brand hashtags set")
+        if not rival:
+            put("share_of_voice", None, "no competitor terms set")
+        else:
+            put("share_of_voice", _float(_div(len(b) * 100, len(b) + len(r_))), "no brand or competitor mentions")
+
+    if f.credibility is None:
+        put("credibility_score", None, note)
+    else:
+        creators = {p["creator_id"] for p in f.posts}
+        scores = [Decimal(repr(float(r["score"]))) for r in f.credibility
+                  if r["creator_id"] in creators and r["score"] is not None]
+        put("credibility_score", _float(_div(sum(scores), len(scores))) if scores else None,
+            "no credibility scores for the activated accounts")
+
+
+# --------------------------------------------------------------------------------------- breakdowns
+
+BREAKDOWNS = ("creator", "post", "platform", "content_type", "day")
+
+
+def _key(row: dict, by: str, kind: str, facts: Facts):
+    if by == "day":
+        return row.get("day")
+    if kind == "post":
+        return {"creator": row["creator_id"], "post": row["id"], "platform": row["platform"],
+                "content_type": row["content_type"]}[by]
+    if kind in ("click", "unique"):
+        link = facts.links.get(row["link_id"], {})
+        return {"creator": link.get("creator_id"), "post": link.get("post_id"), "platform": link.get("platform"),
+                "content_type": link.get("content_type")}[by]
+    if kind in ("order", "lead"):
+        return {"creator": row["creator_id"], "post": row["post_id"], "platform": row["platform"],
+                "content_type": row["content_type"]}[by]
+    if kind == "cost":
+        return row["creator_id"] if by == "creator" else None
+    if kind == "traffic":
+        return None
+    raise AssertionError(kind)
+
+
+def partition(facts: Facts, by: str) -> dict[Any, Facts]:
+    """Split FACTS by a breakdown dimension; rows without that dimension belong to no part."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r} (one of {', '.join(BREAKDOWNS)})")
+    parts: dict[Any, dict[str, list]] = {}
+
+    def add(key, attr, row):
+        if key is None:
+            return
+        parts.setdefault(key, {}).setdefault(attr, []).append(row)
+
+    for p in facts.posts:
+        add(_key(p, by, "post", facts), "posts", p)
+    for b in facts.click_buckets:
+        add(_key(b, by, "click", facts), "click_buckets", b)
+    for u in facts.unique_clicks:
+        add(_key(u, by, "unique", facts), "unique_clicks", u)
+    for o in facts.orders:
+        add(_key(o, by, "order", facts), "orders", o)
+    for ld in facts.leads:
+        add(_key(ld, by, "lead", facts), "leads", ld)
+    for c in facts.costs:
+        add(_key(c, by, "cost", facts), "costs", c)
+    if by == "day":
+        for r in facts.traffic:
+            add(r["day"], "traffic", r)
+    if by == "creator":
+        handles = {a["handle"]: cid for cid, cr in facts.creators.items() for a in cr["accounts"].values()}
+        for r in facts.traffic:
+            if r["content"] in handles:
+                add(handles[r["content"]], "traffic", r)
+        for cid in facts.creators:  # every creator of the campaign gets a row, even without activity
+            parts.setdefault(cid, {})
+    if by == "post":
+        for p in facts.posts:
+            parts.setdefault(p["id"], {})
+    out = {}
+    for key, lists in parts.items():
+        sub = replace(facts, posts=lists.get("posts", []), click_buckets=lists.get("click_buckets", []),
+                      unique_clicks=lists.get("unique_clicks", []), orders=lists.get("orders", []),
+                      leads=lists.get("leads", []), costs=lists.get("costs", []), traffic=lists.get("traffic", []),
+                      links={k: v for k, v in facts.links.items() if _key({"link_id": k}, by, "click", facts) == key}
+                      if by != "day" else facts.links)
+        if by == "creator":
+            sub.creators = {key: facts.creators[key]} if key in facts.creators else {}
+        out[key] = sub
+    return out
+
+
+def label(facts: Facts, by: str, key) -> dict[str, Any]:
+    if by == "creator":
+        cr = facts.creators.get(key, {})
+        return {"creator": cr.get("key", str(key)), "name": cr.get("name")}
+    if by == "post":
+        post = next((p for p in facts.posts if p["id"] == key), None)
+        return {"post": post["key"] if post else str(key), "platform": post["platform"] if post else None}
+    if by == "day":
+        return {"day": key.isoformat()}
+    return {by: key}
+
+
+Compute = Callable[[Context], dict[str, Value]]
+assert set(KPIS) >= {"posts", "roi"}

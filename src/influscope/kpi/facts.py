@@ -1,0 +1,341 @@
+"""Loading a campaign's facts from the canonical tables with Ibis.
+
+The database does the scoping, joins and aggregation (latest snapshot per post, clicks per link and
+15-minute bucket, traffic per day and utm_content, comment labels per post); what comes back is
+small (one row per post, link bucket, order, lead, cost, traffic day) and is turned into KPIs by
+:mod:`influscope.kpi.engine` with integer and Decimal arithmetic, so that every backend gives the
+same numbers. Timestamps are naive UTC; each fact gets its ``day`` in the campaign's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import sqlalchemy as sa
+
+from influscope.attribution.credit import Directory, credited_leads, credited_orders
+from influscope.db import tables as t
+from influscope.kpi.backends import fetch
+
+UTC = dt.timezone.utc
+METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
+           "watch_time_s")
+BUCKET_S = 900  # every real UTC offset is a multiple of 15 minutes
+
+
+class CampaignNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Campaign:
+    id: int
+    workspace_id: int
+    workspace: str
+    slug: str
+    name: str
+    goal: str
+    start: dt.date
+    end: dt.date
+    timezone: str
+    currency: str
+    budget: Decimal | None
+    baseline_start: dt.date | None
+    baseline_end: dt.date | None
+    targets: dict
+    brand_accounts: list
+    brand_terms: list
+    competitor_terms: list
+    methodology: dict
+    workspace_methodology: dict
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "UTC")
+
+    def day(self, ts: dt.datetime | None) -> dt.date | None:
+        if ts is None:
+            return None
+        return ts.replace(tzinfo=UTC).astimezone(self.tz).date()
+
+    def utc(self, day: dt.date) -> dt.datetime:
+        """The UTC instant at which DAY begins in the campaign's time zone."""
+        return dt.datetime.combine(day, dt.time(), self.tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def _json(value, default):
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return json.loads(value) if value else default
+    return value
+
+
+def load_campaign(engine: sa.Engine, campaign: str | int, workspace: str | None = None) -> Campaign:
+    """The campaign (by slug in WORKSPACE, or by id) with its workspace's methodology."""
+    with engine.connect() as conn:
+        q = sa.select(t.campaigns, t.workspaces.c.slug.label("ws_slug"),
+                      t.workspaces.c.methodology.label("ws_methodology")).join_from(t.campaigns, t.workspaces)
+        if isinstance(campaign, int):
+            q = q.where(t.campaigns.c.id == campaign)
+        else:
+            if workspace is None:
+                from influscope.config import get_settings
+
+                workspace = get_settings().workspace
+            q = q.where(t.workspaces.c.slug == workspace, t.campaigns.c.slug == campaign)
+        row = conn.execute(q).mappings().first()
+    if row is None:
+        where = f" in workspace {workspace!r}" if workspace else ""
+        raise CampaignNotFound(f"no campaign {campaign!r}{where}")
+    return Campaign(
+        id=row["id"], workspace_id=row["workspace_id"], workspace=row["ws_slug"], slug=row["slug"], name=row["name"],
+        goal=row["goal"], start=row["start_date"], end=row["end_date"], timezone=row["timezone"] or "UTC",
+        currency=row["currency"], budget=row["budget"], baseline_start=row["baseline_start"],
+        baseline_end=row["baseline_end"], targets=_json(row["targets"], {}),
+        brand_accounts=_json(row["brand_accounts"], []), brand_terms=_json(row["brand_terms"], []),
+        competitor_terms=_json(row["competitor_terms"], []), methodology=_json(row["methodology"], {}),
+        workspace_methodology=_json(row["ws_methodology"], {}),
+    )
+
+
+@dataclass
+class Facts:
+    campaign: Campaign
+    creators: dict[int, dict] = field(default_factory=dict)  # campaign creators: id -> {key, name, accounts}
+    posts: list[dict] = field(default_factory=list)
+    links: dict[int, dict] = field(default_factory=dict)
+    click_buckets: list[dict] = field(default_factory=list)  # link_id, is_bot, day, n
+    unique_clicks: list[dict] = field(default_factory=list)  # link_id, day (one row per unique click)
+    orders: list[dict] = field(default_factory=list)  # credited to a campaign creator, in the window
+    leads: list[dict] = field(default_factory=list)
+    costs: list[dict] = field(default_factory=list)
+    traffic: list[dict] = field(default_factory=list)  # per date and utm_content
+    followers: dict[tuple[str, str], list[tuple[dt.date, int]]] = field(default_factory=dict)
+    fx: dict[str, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)  # currency -> [(date, rate)]
+    audience: list[dict] = field(default_factory=list)
+    comment_stats: list[dict] | None = None  # per post: pos, neg, neu, intent, classified
+    mentions: list[dict] | None = None
+    credibility: list[dict] | None = None
+    audience_note: str | None = None
+
+
+def _dates(lo: dt.date, hi: dt.date):
+    return ibis.literal(lo), ibis.literal(hi)
+
+
+def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = None,
+         end: dt.date | None = None) -> Facts:
+    """Every fact the catalogue needs for CAMPAIGN, scoped to its workspace (and to [start, end] if given)."""
+    ws, cid = campaign.workspace_id, campaign.id
+    f = Facts(campaign)
+    T = con.table
+
+    # creators of the campaign and their accounts
+    cc = T("campaign_creators")
+    cr = T("creators")
+    members = cc.filter(cc.campaign_id == cid).join(cr, cc.creator_id == cr.id).select(
+        cid=cr.id, ckey=cr.key, cname=cr.name)
+    for r in fetch(con, members):
+        f.creators[r["cid"]] = {"key": r["ckey"], "name": r["cname"], "accounts": {}}
+    acc = T("creator_accounts")
+    acc_rows = fetch(con, acc.filter(acc.workspace_id == ws).select("creator_id", "platform", "handle", "followers"))
+    for r in acc_rows:
+        if r["creator_id"] in f.creators:
+            f.creators[r["creator_id"]]["accounts"][r["platform"]] = {"handle": r["handle"], "followers": r["followers"]}
+
+    # posts with their latest snapshot
+    p = T("posts")
+    p = p.filter(p.workspace_id == ws, p.campaign_id == cid)
+    pm = T("post_metrics")
+    pids = p.select(pid=p.id)
+    mine = pm.join(pids, pm.post_id == pids.pid)
+    latest = mine.group_by(lpid=mine.post_id).aggregate(last=mine.as_of.max())
+    snap = pm.join(latest, [pm.post_id == latest.lpid, pm.as_of == latest.last]).select(
+        spid=pm.post_id, as_of=pm.as_of, **{m: pm[m] for m in METRICS})
+    posts = p.left_join(snap, p.id == snap.spid).select(
+        "id", "key", "creator_id", "platform", "content_type", "posted_at", "caption", "as_of", *METRICS)
+    f.posts = fetch(con, posts)
+
+    # follower snapshots of the campaign's accounts and the brand accounts
+    fs = T("follower_snapshots")
+    for r in fetch(con, fs.filter(fs.workspace_id == ws).select("platform", "handle", "date", "followers")):
+        f.followers.setdefault((r["platform"], r["handle"]), []).append((r["date"], int(r["followers"])))
+    for v in f.followers.values():
+        v.sort()
+    for post in f.posts:
+        post["day"] = campaign.day(post["posted_at"])
+        account = f.creators.get(post["creator_id"], {}).get("accounts", {}).get(post["platform"])
+        if account is None:
+            account = next((a for a in acc_rows if a["creator_id"] == post["creator_id"]
+                            and a["platform"] == post["platform"]), None)
+        post["handle"] = account["handle"] if account else None
+        post["followers_at_post"] = None
+        if account:
+            series = f.followers.get((post["platform"], account["handle"]), [])
+            on = post["day"]
+            value = None
+            if on is not None:
+                for d, n in series:
+                    if d <= on:
+                        value = n
+                    else:
+                        break
+            post["followers_at_post"] = value if value is not None else account["followers"]
+        post["has_metrics"] = post["as_of"] is not None
+
+    # links, clicks per 15-minute bucket, unique clicks
+    lk = T("links")
+    for r in fetch(con, lk.filter(lk.workspace_id == ws, lk.campaign_id == cid).select(
+            "id", "slug", "creator_id", "platform", "post_id")):
+        f.links[r["id"]] = r
+    post_by_id = {x["id"]: x for x in f.posts}
+    for link in f.links.values():
+        post = post_by_id.get(link["post_id"])
+        link["content_type"] = post["content_type"] if post else None
+        if not link["platform"] and post:
+            link["platform"] = post["platform"]
+    if f.links:
+        c = T("clicks")
+        c = c.filter(c.workspace_id == ws, c.link_id.isin(sorted(f.links)))
+        b = c.mutate(bucket=(c.ts.epoch_seconds() // BUCKET_S).cast("int64"))
+        agg = b.group_by(["link_id", "is_bot", "bucket"]).aggregate(n=b.count())
+        for r in fetch(con, agg):
+            day = campaign.day(dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(r["bucket"]) * BUCKET_S))
+            f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"])})
+        rows = c if settings["bot_clicks"] == "included" else c.filter(~c.is_bot)
+        window = dt.timedelta(minutes={"30m": 30, "1h": 60, "1d": 1440}[settings["unique_click_window"]])
+        seen: dict[tuple, dt.datetime] = {}
+        clicks = fetch(con, rows.select("link_id", "visitor_hash", "ts", "key"))
+        clicks.sort(key=lambda r: (r["ts"], r["key"]))
+        for r in clicks:
+            if r["visitor_hash"] is None:  # no visitor: every hit is its own visitor
+                f.unique_clicks.append({"link_id": r["link_id"], "day": campaign.day(r["ts"])})
+                continue
+            k = (r["link_id"], r["visitor_hash"])
+            opened = seen.get(k)
+            if opened is None or r["ts"] >= opened + window:
+                seen[k] = r["ts"]
+                f.unique_clicks.append({"link_id": r["link_id"], "day": campaign.day(r["ts"])})
+
+    # orders and leads credited to the campaign's creators, from the start to the end plus the window
+    window_days = settings["attribution_window_days"]
+    lo = campaign.utc(campaign.start)
+    hi = campaign.utc(campaign.end + dt.timedelta(days=1 + window_days))
+    directory = Directory.load(con, ws)
+    for o in credited_orders(con, ws, lo, hi, settings, directory):
+        if o["creator_id"] in f.creators:
+            o["day"] = campaign.day(o["created_at"])
+            f.orders.append(o)
+    for ld in credited_leads(con, ws, lo, hi, settings, directory):
+        if ld["creator_id"] in f.creators:
+            ld["day"] = campaign.day(ld["ts"])
+            f.leads.append(ld)
+    for x in (*f.orders, *f.leads):
+        post = post_by_id.get(x["post_id"])
+        x["content_type"] = post["content_type"] if post else None
+
+    # costs and exchange rates
+    co = T("costs")
+    f.costs = fetch(con, co.filter(co.workspace_id == ws, co.campaign_id == cid).select(
+        "key", "creator_id", "kind", "amount", "currency", "incurred_on"))
+    for x in f.costs:
+        x["day"] = x["incurred_on"]
+    fx = T("fx_rates")
+    cur = campaign.currency
+    for r in fetch(con, fx.filter(fx.workspace_id == ws, (fx.base == cur) | (fx.currency == cur)).select(
+            "date", "base", "currency", "rate")):
+        rate = Decimal(int(r["rate"])) / 100_000_000
+        if r["base"] == cur and r["currency"] != cur:
+            f.fx.setdefault(r["currency"], []).append((r["date"], rate, 0))
+        elif r["currency"] == cur and r["base"] != cur:
+            f.fx.setdefault(r["base"], []).append((r["date"], rate, 1))
+    for v in f.fx.values():
+        v.sort()
+
+    # site traffic per day and utm_content (baseline through the campaign end)
+    tr = T("traffic")
+    first_day = min(d for d in (campaign.start, campaign.baseline_start) if d is not None)
+    d0, d1 = _dates(first_day, campaign.end)
+    tr = tr.filter(tr.workspace_id == ws, tr.date >= d0, tr.date <= d1)
+    agg = tr.group_by(["date", "content"]).aggregate(
+        sessions=tr.sessions.sum(), new_users=tr.new_users.sum(), pageviews=tr.pageviews.sum(),
+        engaged=tr.engaged_sessions.sum(), sessions_e=tr.sessions.sum(where=tr.engaged_sessions.notnull()),
+        sessions_p=tr.sessions.sum(where=tr.pageviews.notnull()),
+        duration=tr.session_duration_s.sum(), sessions_d=tr.sessions.sum(where=tr.session_duration_s.notnull()))
+    f.traffic = fetch(con, agg)
+    for x in f.traffic:
+        x["day"] = x["date"]
+        x["content"] = (x["content"] or "").strip().lstrip("@").lower()
+
+    # audience shares of the campaign's accounts
+    au = T("audience")
+    handles = {(p_, a["handle"]) for c_ in f.creators.values() for p_, a in c_["accounts"].items()}
+    if handles:
+        rows = fetch(con, au.filter(au.workspace_id == ws, au.date <= ibis.literal(campaign.end)).select(
+            "platform", "handle", "date", "dimension", "bucket", "share"))
+        f.audience = [r for r in rows if (r["platform"], r["handle"]) in handles]
+
+    _load_audience_analysis(con, f, ws, cid)
+
+    if start or end:
+        lo_d, hi_d = start or dt.date.min, end or dt.date.max
+        keep = lambda x: x.get("day") is not None and lo_d <= x["day"] <= hi_d  # noqa: E731
+        f.posts = [x for x in f.posts if keep(x)]
+        f.click_buckets = [x for x in f.click_buckets if keep(x)]
+        f.unique_clicks = [x for x in f.unique_clicks if keep(x)]
+        f.orders = [x for x in f.orders if keep(x)]
+        f.leads = [x for x in f.leads if keep(x)]
+        f.costs = [x for x in f.costs if keep(x)]
+        f.traffic = [x for x in f.traffic if keep(x) or (campaign.baseline_start and campaign.baseline_end and
+                                                         campaign.baseline_start <= x["day"] <= campaign.baseline_end)]
+    return f
+
+
+def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
+    """Comment labels, mentions and credibility from the audience tables, when they exist."""
+    try:
+        present = set(con.list_tables())
+    except Exception:  # pragma: no cover
+        present = set()
+    T = con.table
+    post_ids = [p["id"] for p in f.posts]
+    if "comment_labels" in present and "comments" in present:
+        cl, cm = T("comment_labels"), T("comments")
+        j = cm.filter(cm.workspace_id == ws).join(cl, cm.id == cl.comment_id)
+        if post_ids:
+            j = j.filter(j.post_id.isin(post_ids))
+            agg = j.group_by("post_id").aggregate(
+                pos=(j.label == "pos").cast("int64").sum(), neg=(j.label == "neg").cast("int64").sum(),
+                intent=j.intent.cast("int64").sum(), classified=j.count())
+            f.comment_stats = fetch(con, agg)
+        else:
+            f.comment_stats = []
+    if "mentions" in present:
+        mn = T("mentions")
+        cm = T("comments")
+        m = mn.filter(mn.workspace_id == ws, mn.campaign_id == cid)
+        cms = cm.select(cpk=cm.id, cpost=cm.post_id)
+        j = m.left_join(cms, m.comment_id == cms.cpk)
+        f.mentions = fetch(con, j.select("post_id", "comment_id", "term", "cpost"))
+        for r in f.mentions:
+            r["post"] = r["post_id"] if r["post_id"] is not None else r["cpost"]
+    if "account_credibility" in present:
+        ac = T("account_credibility")
+        acc = T("creator_accounts")
+        j = ac.join(acc.filter(acc.workspace_id == ws), ac.creator_account_id == acc.id)
+        rows = fetch(con, j.select("creator_account_id", "creator_id", "platform", "score", "computed_at"))
+        latest: dict[int, dict] = {}
+        for r in rows:
+            if r["creator_id"] not in f.creators:
+                continue
+            cur = latest.get(r["creator_account_id"])
+            if cur is None or (r["computed_at"] or dt.datetime.min) > (cur["computed_at"] or dt.datetime.min):
+                latest[r["creator_account_id"]] = r
+        f.credibility = list(latest.values())
