@@ -227,6 +227,8 @@ def iso_utc(value: str | int | float | None) -> dt.datetime | None:
     if isinstance(value, (int, float)):
         return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
     text = str(value).strip()
+    if text.isdigit():
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc).replace(tzinfo=None)
     if re.fullmatch(r"[+-]\d{4}", text[-5:]) and text[-3] != ":":
         text = text[:-2] + ":" + text[-2:]
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
