@@ -1,0 +1,3 @@
+from influscope.cli import main
+
+main()

@@ -1,0 +1,28 @@
+"""The two entry points a new user meets: ``influscope demo`` and ``influscope serve``."""
+
+import subprocess
+import sys
+
+import httpx
+
+from tests.support.server import running_server
+
+
+def test_serve_answers_on_loopback(tmp_path):
+    with running_server(f"sqlite:///{tmp_path / 'srv.db'}") as (base, _proc):
+        r = httpx.get(base + "/healthz")
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+        spec = httpx.get(base + "/api/v1/openapi.json")
+        assert spec.status_code == 200 and spec.json()["info"]["title"] == "influscope"
+
+
+def test_demo_command_loads_and_summarises(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    out = subprocess.run([sys.executable, "-m", "influscope.cli", "--db", db, "demo", "--scale", "0.02", "--no-serve"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Workspace 'demo':" in text
+    for slug in ("glow-awareness", "finlit-webinars", "spring-launch"):
+        assert f"[{slug}]" in text
+    assert "bots)" in text
