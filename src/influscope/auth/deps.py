@@ -115,6 +115,9 @@ def principal(request: Request) -> Principal:
     return p
 
 
+principal.requirement = "any"  # any authenticated caller (introspected by the route-table tests)
+
+
 def require(need: str) -> Callable[..., Principal]:
     """Dependency factory: the principal, if it has role/scope NEED; else 403."""
     if need not in ROLE_RANK and need not in ("read", "write", "costs"):

@@ -58,13 +58,55 @@ def parse_scopes(value: str | list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(scopes)
 
 
+def cost_kpis() -> frozenset[str]:
+    """COST_KPIS plus every catalogue KPI whose formula reads spend, costs or the budget."""
+    ids = set(COST_KPIS)
+    try:
+        from influscope.kpi.catalogue import KPIS
+    except ImportError:
+        return frozenset(ids)
+    for k in KPIS.values():
+        text = str(k.formula.get("en", "")).lower()
+        if any(word in text for word in ("spend", "budget", "cost")):
+            ids.add(k.id)
+    return frozenset(ids)
+
+
+def redact_report(report: dict, can_see_costs: bool) -> dict:
+    """A KPI result (``KpiResult.to_dict()`` shape) without budgets and cost-derived values."""
+    if can_see_costs:
+        return report
+    hidden = cost_kpis()
+    out = dict(report)
+    out["kpis"] = redact_kpis(report.get("kpis") or {}, False)
+    rows = []
+    for row in report.get("rows") or []:
+        if isinstance(row, dict):
+            row = {k: (None if (k in hidden or k in COST_FIELDS) else v) for k, v in row.items()}
+            if isinstance(row.get("kpis"), dict):
+                row["kpis"] = redact_kpis(row["kpis"], False)
+        rows.append(row)
+    out["rows"] = rows
+    if isinstance(out.get("campaign"), dict):
+        out["campaign"] = {k: (None if k in COST_FIELDS else v) for k, v in out["campaign"].items()}
+    diags = []
+    for d in report.get("diagnostics") or []:
+        figures = d.get("figures") if isinstance(d, dict) else None
+        if isinstance(figures, dict) and any(k in hidden or k in COST_FIELDS for k in figures):
+            continue  # a diagnostic fired by cost figures would reveal them
+        diags.append(d)
+    out["diagnostics"] = diags
+    return out
+
+
 def redact_kpis(kpis: dict, can_see_costs: bool) -> dict:
     """Replace cost-revealing KPI entries by a NULL value with a reason, unless costs may be seen."""
     if can_see_costs:
         return kpis
     out = {}
+    hidden = cost_kpis()
     for kpi_id, entry in kpis.items():
-        if kpi_id in COST_KPIS:
+        if kpi_id in hidden:
             hidden = {k: None for k in entry} if isinstance(entry, dict) else {}
             hidden.update({"value": None, "reason": "hidden: budgets and costs are not shared with this account"})
             if isinstance(entry, dict) and "unit" in entry:
