@@ -14,6 +14,8 @@ Public API (pure functions, no database access)::
     for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = None) -> Benchmark | None
     compare(value: float | Decimal | None, band: Benchmark | float | None) -> "below" | "within" | "above" | None
     sources() -> dict[str, Source]
+    cpm_bands() -> list[Benchmark]
+    normalize_platform(platform: str | None) -> str | None
 
 ``Benchmark`` fields: ``kpi``, ``value`` (the single figure to show next to a KPI: the point value,
 or the midpoint of a ``low``-``high`` band), ``low``, ``high``, ``high_above`` (a source's "high"
@@ -40,10 +42,12 @@ __all__ = [
     "Source",
     "Tier",
     "compare",
+    "cpm_bands",
     "ctr_baseline",
     "er_band",
     "er_points",
     "for_kpi",
+    "normalize_platform",
     "sources",
     "tier",
     "tier_presets",
@@ -146,6 +150,16 @@ def sources() -> dict[str, Source]:
             note=s.get("note"),
         )
     return out
+
+
+def normalize_platform(platform: str | None) -> str | None:
+    """Lower-case platform id with common aliases resolved (ig -> instagram, twitter -> x)."""
+    return _platform(platform)
+
+
+def cpm_bands() -> list[Benchmark]:
+    """The published influencer CPM bands (per tier, in their currency)."""
+    return [_bench("cpm", e) for e in _data()["kpis"]["cpm"]]
 
 
 def _platform(platform: str | None) -> str | None:

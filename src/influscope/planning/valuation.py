@@ -1,0 +1,292 @@
+"""Creator valuation before signing: expected results per post and a fair fee range.
+
+Public API::
+
+    value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), *,
+                  deliverables: int = 1, preset: str = "default",
+                  emv_table: EmvTable | str | os.PathLike = "default",
+                  cpm_range: tuple[Decimal, Decimal] | None = None,
+                  cpe_range: tuple[Decimal, Decimal] | None = None,
+                  currency: str = "USD", fx_rate: Decimal | None = None) -> Valuation
+
+``posts`` are the creator's recent posts with the canonical posts.csv metric names
+(impressions, reach, views, likes, comments, shares, saves, link_clicks); missing or empty values
+are missing, not 0.
+
+Expected results per post (each an :class:`Estimate` with the value, whether it is estimated, and
+the basis in words):
+
+- reach = median reach of the recent posts.
+- impressions = median impressions; else median views; else reach x 1.5 (Modash's rule for
+  estimated impressions; estimated).
+- engagements = median of likes + comments + shares + saves (the components a post reports);
+  without posts: followers x the ER band's midpoint for the platform and follower count (or the
+  platform-wide ER) / 100 (estimated).
+- engagement_rate = engagements / followers x 100.
+- clicks = median link clicks; else impressions x the platform's CTR baseline / 100 (estimated).
+- emv = EMV of the median counts with the rate table (kpi.emv), converted to ``currency``.
+
+Fair fee range for ``deliverables`` posts:
+
+- CPM basis: ``impressions x deliverables x CPM / 1000`` for CPM at the low and high end of
+  ``cpm_range`` (in ``currency``). Without ``cpm_range``, the published influencer CPM band for the
+  creator's tier (USD; micro 10-25, macro 25-50); tiers without a band use the whole published
+  range (10-50). USD figures need ``fx_rate`` (units of ``currency`` per 1 USD) unless
+  ``currency="USD"``.
+- CPE cross-check (when ``cpe_range`` is given): ``engagements x deliverables x CPE``.
+- EMV ceiling: paying more than the EMV means an EMV ROI below 1x.
+
+``Valuation.formulas`` holds every formula with the numbers filled in; ``to_dict()`` gives JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Mapping, Sequence
+
+from influscope.db.types import to_decimal
+from influscope.kpi import benchmarks as bm
+from influscope.kpi import emv as emv_mod
+
+__all__ = ["Estimate", "Valuation", "value_creator", "ENGAGEMENT_COMPONENTS", "IMPRESSIONS_PER_REACH"]
+
+ENGAGEMENT_COMPONENTS = ("likes", "comments", "shares", "saves")
+IMPRESSIONS_PER_REACH = Decimal("1.5")  # Modash: est. impressions = est. reach x 1.5
+_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "link_clicks")
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    estimated: bool
+    basis: str
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "estimated": self.estimated, "basis": self.basis}
+
+
+@dataclass(frozen=True)
+class Valuation:
+    followers: int
+    platform: str
+    tier: str
+    deliverables: int
+    currency: str
+    posts_used: int
+    per_post: dict[str, Estimate]
+    emv: Decimal | None
+    emv_table: str
+    fee_low: Decimal | None
+    fee_high: Decimal | None
+    fee_mid: Decimal | None
+    cpm_low: Decimal | None
+    cpm_high: Decimal | None
+    cpm_basis: str
+    cpe_fee_low: Decimal | None
+    cpe_fee_high: Decimal | None
+    formulas: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        def m(x):
+            return None if x is None else str(x)
+
+        return {
+            "followers": self.followers, "platform": self.platform, "tier": self.tier,
+            "deliverables": self.deliverables, "currency": self.currency, "posts_used": self.posts_used,
+            "per_post": {k: v.to_dict() for k, v in self.per_post.items()},
+            "emv": m(self.emv), "emv_table": self.emv_table,
+            "fee": {"low": m(self.fee_low), "mid": m(self.fee_mid), "high": m(self.fee_high),
+                    "cpm_low": m(self.cpm_low), "cpm_high": m(self.cpm_high), "basis": self.cpm_basis},
+            "cpe_fee": {"low": m(self.cpe_fee_low), "high": m(self.cpe_fee_high)},
+            "formulas": list(self.formulas), "notes": list(self.notes), "estimate": True,
+        }
+
+
+def _metric(post: Mapping, key: str, index: int) -> int | None:
+    raw = post.get(key)
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    try:
+        d = to_decimal(raw, field=key)
+    except ValueError:
+        raise ValueError(f"posts[{index}].{key}: not a number: {raw!r}") from None
+    if d < 0 or d != d.to_integral_value():
+        raise ValueError(f"posts[{index}].{key}: must be a whole number >= 0, got {raw!r}")
+    return int(d)
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def _range(pair, name: str) -> tuple[Decimal, Decimal] | None:
+    if pair is None:
+        return None
+    low, high = (to_decimal(pair[0], field=name), to_decimal(pair[1], field=name))
+    if low < 0 or high < low:
+        raise ValueError(f"{name}: need 0 <= low <= high, got {low}-{high}")
+    return low, high
+
+
+def _q(x: Decimal) -> Decimal:
+    return x.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, Decimal):
+        return f"{x:,.2f}"
+    return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
+
+
+def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), *,
+                  deliverables: int = 1, preset: str = "default",
+                  emv_table="default", cpm_range=None, cpe_range=None,
+                  currency: str = "USD", fx_rate=None) -> Valuation:
+    """Value a creator before signing (see the module docstring for every formula)."""
+    t = bm.tier(followers, preset)
+    followers = int(followers)
+    if followers <= 0:
+        raise ValueError("followers must be positive to value a creator")
+    if deliverables < 1:
+        raise ValueError(f"deliverables must be at least 1, got {deliverables}")
+    platform = bm.normalize_platform(platform)
+    currency = currency.upper()
+    fx = to_decimal(fx_rate, field="fx_rate") if fx_rate is not None else None
+    if fx is not None and fx <= 0:
+        raise ValueError("fx_rate must be positive")
+    cpm_range = _range(cpm_range, "cpm_range")
+    cpe_range = _range(cpe_range, "cpe_range")
+    formulas: list[str] = []
+    notes: list[str] = []
+
+    def to_currency(amount: Decimal, from_currency: str, what: str) -> Decimal | None:
+        if from_currency == currency:
+            return amount
+        if fx is None:
+            notes.append(f"{what} is in {from_currency}: give fx_rate ({currency} per 1 {from_currency}) "
+                         f"or your own figures in {currency}")
+            return None
+        return amount * fx
+
+    # ---- medians of recent posts
+    per: dict[str, list[int]] = {k: [] for k in _METRICS}
+    engagements: list[int] = []
+    for i, post in enumerate(posts):
+        vals = {k: _metric(post, k, i) for k in _METRICS}
+        for k, v in vals.items():
+            if v is not None:
+                per[k].append(v)
+        comps = [vals[c] for c in ENGAGEMENT_COMPONENTS if vals[c] is not None]
+        if comps:
+            engagements.append(sum(comps))
+    n_posts = len(posts)
+    med = {k: _median(v) for k, v in per.items()}
+    est: dict[str, Estimate] = {}
+
+    est["reach"] = (Estimate(med["reach"], False, f"median reach of {len(per['reach'])} recent post(s)")
+                    if med["reach"] is not None else Estimate(None, False, "no reach in the recent posts"))
+    if med["impressions"] is not None:
+        est["impressions"] = Estimate(med["impressions"], False, f"median impressions of {len(per['impressions'])} recent post(s)")
+    elif med["views"] is not None:
+        est["impressions"] = Estimate(med["views"], False, f"median views of {len(per['views'])} recent post(s)")
+    elif med["reach"] is not None:
+        est["impressions"] = Estimate(float(Decimal(repr(med["reach"])) * IMPRESSIONS_PER_REACH), True,
+                                      "reach x 1.5 (Modash's rule for estimated impressions)")
+    else:
+        est["impressions"] = Estimate(None, False, "no impressions, views or reach in the recent posts")
+
+    if engagements:
+        est["engagements"] = Estimate(_median(engagements), False,
+                                      f"median of {' + '.join(ENGAGEMENT_COMPONENTS)} over {len(engagements)} recent post(s)")
+    else:
+        band = bm.er_band(platform, followers) or bm.for_kpi("engagement_rate", platform)
+        if band is not None and band.value is not None:
+            est["engagements"] = Estimate(followers * band.value / 100, True,
+                                          f"followers x {band.value} % ({band.scope}; {band.source.cite()})")
+        else:
+            est["engagements"] = Estimate(None, False, f"no recent posts and no ER benchmark for {platform}")
+    e = est["engagements"].value
+    est["engagement_rate"] = Estimate(None if e is None else e / followers * 100, est["engagements"].estimated,
+                                      "engagements / followers x 100")
+
+    imp = est["impressions"].value
+    if med["link_clicks"] is not None:
+        est["clicks"] = Estimate(med["link_clicks"], False, f"median link clicks of {len(per['link_clicks'])} recent post(s)")
+    elif imp is not None:
+        ctr = bm.ctr_baseline(platform)
+        est["clicks"] = Estimate(imp * ctr.value / 100, True, f"impressions x {ctr.value} % CTR baseline ({ctr.source.cite()})")
+    else:
+        est["clicks"] = Estimate(None, False, "no link clicks and no impressions")
+
+    # ---- EMV of the median counts
+    table = emv_table if isinstance(emv_table, emv_mod.EmvTable) else emv_mod.load_table(emv_table)
+    counts = {}
+    for action, key in (("impressions", "impressions"), ("reach", "reach"), ("views", "views"),
+                        ("likes", "likes"), ("comments", "comments"), ("shares", "shares"),
+                        ("saves", "saves"), ("clicks", "link_clicks")):
+        if med[key] is not None:
+            counts[action] = int(Decimal(repr(med[key])).to_integral_value(rounding=ROUND_HALF_EVEN))
+    emv_total = None
+    try:
+        per_post_emv = emv_mod.value(table, platform, counts) if counts else None
+    except emv_mod.UnknownPlatform as exc:
+        per_post_emv = None
+        notes.append(str(exc))
+    converted = None
+    if per_post_emv is not None:
+        converted = to_currency(per_post_emv, table.currency, f"EMV table {table.name}")
+    if converted is not None:
+        emv_total = _q(converted * deliverables)
+        formulas.append(f"emv = sum(median count x rate) x {deliverables} post(s) = {_fmt(per_post_emv)} {table.currency} "
+                        f"x {deliverables} = {_fmt(emv_total)} {currency} (table {table.label()})")
+    elif not counts:
+        notes.append("EMV needs recent posts")
+
+    # ---- fee range
+    cpm_basis = ""
+    fee_low = fee_high = fee_mid = cpm_low = cpm_high = None
+    if cpm_range is not None:
+        cpm_low, cpm_high = cpm_range
+        cpm_basis = f"your CPM range in {currency}"
+    else:
+        cpm = bm.for_kpi("cpm", platform, followers, preset=preset)
+        if cpm is not None:
+            low, high, cur = Decimal(str(cpm.low)), Decimal(str(cpm.high)), cpm.currency
+            cpm_basis = f"{cpm.scope} ({cpm.source.cite()})"
+        else:
+            bands = bm.cpm_bands()
+            low = Decimal(str(min(b.low for b in bands)))
+            high = Decimal(str(max(b.high for b in bands)))
+            cur = bands[0].currency
+            cpm_basis = f"no published CPM band for the {t.id} tier: whole published range ({bands[0].source.cite()})"
+        cpm_low = to_currency(low, cur, "the published CPM benchmark")
+        cpm_high = to_currency(high, cur, "the published CPM benchmark")
+    if imp is not None and cpm_low is not None:
+        total_imp = Decimal(repr(imp)) * deliverables
+        fee_low, fee_high = _q(total_imp * cpm_low / 1000), _q(total_imp * cpm_high / 1000)
+        fee_mid = _q((fee_low + fee_high) / 2)
+        formulas.append(f"fee = impressions x posts x CPM / 1000 = {_fmt(imp)} x {deliverables} x "
+                        f"{_fmt(cpm_low)}-{_fmt(cpm_high)} / 1000 = {_fmt(fee_low)}-{_fmt(fee_high)} {currency}")
+    elif imp is None:
+        notes.append("no impressions: the CPM-based fee range needs recent posts with impressions, views or reach")
+    cpe_low = cpe_high = None
+    if cpe_range is not None and e is not None:
+        total_e = Decimal(repr(e)) * deliverables
+        cpe_low, cpe_high = _q(total_e * cpe_range[0]), _q(total_e * cpe_range[1])
+        formulas.append(f"fee (CPE check) = engagements x posts x CPE = {_fmt(e)} x {deliverables} x "
+                        f"{_fmt(cpe_range[0])}-{_fmt(cpe_range[1])} = {_fmt(cpe_low)}-{_fmt(cpe_high)} {currency}")
+    if emv_total is not None and fee_high is not None and fee_high > emv_total:
+        notes.append(f"the high end of the fee range exceeds the EMV ({_fmt(emv_total)} {currency}): EMV ROI would be below 1x")
+    return Valuation(
+        followers=followers, platform=platform, tier=t.id, deliverables=deliverables, currency=currency,
+        posts_used=n_posts, per_post=est, emv=emv_total, emv_table=table.label(),
+        fee_low=fee_low, fee_high=fee_high, fee_mid=fee_mid, cpm_low=cpm_low, cpm_high=cpm_high,
+        cpm_basis=cpm_basis, cpe_fee_low=cpe_low, cpe_fee_high=cpe_high, formulas=formulas, notes=list(dict.fromkeys(notes)),
+    )
