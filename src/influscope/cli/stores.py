@@ -15,7 +15,7 @@ stores_app = typer.Typer(help="Shops and payment accounts that send order webhoo
 
 @stores_app.command("add")
 def add(
-    kind: str = typer.Argument(..., help="shopify, woocommerce or stripe."),
+    kind: str = typer.Argument(..., help="shopify, woocommerce, stripe, or web (a site running the browser snippet; no secret)."),
     name: str = typer.Argument(..., help="Store name: the {source} of /hooks/{kind}/{source} and the orders' source."),
     secret: Optional[str] = typer.Option(None, "--secret", help="Signing secret, kept in the database."),
     secret_env: Optional[str] = typer.Option(None, "--secret-env", help="Environment variable that holds the secret (only its name is stored)."),

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from influscope.db.tables import metadata
 from influscope.db.types import Money
 
-STORE_KINDS = ("shopify", "woocommerce", "stripe")
+STORE_KINDS = ("shopify", "woocommerce", "stripe", "web")  # web: a site running the browser snippet
 DELIVERY_STATUSES = ("pending", "processed", "ignored", "failed")
 
 
@@ -33,7 +33,7 @@ stores = sa.Table(
     "stores", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     _ws(),
-    sa.Column("kind", sa.String(16), nullable=False),  # shopify | woocommerce | stripe
+    sa.Column("kind", sa.String(16), nullable=False),  # shopify | woocommerce | stripe | web
     sa.Column("name", sa.String(64), nullable=False, unique=True),  # the {source} in /hooks/{kind}/{source}
     sa.Column("secret", sa.Text),  # the signing secret itself, when given literally
     sa.Column("secret_ref", sa.String(400)),  # env:VARIABLE or file:/path, read on each use

@@ -28,7 +28,7 @@ class Store:
     workspace: str
     kind: str
     name: str
-    secret_source: str  # "database", "env:NAME" or "file:/path" (never the secret itself)
+    secret_source: str  # "database", "env:NAME", "file:/path" or "none" (never the secret itself)
     active: bool
 
     def as_dict(self) -> dict:
@@ -45,7 +45,8 @@ def _ensure_workspace(conn: sa.Connection, slug: str) -> int:
 def add_store(engine: sa.Engine, kind: str, name: str, *, workspace: str = "default", secret: str | None = None,
               secret_env: str | None = None, secret_file: str | None = None, replace: bool = False) -> Store:
     """Configure a store. Exactly one of ``secret`` (kept in the database), ``secret_env`` (the name of
-    an environment variable) or ``secret_file`` (a file holding the secret) must be given."""
+    an environment variable) or ``secret_file`` (a file holding the secret) must be given, except for
+    a ``web`` source (a site running the browser snippet), which has none."""
     kind = kind.lower().strip()
     if kind not in ct.STORE_KINDS:
         raise StoreError(f"kind: must be one of {', '.join(ct.STORE_KINDS)}, not {kind!r}")
@@ -53,7 +54,9 @@ def add_store(engine: sa.Engine, kind: str, name: str, *, workspace: str = "defa
     if not NAME_RE.match(name):
         raise StoreError(f"name: {name!r} must be 1-64 characters a-z, 0-9, '-' or '_' (it is part of the webhook URL)")
     given = [x for x in (secret, secret_env, secret_file) if x]
-    if len(given) != 1:
+    if kind == "web" and given:
+        raise StoreError("secret: a web source (the browser snippet) has no secret; its name is public")
+    if kind != "web" and len(given) != 1:
         raise StoreError("secret: give exactly one of --secret, --secret-env or --secret-file")
     ref = None
     if secret_env:
@@ -105,7 +108,7 @@ def _select():
 
 def _store(r) -> Store:
     return Store(id=r.id, workspace_id=r.workspace_id, workspace=r.workspace, kind=r.kind, name=r.name,
-                 secret_source=r.secret_ref or "database", active=bool(r.active))
+                 secret_source=r.secret_ref or ("database" if r.secret else "none"), active=bool(r.active))
 
 
 def get_store(engine: sa.Engine, kind: str, name: str) -> Store | None:

@@ -1,0 +1,131 @@
+"""The conversion API and the browser snippet against a running server (and a real Chromium)."""
+
+import http.server
+import shutil
+import threading
+import time
+from decimal import Decimal
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from influscope.auth.keys import create_key
+from influscope.db import tables as t
+from influscope.db.engine import get_engine
+from influscope.ingest.canonical import ensure_workspace
+from influscope.ingest.commerce.stores import add_store
+from tests.commerce.support import Server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('track') / 'influscope.db'}"
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        ws = ensure_workspace(conn, "default")
+        other = ensure_workspace(conn, "other")
+    add_store(engine, "web", "acme-site")
+    srv = Server(url)
+    srv.engine = engine
+    srv.ws = ws
+    srv.write_key = create_key(engine, ws, scopes="write", name="shop backend").key
+    srv.read_key = create_key(engine, ws, scopes="read", name="viewer").key
+    srv.other_key = create_key(engine, other, scopes="write", name="other workspace").key
+    yield srv
+    srv.stop()
+
+
+def rows(engine, table, *where):
+    with engine.connect() as c:
+        return c.execute(sa.select(table).where(*where)).all()
+
+
+def test_sale_is_idempotent_on_invoice_id(server):
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    sale = {"invoice_id": "INV-1001", "amount": 12990, "currency": "twd", "tax": 650, "click_id": "k7Hq2",
+            "code": "mira15", "customer_id": "cust-9", "landing_url": "/p?utm_content=mira&isc=k7Hq2"}
+    r = httpx.post(server.base + "/api/v1/track/sale", json=sale, headers=h)
+    assert r.status_code == 201 and r.json() == {"invoice_id": "INV-1001", "status": "created"}
+    r = httpx.post(server.base + "/api/v1/track/sale", json=dict(sale, amount=1), headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "duplicate"
+    (o,) = rows(server.engine, t.orders, t.orders.c.key == "INV-1001")
+    assert o.source == "api" and o.currency == "TWD" and o.subtotal == Decimal("129.90")
+    assert o.tax == Decimal("6.50") and o.total == Decimal("136.40") and o.discount_codes == "MIRA15"
+    assert o.click_id == "k7Hq2" and o.workspace_id == server.ws and o.new_customer is True
+    yen = httpx.post(server.base + "/api/v1/track/sale", headers=h,
+                     json={"invoice_id": "INV-JP-1", "amount": 5000, "currency": "JPY", "customer_id": "cust-9"})
+    assert yen.status_code == 201
+    (j,) = rows(server.engine, t.orders, t.orders.c.key == "INV-JP-1")
+    assert j.subtotal == Decimal("5000") and j.new_customer is False  # cust-9 bought before
+
+
+def test_auth_and_validation(server):
+    sale = {"invoice_id": "INV-2", "amount": 100, "currency": "USD"}
+    assert httpx.post(server.base + "/api/v1/track/sale", json=sale).status_code == 401
+    r = httpx.post(server.base + "/api/v1/track/sale", json=sale,
+                   headers={"Authorization": f"Bearer {server.read_key}"})
+    assert r.status_code == 403
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    assert httpx.post(server.base + "/api/v1/track/sale", json=dict(sale, amount=1.5), headers=h).status_code == 422
+    assert httpx.post(server.base + "/api/v1/track/sale", json=dict(sale, currency="dollars"), headers=h).status_code == 422
+    assert httpx.post(server.base + "/api/v1/track/lead", json={"lead_id": "L", "type": "party"}, headers=h).status_code == 422
+    assert rows(server.engine, t.orders, t.orders.c.key == "INV-2") == []
+
+
+def test_leads_are_idempotent_and_scoped_to_the_key_workspace(server):
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    lead = {"lead_id": "signup-u42", "type": "signup", "landing_url": "/join?utm_content=mira&isc=Zx9"}
+    assert httpx.post(server.base + "/api/v1/track/lead", json=lead, headers=h).status_code == 201
+    assert httpx.post(server.base + "/api/v1/track/lead", json=lead, headers=h).status_code == 200
+    other = {"Authorization": f"Bearer {server.other_key}"}
+    assert httpx.post(server.base + "/api/v1/track/lead", json=lead, headers=other).status_code == 201
+    found = rows(server.engine, t.leads, t.leads.c.key == "signup-u42")
+    assert len(found) == 2 and {r.workspace_id for r in found} == {server.ws, server.ws + 1}
+    mine = [r for r in found if r.workspace_id == server.ws][0]
+    assert mine.type == "signup" and mine.click_id == "Zx9" and mine.utm_content == "mira"
+
+
+@pytest.mark.browser
+def test_snippet_keeps_the_click_id_and_reports_a_lead_from_chromium(server, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    assert httpx.get(server.base + "/t/influscope-track.js").headers["content-type"].startswith("application/javascript")
+    # The shop: another origin serving a page that loads the snippet from influscope.
+    (tmp_path / "landing.html").write_text(
+        '<!doctype html><html><body><form><input type="hidden" name="isc"></form>'
+        f'<script src="{server.base}/t/influscope-track.js" data-source="acme-site"></script></body></html>')
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
+    shop = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    shop_url = f"http://127.0.0.1:{shop.server_address[1]}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(shop_url + "/landing.html?utm_source=instagram&utm_content=mira&isc=Ab3dE")
+            page.wait_for_function("window.influscope !== undefined")
+            assert page.evaluate("influscope.clickId()") == "Ab3dE"
+            assert page.eval_on_selector('input[name="isc"]', "e => e.value") == "Ab3dE"
+            # A later page view without the parameter still knows the click (first-party cookie).
+            page.goto(shop_url + "/landing.html")
+            page.wait_for_function("window.influscope !== undefined")
+            assert page.evaluate("influscope.clickId()") == "Ab3dE"
+            assert "isc=Ab3dE" in page.evaluate("document.cookie")
+            page.evaluate("influscope.lead('newsletter', {lead_id: 'nl-77'})")
+            page.evaluate("influscope.sale({invoice_id: 'WEB-1', amount: 4500, currency: 'EUR'})")
+            deadline = time.time() + 10
+            while time.time() < deadline and not rows(server.engine, t.orders, t.orders.c.key == "WEB-1"):
+                time.sleep(0.1)
+            browser.close()
+    finally:
+        shop.shutdown()
+    (lead,) = rows(server.engine, t.leads, t.leads.c.key == "nl-77")
+    assert lead.type == "newsletter" and lead.click_id == "Ab3dE" and lead.utm_content == "mira"
+    (sale,) = rows(server.engine, t.orders, t.orders.c.key == "WEB-1")
+    assert sale.source == "acme-site" and sale.subtotal == Decimal("45.00") and sale.click_id == "Ab3dE"
+    # Unknown web sources are refused.
+    assert httpx.post(server.base + "/t/nobody/lead", content=b'{"lead_id":"x"}').status_code == 404
