@@ -423,20 +423,33 @@ def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key:
 
 
 def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ROWS in the open transaction: COPY on PostgreSQL, executemany elsewhere."""
+    """Insert ROWS in the open transaction through the driver: COPY on PostgreSQL, executemany on SQLite.
+
+    Values go through each column type's own bind processor, so they are stored exactly as SQLAlchemy
+    would store them; skipping SQLAlchemy's per-row statement machinery makes bulk loads several times faster.
+    """
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
         for chunk in _chunks(rows, 20_000):
             conn.execute(table.insert(), chunk)
         return
     cols = list(rows[0].keys())
-    procs = [_json_text if isinstance(table.c[c].type, sa.JSON) else table.c[c].type.bind_processor(conn.dialect)
-             for c in cols]
+    procs = [_json_text if dialect == "postgresql" and isinstance(table.c[c].type, sa.JSON)
+             else table.c[c].type.bind_processor(conn.dialect) for c in cols]
+    values = ([p(row[c]) if p else row[c] for c, p in zip(cols, procs)] for row in rows)
     names = ", ".join(f'"{c}"' for c in cols)
-    with conn.connection.driver_connection.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
-        for row in rows:
-            cp.write_row([p(row[c]) if p else row[c] for c, p in zip(cols, procs)])
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        if dialect == "postgresql":
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
+                for v in values:
+                    cp.write_row(v)
+        else:
+            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})', values)
+    finally:
+        cursor.close()
 
 
 def _json_text(value: Any) -> str | None:
