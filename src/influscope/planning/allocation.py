@@ -186,9 +186,10 @@ def allocate(candidates: Sequence[Candidate], budget, *, goal: str = "bofu", obj
             mr = response(c, nxt, alpha) / float(nxt)
         else:
             mr = None
-        items.append(AllocationItem(c.id, c.label, x, response(c, x, alpha), x > 0, mr, c.estimated))
+        items.append(AllocationItem(c.id, c.label, x.quantize(_CENT), response(c, x, alpha), x > 0, mr, c.estimated))
     items.sort(key=lambda i: (not i.booked, -i.outcome, i.id))
-    spent = budget - remaining
+    spent = (budget - remaining).quantize(_CENT)
+    remaining = remaining.quantize(_CENT)
     return Allocation(goal=goal, objective=objective, budget=budget, spent=spent, unspent=remaining,
                       outcome=sum(i.outcome for i in items), alpha=alpha, step=step, items=items)
 

@@ -127,7 +127,10 @@ def _median(values: list[int]) -> float | None:
 def _range(pair, name: str) -> tuple[Decimal, Decimal] | None:
     if pair is None:
         return None
-    low, high = (to_decimal(pair[0], field=name), to_decimal(pair[1], field=name))
+    try:
+        low, high = (to_decimal(pair[0], field=name), to_decimal(pair[1], field=name))
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     if low < 0 or high < low:
         raise ValueError(f"{name}: need 0 <= low <= high, got {low}-{high}")
     return low, high

@@ -1,1 +1,172 @@
-"""ingest/exports"""
+"""Native export importers: a file exported from a platform's own analytics, into canonical records.
+
+``import_export_file(engine, path, source=None, workspace="default", year=None)`` detects the
+format from the file's header (or takes ``source``), parses everything first, and writes nothing
+unless every row is valid (problems are raised as :class:`~influscope.ingest.canonical.BundleError`
+with ``FILE:LINE: COLUMN: message``). ``source`` may name the account the export belongs to as
+``NAME@HANDLE`` (e.g. ``tiktok_studio@meilin.eats``): account-level files (follower history, daily
+overview) need it, and posts of that account join its creator's campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.ingest.canonical import BundleError, ImportReport, Problem, normalise_handle
+from influscope.ingest.connectors.store import Batch, write_batch
+from influscope.ingest.exports.common import ExportProblem, decode, read_table
+from influscope.ingest.exports.platform_files import (Target, chinese_platform, instagram_export, tiktok_studio,
+                                                      youtube_studio)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    platform: str
+    parse: Callable[[Path, Target], Batch]
+    fills: tuple[str, ...]
+    description: str
+
+
+def _ga4_csv(path: Path, target: Target) -> Batch:
+    from influscope.ingest.connectors.ga4 import parse_report_csv
+
+    return parse_report_csv(path)
+
+
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("tiktok_studio", "tiktok", tiktok_studio,
+           ("account_metrics: video_views, profile_views, likes, comments, shares, total/new/returning viewers",
+            "followers.csv: followers", "audience.csv: gender", "posts.csv: views, likes, comments, shares"),
+           "TikTok Studio CSV exports (Overview, FollowerHistory, Viewers, FollowerGender, content); dates have no year"),
+    Source("instagram_export", "instagram", instagram_export, ("account_metrics: the exported metric per day",),
+           "Instagram per-metric export (UTF-16LE with BOM, sep=, line, title line, Date,Primary)"),
+    Source("youtube_studio", "youtube", youtube_studio,
+           ("posts.csv: views, likes, comments, shares, impressions, watch_time_s (from hours)",
+            "account_metrics: per-day chart columns"),
+           "YouTube Studio 'Table data' (per video) and 'Chart data' (per day) CSV exports"),
+    Source("weibo", "weibo", chinese_platform("weibo"), ("posts.csv: views (reads), likes (attitudes), comments, shares (reposts)",),
+           "Weibo status JSON (open API v2 shape) or CSV"),
+    Source("douyin", "douyin", chinese_platform("douyin"), ("posts.csv: views (play), likes (digg), comments, shares, saves (collect)",),
+           "Douyin video JSON (statistics / post_stats, counts like 20.0w) or CSV"),
+    Source("bilibili", "bilibili", chinese_platform("bilibili"), ("posts.csv: views, likes, comments (reply), shares, saves (favorite)",),
+           "Bilibili video JSON (data.stat; view '--' when hidden) or CSV"),
+    Source("xiaohongshu", "xiaohongshu", chinese_platform("xiaohongshu"),
+           ("posts.csv: likes (liked), comments, shares, saves (collected)",),
+           "Xiaohongshu (RED) note JSON or CSV"),
+    Source("ga4_csv", "ga4", _ga4_csv,
+           ("traffic.csv: sessions, new_users, engaged_sessions, pageviews, session_duration_s",),
+           "GA4 report exported as CSV (date, session source/medium/campaign/manual ad content)"),
+)}
+
+
+def detect(path: Path) -> str:
+    """The source name of PATH from its header (or JSON keys); raise ExportProblem when unknown."""
+    text = decode(path.read_bytes())
+    head = text.lstrip()
+    if head.startswith(("{", "[")):
+        for name, markers in (("bilibili", ('"bvid"', '"danmaku"')), ("weibo", ('"attitudes_count"', '"reposts_count"')),
+                              ("douyin", ('"aweme_id"', '"digg_count"', '"post_stats"')),
+                              ("xiaohongshu", ('"liked_count"', '"collected_count"', '"note_id"'))):
+            if any(m in text for m in markers):
+                return name
+        raise ExportProblem(1, "-", "unknown JSON export: name its source with --source")
+    first = head.splitlines()[0].strip().strip('"').lower() if head else ""
+    table = read_table(path, text)
+    if first.startswith("sep="):
+        return "instagram_export"
+    if table.comments and any(h.lower() in ("sessions", "session source", "session medium", "sesiones", "工作階段")
+                              for h in table.header):
+        return "ga4_csv"
+    fields = set(table.fields)
+    if {"gender", "distribution"} <= fields or {"date", "profile_views"} <= fields or \
+            {"date", "follower_change"} <= fields or {"date", "total_viewers"} <= fields:
+        return "tiktok_studio"
+    if "watch_time_hours" in fields or ("post_id" in fields and "views" in fields and "title" in fields
+                                        and any(h.lower() in ("content", "contenido") for h in table.header)):
+        return "youtube_studio"
+    urls = " ".join(c for _, cells in table.rows[:20] for c in cells)
+    for domain, name in (("tiktok.com", "tiktok_studio"), ("weibo.com", "weibo"), ("douyin.com", "douyin"),
+                         ("bilibili.com", "bilibili"), ("xiaohongshu.com", "xiaohongshu"), ("xhslink.com", "xiaohongshu"),
+                         ("youtube.com", "youtube_studio")):
+        if domain in urls:
+            return name
+    if any(h.lower() in ("sessions", "sesiones") for h in table.header):
+        return "ga4_csv"
+    raise ExportProblem(1, "-", f"cannot tell which export this is from its header ({', '.join(table.header)}); "
+                                "name it with --source (see `influscope sources`)")
+
+
+def _resolve(conn: sa.Connection, ws: int | None, platform: str, handle: str | None,
+             campaign: str | None, creator: str | None) -> tuple[int | None, int | None]:
+    """(campaign_id, creator_id) for posts of HANDLE (or the named creator/campaign)."""
+    if ws is None:
+        return None, None
+    creator_id = campaign_id = None
+    if creator:
+        creator_id = conn.execute(sa.select(t.creators.c.id).where(t.creators.c.workspace_id == ws,
+                                                                   t.creators.c.key == creator)).scalar()
+    elif handle:
+        creator_id = conn.execute(sa.select(t.creator_accounts.c.creator_id).where(
+            t.creator_accounts.c.workspace_id == ws, t.creator_accounts.c.platform == platform,
+            t.creator_accounts.c.handle == handle)).scalar()
+    if campaign:
+        campaign_id = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == ws,
+                                                                     t.campaigns.c.slug == campaign)).scalar()
+    elif creator_id is not None:
+        found = conn.execute(sa.select(t.campaign_creators.c.campaign_id).join(
+            t.campaigns, t.campaigns.c.id == t.campaign_creators.c.campaign_id).where(
+            t.campaign_creators.c.creator_id == creator_id).order_by(t.campaigns.c.start_date.desc())).scalars().all()
+        campaign_id = found[0] if len(found) == 1 else None
+    return campaign_id, creator_id
+
+
+def import_export_file(engine: sa.Engine, path: str | Path, source: str | None = None, workspace: str = "default",
+                       year: int | None = None, *, date_range: tuple[dt.date, dt.date] | None = None,
+                       account: str | None = None, campaign: str | None = None, creator: str | None = None,
+                       as_of: dt.datetime | None = None) -> ImportReport:
+    """Import one native export file; all or nothing. Returns the counts of what changed.
+
+    ``as_of`` (default: the file's modification time, to the second, UTC) is the time of the post
+    metric snapshots, so importing the same file again changes nothing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError([Problem(str(path), 0, "-", "not a file")])
+    name = path.name
+    if source and "@" in source:
+        source, _, account = source.partition("@")
+    try:
+        source = (source or detect(path)).strip().lower().replace("-", "_")
+    except ExportProblem as exc:
+        raise BundleError([Problem(name, exc.line, exc.column, str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise BundleError([Problem(name, 1, "-", f"not UTF-8 or UTF-16 text ({exc.reason})")]) from None
+    if source not in SOURCES:
+        raise BundleError([Problem(name, 0, "--source", f"unknown source {source!r} (one of {', '.join(SOURCES)})")])
+    spec = SOURCES[source]
+    handle = normalise_handle(account) if account else None
+    if as_of is None:
+        as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        campaign_id, creator_id = _resolve(conn, ws, spec.platform, handle, campaign, creator)
+    target = Target(file=name, platform=spec.platform, source=source, as_of=as_of, handle=handle,
+                    campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range)
+    try:
+        batch = spec.parse(path, target)
+    except ExportProblem as exc:
+        raise BundleError([Problem(name, exc.line, exc.column, str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise BundleError([Problem(name, 1, "-", f"not UTF-8 or UTF-16 text ({exc.reason})")]) from None
+    if batch.problems:
+        raise BundleError(batch.problems[:200], max(0, len(batch.problems) - 200))
+    with engine.begin() as conn:
+        report = write_batch(conn, workspace, batch, ImportReport(workspace, None), file=name)
+    return report

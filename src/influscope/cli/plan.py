@@ -1,0 +1,145 @@
+"""``influscope plan``: value a creator before signing and split a budget across creators."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from influscope.cli import _common
+
+plan_app = typer.Typer(help="Plan campaigns: value creators before signing, allocate a budget.", no_args_is_help=True)
+
+
+def _range(text: Optional[str], name: str):
+    if text is None:
+        return None
+    parts = text.replace(" ", "").split("-")
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2 or not all(parts):
+        _common.fail(f"{name}: expected LOW-HIGH (e.g. 10-25) or one number, got {text!r}")
+    return parts[0], parts[1]
+
+
+def _read_posts(path: Path) -> list[dict]:
+    """Rows of a posts CSV (canonical posts.csv columns); the latest as_of per post_id is kept."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        _common.fail(f"{path}: file not found")
+    latest: dict[str, dict] = {}
+    out = []
+    for row in rows:
+        pid = (row.get("post_id") or "").strip()
+        if not pid:
+            out.append(row)
+        elif pid not in latest or (row.get("as_of") or "") > (latest[pid].get("as_of") or ""):
+            latest[pid] = row
+    return out + list(latest.values())
+
+
+@plan_app.command("value")
+def value_cmd(
+    followers: int = typer.Option(..., "--followers", help="Current follower count of the account."),
+    platform: str = typer.Option(..., "--platform", help="Platform of the account (instagram, tiktok, youtube, ...)."),
+    posts: Optional[Path] = typer.Option(None, "--posts", help="CSV of recent posts (posts.csv columns: impressions, reach, views, likes, comments, shares, saves, link_clicks)."),
+    deliverables: int = typer.Option(1, "--deliverables", "-n", help="Number of posts in the deal."),
+    cpm: Optional[str] = typer.Option(None, "--cpm", help="Your CPM range in --currency, LOW-HIGH (default: the published band for the tier, USD)."),
+    cpe: Optional[str] = typer.Option(None, "--cpe", help="Cost per engagement range for a cross-check, LOW-HIGH."),
+    currency: str = typer.Option("USD", "--currency", help="Currency of the fee range and EMV."),
+    fx_rate: Optional[str] = typer.Option(None, "--fx-rate", help="Units of --currency per 1 USD, to convert USD benchmarks and tables."),
+    emv_table: str = typer.Option("default", "--emv-table", help="EMV rate table: a shipped name or a YAML file."),
+    tiers: str = typer.Option("default", "--tiers", help="Follower tier preset (default, hypeauditor, upfluence)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Expected reach, impressions, engagements, clicks and EMV of a creator, and a fair fee range."""
+    from influscope.kpi.emv import EmvTableError
+    from influscope.planning.valuation import value_creator
+
+    rows = _read_posts(posts) if posts else []
+    try:
+        v = value_creator(followers, platform, rows, deliverables=deliverables, preset=tiers, emv_table=emv_table,
+                          cpm_range=_range(cpm, "--cpm"), cpe_range=_range(cpe, "--cpe"), currency=currency,
+                          fx_rate=fx_rate)
+    except (ValueError, LookupError, EmvTableError) as exc:
+        _common.fail(f"error: {exc}")
+    if as_json:
+        typer.echo(json.dumps(v.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{v.platform} account, {v.followers:,} followers, tier {v.tier}; {v.posts_used} recent post(s); "
+               f"{v.deliverables} deliverable(s)")
+    typer.echo("expected per post:")
+    for name, e in v.per_post.items():
+        shown = "n/a" if e.value is None else (f"{e.value:,.2f} %" if name == "engagement_rate" else f"{e.value:,.0f}")
+        typer.echo(f"  {name:16} {shown:>14}  {'estimated: ' if e.estimated else ''}{e.basis}")
+    emv = "n/a" if v.emv is None else f"{v.emv:,.2f} {v.currency}"
+    typer.echo(f"EMV (estimate)     {emv}  [{v.emv_table}]")
+    if v.fee_low is not None:
+        typer.echo(f"fair fee           {v.fee_low:,.2f} - {v.fee_high:,.2f} {v.currency} (mid {v.fee_mid:,.2f})")
+        typer.echo(f"  CPM basis: {v.cpm_basis}")
+    else:
+        typer.echo("fair fee           n/a")
+    if v.cpe_fee_low is not None:
+        typer.echo(f"CPE cross-check    {v.cpe_fee_low:,.2f} - {v.cpe_fee_high:,.2f} {v.currency}")
+    for f in v.formulas:
+        typer.echo(f"  {f}")
+    for n in v.notes:
+        typer.echo(f"note: {n}")
+
+
+@plan_app.command("allocate")
+def allocate_cmd(
+    file: Path = typer.Argument(..., help="CSV of candidates: creator_id, fee, [min_fee, max_fee, handle, platform, followers], and the objective column."),
+    budget: str = typer.Option(..., "--budget", help="Budget to allocate, in the currency of the fees."),
+    goal: str = typer.Option("bofu", "--goal", help="Campaign goal: tofu (reach), mofu (clicks), bofu (revenue)."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="Override the goal's objective: reach, impressions, engagements, clicks, leads, revenue, emv."),
+    alpha: float = typer.Option(0.5, "--alpha", help="Diminishing-returns exponent in (0, 1]; 1 is linear."),
+    step: Optional[str] = typer.Option(None, "--step", help="Spend increment (default: budget / 100)."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+) -> None:
+    """Split a budget across candidate creators to maximise the goal's objective."""
+    from influscope.planning.allocation import GOAL_OBJECTIVE, PlanFileError, allocate, read_candidates
+
+    if fmt not in ("table", "json", "csv"):
+        _common.fail(f"--format must be table, json or csv, got {fmt!r}")
+    if goal not in GOAL_OBJECTIVE:
+        _common.fail(f"--goal must be tofu, mofu or bofu, got {goal!r}")
+    obj = objective or GOAL_OBJECTIVE[goal]
+    try:
+        cands = read_candidates(file, obj)
+        result = allocate(cands, budget, goal=goal, objective=obj, alpha=alpha, step=step)
+    except (PlanFileError, ValueError) as exc:
+        _common.fail(f"error: {exc}")
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["creator_id", "handle", "booked", "spend", f"expected_{obj}", "marginal_return", "estimated"])
+        for i in result.items:
+            w.writerow([i.id, i.label or "", int(i.booked), i.spend, f"{i.outcome:.4f}",
+                        "" if i.marginal_return is None else f"{i.marginal_return:.6f}", int(i.estimated)])
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    typer.echo(f"goal {result.goal}: maximise {obj}; budget {result.budget:,.2f}, spent {result.spent:,.2f}, "
+               f"unspent {result.unspent:,.2f}")
+    typer.echo(f"model: outcome(x) = expected {obj} at the quoted fee x (x / fee) ^ {result.alpha}; "
+               f"greedy marginal return in steps of {result.step:,.2f}")
+    typer.echo(f"{'creator':20} {'spend':>14} {'expected ' + obj:>20} {'next return/unit':>17}")
+    for i in result.items:
+        name = i.label or i.id
+        mr = "" if i.marginal_return is None else f"{i.marginal_return:.4f}"
+        flag = " (estimated)" if i.estimated else ""
+        typer.echo(f"{name:20} {i.spend:>14,.2f} {i.outcome:>20,.1f} {mr:>17}{flag}")
+    typer.echo(f"{'total':20} {result.spent:>14,.2f} {result.outcome:>20,.1f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plan_app, name="plan")
