@@ -97,7 +97,10 @@ def copy_canonical(engine: sa.Engine, target: str = "duckdb"):
                 import pyarrow as pa
 
                 arrow = pa.Table.from_pylist([dict(zip(names, r)) for r in rows], schema=schema.to_pyarrow())
-                con.insert(name, arrow)
+                # straight through DuckDB (ibis 12's insert leaves a pending result on duckdb 2.0)
+                con.con.register("_influscope_copy", arrow)
+                con.con.execute(f'INSERT INTO "{name}" SELECT * FROM _influscope_copy')
+                con.con.unregister("_influscope_copy")
     return con
 
 
@@ -132,3 +135,12 @@ def fetch(con, expr) -> list[dict]:
             elif isinstance(v, float) and v != v:
                 row[k] = None
     return rows
+
+
+def has_table(con, name: str) -> bool:
+    """Whether the backend holds table NAME (without list_tables, which ibis 12 breaks on duckdb 2.0)."""
+    try:
+        con.table(name)
+    except Exception:
+        return False
+    return True

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from influscope.attribution.credit import Directory, credited_leads, credited_orders
 from influscope.db import tables as t
-from influscope.kpi.backends import fetch
+from influscope.kpi.backends import fetch, has_table
 
 UTC = dt.timezone.utc
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
@@ -300,10 +300,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
 
 def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
     """Comment labels, mentions and credibility from the audience tables, when they exist."""
-    try:
-        present = set(con.list_tables())
-    except Exception:  # pragma: no cover
-        present = set()
+    present = {n for n in ("comment_labels", "comments", "mentions", "account_credibility") if has_table(con, n)}
     T = con.table
     post_ids = [p["id"] for p in f.posts]
     if "comment_labels" in present and "comments" in present:

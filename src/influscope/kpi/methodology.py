@@ -21,13 +21,12 @@ REVENUE_BASES = ("net", "gross")
 BOT_CLICKS = ("excluded", "included")
 UNIQUE_CLICK_WINDOWS = {"30m": 30, "1h": 60, "1d": 1440}
 
-# Follower tiers: (name, lower bound inclusive); the upper bound is the next tier's lower bound.
-TIER_PRESETS: dict[str, tuple[tuple[str, int], ...]] = {
-    # Later x Fohr: nano <10k, micro 10-100k, mid 100-500k, macro 500k-1M, mega >1M (DESIGN section 5)
-    "later": (("nano", 0), ("micro", 10_000), ("mid", 100_000), ("macro", 500_000), ("mega", 1_000_000)),
-    # HypeAuditor: nano 1-5k, micro 5-20k, mid 20-100k, macro 100k-1M, mega >1M
-    "hypeauditor": (("nano", 0), ("micro", 5_000), ("mid", 20_000), ("macro", 100_000), ("mega", 1_000_000)),
-}
+
+
+def _tier_presets() -> tuple[str, ...]:
+    from influscope.kpi import benchmarks
+
+    return tuple(benchmarks.tier_presets())
 
 
 class SettingError(ValueError):
@@ -176,8 +175,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("unique_click_window", "1h", ", ".join(UNIQUE_CLICK_WINDOWS),
             "A visitor counts once per link per window; the window opens at the visitor's first click and the "
             "first click after it closes opens the next.", _unique_window),
-    Setting("tiers", "later", ", ".join(TIER_PRESETS),
-            "Follower tiers used to compare creators with their peers.", _choice("tiers", tuple(TIER_PRESETS))),
+    Setting("tiers", "default", ", ".join(_tier_presets()),
+            "Follower tiers used to compare creators with their peers (default: nano <10k, micro 10-100k, "
+            "mid 100-500k, macro 500k-1M, mega >=1M).", _choice("tiers", _tier_presets())),
 )}
 
 
@@ -231,14 +231,13 @@ def er_denominator_for(settings: Mapping[str, Any], platform: str | None) -> str
     return denom
 
 
-def tier(followers: int | None, preset: str = "later") -> str | None:
+def tier(followers: int | None, preset: str = "default") -> str | None:
+    """The follower tier's id (nano, micro, ...) under PRESET, or None without a follower count."""
     if followers is None:
         return None
-    name = None
-    for tier_name, lower in TIER_PRESETS[preset]:
-        if followers >= lower:
-            name = tier_name
-    return name
+    from influscope.kpi import benchmarks
+
+    return benchmarks.tier(int(followers), preset).id
 
 
 def describe(settings: Mapping[str, Any]) -> dict[str, Any]:
