@@ -644,3 +644,24 @@ def _fmt_value(value: float, unit: str, currency: str) -> str:
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+DEMO_EMAIL = "demo@influscope.example"
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def ensure_demo_login(engine, workspace: str = "demo") -> tuple[str, str | None]:
+    """The demo's owner account: created with a known password on first run (it is demo data).
+
+    Returns (e-mail, password); the password is None when the account already existed, since it
+    may have been changed since.
+    """
+    from influscope.auth.users import UserError, create_user, set_membership
+
+    try:
+        create_user(engine, DEMO_EMAIL, DEMO_PASSWORD, workspace=workspace, role="owner", name="Demo owner",
+                    can_see_costs=True)
+        return DEMO_EMAIL, DEMO_PASSWORD
+    except UserError:
+        set_membership(engine, DEMO_EMAIL, workspace, "owner", can_see_costs=True)
+        return DEMO_EMAIL, None

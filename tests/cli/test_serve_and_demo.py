@@ -26,3 +26,4 @@ def test_demo_command_loads_and_summarises(tmp_path):
     for slug in ("glow-awareness", "finlit-webinars", "spring-launch"):
         assert f"[{slug}]" in text
     assert "bots)" in text
+    assert "Log in as demo@influscope.example with password" in text

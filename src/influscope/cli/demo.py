@@ -20,7 +20,7 @@ def demo(
     workspace: str = typer.Option("demo", "--workspace", "-w", help="Workspace to load the demo into."),
 ) -> None:
     """Create a demo workspace (three campaigns: TOFU, MOFU, BOFU) with realistic data, summarise it and serve it."""
-    from influscope.demo import create_demo, summarise
+    from influscope.demo import create_demo, ensure_demo_login, summarise
 
     settings = _common.apply(db, workspace)
     engine = _common.engine()
@@ -31,23 +31,16 @@ def demo(
     typer.echo(f"Loaded in {seconds:.1f} s ({summary.changes} records written).\n")
     for line in summarise(engine, workspace):
         typer.echo(line)
-    login = _ensure_demo_login(engine, workspace)
-    if login:
-        typer.echo(f"\nLog in as {login[0]} with password {login[1]}")
+    email, password = ensure_demo_login(engine, workspace)
+    if password:
+        typer.echo(f"\nLog in as {email} with password {password}")
+    else:
+        typer.echo(f"\nLog in as {email} (its password was set on the first demo run)")
     if serve:
         from influscope.cli.serve import serve_app
 
         typer.echo(f"\nDashboard: http://{host}:{port}/  (Ctrl+C to stop)")
         serve_app(host, port)
-
-
-def _ensure_demo_login(engine, workspace: str) -> tuple[str, str] | None:
-    """The demo's owner account, when the accounts module is installed."""
-    try:
-        from influscope.auth.users import ensure_demo_owner
-    except ImportError:
-        return None
-    return ensure_demo_owner(engine, workspace)
 
 
 def register(app: typer.Typer) -> None:
