@@ -75,9 +75,13 @@ def test_for_kpi():
     assert b.for_kpi("engagement_rate", "youtube") is None
     assert b.for_kpi("credibility_score").low == 75
     assert b.for_kpi("roas").value == 4.0
-    cpm = b.for_kpi("cpm", followers=50_000)
+    cpm = b.for_kpi("cpm", followers=50_000, currency="usd")
     assert (cpm.low, cpm.high, cpm.currency) == (10, 25, "USD")
-    assert b.for_kpi("cpm", followers=5_000) is None
+    assert b.for_kpi("cpm", followers=5_000, currency="USD") is None  # no band for nano
+    # money benchmarks only in their own currency
+    assert b.for_kpi("cpm", followers=50_000) is None
+    assert b.for_kpi("cpm", followers=50_000, currency="TWD") is None
+    assert [x.currency for x in b.cpm_bands()] == ["USD", "USD"]
     assert b.for_kpi("reach") is None
 
 

@@ -175,3 +175,10 @@ def test_thresholds_override_and_validation():
         diagnose({}, {"thresholds": {"bots": 1}})
     with pytest.raises(ValueError, match="goal"):
         diagnose({}, {"goal": "sales"})
+
+
+def test_engine_row_shapes():
+    engine_row = {"key": {"creator": "mei"}, "kpis": {"roas": {"value": 0.4, "unit": "x"}}}
+    assert only(diagnose({}, {"rows": [engine_row]}), "roas_below_1", "mei").figures == {"roas": 0.4}
+    short = diagnose({}, {"creators": {"jun": {"credibility_score": 50.0}, None: {"roas": 0.1}}})
+    assert [(d.id, d.subject) for d in short] == [("low_credibility", "jun")]

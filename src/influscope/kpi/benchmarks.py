@@ -11,7 +11,8 @@ Public API (pure functions, no database access)::
     ctr_baseline(platform: str | None = None) -> Benchmark
     er_band(platform: str, followers: int) -> Benchmark | None
     er_points(platform: str | None = None) -> list[Benchmark]
-    for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = None) -> Benchmark | None
+    for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = None, *,
+            preset: str = "default", currency: str | None = None) -> Benchmark | None
     compare(value: float | Decimal | None, band: Benchmark | float | None) -> "below" | "within" | "above" | None
     sources() -> dict[str, Source]
     cpm_bands() -> list[Benchmark]
@@ -287,7 +288,7 @@ def er_points(platform: str | None = None) -> list[Benchmark]:
 
 
 def for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = None, *,
-            preset: str = "default") -> Benchmark | None:
+            preset: str = "default", currency: str | None = None) -> Benchmark | None:
     """The benchmark to show beside KPI ``kpi_id``, or None when influscope ships none.
 
     - ``ctr``: :func:`ctr_baseline` for the platform.
@@ -295,8 +296,9 @@ def for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = No
       them), else the platform-wide figure (Instagram, TikTok), else None.
     - ``credibility_score``: the 75-point fraud threshold (``low`` = 75).
     - ``roas``: the 3-5x band.
-    - ``cpm``: the per-tier USD band (``currency="USD"``; convert before comparing) when followers
-      are given and the tier has one.
+    - ``cpm``: the per-tier band when followers are given, the tier has one, and ``currency``
+      equals the band's currency (USD); money benchmarks are never returned for another or an
+      unstated currency, so they cannot be shown beside amounts in a different currency.
     """
     p = _platform(platform)
     if kpi_id == "ctr":
@@ -314,7 +316,7 @@ def for_kpi(kpi_id: str, platform: str | None = None, followers: int | None = No
             return None
         t = tier(followers, preset).id
         for e in entries:
-            if e["tier"] == t:
+            if e["tier"] == t and currency is not None and currency.upper() == e["currency"]:
                 return _bench("cpm", e)
         return None
     return _bench(kpi_id, entries[0])

@@ -20,7 +20,11 @@ and a rule whose inputs are missing does not fire.
 - ``benchmarks``: {kpi_id: number | benchmarks.Benchmark}, overriding the shipped ones.
 - ``budget``, ``start``, ``end``, ``today`` (dates): for budget pacing; spend is ``kpis["spend"]``.
 - ``rows``: per-creator rows ``{"key"|"creator"|"creator_id": id, "label": handle, "platform": p,
-  "followers": n, "kpis": {kpi_id: value}}``; the rules marked per-creator run on each row.
+  "followers": n, "kpis": {kpi_id: value}}``; the rules marked per-creator run on each row. The
+  KPI engine's rows work as they are: a ``key`` that is a dict such as ``{"creator": "mei"}``
+  names the subject by its value.
+- ``creators``: a shorter form, ``{creator_id: {kpi_id: value}}`` (no platform or followers, so
+  er_below_tier cannot run on it); used when ``rows`` is absent.
 - ``thresholds``: overrides of :data:`DEFAULT_THRESHOLDS` (unknown names raise ValueError).
 
 Each :class:`Diagnostic` has ``id`` (the rule id), ``severity`` ("critical" | "warning" |
@@ -392,9 +396,19 @@ def _severity(rule: Rule, ctx: Mapping) -> str:
 
 def _row_key(row: Mapping) -> str:
     for k in ("key", "creator", "creator_id", "label"):
-        if row.get(k) is not None:
-            return str(row[k])
+        v = row.get(k)
+        if isinstance(v, Mapping):
+            v = "/".join(str(x) for x in v.values()) if v else None
+        if v is not None:
+            return str(v)
     return "?"
+
+
+def _rows(ctx: Mapping) -> list[Mapping]:
+    if ctx.get("rows"):
+        return list(ctx["rows"])
+    creators = ctx.get("creators") or {}
+    return [{"key": key, "kpis": values or {}} for key, values in creators.items() if key is not None]
 
 
 def diagnose(kpis: Mapping, context: Mapping | None = None) -> list[Diagnostic]:
@@ -424,11 +438,12 @@ def diagnose(kpis: Mapping, context: Mapping | None = None) -> list[Diagnostic]:
                        kpis=rule.kpis, subject=None if row is None else _row_key(row))
         found.append((SEVERITIES.index(sev), _RULE_LIST.index(rule), row_index, d))
 
+    rows = _rows(ctx)
     for rule in _RULE_LIST:
         if rule.campaign:
             run(rule, kpis or {}, None, -1)
         if rule.per_row:
-            for i, row in enumerate(ctx.get("rows") or []):
+            for i, row in enumerate(rows):
                 run(rule, row.get("kpis") or {}, row, i)
     found.sort(key=lambda t: t[:3])
     return [t[3] for t in found]

@@ -259,7 +259,7 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         cpm_low, cpm_high = cpm_range
         cpm_basis = f"your CPM range in {currency}"
     else:
-        cpm = bm.for_kpi("cpm", platform, followers, preset=preset)
+        cpm = bm.for_kpi("cpm", platform, followers, preset=preset, currency="USD")
         if cpm is not None:
             low, high, cur = Decimal(str(cpm.low)), Decimal(str(cpm.high)), cpm.currency
             cpm_basis = f"{cpm.scope} ({cpm.source.cite()})"
