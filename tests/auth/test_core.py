@@ -121,3 +121,17 @@ def test_dependencies_with_keys_and_sessions(engine):
     client.cookies.set(SESSION_COOKIE, viewer)
     assert client.get("/r").json() == {"ws": "acme", "role": "viewer", "costs": False}
     assert client.get("/w").status_code == 403
+
+
+def test_default_argon2id_profile_and_rehash_on_login(engine, monkeypatch):
+    from influscope.auth.passwords import hash_password, verify_password
+
+    monkeypatch.delenv("INFLUSCOPE_ARGON2_MEMORY_KIB")
+    monkeypatch.delenv("INFLUSCOPE_ARGON2_TIME_COST")
+    strong = hash_password("correct horse")
+    assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setenv("INFLUSCOPE_ARGON2_MEMORY_KIB", "8192")
+    monkeypatch.setenv("INFLUSCOPE_ARGON2_TIME_COST", "1")
+    ok, upgraded = verify_password(strong, "correct horse")
+    assert ok and upgraded.startswith("$argon2id$v=19$m=8192,t=1,p=4$")
+    assert verify_password(strong, "wrong horse") == (False, None)

@@ -1,11 +1,17 @@
 """Password hashing with argon2id (argon2-cffi defaults: RFC 9106's second recommended profile,
 t=3, m=64 MiB, p=4) and the password policy.
 
+The cost can be tuned with ``INFLUSCOPE_ARGON2_MEMORY_KIB`` (default 65536, at least 8192) and
+``INFLUSCOPE_ARGON2_TIME_COST`` (default 3); stored hashes with other parameters still verify and
+are re-hashed with the current ones at the next successful login.
+
 Hashes are PHC strings (``$argon2id$v=19$m=65536,t=3,p=4$...``), so parameters can be raised later:
 :func:`verify_password` reports when a stored hash should be upgraded.
 """
 
 from __future__ import annotations
+
+import os
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -13,9 +19,26 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # argon2 hashes any length, but megabyte passwords are a denial-of-service vector
 
-_hasher = PasswordHasher(type=Type.ID)
-# Verified against when the e-mail is unknown, so that a miss costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("influscope-dummy-password")
+_cache: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _params() -> tuple[int, int]:
+    """(memory KiB, passes) from INFLUSCOPE_ARGON2_MEMORY_KIB / INFLUSCOPE_ARGON2_TIME_COST."""
+    try:
+        memory = int(os.environ.get("INFLUSCOPE_ARGON2_MEMORY_KIB", 65536))
+        passes = int(os.environ.get("INFLUSCOPE_ARGON2_TIME_COST", 3))
+    except ValueError:
+        memory, passes = 65536, 3
+    return max(memory, 8192), max(passes, 1)
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    key = _params()
+    if key not in _cache:
+        hasher = PasswordHasher(time_cost=key[1], memory_cost=key[0], parallelism=4, type=Type.ID)
+        # Verified against when the e-mail is unknown, so that a miss costs as much as a wrong password.
+        _cache[key] = (hasher, hasher.hash("influscope-dummy-password"))
+    return _cache[key]
 
 
 class PasswordPolicyError(ValueError):
@@ -32,19 +55,20 @@ def check_policy(password: str, *, email: str | None = None) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _current()[0].hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
     """(matches, upgraded_hash_or_None). Runs a full argon2 verification even when no hash is stored."""
     if not isinstance(password, str) or len(password) > MAX_LENGTH:
         return False, None
+    hasher, dummy = _current()
     try:
-        _hasher.verify(stored_hash or _DUMMY_HASH, password)
+        hasher.verify(stored_hash or dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False, None
     if stored_hash is None:
         return False, None
-    if _hasher.check_needs_rehash(stored_hash):
-        return True, _hasher.hash(password)
+    if hasher.check_needs_rehash(stored_hash):
+        return True, hasher.hash(password)
     return True, None

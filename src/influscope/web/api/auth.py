@@ -137,8 +137,10 @@ def _password_form(request: Request, *, error: str | None = None, done: bool = F
 
 def _session_user(request: Request) -> Principal:
     p = optional_principal(request)
-    if p is None or p.kind != "session":
+    if p is None:
         raise HTTPException(401, "log in first")
+    if p.kind != "session":
+        raise HTTPException(403, "only a logged-in user can change their password")
     return p
 
 
