@@ -167,8 +167,7 @@ def read_export(path: str | Path) -> list[OrderRecord]:
         if not name:
             problems.append(f"{path.name}: line {line}: Name: empty")
             continue
-        key = (row.get("Id") or "").strip() or name
-        rec = orders.get(key)
+        rec = orders.get(name)  # rows are grouped by Name; only the first carries the order's columns
         qty = (row.get("Lineitem quantity") or "").strip()
         if rec is not None:  # a further line item of the same order
             if qty.isdigit():
@@ -179,8 +178,7 @@ def read_export(path: str | Path) -> list[OrderRecord]:
         except PayloadError as exc:
             problems.append(f"{path.name}: line {line}: {exc}")
             continue
-        rec.key = key
-        orders[key] = rec
+        orders[name] = rec
     if problems:
         raise PayloadError("\n".join(problems))
     return list(orders.values())

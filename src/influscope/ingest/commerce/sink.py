@@ -86,8 +86,11 @@ def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool
 
 
 def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
-                 version: dt.datetime | None = None) -> str:
-    """Store REC as the current state of its order: 'inserted', 'updated' or 'stale' (older than stored)."""
+                 version: dt.datetime | None = None, merge: bool = False) -> str:
+    """Store REC as the current state of its order: 'inserted', 'updated' or 'stale' (older than stored).
+
+    With ``merge`` (order exports, which lack click ids and landing URLs) only the fields REC knows
+    overwrite the stored ones; 'unchanged' when nothing differs."""
     o = t.orders
     version = rec.version or version
     for refund in rec.refunds:
@@ -122,6 +125,15 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     if existing is None:
         conn.execute(o.insert().values(workspace_id=ws, source=source, key=rec.key, **values))
         return "inserted"
+    if merge:
+        stored = conn.execute(sa.select(o).where(o.c.id == existing.id)).mappings().one()
+        values = {k: v for k, v in values.items() if v is not None and k not in ("raw", "updated_at")}
+        if rec.refunded_hint is None and _refunded(conn, ws, source, rec.key) is None:
+            values.pop("refunded", None)
+            values["status"] = final_status(rec.status, rec.subtotal, stored["refunded"])
+        values = {k: v for k, v in values.items() if stored[k] != v}
+        if not values:
+            return "unchanged"
     conn.execute(o.update().where(o.c.id == existing.id).values(**values))
     return "updated"
 

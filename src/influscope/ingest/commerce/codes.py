@@ -1,0 +1,362 @@
+"""Promo codes: generation, import, export for the shop, and leakage detection.
+
+Generation
+    Codes are made of the 32 unambiguous characters ``ABCDEFGHJKLMNPQRSTUVWXYZ23456789`` (no 0/O,
+    no 1/I), so they survive being read aloud, typed from a video or copied from a screenshot. A
+    pattern shapes them: ``#`` is one random character, ``{CREATOR}`` the creator's id in capitals
+    with the ambiguous characters left out (at most 8), anything else is kept as written (it must
+    itself be unambiguous: A-Z without O and I, 2-9, '-' and '_'). The default is ``{CREATOR}-####``
+    (32^4 = 1,048,576 codes per creator prefix). A code is never issued when it, or a code that reads
+    the same once 0/O and 1/I are confused, exists in the workspace.
+
+Leakage
+    :func:`leaks` looks at the redemptions of each creator's affiliate code in a campaign and
+    reports, with the figures that fired it:
+
+    - ``code_redeemed_without_click``: most redemptions have no click of that creator (no click id of
+      the creator's links and no landing URL whose ``utm_content`` names the creator), the pattern of
+      a code that travels without its creator's audience (coupon sites, deal forums);
+    - ``code_redemption_burst``: many redemptions inside one short window, far above the code's own
+      average rate;
+    - ``code_on_coupon_site``: orders with the code that arrived from a known coupon or deal site.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.ingest.commerce.common import PayloadError, utms
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LITERAL_OK = set(ALPHABET) | {"-", "_"}
+DEFAULT_PATTERN = "{CREATOR}-####"
+_CONFUSE = str.maketrans({"0": "O", "1": "I", "L": "I"})
+
+# Coupon, voucher and deal sites whose referrals signal a leaked code.
+COUPON_SITES = (
+    "retailmenot.com", "honey.com", "joinhoney.com", "couponfollow.com", "coupons.com", "couponcabin.com",
+    "dealspotr.com", "knoji.com", "wethrift.com", "couponbirds.com", "slickdeals.net", "offers.com",
+    "savings.com", "dontpayfull.com", "promocodes.com", "couponchief.com", "goodshop.com", "groupon.com",
+    "hotdeals.com", "vouchercodes.co.uk", "myvouchercodes.co.uk", "vouchercloud.com", "latestdeals.co.uk",
+    "hotukdeals.com", "mydealz.de", "gutscheine.de", "picodi.com", "cuponation.com", "cupom.org",
+    "dealabs.com", "ma-reduc.com", "igraal.com", "topcashback.com", "rakuten.com", "capitaloneshopping.com",
+    "karmanow.com", "simplycodes.com", "couponbirds.com", "discountreactor.com", "coupert.com",
+)
+
+
+def normalise(code: str) -> str:
+    """How a code reads: upper case, separators dropped, 0/O and 1/I/L folded together."""
+    return re.sub(r"[\s_-]", "", code.upper()).translate(_CONFUSE)
+
+
+def creator_part(key: str, limit: int = 8) -> str:
+    return "".join(ch for ch in key.upper() if ch in ALPHABET)[:limit]
+
+
+def check_pattern(pattern: str) -> None:
+    rest = pattern.replace("{CREATOR}", "")
+    if "#" not in pattern:
+        raise PayloadError("pattern: needs at least one '#' (a random character)")
+    bad = sorted({ch for ch in rest if ch != "#" and ch not in LITERAL_OK})
+    if bad:
+        raise PayloadError(f"pattern: {''.join(bad)!r} not allowed (use A-Z without O and I, 2-9, '-', '_', '#', {{CREATOR}})")
+    if len(pattern.replace("{CREATOR}", "X" * 8)) > 64:
+        raise PayloadError("pattern: codes would be longer than 64 characters")
+
+
+def render(pattern: str, creator_key: str = "", rng=secrets) -> str:
+    out = pattern.replace("{CREATOR}", creator_part(creator_key))
+    return "".join(rng.choice(ALPHABET) if ch == "#" else ch for ch in out).strip("-_")
+
+
+def _campaign(conn: sa.Connection, workspace: str, campaign: str):
+    row = conn.execute(sa.select(t.campaigns, t.workspaces.c.slug.label("ws_slug")).join(
+        t.workspaces, t.workspaces.c.id == t.campaigns.c.workspace_id).where(
+        t.workspaces.c.slug == workspace, t.campaigns.c.slug == campaign)).first()
+    if row is None:
+        raise PayloadError(f"campaign: no campaign {campaign!r} in workspace {workspace!r}")
+    return row
+
+
+def _campaign_creators(conn: sa.Connection, campaign_id: int) -> dict[str, int]:
+    rows = conn.execute(sa.select(t.creators.c.key, t.creators.c.id).join(
+        t.campaign_creators, t.campaign_creators.c.creator_id == t.creators.c.id).where(
+        t.campaign_creators.c.campaign_id == campaign_id).order_by(t.creators.c.key)).all()
+    return dict(rows)
+
+
+@dataclass
+class IssuedCode:
+    code: str
+    creator_id: str | None
+    kind: str
+    new: bool = True
+
+
+def generate(engine: sa.Engine, campaign: str, *, workspace: str = "default", creators: Iterable[str] | None = None,
+             pattern: str = DEFAULT_PATTERN, kind: str = "affiliate", per_creator: int = 1,
+             dry_run: bool = False, rng=secrets) -> list[IssuedCode]:
+    """Issue ``per_creator`` new codes to each creator of the campaign (or the listed ones)."""
+    check_pattern(pattern)
+    if kind not in t.CODE_KINDS:
+        raise PayloadError(f"kind: one of {', '.join(t.CODE_KINDS)}")
+    if not 1 <= per_creator <= 1000:
+        raise PayloadError("per_creator: 1 to 1000")
+    with engine.begin() as conn:
+        camp = _campaign(conn, workspace, campaign)
+        members = _campaign_creators(conn, camp.id)
+        wanted = list(creators) if creators is not None else list(members)
+        unknown = [c for c in wanted if c not in members]
+        if unknown:
+            raise PayloadError(f"creators: not in campaign {campaign!r}: {', '.join(unknown)}")
+        if kind == "sitewide":
+            wanted = [None]  # type: ignore[list-item]
+        if not wanted:
+            raise PayloadError(f"campaign {campaign!r} has no creators")
+        taken = {normalise(c) for c in conn.execute(
+            sa.select(t.codes.c.code).where(t.codes.c.workspace_id == camp.workspace_id)).scalars()}
+        issued: list[IssuedCode] = []
+        for creator in wanted:
+            for _ in range(per_creator):
+                for _attempt in range(200):
+                    code = render(pattern, creator or "", rng)
+                    if code and normalise(code) not in taken:
+                        break
+                else:
+                    raise PayloadError(f"pattern: no free code left for {creator or 'sitewide'} after 200 tries; "
+                                       "add more '#' to the pattern")
+                taken.add(normalise(code))
+                issued.append(IssuedCode(code, creator, kind))
+        if not dry_run:
+            for c in issued:
+                conn.execute(t.codes.insert().values(
+                    workspace_id=camp.workspace_id, campaign_id=camp.id, code=c.code, kind=c.kind,
+                    creator_id=members[c.creator_id] if c.creator_id else None,
+                    created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+    return issued
+
+
+def import_codes(engine: sa.Engine, campaign: str, path: str | Path, *, workspace: str = "default") -> list[IssuedCode]:
+    """Existing codes from a CSV with columns code, creator_id (blank = sitewide) and kind (optional).
+    All or nothing; problems name the file, line and column."""
+    path = Path(path)
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "code" not in header:
+        raise PayloadError(f"{path.name}: line 1: code: column missing (expected code, creator_id, kind)")
+    problems: list[str] = []
+    out: list[IssuedCode] = []
+    with engine.begin() as conn:
+        camp = _campaign(conn, workspace, campaign)
+        members = _campaign_creators(conn, camp.id)
+        existing = {r.code: r for r in conn.execute(sa.select(t.codes).where(t.codes.c.workspace_id == camp.workspace_id))}
+        seen: dict[str, int] = {}
+        for line, raw in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+            code = row.get("code", "").upper()
+            creator = row.get("creator_id") or None
+            kind = (row.get("kind") or ("affiliate" if creator else "sitewide")).lower()
+            if not code or not re.fullmatch(r"[A-Z0-9_-]{1,64}", code):
+                problems.append(f"{path.name}: line {line}: code: {row.get('code')!r} must be 1-64 characters A-Z, 0-9, '-', '_'")
+                continue
+            if code in seen:
+                problems.append(f"{path.name}: line {line}: code: {code} repeats line {seen[code]}")
+                continue
+            seen[code] = line
+            if kind not in t.CODE_KINDS:
+                problems.append(f"{path.name}: line {line}: kind: {kind!r} is not one of {', '.join(t.CODE_KINDS)}")
+                continue
+            if creator and creator not in members:
+                problems.append(f"{path.name}: line {line}: creator_id: {creator!r} is not in campaign {campaign!r}")
+                continue
+            if kind == "affiliate" and not creator:
+                problems.append(f"{path.name}: line {line}: creator_id: an affiliate code needs its creator")
+                continue
+            cid = members.get(creator) if creator else None
+            old = existing.get(code)
+            if old is not None:
+                if (old.campaign_id, old.creator_id, old.kind) != (camp.id, cid, kind):
+                    problems.append(f"{path.name}: line {line}: code: {code} is already issued elsewhere in the workspace")
+                    continue
+                out.append(IssuedCode(code, creator, kind, new=False))
+                continue
+            out.append(IssuedCode(code, creator, kind))
+        if problems:
+            raise PayloadError("\n".join(problems))
+        for c in out:
+            if c.new:
+                conn.execute(t.codes.insert().values(
+                    workspace_id=camp.workspace_id, campaign_id=camp.id, code=c.code, kind=c.kind,
+                    creator_id=members[c.creator_id] if c.creator_id else None,
+                    created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+    return out
+
+
+EXPORT_COLUMNS = ("code", "creator_id", "creator_name", "kind", "campaign")
+
+
+def export_codes(engine: sa.Engine, campaign: str, *, workspace: str = "default") -> str:
+    """The campaign's codes as CSV text for the shop's discount set-up."""
+    with engine.connect() as conn:
+        camp = _campaign(conn, workspace, campaign)
+        rows = conn.execute(sa.select(t.codes.c.code, t.codes.c.kind, t.creators.c.key, t.creators.c.name)
+                            .outerjoin(t.creators, t.creators.c.id == t.codes.c.creator_id)
+                            .where(t.codes.c.campaign_id == camp.id).order_by(t.codes.c.code)).all()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        w.writerow([r.code, r.key or "", _safe_cell(r.name or ""), r.kind, campaign])
+    return buf.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """Keep spreadsheet formulas out of exported cells."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# ------------------------------------------------------------------------------------------ leakage
+
+MESSAGES = {
+    "code_redeemed_without_click": {
+        "en": "Code {code} ({creator}): {without_click} of {redemptions} redemptions ({share_without_click_pct}%) came without a click from the creator; the code has probably leaked to coupon or deal sites.",
+        "zh-Hant": "折扣碼 {code}（{creator}）：{redemptions} 次使用中有 {without_click} 次（{share_without_click_pct}%）沒有來自創作者的點擊；此折扣碼可能已外流到優惠券或特價網站。",
+        "ar": "الرمز {code} ({creator}): {without_click} من أصل {redemptions} استخدامًا ({share_without_click_pct}%) جاءت دون نقرة من صانع المحتوى؛ يُرجَّح أن الرمز تسرّب إلى مواقع القسائم أو العروض.",
+    },
+    "code_redemption_burst": {
+        "en": "Code {code} ({creator}): {max_in_window} redemptions within {window_minutes} minutes from {window_start}, {ratio}x its average rate; check where the code was shared.",
+        "zh-Hant": "折扣碼 {code}（{creator}）：自 {window_start} 起 {window_minutes} 分鐘內被使用 {max_in_window} 次，是平均速率的 {ratio} 倍；請檢查此折扣碼被分享到哪裡。",
+        "ar": "الرمز {code} ({creator}): {max_in_window} استخدامًا خلال {window_minutes} دقيقة بدءًا من {window_start}، أي {ratio} ضعف معدله المتوسط؛ تحقّق من مكان مشاركة الرمز.",
+    },
+    "code_on_coupon_site": {
+        "en": "Code {code} ({creator}): {orders_from_coupon_sites} orders arrived from coupon sites ({sites}).",
+        "zh-Hant": "折扣碼 {code}（{creator}）：有 {orders_from_coupon_sites} 筆訂單來自優惠券網站（{sites}）。",
+        "ar": "الرمز {code} ({creator}): وصلت {orders_from_coupon_sites} طلبات من مواقع القسائم ({sites}).",
+    },
+}
+
+
+@dataclass
+class Finding:
+    id: str
+    severity: str  # info | warning | critical
+    code: str
+    creator: str | None
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> dict[str, str]:
+        values = {"code": self.code, "creator": self.creator or "-", **self.figures}
+        if isinstance(values.get("sites"), dict):
+            values["sites"] = ", ".join(f"{k} {v}" for k, v in values["sites"].items())
+        return {lang: text.format(**values) for lang, text in MESSAGES[self.id].items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "severity": self.severity, "code": self.code, "creator": self.creator,
+                "figures": self.figures, "message": self.message}
+
+
+def coupon_site(referrer: str | None) -> str | None:
+    if not referrer:
+        return None
+    try:
+        host = (urlsplit(referrer if "//" in referrer else "//" + referrer).hostname or "").lower()
+    except ValueError:
+        return None
+    for site in COUPON_SITES:
+        if host == site or host.endswith("." + site):
+            return site
+    return None
+
+
+def _window(camp) -> tuple[dt.datetime, dt.datetime]:
+    tz = ZoneInfo(camp.timezone or "UTC")
+    start = dt.datetime.combine(camp.start_date, dt.time(), tz).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    end = dt.datetime.combine(camp.end_date + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return start, end
+
+
+def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
+          no_click_share: float = 50.0, burst_window_minutes: int = 60, burst_min: int = 5,
+          burst_ratio: float = 5.0) -> list[Finding]:
+    """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates."""
+    with engine.connect() as conn:
+        camp = _campaign(conn, workspace, campaign)
+        ws = camp.workspace_id
+        start, end = _window(camp)
+        codes = conn.execute(sa.select(t.codes.c.code, t.codes.c.creator_id, t.creators.c.key).join(
+            t.creators, t.creators.c.id == t.codes.c.creator_id).where(
+            t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
+        if not codes:
+            return []
+        orders = conn.execute(sa.select(t.orders.c.created_at, t.orders.c.discount_codes, t.orders.c.click_id,
+                                        t.orders.c.landing_url, t.orders.c.referrer).where(
+            t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
+            t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
+        creator_ids = {c.creator_id for c in codes}
+        clicks = dict(conn.execute(sa.select(t.clicks.c.key, t.links.c.creator_id).join(
+            t.links, t.links.c.id == t.clicks.c.link_id).where(
+            t.clicks.c.workspace_id == ws, t.links.c.creator_id.in_(creator_ids))).all())
+        handles: dict[int, set[str]] = {}
+        for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
+                                             .outerjoin(t.creator_accounts, t.creator_accounts.c.creator_id == t.creators.c.id)
+                                             .where(t.creators.c.id.in_(creator_ids))):
+            handles.setdefault(cid, {key.lower()})
+            if handle:
+                handles[cid].add(handle.lower())
+    findings: list[Finding] = []
+    span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
+    for code, creator_id, creator_key in codes:
+        used = [o for o in orders if code in (o.discount_codes or "").split()]
+        if not used:
+            continue
+        names = handles.get(creator_id, set())
+
+        def from_creator(o) -> bool:
+            if o.click_id and clicks.get(o.click_id) == creator_id:
+                return True
+            content = utms(o.landing_url).get("utm_content", "").lower()
+            return bool(content) and any(content == n or content.startswith(n + "-") for n in names)
+
+        with_click = sum(1 for o in used if from_creator(o))
+        n = len(used)
+        without = n - with_click
+        share = round(100.0 * without / n, 1)
+        if n >= min_redemptions and share >= no_click_share:
+            findings.append(Finding("code_redeemed_without_click", "critical" if share >= 80 else "warning", code,
+                                    creator_key, {"redemptions": n, "with_click": with_click, "without_click": without,
+                                                  "share_without_click_pct": share}))
+        times = sorted(o.created_at for o in used)
+        best, best_start, j = 0, None, 0
+        width = dt.timedelta(minutes=burst_window_minutes)
+        for i, ts in enumerate(times):
+            while times[j] < ts - width:
+                j += 1
+            if i - j + 1 > best:
+                best, best_start = i - j + 1, times[j]
+        expected = n * burst_window_minutes / span_min
+        ratio = round(best / expected, 1) if expected else None
+        if best >= burst_min and ratio is not None and ratio >= burst_ratio:
+            findings.append(Finding("code_redemption_burst", "warning", code, creator_key, {
+                "max_in_window": best, "window_minutes": burst_window_minutes,
+                "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
+                "ratio": ratio, "redemptions": n}))
+        sites = Counter(s for s in (coupon_site(o.referrer) for o in used) if s)
+        if sites:
+            findings.append(Finding("code_on_coupon_site", "critical" if sum(sites.values()) >= 3 else "warning",
+                                    code, creator_key, {"orders_from_coupon_sites": sum(sites.values()),
+                                                        "sites": dict(sites.most_common()), "redemptions": n}))
+    return findings
