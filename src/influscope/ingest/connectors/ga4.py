@@ -124,7 +124,7 @@ def _float(v: Any) -> float | None:
 def events_tables(con, start: dt.date, end: dt.date, *, database: Any = None, intraday: bool = False) -> list[str]:
     """Names of the ``events_YYYYMMDD`` (and optionally ``events_intraday_YYYYMMDD``) tables in range."""
     names = []
-    for name in con.list_tables(database=database) if database is not None else con.list_tables():
+    for name in _table_names(con, database):
         for prefix in ("events_",) + (("events_intraday_",) if intraday else ()):
             suffix = name[len(prefix):]
             if name.startswith(prefix) and len(suffix) == 8 and suffix.isdigit():
@@ -132,6 +132,14 @@ def events_tables(con, start: dt.date, end: dt.date, *, database: Any = None, in
                 if start <= day <= end:
                     names.append(name)
     return sorted(names)
+
+
+def _table_names(con, database: Any = None) -> list[str]:
+    try:
+        return list(con.list_tables(database=database) if database is not None else con.list_tables())
+    except AttributeError:  # ibis 12 list_tables on duckdb 2.0 calls a method duckdb removed
+        cur = con.raw_sql("SELECT table_name FROM information_schema.tables")
+        return [str(r[0]) for r in cur.fetchall()]
 
 
 def traffic_expr(events):
@@ -194,13 +202,16 @@ def bigquery_batch(con, start: dt.date, end: dt.date, *, database: Any = None, i
     if not names:
         batch.note("no_tables", start=start.isoformat(), end=end.isoformat())
         return batch
+    if getattr(con, "name", "") == "duckdb":
+        # ibis 12 writes array lambdas with "->", which duckdb 2.0 only accepts behind this setting
+        con.raw_sql("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
     tables = [con.table(n, database=database) if database is not None else con.table(n) for n in names]
     events = tables[0]
     for other in tables[1:]:
         events = events.union(other)
-    frame = traffic_expr(events).execute()
+    records = con.to_pyarrow(traffic_expr(events)).to_pylist()
     traffic = TrafficRows()
-    for r in frame.to_dict("records"):
+    for r in records:
         d = str(r["day"])
         traffic.add(dt.date(int(d[:4]), int(d[4:6]), int(d[6:8])), r["source"], r["medium"], r["campaign"],
                     r["content"], {"sessions": int(r["sessions"]), "new_users": int(r["new_users"]),
