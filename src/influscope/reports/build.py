@@ -8,8 +8,12 @@ charts, credibility reasons).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import json
 import re
+import threading
+import time
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -64,10 +68,73 @@ def stage_defaults() -> dict[str, list[str]]:
 
 def compute(engine: sa.Engine, workspace: str, campaign: str, *, by: str | None = None,
             start: dt.date | None = None, end: dt.date | None = None, settings: dict | None = None) -> dict:
+    """``kpis(...).to_dict()``, memoised while the data are unchanged (see :func:`data_version`)."""
+    key = (engine.url.render_as_string(hide_password=False), workspace, campaign, by, start, end,
+           json.dumps(settings or {}, sort_keys=True, default=str))
+    version = data_version(engine, workspace, campaign)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == version and now - hit[1] < CACHE_TTL:
+            _CACHE.move_to_end(key)
+            return hit[2]
     from influscope.kpi.api import kpis
 
-    result = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end)
-    return result.to_dict()
+    # The audience tables are refreshed by the first computation of a data version; later
+    # breakdowns and comparison periods of the same version reuse them.
+    with _CACHE_LOCK:
+        fresh = (key[0], workspace, campaign, version) not in _REFRESHED
+    result = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end,
+                  refresh_audience=fresh).to_dict()
+    with _CACHE_LOCK:
+        _REFRESHED.add((key[0], workspace, campaign, data_version(engine, workspace, campaign)))
+        _CACHE[key] = (version, now, result)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+CACHE_SIZE = 128
+CACHE_TTL = 600.0  # seconds; also bounds staleness after in-place corrections the version cannot see
+_CACHE: "collections.OrderedDict[tuple, tuple[Any, float, dict]]" = collections.OrderedDict()
+_REFRESHED: set[tuple] = set()
+_CACHE_LOCK = threading.Lock()
+_VERSIONED = ("post_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
+              "fx_rates", "codes", "links", "posts", "creator_accounts", "audience")
+
+
+def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
+    """A cheap fingerprint of what a campaign's KPIs depend on: row counts and highest ids of the
+    event tables, order updates, the campaign's settings and targets, the workspace's settings,
+    and today's date (pacing depends on it)."""
+    parts: list[Any] = [dt.date.today().isoformat()]
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id, t.workspaces.c.methodology)
+                          .where(t.workspaces.c.slug == workspace)).first()
+        if ws is None:
+            return tuple(parts)
+        parts.append(json.dumps(ws[1], sort_keys=True, default=str))
+        camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws[0],
+                                                         t.campaigns.c.slug == campaign)).mappings().first()
+        parts.append(json.dumps(dict(camp), sort_keys=True, default=str) if camp else None)
+        for name in _VERSIONED:
+            table = t.metadata.tables[name]
+            parts.append(tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(table.c.id))).one()))
+        parts.append(conn.execute(sa.select(sa.func.max(t.orders.c.updated_at))).scalar())
+        try:
+            from influscope.db.audience import account_credibility, comment_labels
+
+            parts.append(conn.execute(sa.select(sa.func.count()).select_from(comment_labels)).scalar())
+            parts.append(conn.execute(sa.select(sa.func.max(account_credibility.c.computed_at))).scalar())
+        except (ImportError, sa.exc.DBAPIError, AttributeError):
+            pass
+    return tuple(parts)
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _REFRESHED.clear()
 
 
 def _text(value: Any, lang: str) -> str:
@@ -172,8 +239,11 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
         value = bench.get("value") if isinstance(bench, dict) else bench
         card.benchmark = value
         card.benchmark_display = fmt.kpi(value, unit, currency)
-        if isinstance(bench, dict) and bench.get("source"):
-            card.benchmark_display += f" ({bench['source']}{', ' + str(bench['year']) if bench.get('year') else ''})"
+        src = entry.get("benchmark_source") or (bench.get("source") if isinstance(bench, dict) else None)
+        if isinstance(src, dict) and src.get("name"):
+            card.benchmark_display += f" ({src['name']}{', ' + str(src['year']) if src.get('year') else ''})"
+        elif isinstance(src, str):
+            card.benchmark_display += f" ({src})"
     card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id)]
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
@@ -270,30 +340,44 @@ def comparison_periods(start: dt.date, end: dt.date, lang: str) -> list[tuple[st
     return [(_("previous period"), prev_start, prev_end), (_("same period last year"), ly_start, ly_end)]
 
 
-def _rows_key(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k != "kpis"}
+def row_key(row: dict) -> dict:
+    """The breakdown key of a result row: ``{"creator": "yijun-style", "name": "..."}``."""
+    key = row.get("key")
+    if isinstance(key, dict):
+        return key
+    return {k: v for k, v in row.items() if k not in ("kpis", "rank", "rank_by", "tier")}
 
 
 def _row_label(row: dict, by: str) -> str:
-    key = _rows_key(row)
+    key = row_key(row)
     for name in (by, f"{by}_id", "key", "label", "name"):
         if name in key and key[name] is not None:
             return str(key[name])
     return " ".join(str(v) for v in key.values())
 
 
+KEY_COLUMNS = {
+    "creator": (("creator", "Creator id"), ("name", "Name"), ("tier", "Tier")),
+    "post": (("post", "Post id"), ("platform", "Platform")),
+    "day": (("day", "Day"),),
+}
+
+
 def kpi_table(table_id: str, title: str, rows: list[dict], by: str, kpi_ids: list[str], *, lang: str,
-              currency: str, key_label: str, extra: tuple[str, ...] = ()) -> Table:
+              currency: str, key_label: str | None = None, extra: tuple[str, ...] = ()) -> Table:
     fmt = i18n.Formatter(lang)
-    cols = [Column(by, key_label, "text")]
-    cols += [Column(e, e, "text") for e in extra]
+    _ = i18n.gettext_for(lang)
+    keys = KEY_COLUMNS.get(by, ((by, by),))
+    cols = [Column(k, _(label) if not (i == 0 and key_label) else key_label, "text")
+            for i, (k, label) in enumerate(keys)]
     cols += [Column(k, kpi_name(k, lang), kpi_unit(k)) for k in kpi_ids]
     raw, shown = [], []
     for row in rows:
         kp = row.get("kpis", {})
-        r: dict[str, Any] = {by: _row_label(row, by)}
-        for e in extra:
-            r[e] = row.get(e)
+        key = row_key(row)
+        r: dict[str, Any] = {}
+        for k, _label in keys:
+            r[k] = key.get(k, row.get(k))
         for k in kpi_ids:
             r[k] = (kp.get(k) or {}).get("value")
         raw.append(r)
@@ -302,10 +386,26 @@ def kpi_table(table_id: str, title: str, rows: list[dict], by: str, kpi_ids: lis
     return Table(table_id, title, cols, raw, shown)
 
 
+COMPARE_CHOICES = ("none", "previous", "last_year", "both")
+
+
 def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str = "en",
-                 start: dt.date | None = None, end: dt.date | None = None, compare: bool = True,
-                 show_costs: bool = True, settings: dict | None = None, with_rows: bool = True) -> Report:
-    """Everything the campaign page and the PDF show, from the KPI engine and the store."""
+                 start: dt.date | None = None, end: dt.date | None = None, compare: str | bool = "previous",
+                 show_costs: bool = True, settings: dict | None = None,
+                 parts: Iterable[str] = ("daily", "posts")) -> Report:
+    """Everything the campaign page and the PDF show, from the KPI engine and the store.
+
+    One engine call gives the campaign KPIs and the creator leaderboard (``by="creator"``);
+    ``compare`` adds the previous period and/or the same period last year; ``parts`` adds the
+    daily trends and the posts table (one call each).
+    """
+    if compare is True:
+        compare = "both"
+    elif compare is False or compare is None:
+        compare = "none"
+    if compare not in COMPARE_CHOICES:
+        raise ValueError(f"compare: {compare!r} is not one of {', '.join(COMPARE_CHOICES)}")
+    parts = set(parts)
     _ = i18n.gettext_for(lang)
     fmt = i18n.Formatter(lang)
     with engine.connect() as conn:
@@ -317,7 +417,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     period_given = (start, end) != (camp["start_date"], camp["end_date"])
     q_start, q_end = (start, end) if period_given else (None, None)
 
-    main = compute(engine, workspace, campaign, start=q_start, end=q_end, settings=settings)
+    main = compute(engine, workspace, campaign, by="creator", start=q_start, end=q_end, settings=settings)
     kpis: dict = main.get("kpis", {})
     if not show_costs:
         kpis = {k: (v if k not in COST_KPIS else {**v, "value": None, "target": None, "attainment": None,
@@ -325,8 +425,10 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
                 for k, v in kpis.items()}
     resolved = main.get("settings") or _resolved_settings(camp)
     comps: list[tuple[str, dt.date, dt.date, dict]] = []
-    if compare:
-        for label, cs, ce in comparison_periods(start, end, lang):
+    periods = comparison_periods(start, end, lang)
+    wanted = {"none": [], "previous": periods[:1], "last_year": periods[1:], "both": periods}[compare]
+    if wanted:
+        for label, cs, ce in wanted:
             other = compute(engine, workspace, campaign, start=cs, end=ce, settings=settings).get("kpis", {})
             comps.append((label, cs, ce, other))
 
@@ -358,7 +460,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     for dg in main.get("diagnostics", []) or []:
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
-            message=_text(dg.get("message"), lang),
+            message=_text(dg.get("message"), lang) + (f" ({dg['subject']})" if dg.get("subject") else ""),
             figures=[(kpi_name(k, lang) if k in catalogue() else k,
                       fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
                      for k, v in (dg.get("figures") or {}).items()]))
@@ -393,7 +495,6 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
             for c in credibility_reasons(conn, ws_id, camp["id"])]
 
     # tables
-    card_ids = [c.kpi_id for c in cards]
     report.tables["kpis"] = Table(
         "kpis", _("All KPIs"),
         [Column("kpi", _("KPI"), "text"), Column("id", "id", "text"), Column("value", _("Value"), "number"),
@@ -411,22 +512,21 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
          for d in report.diagnostics],
         [{"severity": d.severity, "message": d.message, "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)}
          for d in report.diagnostics])
-    if with_rows:
-        board_ids = leaderboard_kpis(goal, kpis, show_costs)
-        by_creator = compute(engine, workspace, campaign, by="creator", start=q_start, end=q_end, settings=settings)
-        report.tables["creators"] = kpi_table("creators", _("Creators"), by_creator.get("rows", []), "creator",
-                                              board_ids, lang=lang, currency=currency, key_label=_("Creator"))
+    board_ids = leaderboard_kpis(goal, kpis, show_costs)
+    report.tables["creators"] = kpi_table("creators", _("Creators"), main.get("rows", []), "creator",
+                                          board_ids, lang=lang, currency=currency, key_label=_("Creator"))
+    if "posts" in parts:
         by_post = compute(engine, workspace, campaign, by="post", start=q_start, end=q_end, settings=settings)
         post_ids = [k for k in ("reach", "impressions", "video_views", "engagements", "engagement_rate", "clicks",
                                 "ctr", "conversions", "revenue") if k in kpis]
         report.tables["posts"] = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
                                            lang=lang, currency=currency, key_label=_("Post"))
+    if "daily" in parts:
         by_day = compute(engine, workspace, campaign, by="day", start=q_start, end=q_end, settings=settings)
         day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
         report.tables["daily"] = kpi_table("daily", _("Daily"), by_day.get("rows", []), "day", day_ids,
                                            lang=lang, currency=currency, key_label=_("Day"))
         report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang)
-    del card_ids
     return report
 
 

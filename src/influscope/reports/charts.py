@@ -242,16 +242,26 @@ def echarts_line(series: Sequence[Series], *, hline: float | None = None, hline_
 
 
 def echarts_funnel(stages: Sequence[tuple[str, Any, str]]) -> dict:
-    data = [{"name": label, "value": (float(v) if v is not None else 0), "display": display}
-            for label, v, display in stages]
+    """The funnel as horizontal bars on a log axis (reach in the millions next to orders in the
+    hundreds stays readable); each label gives the value and the step conversion rate."""
+    labels, values, texts, prev = [], [], [], None
+    for label, v, display in stages:
+        labels.append(label)
+        values.append(float(v) if v else None)
+        rate = f" ({float(v) / float(prev) * 100:.2f}%)" if (prev and v is not None and float(prev) > 0) else ""
+        texts.append(display + rate)
+        prev = v if v is not None else prev
     return {
         "color": PALETTE,
-        "tooltip": {"trigger": "item"},
-        "series": [{
-            "type": "funnel", "sort": "none", "left": "10%", "width": "80%", "minSize": "8%",
-            "label": {"show": True, "position": "inside", "formatter": "{b}: {c}"},
-            "data": data,
-        }],
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "log", "show": False},
+        "yAxis": {"type": "category", "inverse": True, "data": labels},
+        "series": [{"type": "bar", "barWidth": "60%",
+                    "data": [{"value": v, "label": {"show": True, "position": "insideLeft", "formatter": t,
+                                                    "color": "#111827", "fontWeight": "bold"},
+                              "itemStyle": {"color": PALETTE[i % len(PALETTE)], "opacity": 0.8}}
+                             for i, (v, t) in enumerate(zip(values, texts))]}],
     }
 
 

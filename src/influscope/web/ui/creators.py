@@ -1,0 +1,96 @@
+"""Creator page: accounts, history across campaigns (KPIs from the engine, per campaign),
+audience-credibility reasons and the planning module's valuation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from influscope.auth.deps import Principal, principal
+from influscope.db import tables as t
+from influscope.reports import build
+from influscope.web import i18n
+from influscope.web.ui._common import engine_of, lang_of, page
+
+router = APIRouter(include_in_schema=False)
+
+HISTORY_KPIS = ("posts", "reach", "engagements", "engagement_rate", "clicks", "ctr", "conversions", "revenue",
+                "roas", "emv", "credibility_score")
+
+
+def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
+    """The planning module's valuation of this creator, if that module is installed."""
+    try:
+        from influscope.planning import valuation  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    fn = getattr(valuation, "value_creator", None) or getattr(valuation, "valuate", None)
+    if fn is None:
+        return None
+    try:
+        result = fn(engine, creator["key"], workspace=p.workspace_slug)
+    except Exception as exc:  # noqa: BLE001 - show why a valuation is missing rather than fail the page
+        return {"error": str(exc)}
+    return result.to_dict() if hasattr(result, "to_dict") else (result if isinstance(result, dict) else {"value": result})
+
+
+def _match(row: dict, key: str) -> bool:
+    return any(str(v) == key for k, v in row.items() if k != "kpis")
+
+
+@router.get("/creators/{key}", response_class=HTMLResponse)
+def creator_page(key: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    lang = lang_of(request)
+    fmt = i18n.Formatter(lang)
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        creator = conn.execute(sa.select(t.creators).where(t.creators.c.workspace_id == p.workspace_id,
+                                                          t.creators.c.key == key)).mappings().first()
+        if creator is None:
+            raise HTTPException(404, f"no creator {key!r} in this workspace")
+        creator = dict(creator)
+        accounts = [dict(r) for r in conn.execute(sa.select(t.creator_accounts).where(
+            t.creator_accounts.c.creator_id == creator["id"]).order_by(t.creator_accounts.c.platform)).mappings()]
+        camps = [dict(r) for r in conn.execute(
+            sa.select(t.campaigns).join(t.campaign_creators, t.campaign_creators.c.campaign_id == t.campaigns.c.id)
+            .where(t.campaign_creators.c.creator_id == creator["id"], t.campaigns.c.workspace_id == p.workspace_id)
+            .order_by(t.campaigns.c.start_date)).mappings()]
+        cred = _credibility(conn, [a["id"] for a in accounts])
+    history: list[dict[str, Any]] = []
+    for c in camps:
+        entry: dict[str, Any] = {"c": c, "values": {}, "error": None}
+        try:
+            rows = build.compute(engine, p.workspace_slug, c["slug"], by="creator").get("rows", [])
+        except Exception as exc:  # noqa: BLE001
+            entry["error"] = str(exc)
+            history.append(entry)
+            continue
+        row = next((r for r in rows if _match(r, key)), None)
+        for k in HISTORY_KPIS:
+            if not p.can_see_costs and k in build.COST_KPIS:
+                continue
+            e = (row or {}).get("kpis", {}).get(k)
+            entry["values"][k] = build.fmt_kpi(fmt, e, c["currency"]) if e else "–"
+        history.append(entry)
+    cols = [k for k in HISTORY_KPIS if p.can_see_costs or k not in build.COST_KPIS]
+    return page(request, "creator.html", principal=p, active="home", lang=lang, creator=creator, accounts=accounts,
+                history=history, cols=[(k, build.kpi_name(k, lang)) for k in cols], credibility=cred,
+                valuation=_valuation(engine, p, creator, lang))
+
+
+def _credibility(conn, account_ids: list[int]) -> list[dict]:
+    try:
+        from influscope.db.audience import account_credibility
+    except ImportError:
+        return []
+    if not account_ids:
+        return []
+    try:
+        rows = conn.execute(sa.select(account_credibility).where(
+            account_credibility.c.creator_account_id.in_(account_ids))).mappings().all()
+    except sa.exc.DBAPIError:
+        return []
+    return [dict(r) for r in rows]

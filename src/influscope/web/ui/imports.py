@@ -1,0 +1,132 @@
+"""Imports page: upload a canonical bundle (a .zip of the folder, or its files) or one native
+export file; see every problem located by file, line and column; nothing is half-imported
+(the importer writes a bundle in one transaction or not at all)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from influscope.auth.deps import Principal, require
+from influscope.web import i18n
+from influscope.web.ui._common import engine_of, lang_of, page
+
+router = APIRouter(include_in_schema=False)
+
+MAX_FILES = 64
+MAX_UNZIPPED = 200 * 1024 * 1024  # bytes a zip may expand to
+BUNDLE_NAMES = {"campaign.yaml", "campaign.yml"}
+
+
+class UploadProblem(ValueError):
+    pass
+
+
+def _sources() -> list[str]:
+    try:
+        from influscope.ingest import exports
+
+        names = getattr(exports, "SOURCES", None) or getattr(exports, "FORMATS", None) or {}
+        return sorted(names)
+    except ImportError:
+        return []
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(request: Request, p: Principal = Depends(require("analyst"))) -> HTMLResponse:
+    return page(request, "imports.html", principal=p, active="imports", sources=_sources())
+
+
+def _safe_extract(data: Path, dest: Path) -> None:
+    """Extract a zip refusing absolute paths, '..', links and zip bombs."""
+    try:
+        zf = zipfile.ZipFile(data)
+    except zipfile.BadZipFile:
+        raise UploadProblem("the .zip file is damaged or not a zip file") from None
+    with zf:
+        total = 0
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > MAX_FILES:
+            raise UploadProblem(f"the zip holds {len(members)} files; at most {MAX_FILES} are accepted")
+        for m in members:
+            name = PurePosixPath(m.filename)
+            if name.is_absolute() or ".." in name.parts or m.filename.startswith(("/", "\\")):
+                raise UploadProblem(f"{m.filename}: unsafe path in the zip")
+            if (m.external_attr >> 16) & 0o170000 == 0o120000:
+                raise UploadProblem(f"{m.filename}: symbolic links are not accepted")
+            total += m.file_size
+            if total > MAX_UNZIPPED:
+                raise UploadProblem("the zip expands to more than 200 MB")
+            if name.name.startswith(".") or "__MACOSX" in name.parts:
+                continue
+            target = dest / name.name  # flatten: a bundle is one folder
+            with zf.open(m) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out)
+
+
+def _bundle_dir(root: Path) -> Path:
+    if any((root / n).exists() for n in BUNDLE_NAMES):
+        return root
+    raise UploadProblem("no campaign.yaml in the upload: a bundle is a folder with campaign.yaml and CSV files")
+
+
+def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str):
+    """Run the importer (in a worker thread); returns (report, problems, truncated)."""
+    from influscope.ingest.canonical import BundleError, import_bundle
+
+    try:
+        if len(names) == 1 and names[0].lower().endswith(".zip"):
+            unpacked = tmp / "unzipped"
+            unpacked.mkdir()
+            _safe_extract(root / names[0], unpacked)
+            return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace), [], 0
+        if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
+            from influscope.ingest.exports import import_export_file
+
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
+        return import_bundle(engine, _bundle_dir(root), workspace=workspace), [], 0
+    except BundleError as exc:
+        return None, [str(pr) for pr in exc.problems], exc.truncated
+
+
+@router.post("/imports", response_class=HTMLResponse)
+async def upload(request: Request, p: Principal = Depends(require("analyst"))) -> HTMLResponse:
+    lang = lang_of(request)
+    _ = i18n.gettext_for(lang)
+    form = await request.form()
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    source = (form.get("source") or "").strip() or None
+    problems: list[str] = []
+    report = None
+    truncated = 0
+    with tempfile.TemporaryDirectory(prefix="influscope-upload-") as tmp:
+        root = Path(tmp) / "bundle"
+        root.mkdir()
+        try:
+            if not files:
+                raise UploadProblem(_("Choose a bundle .zip, the files of a bundle, or an export file."))
+            if len(files) > MAX_FILES:
+                raise UploadProblem(f"{len(files)} files; at most {MAX_FILES} are accepted")
+            for f in files:
+                name = PurePosixPath(f.filename.replace("\\", "/")).name
+                if not name or name.startswith("."):
+                    raise UploadProblem(f"{f.filename}: not a file name")
+                target = root / name
+                with open(target, "wb") as out:
+                    shutil.copyfileobj(f.file, out)
+            report, problems, truncated = await run_in_threadpool(
+                _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
+                                                              for f in files], source, p.workspace_slug)
+        except UploadProblem as exc:
+            problems = [str(exc)]
+        except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read
+            problems = [str(exc)]
+    status = 422 if problems else 200
+    return page(request, "imports.html", principal=p, active="imports", lang=lang, sources=_sources(),
+                problems=problems, truncated=truncated, report=report, status=status)

@@ -1,0 +1,146 @@
+"""Settings page: methodology (workspace overrides, validated), EMV rate tables with their
+sources, exchange rates (currencies) and campaign targets."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from influscope.auth.deps import Principal, principal, require
+from influscope.db import tables as t
+from influscope.web.ui._common import engine_of, kpi_names, lang_of, page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _emv_tables() -> list[dict]:
+    try:
+        from influscope.kpi import emv
+    except ImportError:
+        return []
+    out = []
+    for info in emv.list_tables():
+        try:
+            table = emv.load_table(info.name)
+        except Exception:  # noqa: BLE001 - a broken table file is listed without rates
+            table = None
+        out.append({"info": info, "table": table})
+    return out
+
+
+def _fx(conn, ws: int) -> list[dict]:
+    latest = (sa.select(t.fx_rates.c.base, t.fx_rates.c.currency, sa.func.max(t.fx_rates.c.date).label("date"),
+                        sa.func.count().label("days"))
+              .where(t.fx_rates.c.workspace_id == ws).group_by(t.fx_rates.c.base, t.fx_rates.c.currency)).subquery()
+    q = (sa.select(latest.c.base, latest.c.currency, latest.c.date, latest.c.days, t.fx_rates.c.rate)
+         .join(t.fx_rates, sa.and_(t.fx_rates.c.workspace_id == ws, t.fx_rates.c.base == latest.c.base,
+                                   t.fx_rates.c.currency == latest.c.currency, t.fx_rates.c.date == latest.c.date))
+         .order_by(latest.c.base, latest.c.currency))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def _render(request: Request, p: Principal, *, problems: list[str] | None = None, saved: bool = False,
+            status: int = 200, form_text: str | None = None) -> HTMLResponse:
+    from influscope.kpi import methodology as m
+
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        ws_over = conn.execute(sa.select(t.workspaces.c.methodology).where(t.workspaces.c.id == p.workspace_id)).scalar() or {}
+        camps = [dict(r) for r in conn.execute(
+            sa.select(t.campaigns.c.slug, t.campaigns.c.name, t.campaigns.c.goal, t.campaigns.c.currency,
+                      t.campaigns.c.targets, t.campaigns.c.methodology)
+            .where(t.campaigns.c.workspace_id == p.workspace_id).order_by(t.campaigns.c.slug)).mappings()]
+        fx = _fx(conn, p.workspace_id)
+    settings = [{"name": s.name, "default": m.describe({s.name: s.default})[s.name], "allowed": s.allowed,
+                 "doc": s.doc, "override": ws_over.get(s.name)} for s in m.SETTINGS.values()]
+    lang = lang_of(request)
+    return page(request, "settings.html", principal=p, active="settings", lang=lang, settings=settings,
+                campaigns=camps, fx=fx, emv_tables=_emv_tables(), problems=problems or [], saved=saved,
+                status=status, names=kpi_names(lang),
+                overrides_text=form_text if form_text is not None else
+                "\n".join(f"{k}={_plain(v)}" for k, v in ws_over.items()))
+
+
+def _plain(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ",".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return ",".join(f"{k}:{x}" for k, x in v.items())
+    return str(v)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    return _render(request, p, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/settings/methodology", response_class=HTMLResponse)
+async def save_methodology(request: Request, p: Principal = Depends(require("admin"))) -> Response:
+    """Workspace-wide overrides, one SETTING=VALUE per line; validated before anything is stored."""
+    from influscope.kpi import methodology as m
+
+    form = await request.form()
+    text = str(form.get("overrides") or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    try:
+        parsed = m.parse_assignments(lines)
+        stored = m.describe(parsed)
+    except m.SettingError as exc:
+        return _render(request, p, problems=[str(exc)], status=422, form_text=text)
+    with engine_of(request).begin() as conn:
+        conn.execute(t.workspaces.update().where(t.workspaces.c.id == p.workspace_id).values(methodology=stored))
+        _audit(conn, p, "settings.methodology", {"overrides": stored})
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.post("/settings/targets/{slug}", response_class=HTMLResponse)
+async def save_targets(slug: str, request: Request, p: Principal = Depends(require("analyst"))) -> Response:
+    """A campaign's targets: KPI_ID=NUMBER per line (KPI ids from the catalogue)."""
+    from influscope.reports.build import catalogue
+
+    form = await request.form()
+    text = str(form.get("targets") or "")
+    problems, targets = [], {}
+    ids = catalogue()
+    for i, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            problems.append(f"targets line {i}: expected KPI_ID=NUMBER, got {line!r}")
+            continue
+        k, v = (x.strip() for x in line.split("=", 1))
+        if k not in ids:
+            problems.append(f"targets line {i}: unknown KPI id {k!r}")
+            continue
+        try:
+            num = float(v)
+            if num != num or num in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            problems.append(f"targets line {i}: {k}: not a number: {v!r}")
+            continue
+        targets[k] = num
+    if problems:
+        return _render(request, p, problems=problems, status=422)
+    with engine_of(request).begin() as conn:
+        done = conn.execute(t.campaigns.update().where(t.campaigns.c.workspace_id == p.workspace_id,
+                                                       t.campaigns.c.slug == slug).values(targets=targets)).rowcount
+        if not done:
+            return _render(request, p, problems=[f"no campaign {slug!r}"], status=404)
+        _audit(conn, p, "campaign.targets", {"campaign": slug, "targets": targets})
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+def _audit(conn, p: Principal, action: str, detail: dict) -> None:
+    try:
+        from influscope.auth import audit
+    except ImportError:
+        return
+    try:
+        audit.record_for(conn, p, action, detail=json.loads(json.dumps(detail, default=str)))
+    except TypeError:
+        audit.record_for(conn, p, action)
