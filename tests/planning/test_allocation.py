@@ -47,6 +47,14 @@ def test_quoted_deals_only_pick_best_ratio_within_budget():
     assert got.items[-1].id == "pricey" and not got.items[-1].booked and got.items[-1].spend == 0
 
 
+def test_ratio_trap_is_avoided():
+    # greedy by ratio alone books "cheap" (ratio 2) and then cannot afford "big" (ratio 1)
+    cands = [Candidate("cheap", Decimal(1), 2.0), Candidate("big", Decimal(100), 100.0)]
+    got = allocate(cands, Decimal(100), alpha=1.0)
+    assert {i.id: i.spend for i in got.items if i.booked} == {"big": Decimal(100)}
+    assert got.outcome == 100
+
+
 def test_min_and_max_fees_are_respected():
     cands = [
         Candidate("a", Decimal(1000), 1000.0, min_fee=Decimal(800), max_fee=Decimal(3000)),
@@ -135,3 +143,33 @@ def test_reach_objective_needs_data(tmp_path):
     path.write_text("creator_id,fee,platform,followers\nmei,100,instagram,5000\n", encoding="utf-8")
     with pytest.raises(PlanFileError, match="line 2: reach: empty and cannot be estimated"):
         read_candidates(path, "reach")
+
+
+from hypothesis import given, settings, strategies as st
+
+_cand = st.builds(
+    lambda fee, out, lo_f, span: Candidate(
+        id="", fee=Decimal(fee), outcome=float(out),
+        min_fee=(Decimal(fee) * Decimal(lo_f)).quantize(Decimal("0.01")),
+        max_fee=(Decimal(fee) * Decimal(lo_f)).quantize(Decimal("0.01")) + Decimal(span)),
+    st.integers(100, 50_000), st.integers(0, 100_000), st.sampled_from(["0", "0.5", "1"]), st.integers(0, 50_000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_cand, min_size=1, max_size=6), st.integers(0, 200_000), st.sampled_from([0.3, 0.5, 1.0]))
+def test_allocation_invariants(cands, budget, alpha):
+    cands = [Candidate(f"c{i}", c.fee, c.outcome, c.min_fee, c.max_fee) for i, c in enumerate(cands)]
+    got = allocate(cands, Decimal(budget), alpha=alpha)
+    assert got.spent + got.unspent == Decimal(budget) and got.spent <= Decimal(budget)
+    by_id = {c.id: c for c in cands}
+    for item in got.items:
+        c = by_id[item.id]
+        if item.booked:
+            assert c.lo <= item.spend <= c.hi
+        else:
+            assert item.spend == 0 and item.outcome == 0
+        assert item.outcome == pytest.approx(response(c, item.spend, alpha))
+    assert got.outcome == pytest.approx(sum(i.outcome for i in got.items))
+    # never worse than booking the single best affordable deal alone at its minimum fee
+    single = max([response(c, c.lo, alpha) for c in cands if 0 < c.lo <= budget] or [0.0])
+    assert got.outcome >= single or got.outcome == pytest.approx(single)

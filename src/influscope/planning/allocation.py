@@ -26,11 +26,14 @@ Algorithm (greedy marginal return, pure Python):
    response(x)) / step``).
 2. The move with the highest return is taken (ties: the earlier candidate); repeat until no move
    fits or none returns anything.
+3. The same greedy is run again with each of the ``SEEDED_RUNS`` (25) candidates that promise
+   most at their minimum fee booked first; the best of all runs is kept. This avoids the ratio
+   trap of knapsack problems (a cheap deal with a high ratio that leaves no room for a better,
+   bigger one) and guarantees at least the result of the best single affordable deal among them.
 
-With no minimum fees (``min_fee = 0``) and concave responses this greedy is optimal on the step
-grid. With minimum fees it is the usual ratio heuristic for knapsack-like choices and can leave
-budget unused; every result lists the spend, the expected outcome and the marginal return of each
-creator, so the choice is visible.
+With no minimum fees (``min_fee = 0``) and concave responses the greedy is optimal on the step
+grid. With minimum fees it is a heuristic and can leave budget unused; every result lists the
+spend, the expected outcome and the marginal return of each creator, so the choice is visible.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ __all__ = ["Allocation", "AllocationItem", "Candidate", "GOAL_OBJECTIVE", "OBJEC
            "allocate", "read_candidates", "response"]
 
 OBJECTIVES = ("reach", "impressions", "engagements", "clicks", "leads", "revenue", "emv")
+SEEDED_RUNS = 25  # extra greedy runs, each starting with one of the candidates best at their minimum fee
 GOAL_OBJECTIVE = {"tofu": "reach", "mofu": "clicks", "bofu": "revenue"}
 _CENT = Decimal("0.01")
 
@@ -149,8 +153,42 @@ def allocate(candidates: Sequence[Candidate], budget, *, goal: str = "bofu", obj
     if step <= 0:
         step = _CENT
 
+    spend, remaining = _greedy(candidates, budget, alpha, step, seed=None)
+    best_total = sum(response(c, spend[c.id], alpha) for c in candidates)
+    # Seeded runs: book one candidate first, then continue greedily; keep the best result. This
+    # protects against the ratio trap (a cheap high-ratio deal that blocks a better big one).
+    seeds = sorted((c for c in candidates if 0 < c.lo <= budget), key=lambda c: -response(c, c.lo, alpha))[:SEEDED_RUNS]
+    for seed in seeds:
+        s_spend, s_remaining = _greedy(candidates, budget, alpha, step, seed=seed)
+        total = sum(response(c, s_spend[c.id], alpha) for c in candidates)
+        if total > best_total * (1 + 1e-12):
+            spend, remaining, best_total = s_spend, s_remaining, total
+
+    items = []
+    for c in candidates:
+        x = spend[c.id]
+        nxt = min(step, c.hi - x) if x > 0 else c.lo
+        if x > 0 and nxt > 0:
+            mr = (response(c, x + nxt, alpha) - response(c, x, alpha)) / float(nxt)
+        elif x == 0 and nxt > 0:
+            mr = response(c, nxt, alpha) / float(nxt)
+        else:
+            mr = None
+        items.append(AllocationItem(c.id, c.label, x.quantize(_CENT), response(c, x, alpha), x > 0, mr, c.estimated))
+    items.sort(key=lambda i: (not i.booked, -i.outcome, i.id))
+    spent = (budget - remaining).quantize(_CENT)
+    remaining = remaining.quantize(_CENT)
+    return Allocation(goal=goal, objective=objective, budget=budget, spent=spent, unspent=remaining,
+                      outcome=sum(i.outcome for i in items), alpha=alpha, step=step, items=items)
+
+
+def _greedy(candidates: Sequence[Candidate], budget: Decimal, alpha: float, step: Decimal,
+            seed: Candidate | None) -> tuple[dict[str, Decimal], Decimal]:
     spend = {c.id: Decimal(0) for c in candidates}
     remaining = budget
+    if seed is not None:
+        spend[seed.id] = seed.lo
+        remaining -= seed.lo
     while True:
         best = None
         for c in candidates:
@@ -171,27 +209,10 @@ def allocate(candidates: Sequence[Candidate], budget, *, goal: str = "bofu", obj
             if ratio > 0 and (best is None or ratio > best[0]):
                 best = (ratio, c, cost)
         if best is None:
-            break
+            return spend, remaining
         _, c, cost = best
         spend[c.id] += cost
         remaining -= cost
-
-    items = []
-    for c in candidates:
-        x = spend[c.id]
-        nxt = min(step, c.hi - x) if x > 0 else c.lo
-        if x > 0 and nxt > 0:
-            mr = (response(c, x + nxt, alpha) - response(c, x, alpha)) / float(nxt)
-        elif x == 0 and nxt > 0:
-            mr = response(c, nxt, alpha) / float(nxt)
-        else:
-            mr = None
-        items.append(AllocationItem(c.id, c.label, x.quantize(_CENT), response(c, x, alpha), x > 0, mr, c.estimated))
-    items.sort(key=lambda i: (not i.booked, -i.outcome, i.id))
-    spent = (budget - remaining).quantize(_CENT)
-    remaining = remaining.quantize(_CENT)
-    return Allocation(goal=goal, objective=objective, budget=budget, spent=spent, unspent=remaining,
-                      outcome=sum(i.outcome for i in items), alpha=alpha, step=step, items=items)
 
 
 # ---------------------------------------------------------------- CSV input
