@@ -50,6 +50,7 @@ __all__ = ["Allocation", "AllocationItem", "Candidate", "GOAL_OBJECTIVE", "OBJEC
            "allocate", "read_candidates", "response"]
 
 OBJECTIVES = ("reach", "impressions", "engagements", "clicks", "leads", "revenue", "emv")
+MAX_STEPS = 20_000  # budget / step may not exceed this (bounds the work)
 SEEDED_RUNS = 25  # extra greedy runs, each starting with one of the candidates best at their minimum fee
 GOAL_OBJECTIVE = {"tofu": "reach", "mofu": "clicks", "bofu": "revenue"}
 _CENT = Decimal("0.01")
@@ -152,6 +153,8 @@ def allocate(candidates: Sequence[Candidate], budget, *, goal: str = "bofu", obj
     step = (budget / 100).quantize(_CENT, rounding=ROUND_DOWN) if step is None else to_decimal(step, field="step")
     if step <= 0:
         step = _CENT
+    if budget / step > MAX_STEPS:
+        raise ValueError(f"step {step} is too small for a budget of {budget}: more than {MAX_STEPS:,} increments")
 
     spend, remaining = _greedy(candidates, budget, alpha, step, seed=None)
     best_total = sum(response(c, spend[c.id], alpha) for c in candidates)
@@ -189,30 +192,43 @@ def _greedy(candidates: Sequence[Candidate], budget: Decimal, alpha: float, step
     if seed is not None:
         spend[seed.id] = seed.lo
         remaining -= seed.lo
+
+    def move(c: Candidate):
+        """(return per unit, cost) of the candidate's next move, or None when none fits."""
+        x = spend[c.id]
+        if x == 0:
+            cost = c.lo
+            if cost <= 0:
+                cost = min(step, c.hi, remaining)
+            if cost <= 0 or cost > remaining:
+                return None
+            gain = response(c, cost, alpha)
+        else:
+            cost = min(step, c.hi - x, remaining)
+            if cost <= 0:
+                return None
+            gain = response(c, x + cost, alpha) - response(c, x, alpha)
+        ratio = gain / float(cost)
+        return (ratio, cost) if ratio > 0 else None
+
+    # Cached moves: a move changes only when its candidate moves or the remaining budget falls
+    # below its cost, so each round recomputes few of them.
+    moves = [move(c) for c in candidates]
     while True:
-        best = None
-        for c in candidates:
-            x = spend[c.id]
-            if x == 0:
-                cost = c.lo
-                if cost <= 0:
-                    cost = min(step, c.hi, remaining)
-                if cost <= 0 or cost > remaining:
-                    continue
-                gain = response(c, cost, alpha)
-            else:
-                cost = min(step, c.hi - x, remaining)
-                if cost <= 0:
-                    continue
-                gain = response(c, x + cost, alpha) - response(c, x, alpha)
-            ratio = gain / float(cost)
-            if ratio > 0 and (best is None or ratio > best[0]):
-                best = (ratio, c, cost)
-        if best is None:
+        best_i = None
+        for i, m in enumerate(moves):
+            if m is not None and (best_i is None or m[0] > moves[best_i][0]):
+                best_i = i
+        if best_i is None:
             return spend, remaining
-        _, c, cost = best
+        c = candidates[best_i]
+        cost = moves[best_i][1]
         spend[c.id] += cost
         remaining -= cost
+        moves[best_i] = move(c)
+        for i, m in enumerate(moves):
+            if m is not None and m[1] > remaining:
+                moves[i] = move(candidates[i])
 
 
 # ---------------------------------------------------------------- CSV input
