@@ -183,3 +183,44 @@ def test_stripe_sessions_refunds_and_replays(server):
     assert row.refunded == Decimal("108.00") and row.status == "refunded"
     assert order(eng, "acme-us", "cs_test_2").subtotal == Decimal("5000")
     assert count(eng, t.orders, t.orders.c.source == "acme-us") == 2
+
+
+def test_webhook_orders_are_credited_to_the_creator_by_the_kpi_engine(server, tmp_path):
+    """Click id from the cart attributes, Stripe client_reference_id, and a promo code all credit."""
+    import textwrap
+
+    from influscope.ingest.canonical import import_bundle
+    from influscope.kpi.api import kpis
+
+    eng = server.engine
+    d = tmp_path / "winter"
+    d.mkdir()
+    (d / "campaign.yaml").write_text(textwrap.dedent("""\
+        id: winter
+        name: Winter boards
+        goal: bofu
+        start: 2025-02-01
+        end: 2025-02-28
+        timezone: Asia/Hong_Kong
+        currency: HKD
+        """))
+    (d / "creators.csv").write_text("creator_id,platform,handle\nmira,instagram,mira.rides\n")
+    (d / "links.csv").write_text("link_id,creator_id,platform,destination_url\nmira-ig,mira,instagram,https://shop.example/\n")
+    (d / "clicks.csv").write_text("click_id,link_id,ts\nWc1ck,mira-ig,2025-02-10T01:00:00Z\n")
+    (d / "codes.csv").write_text("code,creator_id,kind\nMIRAWNTR,mira,affiliate\n")
+    import_bundle(eng, d)
+    by_click = shopify_order(6200407295001, created_at="2025-02-10T09:00:00+08:00",
+                             note_attributes=[{"name": "isc", "value": "Wc1ck"}])
+    by_code = shopify_order(6200407295002, created_at="2025-02-11T09:00:00+08:00",
+                            discount_codes=[{"code": "mirawntr", "amount": "20.00", "type": "fixed_amount"}])
+    nobody = shopify_order(6200407295003, created_at="2025-02-12T09:00:00+08:00")
+    for n, p in enumerate((by_click, by_code, nobody)):
+        assert post_shopify(server, p, "orders/create", f"credit-{n}").status_code == 200
+    forged = dumps(shopify_order(6200407295004, created_at="2025-02-12T10:00:00+08:00",
+                                 note_attributes=[{"name": "isc", "value": "Wc1ck"}]))
+    assert httpx.post(server.base + "/hooks/shopify/acme-hk", content=forged,
+                      headers=shopify_headers(forged, "guess", "orders/create", "credit-x")).status_code == 401
+    settle(eng)
+    result = kpis("winter", engine=eng, workspace="default").to_dict()
+    assert result["kpis"]["conversions"]["value"] == 2
+    assert Decimal(str(result["kpis"]["revenue"]["value"])) == Decimal("329.80")  # 2 x 164.90 merchandise
