@@ -52,6 +52,9 @@ def _routes(mock: respx.MockRouter, calls: dict, *, rate_limit_first: bool = Tru
     mock.get(f"{BASE}/{IG}/media").mock(side_effect=media)
     mock.get(f"{BASE}/{IG}/insights").mock(side_effect=account_insights)
     mock.get(url__regex=rf"{BASE}/(?P<media_id>18\d+)/insights").mock(side_effect=insights)
+    mock.get(f"{BASE}/ig_hashtag_search").mock(return_value=httpx.Response(200, json=load("instagram", "hashtag_search.json")))
+    mock.get(f"{BASE}/17873440459141021/recent_media").mock(
+        return_value=httpx.Response(200, json=load("instagram", "hashtag_recent_media.json")))
     mock.get(f"{BASE}/18000000000000001/comments").mock(
         return_value=httpx.Response(200, json=load("instagram", "comments.json")))
 
@@ -104,6 +107,13 @@ def test_instagram_payloads_to_canonical_rows(ig_account, sleeps):
     audience = rows(engine, "select dimension, bucket, share from audience order by bucket")
     assert audience == [{"dimension": "gender", "bucket": "F", "share": 75.0},
                         {"dimension": "gender", "bucket": "M", "share": 25.0}]
+    # mentions: public media with the campaign hashtag, stored as UGC posts of the campaign (NULL likes when hidden)
+    ugc = rows(engine, """select p.key, p.sponsored, p.caption, c.key creator, m.likes, m.comments
+        from posts p join creators c on c.id = p.creator_id join post_metrics m on m.post_id = p.id
+        where c.key = 'instagram:hashtag-search' order by p.key""")
+    assert [(u["key"], u["likes"], u["comments"]) for u in ugc] == [("17871527143187462", None, 0),
+                                                                    ("17880997618081620", 61, 4)]
+    assert all(u["sponsored"] == 0 and "#StressLess2BMyBest" in u["caption"] for u in ugc)
     # raw payloads kept beside the records
     assert rows(engine, "select count(*) n from connector_raw where kind = 'media_insights'")[0]["n"] == 3
     # the retired metric is remembered for the next run
@@ -126,6 +136,6 @@ def test_instagram_resync_is_idempotent_and_later_window_adds_snapshots(ig_accou
     assert all("impressions" not in m for m in calls["18000000000000002"])
     assert later.since == UNTIL  # incremental: continues where the last run stopped
     n = rows(engine, "select count(*) n, count(distinct as_of) d from post_metrics")[0]
-    assert n == {"n": 6, "d": 2}
-    assert rows(engine, "select count(*) n from posts")[0]["n"] == 3
+    assert n == {"n": 8, "d": 2}  # 3 own posts x 2 windows + 2 hashtag posts inside the first window
+    assert rows(engine, "select count(*) n from posts")[0]["n"] == 5
     assert rows(engine, "select count(*) n from follower_snapshots")[0]["n"] == 2

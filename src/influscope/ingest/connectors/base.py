@@ -266,8 +266,13 @@ def pages(first: Callable[[], Any], next_of: Callable[[Any], Callable[[], Any] |
 
 
 def matches_terms(text: str | None, terms: list[str]) -> list[str]:
-    """Brand terms and hashtags found in TEXT, case-insensitively (the audience module refines this)."""
+    """Brand terms and hashtags found in TEXT: the audience module's matcher (folded text, hashtag
+    and handle boundaries) when it is installed, else a case-insensitive substring match."""
     if not text or not terms:
         return []
-    low = text.casefold()
-    return [term for term in terms if term and term.casefold() in low]
+    try:
+        from influscope.audience.mentions import find_mentions
+    except ImportError:
+        low = text.casefold()
+        return [term for term in terms if term and term.casefold() in low]
+    return find_mentions(text, terms)

@@ -62,6 +62,8 @@ class InstagramConnector:
             self._media(ctx, http, batch)
             self._follower_series(ctx, http, batch)
             self._demographics(ctx, http, batch)
+            if ctx.options.get("hashtags", True) and ctx.campaign_id:
+                self._hashtag_media(ctx, http, batch)
         finally:
             http.close()
         return batch
@@ -200,3 +202,42 @@ class InstagramConnector:
                 if total > 0:
                     batch.audience.append({"platform": PLATFORM, "handle": ctx.handle, "date": ctx.as_of.date(),
                                            "dimension": breakdown, "bucket": bucket, "share": n / total * 100})
+
+    # -- mentions: public media tagged with the campaign's hashtags (Hashtag Search API)
+    def _hashtag_media(self, ctx: Context, http: Http, batch: Batch) -> None:
+        tags = [t.strip().lstrip("#") for t in ctx.brand_terms if t.strip().startswith("#") and len(t.strip()) > 1]
+        fields = "id,caption,media_type,comments_count,like_count,permalink,timestamp"
+        for tag in tags:
+            try:
+                found = http.get("/ig_hashtag_search", params={"user_id": ctx.account_id, "q": tag})
+            except ApiError as err:
+                batch.note("unavailable", stream=f"hashtag:{tag}", message=error_message(err.payload)[:300])
+                continue
+            for h in found.get("data", [])[:1]:
+                params = {"user_id": ctx.account_id, "fields": fields, "limit": 50}
+
+                def next_of(page, hid=h["id"]):
+                    after = (page.get("paging") or {}).get("cursors", {}).get("after")
+                    if not after or not (page.get("paging") or {}).get("next"):
+                        return None
+                    return lambda: http.get(f"/{hid}/recent_media", params={**params, "after": after})
+
+                for page in pages(lambda hid=h["id"]: http.get(f"/{hid}/recent_media", params=params), next_of, limit=20):
+                    for media in page.get("data", []):
+                        mid = str(media["id"])
+                        posted = iso_utc(media.get("timestamp"))
+                        if mid in batch.posts or (posted and (posted > ctx.until or posted < ctx.since)):
+                            continue
+                        # the API does not reveal who posted hashtag media: one "hashtag search" creator holds them
+                        batch.creators["instagram:hashtag-search"] = {
+                            "platform": PLATFORM, "handle": "hashtag-search", "name": "Instagram hashtag search"}
+                        batch.add_post(mid, platform=PLATFORM, campaign_id=ctx.campaign_id,
+                                       creator_key="instagram:hashtag-search",
+                                       content_type="carousel" if media.get("media_type") == "CAROUSEL_ALBUM" else "post",
+                                       url=media.get("permalink"), posted_at=posted, caption=media.get("caption"),
+                                       sponsored=False)
+                        metrics = {"likes": as_int(media.get("like_count")), "comments": as_int(media.get("comments_count"))}
+                        reasons = {m: "hidden by the owner" for m, v in metrics.items() if v is None}
+                        batch.add_raw(PLATFORM, "hashtag_media", mid, ctx.as_of, media)
+                        batch.add_snapshot(mid, ctx.as_of, metrics, reasons=reasons, raw=media)
+                        batch.note("mention", post=mid, terms=[f"#{tag}"])
