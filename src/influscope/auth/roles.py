@@ -107,11 +107,11 @@ def redact_kpis(kpis: dict, can_see_costs: bool) -> dict:
     hidden = cost_kpis()
     for kpi_id, entry in kpis.items():
         if kpi_id in hidden:
-            hidden = {k: None for k in entry} if isinstance(entry, dict) else {}
-            hidden.update({"value": None, "reason": "hidden: budgets and costs are not shared with this account"})
+            blank = {k: None for k in entry} if isinstance(entry, dict) else {}
+            blank.update({"value": None, "reason": "hidden: budgets and costs are not shared with this account"})
             if isinstance(entry, dict) and "unit" in entry:
-                hidden["unit"] = entry["unit"]
-            out[kpi_id] = hidden
+                blank["unit"] = entry["unit"]
+            out[kpi_id] = blank
         else:
             out[kpi_id] = entry
     return out
