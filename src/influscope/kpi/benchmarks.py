@@ -8,6 +8,7 @@ Public API (pure functions, no database access)::
 
     tier(followers: int, preset: str = "default") -> Tier
     tier_presets() -> list[str]
+    tiers(preset: str = "default") -> list[Tier]
     ctr_baseline(platform: str | None = None) -> Benchmark
     er_band(platform: str, followers: int) -> Benchmark | None
     er_points(platform: str | None = None) -> list[Benchmark]
@@ -52,6 +53,7 @@ __all__ = [
     "sources",
     "tier",
     "tier_presets",
+    "tiers",
 ]
 
 PLATFORM_ALIASES = {"ig": "instagram", "tt": "tiktok", "yt": "youtube", "fb": "facebook", "twitter": "x"}

@@ -1,0 +1,152 @@
+"""/api/v1 planning and reference data: benchmarks, EMV tables, creator valuation, budget allocation.
+
+- ``GET /api/v1/benchmarks``: tier presets, CTR baselines, ER bands, each with its source and year.
+- ``GET /api/v1/emv/tables``: the shipped EMV rate tables (versions, currency, rates, source).
+- ``POST /api/v1/plan/value``: :func:`influscope.planning.valuation.value_creator`.
+- ``POST /api/v1/plan/allocate``: :func:`influscope.planning.allocation.allocate`.
+
+Planning answers are about fees, so they need an account that may see costs. These endpoints
+compute from the request body only; they read no workspace data. Only shipped EMV tables can be
+named here, never a file on the server.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from influscope.auth.deps import Principal, require
+from influscope.web.api._common import ERRORS, Amount, Slug
+
+router = APIRouter(prefix="/api/v1", tags=["planning"], responses=ERRORS)
+
+Metric = Annotated[int, Field(ge=0, le=10**13)]
+Rate = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), max_digits=20, decimal_places=8)]
+
+
+class Post(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    impressions: Metric | None = None
+    reach: Metric | None = None
+    views: Metric | None = None
+    likes: Metric | None = None
+    comments: Metric | None = None
+    shares: Metric | None = None
+    saves: Metric | None = None
+    link_clicks: Metric | None = None
+
+
+class ValueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    followers: Annotated[int, Field(ge=1, le=10**10)]
+    platform: Slug
+    posts: Annotated[list[Post], Field(max_length=200)] = []
+    deliverables: Annotated[int, Field(ge=1, le=1000)] = 1
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    fx_rate: Rate | None = None
+    cpm_low: Amount | None = None
+    cpm_high: Amount | None = None
+    cpe_low: Amount | None = None
+    cpe_high: Amount | None = None
+    emv_table: Slug = "default"
+    tiers: Slug = "default"
+
+
+class CandidateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    label: Annotated[str, Field(max_length=200)] | None = None
+    fee: Annotated[Decimal, Field(gt=0, le=Decimal("1e12"), max_digits=17, decimal_places=4)]
+    outcome: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+    min_fee: Amount | None = None
+    max_fee: Amount | None = None
+
+
+class AllocateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    budget: Amount
+    goal: Literal["tofu", "mofu", "bofu"] = "bofu"
+    objective: Literal["reach", "impressions", "engagements", "clicks", "leads", "revenue", "emv"] | None = None
+    alpha: Annotated[float, Field(gt=0, le=1)] = 0.5
+    step: Amount | None = None
+    candidates: Annotated[list[CandidateIn], Field(min_length=1, max_length=500)]
+
+
+def _pair(low, high, name):
+    if low is None and high is None:
+        return None
+    if low is None or high is None:
+        raise HTTPException(422, f"{name}_low and {name}_high go together")
+    return (low, high)
+
+
+@router.get("/benchmarks")
+def benchmarks_index(p: Principal = Depends(require("read"))) -> dict[str, Any]:
+    """Tier presets, CTR baselines and engagement-rate bands, each with its source and year."""
+    from influscope.kpi import benchmarks as bm
+
+    bands = {}
+    for platform in ("instagram", "tiktok"):
+        seen = []
+        for followers in (1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000):
+            b = bm.er_band(platform, followers)
+            if b is not None:
+                seen.append(b.to_dict())
+        bands[platform] = seen
+    return {
+        "tiers": {name: [{"id": t.id, "min": t.min, "max": t.max} for t in bm.tiers(name)] for name in bm.tier_presets()},
+        "ctr": {"default": bm.ctr_baseline().to_dict(),
+                "platforms": {pl: bm.ctr_baseline(pl).to_dict() for pl in ("facebook", "instagram", "linkedin", "tiktok")},
+                "alternatives": [b.to_dict() for b in bm.ctr_alternatives()]},
+        "er_bands": bands,
+        "er_points": [b.to_dict() for b in bm.er_points()],
+        "other": {k: bm.for_kpi(k).to_dict() for k in ("credibility_score", "roas")},
+        "cpm": [b.to_dict() for b in bm.cpm_bands()],
+    }
+
+
+@router.get("/emv/tables")
+def emv_tables(p: Principal = Depends(require("read"))) -> list[dict[str, Any]]:
+    """The shipped EMV rate tables. EMV is an estimate, not revenue."""
+    from influscope.kpi import emv
+
+    out = []
+    for info in emv.list_tables():
+        t = emv.load_table(info.name)
+        out.append({**t.to_dict(), "versions": list(info.versions), "default": info.default})
+    return out
+
+
+@router.post("/plan/value")
+def plan_value(body: ValueRequest, p: Principal = Depends(require("costs"))) -> dict[str, Any]:
+    """Expected results of a creator's next posts and a fair fee range, with the formulas."""
+    from influscope.kpi import emv
+    from influscope.planning.valuation import value_creator
+
+    try:
+        v = value_creator(body.followers, body.platform, [post.model_dump() for post in body.posts],
+                          deliverables=body.deliverables, preset=body.tiers, emv_table=emv.load_table(body.emv_table),
+                          cpm_range=_pair(body.cpm_low, body.cpm_high, "cpm"),
+                          cpe_range=_pair(body.cpe_low, body.cpe_high, "cpe"),
+                          currency=body.currency, fx_rate=body.fx_rate)
+    except (ValueError, LookupError) as exc:
+        raise HTTPException(422, str(exc)) from None
+    return v.to_dict()
+
+
+@router.post("/plan/allocate")
+def plan_allocate(body: AllocateRequest, p: Principal = Depends(require("costs"))) -> dict[str, Any]:
+    """Split a budget across candidate creators to maximise the goal's objective."""
+    from influscope.planning.allocation import Candidate, allocate
+
+    cands = [Candidate(id=c.id, fee=c.fee, outcome=c.outcome, min_fee=c.min_fee, max_fee=c.max_fee, label=c.label)
+             for c in body.candidates]
+    try:
+        result = allocate(cands, body.budget, goal=body.goal, objective=body.objective, alpha=body.alpha,
+                          step=body.step if body.step else None)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return result.to_dict()

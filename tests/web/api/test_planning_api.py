@@ -1,0 +1,50 @@
+"""/api/v1/benchmarks, /api/v1/emv/tables and /api/v1/plan/*: answers and permissions."""
+
+from decimal import Decimal
+
+
+def test_reference_data_for_readers(env):
+    c = env.client("key_read")
+    b = c.get("/api/v1/benchmarks").json()
+    assert b["ctr"]["default"]["value"] == 1.36 and b["ctr"]["default"]["source"]["verified"] is False
+    assert b["tiers"]["default"][1] == {"id": "micro", "min": 10000, "max": 100000}
+    assert b["er_bands"]["instagram"][2]["low"] == 0.84
+    tables = c.get("/api/v1/emv/tables").json()
+    default = next(t for t in tables if t["default"])
+    assert default["name"] == "ayzenberg" and default["estimate"] is True
+    assert default["rates"]["instagram"]["comments"] == "3.46"
+    assert env.client().get("/api/v1/benchmarks").status_code == 401
+
+
+def test_plan_value(env):
+    body = {"followers": 85000, "platform": "instagram", "deliverables": 2,
+            "posts": [{"impressions": 42000, "likes": 1200, "comments": 40}, {"impressions": 38000, "likes": 900, "comments": 30}]}
+    r = env.client("analyst").post("/api/v1/plan/value", json=body)
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["fee"]["low"] == "800.00" and j["fee"]["high"] == "2000.00" and j["tier"] == "micro"
+    assert j["per_post"]["impressions"]["value"] == 40000
+    # fees are costs: a viewer without cost access is refused
+    assert env.client("viewer").post("/api/v1/plan/value", json=body).status_code == 403
+    assert env.client("viewer_costs").post("/api/v1/plan/value", json=body).status_code == 200
+    bad = env.client("analyst").post("/api/v1/plan/value", json={**body, "emv_table": "nope"})
+    assert bad.status_code == 422 and "unknown EMV table" in bad.text
+    half = env.client("analyst").post("/api/v1/plan/value", json={**body, "cpm_low": "5"})
+    assert half.status_code == 422 and "cpm_low and cpm_high" in half.text
+    path = env.client("analyst").post("/api/v1/plan/value", json={**body, "emv_table": "../../etc/passwd.yaml"})
+    assert path.status_code == 422  # only shipped table names
+
+
+def test_plan_allocate(env):
+    body = {"budget": "80000", "goal": "bofu", "candidates": [
+        {"id": "big", "fee": "50000", "outcome": 150000}, {"id": "mid", "fee": "20000", "outcome": 80000},
+        {"id": "small", "fee": "10000", "outcome": 25000}, {"id": "pricey", "fee": "90000", "outcome": 90000}]}
+    r = env.client("key_write_costs").post("/api/v1/plan/allocate", json=body)
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["objective"] == "revenue" and Decimal(j["spent"]) == 80000
+    assert {i["id"] for i in j["items"] if i["booked"]} == {"big", "mid", "small"}
+    assert env.client("key_write").post("/api/v1/plan/allocate", json=body).status_code == 403
+    tiny = env.client("analyst").post("/api/v1/plan/allocate", json={**body, "step": "0.01"})
+    assert tiny.status_code == 422 and "too small" in tiny.text
+    assert env.client("analyst").post("/api/v1/plan/allocate", json={}).status_code == 422
