@@ -80,10 +80,11 @@ class Batch:
 
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
-           scope: sa.ColumnElement, report: FileReport, columns: list[str]) -> dict[tuple, int]:
+           scope: sa.ColumnElement, report: FileReport, columns: list[str], want_ids: bool = False) -> dict[tuple, int]:
     """Upsert ROWS on KEY within SCOPE comparing COLUMNS; count inserted/updated/unchanged in REPORT.
 
-    Returns {key: id} for the rows given. Rows equal to what is stored are not written at all.
+    Rows equal to what is stored are not written at all. With WANT_IDS, returns {key: id} for the
+    rows given.
     """
     fetch = list(dict.fromkeys([*key, *columns]))
     existing: dict[tuple, Any] = {}
@@ -95,23 +96,35 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key
         k = tuple(row[c] for c in key)
         old = existing.get(k)
         if old is None:
-            inserts.append(row)
-        elif any(old[c] != row[c] for c in columns if c not in key):
+            inserts.append({c: row[c] for c in fetch})
+            continue
+        ids[k] = old["id"]
+        if any(old[c] != row[c] for c in columns if c not in key):
             updates.append({"_id": old["id"], **{c: row[c] for c in columns if c not in key}})
-            ids[k] = old["id"]
         else:
             report.unchanged += 1
-            ids[k] = old["id"]
-    for row in inserts:
-        ids[tuple(row[c] for c in key)] = conn.execute(table.insert().values(**{c: row[c] for c in fetch})
-                                                       ).inserted_primary_key[0]
+    for i in range(0, len(inserts), 5000):
+        conn.execute(table.insert(), inserts[i:i + 5000])
     if updates:
         upd_cols = [c for c in columns if c not in key]
         stmt = table.update().where(table.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in upd_cols})
         conn.execute(stmt, updates)
     report.inserted += len(inserts)
     report.updated += len(updates)
+    if want_ids and inserts:
+        for rec in conn.execute(sa.select(table.c.id, *[table.c[c] for c in key]).where(scope)):
+            m = rec._mapping
+            ids.setdefault(tuple(m[k] for k in key), m["id"])
     return ids
+
+
+def _narrow(table: sa.Table, ws: int, rows: list[dict[str, Any]], column: str) -> sa.ColumnElement:
+    """Workspace scope, narrowed to the values of COLUMN that ROWS carry (when they are few)."""
+    scope = table.c.workspace_id == ws
+    values = {r[column] for r in rows}
+    if len(values) <= 2000:
+        scope = scope & table.c[column].in_(sorted(values, key=str))
+    return scope
 
 
 def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -190,8 +203,8 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
         if problems:
             raise BundleError(problems[:200], max(0, len(problems) - 200))
         rep = report.files.setdefault("posts.csv", FileReport())
-        ids = upsert(conn, t.posts, rows, ("workspace_id", "key"), t.posts.c.workspace_id == ws, FileReport(),
-                    ["workspace_id", "campaign_id", "key", "creator_id", "platform", *POST_ATTRS])
+        ids = upsert(conn, t.posts, rows, ("workspace_id", "key"), _narrow(t.posts, ws, rows, "key"), FileReport(),
+                     ["workspace_id", "campaign_id", "key", "creator_id", "platform", *POST_ATTRS], want_ids=True)
         post_ids = {k[1]: v for k, v in ids.items()}
         for new_key, old_key in rename.items():
             post_ids[new_key] = post_ids[old_key]
@@ -204,7 +217,9 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
                     raw["missing"] = dict(sorted(s["reasons"].items()))
                 snaps.append({"post_id": post_ids[s["post_key"]], "as_of": s["as_of"], "source": batch.source,
                               "raw": raw, **{m: s["metrics"].get(m) for m in metrics}})
-            scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+            pids = sorted({s["post_id"] for s in snaps})
+            scope = t.post_metrics.c.post_id.in_(pids) if len(pids) <= 2000 else \
+                t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
             upsert(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep,
                   ["post_id", "as_of", "source", "raw", *metrics])
     elif problems:
@@ -214,8 +229,8 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
         if not rows:
             return
         rows = _dedupe([{"workspace_id": ws, **r} for r in rows], key)
-        upsert(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()),
-              list(rows[0].keys()))
+        upsert(conn, table, rows, key, _narrow(table, ws, rows, key[1]), report.files.setdefault(name, FileReport()),
+               list(rows[0].keys()))
 
     simple("followers.csv", t.follower_snapshots, batch.followers, ("workspace_id", "platform", "handle", "date"))
     simple("audience.csv", t.audience, batch.audience,
