@@ -41,7 +41,6 @@ Fair fee range for ``deliverables`` posts:
 
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
