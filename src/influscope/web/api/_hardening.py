@@ -220,6 +220,12 @@ class SecurityMiddleware:
             await send_with_headers(message)
 
         try:
+            if declared is None and method in UNSAFE_METHODS:
+                # Streamed without a length: read it here (within the limit) so that an oversized body
+                # is a clean 413 rather than a parse error deep inside the framework.
+                body = await _read_body(limited_receive)
+                receive = _replayer(body, receive)
+                limited_receive = receive
             # 3. CSRF
             if method in UNSAFE_METHODS and self._needs_csrf(scope, path):
                 body, ok = await self._check_csrf(scope, limited_receive, path)
