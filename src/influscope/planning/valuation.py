@@ -37,6 +37,15 @@ Fair fee range for ``deliverables`` posts:
 - EMV ceiling: paying more than the EMV means an EMV ROI below 1x.
 
 ``Valuation.formulas`` holds every formula with the numbers filled in; ``to_dict()`` gives JSON.
+
+Creators already in the store::
+
+    value_stored_creator(engine, creator_key: str, *, workspace: str, recent: int = 12, ...) -> StoredValuation
+    value_creator(engine, creator_key, workspace=...)   # the same, for callers holding an engine
+
+value every account of the creator from its latest follower count and its ``recent`` latest
+posts (latest metric snapshot each). ``StoredValuation.to_dict()`` gives one readable line per
+account; ``as_json()`` the full valuations.
 """
 
 from __future__ import annotations
@@ -46,11 +55,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Mapping, Sequence
 
+import sqlalchemy as sa
+
 from influscope.db.types import to_decimal
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 
-__all__ = ["Estimate", "Valuation", "value_creator", "ENGAGEMENT_COMPONENTS", "IMPRESSIONS_PER_REACH"]
+__all__ = ["Estimate", "StoredValuation", "Valuation", "value_creator", "value_stored_creator",
+           "ENGAGEMENT_COMPONENTS", "IMPRESSIONS_PER_REACH"]
 
 ENGAGEMENT_COMPONENTS = ("likes", "comments", "shares", "saves")
 IMPRESSIONS_PER_REACH = Decimal("1.5")  # Modash: est. impressions = est. reach x 1.5
@@ -150,8 +162,21 @@ def _fmt(x) -> str:
 def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), *,
                   deliverables: int = 1, preset: str = "default",
                   emv_table="default", cpm_range=None, cpe_range=None,
-                  currency: str = "USD", fx_rate=None) -> Valuation:
-    """Value a creator before signing (see the module docstring for every formula)."""
+                  currency: str = "USD", fx_rate=None, workspace: str | None = None,
+                  recent: int = 12):
+    """Value a creator before signing (see the module docstring for every formula).
+
+    Called as ``value_creator(engine, creator_key, workspace=...)`` (an SQLAlchemy engine first),
+    it values a creator already in the store instead: :func:`value_stored_creator`.
+    """
+    if isinstance(followers, sa.engine.Engine):
+        if workspace is None:
+            from influscope import config
+
+            workspace = config.get_settings().workspace
+        return value_stored_creator(followers, platform, workspace=workspace, recent=recent,
+                                    deliverables=deliverables, emv_table=emv_table, cpm_range=cpm_range,
+                                    currency=currency, fx_rate=fx_rate, preset=preset)
     t = bm.tier(followers, preset)
     followers = int(followers)
     if followers <= 0:
@@ -292,3 +317,98 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         fee_low=fee_low, fee_high=fee_high, fee_mid=fee_mid, cpm_low=cpm_low, cpm_high=cpm_high,
         cpm_basis=cpm_basis, cpe_fee_low=cpe_low, cpe_fee_high=cpe_high, formulas=formulas, notes=list(dict.fromkeys(notes)),
     )
+
+
+# ---------------------------------------------------------------- creators already in the store
+
+@dataclass(frozen=True)
+class StoredValuation:
+    """Valuations of every account of a stored creator (one :class:`Valuation` per platform)."""
+
+    creator: str
+    accounts: dict[str, Valuation]  # "platform @handle" -> valuation
+    skipped: dict[str, str]  # "platform @handle" -> why it could not be valued
+
+    def to_dict(self) -> dict[str, str]:
+        """One readable line per account (what a summary panel shows)."""
+        out: dict[str, str] = {}
+        for name, v in self.accounts.items():
+            parts = [f"{v.tier} tier, {v.followers:,} followers, {v.posts_used} recent post(s)"]
+            per = []
+            for k in ("impressions", "engagements", "clicks"):
+                e = v.per_post[k]
+                if e.value is not None:
+                    per.append(f"{k} {e.value:,.0f}{' (est.)' if e.estimated else ''}")
+            if per:
+                parts.append("per post: " + ", ".join(per))
+            if v.emv is not None:
+                parts.append(f"EMV {v.emv:,.2f} {v.currency} (estimate)")
+            if v.fee_low is not None:
+                parts.append(f"fair fee {v.fee_low:,.2f}-{v.fee_high:,.2f} {v.currency}")
+            out[name] = "; ".join(parts)
+        for name, why in self.skipped.items():
+            out[name] = why
+        return out
+
+    def as_json(self) -> dict:
+        return {"creator": self.creator, "accounts": {k: v.to_dict() for k, v in self.accounts.items()},
+                "skipped": dict(self.skipped)}
+
+
+def value_stored_creator(engine, creator_key: str, *, workspace: str, recent: int = 12, deliverables: int = 1,
+                         emv_table="default", cpm_range=None, currency: str = "USD", fx_rate=None,
+                         preset: str = "default") -> StoredValuation:
+    """Value every account of the stored creator ``creator_key`` in ``workspace``.
+
+    Followers: the account's latest follower snapshot, else the account's follower count. Posts:
+    the ``recent`` latest posts of the creator on that platform (any campaign), each with its
+    latest metric snapshot. Then :func:`value_creator`. Raises LookupError for an unknown
+    workspace or creator.
+    """
+    from influscope.db import tables as t
+
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        if ws is None:
+            raise LookupError(f"no workspace {workspace!r}")
+        creator = conn.execute(sa.select(t.creators.c.id).where(t.creators.c.workspace_id == ws,
+                                                                t.creators.c.key == creator_key)).scalar()
+        if creator is None:
+            raise LookupError(f"no creator {creator_key!r} in workspace {workspace!r}")
+        accounts = conn.execute(sa.select(t.creator_accounts.c.platform, t.creator_accounts.c.handle,
+                                          t.creator_accounts.c.followers)
+                                .where(t.creator_accounts.c.creator_id == creator, t.creator_accounts.c.workspace_id == ws)
+                                .order_by(t.creator_accounts.c.platform)).all()
+        found: dict[str, Valuation] = {}
+        skipped: dict[str, str] = {}
+        for platform, handle, followers in accounts:
+            name = f"{platform} @{handle}"
+            snap = conn.execute(sa.select(t.follower_snapshots.c.followers)
+                                .where(t.follower_snapshots.c.workspace_id == ws,
+                                       t.follower_snapshots.c.platform == platform,
+                                       t.follower_snapshots.c.handle == handle)
+                                .order_by(t.follower_snapshots.c.date.desc()).limit(1)).scalar()
+            followers = snap if snap is not None else followers
+            if not followers:
+                skipped[name] = "no follower count recorded"
+                continue
+            post_ids = conn.execute(sa.select(t.posts.c.id)
+                                    .where(t.posts.c.workspace_id == ws, t.posts.c.creator_id == creator,
+                                           t.posts.c.platform == platform)
+                                    .order_by(t.posts.c.posted_at.desc().nulls_last(), t.posts.c.id.desc())
+                                    .limit(recent)).scalars().all()
+            posts = []
+            if post_ids:
+                m = t.post_metrics
+                latest = (sa.select(m.c.post_id, sa.func.max(m.c.as_of).label("as_of"))
+                          .where(m.c.post_id.in_(post_ids)).group_by(m.c.post_id).subquery())
+                rows = conn.execute(sa.select(*[m.c[k] for k in _METRICS])
+                                    .join(latest, sa.and_(latest.c.post_id == m.c.post_id, latest.c.as_of == m.c.as_of))
+                                    ).mappings().all()
+                posts = [dict(r) for r in rows]
+            try:
+                found[name] = value_creator(int(followers), platform, posts, deliverables=deliverables, preset=preset,
+                                            emv_table=emv_table, cpm_range=cpm_range, currency=currency, fx_rate=fx_rate)
+            except ValueError as exc:
+                skipped[name] = str(exc)
+    return StoredValuation(creator_key, found, skipped)
