@@ -64,13 +64,25 @@ def _lingua():
         return None
     # English and Arabic plus the languages most often confused with them in comments, so that
     # those can be reported as "other" instead of being forced into a product language.
-    langs = [Language.ENGLISH, Language.ARABIC, Language.CHINESE, Language.SPANISH, Language.PORTUGUESE,
-             Language.FRENCH, Language.GERMAN, Language.INDONESIAN, Language.TURKISH, Language.PERSIAN,
-             Language.URDU, Language.ITALIAN, Language.TAGALOG, Language.VIETNAMESE]
+    langs = [Language.ENGLISH, Language.ARABIC, Language.SPANISH, Language.PORTUGUESE, Language.FRENCH,
+             Language.GERMAN, Language.INDONESIAN, Language.TURKISH, Language.PERSIAN, Language.URDU]
     return Language, LanguageDetectorBuilder.from_languages(*langs).build()
 
 
+# Frequent English words: a Latin-script comment with one of them is English without asking lingua
+# (most comments are short, where statistical detectors are least reliable).
+_ENGLISH_WORDS = frozenset("""
+the this that these those it its it's i i'm i've i'd my mine you your you're we our they them their he she
+his is are were be been does did don't didn't can can't won't would should could have had
+not yes very too just really what where when why how which who and or but if of on at for with from
+by about love like good great nice best bad worst want need get got buy bought more much thanks thank please
+lol omg wow ok okay hmm meh pretty cute awesome amazing beautiful gorgeous perfect""".split())
+
+
 def _latin_is_english(text: str) -> bool:
+    words = {w.casefold() for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", _MENTION.sub(" ", text))}
+    if words & _ENGLISH_WORDS:
+        return True
     lingua = _lingua()
     if lingua is None:
         return True

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -241,7 +242,7 @@ class CharNgramModel:
         pipeline = make_pipeline(
             make_union(TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=1),
                        CueFeatures(cls.CUE_WEIGHT)),
-            LogisticRegression(C=cls.C, max_iter=5000, class_weight="balanced"),
+            LogisticRegression(C=cls.C, solver="newton-cg", max_iter=500, class_weight="balanced"),
         )
         pipeline.fit(texts, labels)
         if list(pipeline.classes_) != list(LABELS):
@@ -250,6 +251,12 @@ class CharNgramModel:
             digest = hashlib.sha256("\n".join(f"{t}\t{lab}" for t, lab in zip(texts, labels)).encode()).hexdigest()
             name = f"charngram-lr-v{FEATURE_VERSION}-{digest[:10]}"
         return cls(pipeline, name)
+
+    def __getstate__(self):
+        return {"pipeline": self._pipeline, "name": self.name}
+
+    def __setstate__(self, state):
+        self.__init__(state["pipeline"], state["name"])
 
     def predict_proba(self, texts: Sequence[str]):
         with self._lock:  # sklearn estimators are not documented as thread-safe for predict
@@ -260,12 +267,50 @@ _model_lock = threading.Lock()
 _model: SentimentModel | None = None
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "influscope" / "models"
+
+
+def _train_default() -> CharNgramModel:
+    """Train on the committed split, or load the pickled result of that same training.
+
+    The pickle is keyed by the training data, the feature version and the scikit-learn version,
+    so it is only ever a cache of what training would produce here; it is rebuilt when unreadable.
+    """
+    import pickle
+
+    import sklearn
+
+    rows = load_rows(TRAIN_FILE)
+    digest = hashlib.sha256(TRAIN_FILE.read_bytes() + f"{FEATURE_VERSION}|{CharNgramModel.C}|"
+                            f"{CharNgramModel.CUE_WEIGHT}|{sklearn.__version__}".encode()).hexdigest()[:16]
+    path = _cache_dir() / f"sentiment-{digest}.pkl"
+    try:
+        with open(path, "rb") as fh:
+            model = pickle.load(fh)
+        if isinstance(model, CharNgramModel):
+            return model
+    except Exception:  # missing or unreadable cache: train
+        pass
+    model = CharNgramModel.train(rows)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(model, fh)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home is fine: the model lives in memory
+        pass
+    return model
+
+
 def default_model() -> SentimentModel:
-    """The model trained on the committed training split (trained once per process)."""
+    """The model trained on the committed training split (trained once, then cached)."""
     global _model
     with _model_lock:
         if _model is None:
-            _model = CharNgramModel.train(load_rows(TRAIN_FILE))
+            _model = _train_default()
         return _model
 
 
