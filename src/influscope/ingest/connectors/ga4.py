@@ -283,8 +283,8 @@ def parse_report_csv(path: Path) -> Batch:
         raise ExportProblem(body[0][0], "-", "the report has no Date column: add the Date dimension and export again")
     batch = Batch("ga4_csv")
     traffic = TrafficRows()
-    for no, line in body[1:]:
-        cells = next(csv.reader(io.StringIO(line)))
+    numbers = [no for no, _ in body[1:]]
+    for no, cells in zip(numbers, csv.reader(line for _, line in body[1:])):
         rec = {f: c.strip() for f, c in zip(fields, cells) if f}
         try:
             day = parse_date(rec["date"])

@@ -171,7 +171,13 @@ def parse_count(value: Any) -> int | None:
         return value
     if isinstance(value, float):
         return int(round(value))
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ARABIC_DIGITS).strip()
+    text = str(value)
+    if text.isascii():
+        if text.isdigit():  # the common case, fast
+            return int(text)
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_ARABIC_DIGITS)
+    text = text.strip()
     if not text or is_hidden(text):
         return None
     text = text.replace(",", "").replace(" ", "").replace("\u202f", "").rstrip("+")
@@ -191,6 +197,11 @@ def parse_count(value: Any) -> int | None:
 def parse_number(value: Any) -> float | None:
     if value is None:
         return None
+    if isinstance(value, str) and value.isascii():
+        try:
+            return float(value)
+        except ValueError:
+            pass
     text = unicodedata.normalize("NFKC", str(value)).translate(_ARABIC_DIGITS).strip().replace(",", "")
     if not text or is_hidden(text):
         return None
@@ -236,6 +247,11 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
 def parse_date(text: str) -> dt.date | None:
     """A full date: ISO (2025-06-01, 2025-06-01T00:00:00), 20250601, 2025/6/1, 2025年6月1日, "Jun 11, 2025",
     "11 jun 2025". None when TEXT has no year."""
+    if len(text) == 10 and text.isascii() and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     t = unicodedata.normalize("NFKC", text).translate(_ARABIC_DIGITS).strip()
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?", t)
     if m:
