@@ -59,3 +59,14 @@ def test_plan_value(tmp_path):
     assert j["fee"]["low"] == "12000.00" and j["currency"] == "TWD" and j["emv"] is None
     r = runner.invoke(app, ["plan", "value", "--followers", "85000", "--platform", "instagram", "--cpm", "5-x"])
     assert r.exit_code == 1 and "cpm_range" in r.output
+
+
+def test_plan_benchmarks_and_emv_tables():
+    r = runner.invoke(app, ["plan", "benchmarks", "--platform", "instagram", "--followers", "30000"])
+    assert r.exit_code == 0, r.output
+    assert "micro (10k-100k)" in r.output and "0.65 %" in r.output and "0.84-1.11 %" in r.output
+    assert "year not stated" in r.output
+    r = runner.invoke(app, ["plan", "benchmarks", "--tiers", "nope"])
+    assert r.exit_code == 1 and "unknown tier preset" in r.output
+    r = runner.invoke(app, ["plan", "emv-tables"])
+    assert r.exit_code == 0 and "ayzenberg (default)" in r.output and "comments 3.46" in r.output

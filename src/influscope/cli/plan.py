@@ -141,5 +141,50 @@ def allocate_cmd(
     typer.echo(f"{'total':20} {result.spent:>14,.2f} {result.outcome:>20,.1f}")
 
 
+@plan_app.command("benchmarks")
+def benchmarks_cmd(
+    platform: Optional[str] = typer.Option(None, "--platform", help="Platform for the CTR baseline and ER band."),
+    followers: Optional[int] = typer.Option(None, "--followers", help="Follower count for the tier and ER band."),
+    tiers: str = typer.Option("default", "--tiers", help="Follower tier preset."),
+) -> None:
+    """The benchmarks that apply to an account (tier, CTR baseline, ER band), each with its source and year."""
+    from influscope.kpi import benchmarks as bm
+
+    try:
+        if followers is not None:
+            typer.echo(f"tier ({tiers}): {bm.tier(followers, tiers).label}")
+        else:
+            typer.echo(f"tiers ({tiers}): " + ", ".join(t.label for t in bm.tiers(tiers)))
+    except ValueError as exc:
+        _common.fail(f"error: {exc}")
+    found = [("ctr", bm.ctr_baseline(platform))]
+    er = bm.for_kpi("engagement_rate", platform, followers) if platform else None
+    if er is not None:
+        found.append(("engagement_rate", er))
+    for kid in ("credibility_score", "roas"):
+        found.append((kid, bm.for_kpi(kid)))
+    for kid, b in found:
+        band = f"{b.low:g}-{b.high:g}" if b.low is not None and b.high is not None else (
+            f">= {b.low:g}" if b.low is not None else f"{b.value:g}")
+        unit = "" if b.unit == "score" else (" x" if b.unit == "x" else " %")
+        typer.echo(f"{kid:18} {band}{unit}  {b.scope}")
+        typer.echo(f"{'':18} source: {b.source.cite()}")
+
+
+@plan_app.command("emv-tables")
+def emv_tables_cmd() -> None:
+    """The shipped EMV rate tables (EMV is an estimate of paid-media equivalent, not revenue)."""
+    from influscope.kpi import emv
+
+    for info in emv.list_tables():
+        t = emv.load_table(info.name)
+        mark = " (default)" if info.default else ""
+        typer.echo(f"{t.name}{mark}: {t.title}")
+        typer.echo(f"  version {t.version}, {t.currency}, compiled {t.compiled.isoformat()}; source: {t.source['name']}"
+                   f"{'; ' + t.source['url'] if t.source.get('url') else ''}")
+        for platform, rates in t.rates.items():
+            typer.echo(f"  {platform:10} " + ", ".join(f"{a} {r}" for a, r in rates.items()))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(plan_app, name="plan")
