@@ -44,6 +44,11 @@ def _routes(mock: respx.MockRouter, calls: dict, *, rate_limit_first: bool = Tru
         metric = request.url.params["metric"]
         if metric == "follower_count":
             return httpx.Response(200, json=load("instagram", "follower_count.json"))
+        if request.url.params.get("metric_type") == "total_value" and "breakdown" not in request.url.params:
+            calls.setdefault("account", []).append(metric.split(","))
+            if "profile_views" in metric.split(","):
+                return httpx.Response(400, json=load("instagram", "error_retired_metric.json"))
+            return httpx.Response(200, json=load("instagram", "account_insights_day.json"))
         if request.url.params.get("breakdown") == "gender":
             return httpx.Response(200, json=load("instagram", "demographics_gender.json"))
         return httpx.Response(200, json={"data": []})
@@ -63,7 +68,8 @@ def _routes(mock: respx.MockRouter, calls: dict, *, rate_limit_first: bool = Tru
 def ig_account(campaign_engine, monkeypatch):
     monkeypatch.setenv("IG_TOKEN_TEST", "EAAB-test-token")
     sync.add_account(campaign_engine, "mei-ig", "instagram", IG, token_ref="env:IG_TOKEN_TEST", campaign="spring",
-                     creator="mei", options={"media_metrics": {
+                     creator="mei", options={"account_metrics": ["profile_views", "views", "reach", "accounts_engaged"],
+                                             "media_metrics": {
                          "FEED": ["impressions", "reach", "likes", "comments", "shares", "saved"]}})
     return campaign_engine
 
@@ -101,9 +107,16 @@ def test_instagram_payloads_to_canonical_rows(ig_account, sleeps):
     assert [c["author"] for c in comments] == ["fan_one", "fan_two"]
     followers = rows(engine, "select platform, handle, date, followers from follower_snapshots")
     assert followers == [{"platform": "instagram", "handle": "meilin.eats", "date": "2025-06-15", "followers": 48200}]
-    series = rows(engine, "select date, metric, value from account_metrics order by date")
+    series = rows(engine, "select date, metric, value from account_metrics where metric = 'follower_count' order by date")
     assert series == [{"date": "2025-06-12", "metric": "follower_count", "value": 31.0},
                       {"date": "2025-06-13", "metric": "follower_count", "value": 44.0}]
+    # account insights: one-day total_value windows for the last 7 complete days; profile_views (retired
+    # in v21) made the first request fail as a whole and was dropped for good
+    assert calls["account"][0][0] == "profile_views" and all("profile_views" not in m for m in calls["account"][1:])
+    daily = rows(engine, "select date, value, reason from account_metrics where metric = 'views' order by date")
+    assert [d["date"] for d in daily] == [f"2025-06-{d:02d}" for d in range(8, 15)] and daily[0]["value"] == 18400.0
+    engaged = rows(engine, "select value, reason from account_metrics where metric = 'accounts_engaged' limit 1")
+    assert engaged == [{"value": 640.0, "reason": None}]
     audience = rows(engine, "select dimension, bucket, share from audience order by bucket")
     assert audience == [{"dimension": "gender", "bucket": "F", "share": 75.0},
                         {"dimension": "gender", "bucket": "M", "share": 25.0}]

@@ -26,6 +26,8 @@ MEDIA_METRICS = {
               "ig_reels_avg_watch_time", "ig_reels_video_view_total_time"],
     "STORY": ["views", "reach", "shares", "total_interactions", "navigation", "replies"],
 }
+ACCOUNT_METRICS = ["views", "reach", "accounts_engaged", "total_interactions", "likes", "comments", "shares",
+                   "saves", "replies", "profile_links_taps"]
 CONTENT_TYPE = {"FEED": "post", "REELS": "reel", "STORY": "story", "AD": "post"}
 # Graph API metric -> canonical post metric (and a factor to canonical units)
 TO_CANONICAL = {"views": ("views", 1), "reach": ("reach", 1), "likes": ("likes", 1), "comments": ("comments", 1),
@@ -61,6 +63,7 @@ class InstagramConnector:
             self._account(ctx, http, batch)
             self._media(ctx, http, batch)
             self._follower_series(ctx, http, batch)
+            self._account_insights(ctx, http, batch)
             self._demographics(ctx, http, batch)
             if ctx.options.get("hashtags", True) and ctx.campaign_id:
                 self._hashtag_media(ctx, http, batch)
@@ -179,6 +182,34 @@ class InstagramConnector:
                 if end is not None:
                     batch.add_account_metric(PLATFORM, ctx.handle, end.date(), item["name"], v.get("value"),
                                              reason="not reported")
+
+    def _account_insights(self, ctx: Context, http: Http, batch: Batch) -> None:
+        """Daily account totals (``metric_type=total_value`` over one-day windows) for the complete
+        days of the run's window, at most ``account_days`` (default 7) of them."""
+        last = ctx.until.replace(hour=0, minute=0, second=0, microsecond=0)
+        days = []
+        day = last - dt.timedelta(days=1)
+        while day >= ctx.since.replace(hour=0, minute=0, second=0, microsecond=0) and \
+                len(days) < int(ctx.options.get("account_days", 7)):
+            days.append(day)
+            day -= dt.timedelta(days=1)
+        wanted = list(ctx.options.get("account_metrics") or ACCOUNT_METRICS)
+        for day in sorted(days):
+            start = int(day.replace(tzinfo=dt.timezone.utc).timestamp())
+            try:
+                payload, used = with_metric_fallback(ctx, batch, PLATFORM, "account_insights", wanted, lambda ms: http.get(
+                    f"/{ctx.account_id}/insights", params={"metric": ",".join(ms), "period": "day",
+                                                           "metric_type": "total_value", "since": start,
+                                                           "until": start + 86400}))
+            except ApiError as err:
+                batch.note("unavailable", stream="account_insights", message=error_message(err.payload)[:300])
+                return
+            wanted = used
+            batch.add_raw(PLATFORM, "account_insights", f"{ctx.account_id}:{day.date()}", ctx.as_of, payload)
+            values = insight_values(payload)
+            for name in used:
+                batch.add_account_metric(PLATFORM, ctx.handle, day.date(), name, values.get(name),
+                                         reason=f"Instagram returned no value for {name}")
 
     def _demographics(self, ctx: Context, http: Http, batch: Batch) -> None:
         for breakdown in ("age", "gender", "country"):
