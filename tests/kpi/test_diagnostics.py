@@ -100,10 +100,13 @@ def test_traffic_rule_from_sessions_and_missing_previous():
 
 
 def test_ctr_baseline_depends_on_platform_and_override():
+    b_ig = benchmarks.ctr_baseline("instagram")
     # 0.7 % is below the 1.36 % default but above Instagram's 0.65 % median
     assert "ctr_below_baseline" in ids(diagnose({"ctr": 0.7}, {}))
     assert "ctr_below_baseline" not in ids(diagnose({"ctr": 0.7}, {"platform": "instagram"}))
     assert "ctr_below_baseline" in ids(diagnose({"ctr": 0.7}, {"platform": "instagram", "benchmarks": {"ctr": 1.0}}))
+    assert "ctr_below_baseline" in ids(diagnose({"ctr": 0.7}, {"benchmarks": {"ctr": {"value": 0.9}}}))
+    assert "ctr_below_baseline" not in ids(diagnose({"ctr": 0.7}, {"benchmarks": {"ctr": b_ig}}))
     d = only(diagnose({"ctr": 0.5}, {"platform": "instagram"}), "ctr_below_baseline")
     assert d.figures["ctr_baseline"] == 0.65 and "smartmetrics" in d.figures["ctr_source"]
 

@@ -145,7 +145,9 @@ def _ctr_baseline(ctx: Mapping, platform: str | None) -> tuple[float, str]:
     if override is not None:
         if isinstance(override, bm.Benchmark):
             return override.value, override.source.cite()
-        return float(override), "campaign benchmark"
+        value = _bench_value(override, "value")
+        if value is not None:
+            return value, "campaign benchmark"
     b = bm.ctr_baseline(platform)
     return b.value, b.source.cite()
 
