@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -193,3 +194,32 @@ def test_sync_all_reports_a_missing_token_and_runs_the_others(campaign_engine, t
     assert "NO_SUCH_TOKEN" in by["broken"].error and by["mei-tt"].error is None and by["mei-tt"].changes > 0
     runs = rows(campaign_engine, "select status from connector_runs order by id")
     assert [r["status"] for r in runs] == ["failed", "ok"]
+
+
+def test_tiktok_older_campaign_videos_are_refreshed_by_id(campaign_engine, token, sleeps, tmp_path):
+    import shutil
+
+    from influscope.ingest.canonical import import_bundle
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    src = Path(__file__).resolve().parent.parent / "fixtures" / "bundle"
+    for name in ("campaign.yaml", "creators.csv"):
+        shutil.copy(src / name, bundle / name)
+    (bundle / "posts.csv").write_text(
+        "post_id,creator_id,platform,content_type,posted_at,as_of,views\n"
+        "7340000000000000009,mei,tiktok,video,2024-03-01T08:00:00Z,2024-03-05T00:00:00Z,350000\n", encoding="utf-8")
+    import_bundle(campaign_engine, bundle)
+    sync.add_account(campaign_engine, "mei-tt", "tiktok", "open-id-1", token_ref=token, campaign="spring", creator="mei")
+    with respx.mock() as mock:
+        mock.post("https://open.tiktokapis.com/v2/video/list/").mock(
+            return_value=httpx.Response(200, json=load("tiktok", "display_video_list.json")))
+        query = mock.post("https://open.tiktokapis.com/v2/video/query/").mock(
+            return_value=httpx.Response(200, json=load("tiktok", "display_video_query.json")))
+        sync.sync_account(campaign_engine, "mei-tt", since=SINCE, until=UNTIL, sleep=sleeps)
+    import json as _json
+
+    assert _json.loads(query.calls[0].request.content) == {"filters": {"video_ids": ["7340000000000000009"]}}
+    snaps = rows(campaign_engine, """select m.as_of, m.views, m.source from post_metrics m join posts p on p.id = m.post_id
+        where p.key = '7340000000000000009' order by m.as_of""")
+    assert [(s["views"], s["source"]) for s in snaps] == [(350000, "csv"), (402000, "tiktok_display_api")]

@@ -105,6 +105,7 @@ class Context:
     campaign_id: int | None = None
     creator_id: int | None = None
     brand_terms: list[str] = field(default_factory=list)
+    known_posts: list[str] = field(default_factory=list)  # the account's posts already in its campaign
     options: dict[str, Any] = field(default_factory=dict)
     retired: dict[str, list[str]] = field(default_factory=dict)  # stream -> metrics known to be retired
     sleep: Callable[[float], None] = time.sleep

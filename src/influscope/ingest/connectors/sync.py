@@ -132,9 +132,15 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
         states = {r.stream: r._mapping for r in conn.execute(sa.select(ct.connector_state).where(
             ct.connector_state.c.connector_id == acc["id"]))}
         terms: list[str] = []
+        known: list[str] = []
         if acc["campaign_id"]:
             terms = conn.execute(sa.select(t.campaigns.c.brand_terms).where(
                 t.campaigns.c.id == acc["campaign_id"])).scalar() or []
+        if acc["campaign_id"] and acc["creator_id"]:
+            known = list(conn.execute(sa.select(t.posts.c.key).where(
+                t.posts.c.workspace_id == ws, t.posts.c.campaign_id == acc["campaign_id"],
+                t.posts.c.creator_id == acc["creator_id"], t.posts.c.platform == acc["platform"])
+                .order_by(t.posts.c.key)).scalars())
     options = dict(acc["options"] or {})
     until = until or default_until()
     if since is None:
@@ -146,7 +152,7 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
     try:
         ctx = Context(account_id=acc["account_id"], token=read_token(acc["token_ref"]), since=since, until=until,
                       handle=acc["handle"], campaign_id=acc["campaign_id"], creator_id=acc["creator_id"],
-                      brand_terms=list(terms), options=options, retired=retired, sleep=sleep, transport=transport)
+                      brand_terms=list(terms), known_posts=known, options=options, retired=retired, sleep=sleep, transport=transport)
         batch: Batch = connector_for(acc["platform"]).fetch(ctx)
         result.notes = batch.notes
         with engine.begin() as conn:

@@ -68,22 +68,35 @@ class TikTokConnector:
                     if posted and posted < oldest:
                         stop = True
                         break
-                    vid = str(v["id"])
-                    batch.add_post(vid, platform=PLATFORM, campaign_id=ctx.campaign_id, creator_id=ctx.creator_id,
-                                   content_type="video", url=v.get("share_url"), posted_at=posted,
-                                   caption=v.get("video_description") or v.get("title"))
-                    batch.add_raw(PLATFORM, "video", vid, ctx.as_of, v)
-                    metrics = {"views": as_int(v.get("view_count")), "likes": as_int(v.get("like_count")),
-                               "comments": as_int(v.get("comment_count")), "shares": as_int(v.get("share_count")),
-                               "reach": None, "watch_time_s": None}
-                    reasons = {m: f"TikTok did not return {f}" for m, f in (
-                        ("views", "view_count"), ("likes", "like_count"), ("comments", "comment_count"),
-                        ("shares", "share_count")) if metrics[m] is None}
-                    reasons.update(reach="not offered by the Display API", watch_time_s="not offered by the Display API")
-                    batch.add_snapshot(vid, ctx.as_of, metrics, reasons=reasons, raw=v)
+                    self._display_video(ctx, batch, v)
+            # the campaign's older videos: refreshed by id (at most 20 per request)
+            missing = [k for k in ctx.known_posts if k not in batch.posts]
+            for i in range(0, len(missing), 20):
+                payload = http.post("/v2/video/query/", params={"fields": DISPLAY_FIELDS},
+                                    json={"filters": {"video_ids": missing[i:i + 20]}})
+                err = payload.get("error") or {}
+                if err.get("code") not in (None, "ok"):
+                    raise ApiError(200, payload, "/v2/video/query/")
+                for v in (payload.get("data") or {}).get("videos", []):
+                    self._display_video(ctx, batch, v)
         finally:
             http.close()
         return batch
+
+    def _display_video(self, ctx: Context, batch: Batch, v: dict) -> None:
+        vid = str(v["id"])
+        batch.add_post(vid, platform=PLATFORM, campaign_id=ctx.campaign_id, creator_id=ctx.creator_id,
+                       content_type="video", url=v.get("share_url"), posted_at=iso_utc(v.get("create_time")),
+                       caption=v.get("video_description") or v.get("title"))
+        batch.add_raw(PLATFORM, "video", vid, ctx.as_of, v)
+        metrics = {"views": as_int(v.get("view_count")), "likes": as_int(v.get("like_count")),
+                   "comments": as_int(v.get("comment_count")), "shares": as_int(v.get("share_count")),
+                   "reach": None, "watch_time_s": None}
+        reasons = {m: f"TikTok did not return {f}" for m, f in (
+            ("views", "view_count"), ("likes", "like_count"), ("comments", "comment_count"),
+            ("shares", "share_count")) if metrics[m] is None}
+        reasons.update(reach="not offered by the Display API", watch_time_s="not offered by the Display API")
+        batch.add_snapshot(vid, ctx.as_of, metrics, reasons=reasons, raw=v)
 
     # -- API for Business
     def _business(self, ctx: Context) -> Batch:
