@@ -12,10 +12,11 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -87,59 +88,97 @@ def to_utc_naive(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 
 def parse_cell(col: Col, raw: str, tz: dt.tzinfo) -> Any:
     """Parse one non-empty cell; raise ValueError with a message for the user."""
+    return cell_parser(col, tz)(raw)
+
+
+def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
+    """The parser of COL's non-empty cells (built once per file: the hot loop only calls it)."""
     kind = col.type
+
     if kind == "text":
-        return normalise_handle(raw) if col.name == "handle" else raw
+        return normalise_handle if col.name == "handle" else str
+
     if kind == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"not a whole number: {raw!r}") from None
+        def parse_int(raw: str) -> int:
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(f"not a whole number: {raw!r}") from None
+        return parse_int
+
     if kind == "number":
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"not a number: {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"not a finite number: {raw!r}")
-        return value
+        def parse_float(raw: str) -> float:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ValueError(f"not a number: {raw!r}") from None
+            if not math.isfinite(value):
+                raise ValueError(f"not a finite number: {raw!r}")
+            return value
+        return parse_float
+
     if kind in ("money", "decimal"):
-        return to_decimal(raw)
+        return to_decimal
+
     if kind == "bool":
-        low = raw.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ValueError(f"not true/false: {raw!r}")
+        def parse_bool(raw: str) -> bool:
+            low = raw.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError(f"not true/false: {raw!r}")
+        return parse_bool
+
     if kind == "date":
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"not a date (YYYY-MM-DD): {raw!r}") from None
+        def parse_date(raw: str) -> dt.date:
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(f"not a date (YYYY-MM-DD): {raw!r}") from None
+        return parse_date
+
     if kind == "datetime":
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"not an ISO 8601 date-time: {raw!r}") from None
-        return to_utc_naive(value, tz)
+        utc = dt.timezone.utc
+
+        def parse_datetime(raw: str) -> dt.datetime:
+            try:
+                value = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(f"not an ISO 8601 date-time: {raw!r}") from None
+            if value.tzinfo is utc:
+                return value.replace(tzinfo=None)
+            return to_utc_naive(value, tz)
+        return parse_datetime
+
     if kind == "choice":
-        low = raw.lower()
-        if low not in col.choices:
-            raise ValueError(f"{raw!r} is not one of {', '.join(col.choices)}")
-        return low
+        choices, listed = frozenset(col.choices), ", ".join(col.choices)
+
+        def parse_choice(raw: str) -> str:
+            low = raw.lower()
+            if low not in choices:
+                raise ValueError(f"{raw!r} is not one of {listed}")
+            return low
+        return parse_choice
+
     if kind == "currency":
-        up = raw.upper()
-        if up not in _CURRENCIES:
-            raise ValueError(f"not an ISO 4217 currency code: {raw!r}")
-        return up
+        def parse_currency(raw: str) -> str:
+            up = raw.upper()
+            if up not in _CURRENCIES:
+                raise ValueError(f"not an ISO 4217 currency code: {raw!r}")
+            return up
+        return parse_currency
+
     if kind == "country":
-        up = raw.upper()
-        if len(up) != 2 or not up.isalpha():
-            raise ValueError(f"not an ISO 3166 two-letter country code: {raw!r}")
-        return up
+        def parse_country(raw: str) -> str:
+            up = raw.upper()
+            if len(up) != 2 or not up.isalpha():
+                raise ValueError(f"not an ISO 3166 two-letter country code: {raw!r}")
+            return up
+        return parse_country
+
     if kind == "code_list":
-        return " ".join(c.upper() for c in raw.split()) or None
+        return lambda raw: " ".join(c.upper() for c in raw.split()) or None
     raise AssertionError(f"unknown column type {kind}")
 
 
@@ -277,32 +316,31 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
     if not header_ok:
         return None
     cols = [known[h] for h in header]
+    parsers = [(c.name, c.must_fill, cell_parser(c, tz)) for c in cols]
     rows: list[dict[str, Any]] = []
     keys: dict[tuple, int] = {}
     ncols = len(cols)
-    line = 1
+    end = 1
     for record in reader:
-        line += 1
-        start = line
-        line = max(line, reader.line_num)  # quoted cells may span lines
+        start, end = end + 1, reader.line_num  # a quoted cell may span lines
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
         if len(record) != ncols:
             problems.add(name, start, "-", f"has {len(record)} cells, the header has {ncols}")
             continue
         row: dict[str, Any] = {"_line": start}
-        for col, cell in zip(cols, record):
+        for (cname, must_fill, parse), cell in zip(parsers, record):
             cell = cell.strip()
             if not cell:
-                if col.must_fill:
-                    problems.add(name, start, col.name, "is required")
-                row[col.name] = None
+                if must_fill:
+                    problems.add(name, start, cname, "is required")
+                row[cname] = None
                 continue
             try:
-                row[col.name] = parse_cell(col, cell, tz)
+                row[cname] = parse(cell)
             except ValueError as exc:
-                problems.add(name, start, col.name, str(exc))
-                row[col.name] = None
+                problems.add(name, start, cname, str(exc))
+                row[cname] = None
         key = tuple(row.get(k) if row.get(k) is not None else "" for k in spec.unique)
         if key in keys:
             problems.add(name, start, spec.unique[-1] if len(spec.unique) == 1 else "+".join(spec.unique),
