@@ -11,20 +11,21 @@ Checks (see docs/audience.md for the formulas and the sources)
 ==================== =============================================================== =======
 id                   fires when                                                       penalty
 ==================== =============================================================== =======
-er_too_low           median ER of the posts < 0.5 x the low end of the tier band        25
+er_too_low           median ER of the posts < 0.5 x the low end of the tier band        30
 er_too_high          median ER > 3 x the tier's "high" threshold (or 5 x the band top)  30
 follower_spike       a daily follower gain with robust z > 8 against the median/MAD      30
                      of the account's daily changes, and >= 2 % of the followers
-follower_drop        a daily loss with robust z < -8 and >= 1 % of the followers         15
-following_ratio      following >= 1,500 and following / followers >= 0.5                 25
-generic_comments     > 40 % of comments are generic ("nice pic", "讚", "روعة")          15
+follower_drop        a daily loss with robust z < -8 and >= 1 % of the followers         30
+following_ratio      following >= 1,500 and following / followers >= 0.5                 30
+generic_comments     > 40 % of comments are generic ("nice pic", "讚", "روعة") or spam       30
+                     ("check my page", "DM us for a collab")
 emoji_only_comments  > 35 % of comments are emoji or punctuation only                    15
-duplicate_comments   > 20 % of comments repeat a text written by another account          25
+duplicate_comments   > 20 % of comments repeat a text written by another account          30
 comment_pods         >= 2 pairs of posts share a run of >= 4 commenters in the same       30
                      order (engagement pods, scripted bots)
-language_mismatch    > 30 % of comments are in a language other than the creator's        20
+language_mismatch    > 30 % of comments are in a language other than the creator's        30
                      (and English)
-likes_comments_ratio likes per comment outside the peers' robust band (|z| > 3 on the      20
+likes_comments_ratio likes per comment outside the peers' robust band (|z| > 3 on the      30
                      log ratio; without 5 peers: outside 5-400)
 ==================== =============================================================== =======
 """
@@ -44,10 +45,12 @@ from influscope.audience.normalize import fold
 AUDIT_THRESHOLD = 75.0
 MIN_COMMENTS = 20
 MIN_DAILY_CHANGES = 14
+# A strong signal alone takes the score below the audit threshold; emoji-only comments are a weak
+# signal (some audiences just comment that way) and only count together with another.
 PENALTIES = {
-    "er_too_low": 25, "er_too_high": 30, "follower_spike": 30, "follower_drop": 15, "following_ratio": 25,
-    "generic_comments": 15, "emoji_only_comments": 15, "duplicate_comments": 25, "comment_pods": 30,
-    "language_mismatch": 20, "likes_comments_ratio": 20,
+    "er_too_low": 30, "er_too_high": 30, "follower_spike": 30, "follower_drop": 30, "following_ratio": 30,
+    "generic_comments": 30, "emoji_only_comments": 15, "duplicate_comments": 30, "comment_pods": 30,
+    "language_mismatch": 30, "likes_comments_ratio": 30,
 }
 DEFAULT_LIKES_PER_COMMENT = (5.0, 400.0)
 
@@ -120,6 +123,13 @@ _GENERIC = {fold(t) for t in (
     "روعة", "رائع", "جميل", "حلو", "ممتاز", "ماشاء الله", "ما شاء الله", "تبارك الله", "واو", "يجنن", "جميل جدا",
     "حلو مرة", "رهيب", "تحفة", "ابداع", "مبدع", "مبدعة", "كفو",
 )}
+_GENERIC_WORDS = {fold(w) for w in (
+    "nice great good love loved lovely amazing awesome cool beautiful cute wow omg so very super perfect gorgeous "
+    "stunning post pic pics photo picture shot content feed it this one your job keep up fire dope yes the a "
+    "really such"
+).split()}
+_SPAM = re.compile(r"check (out )?my (page|profile|account|bio)|dm (us|me)|follow (back|me)|collab|promote (it|this)"
+                   r"|link in (my )?bio|互关|互關|تابعني|تابعوني")
 _STRIP = re.compile(r"[\W_]+", re.UNICODE)
 _LANG_FAMILY = {"en": "en", "zh-hant": "zh", "zh-hans": "zh", "zh": "zh", "zh-tw": "zh", "zh-cn": "zh",
                 "zh-hk": "zh", "ar": "ar"}
@@ -297,8 +307,14 @@ def is_emoji_only(text: str) -> bool:
 
 
 def is_generic(text: str) -> bool:
+    """A comment that could be written under any post: stock praise or self-promotion."""
     key = comment_key(text)
-    return bool(key) and key in _GENERIC
+    if not key:
+        return False
+    if key in _GENERIC or _SPAM.search(key):
+        return True
+    words = key.split()
+    return len(words) <= 6 and all(w in _GENERIC_WORDS for w in words)
 
 
 def check_comments(acc: AccountData) -> list[Check]:
