@@ -89,6 +89,13 @@ def _youtube_routes(mock, limited: list):
 
     mock.get("https://youtubeanalytics.googleapis.com/v2/reports").mock(side_effect=reports)
 
+    def threads(request):
+        if request.url.params["videoId"] == "dQw4w9WgXc1":
+            return httpx.Response(200, json=load("youtube", "comment_threads.json"))
+        return httpx.Response(403, json=load("youtube", "error_comments_disabled.json"))
+
+    mock.get(f"{base}/commentThreads").mock(side_effect=threads)
+
 
 def test_youtube_string_counts_hidden_likes_and_analytics(campaign_engine, token, sleeps):
     sync.add_account(campaign_engine, "mei-yt", "youtube", "UCmeilin000000000000000", token_ref=token,
@@ -107,6 +114,9 @@ def test_youtube_string_counts_hidden_likes_and_analytics(campaign_engine, token
     assert two["likes"] is None and "likeCount hidden by the owner" in two["raw"]
     assert rows(campaign_engine, "select handle, followers from follower_snapshots") == [
         {"handle": "meilincooks", "followers": 12100}]
+    assert rows(campaign_engine, "select key, author, text, likes from comments") == [
+        {"key": "UgzComment1", "author": "@teafan88", "text": "I'd love to try this!", "likes": 12}]
+    assert any(n["kind"] == "unavailable" and n["stream"] == "comments:dQw4w9WgXc2" for n in res.notes)
     gained = rows(campaign_engine, "select date, value from account_metrics where metric = 'subscribersGained' order by date")
     assert gained == [{"date": "2025-06-13", "value": 40.0}, {"date": "2025-06-14", "value": 35.0}]
 

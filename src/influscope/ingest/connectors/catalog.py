@@ -20,7 +20,7 @@ CONNECTORS: dict[str, dict] = {
     "youtube": {
         "api": "YouTube Data API v3 (channels, playlistItems, videos) + YouTube Analytics API (reports)",
         "fills": ("posts.csv: views, likes, comments (strings -> counts); shares, watch_time_s (minutes -> s) "
-                  "from the Analytics API", "followers.csv: subscriberCount",
+                  "from the Analytics API", "comments.csv: top-level comments (commentThreads)", "followers.csv: subscriberCount",
                   "account_metrics: daily views, estimatedMinutesWatched, subscribersGained, subscribersLost"),
     },
     "facebook": {

@@ -43,6 +43,10 @@ class YouTubeConnector:
                     rate_limited=google_rate_limited)
         try:
             videos = self._videos(ctx, data, batch)
+            if ctx.options.get("comments", True):
+                for vid, snap in videos.items():
+                    if snap["metrics"].get("comments"):
+                        self._comments(ctx, data, batch, vid)
         finally:
             data.close()
         if ctx.options.get("analytics", True) and videos:
@@ -115,6 +119,26 @@ class YouTubeConnector:
                     reasons["views"] = "viewCount not returned"
                 videos[vid] = {"metrics": metrics, "reasons": reasons, "raw": {"video": v}}
         return videos
+
+    def _comments(self, ctx: Context, http: Http, batch: Batch, vid: str) -> None:
+        params = {"part": "snippet", "videoId": vid, "maxResults": 100, "textFormat": "plainText"}
+
+        def next_of(page):
+            token = page.get("nextPageToken")
+            return (lambda: http.get("/commentThreads", params={**params, "pageToken": token})) if token else None
+
+        try:
+            for page in pages(lambda: http.get("/commentThreads", params=params), next_of,
+                              limit=int(ctx.options.get("comment_pages", 5))):
+                for thread in page.get("items", []):
+                    top = (thread.get("snippet") or {}).get("topLevelComment") or {}
+                    sn = top.get("snippet") or {}
+                    batch.comments.append({"key": str(top.get("id") or thread["id"]), "post_key": vid,
+                                           "author": sn.get("authorDisplayName"),
+                                           "text": sn.get("textOriginal") or sn.get("textDisplay") or "",
+                                           "ts": iso_utc(sn.get("publishedAt")), "likes": as_int(sn.get("likeCount"))})
+        except ApiError as err:  # comments disabled on the video, or not visible to this token
+            batch.note("unavailable", stream=f"comments:{vid}", message=str(err)[:300])
 
     def _analytics(self, ctx: Context, http: Http, batch: Batch, videos: dict[str, dict]) -> None:
         start, end = ctx.since.date().isoformat(), ctx.until.date().isoformat()
