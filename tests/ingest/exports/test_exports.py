@@ -202,3 +202,15 @@ def test_cli_import_of_an_export(eng, tmp_path, sqlite_url):
     assert '"changes": 15' in res.output
     res = CliRunner().invoke(app, ["import", str(EXP / "douyin_bad.csv"), "--source", "douyin@meilin", "--db", sqlite_url])
     assert res.exit_code == 1 and "douyin_bad.csv:2: 播放量: not a count" in res.output
+
+
+def test_reimport_changes_nothing_on_sqlite_and_postgresql(any_engine):
+    import_bundle(any_engine, FIX / "bundle", workspace="default")
+    for name, source in (("tiktok_content_es.csv", "tiktok_studio@meilin.eats"), ("bilibili_view.json", "bilibili@meilin"),
+                         ("tiktok_Overview.csv", "tiktok_studio@meilin.eats")):
+        first = import_export_file(any_engine, EXP / name, source=source, year=2025, as_of=AS_OF)
+        again = import_export_file(any_engine, EXP / name, source=source, year=2025, as_of=AS_OF)
+        assert first.changes > 0 and again.changes == 0, (name, again.as_dict())
+    later = import_export_file(any_engine, EXP / "bilibili_view.json", source="bilibili@meilin",
+                               as_of=AS_OF + dt.timedelta(hours=1))
+    assert later.files["posts.csv"].inserted == 1
