@@ -1,6 +1,5 @@
 """Real-shaped deliveries posted to a running server: stored once, forgeries and replays refused."""
 
-import os
 import time
 from decimal import Decimal
 
@@ -10,29 +9,11 @@ import sqlalchemy as sa
 
 from influscope.db import commerce as ct
 from influscope.db import tables as t
-from influscope.db.engine import get_engine
-from influscope.ingest.commerce.stores import add_store
 from tests.commerce.support import (
-    Server, dumps, shopify_headers, shopify_order, shopify_refund, stripe_headers, stripe_refund_event,
+    dumps, shopify_headers, shopify_order, shopify_refund, stripe_headers, stripe_refund_event,
     stripe_session_event, woo_headers, woo_order)
 
-SHOP_SECRET = "shpss_3b1f0c9e2d"
-WOO_SECRET = "wc-secret-9f8e7d"
-STRIPE_SECRET = "whsec_5c4b3a29"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('hooks') / 'influscope.db'}"
-    engine = get_engine(url)
-    os.environ["TEST_WOO_SECRET"] = WOO_SECRET
-    add_store(engine, "shopify", "acme-hk", secret=SHOP_SECRET)
-    add_store(engine, "woocommerce", "acme-eu", secret_env="TEST_WOO_SECRET")
-    add_store(engine, "stripe", "acme-us", secret=STRIPE_SECRET)
-    srv = Server(url)
-    srv.engine = engine
-    yield srv
-    srv.stop()
+from tests.commerce.conftest import SHOP_SECRET, STRIPE_SECRET, WOO_SECRET
 
 
 def settle(engine, timeout=15.0):

@@ -45,33 +45,46 @@ def _json_safe(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------
-# Orders and refunds
+# Orders and refunds. The statements are built once, with bind parameters, so that each delivery
+# pays only for executing them (building SQLAlchemy statements per call cost more than running them).
+
+_o, _rf, _d, _s = t.orders, ct.order_refunds, ct.webhook_deliveries, ct.stores
+_B = sa.bindparam
+_Q_ORDER = sa.select(_o.c.id, _o.c.updated_at, _o.c.new_customer).where(
+    _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
+_Q_ORDER_REFUND = sa.select(_o.c.id, _o.c.subtotal, _o.c.status).where(
+    _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
+_Q_REFUNDED = sa.select(_rf.c.amount).where(
+    _rf.c.workspace_id == _B("ws"), _rf.c.source == _B("src"), _rf.c.order_key == _B("k"))
+_Q_REFUND = sa.select(_rf.c.id, _rf.c.amount).where(
+    _rf.c.workspace_id == _B("ws"), _rf.c.source == _B("src"), _rf.c.refund_key == _B("rk"))
+_Q_EARLIER = sa.select(_o.c.id).where(
+    _o.c.workspace_id == _B("ws"), _o.c.customer_id == _B("cust"), _o.c.created_at < _B("at"),
+    ~((_o.c.source == _B("src")) & (_o.c.key == _B("k")))).limit(1)
+_INS_ORDER = _o.insert()
+_UPD_ORDER = _o.update().where(_o.c.id == _B("oid"))
+_INS_REFUND = _rf.insert()
+_UPD_REFUND = _rf.update().where(_rf.c.id == _B("rid"))
 
 
 def put_refund(conn: sa.Connection, ws: int, source: str, r: RefundRecord) -> None:
     """Insert or replace one refund (by its own id)."""
-    rf = ct.order_refunds
-    found = conn.execute(sa.select(rf.c.id, rf.c.amount).where(
-        rf.c.workspace_id == ws, rf.c.source == source, rf.c.refund_key == r.key)).first()
+    found = conn.execute(_Q_REFUND, {"ws": ws, "src": source, "rk": r.key}).first()
     values = {"order_key": r.order_key, "amount": r.amount, "currency": r.currency, "created_at": r.created_at}
     if found is None:
-        conn.execute(rf.insert().values(workspace_id=ws, source=source, refund_key=r.key, **values))
+        conn.execute(_INS_REFUND, {"workspace_id": ws, "source": source, "refund_key": r.key, **values})
     elif found.amount != r.amount:
-        conn.execute(rf.update().where(rf.c.id == found.id).values(**values))
+        conn.execute(_UPD_REFUND, {"rid": found.id, **values})
 
 
 def _refunded(conn: sa.Connection, ws: int, source: str, key: str) -> Decimal | None:
-    rf = ct.order_refunds
-    amounts = conn.execute(sa.select(rf.c.amount).where(
-        rf.c.workspace_id == ws, rf.c.source == source, rf.c.order_key == key)).scalars().all()
+    amounts = conn.execute(_Q_REFUNDED, {"ws": ws, "src": source, "k": key}).scalars().all()
     return sum(amounts, Decimal(0)) if amounts else None
 
 
 def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool:
     """Re-net the refunds of a stored order; False when the order is not stored (yet)."""
-    o = t.orders
-    row = conn.execute(sa.select(o.c.id, o.c.subtotal, o.c.status, o.c.raw).where(
-        o.c.workspace_id == ws, o.c.source == source, o.c.key == key)).first()
+    row = conn.execute(_Q_ORDER_REFUND, {"ws": ws, "src": source, "k": key}).first()
     if row is None:
         return False
     refunded = _refunded(conn, ws, source, key)
@@ -80,8 +93,8 @@ def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool
     refunded = min(refunded, row.subtotal) if row.subtotal is not None and row.subtotal >= 0 else refunded
     base = "cancelled" if row.status == "cancelled" else (
         "pending" if row.status == "pending" else "paid")
-    conn.execute(o.update().where(o.c.id == row.id).values(
-        refunded=refunded, status=final_status(base, row.subtotal, refunded)))
+    conn.execute(_UPD_ORDER, {"oid": row.id, "refunded": refunded,
+                              "status": final_status(base, row.subtotal, refunded)})
     return True
 
 
@@ -95,8 +108,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     version = rec.version or version
     for refund in rec.refunds:
         put_refund(conn, ws, source, refund)
-    existing = conn.execute(sa.select(o.c.id, o.c.updated_at, o.c.new_customer).where(
-        o.c.workspace_id == ws, o.c.source == source, o.c.key == rec.key)).first()
+    existing = conn.execute(_Q_ORDER, {"ws": ws, "src": source, "k": rec.key}).first()
     if existing is not None and version is not None and existing.updated_at is not None \
             and version < existing.updated_at:
         refresh_refunds(conn, ws, source, rec.key)
@@ -105,9 +117,8 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     if new_customer is None and existing is not None:
         new_customer = existing.new_customer
     if new_customer is None and rec.customer_id:
-        earlier = conn.execute(sa.select(o.c.id).where(
-            o.c.workspace_id == ws, o.c.customer_id == rec.customer_id, o.c.created_at < rec.created_at,
-            ~((o.c.source == source) & (o.c.key == rec.key))).limit(1)).first()
+        earlier = conn.execute(_Q_EARLIER, {"ws": ws, "cust": rec.customer_id, "at": rec.created_at,
+                                            "src": source, "k": rec.key}).first()
         new_customer = earlier is None
     refunded = _refunded(conn, ws, source, rec.key)
     if refunded is None:
@@ -123,7 +134,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
         "referrer": rec.referrer, "raw": _json_safe(rec.raw), "updated_at": version,
     }
     if existing is None:
-        conn.execute(o.insert().values(workspace_id=ws, source=source, key=rec.key, **values))
+        conn.execute(_INS_ORDER, {"workspace_id": ws, "source": source, "key": rec.key, **values})
         return "inserted"
     if merge:
         stored = conn.execute(sa.select(o).where(o.c.id == existing.id)).mappings().one()
@@ -134,7 +145,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
         values = {k: v for k, v in values.items() if stored[k] != v}
         if not values:
             return "unchanged"
-    conn.execute(o.update().where(o.c.id == existing.id).values(**values))
+    conn.execute(_UPD_ORDER, {"oid": existing.id, **values})
     return "updated"
 
 
@@ -158,13 +169,12 @@ class Stored:
 def store_delivery(engine: sa.Engine, *, workspace_id: int, store_id: int, delivery_id: str, topic: str,
                    body: bytes, triggered_at: dt.datetime | None = None) -> Stored:
     """Insert a verified delivery (one statement: durable once this returns)."""
-    d = ct.webhook_deliveries
     try:
         with engine.begin() as conn:
-            new_id = conn.execute(d.insert().values(
-                workspace_id=workspace_id, store_id=store_id, delivery_id=delivery_id[:128], topic=topic[:64],
-                received_at=utcnow(), triggered_at=triggered_at, body=body, status="pending",
-            )).inserted_primary_key[0]
+            new_id = conn.execute(_INS_DELIVERY, {
+                "workspace_id": workspace_id, "store_id": store_id, "delivery_id": delivery_id[:128],
+                "topic": topic[:64], "received_at": utcnow(), "triggered_at": triggered_at, "body": body,
+                "status": "pending"}).inserted_primary_key[0]
     except sa.exc.IntegrityError:
         return Stored(None, True)
     return Stored(new_id, False)
@@ -219,34 +229,37 @@ def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, bod
     return "failed", None, f"unknown store kind {kind!r}"
 
 
+_CLAIM = _d.update().where(_d.c.id == _B("pk"), _d.c.status == "pending").values(status="pending")
+_FINISH = _d.update().where(_d.c.id == _B("pk"), _d.c.status == "pending")
+_Q_DELIVERY = sa.select(_d.c.topic, _d.c.body, _d.c.workspace_id, _d.c.triggered_at, _s.c.kind, _s.c.name).join(
+    _s, _s.c.id == _d.c.store_id).where(_d.c.id == _B("pk"))
+_INS_DELIVERY = _d.insert()
+
+
 def process_one(engine: sa.Engine, delivery_pk: int) -> str | None:
     """Process one pending delivery exactly once; returns its new status (None if already taken)."""
-    d, s = ct.webhook_deliveries, ct.stores
     for attempt in range(5):
         try:
             with engine.begin() as conn:
                 # Claim first: the first statement writes, so SQLite takes its write lock before reading.
-                claimed = conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending")
-                                       .values(status="pending")).rowcount
+                claimed = conn.execute(_CLAIM, {"pk": delivery_pk}).rowcount
                 if claimed != 1:
                     return None
-                row = conn.execute(sa.select(d.c.topic, d.c.body, d.c.workspace_id, d.c.triggered_at, s.c.kind,
-                                             s.c.name).join(s, s.c.id == d.c.store_id)
-                                   .where(d.c.id == delivery_pk)).one()
+                row = conn.execute(_Q_DELIVERY, {"pk": delivery_pk}).one()
                 status, order_key, note = _apply(conn, row.kind, row.name, row.workspace_id, row.topic,
                                                  bytes(row.body), row.triggered_at)
                 if status == "failed":
                     raise _Failed(note)
-                done = conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending").values(
-                    status=status, order_key=order_key, processed_at=utcnow(),
-                    error=note if note not in ("inserted", "updated") else None)).rowcount
+                done = conn.execute(_FINISH, {"pk": delivery_pk, "status": status, "order_key": order_key,
+                                              "processed_at": utcnow(),
+                                              "error": note if note not in ("inserted", "updated") else None}).rowcount
                 if done != 1:
                     raise _Lost()
                 return status
         except _Failed as exc:
             with engine.begin() as conn:
-                conn.execute(d.update().where(d.c.id == delivery_pk, d.c.status == "pending").values(
-                    status="failed", error=str(exc)[:2000], processed_at=utcnow()))
+                conn.execute(_FINISH, {"pk": delivery_pk, "status": "failed", "order_key": None,
+                                       "error": str(exc)[:2000], "processed_at": utcnow()})
             return "failed"
         except _Lost:
             return None
