@@ -130,3 +130,28 @@ def test_bigquery_export_through_ibis(engine):
     rep = import_bigquery_export(engine, con, dt.date(2025, 6, 14), dt.date(2025, 6, 15))
     assert rep.files["traffic.csv"].inserted == 3
     assert import_bigquery_export(engine, con, dt.date(2025, 6, 14), dt.date(2025, 6, 15)).changes == 0
+
+
+def test_referral_sessions_map_to_creators_by_utm_content_and_link(campaign_engine, tmp_path):
+    from influscope.ingest.connectors.ga4 import referral_sessions
+
+    engine = campaign_engine
+    with engine.begin() as conn:
+        import sqlalchemy as sa
+
+        ws = conn.execute(sa.text("select id from workspaces where slug = 'default'")).scalar()
+        camp = conn.execute(sa.text("select id from campaigns")).scalar()
+        mei = conn.execute(sa.text("select id from creators where key = 'mei'")).scalar()
+        conn.execute(sa.text("insert into links (workspace_id, campaign_id, slug, creator_id, platform, destination_url,"
+                             " paid, created_at) values (:w, :c, 'spr-mei-1', :m, 'instagram', 'https://shop.example.com',"
+                             " 0, '2025-06-01')"), {"w": ws, "c": camp, "m": mei})
+    report = tmp_path / "report.csv"
+    report.write_text(
+        "Date,Session source / medium,Session campaign,Session manual ad content,Sessions\n"
+        "20250613,instagram / influencer,spring,meilin.eats,120\n"      # the handle
+        "20250613,instagram / influencer,spring,MeiLin.Eats-reel1,30\n"  # handle + post suffix
+        "20250614,instagram / influencer,spring,spr-mei-1,7\n"           # a tracking link slug
+        "20250614,newsletter / email,june,(not set),400\n"
+        "20250614,instagram / influencer,spring,someone-else,9\n", encoding="utf-8")
+    import_export_file(engine, report, source="ga4_csv")
+    assert referral_sessions(engine, dt.date(2025, 6, 1), dt.date(2025, 6, 30)) == {"mei": 157}

@@ -313,3 +313,62 @@ def parse_report_csv(path: Path) -> Batch:
         traffic.add(day, source, medium, rec.get("campaign", ""), rec.get("content", ""), values)
     batch.traffic.extend(traffic.out())
     return batch
+
+
+# ------------------------------------------------------------------------ referral sessions by creator
+
+def creator_for_content(conn, workspace_id: int):
+    """A function mapping a traffic row's ``content`` (utm_content) to a creator id, or None.
+
+    utm_content is matched, case-insensitively, to (1) a creator's account handle, (2) a tracking
+    link's slug (its creator), (3) a handle followed by ``-`` or ``_`` and a suffix (the
+    ``<handle>-<post or format>`` convention), longest handle first.
+    """
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+
+    handles = {h.lower(): c for h, c in conn.execute(sa.select(t.creator_accounts.c.handle, t.creator_accounts.c.creator_id)
+                                                    .where(t.creator_accounts.c.workspace_id == workspace_id))}
+    slugs = {s.lower(): c for s, c in conn.execute(sa.select(t.links.c.slug, t.links.c.creator_id).where(
+        t.links.c.workspace_id == workspace_id, t.links.c.creator_id.isnot(None)))}
+    by_length = sorted(handles, key=len, reverse=True)
+
+    def lookup(content: str | None) -> int | None:
+        if not content:
+            return None
+        low = content.strip().lstrip("@").lower()
+        if low in handles:
+            return handles[low]
+        if low in slugs:
+            return slugs[low]
+        for h in by_length:
+            if low.startswith(h) and len(low) > len(h) and low[len(h)] in "-_":
+                return handles[h]
+        return None
+
+    return lookup
+
+
+def referral_sessions(engine, start: dt.date, end: dt.date, *, workspace: str = "default") -> dict[str, int]:
+    """Sessions per creator (creator_id key) between START and END whose utm_content maps to them."""
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        if ws is None:
+            return {}
+        lookup = creator_for_content(conn, ws)
+        keys = dict(conn.execute(sa.select(t.creators.c.id, t.creators.c.key).where(t.creators.c.workspace_id == ws)).all())
+        out: dict[str, int] = {}
+        q = (sa.select(t.traffic.c.content, sa.func.sum(t.traffic.c.sessions))
+             .where(t.traffic.c.workspace_id == ws, t.traffic.c.date >= start, t.traffic.c.date <= end,
+                    t.traffic.c.content != "")
+             .group_by(t.traffic.c.content))
+        for content, sessions in conn.execute(q):
+            cid = lookup(content)
+            if cid is not None and sessions is not None:
+                out[keys[cid]] = out.get(keys[cid], 0) + int(sessions)
+        return out
