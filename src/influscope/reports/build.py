@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -166,11 +167,26 @@ def kpi_direction(kpi_id: str) -> str:
     return getattr(d, "direction", "none") or "none"
 
 
-def formula_inputs(kpi_id: str) -> list[str]:
-    """The catalogue KPIs named in KPI_ID's English formula (e.g. roas -> revenue, spend)."""
-    text = kpi_formula(kpi_id, "en")
+@functools.lru_cache(maxsize=None)
+def formula_inputs(kpi_id: str) -> tuple[str, ...]:
+    """The catalogue KPIs that KPI_ID's formula is made of (e.g. roas -> revenue, spend)."""
     ids = catalogue()
-    return [w for w in dict.fromkeys(re.findall(r"[a-z_]+", text)) if w in ids and w != kpi_id]
+    try:  # the catalogue's formula templates name their inputs as {kpi_id}
+        from influscope.kpi.catalogue import _ROWS
+
+        for row in _ROWS:
+            if row[0] == kpi_id:
+                return tuple(k for k in dict.fromkeys(re.findall(r"\{(\w+)\}", row[5])) if k in ids and k != kpi_id)
+    except ImportError:
+        pass
+    text = kpi_formula(kpi_id, "en")
+    found = []
+    for other in sorted(ids, key=lambda k: -len(kpi_name(k, "en"))):
+        name = kpi_name(other, "en")
+        if other != kpi_id and name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            found.append(other)
+            text = text.replace(name, " ")
+    return tuple(found)
 
 
 def settings_for(kpi_id: str) -> list[str]:
@@ -356,10 +372,15 @@ def _row_label(row: dict, by: str) -> str:
     return " ".join(str(v) for v in key.values())
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (translated where it is shown)."""
+    return message
+
+
 KEY_COLUMNS = {
-    "creator": (("creator", "Creator id"), ("name", "Name"), ("tier", "Tier")),
-    "post": (("post", "Post id"), ("platform", "Platform")),
-    "day": (("day", "Day"),),
+    "creator": (("creator", N_("Creator id")), ("name", N_("Name")), ("tier", N_("Tier"))),
+    "post": (("post", N_("Post id")), ("platform", N_("Platform"))),
+    "day": (("day", N_("Day")),),
 }
 
 

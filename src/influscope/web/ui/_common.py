@@ -12,11 +12,16 @@ from influscope.db import tables as t
 from influscope.web import i18n
 from influscope.web.ui._render import render
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (translated where it is shown)."""
+    return message
+
+
 NAV = (
-    ("home", "/", "Campaigns"),
-    ("links", "/links", "Links and codes"),
-    ("imports", "/imports", "Imports"),
-    ("settings", "/settings", "Settings"),
+    ("home", "/", N_("Campaigns")),
+    ("links", "/links", N_("Links and codes")),
+    ("imports", "/imports", N_("Imports")),
+    ("settings", "/settings", N_("Settings")),
 )
 
 

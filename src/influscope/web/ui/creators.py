@@ -38,7 +38,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
 
 
 def _match(row: dict, key: str) -> bool:
-    return any(str(v) == key for k, v in row.items() if k != "kpis")
+    return str(build.row_key(row).get("creator")) == key
 
 
 @router.get("/creators/{key}", response_class=HTMLResponse)

@@ -9,7 +9,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 

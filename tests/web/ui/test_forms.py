@@ -1,0 +1,116 @@
+"""Imports, links and codes, settings: validated, located errors, nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from tests.web.ui.bundle import write_bundle
+
+
+def _count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+def _zip(folder) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for p in sorted(folder.iterdir()):
+            zf.write(p, f"bundle/{p.name}")
+    return buf.getvalue()
+
+
+def test_upload_with_an_error_is_located_and_imports_nothing(owner, demo_engine, tmp_path):
+    before = {tb.name: _count(demo_engine, tb) for tb in (t.orders, t.campaigns, t.posts, t.clicks)}
+    folder = write_bundle(tmp_path / "bad", slug="autumn-sale", bad_line=True)
+    r = owner.post("/imports", data={"csrf_token": owner.csrf},
+                   files=[("files", ("autumn.zip", _zip(folder), "application/zip"))])
+    assert r.status_code == 422
+    assert "orders.csv:4: subtotal:" in r.text and "Nothing was imported." in r.text
+    after = {tb.name: _count(demo_engine, tb) for tb in (t.orders, t.campaigns, t.posts, t.clicks)}
+    assert after == before
+
+
+def test_upload_a_good_bundle_as_files(owner, demo_engine, tmp_path):
+    folder = write_bundle(tmp_path / "good", slug="autumn-sale")
+    files = [("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(folder.iterdir())]
+    r = owner.post("/imports", data={"csrf_token": owner.csrf}, files=files)
+    assert r.status_code == 200, r.text
+    assert "Imported." in r.text and "orders.csv" in r.text
+    assert "autumn-sale" in owner.get("/").text
+
+
+def test_zip_with_path_traversal_is_refused(owner, demo_engine):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../campaign.yaml", "id: x\n")
+    r = owner.post("/imports", data={"csrf_token": owner.csrf},
+                   files=[("files", ("evil.zip", buf.getvalue(), "application/zip"))])
+    assert r.status_code == 422 and "unsafe path" in r.text
+
+
+def test_upload_needs_csrf_and_analyst(owner, viewer):
+    r = owner.post("/imports", files=[("files", ("a.zip", b"PK", "application/zip"))])
+    assert r.status_code == 403
+    r = viewer.post("/imports", data={"csrf_token": viewer.csrf}, files=[("files", ("a.zip", b"x", "application/zip"))])
+    assert r.status_code == 403
+
+
+def test_links_page_create_copy_and_qr(owner, demo_engine):
+    page = owner.get("/links")
+    assert page.status_code == 200 and "/l/spring-mei-lin" in page.text and 'data-copy="' in page.text
+    r = owner.post("/links", data={"csrf_token": owner.csrf, "campaign": "spring-launch", "creator": "omar",
+                                   "platform": "tiktok", "destination": "https://shop.example.com/new"},
+                   follow_redirects=False)
+    assert r.status_code == 303
+    slug = r.headers["location"].split("created=")[1]
+    qr = owner.get(f"/links/{slug}/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and b"<svg" in qr.content
+    bad = owner.post("/links", data={"csrf_token": owner.csrf, "campaign": "spring-launch", "platform": "tiktok",
+                                     "destination": "javascript:alert(1)"})
+    assert bad.status_code == 422 and "destination" in bad.text
+
+
+def test_codes_create_and_reject_duplicates(owner, demo_engine):
+    ok = owner.post("/codes", data={"csrf_token": owner.csrf, "code": "jordan5", "campaign": "spring-launch",
+                                    "creator": "jordan", "kind": "affiliate"}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert "JORDAN5" in owner.get("/links").text
+    dup = owner.post("/codes", data={"csrf_token": owner.csrf, "code": "MEILIN15", "campaign": "spring-launch",
+                                     "creator": "mei-lin", "kind": "affiliate"})
+    assert dup.status_code == 422 and "already exists" in dup.text
+    bad = owner.post("/codes", data={"csrf_token": owner.csrf, "code": "=cmd()", "campaign": "spring-launch",
+                                     "creator": "", "kind": "affiliate"})
+    assert bad.status_code == 422
+
+
+def test_settings_methodology_validated_and_saved(owner, demo_engine):
+    page = owner.get("/settings")
+    assert page.status_code == 200 and "er_denominator" in page.text and "ayzenberg" in page.text
+    bad = owner.post("/settings/methodology", data={"csrf_token": owner.csrf, "overrides": "er_denominator=likes"})
+    assert bad.status_code == 422 and "er_denominator" in bad.text and "Nothing was saved." in bad.text
+    ok = owner.post("/settings/methodology", data={"csrf_token": owner.csrf,
+                                                   "overrides": "er_denominator=reach\nattribution_window_days=14"},
+                    follow_redirects=False)
+    assert ok.status_code == 303
+    with demo_engine.connect() as conn:
+        stored = conn.execute(sa.select(t.workspaces.c.methodology).where(t.workspaces.c.slug == "acme")).scalar()
+    assert stored == {"er_denominator": "reach", "attribution_window_days": 14}
+    # the card explanation shows the new setting
+    page = owner.get("/campaigns/spring-launch?compare=none").text
+    assert "attribution_window_days = 14" in page
+
+
+def test_targets_edit(owner, demo_engine):
+    bad = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "targets": "roas=abc\nnope=1"})
+    assert bad.status_code == 422 and "targets line 1: roas: not a number" in bad.text
+    assert "targets line 2: unknown KPI id" in bad.text
+    ok = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "targets": "roas=4\ncpa=900"},
+                    follow_redirects=False)
+    assert ok.status_code == 303
+    with demo_engine.connect() as conn:
+        assert conn.execute(sa.select(t.campaigns.c.targets)).scalar() == {"roas": 4.0, "cpa": 900.0}

@@ -1,0 +1,173 @@
+"""Dashboard pages against a real app, a real SQLite store and the real KPI engine."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.kpi.api import kpis
+from influscope.kpi.catalogue import KPIS, STAGE_DEFAULTS
+from influscope.web.i18n import Formatter
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'class="card" data-kpi="([a-z_]+)"', html)
+
+
+def test_home_lists_campaign_with_stage_dates_spend_and_headline(owner):
+    r = owner.get("/")
+    assert r.status_code == 200
+    assert "春季新品上市" in r.text and 'href="/campaigns/spring-launch"' in r.text
+    assert "Conversion (BOFU)" in r.text
+    assert "NT$30,000.00" in r.text  # spend (3 fees) vs the 50,000 budget
+    assert "NT$50,000.00" in r.text
+    assert KPIS["roas"].name["en"] in r.text
+
+
+def test_campaign_cards_are_the_stage_set_with_engine_values_and_explanations(owner, demo_engine):
+    r = owner.get("/campaigns/spring-launch?compare=none")
+    assert r.status_code == 200
+    html = r.text
+    stage = [k for k in STAGE_DEFAULTS["bofu"]]
+    assert _cards(html)[: len(stage)] == stage
+    res = kpis("spring-launch", workspace="acme", engine=demo_engine).to_dict()["kpis"]
+    fmt = Formatter("en")
+    for kid in ("roas", "revenue", "conversions", "cpa"):
+        assert fmt.kpi(res[kid]["value"], res[kid]["unit"], "TWD") in html
+    # every card explains itself: formula, inputs and settings
+    card = html[html.index('data-kpi="roas"'):]
+    card = card[: card.index('data-kpi="', 20)]
+    assert "Formula" in card and KPIS["roas"].formula["en"].replace("/", "/") in card.replace("&#39;", "'")
+    assert "Inputs" in card and KPIS["revenue"].name["en"] in card and KPIS["spend"].name["en"] in card
+    assert "attribution = last_click" in card and "revenue_basis = net" in card
+    assert "Target" in card  # roas has a target of 3.0 in the bundle
+
+
+def test_arabic_page_is_rtl_with_catalogue_names(owner):
+    r = owner.get("/campaigns/spring-launch?lang=ar&compare=none")
+    assert r.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in r.text
+    for kid in STAGE_DEFAULTS["bofu"]:
+        assert KPIS[kid].name["ar"] in r.text
+    assert "النتائج الرئيسية" in r.text  # "Key results" from the Arabic catalogue
+    assert 'class="chart' in r.text and "direction: ltr" in owner.get("/static/influscope.css").text
+    assert r.cookies.get("influscope_lang") == "ar" or "influscope_lang=ar" in r.headers.get("set-cookie", "")
+
+
+def test_traditional_chinese_and_language_switch(owner, fresh_cookies):
+    r = owner.get("/lang/zh-Hant?next=/campaigns/spring-launch", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/campaigns/spring-launch"
+    owner.cookies.set("influscope_lang", "zh-Hant")
+    page = owner.get("/campaigns/spring-launch?compare=none").text
+    assert '<html lang="zh-Hant" dir="ltr">' in page
+    assert KPIS["roas"].name["zh-Hant"] in page and "關鍵成果" in page
+    assert "2026年3月1日" in page  # Babel's zh_Hant_TW date
+    # an open redirect is refused
+    assert owner.get("/lang/ar?next=//evil.example", follow_redirects=False).headers["location"] == "/"
+
+
+def test_period_comparison_and_date_filter(owner):
+    r = owner.get("/campaigns/spring-launch?compare=both&start=2026-03-04&end=2026-03-10")
+    assert r.status_code == 200
+    assert "previous period" in r.text and "same period last year" in r.text
+    assert 'value="2026-03-04"' in r.text
+    assert owner.get("/campaigns/spring-launch?start=2026-03-10&end=2026-03-01").status_code == 422
+    assert owner.get("/campaigns/spring-launch?compare=sometimes").status_code == 422
+
+
+def _column(html: str, col: str) -> list[str]:
+    return re.findall(rf'data-col="{col}">([^<]*)</td>', html)
+
+
+def test_leaderboard_sorts_by_any_kpi_both_ways(owner):
+    desc = owner.get("/campaigns/spring-launch/creators?sort=clicks&dir=desc").text
+    asc = owner.get("/campaigns/spring-launch/creators?sort=clicks&dir=asc").text
+    names_desc = re.findall(r'href="/creators/([a-z-]+)"', desc)
+    names_asc = re.findall(r'href="/creators/([a-z-]+)"', asc)
+    assert sorted(names_desc) == ["jordan", "mei-lin", "omar"]
+    assert names_asc == list(reversed(names_desc)) or _column(asc, "clicks") == sorted(_column(asc, "clicks"))
+    assert 'aria-sort="descending"' in desc and 'aria-sort="ascending"' in asc
+    by_rev = owner.get("/campaigns/spring-launch/creators?sort=revenue&dir=desc").text
+    # mei-lin: 20,000 (code MEILIN15) + 20,000 (click c1, 25,000 less 5,000 refunded); omar 30,000; jordan 25,000
+    assert re.findall(r'href="/creators/([a-z-]+)"', by_rev) == ["mei-lin", "omar", "jordan"]
+
+
+def test_lazy_panels_daily_and_posts(owner):
+    daily = owner.get("/campaigns/spring-launch/daily")
+    assert daily.status_code == 200 and 'data-chart="chart-daily"' in daily.text
+    assert '"type": "line"' in daily.text
+    posts = owner.get("/campaigns/spring-launch/posts")
+    assert posts.status_code == 200 and "p20" in posts.text
+
+
+def test_downloads_pdf_xlsx_csv(owner):
+    pdf = owner.get("/campaigns/spring-launch/report.pdf?lang=ar")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and "-ar.pdf" in pdf.headers["content-disposition"]
+    x = owner.get("/campaigns/spring-launch/report.xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert {"kpis", "creators", "posts", "daily", "diagnostics"} <= set(wb.sheetnames)
+    z = zipfile.ZipFile(io.BytesIO(owner.get("/campaigns/spring-launch/report-csv.zip").content))
+    assert "creators.csv" in z.namelist() and "mei-lin" in z.read("creators.csv").decode()
+
+
+def test_viewer_does_not_see_costs(viewer):
+    home = viewer.get("/").text
+    assert "NT$50,000.00" not in home and "NT$30,000.00" not in home
+    page = viewer.get("/campaigns/spring-launch?compare=none").text
+    assert 'data-kpi="roas"' not in page and 'data-kpi="cpa"' not in page and 'data-kpi="spend"' not in page
+    assert 'data-kpi="revenue"' in page
+    x = viewer.get("/campaigns/spring-launch/report.xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    header = [c.value for c in wb["creators"][1]]
+    assert KPIS["spend"].name["en"] not in header and KPIS["roas"].name["en"] not in header
+
+
+def test_pages_need_a_login(demo_engine):
+    from fastapi.testclient import TestClient
+
+    from influscope.web.app import create_app
+
+    app = create_app()
+    app.state.engine = demo_engine
+    c = TestClient(app, base_url="http://127.0.0.1")
+    r = c.get("/campaigns/spring-launch", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code in (303, 401)
+    if r.status_code == 303:
+        assert r.headers["location"].startswith("/login")
+
+
+def test_unknown_campaign_is_404_and_other_workspace_invisible(owner, demo_engine, tmp_path):
+    from influscope.reports.build import clear_cache
+
+    from influscope.ingest.canonical import import_bundle
+    from tests.web.ui.bundle import write_bundle
+
+    import_bundle(demo_engine, write_bundle(tmp_path / "other", slug="secret-launch"), workspace="other")
+    assert owner.get("/campaigns/secret-launch").status_code == 404
+    clear_cache()
+    assert "secret-launch" not in owner.get("/").text
+
+
+def test_creator_page_history(owner):
+    r = owner.get("/creators/omar")
+    assert r.status_code == 200
+    assert "عمر" in r.text and 'href="/campaigns/spring-launch"' in r.text
+    assert "NT$30,000.00" in r.text  # revenue credited by OMAR10
+    assert owner.get("/creators/nobody").status_code == 404
+
+
+def test_static_files_are_local_and_vendored(owner):
+    html = owner.get("/campaigns/spring-launch?compare=none").text
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts and all(s.startswith("/static/") for s in scripts)
+    for s in scripts:
+        r = owner.get(s)
+        assert r.status_code == 200 and len(r.content) > 1000
+    assert "http://" not in "".join(scripts) and "https://" not in "".join(scripts)
