@@ -126,6 +126,8 @@ def fetch(con, expr) -> list[dict]:
     """Run EXPR and return plain Python rows: ints stay ints (no float NaN), times are naive UTC."""
     import datetime as _dt
 
+    if getattr(con, "name", None) == "sqlite":
+        return _fetch_sqlite(con, expr)
     table = con.to_pyarrow(expr)
     rows = table.to_pylist()
     for row in rows:
@@ -135,6 +137,39 @@ def fetch(con, expr) -> list[dict]:
             elif isinstance(v, float) and v != v:
                 row[k] = None
     return rows
+
+
+def _fetch_sqlite(con, expr) -> list[dict]:
+    """SQLite keeps times as ISO text and booleans as 0/1: convert them by the expression's schema
+    (straight from the cursor; the generic path goes through pandas and is several times slower)."""
+    import datetime as _dt
+
+    schema = expr.schema()
+    names = list(schema.names)
+    convert = []
+    for name in names:
+        kind = schema[name]
+        if kind.is_timestamp():
+            convert.append(lambda v: v if v is None or isinstance(v, _dt.datetime) else _dt.datetime.fromisoformat(v))
+        elif kind.is_date():
+            convert.append(lambda v: v if v is None or isinstance(v, _dt.date) else _dt.date.fromisoformat(v[:10]))
+        elif kind.is_boolean():
+            convert.append(lambda v: None if v is None else bool(v))
+        elif kind.is_integer():
+            convert.append(lambda v: None if v is None else int(v))
+        elif kind.is_floating():
+            convert.append(lambda v: None if v is None else float(v))
+        else:
+            convert.append(None)
+    sql = con.compile(expr)
+    cur = con.con.execute(sql)
+    try:
+        out = []
+        for raw in cur.fetchall():
+            out.append({n: (f(v) if f else v) for n, f, v in zip(names, convert, raw)})
+        return out
+    finally:
+        cur.close()
 
 
 def has_table(con, name: str) -> bool:

@@ -480,8 +480,6 @@ def _audience(ctx: Context, put, out: dict) -> None:
         weights.setdefault(r["dimension"], {})
         weights[r["dimension"]][r["bucket"]] = weights[r["dimension"]].get(r["bucket"], Decimal(0)) + w * Decimal(
             repr(float(r["share"])))
-    for r in f.audience:
-        pass
     for dim in weights:
         totals[dim] = sum(Decimal(active[a] or 1) for a in {(x["platform"], x["handle"]) for x in f.audience
                                                              if x["dimension"] == dim and (x["platform"], x["handle"]) in active
@@ -515,17 +513,17 @@ def _audience(ctx: Context, put, out: dict) -> None:
         for kid in ("brand_mentions", "hashtag_posts", "share_of_voice"):
             put(kid, None, note)
     else:
-        brand = {t_.lower() for t_ in f.campaign.brand_terms}
-        rival = {t_.lower() for t_ in f.campaign.competitor_terms}
         ids = {p["id"] for p in f.posts}
-        rows = f.mentions if ctx.scope in ("campaign",) else [m for m in f.mentions if m["post"] in ids]
-        b = [m for m in rows if m["term"].lower() in brand]
-        r_ = [m for m in rows if m["term"].lower() in rival]
-        put("brand_mentions", len(b) if brand else None, "no brand terms set")
+        rows = f.mentions if ctx.scope == "campaign" else [m for m in f.mentions if m["post_id"] in ids]
+        b = [m for m in rows if m["kind"] == "brand"]
+        r_ = [m for m in rows if m["kind"] == "competitor"]
+        brand_terms = f.campaign.brand_terms
+        put("brand_mentions", len(b) if brand_terms else None, "no brand terms set")
         tagged = {m["post_id"] for m in b if m["post_id"] is not None and m["comment_id"] is None
                   and m["term"].startswith("#")}
-        put("hashtag_posts", len(tagged) if any(x.startswith("#") for x in brand) else None, "no brand hashtags set")
-        if not rival:
+        put("hashtag_posts", len(tagged) if any(x.startswith("#") for x in brand_terms) else None,
+            "no brand hashtags set")
+        if not f.campaign.competitor_terms:
             put("share_of_voice", None, "no competitor terms set")
         else:
             put("share_of_voice", _float(_div(len(b) * 100, len(b) + len(r_))), "no brand or competitor mentions")

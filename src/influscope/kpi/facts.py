@@ -309,20 +309,15 @@ def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
         if post_ids:
             j = j.filter(j.post_id.isin(post_ids))
             agg = j.group_by("post_id").aggregate(
-                pos=(j.label == "pos").cast("int64").sum(), neg=(j.label == "neg").cast("int64").sum(),
-                intent=j.intent.cast("int64").sum(), classified=j.count())
+                pos=(j.label == "pos").ifelse(1, 0).sum(), neg=(j.label == "neg").ifelse(1, 0).sum(),
+                intent=j.intent.ifelse(1, 0).sum(), classified=j.count())
             f.comment_stats = fetch(con, agg)
         else:
             f.comment_stats = []
     if "mentions" in present:
         mn = T("mentions")
-        cm = T("comments")
         m = mn.filter(mn.workspace_id == ws, mn.campaign_id == cid)
-        cms = cm.select(cpk=cm.id, cpost=cm.post_id)
-        j = m.left_join(cms, m.comment_id == cms.cpk)
-        f.mentions = fetch(con, j.select("post_id", "comment_id", "term", "cpost"))
-        for r in f.mentions:
-            r["post"] = r["post_id"] if r["post_id"] is not None else r["cpost"]
+        f.mentions = fetch(con, m.select("post_id", "comment_id", "term", "kind"))
     if "account_credibility" in present:
         ac = T("account_credibility")
         acc = T("creator_accounts")
