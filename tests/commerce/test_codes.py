@@ -137,5 +137,7 @@ def test_leak_findings_with_their_figures(engine, tmp_path):
     assert cs.severity == "critical"
     msg = nc.message
     assert set(msg) == {"en", "zh-Hant", "ar"} and "MIRA15" in msg["ar"] and "9" in msg["zh-Hant"]
+    diag = {d.id: d for d in codes.leak_diagnostics(engine, "spring")}["code_on_coupon_site"].to_dict()
+    assert diag["subject"] == "mira" and diag["figures"]["code"] == "MIRA15" and diag["kpis"] == ["code_redemptions"]
     assert codes.coupon_site("https://couponfollow.com/site/x") == "couponfollow.com"
     assert codes.coupon_site("https://notretailmenot.com/") is None

@@ -268,6 +268,19 @@ class Finding:
         return {"id": self.id, "severity": self.severity, "code": self.code, "creator": self.creator,
                 "figures": self.figures, "message": self.message}
 
+    def to_diagnostic(self):
+        """The same finding as a :class:`influscope.kpi.diagnostics.Diagnostic` (subject = the creator)."""
+        from influscope.kpi.diagnostics import Diagnostic
+
+        return Diagnostic(id=self.id, severity=self.severity, message=self.message,
+                          figures={"code": self.code, **self.figures}, kpis=("code_redemptions",),
+                          subject=self.creator)
+
+
+def leak_diagnostics(engine: sa.Engine, campaign: str, *, workspace: str = "default", **thresholds) -> list:
+    """:func:`leaks` as KPI-engine diagnostics, for ``KpiResult.diagnostics``."""
+    return [f.to_diagnostic() for f in leaks(engine, campaign, workspace=workspace, **thresholds)]
+
 
 def coupon_site(referrer: str | None) -> str | None:
     if not referrer:
