@@ -38,13 +38,20 @@ def test_sync_cli_runs_and_reruns_without_changes(sqlite_url, monkeypatch):
     with respx.mock() as mock:
         mock.post("https://open.tiktokapis.com/v2/video/list/").mock(
             return_value=httpx.Response(200, json=load("tiktok", "display_video_list.json")))
+        mock.post("https://open.tiktokapis.com/v2/video/query/").mock(
+            return_value=httpx.Response(200, json=load("tiktok", "display_video_list.json")))
         first = runner.invoke(app, ["sync", "--until", "2025-06-15T00:00:00Z", "--since", "2025-06-01", "--json",
                                     "--db", sqlite_url])
         again = runner.invoke(app, ["sync", "--until", "2025-06-15T00:00:00Z", "--since", "2025-06-01", "--json",
                                     "--db", sqlite_url])
+        waits = []
+        monkeypatch.setattr("influscope.cli.sync.time.sleep", waits.append)
+        scheduled = runner.invoke(app, ["sync", "--every", "1h", "--times", "2", "--db", sqlite_url])
+    assert scheduled.exit_code == 0, scheduled.output
+    assert waits == [3600] and scheduled.stdout.count("mei-tt") == 2
     assert first.exit_code == 0, first.output
     out1 = json.loads(first.stdout[first.stdout.index("["):])
     out2 = json.loads(again.stdout[again.stdout.index("["):])
     assert out1[0]["changes"] > 0 and out2[0]["changes"] == 0
     listed = runner.invoke(app, ["sync", "list", "--db", sqlite_url])
-    assert "mei-tt" in listed.output and "last=2025-06-15T00:00:00Z" in listed.output
+    assert "mei-tt" in listed.output and "last=" in listed.output

@@ -52,12 +52,14 @@ def test_tiktok_business_api_with_account_series(campaign_engine, token, sleeps)
     sync.add_account(campaign_engine, "mei-ttb", "tiktok", "biz-1", token_ref=token, campaign="spring", creator="mei",
                      handle="meilin.eats", options={"api": "business"})
     with respx.mock() as mock:
-        vl = mock.get("https://business-api.tiktok.com/open_api/v1.3/business/video/list/").mock(
-            return_value=httpx.Response(200, json=load("tiktok", "business_video_list.json")))
+        vl = mock.get("https://business-api.tiktok.com/open_api/v1.3/business/video/list/").mock(side_effect=[
+            httpx.Response(429, headers={"Retry-After": "5"}, text="Too Many Requests"),
+            httpx.Response(200, json=load("tiktok", "business_video_list.json"))])
         mock.get("https://business-api.tiktok.com/open_api/v1.3/business/get/").mock(
             return_value=httpx.Response(200, json=load("tiktok", "business_get.json")))
         sync.sync_account(campaign_engine, "mei-ttb", since=SINCE, until=UNTIL, sleep=sleeps)
-    assert vl.calls[0].request.headers["access-token"] == "test-token"
+    assert sleeps == [5.0] and len(vl.calls) == 2
+    assert vl.calls[1].request.headers["access-token"] == "test-token"
     snaps = {r["key"]: r for r in rows(campaign_engine, """select p.key, m.views, m.reach, m.watch_time_s, m.raw
         from post_metrics m join posts p on p.id = m.post_id""")}
     assert snaps["7380000000000000001"]["reach"] == 98000
@@ -136,12 +138,15 @@ def test_facebook_retired_metric_is_dropped_and_recorded(campaign_engine, token,
         return httpx.Response(200, json=load("facebook", name))
 
     with respx.mock() as mock:
-        mock.get(f"{base}/104000000000001").mock(return_value=httpx.Response(200, json=load("facebook", "page.json")))
+        mock.get(f"{base}/104000000000001").mock(side_effect=[
+            httpx.Response(403, json=load("instagram", "error_rate_limit.json")),  # (#4) application request limit
+            httpx.Response(200, json=load("facebook", "page.json"))])
         mock.get(f"{base}/104000000000001/posts").mock(return_value=httpx.Response(200, json=load("facebook", "posts.json")))
         mock.get(f"{base}/104000000000001/insights").mock(
             return_value=httpx.Response(200, json=load("facebook", "page_insights.json")))
         mock.get(url__regex=rf"{base}/(?P<post_id>104000000000001_\d+)/insights").mock(side_effect=post_insights)
         res = sync.sync_account(campaign_engine, "mei-fb", since=SINCE, until=UNTIL, sleep=sleeps)
+    assert sleeps == [1.0]  # Meta's rate-limit error codes are retried with backoff
     assert asked[0] == ["post_impressions_unique", "post_clicks", "post_video_views"]
     assert asked[1] == ["post_clicks", "post_video_views", "post_total_media_view_unique"]
     assert asked[2] == asked[1]  # the second post no longer asks for the retired metric

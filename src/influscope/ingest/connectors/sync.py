@@ -169,6 +169,7 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
             conn.execute(ct.connector_runs.insert().values(
                 connector_id=acc["id"], started_at=started, finished_at=utcnow(), since=since, until=until,
                 status="failed", changes=0, notes=result.notes, error=str(exc)[:2000]))
+        exc.sync_result = result  # type: ignore[attr-defined]
         raise
     return result
 
@@ -200,8 +201,8 @@ def sync_all(engine: sa.Engine, *, workspace: str = "default", names: list[str] 
         try:
             res = sync_account(engine, acc["name"], workspace=workspace, since=since, until=until, **kw)
         except Exception as exc:
-            res = SyncResult(acc["name"], acc["platform"], since or until or utcnow(), until or default_until(),
-                             error=str(exc))
+            res = getattr(exc, "sync_result", None) or SyncResult(
+                acc["name"], acc["platform"], since or default_until(), until or default_until(), error=str(exc))
         results.append(res)
         if on_done:
             on_done(res)
