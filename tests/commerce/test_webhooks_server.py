@@ -205,3 +205,25 @@ def test_webhook_orders_are_credited_to_the_creator_by_the_kpi_engine(server, tm
     result = kpis("winter", engine=eng, workspace="default").to_dict()
     assert result["kpis"]["conversions"]["value"] == 2
     assert Decimal(str(result["kpis"]["revenue"]["value"])) == Decimal("329.80")  # 2 x 164.90 merchandise
+
+
+def test_deliveries_stored_before_a_crash_are_processed_when_the_server_starts(tmp_path):
+    from influscope.db.engine import get_engine
+    from influscope.ingest.commerce import sink
+    from influscope.ingest.commerce.stores import add_store
+    from tests.commerce.support import Server
+
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    eng = get_engine(url)
+    store = add_store(eng, "shopify", "after-crash", secret=SHOP_SECRET)
+    # Accepted and stored by a server that then died before processing them.
+    for i in range(3):
+        sink.store_delivery(eng, workspace_id=store.workspace_id, store_id=store.id, delivery_id=f"pre-{i}",
+                            topic="orders/create", body=dumps(shopify_order(6200407296000 + i)))
+    srv = Server(url)
+    try:
+        settle(eng, timeout=30)
+    finally:
+        srv.stop()
+    assert count(eng, t.orders, t.orders.c.source == "after-crash") == 3
+    assert count(eng, ct.webhook_deliveries, ct.webhook_deliveries.c.status == "processed") == 3

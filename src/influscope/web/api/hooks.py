@@ -8,8 +8,11 @@ once; a background processor turns it into the order (see ``ingest.commerce.sink
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
+import os
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,16 +23,37 @@ from influscope.ingest.commerce.common import utc_naive
 from influscope.ingest.commerce.signatures import StripeSignatureError, verify_base64_hmac, verify_stripe
 from influscope.ingest.commerce.woocommerce import is_ping
 
-router = APIRouter(prefix="/hooks", tags=["webhooks"], include_in_schema=True)
-
+log = logging.getLogger(__name__)
 MAX_BODY = 5 * 1024 * 1024
 
 
-def _engine():
-    from influscope.config import get_settings
-    from influscope.db.engine import get_engine
+@contextlib.asynccontextmanager
+async def _lifespan(app):
+    """At start-up, resume deliveries a previous run stored but did not process (crash, restart).
+    Only for a served database (``influscope serve`` sets INFLUSCOPE_DATABASE_URL) or an engine
+    handed to the app, never a database the process merely defaults to."""
+    engine = getattr(app.state, "engine", None)
+    if engine is None and os.environ.get("INFLUSCOPE_DATABASE_URL"):
+        try:
+            engine = _engine_for(app)
+        except Exception:  # a broken database must not stop the rest of the app from starting
+            log.exception("webhook processor not started")
+    if engine is not None:
+        sink.Processor.for_engine(engine).kick()
+    yield
 
-    return get_engine(get_settings().database_url)
+
+router = APIRouter(prefix="/hooks", tags=["webhooks"], include_in_schema=True, lifespan=_lifespan)
+
+
+def _engine_for(app):
+    engine = getattr(app.state, "engine", None)
+    if engine is None:
+        from influscope.config import get_settings
+        from influscope.db.engine import get_engine
+
+        engine = app.state.engine = get_engine(get_settings().database_url)
+    return engine
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -63,7 +87,7 @@ def _triggered(value: str | None):
 
 @router.post("/shopify/{source}", summary="Shopify order and refund webhooks")
 async def shopify_hook(source: str, request: Request):
-    engine = _engine()
+    engine = _engine_for(request.app)
     found = await run_in_threadpool(stores.lookup, engine, "shopify", source)
     if found is None:
         return _error(404, f"no Shopify store named {source!r}")
@@ -80,7 +104,7 @@ async def shopify_hook(source: str, request: Request):
 
 @router.post("/woocommerce/{source}", summary="WooCommerce order webhooks")
 async def woocommerce_hook(source: str, request: Request):
-    engine = _engine()
+    engine = _engine_for(request.app)
     found = await run_in_threadpool(stores.lookup, engine, "woocommerce", source)
     if found is None:
         return _error(404, f"no WooCommerce store named {source!r}")
@@ -103,7 +127,7 @@ async def woocommerce_hook(source: str, request: Request):
 
 @router.post("/stripe/{source}", summary="Stripe checkout and refund events")
 async def stripe_hook(source: str, request: Request):
-    engine = _engine()
+    engine = _engine_for(request.app)
     found = await run_in_threadpool(stores.lookup, engine, "stripe", source)
     if found is None:
         return _error(404, f"no Stripe account named {source!r}")
