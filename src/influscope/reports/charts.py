@@ -50,7 +50,8 @@ def _x_label(x: Any) -> str:
 
 
 def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
-             hline: float | None = None, hline_label: str = "", shade: tuple[Any, Any] | None = None) -> str:
+             hline: float | None = None, hline_label: str = "", shade: tuple[Any, Any] | None = None,
+             legend: bool = True) -> str:
     """A line chart of one or more series sharing the x axis (dates or labels).
 
     ``hline`` draws a dashed reference line (e.g. the baseline mean); ``shade`` highlights the
@@ -117,9 +118,9 @@ def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
             pen_up = False
         if path:
             parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="1.8"/>')
-    # legend
+    # legend (callers that print right-to-left text put the legend in HTML instead: see legend_items)
     lx = left
-    for k, s in enumerate(series):
+    for k, s in enumerate(series if legend else []):
         color = PALETTE[k % len(PALETTE)]
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="3" fill="{color}"/>')
         parts.append(f'<text x="{lx + 14}" y="{height - 10}" fill="#374151">{escape(s.name)}</text>')
@@ -159,6 +160,11 @@ def funnel_svg(stages: Sequence[tuple[str, Any, str]], *, width: int = 640, row:
         prev = value if value is not None else prev
     parts.append("</svg>")
     return "".join(parts)
+
+
+def legend_items(series: Sequence[Series]) -> list[tuple[str, str]]:
+    """(colour, name) of each series, in the colours :func:`line_svg` draws them."""
+    return [(PALETTE[k % len(PALETTE)], s.name) for k, s in enumerate(series)]
 
 
 def funnel_bar_svgs(stages: Sequence[tuple[str, Any, str]], *, width: int = 480, height: int = 26) -> list[str]:

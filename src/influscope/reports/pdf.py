@@ -33,15 +33,22 @@ def chart_svgs(report: Report) -> dict[str, str]:
     out: dict[str, str] = {}
     if report.funnel:
         out["funnel"] = charts.funnel_bar_svgs(report.funnel)
+    # Text inside the SVG is only numbers and dates; names (which may be Arabic or Chinese) go in
+    # HTML legends, where the layout engine shapes and orders them.
     if report.daily:
-        out["daily"] = charts.line_svg(report.daily)
+        out["daily"] = charts.line_svg(report.daily, legend=False, height=200)
+        out["daily_legend"] = charts.legend_items(report.daily)
     if report.traffic.get("series"):
-        out["traffic"] = charts.line_svg(report.traffic["series"], width=320, height=180,
-                                         hline=report.traffic.get("baseline_mean"),
-                                         hline_label=report.traffic.get("baseline_label", ""),
-                                         shade=report.period)
+        mean = report.traffic.get("baseline_mean")
+        out["traffic"] = charts.line_svg(report.traffic["series"], width=320, height=170, hline=mean,
+                                         hline_label=f"{mean:,.0f}" if mean is not None else "",
+                                         shade=report.period, legend=False)
+        out["traffic_legend"] = charts.legend_items(report.traffic["series"]) + (
+            [("#6b7280", report.traffic.get("baseline_label", ""))] if mean is not None else [])
     if report.followers.get("series"):
-        out["followers"] = charts.line_svg(report.followers["series"], width=320, height=180, shade=report.period)
+        out["followers"] = charts.line_svg(report.followers["series"], width=320, height=170, shade=report.period,
+                                           legend=False)
+        out["followers_legend"] = charts.legend_items(report.followers["series"])
     return out
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import gettext
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -170,10 +171,16 @@ class Formatter:
         if value is None:
             return "–"
         if digits is None:
-            return bnumbers.format_currency(_num(value), currency, locale=self.locale)
-        return bnumbers.format_currency(_num(value), currency, locale=self.locale,
-                                        format="¤#,##0" + ("." + "0" * digits if digits else ""),
-                                        currency_digits=False)
+            text = bnumbers.format_currency(_num(value), currency, locale=self.locale)
+        else:
+            text = bnumbers.format_currency(_num(value), currency, locale=self.locale,
+                                            format="¤#,##0" + ("." + "0" * digits if digits else ""),
+                                            currency_digits=False)
+        if self.dir == "rtl":
+            # A Latin symbol ending in a neutral sign (NT$, US$) would show as "$NT" in right-to-left
+            # text; a left-to-right mark after it keeps it in order. Arabic symbols are untouched.
+            text = _LATIN_SYMBOL.sub("\\g<0>\u200e", text)
+        return text
 
     def compact(self, value: Any) -> str:
         if value is None:
@@ -201,7 +208,7 @@ class Formatter:
         if unit == "%":
             return self.percent(value)
         if unit in ("x",):
-            return self.number(value, 2) + "×"
+            return self.number(value, 2) + ("×\u200e" if self.dir == "rtl" else "×")
         if unit == "money":
             return self.money(value, currency or "USD")
         if unit == "count":
@@ -217,6 +224,9 @@ class Formatter:
         v = _num(value)
         sign = "+" if v > 0 else ""
         return sign + self.percent(v, digits)
+
+
+_LATIN_SYMBOL = re.compile(r"[A-Za-z]+[$€£¥₩₹]?|[$€£¥₩₹]")
 
 
 def _num(value: Any) -> Decimal | float | int:
