@@ -193,7 +193,7 @@ def test_x_metrics_rate_limit_reset_and_mentions(campaign_engine, token, sleeps)
     ugc = snaps["1800000000000000101"]
     assert ugc["creator"] == "x:teafan88" and ugc["sponsored"] == 0 and "#StressLess2BMyBest" in ugc["caption"]
     assert res.changes > 0 and again.changes == 0
-    assert any(n["kind"] == "mention" for n in res.notes)
+    assert {"kind": "mentions", "platform": "x", "posts": 1, "terms": {"#StressLess2BMyBest": 1}} in res.notes
 
 
 def test_sync_all_reports_a_missing_token_and_runs_the_others(campaign_engine, token, sleeps, monkeypatch):

@@ -271,4 +271,4 @@ class InstagramConnector:
                         reasons = {m: "hidden by the owner" for m, v in metrics.items() if v is None}
                         batch.add_raw(PLATFORM, "hashtag_media", mid, ctx.as_of, media)
                         batch.add_snapshot(mid, ctx.as_of, metrics, reasons=reasons, raw=media)
-                        batch.note("mention", post=mid, terms=[f"#{tag}"])
+                        batch.count_mention(PLATFORM, [f"#{tag}"])

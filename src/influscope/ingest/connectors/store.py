@@ -78,6 +78,16 @@ class Batch:
         if entry not in self.notes:
             self.notes.append(entry)
 
+    def count_mention(self, platform: str, terms: list[str]) -> None:
+        """One note per platform: how many UGC posts were collected, per matching term."""
+        entry = next((n for n in self.notes if n["kind"] == "mentions" and n["platform"] == platform), None)
+        if entry is None:
+            entry = {"kind": "mentions", "platform": platform, "posts": 0, "terms": {}}
+            self.notes.append(entry)
+        entry["posts"] += 1
+        for term in terms:
+            entry["terms"][term] = entry["terms"].get(term, 0) + 1
+
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
            scope: sa.ColumnElement, report: FileReport, columns: list[str], want_ids: bool = False) -> dict[tuple, int]:

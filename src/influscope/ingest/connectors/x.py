@@ -102,4 +102,4 @@ class XConnector:
                 metrics, reasons = tweet_metrics(tw)
                 batch.add_raw(PLATFORM, "mention", tid, ctx.as_of, tw)
                 batch.add_snapshot(tid, ctx.as_of, metrics, reasons=reasons, raw=tw)
-                batch.note("mention", post=tid, terms=found)
+                batch.count_mention(PLATFORM, found)

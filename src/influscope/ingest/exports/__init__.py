@@ -92,7 +92,7 @@ def detect(path: Path) -> str:
                                         and any(h.lower() in ("content", "contenido") for h in table.header)):
         return "youtube_studio"
     urls = " ".join(c for _, cells in table.rows[:20] for c in cells)
-    for domain, name in (("tiktok.com", "tiktok_studio"), ("weibo.com", "weibo"), ("douyin.com", "douyin"),
+    for domain, name in (("tiktok.com", "tiktok_studio"), ("weibo.com", "weibo"), ("weibo.cn", "weibo"), ("douyin.com", "douyin"),
                          ("bilibili.com", "bilibili"), ("xiaohongshu.com", "xiaohongshu"), ("xhslink.com", "xiaohongshu"),
                          ("youtube.com", "youtube_studio")):
         if domain in urls:

@@ -237,7 +237,7 @@ JSON_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
                     "comments": ("comments_count", "comment_count"), "shares": ("share_count",),
                     "saves": ("collected_count",), "views": ("view_count",)},
 }
-URLS = {"weibo": "https://weibo.com/detail/{id}", "douyin": "https://www.douyin.com/video/{id}",
+URLS = {"weibo": "https://m.weibo.cn/detail/{id}", "douyin": "https://www.douyin.com/video/{id}",
         "bilibili": "https://www.bilibili.com/video/{id}", "xiaohongshu": "https://www.xiaohongshu.com/explore/{id}"}
 NESTED = ("stat", "statistics", "post_stats", "interact_info", "note_card", "stats")
 CONTENT = {"weibo": "post", "douyin": "video", "bilibili": "video", "xiaohongshu": "post"}
@@ -306,7 +306,7 @@ def chinese_platform(platform: str) -> Callable[[Path, Target], Batch]:
         if not (table.has("post_id") or table.has("url")):
             raise ExportProblem(1, "-", f"not a {platform} export: needs a post id or link column "
                                         f"(got {', '.join(table.header)})")
-        patterns = {"weibo": r"weibo\.com/(?:detail/|\d+/)(\w+)", "douyin": r"/video/(\d+)",
+        patterns = {"weibo": r"weibo\.(?:com|cn)/(?:detail/|status/|\d+/)(\w+)", "douyin": r"/video/(\d+)",
                     "bilibili": r"/video/(BV\w+|av\d+)", "xiaohongshu": r"/(?:explore|discovery/item)/(\w+)"}
         return _posts_table(table, target, batch, platform=platform, content_type=CONTENT[platform],
                             key_of=lambda rec: rec.get("post_id") or _match(patterns[platform], rec.get("url")))
