@@ -107,3 +107,31 @@ def test_snippet_keeps_the_click_id_and_reports_a_lead_from_chromium(server, tmp
     assert sale.source == "acme-site" and sale.subtotal == Decimal("45.00") and sale.click_id == "Ab3dE"
     # Unknown web sources are refused.
     assert httpx.post(server.base + "/t/nobody/lead", content=b'{"lead_id":"x"}').status_code == 404
+
+
+def test_stores_are_configured_through_the_api_too(server):
+    from influscope.ingest.commerce.signatures import sign_base64_hmac
+
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    body = {"kind": "shopify", "name": "api-shop", "secret": "shpss_via_api_1"}
+    r = httpx.post(server.base + "/api/v1/stores", json=body, headers=h)
+    assert r.status_code == 201 and r.json()["webhook_path"] == "/hooks/shopify/api-shop"
+    assert r.json()["secret"] == "database" and "shpss" not in r.text
+    assert httpx.post(server.base + "/api/v1/stores", json=body, headers=h).status_code == 409
+    assert httpx.post(server.base + "/api/v1/stores", json=dict(body, name="x", secret=None), headers=h).status_code == 422
+    assert httpx.post(server.base + "/api/v1/stores", json=body,
+                      headers={"Authorization": f"Bearer {server.read_key}"}).status_code == 403
+    listed = httpx.get(server.base + "/api/v1/stores", headers=h).json()
+    assert {"api-shop", "acme-hk", "acme-site"} <= {s["name"] for s in listed}
+    assert "shpss" not in str(listed)
+    # The other workspace sees none of them.
+    assert httpx.get(server.base + "/api/v1/stores", headers={"Authorization": f"Bearer {server.other_key}"}).json() == []
+    # Deliveries signed with the new secret are accepted at once.
+    raw = b'{"id": 1}'
+    r = httpx.post(server.base + "/hooks/shopify/api-shop", content=raw, headers={
+        "X-Shopify-Hmac-Sha256": sign_base64_hmac(raw, "shpss_via_api_1"), "X-Shopify-Topic": "products/update",
+        "X-Shopify-Webhook-Id": "api-1"})
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    assert httpx.delete(server.base + "/api/v1/stores/api-shop",
+                        headers={"Authorization": f"Bearer {server.other_key}"}).status_code == 404
+    assert httpx.delete(server.base + "/api/v1/stores/api-shop", headers=h).status_code == 204
