@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+
+import re
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
-from fastapi import HTTPException, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from babel.numbers import list_currencies
+from fastapi import HTTPException, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from influscope.db import tables as t
 
@@ -50,11 +54,52 @@ def Text(max_length: int, min_length: int = 0):  # noqa: N802 - a type factory
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_date(value):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime(value):
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-03-01T10:00:00+08:00")
+    return value
+
+
+# Times in responses: stored naive UTC, written with their offset (RFC 3339, "Z").
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+# Dates and times in requests: ISO text only (no numbers read as Unix time).
+DateIn = Annotated[dt.date, BeforeValidator(_iso_date)]
+DateTimeIn = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
+Flag = Annotated[bool, Field(strict=True)]
+CURRENCIES = tuple(sorted(c for c in list_currencies() if re.fullmatch(r"[A-Z]{3}", c)))
+TIMEZONES = tuple(sorted(available_timezones()))
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
                  AfterValidator(_clean_text)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Currency = Literal[CURRENCIES]  # type: ignore[valid-type]
+Timezone = Literal[TIMEZONES]  # type: ignore[valid-type]
 Amount = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, max_digits=17, decimal_places=4)]
-Count = Annotated[int, Field(ge=0, le=10**15)]
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not true/false")
+    return value
+
+
+# JSON integers (1e3 counts as one, true/false do not)
+Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=10**15)]
+Ref = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=MAX_ID)]
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 OptionalRef = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -92,3 +137,20 @@ def check_ref(conn: sa.Connection, table: sa.Table, object_id: int | None, works
 def campaign_ids_of_creator(conn: sa.Connection, creator_id: int) -> list[int]:
     return list(conn.execute(sa.select(t.campaign_creators.c.campaign_id)
                              .where(t.campaign_creators.c.creator_id == creator_id)).scalars())
+
+
+def strict_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (a typo must not silently widen a listing)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known: set[str] = set()
+    stack = [dependant]
+    while stack:
+        dep = stack.pop()
+        known.update(p.alias for p in dep.query_params)
+        stack.extend(dep.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise HTTPException(422, f"unknown query parameter: {unknown[0]}")

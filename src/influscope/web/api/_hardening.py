@@ -363,12 +363,38 @@ def _error_response(request: Request, status: int, message: str, headers=None, *
     return JSONResponse({"status": status, "message": message, **extra}, status_code=status, headers=headers)
 
 
+def _walk_routes(routes):
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _walk_routes(inner.routes)
+        else:
+            yield route
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in _walk_routes(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and getattr(route, "methods", None) and regex.match(path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else "error"
         extra = {} if isinstance(exc.detail, str) else {"errors": exc.detail}
-        return _error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None), **extra)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            # the framework's wording for a body that is not JSON / not the declared form: a 422 like any
+            # other invalid request, with a message that says what is wrong
+            return _error_response(request, 422, "invalid request: the body is not valid "
+                                   + ("JSON" if "json" in request.headers.get("content-type", "") else "form data"))
+        if exc.status_code == 405:  # list every method of the path, not only those of the first route matched
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        return _error_response(request, exc.status_code, message, headers=headers or None, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

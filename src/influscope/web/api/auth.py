@@ -33,9 +33,10 @@ from influscope.auth.csrf import cookie_is_secure, csrf_token
 from influscope.auth.deps import SESSION_COOKIE, Principal, db, optional_principal, require
 from influscope.auth.passwords import PasswordPolicyError
 from influscope.db.auth import memberships
-from influscope.web.api._common import ERRORS, MAX_ID, WRITE_ERRORS, Model, ObjectId, Text
+from influscope.web.api._common import (ERRORS, MAX_ID, WRITE_ERRORS, Flag, Model, ObjectId, Text, UtcDateTime,
+                                        strict_query)
 
-router = APIRouter(tags=["account"])
+router = APIRouter(tags=["account"], dependencies=[Depends(strict_query)])
 
 
 # --------------------------------------------------------------------------------------- pages
@@ -217,16 +218,16 @@ class KeyOut(BaseModel):
     scopes: list[str]
     can_see_costs: bool
     user_id: int | None
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
 
 
 class KeyIn(Model):
     name: Text(200) = ""
     scopes: Literal["read", "write", "read write"] = "read"
-    can_see_costs: bool = False
+    can_see_costs: Flag = False
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
@@ -276,7 +277,7 @@ class Member(BaseModel):
     email: str
     name: str | None
     is_active: bool
-    last_login_at: dt.datetime | None
+    last_login_at: UtcDateTime | None
     role: str
     can_see_costs: bool
 
@@ -284,7 +285,7 @@ class Member(BaseModel):
 class MemberIn(Model):
     email: Text(254, 3)
     role: Role
-    can_see_costs: bool = False
+    can_see_costs: Flag = False
 
 
 def _owners(conn: sa.Connection, ws: int) -> set[int]:
@@ -337,7 +338,7 @@ def remove_member(user_id: ObjectId, p: Principal = Depends(require("admin")), e
 
 class AuditEntry(BaseModel):
     id: int
-    ts: dt.datetime
+    ts: UtcDateTime
     user_id: int | None
     api_key_id: int | None
     action: str

@@ -8,22 +8,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from babel.numbers import list_currencies
 from fastapi import APIRouter, Depends, HTTPException, Response
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Amount, Currency, Limit, Model, ObjectId, Offset,
-                                        Slug, Text, row_or_404)
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Amount, Currency, DateIn, Limit, Model, ObjectId, Offset,
+                                        Slug, Text, Timezone, UtcDateTime, row_or_404, strict_query)
 
-router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], responses=ERRORS,
+                   dependencies=[Depends(strict_query)])
 
-_CURRENCIES = frozenset(list_currencies())
 Goal = Literal["tofu", "mofu", "bofu"]
 
 
@@ -43,27 +41,11 @@ class Campaign(Model):
     baseline_end: dt.date | None
     targets: dict[str, float]
     brand_terms: list[str]
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
-def _check_tz(value: str | None) -> str | None:
-    if value is None:
-        return value
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}") from None
-    return value
-
-
-def _check_currency(value: str | None) -> str | None:
-    if value is not None and value not in _CURRENCIES:
-        raise ValueError(f"unknown ISO 4217 currency {value!r}")
-    return value
-
-
-_Date = dt.date
-_Targets = dict[Text(64, 1), Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]]
+_Date = DateIn
+_Targets = dict[Text(64, 1), Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12, strict=True)]]
 
 
 class CampaignIn(Model):
@@ -73,7 +55,7 @@ class CampaignIn(Model):
     goal: Goal
     start: _Date
     end: _Date
-    timezone: Text(64, 1) = "UTC"
+    timezone: Timezone = "UTC"
     currency: Currency
     budget: Amount | None = None
     baseline_start: _Date | None = None
@@ -81,8 +63,6 @@ class CampaignIn(Model):
     targets: _Targets = Field(default_factory=dict, max_length=100)
     brand_terms: list[Text(200, 1)] = Field(default_factory=list, max_length=200)
 
-    _tz = field_validator("timezone")(_check_tz)
-    _cur = field_validator("currency")(_check_currency)
 
     @model_validator(mode="after")
     def _dates(self):
@@ -96,19 +76,18 @@ class CampaignIn(Model):
 
 
 class CampaignPatch(Model):
-    name: Text(200, 1) | None = None
-    brand: Text(200) | None = None
-    goal: Goal | None = None
-    start: _Date | None = None
-    end: _Date | None = None
-    timezone: Text(64, 1) | None = None
-    currency: Currency | None = None
-    budget: Amount | None = None
-    targets: _Targets | None = Field(default=None, max_length=100)
-    brand_terms: list[Text(200, 1)] | None = Field(default=None, max_length=200)
+    """Only the fields sent are changed; ``brand`` and ``budget`` may be set to null."""
 
-    _tz = field_validator("timezone")(_check_tz)
-    _cur = field_validator("currency")(_check_currency)
+    name: Text(200, 1) = None  # type: ignore[assignment] - absent means unchanged; null is refused
+    brand: Text(200) | None = None
+    goal: Goal = None  # type: ignore[assignment]
+    start: _Date = None  # type: ignore[assignment]
+    end: _Date = None  # type: ignore[assignment]
+    timezone: Timezone = None  # type: ignore[assignment]
+    currency: Currency = None  # type: ignore[assignment]
+    budget: Amount | None = None
+    targets: _Targets = Field(default=None, max_length=100)  # type: ignore[assignment]
+    brand_terms: list[Text(200, 1)] = Field(default=None, max_length=200)  # type: ignore[assignment]
 
 
 def _out(row: dict, p: Principal) -> Campaign:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -12,12 +11,11 @@ from pydantic import Field
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.web.api._common import (ERRORS, MAX_ID, WRITE_ERRORS, Limit, Model, ObjectId, Offset, OptionalRef,
-                                        check_ref, row_or_404)
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Limit, Model, ObjectId, Offset, OptionalRef, Ref,
+                                        UtcDateTime, check_ref, row_or_404, strict_query)
 
-router = APIRouter(prefix="/api/v1/codes", tags=["codes"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/codes", tags=["codes"], responses=ERRORS, dependencies=[Depends(strict_query)])
 
-Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Code(Model):
@@ -26,7 +24,7 @@ class Code(Model):
     campaign_id: int
     creator_id: int | None
     kind: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class CodeIn(Model):

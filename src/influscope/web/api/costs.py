@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 import sqlalchemy as sa
-from babel.numbers import list_currencies
 from fastapi import APIRouter, Depends, HTTPException, Response
-from pydantic import Field, field_validator
 
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.web.api._common import (ERRORS, MAX_ID, WRITE_ERRORS, Amount, Currency, Limit, Model, ObjectId,
-                                        Offset, OptionalRef, Text, check_ref, row_or_404)
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Amount, Currency, DateIn, Limit, Model, ObjectId, Offset,
+                                        OptionalRef, Ref, Text, check_ref, row_or_404, strict_query)
 
-router = APIRouter(prefix="/api/v1/costs", tags=["costs"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/costs", tags=["costs"], responses=ERRORS, dependencies=[Depends(strict_query)])
 
-_CURRENCIES = frozenset(list_currencies())
-Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
 Kind = Literal[t.COST_KINDS]  # type: ignore[valid-type]
 
 
@@ -44,15 +40,8 @@ class CostIn(Model):
     kind: Kind
     amount: Amount
     currency: Currency
-    incurred_on: Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(2200, 1, 1))]
+    incurred_on: DateIn
     note: Text(2000) | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        if value not in _CURRENCIES:
-            raise ValueError(f"unknown ISO 4217 currency {value!r}")
-        return value
 
 
 def _out(r) -> Cost:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
@@ -14,10 +13,11 @@ from influscope.auth import audit, privacy
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
 from influscope.ingest.canonical import normalise_handle
-from influscope.web.api._common import (ERRORS, MAX_ID, WRITE_ERRORS, Count, Limit, Model, ObjectId, Offset,
-                                        OptionalRef, Text, row_or_404)
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Count, Limit, Model, ObjectId, Offset, OptionalRef,
+                                        Ref, Text, UtcDateTime, row_or_404, strict_query)
 
-router = APIRouter(prefix="/api/v1/creators", tags=["creators"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/creators", tags=["creators"], responses=ERRORS,
+                   dependencies=[Depends(strict_query)])
 
 Platform = Literal[t.PLATFORMS]  # type: ignore[valid-type]
 Handle = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^@?[A-Za-z0-9_.\-]+$")]
@@ -38,7 +38,7 @@ class Creator(Model):
     language: str | None
     accounts: list[Account]
     campaign_ids: list[int]
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class CreatorIn(Model):
@@ -47,7 +47,7 @@ class CreatorIn(Model):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
     language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)] | None = None
     accounts: list[Account] = Field(default_factory=list, max_length=20)
-    campaign_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=100)
+    campaign_ids: list[Ref] = Field(default_factory=list, max_length=100)
 
 
 class CreatorPatch(Model):

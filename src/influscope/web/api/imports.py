@@ -22,9 +22,10 @@ from pydantic import BaseModel
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.ingest.bundle_spec import FILES
-from influscope.web.api._common import WRITE_ERRORS
+from influscope.web.api._common import WRITE_ERRORS, strict_query
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=WRITE_ERRORS)
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=WRITE_ERRORS,
+                   dependencies=[Depends(strict_query)])
 
 KNOWN = frozenset({f.name for f in FILES} | {"campaign.yaml"})
 MAX_FILES = 30

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from influscope.auth.deps import Principal, db, require
 from influscope.auth.roles import cost_kpis, redact_report
 from influscope.db import tables as t
-from influscope.web.api._common import ERRORS, ObjectId, row_or_404
+from influscope.web.api._common import ERRORS, DateIn, ObjectId, row_or_404, strict_query
 
-router = APIRouter(prefix="/api/v1", tags=["kpis"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["kpis"], responses=ERRORS, dependencies=[Depends(strict_query)])
 
 Breakdown = Literal["campaign", "creator", "post", "platform", "content_type", "day"]
 
@@ -77,8 +77,8 @@ def catalogue(p: Principal = Depends(require("read"))) -> list[KpiInfo]:
 
 @router.get("/campaigns/{campaign_id}/kpis", response_model=KpiReport, summary="A campaign's KPIs")
 def campaign_kpis(campaign_id: ObjectId, by: Breakdown | None = None,
-                  start: dt.date | None = Query(None, description="first day (campaign time zone)"),
-                  end: dt.date | None = Query(None, description="last day (campaign time zone)"),
+                  start: Annotated[DateIn | None, Query(description="first day (campaign time zone)")] = None,
+                  end: Annotated[DateIn | None, Query(description="last day (campaign time zone)")] = None,
                   p: Principal = Depends(require("read")), engine: sa.Engine = Depends(db)) -> KpiReport:
     with engine.connect() as conn:
         row = row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign")

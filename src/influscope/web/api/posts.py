@@ -5,31 +5,29 @@ Missing metrics are ``null`` (not reported), never 0.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Response
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.web.api._common import (ERRORS, MAX_ID, WRITE_ERRORS, Count, Limit, Model, ObjectId, Offset,
-                                        OptionalRef, Text, aware_to_naive_utc, row_or_404)
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Count, DateTimeIn, Flag, Limit, Model, ObjectId, Offset,
+                                        OptionalRef, Ref, Text, UtcDateTime, aware_to_naive_utc, row_or_404,
+                                        strict_query)
 
-router = APIRouter(prefix="/api/v1/posts", tags=["posts"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/posts", tags=["posts"], responses=ERRORS, dependencies=[Depends(strict_query)])
 
 Platform = Literal[t.PLATFORMS]  # type: ignore[valid-type]
 ContentType = Literal[t.CONTENT_TYPES]  # type: ignore[valid-type]
-Ref = Annotated[int, Field(ge=1, le=MAX_ID)]
-Stamp = Annotated[dt.datetime, Field(ge=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc),
-                                     le=dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc))]
+Stamp = DateTimeIn
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks")
 
 
 class Metrics(Model):
-    as_of: dt.datetime
+    as_of: UtcDateTime
     impressions: int | None = None
     reach: int | None = None
     views: int | None = None
@@ -54,7 +52,7 @@ class MetricsIn(Model):
     saves: Count | None = None
     reactions: Count | None = None
     link_clicks: Count | None = None
-    watch_time_s: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)] | None = None
+    watch_time_s: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)] | None = None
 
 
 class Post(Model):
@@ -65,7 +63,7 @@ class Post(Model):
     platform: str
     content_type: str
     url: str | None
-    posted_at: dt.datetime | None
+    posted_at: UtcDateTime | None
     sponsored: bool | None
     latest: Metrics | None
 
@@ -76,9 +74,9 @@ class PostIn(Model):
     creator_id: Ref
     platform: Platform
     content_type: ContentType = "post"
-    url: Annotated[AnyHttpUrl, Field(max_length=2000)] | None = None
+    url: Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$")] | None = None
     posted_at: Stamp | None = None
-    sponsored: bool | None = None
+    sponsored: Flag | None = None
     caption: Text(10000) | None = None
 
 
@@ -142,7 +140,7 @@ def create_post(body: PostIn, p: Principal = Depends(require("write")), engine: 
             raise HTTPException(409, f"a post with key {body.key!r} already exists")
         new_id = conn.execute(t.posts.insert().values(
             workspace_id=p.workspace_id, campaign_id=body.campaign_id, creator_id=body.creator_id, key=body.key,
-            platform=body.platform, content_type=body.content_type, url=str(body.url) if body.url else None,
+            platform=body.platform, content_type=body.content_type, url=body.url,
             posted_at=aware_to_naive_utc(body.posted_at), sponsored=body.sponsored, caption=body.caption,
         ).returning(t.posts.c.id)).scalar_one()
         link = t.campaign_creators

@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from influscope.auth import shares
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.web.api._common import ERRORS, MAX_ID, WRITE_ERRORS, Model, ObjectId, OptionalRef, _responses
+from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Flag, Model, ObjectId, OptionalRef, Ref, UtcDateTime,
+                                        _responses, strict_query)
 
-router = APIRouter(prefix="/api/v1", tags=["shares"])
+router = APIRouter(prefix="/api/v1", tags=["shares"], dependencies=[Depends(strict_query)])
 
 
 class Share(BaseModel):
@@ -22,16 +23,16 @@ class Share(BaseModel):
     campaign_id: int
     prefix: str
     show_budget: bool
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
     created_by: int | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class ShareIn(Model):
-    campaign_id: Annotated[int, Field(ge=1, le=MAX_ID)]
-    show_budget: bool = False
+    campaign_id: Ref
+    show_budget: Flag = False
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
         30, description="Days until the link stops working; null for a link that never expires.")
 
@@ -42,7 +43,7 @@ class ShareCreated(BaseModel):
     token: str = Field(description="The secret token; shown only this once.")
     path: str
     api_path: str
-    expires_at: dt.datetime | None
+    expires_at: UtcDateTime | None
 
 
 class SharedCampaign(BaseModel):
@@ -59,7 +60,7 @@ class SharedCampaign(BaseModel):
 class SharedReport(BaseModel):
     campaign: SharedCampaign
     budget_shown: bool
-    expires_at: dt.datetime | None
+    expires_at: UtcDateTime | None
     report: dict[str, Any] | None
     report_error: str | None = None
 
