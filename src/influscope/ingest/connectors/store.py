@@ -9,6 +9,7 @@ object id, metric and as_of, so that writing the same batch twice changes nothin
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,8 +114,7 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key
             updates.append({"_id": old["id"], **{c: row[c] for c in columns if c not in key}})
         else:
             report.unchanged += 1
-    for i in range(0, len(inserts), 5000):
-        conn.execute(table.insert(), inserts[i:i + 5000])
+    _insert_rows(conn, table, inserts)
     if updates:
         upd_cols = [c for c in columns if c not in key]
         stmt = table.update().where(table.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in upd_cols})
@@ -126,6 +126,38 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key
             m = rec._mapping
             ids.setdefault(tuple(m[k] for k in key), m["id"])
     return ids
+
+
+def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ROWS through the driver (executemany on SQLite, COPY on PostgreSQL), each value passed
+    through its column type's bind processor, so it is stored exactly as SQLAlchemy would store it
+    without SQLAlchemy's per-row parameter processing."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        conn.execute(table.insert(), rows)
+        return
+    cols = list(rows[0])
+    procs = []
+    for c in cols:
+        typ = table.c[c].type
+        if dialect == "postgresql" and isinstance(typ, sa.JSON):
+            procs.append(lambda v: None if v is None else json.dumps(v, default=str))
+        else:
+            procs.append(typ.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+    values = ([p(r[c]) if p else r[c] for c, p in zip(cols, procs)] for r in rows)
+    names = ", ".join(f'"{c}"' for c in cols)
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        if dialect == "sqlite":
+            cur.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})', values)
+        else:
+            with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for v in values:
+                    copy.write_row(v)
+    finally:
+        cur.close()
 
 
 def _narrow(table: sa.Table, ws: int, rows: list[dict[str, Any]], column: str) -> sa.ColumnElement:
