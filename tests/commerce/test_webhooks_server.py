@@ -46,7 +46,9 @@ def post_shopify(srv, payload, topic, webhook_id, *, secret=SHOP_SECRET, trigger
 def test_shopify_order_is_stored_once_and_forgeries_are_refused(server):
     eng = server.engine
     payload = shopify_order(6200407294252, landing_site="/products/x?utm_source=instagram&utm_medium=influencer"
-                            "&utm_content=mira", note_attributes=[{"name": "isc", "value": "k7Hq2"}])
+                            "&utm_content=mira", note_attributes=[{"name": "isc", "value": "k7Hq2"}],
+                            email="ana@example.org", customer={"id": 7001, "email": "ana@example.org"},
+                            client_details={"browser_ip": "203.0.113.9", "user_agent": "Mozilla/5.0"})
     r = post_shopify(server, payload, "orders/create", "b54557e4-1", triggered_at="2025-01-24T04:10:16Z")
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     # The same delivery again (Shopify retries with the same webhook id): accepted as a duplicate.
@@ -69,8 +71,14 @@ def test_shopify_order_is_stored_once_and_forgeries_are_refused(server):
     row = order(eng, "acme-hk", "6200407294252")
     assert row.subtotal == Decimal("164.90") and row.total == Decimal("186.90") and row.currency == "HKD"
     assert row.click_id == "k7Hq2" and "utm_content=mira" in row.landing_url and row.status == "paid"
-    assert row.discount_codes == "0124D"
+    assert row.discount_codes == "0124D" and row.customer_id == "7001"
     assert count(eng, t.orders, t.orders.c.key == "6200407294252") == 1
+    # No personal data is kept once processed: not in the order's raw payload, not in the delivery.
+    with eng.connect() as c:
+        body = c.execute(sa.select(ct.webhook_deliveries.c.body).where(
+            ct.webhook_deliveries.c.delivery_id == "b54557e4-1")).scalar()
+    for kept in (str(row.raw), body.decode()):
+        assert "203.0.113.9" not in kept and "ana@example.org" not in kept and "7001" in kept
 
 
 def test_updates_replace_the_order_and_stale_ones_do_not(server):

@@ -74,15 +74,18 @@ def remove(
 
 @stores_app.command("process")
 def process(
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Also process again the deliveries that failed."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
     """Process deliveries still pending (the server does this by itself; use after a crash or for a
     database written by another process)."""
-    from influscope.ingest.commerce.sink import process_pending
+    from influscope.ingest.commerce import sink
 
     engine = _common.engine(db, workspace)
-    counts = process_pending(engine)
+    if retry_failed:
+        sink.retry_failed(engine)
+    counts = sink.process_pending(engine)
     typer.echo(json.dumps(counts or {"pending": 0}))
 
 

@@ -148,6 +148,26 @@ def hashed_email(email: Any) -> str | None:
     return "email:" + hashlib.sha256(e.encode()).hexdigest()[:24]
 
 
+# Personal data that shops put in order payloads and that measurement does not need: contact
+# details, addresses, the buyer's IP address and browser. Dropped from everything kept after
+# processing (orders.raw and the processed delivery body); the customer's id is kept.
+PII_KEYS = frozenset({
+    "email", "contact_email", "phone", "billing_address", "shipping_address", "client_details", "browser_ip",
+    "customer_ip_address", "customer_user_agent", "billing", "shipping", "customer_details", "addresses",
+    "default_address", "first_name", "last_name", "address1", "address2", "zip", "latitude", "longitude",
+    "note", "customer_note",
+})
+
+
+def redact(value: Any) -> Any:
+    """A copy of a payload without :data:`PII_KEYS` (at any depth)."""
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items() if k not in PII_KEYS}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
 @dataclass
 class OrderRecord:
     """One order in canonical terms (see ``db.tables.orders``)."""

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from influscope.db import commerce as ct
 from influscope.db import tables as t
 from influscope.ingest.commerce import shopify, stripe, woocommerce
-from influscope.ingest.commerce.common import OrderRecord, PayloadError, RefundRecord, final_status
+from influscope.ingest.commerce.common import OrderRecord, PayloadError, RefundRecord, final_status, redact
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def utcnow() -> dt.datetime:
 def _json_safe(value: Any) -> Any:
     if value is None:
         return None
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(redact(value), default=str))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -184,13 +184,9 @@ class _Lost(Exception):
     """Another processor claimed the delivery first."""
 
 
-def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, body: bytes,
+def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, payload: Any,
            triggered_at: dt.datetime | None) -> tuple[str, str | None, str | None]:
     """Write what one delivery says. Returns (status, order_key, note)."""
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        return "failed", None, f"body is not JSON: {exc}"
     try:
         if kind == "shopify":
             if topic in shopify.ORDER_TOPICS:
@@ -246,12 +242,19 @@ def process_one(engine: sa.Engine, delivery_pk: int) -> str | None:
                 if claimed != 1:
                     return None
                 row = conn.execute(_Q_DELIVERY, {"pk": delivery_pk}).one()
+                try:
+                    payload = json.loads(bytes(row.body))
+                except ValueError as exc:
+                    raise _Failed(f"body is not JSON: {exc}") from None
                 status, order_key, note = _apply(conn, row.kind, row.name, row.workspace_id, row.topic,
-                                                 bytes(row.body), row.triggered_at)
+                                                 payload, row.triggered_at)
                 if status == "failed":
                     raise _Failed(note)
+                # Once processed, the body keeps what was read, without the buyer's personal data
+                # (a failed delivery keeps its raw body, to be processed again after a fix).
+                kept = json.dumps(redact(payload), ensure_ascii=False, separators=(",", ":")).encode()
                 done = conn.execute(_FINISH, {"pk": delivery_pk, "status": status, "order_key": order_key,
-                                              "processed_at": utcnow(),
+                                              "processed_at": utcnow(), "body": kept,
                                               "error": note if note not in ("inserted", "updated") else None}).rowcount
                 if done != 1:
                     raise _Lost()
@@ -294,6 +297,13 @@ def process_pending(engine: sa.Engine, *, limit: int | None = None) -> dict[str,
             done += 1
             if limit is not None and done >= limit:
                 return counts
+
+
+def retry_failed(engine: sa.Engine) -> int:
+    """Put failed deliveries back in the queue (after fixing what made them fail); returns how many."""
+    with engine.begin() as conn:
+        return conn.execute(_d.update().where(_d.c.status == "failed").values(
+            status="pending", processed_at=None)).rowcount
 
 
 class Processor:

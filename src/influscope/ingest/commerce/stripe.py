@@ -7,7 +7,8 @@ are whole units; BHD, JOD, KWD, OMR and TND have three decimals).
   which names the same payment intent, finds it), else the session ``id``.
 - subtotal = ``amount_subtotal`` - ``total_details.amount_discount``; tax and shipping from
   ``total_details``; total = ``amount_total``.
-- ``payment_status`` paid or no_payment_required -> paid, unpaid -> pending.
+- ``payment_status`` paid or no_payment_required -> paid, unpaid -> pending (delayed payment methods);
+  ``checkout.session.async_payment_succeeded`` then makes it paid, ``..._failed`` cancelled.
 - Click id: ``client_reference_id``, else ``metadata.isc`` / ``metadata.click_id``. Landing URL and
   discount code may be passed in ``metadata`` (``landing_url``, ``code``/``promo_code``).
 - Customer: ``customer``, else a hash of ``customer_details.email``.
@@ -32,7 +33,8 @@ from influscope.ingest.commerce.common import (
     utc_naive,
 )
 
-ORDER_TYPES = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+ORDER_TYPES = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
+               "checkout.session.async_payment_failed")
 REFUND_TYPES = ("charge.refunded",)
 
 
@@ -70,7 +72,10 @@ def parse_session(event: dict[str, Any]) -> OrderRecord:
     customer = s.get("customer")
     customer_id = (customer if isinstance(customer, str) else (customer or {}).get("id")) \
         or hashed_email(customer_details.get("email"))
-    status = "pending" if s.get("payment_status") == "unpaid" else "paid"
+    if event.get("type") == "checkout.session.async_payment_failed":
+        status = "cancelled"  # a delayed payment (bank debit, voucher) that never arrived
+    else:
+        status = "pending" if s.get("payment_status") == "unpaid" else "paid"
     created = utc_naive(s.get("created") or event.get("created"), field="created")
     if created is None:
         raise PayloadError("created: missing")
