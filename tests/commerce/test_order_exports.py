@@ -51,9 +51,11 @@ def test_woocommerce_export_needs_a_currency_and_bad_rows_write_nothing(sqlite_u
     path = DATA / "woocommerce_orders_export.csv"
     r = CliRunner().invoke(app, ["--db", sqlite_url, "orders", "import", str(path)])
     assert r.exit_code == 1 and "--currency" in r.output
-    r = CliRunner().invoke(app, ["--db", sqlite_url, "orders", "import", str(path), "--currency", "EUR"])
+    r = CliRunner().invoke(app, ["--db", sqlite_url, "orders", "import", str(path), "--currency", "EUR",
+                                 "--timezone", "Europe/Berlin"])
     assert r.exit_code == 0, r.output
     got = orders(engine, "woocommerce")
+    assert str(got["501"].created_at) == "2025-03-01 11:00:00"  # 12:00 in Berlin
     assert got["501"].subtotal == Decimal("45.00") and got["501"].new_customer is True
     assert got["501"].discount_codes == "MIRA10" and got["501"].currency == "EUR"
     assert got["502"].new_customer is False and got["502"].status == "paid"

@@ -19,6 +19,7 @@ def import_(
     fmt: Optional[str] = typer.Option(None, "--format", help="shopify or woocommerce (default: from the header)."),
     source: Optional[str] = typer.Option(None, "--source", help="Store name the orders belong to (use the webhook store's name to merge with it)."),
     currency: Optional[str] = typer.Option(None, "--currency", help="Currency of a WooCommerce export (it has no currency column)."),
+    timezone: str = typer.Option("UTC", "--timezone", help="Time zone of a WooCommerce export's dates (the site's), e.g. Europe/Berlin."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
@@ -29,7 +30,7 @@ def import_(
     engine = _common.engine(db, workspace)
     try:
         report = import_orders(engine, path, workspace=_common.apply().workspace, fmt=fmt, source=source,
-                               currency=currency)
+                               currency=currency, timezone=timezone)
     except PayloadError as exc:
         typer.echo(str(exc), err=True)
         _common.fail("rejected: nothing was written")

@@ -44,7 +44,7 @@ def detect(path: Path) -> str:
 
 
 def import_orders(engine: sa.Engine, path: str | Path, *, workspace: str = "default", fmt: str | None = None,
-                  source: str | None = None, currency: str | None = None) -> ExportReport:
+                  source: str | None = None, currency: str | None = None, timezone: str = "UTC") -> ExportReport:
     path = Path(path)
     fmt = fmt or detect(path)
     if fmt == "shopify":
@@ -52,7 +52,7 @@ def import_orders(engine: sa.Engine, path: str | Path, *, workspace: str = "defa
     elif fmt == "woocommerce":
         if not currency:
             raise PayloadError(f"{path.name}: the WooCommerce export has no currency column: give --currency")
-        records = woocommerce.read_export(path, currency=currency)
+        records = woocommerce.read_export(path, currency=currency, timezone=timezone)
     else:
         raise PayloadError(f"--format: one of {', '.join(FORMATS)}")
     src = (source or fmt).strip().lower()

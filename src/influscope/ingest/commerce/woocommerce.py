@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from influscope.ingest.commerce.common import (
     UTM_KEYS,
@@ -138,9 +139,14 @@ def parse_order(p: dict[str, Any]) -> OrderRecord:
 EXPORT_NET = ("N. Revenue", "Net Sales", "Net sales")
 
 
-def read_export(path: str | Path, *, currency: str) -> list[OrderRecord]:
+def read_export(path: str | Path, *, currency: str, timezone: str = "UTC") -> list[OrderRecord]:
+    """Orders of the download; its dates are the site's local time, read in TIMEZONE."""
     path = Path(path)
     cur = currency_code(currency, field="--currency")
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PayloadError(f"--timezone: unknown time zone {timezone!r}") from None
     reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
     header = reader.fieldnames or []
     net_col = next((c for c in EXPORT_NET if c in header), None)
@@ -162,7 +168,7 @@ def read_export(path: str | Path, *, currency: str) -> list[OrderRecord]:
             ctype = g("Customer type").lower()
             items = g("Items sold")
             out.append(OrderRecord(
-                key=number, created_at=utc_naive(g("Date"), field="Date"), currency=cur, subtotal=net,
+                key=number, created_at=utc_naive(g("Date"), field="Date", tz=tz), currency=cur, subtotal=net,
                 status=_STATUS.get(raw_status, "paid"),
                 discount_codes=codes_text(g("Coupon(s)").replace(",", " ").split()),
                 new_customer=True if ctype == "new" else False if ctype == "returning" else None,
