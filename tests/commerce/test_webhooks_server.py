@@ -4,7 +4,6 @@ import time
 from decimal import Decimal
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from influscope.db import commerce as ct
