@@ -32,14 +32,15 @@ def _locale(lang: str) -> str:
     return "zh_Hant_TW" if lang == "zh-Hant" else i18n.LANGS[lang]
 
 
-def extract() -> Catalog:
+def extract(write: bool = True) -> Catalog:
     catalog = Catalog(project="influscope", charset="utf-8")
     for sub in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
                 str(PACKAGE / sub), method_map=METHOD_MAP, options_map=OPTIONS):
             catalog.add(message, None, [(f"{sub}/{filename}", lineno)], auto_comments=comments, context=context)
-    with open(POT, "wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True)
+    if write:
+        with open(POT, "wb") as fh:
+            write_po(fh, catalog, width=100, sort_output=True)
     return catalog
 
 
