@@ -4,20 +4,22 @@ Contract (:class:`ClickSink`): ``await sink.record(click)`` returns only once th
 stored, and raises if it could not be stored. The redirect sends its 302 after that, so a click
 whose 302 left the server survives a crash of the process.
 
-The default implementation, :class:`GroupCommitSink`, gives every request that guarantee without
-paying one transaction per request: requests put their click on a queue and wait; one writer thread
-takes everything that is waiting, writes it in a single transaction, commits, and then releases all
-those requests at once ("group commit"). Under light load a batch holds one click and the latency is
-one commit; under heavy load batches grow and the commit cost is shared.
+Both implementations give every request that guarantee without paying one transaction per
+request ("group commit"): the clicks of concurrent requests are written in one transaction, and
+all of those requests are released when it commits. Under light load a batch holds one click and
+the latency is one commit; under heavy load batches grow and the commit cost is shared.
 
-Batch writers:
-
-- :class:`SQLiteBatchWriter` (the embedded default): its own ``sqlite3`` connection in WAL mode with
-  ``synchronous=NORMAL``. A committed WAL transaction survives a crash of the process (the bytes are
-  in the WAL file, in the OS page cache); set ``INFLUSCOPE_CLICKS_SYNCHRONOUS=FULL`` to also survive a
-  power cut, at the cost of an fsync per batch. Checkpoints run on a separate connection in the
-  background so that the writer never waits for one.
-- :class:`SQLAlchemyBatchWriter`: any database SQLAlchemy speaks (PostgreSQL in production).
+- :class:`SQLiteSink` (the embedded default): the clicks recorded during one turn of the event loop
+  are committed at the end of that turn, on the loop's own thread, to the SQLite file in WAL mode
+  with ``synchronous=NORMAL``. A committed WAL transaction survives a crash of the process (its
+  bytes are in the WAL file); set ``INFLUSCOPE_CLICKS_SYNCHRONOUS=FULL`` to also survive a power
+  cut, at the cost of an fsync per batch. Checkpoints run on their own connection and thread, so a
+  commit never waits for one. If the file is locked by another process's write, the batch goes to
+  a writer thread that waits for the lock while the event loop keeps serving.
+- :class:`GroupCommitSink`: requests put their clicks on a queue; a writer thread takes everything
+  that is waiting and writes it in one transaction through a :class:`BatchWriter` -
+  :class:`SQLiteBatchWriter`, or :class:`SQLAlchemyBatchWriter` for any database SQLAlchemy speaks
+  (PostgreSQL in production).
 
 Another store (a message queue, ClickHouse, ...) plugs in by implementing :class:`ClickSink` (or
 just a batch writer) and naming its factory in ``INFLUSCOPE_CLICK_SINK=package.module:factory``;
@@ -93,70 +95,96 @@ class BatchWriter(abc.ABC):
         pass
 
 
-# --------------------------------------------------------------------------- batch writers
+# --------------------------------------------------------------------------- SQLite
 
 
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite
-_INSERT_SQL = (f"INSERT INTO clicks ({', '.join(COLUMNS)}) "
-               f"VALUES ({', '.join('?' for _ in COLUMNS)})")
+def _sqlite_ts(ts: datetime) -> str:
+    """TS as SQLAlchemy stores DateTime in SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    text = ts.isoformat(" ")
+    return text if ts.microsecond else text + ".000000"
 
 
-class SQLiteBatchWriter(BatchWriter):
-    """Writes to a SQLite file in WAL mode through a dedicated connection."""
+_ROW_SQL = "(" + ", ".join("?" for _ in COLUMNS) + ")"
+_CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per INSERT: 64 x 13 parameters stays under SQLite's oldest limit (999)
+_INSERT_SQL = {n: f"INSERT INTO clicks ({', '.join(COLUMNS)}) VALUES " + ", ".join([_ROW_SQL] * n) for n in _CHUNKS}
 
-    def __init__(self, path: str, *, synchronous: str | None = None, checkpoint_interval: float = 1.0):
-        self.path = path
-        sync = (synchronous or os.environ.get(SYNCHRONOUS_ENV) or "NORMAL").upper()
-        if sync not in ("NORMAL", "FULL", "EXTRA"):
-            raise ValueError(f"{SYNCHRONOUS_ENV} must be NORMAL, FULL or EXTRA, got {sync!r}")
-        self.conn = _sqlite_connect(path)
-        self.conn.execute(f"PRAGMA synchronous={sync}")
-        # Checkpoints are done by a helper thread (below), never inside the writer's commit.
-        self.conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._stop = threading.Event()
-        self._checkpointer = threading.Thread(target=self._checkpoint_loop, args=(checkpoint_interval,),
-                                              name="influscope-clicks-checkpoint", daemon=True)
-        self._checkpointer.start()
 
-    def write(self, clicks: Sequence[Click]) -> None:
-        rows = [(c[0], c[1], c[2], c[3].strftime(_SQLITE_TS), int(c[4])) + tuple(c[5:]) for c in clicks]
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(_INSERT_SQL, rows)
-            conn.execute("COMMIT")
-        except BaseException:
+def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
+    """Insert CLICKS in one transaction (multi-row INSERTs of cached sizes), or raise with nothing written."""
+    params: list = []
+    for c in clicks:
+        params.extend((c[0], c[1], c[2], _sqlite_ts(c[3]), int(c[4]), c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+                       c[12]))
+    width = len(COLUMNS)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        i, n = 0, len(clicks)
+        while i < n:
+            size = next(k for k in _CHUNKS if k <= n - i)
+            conn.execute(_INSERT_SQL[size], params[i * width:(i + size) * width])
+            i += size
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
             conn.execute("ROLLBACK")
-            raise
+        raise
 
-    def _checkpoint_loop(self, interval: float) -> None:
-        conn = _sqlite_connect(self.path)
+
+def _sqlite_connect(path: str, *, busy_ms: int = 30000, synchronous: str = "NORMAL") -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    # Checkpoints are done by a Checkpointer thread, never inside a click's commit.
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    return conn
+
+
+def _synchronous(value: str | None) -> str:
+    sync = (value or os.environ.get(SYNCHRONOUS_ENV) or "NORMAL").upper()
+    if sync not in ("NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"{SYNCHRONOUS_ENV} must be NORMAL, FULL or EXTRA, got {sync!r}")
+    return sync
+
+
+class Checkpointer:
+    """Copies the WAL into the database file every INTERVAL seconds (PASSIVE: never blocks writers)."""
+
+    def __init__(self, path: str, interval: float = 1.0):
+        self.path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=(interval,), name="influscope-clicks-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def _loop(self, interval: float) -> None:
+        conn = _sqlite_connect(self.path, busy_ms=0)
         try:
             while not self._stop.wait(interval):
                 try:
-                    # PASSIVE never blocks writers; it copies what it can from the WAL into the db file.
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as exc:  # busy or locked: try again next round
+                except sqlite3.Error as exc:  # busy: try again next round
                     log.debug("click checkpoint skipped: %s", exc)
         finally:
             conn.close()
 
     def close(self) -> None:
         self._stop.set()
-        self._checkpointer.join(timeout=5)
-        try:
-            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.Error:
-            pass
+        self._thread.join(timeout=5)
+
+
+class SQLiteBatchWriter(BatchWriter):
+    """Writes to a SQLite file in WAL mode through a dedicated connection (waits for locks)."""
+
+    def __init__(self, path: str, *, synchronous: str | None = None):
+        self.conn = _sqlite_connect(path, synchronous=_synchronous(synchronous))
+
+    def write(self, clicks: Sequence[Click]) -> None:
+        sqlite_insert(self.conn, clicks)
+
+    def close(self) -> None:
         self.conn.close()
-
-
-def _sqlite_connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
 
 
 class SQLAlchemyBatchWriter(BatchWriter):
@@ -182,12 +210,18 @@ class SinkClosed(RuntimeError):
 
 
 class GroupCommitSink(ClickSink):
-    """Batches concurrent clicks into one transaction; each request waits for its commit."""
+    """Batches concurrent clicks into one transaction; each request waits for its commit.
 
-    def __init__(self, writer_factory: Callable[[], BatchWriter], *, max_batch: int = 2000):
+    Two levels of batching: the clicks recorded during one turn of an event loop are handed to the
+    writer thread together (one queue operation and one thread wake-up per turn, not per click), and
+    the writer merges every hand-over that queued up while it was committing the previous batch.
+    """
+
+    def __init__(self, writer_factory: Callable[[], BatchWriter], *, max_batch: int = 5000):
         self._factory = writer_factory
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: dict[asyncio.AbstractEventLoop, list] = {}
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -197,8 +231,6 @@ class GroupCommitSink(ClickSink):
         self.written = 0
 
     def _ensure_started(self) -> None:
-        if self._thread is not None:
-            return
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="influscope-click-writer", daemon=True)
@@ -214,8 +246,26 @@ class GroupCommitSink(ClickSink):
             raise self._start_error
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put((click, future, loop))
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        pending.append((click, future))
         await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, None)
+        if batch:
+            self._queue.put((loop, batch))
+
+    def submit(self, loop: asyncio.AbstractEventLoop, batch: list) -> None:
+        """Write BATCH, a list of (click, future of LOOP), and settle its futures (from LOOP's thread)."""
+        if self._thread is None:
+            self._ensure_started()
+        if self._start_error is not None:
+            _settle([(future, self._start_error) for _, future in batch])
+            return
+        self._queue.put((loop, batch))
 
     def _run(self) -> None:
         try:
@@ -232,8 +282,9 @@ class GroupCommitSink(ClickSink):
                 item = q.get()
                 if item is _STOP:
                     break
-                batch = [item]
-                while len(batch) < self._max_batch:
+                parts = [item]
+                size = len(item[1])
+                while size < self._max_batch:
                     try:
                         item = q.get_nowait()
                     except queue.Empty:
@@ -241,24 +292,26 @@ class GroupCommitSink(ClickSink):
                     if item is _STOP:
                         stopping = True
                         break
-                    batch.append(item)
-                self._write(writer, batch)
+                    parts.append(item)
+                    size += len(item[1])
+                self._write(writer, parts)
         finally:
             writer.close()
 
-    def _write(self, writer: BatchWriter, batch: list) -> None:
+    def _write(self, writer: BatchWriter, parts: list) -> None:
+        entries = [(loop, click, future) for loop, batch in parts for click, future in batch]
         errors: list[BaseException | None]
         try:
-            writer.write([b[0] for b in batch])
-            errors = [None] * len(batch)
+            writer.write([e[1] for e in entries])
+            errors = [None] * len(entries)
         except Exception as exc:
-            if len(batch) == 1:
+            if len(entries) == 1:
                 errors = [exc]
             else:  # find the bad rows: retry each click on its own
                 errors = []
-                for item in batch:
+                for entry in entries:
                     try:
-                        writer.write([item[0]])
+                        writer.write([entry[1]])
                         errors.append(None)
                     except Exception as one:
                         errors.append(one)
@@ -269,7 +322,7 @@ class GroupCommitSink(ClickSink):
         self.batches += 1
         self.written += sum(1 for e in errors if e is None)
         by_loop: dict = defaultdict(list)
-        for (_, future, loop), err in zip(batch, errors):
+        for (loop, _, future), err in zip(entries, errors):
             by_loop[loop].append((future, err))
         for loop, settled in by_loop.items():
             try:
@@ -282,9 +335,85 @@ class GroupCommitSink(ClickSink):
         if self._closed:
             return
         self._closed = True
+        for loop in list(self._pending):
+            self._hand_over(loop)
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join(timeout)
+
+
+class SQLiteSink(ClickSink):
+    """The embedded default: group commit inside the event loop's own thread, SQLite WAL.
+
+    The clicks recorded during one turn of the event loop are inserted and committed together at
+    the end of that turn, on the loop's thread: no hand-over to another thread, so no wait for the
+    interpreter lock on the hot path. The commit does not wait for the lock of another process: if
+    another process is writing (an import, say) or anything else goes wrong, the batch goes to a
+    :class:`GroupCommitSink` thread that waits for the lock (and retries click by click), so the
+    event loop keeps serving meanwhile.
+    """
+
+    def __init__(self, path: str, *, synchronous: str | None = None, checkpoint_interval: float = 1.0):
+        self.path = path
+        self.synchronous = _synchronous(synchronous)
+        self._conns: dict[asyncio.AbstractEventLoop, sqlite3.Connection] = {}
+        self._pending: dict[asyncio.AbstractEventLoop, list] = {}
+        self._fallback = GroupCommitSink(lambda: SQLiteBatchWriter(path, synchronous=self.synchronous))
+        self._checkpointer: Checkpointer | None = None
+        self._checkpoint_interval = checkpoint_interval
+        self._closed = False
+        self.batches = 0
+        self.written = 0
+        self.deferred = 0  # batches handed to the fallback thread
+
+    async def record(self, click: Click) -> None:
+        if self._closed:
+            raise SinkClosed("the click sink is closed")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._flush, loop)
+        pending.append((click, future))
+        await future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, None)
+        if not batch:
+            return
+        try:
+            conn = self._conns.get(loop)
+            if conn is None:
+                conn = self._conns[loop] = _sqlite_connect(self.path, busy_ms=0, synchronous=self.synchronous)
+                if self._checkpointer is None:
+                    self._checkpointer = Checkpointer(self.path, self._checkpoint_interval)
+            sqlite_insert(conn, [c for c, _ in batch])
+        except Exception as exc:  # locked by another process, a bad row, ...: let the thread sort it out
+            log.debug("click batch deferred to the writer thread: %s", exc)
+            self.deferred += 1
+            self._fallback.submit(loop, batch)
+            return
+        self.batches += 1
+        self.written += len(batch)
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for loop in list(self._pending):
+            batch = self._pending.pop(loop)
+            if batch:
+                self._fallback.submit(loop, batch)
+        self._fallback.close()
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
 
 
 def _settle(settled: list) -> None:
@@ -325,6 +454,6 @@ def default_sink(engine: sa.Engine) -> ClickSink:
         return made
     path = sqlite_path(engine)
     if path is not None:
-        return GroupCommitSink(lambda: SQLiteBatchWriter(path))
+        return SQLiteSink(path)
     return GroupCommitSink(lambda: SQLAlchemyBatchWriter(engine))
 

@@ -1,0 +1,301 @@
+#!/usr/bin/env python
+"""Redirect throughput: influscope's /l/{slug} against nginx ``return 302`` (the ceiling), same machine, same run.
+
+    python bench/redirect/run.py            # print the results
+    python bench/redirect/run.py --write    # ... and put them in the "Redirect service" section of bench/RESULTS.md
+
+Each target is started on 127.0.0.1, warmed up for 2 s, then loaded with
+``wrk -t1 -c64 -d10s --latency -s visitors.lua``: every request carries a random public IPv4 address
+in X-Forwarded-For (trusted from 127.0.0.1, so the country lookup runs for real) and one of eight
+real user agents (browsers, in-app browsers, preview fetchers), so the bot check runs too.
+
+Targets:
+- nginx ``return 302`` (one worker process, access log off): the ceiling;
+- influscope ``serve --links-only`` (granian, one worker): bot check, geo, visitor hash and the
+  durable write (the 302 leaves only after the click is committed to SQLite WAL);
+- a do-nothing ASGI app on granian (one worker): the ceiling of any Python ASGI redirect.
+
+After the influscope run the script checks that the store holds at least as many clicks as wrk
+received 302s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Redirect service"
+DESTINATION = "https://shop.example.com/spring?ref=bio"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, path: str, timeout: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.head(f"http://127.0.0.1:{port}{path}", timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by every process of process group PGID."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)$", text.strip())
+    if not m:
+        raise ValueError(f"unreadable latency {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def run_wrk(url: str, duration: int, connections: int, pgid: int) -> dict:
+    script = str(HERE / "visitors.lua")
+    subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", script, url], check=True, capture_output=True)
+    cpu0 = cpu_seconds(pgid)
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
+                         check=True, capture_output=True, text=True).stdout
+    cpu = cpu_seconds(pgid) - cpu0
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(lat["50"]),
+        "p99": _ms(lat["99"]),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "bad_status": int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1]),
+        "socket_errors": (re.search(r"Socket errors: (.*)", out) or [None, "none"])[1],
+        "raw": out,
+    }
+    result["cpu_us"] = cpu / result["requests"] * 1e6 if result["requests"] else float("nan")
+    return result
+
+
+def seed(db_url: str) -> str:
+    """A workspace, a campaign, a creator with an Instagram account, and one link; returns its slug."""
+    sys.path.insert(0, str(ROOT / "src"))
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.db.engine import get_engine
+    from influscope.tracking.links import create_link
+
+    engine = get_engine(db_url)
+    now = dt.datetime(2026, 3, 1)
+    with engine.begin() as conn:
+        ws = conn.execute(t.workspaces.insert().values(slug="default", name="Bench", methodology={},
+                                                       created_at=now)).inserted_primary_key[0]
+        conn.execute(t.campaigns.insert().values(
+            workspace_id=ws, slug="spring", name="Spring", goal="bofu", start_date=dt.date(2026, 3, 1),
+            end_date=dt.date(2026, 3, 31), timezone="UTC", currency="USD", targets={}, brand_accounts=[],
+            brand_terms=[], competitor_terms=[], methodology={}, created_at=now))
+        creator = conn.execute(t.creators.insert().values(workspace_id=ws, key="mei", name="Mei",
+                                                          created_at=now)).inserted_primary_key[0]
+        conn.execute(t.creator_accounts.insert().values(workspace_id=ws, creator_id=creator, platform="instagram",
+                                                        handle="meilin.eats"))
+    link = create_link(engine, campaign="spring", creator="mei", platform="instagram", destination=DESTINATION,
+                       slug="mei-ig", workspace="default")
+    engine.dispose()
+    assert sa is not None
+    return link.slug
+
+
+def bench_nginx(tmp: Path, duration: int, connections: int) -> dict:
+    port = free_port()
+    prefix = tmp / "nginx"
+    (prefix / "logs").mkdir(parents=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location /l/ {{ return 302 "{DESTINATION}&utm_source=instagram&utm_medium=influencer&isc=0"; }}
+    }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_http(port, "/l/x")
+        return run_wrk(f"http://127.0.0.1:{port}/l/mei-ig", duration, connections, proc.pid)
+    finally:
+        stop(proc)
+
+
+def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None) -> dict:
+    db = tmp / "influscope.db"
+    url = f"sqlite:///{db}"
+    slug = seed(url)
+    port = free_port()
+    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(ROOT / "src")}
+    env.pop("INFLUSCOPE_CLICK_SINK", None)
+    if sink:  # another click sink (package.module:factory), to compare sinks
+        env["INFLUSCOPE_CLICK_SINK"] = sink
+        env["PYTHONPATH"] += os.pathsep + os.getcwd()
+    log = open(tmp / "influscope.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-c", "from influscope.cli import main; main()", "--db", url, "serve",
+                             "--links-only", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        wait_http(port, f"/l/{slug}")
+        result = run_wrk(f"http://127.0.0.1:{port}/l/{slug}", duration, connections, proc.pid)
+    finally:
+        stop(proc)
+        log.close()
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT count(*), sum(is_bot), count(DISTINCT country) FROM clicks").fetchone()
+    result["stored"], result["stored_bots"], result["countries"] = stored
+    return result
+
+
+def bench_raw(tmp: Path, duration: int, connections: int) -> dict:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "1", "raw_asgi:app"], cwd=HERE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_http(port, "/l/x")
+        return run_wrk(f"http://127.0.0.1:{port}/l/mei-ig", duration, connections, proc.pid)
+    finally:
+        stop(proc)
+
+
+def report(results: dict, duration: int, connections: int, started: str, load: tuple) -> str:
+    ng = results["nginx"]["rps"]
+    lines = [
+        f"Run {started} UTC with `python bench/redirect/run.py --write`: `wrk -t1 -c{connections} -d{duration}s "
+        f"--latency -s bench/redirect/visitors.lua` after a 2 s warm-up, one server process each, "
+        f"wrk and the server sharing the 2 cores. Load average before the run: "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min; the machine is shared).",
+        "",
+        "| target | req/s | p50 | p99 | server CPU per request | ratio to nginx (req/s) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    names = {"nginx": "nginx `return 302` (ceiling)",
+             "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write",
+             "raw": "do-nothing ASGI app on granian (Python ceiling)"}
+    for key in ("nginx", "influscope", "raw"):
+        r = results[key]
+        lines.append(f"| {names[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
+                     f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} |")
+    inf = results["influscope"]
+    goal_rps = inf["rps"] / ng >= 0.40
+    goal_p99 = inf["p99"] <= 10.0
+    lines += [
+        "",
+        f"Goal (>= 40 % of nginx req/s with p99 <= 10 ms): throughput {'met' if goal_rps else 'NOT met'} "
+        f"({inf['rps'] / ng:.0%}), p99 {'met' if goal_p99 else 'NOT met'} ({inf['p99']:.2f} ms).",
+        f"Store check: wrk received {inf['requests']:,} responses ({inf['bad_status']} not 3xx; socket errors: "
+        f"{inf['socket_errors']}); the clicks table holds {inf['stored']:,} clicks ({inf['stored_bots']:,} flagged "
+        f"as bots, {inf['countries']} countries) including the warm-up.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str) -> None:
+    content = RESULTS.read_text(encoding="utf-8")
+    start = content.index(SECTION) + len(SECTION)
+    nxt = content.find("\n## ", start)
+    end = nxt if nxt != -1 else len(content)
+    RESULTS.write_text(content[:start] + "\n\n" + text + content[end:], encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--write", action="store_true", help="update the Redirect service section of bench/RESULTS.md")
+    ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
+    ap.add_argument("--only", choices=("nginx", "influscope", "raw"), action="append",
+                    help="run only these targets (repeatable; the report needs all three)")
+    args = ap.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    load = os.getloadavg()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="influscope-bench-") as tmp:
+        tmp = Path(tmp)
+        only = args.only or ["nginx", "influscope", "raw"]
+        if "nginx" in only:
+            results["nginx"] = bench_nginx(tmp, args.duration, args.connections)
+        if "influscope" in only:
+            results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink)
+        if "raw" in only:
+            results["raw"] = bench_raw(tmp, args.duration, args.connections)
+    if len(results) < 3:
+        for name, r in results.items():
+            print(f"{name}: {r['rps']:,.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, "
+                  f"server CPU {r['cpu_us']:.0f} us/request")
+        return
+    if args.sink:
+        args.write = False  # the recorded figures are those of the default sink
+    text = report(results, args.duration, args.connections, started, load)
+    print(text)
+    if args.write:
+        write_section(text)
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
