@@ -152,3 +152,30 @@ def test_instagram_resync_is_idempotent_and_later_window_adds_snapshots(ig_accou
     assert n == {"n": 8, "d": 2}  # 3 own posts x 2 windows + 2 hashtag posts inside the first window
     assert rows(engine, "select count(*) n from posts")[0]["n"] == 5
     assert rows(engine, "select count(*) n from follower_snapshots")[0]["n"] == 2
+
+
+def test_instagram_older_campaign_media_are_read_by_id(ig_account, sleeps, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from influscope.ingest.canonical import import_bundle
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    src = Path(__file__).resolve().parent.parent / "fixtures" / "bundle"
+    for name in ("campaign.yaml", "creators.csv"):
+        shutil.copy(src / name, bundle / name)
+    (bundle / "posts.csv").write_text("post_id,creator_id,platform,posted_at,as_of,likes\n"
+                                      "17990000000000009,mei,instagram,2024-11-02T10:00:00Z,2024-11-09T00:00:00Z,4000\n",
+                                      encoding="utf-8")
+    import_bundle(ig_account, bundle)
+    calls: dict = {}
+    with respx.mock(assert_all_called=False) as mock:
+        _routes(mock, calls, rate_limit_first=False)
+        mock.get(f"{BASE}/17990000000000009").mock(return_value=httpx.Response(200, json=load("instagram", "media_old.json")))
+        mock.get(f"{BASE}/17990000000000009/insights").mock(
+            return_value=httpx.Response(200, json=load("instagram", "insights_feed_no_saved.json")))
+        sync.sync_account(ig_account, "mei-ig", since=dt.datetime(2025, 6, 1), until=UNTIL, sleep=sleeps)
+    snaps = rows(ig_account, """select m.as_of, m.likes, m.reach from post_metrics m join posts p on p.id = m.post_id
+        where p.key = '17990000000000009' order by m.as_of""")
+    assert [(s["likes"], s["reach"]) for s in snaps] == [(4000, None), (410, 5200)]

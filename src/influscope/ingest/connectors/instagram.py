@@ -105,6 +105,16 @@ class InstagramConnector:
                     stop = True
                     break
                 self._one_media(ctx, http, batch, media, posted)
+        # the campaign's older media (insights are kept for 2 years): read by id
+        for mid in ctx.known_posts:
+            if mid in batch.posts:
+                continue
+            try:
+                media = http.get(f"/{mid}", params={"fields": fields})
+            except ApiError as err:
+                batch.note("unavailable", stream=f"media:{mid}", message=error_message(err.payload)[:300])
+                continue
+            self._one_media(ctx, http, batch, media, iso_utc(media.get("timestamp")))
 
     def _one_media(self, ctx: Context, http: Http, batch: Batch, media: dict, posted: dt.datetime | None) -> None:
         mid = str(media["id"])
