@@ -117,7 +117,7 @@ def test_credibility_rows_for_the_campaign_accounts(engine, tmp_path):
             .join(at.account_credibility, at.account_credibility.c.creator_account_id == t.creator_accounts.c.id))}
     # sam follows 9,000 accounts with 15,000 followers: the following ratio fires
     sam = {r["id"]: r for r in rows["sam_uk"].reasons}
-    assert sam["following_ratio"]["fired"] is True and rows["sam_uk"].score == 75.0
+    assert sam["following_ratio"]["fired"] is True and rows["sam_uk"].score == 70.0
     assert set(sam["following_ratio"]["message"]) == {"en", "zh-Hant", "ar"}
     mei = {r["id"]: r for r in rows["mei_tw"].reasons}
     assert mei["following_ratio"]["fired"] is False and rows["mei_tw"].score == 100.0

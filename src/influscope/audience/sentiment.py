@@ -39,7 +39,7 @@ LABELS = ("neg", "neu", "pos")
 DATA_DIR = Path(__file__).parent / "data"
 TRAIN_FILE = DATA_DIR / "comments_train.csv"
 HELDOUT_FILE = DATA_DIR / "comments_heldout.csv"
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "3"
 
 # --- features -------------------------------------------------------------------------------
 
@@ -56,7 +56,8 @@ _POSITIVE_WORDS = {
           "clear crisp fast quick easy effective works worked win winner gem stellar superb flawless elegant "
           "classy luxurious luxury silky heavenly dope fire lit slay slaying goat iconic adorable sturdy reliable "
           "durable lightweight affordable bargain steal thanks thank grateful glad excited exciting enjoy enjoyed "
-          "finally insane unreal legit flattering cozy gamechanger changer",
+          "finally insane unreal legit flattering cozy gamechanger changer exceeded thriving premium "
+          "wholesome nailed pleased charm evenly topnotch notch fun pop",
     "zh": "好用 好看 好讚 讚 赞 推 推薦 推荐 大推 喜歡 喜欢 愛 爱 美 超好 值得 舒服 療癒 治愈 好吃 好喝 好香 好聞 好闻 "
           "高級 高级 驚艷 惊艳 可愛 可爱 完美 回購 回购 絕了 绝了 yyds 種草 种草 靠譜 靠谱 實用 实用 良心 心動 心动 "
           "精緻 精致 滿分 满分 耐用 方便 順 顺滑 柔順 柔顺 清爽 細緻 细致 質感 质感 划算 超值 厲害 厉害 強 强 "
@@ -65,7 +66,10 @@ _POSITIVE_WORDS = {
     "ar": "رائع رائعه روعه يجنن جميل جميله حلو حلوه ممتاز ممتازه احب احبه حبيت حبيته عجبني اعجبني انصح يستاهل "
           "فخم فخمه مريح مريحه لذيذ مبدع مبدعه راقي تحفه ابداع يسعدك ماشاء ماشاءالله تبارك جماله افضل احسن "
           "نظيف سريع سهل ناعم ناعمه خفيف مبهر واضح واضحه شكرا يعطيك العافيه يوفقك فنانه كفو خطير اسطوري "
-          "مذهل مذهله عظيم حلوين متميز مميز مميزه يفتح النفس فرحت سعيد سعيده مرتاح مرتاحه ثابت يثبت",
+          "مذهل مذهله عظيم حلوين متميز مميز مميزه يفتح النفس فرحت سعيد سعيده مرتاح مرتاحه ثابت يثبت "
+          "يهبل خيالي رهيب رهيبه جبار خرافي فاخر لطيف لطيفه كيوت عملي مفيد اصلي مضمون يسوى يستحق عشقت "
+          "مبسوط مبسوطه يسلمو تسلم تسلمين وناسه متحمس متحمسه اجمل الذ بنين زاكي انبهرت مبهره ابدعتي "
+          "ابدعت نجاح ناجح منعش صافي قوي متين حبيتها عجبتني جنان حبه سلمت",
 }
 _NEGATIVE_WORDS = {
     "en": "bad worst terrible awful horrible disappointed disappointing disappointment broke broken break "
@@ -74,7 +78,9 @@ _NEGATIVE_WORDS = {
           "unbearable sticky greasy crashing crashes leaked leaking ripoff rip meh yikes ugh gross nasty "
           "disgusting awful painful pain burned burn burning itchy irritation breakout ruined ruin lost "
           "unfollow unfollowing unhelpful ghosted fraud shady lies lying misleading sucks sucked worse lame "
-          "stuck crushed damaged defective faulty wrong late never expensive pricey",
+          "stuck crushed damaged defective faulty wrong late never expensive pricey itchy bitter dirty "
+          "nightmare downgrade knockoff blisters sneeze dried drains scratched bent letdown apart "
+          "unsubscribe unsubscribing tired nauseous frizzy",
     "zh": "失望 爛 烂 差 雷 踩雷 後悔 后悔 噁心 恶心 過敏 过敏 騙 骗 假 貴 贵 廉價 廉价 難用 难用 難喝 难喝 "
           "智商稅 智商税 無聊 无聊 垃圾 壞 坏 討厭 讨厌 醜 丑 拔草 瑕疵 退貨 退货 浪費 浪费 不值 "
           "爛透 烂透 痘 起疹 刺痛 頭痛 头疼 頭疼 閃退 闪退 卡住 漏 破 刮傷 刮花 顯胖 显胖 難看 难看 脫皮 脱皮 "
@@ -83,11 +89,14 @@ _NEGATIVE_WORDS = {
     "ar": "سيء سيئه خايس زباله غالي نصب مزيف ندمت خيبه محبط محبطه حساسيه ممل رخيص رخيصه خرب مزعج "
           "تطاق مستحيل صداع ضعيف كذب خسرتوا وهم مكسور مفتوح غلط تقشر تقشرت حبوب حرق دهني ثقيل "
           "اعلان اعلانات مزعجه ضايعه تضيعون بلاستيك يعلق انقطع سرب تعبت متعب صعب خيب ظني "
-          "اسوا افشل فاشل سيئه مقرف مقرفه تبا للاسف",
+          "اسوا افشل فاشل سيئه مقرف مقرفه تبا للاسف سيئ زفت قرف يقرف تقرف وصخ معفن خربان تالف مغشوش غش "
+          "تقليد مقلد نصابين حراميه سرقه مبالغ فشل ندم ندمانه خساره خسرت حسافه مؤسف مخيب زعلان زعلت "
+          "ازعاج بطيء متاخر تاخر تاخير حكه احمرار مضلل كذاب وهمي رديء رديه باهت مستعمل يفصل كارثه "
+          "فظيع مر مشكله مشاكل عيب عيوب ينكسر انكسر كسر تعبان مقلب",
 }
 _NEGATORS = {"not", "no", "never", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "wasnt", "wasn't",
              "wont", "won't", "cant", "can't", "nothing", "hardly", "without", "nah",
-             "ما", "مو", "مش", "لا", "ليس", "مب", "غير", "بدون"}
+             "ما", "مو", "مش", "لا", "ليس", "مب", "غير", "بدون", "ولا", "وما", "ومو", "ومش", "مافي", "ماني"}
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 
 
@@ -137,11 +146,8 @@ def cues(text: str) -> list[float]:
                 negated_pos += 1
             else:
                 lex_pos += 1
-        elif w in neg_words:
-            if negate:
-                lex_pos += 1
-            else:
-                lex_neg += 1
+        elif w in neg_words and not negate:
+            lex_neg += 1  # a negated negative word ("not bad", "لا تطاق") is left to the n-grams
         negate = 3 if w in _NEGATORS else max(0, negate - 1)
     # Chinese has no word boundaries: look for the cue words as substrings, 不/没/别 before them negates
     if any("\u4e00" <= ch <= "\u9fff" for ch in folded):
@@ -248,7 +254,8 @@ class CharNgramModel:
         if list(pipeline.classes_) != list(LABELS):
             raise ValueError(f"training data must contain all of {LABELS}, got {list(pipeline.classes_)}")
         if name is None:
-            digest = hashlib.sha256("\n".join(f"{t}\t{lab}" for t, lab in zip(texts, labels)).encode()).hexdigest()
+            digest = hashlib.sha256("\n".join(f"{t}\t{lab}" for t, lab in zip(texts, labels)).encode()
+                                    + _code_fingerprint().encode()).hexdigest()
             name = f"charngram-lr-v{FEATURE_VERSION}-{digest[:10]}"
         return cls(pipeline, name)
 
@@ -267,6 +274,18 @@ _model_lock = threading.Lock()
 _model: SentimentModel | None = None
 
 
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """A digest of the feature code and settings: a change in them makes a new model id."""
+    from influscope.audience import normalize
+
+    h = hashlib.sha256()
+    for path in (Path(__file__), Path(normalize.__file__)):
+        h.update(path.read_bytes())
+    h.update(f"{FEATURE_VERSION}|{CharNgramModel.C}|{CharNgramModel.CUE_WEIGHT}".encode())
+    return h.hexdigest()
+
+
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "influscope" / "models"
@@ -283,8 +302,8 @@ def _train_default() -> CharNgramModel:
     import sklearn
 
     rows = load_rows(TRAIN_FILE)
-    digest = hashlib.sha256(TRAIN_FILE.read_bytes() + f"{FEATURE_VERSION}|{CharNgramModel.C}|"
-                            f"{CharNgramModel.CUE_WEIGHT}|{sklearn.__version__}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(TRAIN_FILE.read_bytes() + f"{_code_fingerprint()}|{sklearn.__version__}".encode()
+                            ).hexdigest()[:16]
     path = _cache_dir() / f"sentiment-{digest}.pkl"
     try:
         with open(path, "rb") as fh:

@@ -1,0 +1,148 @@
+"""``influscope sentiment``: classify the comments of a CSV file; ``influscope audience refresh``.
+
+    influscope sentiment comments.csv [--text-column text] [--format csv|json] [--output FILE]
+    influscope sentiment --evaluate [FILE]      # macro-F1 per language on the held-out split (or FILE)
+    influscope audience refresh [--campaign SLUG]
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from influscope.cli import _common
+
+OUTPUT_COLUMNS = ("lang", "label", "score", "confidence", "intent", "intent_kind")
+
+
+def _read(path: Path, text_column: str) -> tuple[list[str], list[dict]]:
+    if not path.is_file():
+        _common.fail(f"{path}: no such file")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            fields = list(reader.fieldnames or [])
+            if text_column not in fields:
+                _common.fail(f"{path}: line 1: no column {text_column!r} (columns: {', '.join(fields) or 'none'}); "
+                             f"choose one with --text-column")
+            rows = []
+            for row in reader:
+                if None in row:  # more cells than header fields
+                    _common.fail(f"{path}: line {reader.line_num}: {len(fields) + len(row[None])} fields, "
+                                 f"the header has {len(fields)}")
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        _common.fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except csv.Error as exc:
+        _common.fail(f"{path}: CSV error: {exc}")
+    return fields, rows
+
+
+def _evaluate(path: Optional[Path], fmt: str) -> None:
+    from influscope.audience.sentiment import HELDOUT_FILE, evaluate, load_rows
+
+    source = path or HELDOUT_FILE
+    try:
+        rows = load_rows(source)
+    except (ValueError, KeyError) as exc:
+        _common.fail(str(exc))
+    missing = {"text", "label", "lang"} - set(rows[0] if rows else {})
+    if missing:
+        _common.fail(f"{source}: line 1: missing column(s) {', '.join(sorted(missing))}")
+    result = evaluate(rows)
+    result["file"] = source.name
+    if fmt == "json":
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"model {result['model']} on {source.name}")
+    typer.echo(f"{'language':<10} {'n':>5} {'accuracy':>9} {'macro-F1':>9}")
+    for lang, m in result["languages"].items():
+        typer.echo(f"{lang:<10} {m['n']:>5} {m['accuracy']:>9.4f} {m['macro_f1']:>9.4f}")
+    m = result["overall"]
+    typer.echo(f"{'all':<10} {m['n']:>5} {m['accuracy']:>9.4f} {m['macro_f1']:>9.4f}")
+
+
+def sentiment(
+    file: Optional[Path] = typer.Argument(None, help="CSV file with one comment per row."),
+    text_column: str = typer.Option("text", "--text-column", help="The column holding the comment text."),
+    fmt: str = typer.Option("csv", "--format", help="csv or json (with --evaluate: table or json)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
+    evaluate: bool = typer.Option(False, "--evaluate", help="Score the model on the held-out split (or on FILE, "
+                                                           "which needs text, lang and label columns)."),
+) -> None:
+    """Language, sentiment (pos, neu, neg; score = P(pos) - P(neg)) and purchase intent of each row."""
+    if evaluate:
+        if fmt not in ("csv", "table", "json"):
+            _common.fail(f"--format must be table or json, got {fmt!r}")
+        _evaluate(file, "json" if fmt == "json" else "table")
+        return
+    if fmt not in ("csv", "json"):
+        _common.fail(f"--format must be csv or json, got {fmt!r}")
+    if file is None:
+        _common.fail("give a CSV file (or --evaluate)")
+    fields, rows = _read(file, text_column)
+    from influscope.audience.refresh import label_texts
+
+    labels = label_texts([r[text_column] or "" for r in rows])
+    # input columns that clash with the output keep their values under input_<name>
+    renamed = {f: (f"input_{f}" if f in OUTPUT_COLUMNS else f) for f in fields}
+    out_rows = []
+    for row, lab in zip(rows, labels):
+        out = {renamed[k]: v for k, v in row.items()}
+        out.update({k: lab[k] for k in OUTPUT_COLUMNS})
+        out_rows.append(out)
+    sink = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt == "json":
+            sink.write(json.dumps(out_rows, ensure_ascii=False, indent=1) + "\n")
+        else:
+            writer = csv.DictWriter(sink, fieldnames=[renamed[f] for f in fields] + list(OUTPUT_COLUMNS))
+            writer.writeheader()
+            for r in out_rows:
+                writer.writerow({**r, "intent": int(r["intent"]), "intent_kind": r["intent_kind"] or "",
+                                 "lang": r["lang"] or ""})
+    finally:
+        if output:
+            sink.close()
+
+
+audience_app = typer.Typer(help="Audience intelligence: comment labels, mentions, credibility.", no_args_is_help=True)
+
+
+@audience_app.command("refresh")
+def refresh_cmd(
+    campaign: Optional[str] = typer.Option(None, "--campaign", "-c", help="Campaign slug (default: all)."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Classify new comments and recompute brand mentions and creator credibility."""
+    import sqlalchemy as sa
+
+    from influscope import config
+    from influscope.audience import refresh
+    from influscope.db import tables as t
+
+    engine = _common.engine(db, workspace)
+    slug = config.get_settings().workspace
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+        if ws is None:
+            _common.fail(f"no workspace {slug!r}")
+        cid = None
+        if campaign:
+            cid = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == ws,
+                                                                 t.campaigns.c.slug == campaign)).scalar()
+            if cid is None:
+                _common.fail(f"no campaign {campaign!r} in workspace {slug!r}")
+    summary = refresh(engine, ws, cid)
+    typer.echo(json.dumps(summary.to_dict()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sentiment")(sentiment)
+    app.add_typer(audience_app, name="audience")
