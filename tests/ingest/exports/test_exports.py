@@ -214,3 +214,14 @@ def test_reimport_changes_nothing_on_sqlite_and_postgresql(any_engine):
     later = import_export_file(any_engine, EXP / "bilibili_view.json", source="bilibili@meilin",
                                as_of=AS_OF + dt.timedelta(hours=1))
     assert later.files["posts.csv"].inserted == 1
+
+
+def test_tiktok_viewers(eng):
+    assert detect(EXP / "tiktok_Viewers.csv") == "tiktok_studio"
+    import_export_file(eng, EXP / "tiktok_Viewers.csv", source="tiktok_studio@meilin.eats", year=2025)
+    rows = q(eng, "select date, metric, value, reason from account_metrics order by date, metric")
+    assert [(r["date"], r["metric"], r["value"]) for r in rows] == [
+        ("2025-06-13", "new_viewers", 3100.0), ("2025-06-13", "returning_viewers", 2000.0),
+        ("2025-06-13", "total_viewers", 5100.0), ("2025-06-14", "new_viewers", None),
+        ("2025-06-14", "returning_viewers", 1900.0), ("2025-06-14", "total_viewers", 4800.0)]
+    assert rows[3]["reason"] == "hidden in the export"
