@@ -99,11 +99,7 @@ def _event(date, ts, name, user, session, *, engaged="0", utm=None, last_click=N
     return (date, ts, name, user, params, {"name": "summer24", "medium": "influencer", "source": "instagram"}, cts, lc)
 
 
-def test_bigquery_export_through_ibis(engine):
-    import ibis
-
-    con = ibis.duckdb.connect()
-    raw = con.con
+def _export_tables(raw) -> None:
     day1 = [
         # session 1: lands from the creator's link (event-scoped UTMs), engaged, 2 page views, new user
         _event("20250614", 1749902000000000, "first_visit", "u1", 101, utm=("instagram", "influencer", "spring", "meilin.eats")),
@@ -120,6 +116,13 @@ def test_bigquery_export_through_ibis(engine):
         raw.execute(EVENTS_DDL.format(name=name))
         for ev in events:
             raw.execute(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(ev))
+
+
+def test_bigquery_export_through_ibis(engine):
+    import ibis
+
+    con = ibis.duckdb.connect()
+    _export_tables(con.con)
     batch = bigquery_batch(con, dt.date(2025, 6, 14), dt.date(2025, 6, 15))
     by = {(r["date"].isoformat(), r["source"]): r for r in batch.traffic}
     insta = by[("2025-06-14", "instagram")]
@@ -155,3 +158,17 @@ def test_referral_sessions_map_to_creators_by_utm_content_and_link(campaign_engi
         "20250614,instagram / influencer,spring,someone-else,9\n", encoding="utf-8")
     import_export_file(engine, report, source="ga4_csv")
     assert referral_sessions(engine, dt.date(2025, 6, 1), dt.date(2025, 6, 30)) == {"mei": 157}
+
+
+def test_sync_reads_the_export_through_an_ibis_url(engine, tmp_path, sleeps):
+    import duckdb
+
+    path = tmp_path / "ga4_export.duckdb"
+    raw = duckdb.connect(str(path))
+    _export_tables(raw)
+    raw.close()
+    sync.add_account(engine, "site-bq", "ga4", "123456789", options={"export_url": f"duckdb://{path}"})
+    res = sync.sync_account(engine, "site-bq", since=dt.datetime(2025, 6, 14), until=dt.datetime(2025, 6, 16), sleep=sleeps)
+    again = sync.sync_account(engine, "site-bq", since=dt.datetime(2025, 6, 14), until=dt.datetime(2025, 6, 16), sleep=sleeps)
+    assert res.report.files["traffic.csv"].inserted == 3 and again.changes == 0
+    assert rows(engine, "select sum(sessions) n from traffic")[0]["n"] == 4

@@ -58,9 +58,28 @@ class TrafficRows:
 # ------------------------------------------------------------------------------------------ Data API
 
 class GA4Connector:
+    """The Data API by default; with the option ``export_url`` (an Ibis connection URL such as
+    ``bigquery://PROJECT/DATASET``) it reads the BigQuery export instead."""
+
     platform = PLATFORM
 
+    @staticmethod
+    def needs_token(options: dict) -> bool:
+        return not options.get("export_url")  # BigQuery uses the environment's Google credentials
+
     def fetch(self, ctx: Context) -> Batch:
+        if ctx.options.get("export_url"):
+            import ibis
+
+            start = min(ctx.since.date(), ctx.until.date() - dt.timedelta(days=3))
+            con = ibis.connect(ctx.options["export_url"])
+            try:
+                return bigquery_batch(con, start, ctx.until.date(), database=ctx.options.get("dataset"),
+                                      intraday=bool(ctx.options.get("intraday", False)))
+            finally:
+                disconnect = getattr(con, "disconnect", None)
+                if disconnect:
+                    disconnect()
         batch = Batch("ga4_data_api")
         http = Http(ctx, batch, ctx.options.get("base_url", DEFAULT_BASE), headers={"Authorization": f"Bearer {ctx.token}"})
         start, end = ctx.since.date(), ctx.until.date()

@@ -150,10 +150,13 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
     started = utcnow()
     retired = {s: list(v["retired_metrics"] or []) for s, v in states.items() if v["retired_metrics"]}
     try:
-        ctx = Context(account_id=acc["account_id"], token=read_token(acc["token_ref"]), since=since, until=until,
+        connector = connector_for(acc["platform"])
+        needs = getattr(connector, "needs_token", None)
+        token = read_token(acc["token_ref"]) if (needs is None or needs(options) or acc["token_ref"]) else ""
+        ctx = Context(account_id=acc["account_id"], token=token, since=since, until=until,
                       handle=acc["handle"], campaign_id=acc["campaign_id"], creator_id=acc["creator_id"],
                       brand_terms=list(terms), known_posts=known, options=options, retired=retired, sleep=sleep, transport=transport)
-        batch: Batch = connector_for(acc["platform"]).fetch(ctx)
+        batch: Batch = connector.fetch(ctx)
         result.notes = batch.notes
         with engine.begin() as conn:
             result.report = write_batch(conn, workspace, batch)
