@@ -114,3 +114,24 @@ def test_targets_edit(owner, demo_engine):
     assert ok.status_code == 303
     with demo_engine.connect() as conn:
         assert conn.execute(sa.select(t.campaigns.c.targets)).scalar() == {"roas": 4.0, "cpa": 900.0}
+
+
+def test_share_link_create_open_without_login_and_revoke(owner, demo_engine):
+    import re
+
+    from fastapi.testclient import TestClient
+
+    r = owner.post("/campaigns/spring-launch/share", data={"csrf_token": owner.csrf, "days": "7"})
+    assert r.status_code == 200
+    url = re.search(r'<code id="share-url">([^<]+)</code>', r.text).group(1)
+    path = url.split("127.0.0.1", 1)[1]
+    anon = TestClient(owner.app, base_url="http://127.0.0.1")
+    page = anon.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "春季新品上市" in page.text and 'data-kpi="revenue"' in page.text
+    assert 'data-kpi="roas"' not in page.text and "NT$50,000.00" not in page.text  # budget hidden by default
+    assert anon.get(path + "/report.pdf").content.startswith(b"%PDF-")
+    share_id = re.findall(r'/share/(\d+)/revoke', owner.get("/campaigns/spring-launch").text)[-1]
+    assert owner.post(f"/campaigns/spring-launch/share/{share_id}/revoke", data={"csrf_token": owner.csrf},
+                      follow_redirects=False).status_code == 303
+    assert anon.get(path, headers={"accept": "text/html"}).status_code == 404
+    assert anon.get("/share/isr_nope", headers={"accept": "text/html"}).status_code == 404
