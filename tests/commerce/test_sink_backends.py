@@ -59,3 +59,20 @@ def test_a_broken_delivery_fails_alone_with_its_reason(any_engine):
         assert c.execute(sa.select(t.orders.c.key)).scalars().all() == ["2"]
     assert rows["bad"].startswith("currency: not an ISO 4217")
     assert "not an order topic" in rows["other"]
+
+
+def test_test_orders_are_ignored_and_deleted_woocommerce_orders_cancelled(engine):
+    from tests.commerce.support import woo_order
+
+    shop = add_store(engine, "shopify", "t-shop", secret="secret-123")
+    woo = add_store(engine, "woocommerce", "t-woo", secret="secret-123")
+    sink.store_delivery(engine, workspace_id=shop.workspace_id, store_id=shop.id, delivery_id="test-order",
+                        topic="orders/create", body=dumps(shopify_order(77, test=True)))
+    sink.store_delivery(engine, workspace_id=woo.workspace_id, store_id=woo.id, delivery_id="w1",
+                        topic="order.created", body=dumps(woo_order(601)))
+    sink.store_delivery(engine, workspace_id=woo.workspace_id, store_id=woo.id, delivery_id="w2",
+                        topic="order.deleted", body=b'{"id": 601}')
+    assert sink.process_pending(engine) == {"ignored": 1, "processed": 2}
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.orders.c.source, t.orders.c.key, t.orders.c.status)).all()
+    assert rows == [("t-woo", "601", "cancelled")]
