@@ -95,7 +95,8 @@ def add(
     platform: str = typer.Option(..., help="instagram, tiktok, youtube, facebook, x or ga4."),
     account_id: str = typer.Option(..., "--account-id", help="The platform's id: IG user id, TikTok business id, "
                                                             "channel id, Page id, X user id, GA4 property id."),
-    token: str = typer.Option(..., help="Where the access token is: env:VAR or file:PATH (never the token itself)."),
+    token: Optional[str] = typer.Option(None, help="Where the access token is: env:VAR or file:PATH (never the token "
+                                                   "itself). Not needed for a GA4 BigQuery export_url."),
     handle: Optional[str] = typer.Option(None, help="Account handle (filled from the platform when omitted)."),
     campaign: Optional[str] = typer.Option(None, help="Campaign the account's posts belong to."),
     creator: Optional[str] = typer.Option(None, help="Creator (creator_id) who owns the account."),
@@ -107,7 +108,7 @@ def add(
     from influscope.ingest.connectors.base import ConnectorError
     from influscope.ingest.connectors.sync import add_account
 
-    if not re.match(r"^(env|file):.+", token):
+    if token is not None and not re.match(r"^(env|file):.+", token):
         _common.fail("--token must be env:VAR or file:PATH; the token itself is never stored")
     options = {}
     for item in option or []:
