@@ -72,6 +72,7 @@ class FacebookConnector:
         metrics: dict[str, Any] = {
             "reactions": as_int(((post.get("reactions") or {}).get("summary") or {}).get("total_count")),
             "comments": as_int(((post.get("comments") or {}).get("summary") or {}).get("total_count")),
+            # the Graph API leaves the shares field out of a post nobody has shared
             "shares": as_int((post.get("shares") or {}).get("count")) if post.get("shares") else 0,
             "reach": as_int(values.get("post_total_media_view_unique")),
             "views": as_int(values.get("post_video_views")) if is_video else None,

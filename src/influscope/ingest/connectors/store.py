@@ -229,12 +229,13 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
                 rows.append(row)
                 continue
             where = post.get("_line") or (file, 0)
-            if not post.get("campaign_id"):
-                problems.append(Problem(where[0], where[1], "post", f"post {key!r} is not in the workspace and the "
-                                        "source is not tied to a campaign (name the account, or import the campaign first)"))
-                continue
             if not post.get("creator_id"):
-                problems.append(Problem(where[0], where[1], "post", f"post {key!r}: unknown creator (name the account)"))
+                problems.append(Problem(where[0], where[1], "post", f"post {key!r} is new and its creator is unknown: "
+                                        "name the account (SOURCE@HANDLE) of a creator listed in a campaign bundle"))
+                continue
+            if not post.get("campaign_id"):
+                problems.append(Problem(where[0], where[1], "post", f"post {key!r} is new and the creator is in no "
+                                        "single campaign: name the campaign"))
                 continue
             row = {"workspace_id": ws, "key": key, "campaign_id": post["campaign_id"], "creator_id": post["creator_id"],
                    "platform": post["platform"]}
