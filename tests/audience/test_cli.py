@@ -65,8 +65,8 @@ def test_audience_refresh_command(tmp_path, sqlite_url, engine):
     res = runner.invoke(app, ["audience", "refresh", "--campaign", "spring", "--db", sqlite_url, "-w", "default"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout.strip().splitlines()[-1])
-    assert summary["classified"] == 7 and summary["accounts"] == 2
+    assert summary["classified"] == 8 and summary["accounts"] == 2
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(at.comment_labels)).scalar() == 7
+        assert conn.execute(sa.select(sa.func.count()).select_from(at.comment_labels)).scalar() == 8
     res = runner.invoke(app, ["audience", "refresh", "--campaign", "nope", "--db", sqlite_url, "-w", "default"])
     assert res.exit_code == 1 and "no campaign 'nope'" in res.output

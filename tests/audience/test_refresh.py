@@ -30,6 +30,7 @@ COMMENTS = [
     {"comment_id": "c6", "post_id": "p2", "author": "b3", "text": "Definitely recommend this, worth every penny",
      "ts": "2026-03-03T13:00:00"},
     {"comment_id": "c7", "post_id": "p2", "author": "b4", "text": "🔥🔥", "ts": "2026-03-03T14:00:00"},
+    {"comment_id": "c8", "post_id": "p2", "author": "b5", "text": "@acme_tw ACME #acmespring 讚", "ts": "2026-03-03T15:00:00"},
 ]
 
 
@@ -51,7 +52,7 @@ def _labels(engine):
 def test_refresh_labels_every_comment_with_language_sentiment_and_intent(engine, tmp_path):
     ws, camp = _setup(engine, tmp_path)
     summary = refresh(engine, ws, camp)
-    assert summary.classified == 7
+    assert summary.classified == 8
     labels = _labels(engine)
     assert labels["c1"].lang == "zh-Hant" and labels["c1"].label == "pos"
     assert labels["c1"].intent and labels["c1"].intent_kind == "desire"
@@ -67,11 +68,11 @@ def test_refresh_is_incremental_and_uses_the_text_cache(engine, tmp_path):
     # c4 and c6 have the same text: classified once, one cache row
     assert first.cache_hits == 0
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(at.sentiment_cache)).scalar() == 6
+        assert conn.execute(sa.select(sa.func.count()).select_from(at.sentiment_cache)).scalar() == 7
     assert refresh(engine, ws, camp).classified == 0
     with engine.begin() as conn:
         post = conn.execute(sa.select(t.posts.c.id).where(t.posts.c.key == "p2")).scalar_one()
-        conn.execute(sa.insert(t.comments), [{"workspace_id": ws, "key": "c8", "post_id": post,
+        conn.execute(sa.insert(t.comments), [{"workspace_id": ws, "key": "c9", "post_id": post,
                                               "text": "Is it better than globex?", "author": "b9"}])
     again = refresh(engine, ws, camp)
     assert again.classified == 1 and again.cache_hits == 1
@@ -88,7 +89,7 @@ def test_refresh_relabels_comments_of_another_model(engine, tmp_path):
             return [[0.9, 0.05, 0.05] for _ in texts]
 
     summary = refresh(engine, ws, camp, model=Gloomy())
-    assert summary.classified == 7
+    assert summary.classified == 8
     assert {r.label for r in _labels(engine).values()} == {"neg"}
     assert not any(r.intent for r in _labels(engine).values())  # negative comments carry no intent
 
@@ -101,11 +102,12 @@ def test_mentions_match_terms_in_captions_and_comments(engine, tmp_path):
                                       t.posts.c.key.label("post"))
                             .join(t.posts, t.posts.c.id == at.mentions.c.post_id)).all()
     found = sorted((r.term, r.kind, r.post, r.comment_id is None) for r in rows)
-    assert found == [("#AcmeSpring", "brand", "p1", True), ("acme", "brand", "p1", False),
-                     ("globex", "competitor", "p2", False)]
+    # c8 names three brand terms but is one mention, recorded under its hashtag
+    assert found == [("#AcmeSpring", "brand", "p1", True), ("#AcmeSpring", "brand", "p2", False),
+                     ("acme", "brand", "p1", False), ("globex", "competitor", "p2", False)]
     refresh(engine, ws, camp)  # recomputed, not duplicated
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(at.mentions)).scalar() == 3
+        assert conn.execute(sa.select(sa.func.count()).select_from(at.mentions)).scalar() == 4
 
 
 def test_credibility_rows_for_the_campaign_accounts(engine, tmp_path):
@@ -134,8 +136,8 @@ def test_refresh_stays_in_its_workspace(engine, tmp_path):
         other = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "other")).scalar_one()
         counts = dict(conn.execute(sa.select(at.comment_labels.c.workspace_id, sa.func.count())
                                    .group_by(at.comment_labels.c.workspace_id)).all())
-    assert counts == {ws: 7}
+    assert counts == {ws: 8}
     refresh(engine, other)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(at.comment_labels)
-                            .where(at.comment_labels.c.workspace_id == other)).scalar() == 7
+                            .where(at.comment_labels.c.workspace_id == other)).scalar() == 8

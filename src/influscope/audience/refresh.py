@@ -5,7 +5,9 @@
    confidence) and purchase intent/advocacy. Labels are looked up first in ``sentiment_cache`` by
    (model, sha256 of the text), so a text is classified once per model.
 2. Recomputes ``mentions`` of the campaign's brand and competitor terms in its post captions and
-   in the comments under its posts.
+   in the comments under its posts: one row per post caption or comment and kind (brand,
+   competitor), so that counting rows counts mentioning items; ``term`` is the first matching
+   hashtag term, else the first matching term in configuration order.
 3. Recomputes ``account_credibility`` of the creator accounts (of the campaign's creators, or of
    the workspace), comparing likes per comment with the other accounts of the workspace on the
    same platform.
@@ -126,6 +128,13 @@ def _campaign_ids(conn, workspace_id: int, campaign_id: int | None) -> list[int]
     return list(conn.execute(q).scalars())
 
 
+def _mention_term(found: list[str]) -> str | None:
+    """One mention per post or comment and kind: the first hashtag term matched, else the first term."""
+    if not found:
+        return None
+    return next((term for term in found if term.lstrip().startswith(("#", "＃"))), found[0])
+
+
 def refresh_mentions(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None) -> int:
     written = 0
     with engine.begin() as conn:
@@ -142,7 +151,8 @@ def refresh_mentions(engine: sa.Engine, workspace_id: int, campaign_id: int | No
                                  .where(t.posts.c.campaign_id == cid, t.posts.c.workspace_id == workspace_id)).all()
             for p in posts:
                 for kind, matcher in matchers:
-                    for term in matcher.find(p.caption or ""):
+                    term = _mention_term(matcher.find(p.caption or ""))
+                    if term:
                         out.append({"post_id": p.id, "comment_id": None, "term": term, "kind": kind, "ts": p.posted_at})
             comments = conn.execute(
                 sa.select(t.comments.c.id, t.comments.c.post_id, t.comments.c.text, t.comments.c.ts)
@@ -150,7 +160,8 @@ def refresh_mentions(engine: sa.Engine, workspace_id: int, campaign_id: int | No
                        t.comments.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.campaign_id == cid)))).all()
             for c in comments:
                 for kind, matcher in matchers:
-                    for term in matcher.find(c.text or ""):
+                    term = _mention_term(matcher.find(c.text or ""))
+                    if term:
                         out.append({"post_id": c.post_id, "comment_id": c.id, "term": term, "kind": kind, "ts": c.ts})
             if out:
                 conn.execute(sa.insert(at.mentions), [{"workspace_id": workspace_id, "campaign_id": cid, **r} for r in out])

@@ -59,8 +59,9 @@ account_credibility = sa.Table(
     sa.Column("computed_at", sa.DateTime, nullable=False),
 )
 
-# One row per (post or comment, matched term). A caption match has comment_id NULL; a comment
-# match has both the comment and the post it was written under.
+# One row per mentioning post caption or comment and kind (brand | competitor): counting rows counts
+# mentions. A caption match has comment_id NULL; a comment match has both the comment and the post
+# it was written under. term: the first matching hashtag term, else the first matching term.
 mentions = sa.Table(
     "mentions", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
