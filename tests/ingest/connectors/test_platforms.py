@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from influscope.ingest.connectors import sync
-from tests.ingest.connectors.conftest import LATER, UNTIL, load, rows
+from tests.ingest.connectors.conftest import UNTIL, load, rows
 
 SINCE = dt.datetime(2025, 6, 1)
 
