@@ -212,6 +212,19 @@ def test_webhook_orders_are_credited_to_the_creator_by_the_kpi_engine(server, tm
     result = kpis("winter", engine=eng, workspace="default").to_dict()
     assert result["kpis"]["conversions"]["value"] == 2
     assert Decimal(str(result["kpis"]["revenue"]["value"])) == Decimal("329.80")  # 2 x 164.90 merchandise
+    # The same HKD orders in a campaign kept in TWD: converted with the imported rate, not at ingest.
+    (d / "campaign.yaml").write_text((d / "campaign.yaml").read_text().replace("id: winter", "id: winter-tw")
+                                     .replace("currency: HKD", "currency: TWD"))
+    (d / "fx_rates.csv").write_text("date,currency,rate\n2025-02-01,HKD,4.2\n")
+    for name in ("clicks.csv", "codes.csv", "links.csv"):  # the links, clicks and codes stay with "winter"
+        (d / name).unlink()
+    import_bundle(eng, d)
+    tw = kpis("winter-tw", engine=eng, workspace="default").to_dict()
+    assert tw["currency"] == "TWD"
+    assert order(eng, "acme-hk", "6200407295002").currency == "HKD"
+    # Crediting is per creator (mira is in both campaigns): the same two orders, at 4.2 TWD per HKD.
+    assert tw["kpis"]["conversions"]["value"] == 2
+    assert Decimal(str(tw["kpis"]["revenue"]["value"])) == Decimal("329.80") * Decimal("4.2")
 
 
 def test_deliveries_stored_before_a_crash_are_processed_when_the_server_starts(tmp_path):
