@@ -49,6 +49,10 @@ def _routes(mock: respx.MockRouter, calls: dict, *, rate_limit_first: bool = Tru
             if "profile_views" in metric.split(","):
                 return httpx.Response(400, json=load("instagram", "error_retired_metric.json"))
             return httpx.Response(200, json=load("instagram", "account_insights_day.json"))
+        if metric == "engaged_audience_demographics":
+            if request.url.params.get("breakdown") == "country":
+                return httpx.Response(200, json=load("instagram", "engaged_country.json"))
+            return httpx.Response(200, json={"data": []})
         if request.url.params.get("breakdown") == "gender":
             return httpx.Response(200, json=load("instagram", "demographics_gender.json"))
         return httpx.Response(200, json={"data": []})
@@ -119,7 +123,9 @@ def test_instagram_payloads_to_canonical_rows(ig_account, sleeps):
     assert engaged == [{"value": 640.0, "reason": None}]
     audience = rows(engine, "select dimension, bucket, share from audience order by bucket")
     assert audience == [{"dimension": "gender", "bucket": "F", "share": 75.0},
-                        {"dimension": "gender", "bucket": "M", "share": 25.0}]
+                        {"dimension": "engaged_country", "bucket": "HK", "share": 25.0},
+                        {"dimension": "gender", "bucket": "M", "share": 25.0},
+                        {"dimension": "engaged_country", "bucket": "TW", "share": 75.0}]
     # mentions: public media with the campaign hashtag, stored as UGC posts of the campaign (NULL likes when hidden)
     ugc = rows(engine, """select p.key, p.sponsored, p.caption, c.key creator, m.likes, m.comments
         from posts p join creators c on c.id = p.creator_id join post_metrics m on m.post_id = p.id

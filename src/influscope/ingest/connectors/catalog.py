@@ -8,7 +8,7 @@ CONNECTORS: dict[str, dict] = {
         "api": "Instagram Graph API (graph.facebook.com, v22.0)",
         "fills": ("posts.csv: views, reach, likes, comments, shares, saves (from saved), watch_time_s (Reels, ms -> s)",
                   "comments.csv: comments of each media", "followers.csv: followers_count on the as_of day",
-                  "account_metrics: follower_count (daily series)", "audience.csv: age, gender, country shares"),
+                  "account_metrics: follower_count (daily series)", "audience.csv: age, gender, country shares (followers; engaged_* for the engaged audience)"),
     },
     "tiktok": {
         "api": "TikTok Display API (/v2/video/list/) or API for Business (/business/video/list/, /business/get/)",

@@ -222,27 +222,34 @@ class InstagramConnector:
                                          reason=f"Instagram returned no value for {name}")
 
     def _demographics(self, ctx: Context, http: Http, batch: Batch) -> None:
-        for breakdown in ("age", "gender", "country"):
-            try:
-                payload = http.get(f"/{ctx.account_id}/insights", params={
-                    "metric": "follower_demographics", "period": "lifetime", "metric_type": "total_value",
-                    "timeframe": ctx.options.get("demographics_timeframe", "this_month"), "breakdown": breakdown})
-            except ApiError as err:
-                batch.note("unavailable", stream=f"follower_demographics:{breakdown}",
-                           message=error_message(err.payload)[:300])
-                continue
-            batch.add_raw(PLATFORM, "demographics", f"{ctx.account_id}:{breakdown}", ctx.as_of, payload)
-            counts: dict[str, float] = {}
-            for item in payload.get("data", []):
-                for bd in item.get("total_value", {}).get("breakdowns", []):
-                    for res in bd.get("results", []):
-                        key = "/".join(str(v) for v in res.get("dimension_values", []))
-                        counts[key] = counts.get(key, 0) + float(res.get("value") or 0)
-            total = sum(counts.values())
-            for bucket, n in counts.items():
-                if total > 0:
-                    batch.audience.append({"platform": PLATFORM, "handle": ctx.handle, "date": ctx.as_of.date(),
-                                           "dimension": breakdown, "bucket": bucket, "share": n / total * 100})
+        """Follower demographics (dimensions age, gender, country) and engaged-audience demographics
+        (dimensions engaged_age, engaged_gender, engaged_country; Instagram withholds them below
+        about 100 engagements)."""
+        for metric, prefix in (("follower_demographics", ""), ("engaged_audience_demographics", "engaged_")):
+            for breakdown in ("age", "gender", "country"):
+                self._one_demographic(ctx, http, batch, metric, prefix, breakdown)
+
+    def _one_demographic(self, ctx: Context, http: Http, batch: Batch, metric: str, prefix: str, breakdown: str) -> None:
+        try:
+            payload = http.get(f"/{ctx.account_id}/insights", params={
+                "metric": metric, "period": "lifetime", "metric_type": "total_value",
+                "timeframe": ctx.options.get("demographics_timeframe", "this_month"), "breakdown": breakdown})
+        except ApiError as err:
+            batch.note("unavailable", stream=f"{metric}:{breakdown}", message=error_message(err.payload)[:300])
+            return
+        batch.add_raw(PLATFORM, "demographics", f"{ctx.account_id}:{prefix}{breakdown}", ctx.as_of, payload)
+        counts: dict[str, float] = {}
+        for item in payload.get("data", []):
+            for bd in item.get("total_value", {}).get("breakdowns", []):
+                for res in bd.get("results", []):
+                    key = "/".join(str(v) for v in res.get("dimension_values", []))
+                    counts[key] = counts.get(key, 0) + float(res.get("value") or 0)
+        total = sum(counts.values())
+        for bucket, n in counts.items():
+            if total > 0:
+                batch.audience.append({"platform": PLATFORM, "handle": ctx.handle, "date": ctx.as_of.date(),
+                                       "dimension": prefix + breakdown, "bucket": bucket,
+                                       "share": n / total * 100})
 
     # -- mentions: public media tagged with the campaign's hashtags (Hashtag Search API)
     def _hashtag_media(self, ctx: Context, http: Http, batch: Batch) -> None:
