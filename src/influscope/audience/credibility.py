@@ -20,7 +20,8 @@ following_ratio      following >= 1,500 and following / followers >= 0.5        
 generic_comments     > 40 % of comments are generic ("nice pic", "讚", "روعة") or spam       30
                      ("check my page", "DM us for a collab")
 emoji_only_comments  > 35 % of comments are emoji or punctuation only                    15
-duplicate_comments   > 20 % of comments repeat a text written by another account          30
+duplicate_comments   > 20 % of comments repeat a text of 24+ letters (a Han character        30
+                     counts 2) written by another account
 comment_pods         >= 2 pairs of posts share a run of >= 4 commenters in the same       30
                      order (engagement pods, scripted bots)
 language_mismatch    > 30 % of comments are in a language other than the creator's        30
@@ -317,6 +318,14 @@ def is_generic(text: str) -> bool:
     return len(words) <= 6 and all(w in _GENERIC_WORDS for w in words)
 
 
+DUPLICATE_MIN_UNITS = 24
+
+
+def _text_units(key: str) -> int:
+    """Length of a text in letter units; a Han character carries about two letters' information."""
+    return sum(2 if "\u3400" <= ch <= "\u9fff" else 1 for ch in key if not ch.isspace())
+
+
 def check_comments(acc: AccountData) -> list[Check]:
     ids = ("generic_comments", "emoji_only_comments", "duplicate_comments")
     n = len(acc.comments)
@@ -327,7 +336,9 @@ def check_comments(acc: AccountData) -> list[Check]:
     authors_by_text: dict[str, set] = {}
     for c in acc.comments:
         key = comment_key(c.text)
-        if len(key) >= 4 and not is_generic(c.text):
+        # people do repeat short stock questions ("how much?", "請問多少錢？"); a copy-paste ring
+        # shows in longer texts that nobody would write identically by chance
+        if _text_units(key) >= DUPLICATE_MIN_UNITS and not is_generic(c.text):
             authors_by_text.setdefault(key, set()).add(c.author or f"?{id(c)}")
     dup = sum(1 for c in acc.comments
               if len(authors_by_text.get(comment_key(c.text), ())) >= 2)
