@@ -17,7 +17,7 @@ from influscope.kpi.api import kpis
 from influscope.kpi.catalogue import KPIS
 
 TODAY = dt.date(2026, 11, 1)
-SCALE = 0.05
+SCALE = 0.02
 VARIANT = {"attribution": "first_click", "er_aggregation": "median_of_posts", "unique_click_window": "1d",
            "revenue_basis": "gross", "emv_model": "cpm", "emv_cpm": "42.5"}
 

@@ -45,7 +45,7 @@ post_id,creator_id,platform,content_type,posted_at,as_of,impressions,reach,views
 p1,amy,instagram,reel,2026-03-02T10:00:00+08:00,2026-03-03T00:00:00Z,5000,4000,6000,300,20,10,5,,
 p1,amy,instagram,reel,2026-03-02T10:00:00+08:00,2026-03-05T00:00:00Z,10000,8000,12000,500,40,20,10,,100
 p2,amy,tiktok,video,2026-03-04T12:00:00Z,2026-03-06T00:00:00Z,,,30000,1500,100,50,30,,
-p3,ben,instagram,post,2026-03-01T00:30:00+08:00,2026-03-04T00:00:00Z,2000,1500,,100,10,,,,
+p3,ben,instagram,post,2026-03-01T00:30:00+08:00,2026-03-04T00:00:00Z,2000,1500,,100,10,,,7,
 """,
     "costs.csv": """\
 cost_id,creator_id,kind,amount,currency,incurred_on

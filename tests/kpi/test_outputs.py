@@ -123,3 +123,10 @@ def test_cli_list_in_three_languages(cli):
     for lang, word in (("en", "Engagement rate"), ("zh-Hant", "互動率"), ("ar", "معدل التفاعل")):
         res = cli("--list", "--lang", lang)
         assert res.exit_code == 0 and word in res.output
+
+
+def test_package_level_function():
+    import influscope
+    from influscope.kpi.api import kpis
+
+    assert influscope.kpis is kpis

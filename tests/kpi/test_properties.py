@@ -79,7 +79,7 @@ SETTINGS = [methodology.resolve(), methodology.resolve(call={"er_aggregation": "
                                                              "revenue_basis": "gross", "er_denominator": "reach"})]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(posts(), orders(), costs(), st.randoms(use_true_random=False), st.sampled_from(SETTINGS))
 def test_row_order_does_not_matter(p, o, c, rnd, s):
     a = compute(Context(_facts(p, o, c), s))
@@ -90,7 +90,7 @@ def test_row_order_does_not_matter(p, o, c, rnd, s):
         assert (a[kid].value, a[kid].reason, a[kid].detail) == (b[kid].value, b[kid].reason, b[kid].detail), kid
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(orders(), costs())
 def test_roi_is_roas_minus_one_times_100(o, c):
     out = compute(Context(_facts([], o, c), methodology.resolve()))
@@ -146,7 +146,7 @@ def _values(engine):
         (row["key"], {k: o["value"] for k, o in row["kpis"].items()}) for row in r.rows]
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=st.sets(st.sampled_from(["p1", "p2", "p3"])), seed=st.integers(0, 2**32 - 1))
 def test_split_and_shuffled_imports_give_the_same_kpis(whole, first, seed):
     """Posts split between two imports, every file's rows in a random order: same KPIs as one import."""

@@ -22,6 +22,7 @@ def v(result, kid):
     ({"er_aggregation": "median_of_posts"}, "engagement_rate", 1680 / 50000 * 100),
     ({"engagement_components": "likes,comments"}, "engagements", 540 + 1600 + 110),
     ({"engagement_components": "likes,clicks"}, "engagements", 600 + 1500 + 100),
+    ({"engagement_components": "likes,reactions"}, "engagements", 500 + 1500 + 107),
     ({"bot_clicks": "included"}, "clicks", 8),
     ({"unique_click_window": "1d"}, "unique_clicks", 5),
     ({"unique_click_window": "30m"}, "unique_clicks", 6),
