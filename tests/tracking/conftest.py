@@ -44,3 +44,12 @@ def seed(engine: sa.Engine, workspace: str = "default") -> dict[str, int]:
 @pytest.fixture
 def seeded(engine):
     return seed(engine)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch):
+    """Commands set process-wide settings (--db, --workspace): start and end every test without them."""
+    from influscope import config
+
+    monkeypatch.setattr(config, "_override", None)
+    yield

@@ -16,7 +16,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -127,8 +127,12 @@ def create_link(engine: sa.Engine, *, campaign: str, destination: str, platform:
 
 
 def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str | None = None,
-                 source: str = "links", base_url: str | None = None) -> list[Link]:
-    """Create every link of SPECS in one transaction, or none (raising :class:`LinkError`)."""
+                 source: str = "links", base_url: str | None = None,
+                 on_created: Callable[[sa.Connection, list[Link]], None] | None = None) -> list[Link]:
+    """Create every link of SPECS in one transaction, or none (raising :class:`LinkError`).
+
+    ON_CREATED is called inside that transaction with the new links (an audit log, say).
+    """
     specs = list(specs)
     problems: list[LinkProblem] = []
     with engine.begin() as conn:
@@ -201,7 +205,10 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
             _join_campaigns(conn, {(r["campaign_id"], r["creator_id"]) for r in rows if r["creator_id"]})
         slugs = [r["slug"] for r in rows]
         found_links = {link.slug: link for link in _select(conn, ws, slugs=slugs, base_url=base_url)}
-    return [found_links[s] for s in slugs]
+        made = [found_links[s] for s in slugs]
+        if on_created is not None:
+            on_created(conn, made)
+    return made
 
 
 def list_links(engine: sa.Engine, *, workspace: str | None = None, campaign: str | None = None,

@@ -111,6 +111,7 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
                                 .outerjoin(cr, cr.c.id == l.c.creator_id)
                                 .where(l.c.workspace_id == ws, l.c.campaign_id == camp.id)):
             stats.links[row.slug] = {"creator": row.creator, "platform": row.platform}
+            stats.breakdowns["link"][row.slug] = Count()  # every link is listed, clicked or not
         q = (sa.select(k.c.link_id, l.c.slug, k.c.ts, k.c.is_bot, k.c.visitor_hash, k.c.country, k.c.device, k.c.app,
                        k.c.referrer)
              .join_from(k, l, l.c.id == k.c.link_id)
