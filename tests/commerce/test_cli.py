@@ -43,6 +43,14 @@ def test_stores_add_list_process_and_remove(sqlite_url, tmp_path):
     assert json.loads(r.output) == {"processed": 1, "failed": 1}
     r = run("--db", sqlite_url, "stores", "process", "--retry-failed")
     assert json.loads(r.output) == {"failed": 1}
+    assert run("--db", sqlite_url, "stores", "prune", "--days", "3").exit_code == 1
+    import datetime as dt
+    import sqlalchemy as sa
+    from influscope.db import commerce as ct
+    with engine.begin() as c:
+        c.execute(sa.update(ct.webhook_deliveries).values(received_at=dt.datetime(2020, 1, 1)))
+    r = run("--db", sqlite_url, "stores", "prune")
+    assert "deleted 1 deliveries" in r.output  # the processed one; the failed one stays
     assert run("--db", sqlite_url, "stores", "remove", "acme-hk").exit_code == 0
     assert run("--db", sqlite_url, "stores", "remove", "acme-hk").exit_code == 1
 

@@ -89,5 +89,22 @@ def process(
     typer.echo(json.dumps(counts or {"pending": 0}))
 
 
+@stores_app.command("prune")
+def prune(
+    days: int = typer.Option(30, "--days", help="Keep deliveries of the last DAYS days (at least 7)."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Delete old processed deliveries (the orders they wrote stay)."""
+    from influscope.ingest.commerce import sink
+
+    engine = _common.engine(db, workspace)
+    try:
+        n = sink.prune(engine, days)
+    except ValueError as exc:
+        _common.fail(f"error: {exc}")
+    typer.echo(f"deleted {n} deliveries older than {days} days")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(stores_app, name="stores")

@@ -306,6 +306,18 @@ def retry_failed(engine: sa.Engine) -> int:
             status="pending", processed_at=None)).rowcount
 
 
+def prune(engine: sa.Engine, days: int = 30) -> int:
+    """Delete processed and ignored deliveries received more than DAYS ago (failed and pending stay).
+    Shops retry for hours (Shopify) to days (Stripe), so DAYS must stay well above that: a delivery
+    id forgotten by pruning would be processed again if it were retried after it."""
+    if days < 7:
+        raise ValueError("days: at least 7 (shops retry deliveries for up to 3 days)")
+    cutoff = utcnow() - dt.timedelta(days=days)
+    with engine.begin() as conn:
+        return conn.execute(_d.delete().where(_d.c.status.in_(("processed", "ignored")),
+                                              _d.c.received_at < cutoff)).rowcount
+
+
 class Processor:
     """A background thread per process that drains pending deliveries when kicked (and every few
     seconds, which also picks up deliveries left pending by a crash or another process)."""
