@@ -8,6 +8,8 @@ under a minute; the results are recorded in bench/RESULTS.md ("API hardening").
 
 from __future__ import annotations
 
+import collections
+import json
 import os
 
 import pytest
@@ -52,6 +54,7 @@ def api_setup(tmp_path_factory):
 
     app = create_app()
     app.state.engine = engine
+    app.add_middleware(_StatusCounter)
     app.state.limits.api_per_min = 0  # the contract test is not a rate-limit test
     # The first KPI computation loads the engine's models; do it before the clock of any request runs.
     from fastapi.testclient import TestClient
@@ -60,6 +63,35 @@ def api_setup(tmp_path_factory):
     assert warm.status_code == 200, warm.text
     yield app, key
     config.configure(database_url=previous.database_url, workspace=previous.workspace)
+    server_errors = {k: v for k, v in STATUSES.items() if k >= 500}
+    summary = os.environ.get("INFLUSCOPE_SCHEMATHESIS_SUMMARY")
+    if summary:  # bench/api_contract.py records these figures
+        with open(summary, "w", encoding="utf-8") as fh:
+            json.dump({"requests": sum(STATUSES.values()), "statuses": dict(sorted(STATUSES.items())),
+                       "operations": sorted(OPERATIONS)}, fh, indent=2)
+    assert sum(STATUSES.values()) > 50 and server_errors == {}, STATUSES
+
+
+STATUSES: collections.Counter = collections.Counter()
+OPERATIONS: set[str] = set()
+
+
+class _StatusCounter:
+    """Counts the status codes of every request the contract test sends (5xx must stay at zero)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def counting_send(message):
+            if message["type"] == "http.response.start":
+                STATUSES[message["status"]] += 1
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +123,7 @@ FULL_CONTRACT = ("/api/v1/campaigns", "/api/v1/creators", "/api/v1/posts", "/api
 def test_api_contract(case, api_key):
     headers = {"Authorization": f"Bearer {api_key}"}
     path = case.operation.path
+    OPERATIONS.add(f"{case.method.upper()} {path}")
     if not path.startswith(FULL_CONTRACT):
         case.call_and_validate(headers=headers, checks=[not_a_server_error])
         return

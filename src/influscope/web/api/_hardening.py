@@ -387,11 +387,12 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "error"
         extra = {} if isinstance(exc.detail, str) else {"errors": exc.detail}
         headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 400 and message == "There was an error parsing the body":
-            # the framework's wording for a body that is not JSON / not the declared form: a 422 like any
-            # other invalid request, with a message that says what is wrong
-            return _error_response(request, 422, "invalid request: the body is not valid "
-                                   + ("JSON" if "json" in request.headers.get("content-type", "") else "form data"))
+        if exc.status_code == 400:
+            # The framework's answer to a body it cannot parse (not JSON, broken multipart): a 422 like any
+            # other invalid request, with a message that says what is wrong.
+            ctype = request.headers.get("content-type", "")
+            what = "JSON" if "json" in ctype else "multipart form data" if "multipart" in ctype else "form data"
+            return _error_response(request, 422, f"invalid request: the body is not valid {what} ({message})")
         if exc.status_code == 405:  # list every method of the path, not only those of the first route matched
             headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         return _error_response(request, exc.status_code, message, headers=headers or None, **extra)
