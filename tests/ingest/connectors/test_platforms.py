@@ -238,3 +238,25 @@ def test_tiktok_older_campaign_videos_are_refreshed_by_id(campaign_engine, token
     snaps = rows(campaign_engine, """select m.as_of, m.views, m.source from post_metrics m join posts p on p.id = m.post_id
         where p.key = '7340000000000000009' order by m.as_of""")
     assert [(s["views"], s["source"]) for s in snaps] == [(350000, "csv"), (402000, "tiktok_display_api")]
+
+
+def test_resync_idempotent_on_sqlite_and_postgresql(any_engine, token, sleeps):
+    from influscope.ingest.canonical import import_bundle
+
+    import_bundle(any_engine, Path(__file__).resolve().parent.parent / "fixtures" / "bundle")
+    sync.add_account(any_engine, "mei-x", "x", "1111", token_ref=token, campaign="spring", creator="mei",
+                     options={"user_context": True})
+    with respx.mock() as mock:
+        mock.get("https://api.x.com/2/users/1111/tweets").mock(
+            return_value=httpx.Response(200, json=load("x", "user_tweets.json")))
+        mock.get("https://api.x.com/2/tweets/search/recent").mock(
+            return_value=httpx.Response(200, json=load("x", "search_recent.json")))
+        first = sync.sync_account(any_engine, "mei-x", since=SINCE, until=UNTIL, sleep=sleeps)
+        again = sync.sync_account(any_engine, "mei-x", since=SINCE, until=UNTIL, sleep=sleeps)
+        later = sync.sync_account(any_engine, "mei-x", until=dt.datetime(2025, 6, 16), sleep=sleeps)
+    assert first.changes > 0 and again.changes == 0
+    # the account's two posts and the UGC post found again: new snapshots, no new posts
+    assert later.report.files["posts.csv"].inserted == 3
+    counts = rows(any_engine, "select count(*) n, count(distinct as_of) d from post_metrics")[0]
+    assert (counts["n"], counts["d"]) == (6, 2)
+    assert rows(any_engine, "select count(*) n from posts")[0]["n"] == 3
