@@ -24,7 +24,10 @@ sync_app = typer.Typer(help="Fetch post metrics, followers, audience, comments a
 def _when(value: Optional[str]) -> Optional[dt.datetime]:
     if not value:
         return None
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 date-time: {value!r}") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return parsed
