@@ -141,3 +141,15 @@ def test_refresh_stays_in_its_workspace(engine, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(at.comment_labels)
                             .where(at.comment_labels.c.workspace_id == other)).scalar() == 8
+
+
+def test_refresh_on_sqlite_and_postgres(any_engine, tmp_path):
+    ws, camp = _setup(any_engine, tmp_path)
+    summary = refresh(any_engine, ws, camp)
+    assert (summary.classified, summary.mentions, summary.accounts) == (8, 4, 2)
+    labels = _labels(any_engine)
+    assert labels["c2"].label == "neg" and labels["c4"].intent_kind == "advocacy"
+    with any_engine.connect() as conn:
+        reasons = conn.execute(sa.select(at.account_credibility.c.reasons)).scalars().all()
+    assert all(isinstance(r, list) and len(r) == 11 for r in reasons)
+    assert refresh(any_engine, ws, camp).classified == 0
