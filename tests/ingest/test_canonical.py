@@ -225,3 +225,13 @@ def test_demo_round_trip(engine, tmp_path):
     out = tmp_path / "demo-export"
     export_bundle(engine, "spring-launch", out, workspace="demo")
     assert import_bundle(engine, out, workspace="demo").changes == 0
+
+
+def test_bulk_loaded_times_are_stored_like_any_other_write(engine, good):
+    """The bulk path must store values exactly as SQLAlchemy's own inserts do (one text format per column)."""
+    import_bundle(engine, good)
+    with engine.begin() as conn:
+        conn.execute(t.clicks.insert().values(workspace_id=1, key="k-orm", link_id=1, ts=dt.datetime(2026, 3, 3, 2, 0)))
+        stored = conn.exec_driver_sql("SELECT key, ts FROM clicks ORDER BY key").all()
+    formats = {len(ts) for _key, ts in stored}
+    assert formats == {len("2026-03-03 02:00:00.000000")}, stored

@@ -475,7 +475,7 @@ def _insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) ->
         return
     cols = list(rows[0].keys())
     procs = [_json_text if dialect == "postgresql" and isinstance(table.c[c].type, sa.JSON)
-             else table.c[c].type.bind_processor(conn.dialect) for c in cols]
+             else table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
     values = ([p(row[c]) if p else row[c] for c, p in zip(cols, procs)] for row in rows)
     names = ", ".join(f'"{c}"' for c in cols)
     cursor = conn.connection.driver_connection.cursor()
