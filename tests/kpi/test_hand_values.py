@@ -187,3 +187,23 @@ def test_stage_set_comes_first(r):
     from influscope.kpi.catalogue import STAGE_DEFAULTS
 
     assert list(r.kpis)[: len(STAGE_DEFAULTS["bofu"])] == STAGE_DEFAULTS["bofu"]
+
+
+def test_missing_data_gives_reasoned_nulls_not_zeros(engine, tmp_path):
+    from influscope.ingest.canonical import import_bundle
+    from influscope.kpi.api import kpis
+    from tests.kpi import handmade
+
+    files = {k: handmade.FILES[k] for k in ("creators.csv", "posts.csv")}
+    import_bundle(engine, handmade.write(tmp_path / "posts-only", files), workspace="w")
+    r = kpis("hand", workspace="w", engine=engine, today=dt.date(2026, 5, 1))
+    assert v(r, "impressions") == 12000
+    reasons = {k: o["reason"] for k, o in r.kpis.items() if o["value"] is None}
+    assert reasons["revenue"] == "no orders recorded in the attribution window"
+    assert reasons["orders"] == reasons["conversions"] == reasons["revenue"]
+    assert reasons["leads"] == "no leads recorded in the attribution window"
+    assert reasons["clicks"] == "no tracking links"
+    assert reasons["spend"] == "no costs recorded" and reasons["roas"] == "no costs recorded"
+    assert reasons["sessions"] == "no site traffic recorded for the campaign days"
+    assert "brand follower counts" in reasons["follower_growth"]
+    assert set(reasons) >= {"cpm", "cpc", "cpa", "ctr", "traffic_lift", "emv_roi", "code_redemptions"}

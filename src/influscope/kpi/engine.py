@@ -286,55 +286,71 @@ def compute(ctx: Context) -> dict[str, Value]:
                 put("traffic_lift", None, "baseline sessions are 0")
             else:
                 put("traffic_lift", _float((cm - bm) * 100 / bm))
-    handles = {a["handle"]: cid for cid, cr in f.creators.items() for a in cr["accounts"].values()}
-    if ctx.scope in ("campaign", "day", "creator"):
-        ref = [r for r in in_campaign if r["content"] in handles]
-        put("referral_sessions", tsum(ref, "sessions") if f.traffic else None,
-            "no site traffic recorded for the campaign days" if not f.traffic else "no sessions from creator links")
-        if f.traffic and not ref:
-            out["referral_sessions"] = Value(0 if in_campaign else None,
-                                             None if in_campaign else "no site traffic recorded for the campaign days")
-    else:
+    handles = {a["handle"] for cr in f.creators.values() for a in cr["accounts"].values()}
+    if ctx.scope not in ("campaign", "day", "creator"):
         put("referral_sessions", None, f"site traffic is not split by {ctx.scope.replace('_', ' ')}")
+    elif ctx.scope == "creator":  # the partition holds only this creator's referral rows
+        put("referral_sessions", tsum(in_campaign, "sessions"), "no sessions with this creator's handle as utm_content")
+    elif not in_campaign:
+        put("referral_sessions", None, "no site traffic recorded for the campaign days")
+    else:
+        put("referral_sessions", tsum([r for r in in_campaign if r["content"] in handles], "sessions") or 0)
 
     # -- leads
     leads = f.leads
-    put("leads", len(leads), None)
-    by_type: dict[str, int] = {}
-    for ld in leads:
-        by_type[ld["type"]] = by_type.get(ld["type"], 0) + 1
-    out["leads_by_type"] = Value(len(leads), detail=dict(sorted(by_type.items())))
-    cost_per("cpl", len(leads), "leads")
+    if not f.leads_seen:
+        for kid in ("leads", "leads_by_type", "cpl"):
+            put(kid, None, "no leads recorded in the attribution window")
+    else:
+        put("leads", len(leads))
+        by_type: dict[str, int] = {}
+        for ld in leads:
+            by_type[ld["type"]] = by_type.get(ld["type"], 0) + 1
+        out["leads_by_type"] = Value(len(leads), detail=dict(sorted(by_type.items())))
+        cost_per("cpl", len(leads), "leads")
 
     # -- orders
     orders = counted_orders(ctx)
     n_orders = len(orders)
-    revenue, rev_reason = _revenue(ctx, orders)
-    put("orders", n_orders)
+    no_orders = None if f.orders_seen else "no orders recorded in the attribution window"
+    revenue, rev_reason = _revenue(ctx, orders) if not no_orders else (None, no_orders)
+    put("orders", n_orders if not no_orders else None, no_orders)
     by_rule: dict[str, int] = {}
     for o in orders:
         by_rule[o["rule"]] = by_rule.get(o["rule"], 0) + 1
-    out["conversions"] = Value(n_orders, detail={r: by_rule.get(r, 0) for r in ("code", "click", "utm")})
+    if no_orders:
+        put("conversions", None, no_orders)
+    else:
+        out["conversions"] = Value(n_orders, detail={r: by_rule.get(r, 0) for r in ("code", "click", "utm")})
     put("revenue", revenue, rev_reason)
     put("aov", _q(_div(revenue, n_orders)) if revenue is not None else None,
         rev_reason or "no attributed orders")
-    if not has_links:
+    if no_orders:
+        put("conversion_rate", None, no_orders)
+    elif not has_links:
         put("conversion_rate", None, no_links)
     elif clicks == 0:
         put("conversion_rate", None, "no clicks recorded")
     else:
         put("conversion_rate", _float(_div(n_orders * 100, clicks)))
-    cost_per("cpa", n_orders, "conversions")
+    if no_orders:
+        put("cpa", None, no_orders)
+    else:
+        cost_per("cpa", n_orders, "conversions")
     codes: dict[str, int] = {}
     for o in orders:
         if o["rule"] == "code":
             codes[o["code"]] = codes.get(o["code"], 0) + 1
-    out["code_redemptions"] = Value(sum(codes.values()), detail=dict(sorted(codes.items())))
+    if no_orders:
+        put("code_redemptions", None, no_orders)
+    else:
+        out["code_redemptions"] = Value(sum(codes.values()), detail=dict(sorted(codes.items())))
     units = [int(o["units"]) for o in orders if o["units"] is not None]
-    put("units", sum(units) if units else None, "no attributed orders" if not orders else "orders do not report units")
+    put("units", sum(units) if units else None, no_orders or ("no attributed orders" if not orders
+                                                              else "orders do not report units"))
     nc = [o for o in orders if o["new_customer"] is not None]
     put("new_customer_share", _float(_div(sum(1 for o in nc if o["new_customer"]) * 100, len(nc))) if nc else None,
-        "no attributed orders" if not orders else "orders do not say whether the customer is new")
+        no_orders or ("no attributed orders" if not orders else "orders do not say whether the customer is new"))
 
     if spend is None:
         for kid in ("roas", "roi", "roas_pct"):

@@ -124,6 +124,8 @@ class Facts:
     mentions: list[dict] | None = None
     credibility: list[dict] | None = None
     audience_note: str | None = None
+    orders_seen: int = 0  # orders of the workspace in the attribution window, credited or not
+    leads_seen: int = 0
 
 
 def _dates(lo: dt.date, hi: dt.date):
@@ -229,11 +231,15 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     lo = campaign.utc(campaign.start)
     hi = campaign.utc(campaign.end + dt.timedelta(days=1 + window_days))
     directory = Directory.load(con, ws)
-    for o in credited_orders(con, ws, lo, hi, settings, directory):
+    all_orders = credited_orders(con, ws, lo, hi, settings, directory)
+    f.orders_seen = len(all_orders)
+    for o in all_orders:
         if o["creator_id"] in f.creators:
             o["day"] = campaign.day(o["created_at"])
             f.orders.append(o)
-    for ld in credited_leads(con, ws, lo, hi, settings, directory):
+    all_leads = credited_leads(con, ws, lo, hi, settings, directory)
+    f.leads_seen = len(all_leads)
+    for ld in all_leads:
         if ld["creator_id"] in f.creators:
             ld["day"] = campaign.day(ld["ts"])
             f.leads.append(ld)
