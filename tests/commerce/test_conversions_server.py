@@ -135,3 +135,11 @@ def test_stores_are_configured_through_the_api_too(server):
     assert httpx.delete(server.base + "/api/v1/stores/api-shop",
                         headers={"Authorization": f"Bearer {server.other_key}"}).status_code == 404
     assert httpx.delete(server.base + "/api/v1/stores/api-shop", headers=h).status_code == 204
+
+
+def test_beacons_are_limited_per_client_and_source():
+    from influscope.web.api.track import _Window
+
+    w = _Window()
+    assert [w.allow(("198.51.100.7", "acme-site"), 3) for _ in range(4)] == [True, True, True, False]
+    assert w.allow(("198.51.100.8", "acme-site"), 3) and w.allow(("198.51.100.7", "other-site"), 3)

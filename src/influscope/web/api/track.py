@@ -15,8 +15,12 @@ analytics tag; sites whose shop sends webhooks should report sales from the webh
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
+import os
+import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -117,6 +121,37 @@ def track_lead(lead: LeadIn, p=Depends(_auth()), engine=Depends(_engine_dep())):
 
 # ------------------------------------------------------------------------------------------ browser
 
+class _Window:
+    """Beacons per client address and source in a sliding minute (in memory, per process)."""
+
+    def __init__(self) -> None:
+        self.hits: dict[tuple[str, str], collections.deque] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: tuple[str, str], limit: int) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.hits) > 50_000:
+                self.hits = {k: q for k, q in self.hits.items() if q and q[-1] > now - 60}
+            q = self.hits.setdefault(key, collections.deque())
+            while q and q[0] <= now - 60:
+                q.popleft()
+            if len(q) >= limit:
+                return False
+            q.append(now)
+            return True
+
+
+_BEACONS = _Window()
+
+
+def _beacon_limit() -> int:
+    try:
+        return max(1, int(os.environ.get("INFLUSCOPE_BEACON_RATE", "120")))
+    except ValueError:
+        return 120
+
+
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
          "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "86400"}
 
@@ -136,6 +171,9 @@ def beacon_preflight(source: str, kind: str) -> Response:
 async def beacon(source: str, kind: str, request: Request) -> Response:
     if kind not in ("lead", "sale"):
         return JSONResponse({"error": "lead or sale"}, status_code=404, headers=_CORS)
+    client = (request.client.host if request.client else "?")
+    if not _BEACONS.allow((client, source), _beacon_limit()):
+        return JSONResponse({"error": "too many reports"}, status_code=429, headers={**_CORS, "Retry-After": "60"})
     body = await request.body()
     if len(body) > MAX_BEACON:
         return JSONResponse({"error": "body too large"}, status_code=413, headers=_CORS)
