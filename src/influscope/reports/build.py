@@ -105,9 +105,10 @@ _VERSIONED = ("post_metrics", "clicks", "orders", "leads", "traffic", "follower_
 
 
 def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
-    """A cheap fingerprint of what a campaign's KPIs depend on: row counts and highest ids of the
-    event tables, order updates, the campaign's settings and targets, the workspace's settings,
-    and today's date (pacing depends on it)."""
+    """A cheap fingerprint of what a campaign's KPIs depend on: the highest ids of the event
+    tables (new rows), the last order update, the campaign's settings and targets, the workspace's
+    settings and today's date (pacing depends on it). Deleted rows and in-place corrections of
+    other tables are not seen; the cache's time limit bounds how long they can go unnoticed."""
     parts: list[Any] = [dt.date.today().isoformat()]
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id, t.workspaces.c.methodology)
@@ -120,7 +121,7 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
         parts.append(json.dumps(dict(camp), sort_keys=True, default=str) if camp else None)
         for name in _VERSIONED:
             table = t.metadata.tables[name]
-            parts.append(tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(table.c.id))).one()))
+            parts.append(conn.execute(sa.select(sa.func.max(table.c.id))).scalar())  # index look-up, O(log n)
         parts.append(conn.execute(sa.select(sa.func.max(t.orders.c.updated_at))).scalar())
         try:
             from influscope.db.audience import account_credibility, comment_labels

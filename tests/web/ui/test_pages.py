@@ -24,10 +24,13 @@ def test_home_lists_campaign_with_stage_dates_spend_and_headline(owner):
     r = owner.get("/")
     assert r.status_code == 200
     assert "春季新品上市" in r.text and 'href="/campaigns/spring-launch"' in r.text
-    assert "Conversion (BOFU)" in r.text
-    assert "NT$30,000.00" in r.text  # spend (3 fees) vs the 50,000 budget
-    assert "NT$50,000.00" in r.text
-    assert KPIS["roas"].name["en"] in r.text
+    assert "Conversion (BOFU)" in r.text and "Mar 1, 2026" in r.text
+    assert 'hx-get="/campaigns/spring-launch/summary-row"' in r.text  # KPI cells load after the page
+    row = owner.get("/campaigns/spring-launch/summary-row").text
+    assert row.startswith('<tr data-campaign="spring-launch"') and "hx-get" not in row
+    assert "NT$30,000.00" in row  # spend (3 fees) vs the 50,000 budget
+    assert "NT$50,000.00" in row and "60%" in row
+    assert KPIS["roas"].name["en"] in row
 
 
 def test_campaign_cards_are_the_stage_set_with_engine_values_and_explanations(owner, demo_engine):
@@ -118,8 +121,8 @@ def test_downloads_pdf_xlsx_csv(owner):
 
 
 def test_viewer_does_not_see_costs(viewer):
-    home = viewer.get("/").text
-    assert "NT$50,000.00" not in home and "NT$30,000.00" not in home
+    home = viewer.get("/campaigns/spring-launch/summary-row").text
+    assert "NT$50,000.00" not in home and "NT$30,000.00" not in home and KPIS["revenue"].name["en"] in home
     page = viewer.get("/campaigns/spring-launch?compare=none").text
     assert 'data-kpi="roas"' not in page and 'data-kpi="cpa"' not in page and 'data-kpi="spend"' not in page
     assert 'data-kpi="revenue"' in page

@@ -44,38 +44,51 @@ def _period(request: Request) -> tuple[dt.date | None, dt.date | None]:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    """The campaigns of the workspace; each row's KPI cells are loaded by htmx (one engine call each)."""
     lang = lang_of(request)
-    fmt = i18n.Formatter(lang)
-    engine = engine_of(request)
-    with engine.connect() as conn:
+    with engine_of(request).connect() as conn:
         rows = [dict(r) for r in conn.execute(
             sa.select(t.campaigns).where(t.campaigns.c.workspace_id == p.workspace_id)
             .order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.slug)).mappings()]
-    items = []
-    for c in rows:
-        item: dict[str, Any] = {"c": c, "headline": None, "spend": "–", "budget": "–", "used": None, "error": None}
-        try:
-            k = build.compute(engine, p.workspace_slug, c["slug"], by="creator").get("kpis", {})
-        except Exception as exc:  # noqa: BLE001 - one broken campaign must not hide the others
-            item["error"] = str(exc)
-            items.append(item)
-            continue
-        hid = HEADLINE.get(c["goal"], "reach")
-        if not p.can_see_costs and hid in build.COST_KPIS:
-            hid = "revenue"
-        if hid in k:
-            item["headline"] = (build.kpi_name(hid, lang), build.fmt_kpi(fmt, k[hid], c["currency"]))
-        if p.can_see_costs:
-            item["spend"] = build.fmt_kpi(fmt, k.get("spend"), c["currency"])
-            item["budget"] = fmt.money(c["budget"], c["currency"]) if c["budget"] is not None else "–"
-            used = (k.get("budget_used") or {}).get("value")
-            item["used"] = None if used is None else max(0.0, min(float(used), 100.0))
-            item["used_display"] = fmt.percent(used, 0) if used is not None else ""
-        items.append(item)
     from influscope.reports.pdf import stage_names
 
-    return page(request, "home.html", principal=p, active="home", lang=lang, items=items,
-                stages=stage_names(lang))
+    return page(request, "home.html", principal=p, active="home", lang=lang,
+                items=[{"c": c, "loaded": False} for c in rows], stages=stage_names(lang))
+
+
+def campaign_summary(request: Request, p: Principal, c: dict, lang: str) -> dict[str, Any]:
+    fmt = i18n.Formatter(lang)
+    item: dict[str, Any] = {"c": c, "loaded": True, "headline": None, "spend": "–", "budget": "–", "used": None,
+                            "error": None}
+    if p.can_see_costs and c["budget"] is not None:
+        item["budget"] = fmt.money(c["budget"], c["currency"])
+    try:
+        k = build.compute(engine_of(request), p.workspace_slug, c["slug"], by="creator").get("kpis", {})
+    except Exception as exc:  # noqa: BLE001 - one broken campaign must not hide the others
+        item["error"] = str(exc)
+        return item
+    hid = HEADLINE.get(c["goal"], "reach")
+    if not p.can_see_costs and hid in build.COST_KPIS:
+        hid = "revenue"
+    if hid in k:
+        item["headline"] = (build.kpi_name(hid, lang), build.fmt_kpi(fmt, k[hid], c["currency"]))
+    if p.can_see_costs:
+        item["spend"] = build.fmt_kpi(fmt, k.get("spend"), c["currency"])
+        used = (k.get("budget_used") or {}).get("value")
+        item["used"] = None if used is None else max(0.0, min(float(used), 100.0))
+        item["used_display"] = fmt.percent(used, 0) if used is not None else ""
+    return item
+
+
+@router.get("/campaigns/{slug}/summary-row", response_class=HTMLResponse)
+def summary_row(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    lang = lang_of(request)
+    with engine_of(request).connect() as conn:
+        c = campaign_or_404(conn, p.workspace_id, slug)
+    from influscope.reports.pdf import stage_names
+
+    return page(request, "partials/campaign_row.html", principal=p, lang=lang,
+                it=campaign_summary(request, p, c, lang), stages=stage_names(lang))
 
 
 def _compare(request: Request) -> str:
