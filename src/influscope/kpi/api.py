@@ -291,7 +291,7 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
 
     result = KpiResult(camp, resolved, top, rows, by, [], start, end,
                        table.to_dict() if table is not None else None)
-    result.diagnostics = _diagnostics(result, facts)
+    result.diagnostics = _diagnostics(result, facts, resolved, today, table)
     return result
 
 
@@ -311,24 +311,37 @@ def _rank(rows: list[dict], by: str, goal: str) -> list[dict]:
     return rows
 
 
-def _diagnostics(result: KpiResult, facts: Facts) -> list[dict]:
+def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date, table) -> list[dict]:
+    """Run the diagnostic rules on the campaign's KPIs and on each creator's."""
     try:
         from influscope.kpi import diagnostics
-    except ImportError:
+    except ImportError:  # pragma: no cover
         return []
-    values = {k: (float(o["value"]) if o["value"] is not None else None) for k, o in result.kpis.items()}
-    context = {"goal": result.campaign.goal, "currency": result.campaign.currency, "targets": result.campaign.targets,
-               "creators": {r["key"].get("creator"): {k: (float(o["value"]) if o["value"] is not None else None)
-                                                      for k, o in r["kpis"].items()} for r in result.rows
-                            if result.by == "creator"}}
+    c = result.campaign
+
+    def plain(kpis: dict) -> dict:
+        return {k: (float(o["value"]) if o["value"] is not None else None) for k, o in kpis.items()}
+
+    posts_by_platform: dict[str, int] = {}
+    for p in facts.posts:
+        posts_by_platform[p["platform"]] = posts_by_platform.get(p["platform"], 0) + 1
+    platform = max(sorted(posts_by_platform), key=lambda k: posts_by_platform[k]) if posts_by_platform else None
+    rows = []
+    for key, sub in partition(facts, "creator").items():
+        values = compute(Context(sub, settings, "creator", today, table))
+        platforms = sorted({p["platform"] for p in sub.posts})
+        fol = [p["followers_at_post"] for p in sub.posts if p["followers_at_post"] is not None]
+        rows.append({"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
+                     "platform": platforms[0] if len(platforms) == 1 else None,
+                     "followers": max(fol) if fol else None,
+                     "kpis": {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}})
+    context = {"goal": c.goal, "platform": platform, "targets": c.targets, "budget": c.budget,
+               "start": c.start, "end": c.end, "today": today, "rows": rows}
     try:
-        found = diagnostics.diagnose(values, context)
+        found = diagnostics.diagnose(plain(result.kpis), context)
     except Exception as exc:  # a broken rule must not hide the KPIs
         return [{"id": "diagnostics_error", "severity": "info", "message": {"en": str(exc)}, "figures": {}}]
-    out = []
-    for d in found:
-        out.append(_plain(d.to_dict() if hasattr(d, "to_dict") else dict(d.__dict__)))
-    return out
+    return [_plain(d.to_dict() if hasattr(d, "to_dict") else dict(d.__dict__)) for d in found]
 
 
 def credited_orders(campaign_id: str | int, settings: Mapping[str, Any] | None = None, *, workspace: str | None = None,
