@@ -71,6 +71,7 @@ def test_orders_and_attribution(r):
     assert v(r, "revenue") == REVENUE
     assert v(r, "aov") == Decimal("1200.0000")
     assert v(r, "conversion_rate") == approx(5 / 7 * 100)
+    assert r.kpis["conversion_rate"]["detail"]["per_referral_session"] == approx(5 / 50 * 100)
     assert v(r, "code_redemptions") == 2
     assert r.kpis["code_redemptions"]["detail"] == {"AMY10": 1, "BEN10": 1}
     assert v(r, "units") == 2 + 1 + 3 + 1

@@ -141,7 +141,7 @@ _ROWS: list[tuple] = [
     ("conversions", "count", "up", ("bofu",), ("Conversions", "轉換數", "التحويلات"), "count({order_rows})",
      ("Attributed orders; the detail splits them by the rule that credited them (code, click, utm).", "歸因訂單數；細項依歸因規則分列。", "الطلبات المنسوبة؛ التفاصيل حسب قاعدة النسب.")),
     ("conversion_rate", "%", "up", ("bofu",), ("Conversion rate", "轉換率", "معدل التحويل"), "{conversions} / {clicks} x 100",
-     ("Conversions per click.", "每次點擊的轉換。", "التحويلات لكل نقرة.")),
+     ("Conversions per click; the detail gives conversions per referral session.", "每次點擊的轉換；細項另列每個推薦工作階段的轉換。", "التحويلات لكل نقرة؛ والتفاصيل لكل جلسة إحالة.")),
     ("cpa", "money", "down", ("bofu",), ("Cost per acquisition", "每次轉換成本", "التكلفة لكل اكتساب"), "{spend} / {conversions}",
      ("Spend per attributed order.", "每筆歸因訂單的花費。", "الإنفاق لكل طلب منسوب.")),
     ("cpl", "money", "down", ("mofu",), ("Cost per lead", "每筆名單成本", "التكلفة لكل عميل محتمل"), "{spend} / {leads}",

@@ -333,6 +333,9 @@ def compute(ctx: Context) -> dict[str, Value]:
         put("conversion_rate", None, "no clicks recorded")
     else:
         put("conversion_rate", _float(_div(n_orders * 100, clicks)))
+    ref_sessions = out["referral_sessions"].value
+    if out["conversion_rate"].value is not None and ref_sessions:
+        out["conversion_rate"].detail = {"per_referral_session": _float(_div(n_orders * 100, ref_sessions))}
     if no_orders:
         put("cpa", None, no_orders)
     else:
