@@ -208,7 +208,10 @@ class Formatter:
         if unit == "%":
             return self.percent(value)
         if unit in ("x",):
-            return self.number(value, 2) + ("×\u200e" if self.dir == "rtl" else "×")
+            # in right-to-left text the sign would jump to the left of the number: embed it as LTR
+            # (LRE ... PDF: understood by browsers and by WeasyPrint's Pango, unlike LRI ... PDI)
+            text = self.number(value, 2) + "×"
+            return "\u202a" + text + "\u202c" if self.dir == "rtl" else text
         if unit == "money":
             return self.money(value, currency or "USD")
         if unit == "count":
