@@ -123,6 +123,13 @@ def env(tmp_path, cheap_argon2) -> Env:
         objects[w]["share_token"] = share.token
         objects[w]["key_id"] = keys.create_key(engine, ws[w], scopes="read", name="spare").id
         objects[w]["user_id"] = users["analyst"] if w == "acme" else users["other_owner"]
+    try:  # a shop of the commerce area, when it is installed
+        from influscope.ingest.commerce.stores import add_store
+
+        add_store(engine, "web", "acme-shop", workspace="acme")
+        objects["acme"]["store_name"] = "acme-shop"
+    except ImportError:
+        pass
     from influscope.web.app import create_app
 
     app = create_app()

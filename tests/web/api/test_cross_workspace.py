@@ -18,6 +18,7 @@ from tests.web.api.test_route_roles import api_routes
 
 SKIP = {("GET", "/api/v1/shared/{token}"): "a share token is not workspace-scoped: it is the credential",
         ("GET", "/share/{token}"): "a share token is not workspace-scoped: it is the credential",
+        ("GET", "/share/{token}/report.pdf"): "a share token is not workspace-scoped: it is the credential",
         ("GET", "/lang/{code}"): "not an object"}
 SKIP_PREFIXES = ("/hooks/", "/t/")  # authenticated by signature/source, not by session or key
 
@@ -37,6 +38,10 @@ def _value(env, route_path: str, param: str):
             return conn.execute(sa.select(t.links.c.slug).where(t.links.c.id == acme["link_id"])).scalar()
         if param == "slug":
             return conn.execute(sa.select(t.campaigns.c.slug).where(t.campaigns.c.id == acme["campaign_id"])).scalar()
+        if param == "fmt":
+            return "svg"
+        if param == "name" and route_path.startswith("/api/v1/stores/"):
+            return acme.get("store_name")
         if param == "key":
             return conn.execute(sa.select(t.creators.c.key).where(t.creators.c.id == acme["creator_id"])).scalar()
     return None

@@ -12,7 +12,7 @@ from tests.web.api.conftest import PASSWORD
 
 
 def _form_token(html: str) -> str:
-    return re.search(r"name='csrf_token' value='([^']+)'", html).group(1)
+    return re.search(r"""name=["']csrf_token["'] value=["']([^"']+)""", html).group(1)
 
 
 def _login(client, email, password, token, next_="/"):

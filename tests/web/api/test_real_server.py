@@ -82,7 +82,7 @@ def test_eleventh_failed_login_refused_over_http(server):
     base, _ = server
     with httpx.Client(base_url=base) as client:
         page = client.get("/login")
-        token = re.search(r"name='csrf_token' value='([^']+)'", page.text).group(1)
+        token = re.search(r"""name=["']csrf_token["'] value=["']([^"']+)""", page.text).group(1)
         form = {"email": "bob@acme.example", "csrf_token": token}
         codes = [client.post("/login", data={**form, "password": f"guess {i}"}).status_code for i in range(10)]
         assert codes == [401] * 10

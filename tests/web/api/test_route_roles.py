@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.routing import APIRoute
 
 from influscope.auth.roles import ROLE_RANK
@@ -26,6 +25,7 @@ PUBLIC = {
     ("OPTIONS", "/t/{source}/{kind}"): "CORS preflight of the browser beacon",
     ("POST", "/t/{source}/{kind}"): "browser beacon of a configured web source",
     ("GET", "/share/{token}"): "the share token is the credential",
+    ("GET", "/share/{token}/report.pdf"): "the share token is the credential",
 }
 PUBLIC_PREFIXES = {"/hooks/": "webhooks authenticate by signature over the raw body"}
 
