@@ -153,3 +153,20 @@ def test_refresh_on_sqlite_and_postgres(any_engine, tmp_path):
         reasons = conn.execute(sa.select(at.account_credibility.c.reasons)).scalars().all()
     assert all(isinstance(r, list) and len(r) == 11 for r in reasons)
     assert refresh(any_engine, ws, camp).classified == 0
+
+
+def test_mentions_and_credibility_are_skipped_until_their_inputs_change(engine, tmp_path):
+    ws, camp = _setup(engine, tmp_path)
+    assert refresh(engine, ws, camp).skipped is False
+    again = refresh(engine, ws, camp)
+    assert again.skipped is True and again.accounts == 0
+    with engine.begin() as conn:
+        conn.execute(sa.insert(t.follower_snapshots), [{"workspace_id": ws, "platform": "instagram", "handle": "mei_tw",
+                                                        "date": __import__("datetime").date(2026, 3, 1),
+                                                        "followers": 20000}])
+    changed = refresh(engine, ws, camp)
+    assert changed.skipped is False and changed.accounts == 2
+    assert refresh(engine, ws, camp, force=True).accounts == 2
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.campaigns).values(brand_terms=["globex"]))
+    assert refresh(engine, ws, camp).mentions == 2  # the brand terms changed: mentions recomputed

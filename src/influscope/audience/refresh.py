@@ -42,6 +42,7 @@ class RefreshSummary:
     mentions: int = 0  # mention rows written
     accounts: int = 0  # credibility rows written
     model: str = ""
+    skipped: bool = False  # mentions and credibility were up to date
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -249,9 +250,51 @@ def refresh_credibility(engine: sa.Engine, workspace_id: int, campaign_id: int |
     return len(rows)
 
 
+# Bump when mentions or credibility logic changes, so that stored results are recomputed.
+DERIVED_VERSION = "1"
+
+
+def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | None) -> str:
+    """A digest of everything mentions and credibility depend on (counts, highest ids, sums, terms)."""
+    import hashlib
+    import json
+
+    f = sa.func
+    parts: list = [DERIVED_VERSION, campaign_id]
+    with engine.connect() as conn:
+        camp = t.campaigns
+        q = sa.select(camp.c.id, camp.c.brand_terms, camp.c.competitor_terms).where(camp.c.workspace_id == workspace_id)
+        if campaign_id is not None:
+            q = q.where(camp.c.id == campaign_id)
+        parts.append([list(r) for r in conn.execute(q.order_by(camp.c.id))])
+        for table, extra in ((t.posts, [f.sum(f.length(t.posts.c.caption))]),
+                             (t.comments, []),
+                             (t.follower_snapshots, [f.sum(t.follower_snapshots.c.followers)]),
+                             (t.creator_accounts, [f.sum(t.creator_accounts.c.followers),
+                                                   f.sum(t.creator_accounts.c.following)]),
+                             (t.creators, [f.count(t.creators.c.language)]),
+                             (at.comment_labels, [f.count(at.comment_labels.c.lang)])):
+            pk = list(table.primary_key.columns)[0]
+            row = conn.execute(sa.select(f.count(), f.max(pk), *extra)
+                               .where(table.c.workspace_id == workspace_id)).one()
+            parts.append([str(x) for x in row])
+        pm, p = t.post_metrics, t.posts
+        row = conn.execute(sa.select(f.count(), f.max(pm.c.id), f.sum(pm.c.likes), f.sum(pm.c.comments))
+                           .join(p, p.c.id == pm.c.post_id).where(p.c.workspace_id == workspace_id)).one()
+        parts.append([str(x) for x in row])
+        parts.append([list(map(str, r)) for r in conn.execute(
+            sa.select(t.campaign_creators).join(camp, camp.c.id == t.campaign_creators.c.campaign_id)
+            .where(camp.c.workspace_id == workspace_id).order_by(*t.campaign_creators.c))])
+    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
 def refresh(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None, *,
-            model: SentimentModel | None = None) -> RefreshSummary:
-    """Classify unlabelled comments, recompute mentions and credibility (one campaign or all)."""
+            model: SentimentModel | None = None, force: bool = False) -> RefreshSummary:
+    """Classify unlabelled comments, recompute mentions and credibility (one campaign or all).
+
+    Mentions and credibility are recomputed only when their inputs changed since the last refresh
+    of the same scope (or with FORCE); labelling is incremental anyway.
+    """
     model = model or default_model()
     summary = RefreshSummary(model=model.name)
     for attempt in range(2):
@@ -261,6 +304,19 @@ def refresh(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None
         except sa.exc.IntegrityError:
             if attempt:  # a concurrent refresh wrote the same labels; the second pass sees them
                 raise
+    scope = "workspace" if campaign_id is None else f"campaign:{campaign_id}"
+    state = at.audience_refresh_state
+    fingerprint = inputs_fingerprint(engine, workspace_id, campaign_id)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(state.c.fingerprint).where(state.c.workspace_id == workspace_id,
+                                                                   state.c.scope == scope)).scalar()
+    if stored == fingerprint and not force:
+        summary.skipped = True
+        return summary
     summary.mentions = refresh_mentions(engine, workspace_id, campaign_id)
     summary.accounts = refresh_credibility(engine, workspace_id, campaign_id)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(state).where(state.c.workspace_id == workspace_id, state.c.scope == scope))
+        conn.execute(sa.insert(state).values(workspace_id=workspace_id, scope=scope, fingerprint=fingerprint,
+                                             refreshed_at=_now()))
     return summary

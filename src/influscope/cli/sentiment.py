@@ -88,7 +88,10 @@ def sentiment(
     fields, rows = _read(file, text_column)
     from influscope.audience.refresh import label_texts
 
-    labels = label_texts([r[text_column] or "" for r in rows])
+    try:
+        labels = label_texts([r[text_column] or "" for r in rows])
+    except RuntimeError as exc:  # the audience extra is not installed
+        _common.fail(str(exc))
     # input columns that clash with the output keep their values under input_<name>
     renamed = {f: (f"input_{f}" if f in OUTPUT_COLUMNS else f) for f in fields}
     out_rows = []
@@ -117,6 +120,7 @@ audience_app = typer.Typer(help="Audience intelligence: comment labels, mentions
 @audience_app.command("refresh")
 def refresh_cmd(
     campaign: Optional[str] = typer.Option(None, "--campaign", "-c", help="Campaign slug (default: all)."),
+    force: bool = typer.Option(False, "--force", help="Recompute mentions and credibility even if nothing changed."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
@@ -139,7 +143,7 @@ def refresh_cmd(
                                                                  t.campaigns.c.slug == campaign)).scalar()
             if cid is None:
                 _common.fail(f"no campaign {campaign!r} in workspace {slug!r}")
-    summary = refresh(engine, ws, cid)
+    summary = refresh(engine, ws, cid, force=force)
     typer.echo(json.dumps(summary.to_dict()))
 
 

@@ -74,3 +74,13 @@ mentions = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),  # brand | competitor
     sa.Column("ts", sa.DateTime),  # when the post or comment was published (UTC)
 )
+
+# What the last refresh of mentions and credibility saw, per workspace and scope ("campaign:<id>" or
+# "workspace"): refresh() skips that work while the fingerprint of its inputs is unchanged.
+audience_refresh_state = sa.Table(
+    "audience_refresh_state", metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("scope", sa.String(32), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("refreshed_at", sa.DateTime, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""audience intelligence: comment_labels, sentiment_cache, account_credibility, mentions
+"""audience intelligence: comment_labels, sentiment_cache, account_credibility, mentions,
+audience_refresh_state
 (mirrors influscope/db/audience.py)
 
 Revision ID: 0002_audience
@@ -82,8 +83,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mentions_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mentions_workspace_id'), ['workspace_id'], unique=False)
 
+    op.create_table('audience_refresh_state',
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=32), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_audience_refresh_state_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('workspace_id', 'scope', name=op.f('pk_audience_refresh_state'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('audience_refresh_state')
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mentions_workspace_id'))
         batch_op.drop_index(batch_op.f('ix_mentions_campaign_id'))
