@@ -106,7 +106,9 @@ def run_wrk(url: str, duration: int, connections: int, pgid: int) -> dict:
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
                          check=True, capture_output=True, text=True).stdout
     cpu = cpu_seconds(pgid) - cpu0
-    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    lat = dict(re.findall(r"^\s*(50|75|90|99)%\s+([\d.]+[a-z]+)\s*$", out, re.M))
+    if "99" not in lat:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
     result = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(lat["50"]),
@@ -181,7 +183,7 @@ http {{
         stop(proc)
 
 
-def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None) -> dict:
+def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None, workers: int = 1) -> dict:
     db = tmp / "influscope.db"
     url = f"sqlite:///{db}"
     slug = seed(url)
@@ -193,7 +195,7 @@ def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | Non
         env["PYTHONPATH"] += os.pathsep + os.getcwd()
     log = open(tmp / "influscope.log", "wb")
     proc = subprocess.Popen([sys.executable, "-c", "from influscope.cli import main; main()", "--db", url, "serve",
-                             "--links-only", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                             "--links-only", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
                             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         wait_http(port, f"/l/{slug}")
@@ -264,6 +266,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--write", action="store_true", help="update the Redirect service section of bench/RESULTS.md")
+    ap.add_argument("--workers", type=int, default=1, help="influscope worker processes (nginx and raw keep 1)")
     ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
     ap.add_argument("--only", choices=("nginx", "influscope", "raw"), action="append",
                     help="run only these targets (repeatable; the report needs all three)")
@@ -280,7 +283,7 @@ def main() -> None:
         if "nginx" in only:
             results["nginx"] = bench_nginx(tmp, args.duration, args.connections)
         if "influscope" in only:
-            results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink)
+            results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink, args.workers)
         if "raw" in only:
             results["raw"] = bench_raw(tmp, args.duration, args.connections)
     if len(results) < 3:

@@ -32,3 +32,10 @@ def test_trust_all_and_bad_spec(monkeypatch):
     assert geo.TrustedProxies().client_ip("127.0.0.1", "8.8.8.8") == "8.8.8.8"
     with pytest.raises(ValueError, match="not-a-net"):
         geo.TrustedProxies("not-a-net")
+
+
+def test_ipv6_networks_and_non_canonical_addresses():
+    proxies = geo.TrustedProxies("2001:db8::/32, ::1")
+    assert proxies.trusts("2001:db8::5") and proxies.trusts("0:0:0:0:0:0:0:1")
+    assert not proxies.trusts("2001:db9::5") and not proxies.trusts("127.0.0.1") and not proxies.trusts("junk")
+    assert proxies.client_ip("::1", "168.95.1.1, 2001:db8::9") == "168.95.1.1"

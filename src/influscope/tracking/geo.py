@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from functools import lru_cache
 
 import iptocc
@@ -48,7 +49,9 @@ class TrustedProxies:
                     self.networks.append(ipaddress.ip_network(item, strict=False))
                 except ValueError as exc:
                     raise ValueError(f"{TRUSTED_PROXIES_ENV}: {item!r} is not an IP address or network") from exc
-        self._cache: dict[str, bool] = {}
+        # a fast path for single addresses written canonically, then (bits, network int, mask int)
+        self._exact = {str(n.network_address) for n in self.networks if n.num_addresses == 1}
+        self._masks = [(n.max_prefixlen, int(n.network_address), int(n.netmask)) for n in self.networks]
 
     def __bool__(self) -> bool:
         return self.trust_all or bool(self.networks)
@@ -56,17 +59,17 @@ class TrustedProxies:
     def trusts(self, ip: str) -> bool:
         if self.trust_all:
             return True
-        hit = self._cache.get(ip)
-        if hit is None:
-            try:
-                addr = ipaddress.ip_address(ip)
-            except ValueError:
-                hit = False
-            else:
-                hit = any(addr in net for net in self.networks if net.version == addr.version)
-            if len(self._cache) < 4096:
-                self._cache[ip] = hit
-        return hit
+        if ip in self._exact:
+            return True
+        if not self.networks:
+            return False
+        try:
+            packed = socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
+        except (OSError, ValueError):
+            return False
+        value = int.from_bytes(packed, "big")
+        bits = len(packed) * 8
+        return any(value & mask == net for b, net, mask in self._masks if b == bits)
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The visitor's address: PEER, or the X-Forwarded-For client when PEER is a trusted proxy."""

@@ -21,6 +21,7 @@ destination is served everywhere within that time; a new link is found at once.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import os
@@ -157,8 +158,12 @@ class RedirectApp:
     """The ASGI callable. Build it with :func:`create_redirect_app`."""
 
     def __init__(self, engine: sa.Engine, sink: ClickSink, *, trusted_proxies: geo.TrustedProxies | None = None,
-                 cache_ttl: float | None = None):
+                 cache_ttl: float | None = None, freeze_gc: bool = False):
         self.engine = engine
+        # In a server worker, the objects built at start-up (the whole application) never die: moving them
+        # out of the collector's reach at the first request keeps full collections, and the latency
+        # spikes they cause, small.
+        self._freeze_gc = freeze_gc
         self.sink = sink
         self.proxies = trusted_proxies if trusted_proxies is not None else geo.TrustedProxies()
         ttl = cache_ttl if cache_ttl is not None else float(os.environ.get(CACHE_ENV, "30"))
@@ -183,6 +188,9 @@ class RedirectApp:
                 return
 
     async def handle(self, scope: dict, send: Any) -> None:
+        if self._freeze_gc:
+            self._freeze_gc = False
+            gc.freeze()
         path: str = scope["path"]
         slug = path[len(PREFIX):] if path.startswith(PREFIX) else ""
         if slug.endswith("/"):
@@ -255,12 +263,17 @@ async def _plain(send: Any, status: int, body: bytes, headers: list | None = Non
 
 
 def create_redirect_app(database_url: str | None = None, *, sink: ClickSink | None = None,
-                        trusted_proxies: str | None = None, cache_ttl: float | None = None) -> RedirectApp:
-    """The redirect for DATABASE_URL (default: the configured database), migrated and ready."""
+                        trusted_proxies: str | None = None, cache_ttl: float | None = None,
+                        freeze_gc: bool | None = None) -> RedirectApp:
+    """The redirect for DATABASE_URL (default: the configured database), migrated and ready.
+
+    FREEZE_GC (default: when no DATABASE_URL is given, i.e. in a server worker) calls ``gc.freeze()``
+    at the first request.
+    """
     from influscope.db.engine import get_engine
 
     engine = get_engine(database_url)
     return RedirectApp(engine, sink if sink is not None else default_sink(engine),
                        trusted_proxies=geo.TrustedProxies(trusted_proxies) if trusted_proxies is not None else None,
-                       cache_ttl=cache_ttl)
+                       cache_ttl=cache_ttl, freeze_gc=database_url is None if freeze_gc is None else freeze_gc)
 
