@@ -121,12 +121,14 @@ async def create_code_form(request: Request, p: Principal = Depends(require("ana
 
 @router.get("/links/{slug}/qr.svg")
 def qr_svg(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
-    from influscope.tracking.links import get_link
+    from influscope.tracking.links import short_url
 
-    link = get_link(engine_of(request), slug, workspace=p.workspace_slug)
-    if link is None:
+    with engine_of(request).connect() as conn:
+        found = conn.execute(sa.select(t.links.c.id).where(t.links.c.workspace_id == p.workspace_id,
+                                                           t.links.c.slug == slug)).scalar()
+    if found is None:
         raise HTTPException(404, f"no link {slug!r}")
-    return Response(qr_code_svg(link.short_url), media_type="image/svg+xml",
+    return Response(qr_code_svg(short_url(slug)), media_type="image/svg+xml",
                     headers={"Cache-Control": "private, max-age=3600"})
 
 
