@@ -22,6 +22,10 @@ def test_splits_do_not_share_texts():
     held = {r["text"] for r in s.load_rows(s.HELDOUT_FILE)}
     assert len(train) >= 1000 and len(held) >= 400
     assert not train & held
+    # nor the same sentence in another spelling (case, width, Traditional vs Simplified, Arabic forms)
+    from influscope.audience.normalize import fold
+
+    assert not {fold(x) for x in train} & {fold(x) for x in held}
     # every language has all three labels in both splits
     for rows in (s.load_rows(s.TRAIN_FILE), s.load_rows(s.HELDOUT_FILE)):
         assert {(r["lang"], r["label"]) for r in rows} == {(lang, lab) for lang in ("en", "zh-Hant", "zh-Hans", "ar")
