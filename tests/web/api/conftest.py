@@ -91,7 +91,15 @@ def cheap_argon2(monkeypatch):
 
 @pytest.fixture
 def env(tmp_path, cheap_argon2) -> Env:
-    url = f"sqlite:///{tmp_path / 'influscope.db'}"
+    yield from build_env(f"sqlite:///{tmp_path / 'influscope.db'}")
+
+
+@pytest.fixture
+def pg_env(pg_url, cheap_argon2) -> Env:
+    yield from build_env(pg_url)
+
+
+def build_env(url: str):
     previous = config.get_settings()
     config.configure(database_url=url, workspace="acme")
     engine = get_engine(url)
@@ -136,3 +144,4 @@ def env(tmp_path, cheap_argon2) -> Env:
     app.state.engine = engine
     yield Env(engine, app, ws, users, callers, objects)
     config.configure(database_url=previous.database_url, workspace=previous.workspace)
+    engine.dispose()
