@@ -4,7 +4,7 @@ What the middleware does, in order, for every HTTP request:
 
 1. **Request size limits.** Bodies above ``INFLUSCOPE_MAX_BODY_BYTES`` (default 1 MiB) are refused
    with 413; bundle uploads (``/api/v1/imports``) may be up to ``INFLUSCOPE_MAX_UPLOAD_BYTES``
-   (default 50 MiB). Both the declared Content-Length and the bytes actually streamed are checked.
+   (default 50 MiB) and webhooks (``/hooks/``) up to ``INFLUSCOPE_MAX_WEBHOOK_BYTES`` (5 MiB). Both the declared Content-Length and the bytes actually streamed are checked.
 2. **Rate limits** (in memory, per process; sliding one-minute windows): login form posts per
    client (``INFLUSCOPE_LOGIN_RATE``, default 30/min; the per-account limit of 10 failures a minute
    lives in the database, see :mod:`influscope.auth.sessions`), API calls per key or session or
@@ -73,6 +73,7 @@ class Limits:
     def __init__(self) -> None:
         self.max_body = _env_int("INFLUSCOPE_MAX_BODY_BYTES", 1024 * 1024)
         self.max_upload = _env_int("INFLUSCOPE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+        self.max_webhook = _env_int("INFLUSCOPE_MAX_WEBHOOK_BYTES", 5 * 1024 * 1024)  # large shop orders
         self.login_per_min = _env_int("INFLUSCOPE_LOGIN_RATE", 30)
         self.api_per_min = _env_int("INFLUSCOPE_API_RATE", 600)
         self.webhook_per_min = _env_int("INFLUSCOPE_WEBHOOK_RATE", 600)
@@ -182,7 +183,12 @@ class SecurityMiddleware:
             await send(message)
 
         # 1. size limits
-        limit = self.limits.max_upload if path.startswith(UPLOAD_PREFIXES) else self.limits.max_body
+        if path.startswith(UPLOAD_PREFIXES):
+            limit = self.limits.max_upload
+        elif path.startswith(WEBHOOK_PREFIXES):
+            limit = self.limits.max_webhook
+        else:
+            limit = self.limits.max_body
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
