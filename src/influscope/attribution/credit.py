@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import ibis
 
-from influscope.kpi.backends import fetch
+from influscope.kpi.backends import fetch, table
 
 RULES = ("code", "click", "utm")
 NOT_COUNTED = ("cancelled", "refunded")
@@ -38,10 +38,10 @@ class Directory:
 
     @classmethod
     def load(cls, con, workspace_id: int) -> "Directory":
-        c = con.table("codes")
+        c = table(con, "codes")
         codes = {r["code"].upper(): (r["creator_id"], r["kind"], r["campaign_id"]) for r in fetch(
             con, c.filter(c.workspace_id == workspace_id).select("code", "creator_id", "kind", "campaign_id"))}
-        a = con.table("creator_accounts")
+        a = table(con, "creator_accounts")
         handles: dict[str, list[tuple[int, str]]] = {}
         for r in fetch(con, a.filter(a.workspace_id == workspace_id).select("creator_id", "platform", "handle")):
             handles.setdefault(r["handle"].lower(), []).append((r["creator_id"], r["platform"]))
@@ -112,11 +112,11 @@ def _decide(row: dict, directory: Directory, settings: dict, codes: list[str], u
     return out
 
 
-def _joined(con, table, workspace_id: int, start: dt.datetime, end: dt.datetime, ts_col: str):
-    c = con.table("clicks")
-    lk = con.table("links")
-    x = table.filter(table.workspace_id == workspace_id, table[ts_col] >= ibis.literal(start),
-                     table[ts_col] < ibis.literal(end))
+def _joined(con, events, workspace_id: int, start: dt.datetime, end: dt.datetime, ts_col: str):
+    c = table(con, "clicks")
+    lk = table(con, "links")
+    x = events.filter(events.workspace_id == workspace_id, events[ts_col] >= ibis.literal(start),
+                      events[ts_col] < ibis.literal(end))
     cw = c.filter(c.workspace_id == workspace_id).select(
         click_key=c.key, click_ts=c.ts, click_link=c.link_id, click_visitor=c.visitor_hash)
     lw = lk.filter(lk.workspace_id == workspace_id).select(
@@ -155,7 +155,7 @@ def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime
     with ``creator_id`` and ``rule`` None. ``counted`` is False for cancelled and refunded orders.
     """
     directory = directory or Directory.load(con, workspace_id)
-    o = con.table("orders")
+    o = table(con, "orders")
     j, clicks, links = _joined(con, o, workspace_id, start, end, "created_at")
     first = (_first_clicks(con, j, clicks, links, workspace_id, "created_at", settings["attribution_window_days"])
              if settings["attribution"] == "first_click" else {})
@@ -181,7 +181,7 @@ def credited_leads(con, workspace_id: int, start: dt.datetime, end: dt.datetime,
                    directory: Directory | None = None) -> list[dict[str, Any]]:
     """Leads in [start, end) with the crediting creator and rule (same rules as orders)."""
     directory = directory or Directory.load(con, workspace_id)
-    ld = con.table("leads")
+    ld = table(con, "leads")
     j, clicks, links = _joined(con, ld, workspace_id, start, end, "ts")
     first = (_first_clicks(con, j, clicks, links, workspace_id, "ts", settings["attribution_window_days"])
              if settings["attribution"] == "first_click" else {})

@@ -172,10 +172,18 @@ def _fetch_sqlite(con, expr) -> list[dict]:
         cur.close()
 
 
+def table(con, name: str):
+    """``con.table(name)``, memoised on the connection (reading a table's schema is a query per call)."""
+    cache = con.__dict__.setdefault("_influscope_tables", {})
+    if name not in cache:
+        cache[name] = con.table(name)
+    return cache[name]
+
+
 def has_table(con, name: str) -> bool:
     """Whether the backend holds table NAME (without list_tables, which ibis 12 breaks on duckdb 2.0)."""
     try:
-        con.table(name)
+        table(con, name)
     except Exception:
         return False
     return True

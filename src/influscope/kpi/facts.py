@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from influscope.attribution.credit import Directory, credited_leads, credited_orders
 from influscope.db import tables as t
-from influscope.kpi.backends import fetch, has_table
+from influscope.kpi.backends import fetch, has_table, table
 
 UTC = dt.timezone.utc
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
@@ -137,7 +137,9 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     """Every fact the catalogue needs for CAMPAIGN, scoped to its workspace (and to [start, end] if given)."""
     ws, cid = campaign.workspace_id, campaign.id
     f = Facts(campaign)
-    T = con.table
+    def T(name):
+        return table(con, name)
+
 
     # creators of the campaign and their accounts
     cc = T("campaign_creators")
@@ -307,7 +309,9 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
 def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
     """Comment labels, mentions and credibility from the audience tables, when they exist."""
     present = {n for n in ("comment_labels", "comments", "mentions", "account_credibility") if has_table(con, n)}
-    T = con.table
+    def T(name):
+        return table(con, name)
+
     post_ids = [p["id"] for p in f.posts]
     if "comment_labels" in present and "comments" in present:
         cl, cm = T("comment_labels"), T("comments")
