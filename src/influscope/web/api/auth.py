@@ -59,9 +59,13 @@ def _page(request: Request, title: str, body: str, status: int = 200, template: 
             from influscope.web.ui._render import TEMPLATES, render
 
             if (TEMPLATES / template).exists():
-                lang = request.query_params.get("lang") or request.cookies.get("lang") or "en"
-                html = render(template, lang if lang in ("en", "zh-Hant", "ar") else "en", request=request,
-                              csrf_token=token, csp_nonce=nonce, **context)
+                from influscope.web import i18n
+                from influscope.web.ui._common import lang_of
+
+                lang = lang_of(request)
+                if context.get("error"):  # translated when the dashboard's catalogue has the message
+                    context["error"] = i18n.translations(lang).gettext(context["error"])
+                html = render(template, lang, request=request, csrf_token=token, csp_nonce=nonce, **context)
                 return HTMLResponse(html, status_code=status)
         except ImportError:
             pass
@@ -105,7 +109,7 @@ async def login_submit(request: Request, engine: sa.Engine = Depends(db)):
     try:
         new = await run_in_threadpool(sessions.login, engine, email, password, get_settings().workspace)
     except sessions.LoginThrottled as exc:
-        return _login_form(request, error=f"Too many failed attempts. Try again in {exc.retry_after} seconds.",
+        return _login_form(request, error="Too many failed attempts. Try again in a minute.",
                            email=email, next_=next_, status=429, headers={"Retry-After": str(exc.retry_after)})
     except sessions.LoginFailed:
         return _login_form(request, error="Wrong e-mail or password.", email=email, next_=next_, status=401)
