@@ -135,3 +135,36 @@ def test_default_argon2id_profile_and_rehash_on_login(engine, monkeypatch):
     ok, upgraded = verify_password(strong, "correct horse")
     assert ok and upgraded.startswith("$argon2id$v=19$m=8192,t=1,p=4$")
     assert verify_password(strong, "wrong horse") == (False, None)
+
+
+def test_sessions_expire_and_end_with_the_membership(engine):
+    from influscope.auth.users import remove_membership
+    from influscope.db.auth import login_sessions
+
+    uid = create_user(engine, "ann@example.com", "correct horse", workspace="acme")
+    create_user(engine, "bob@example.com", "correct horse", workspace="acme")
+    new = sessions.login(engine, "ann@example.com", "correct horse")
+    with engine.begin() as conn:  # idle for longer than the timeout
+        conn.execute(login_sessions.update().values(expires_at=dt.datetime(2020, 1, 1)))
+    assert sessions.lookup(engine, new.token) is None
+    again = sessions.login(engine, "ann@example.com", "correct horse")
+    with engine.begin() as conn:  # older than the absolute maximum, even if used recently
+        conn.execute(login_sessions.update().where(login_sessions.c.id == again.info.id)
+                     .values(created_at=dt.datetime(2020, 1, 1)))
+    assert sessions.lookup(engine, again.token) is None
+    third = sessions.login(engine, "ann@example.com", "correct horse")
+    assert remove_membership(engine, uid, 1)
+    assert sessions.lookup(engine, third.token) is None
+    with pytest.raises(sessions.LoginFailed):  # no workspace left to log in to
+        sessions.login(engine, "ann@example.com", "correct horse")
+    with engine.begin() as conn:
+        conn.execute(users.update().where(users.c.email == "bob@example.com").values(is_active=False))
+    with pytest.raises(sessions.LoginFailed):
+        sessions.login(engine, "bob@example.com", "correct horse")
+
+
+def test_expired_keys_are_refused(engine):
+    create_user(engine, "ann@example.com", "correct horse", workspace="acme")
+    old = keys.create_key(engine, 1, scopes="read", expires_at=dt.datetime(2020, 1, 1))
+    assert keys.verify_key(engine, old.key) is None
+    assert keys.verify_key(engine, "") is None and keys.verify_key(engine, "isk_" + "x" * 300) is None
