@@ -113,6 +113,10 @@ instagram,amy.eats,2026-03-01,gender,F,60
 instagram,amy.eats,2026-03-01,gender,M,40
 instagram,ben.fit,2026-03-01,gender,F,30
 instagram,ben.fit,2026-03-01,gender,M,70
+instagram,amy.eats,2026-03-08,gender,F,62
+instagram,amy.eats,2026-03-08,gender,M,38
+instagram,amy.eats,2026-03-20,gender,F,90
+instagram,amy.eats,2026-03-20,gender,M,10
 """,
 }
 

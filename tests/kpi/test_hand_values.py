@@ -134,9 +134,13 @@ def test_emv_cpm_model(hand):
 
 def test_audience_demographics(r):
     assert v(r, "audience_demographics") == 2
-    detail = r.kpis["audience_demographics"]["detail"]["gender"]
-    assert detail["F"] == pytest.approx((60 * 20000 + 30 * 2000) / 22000, abs=1e-6)
-    assert detail["M"] == pytest.approx((40 * 20000 + 70 * 2000) / 22000, abs=1e-6)
+    detail = r.kpis["audience_demographics"]["detail"]
+    # amy.eats: the 03-08 breakdown (the latest on or before the end; 03-20 is after it), weight 20000
+    assert detail["shares"]["gender"]["F"] == pytest.approx((62 * 20000 + 30 * 2000) / 22000, abs=1e-6)
+    assert detail["shares"]["gender"]["M"] == pytest.approx((38 * 20000 + 70 * 2000) / 22000, abs=1e-6)
+    # change since the start (03-01 breakdowns): only amy.eats moved, by 2 points of 20000/22000
+    assert detail["change_pp"]["gender"]["F"] == pytest.approx(2 * 20000 / 22000, abs=1e-5)
+    assert detail["change_pp"]["gender"]["M"] == pytest.approx(-2 * 20000 / 22000, abs=1e-5)
 
 
 def test_audience_analysis_kpis_without_comments(r):

@@ -179,7 +179,7 @@ _ROWS: list[tuple] = [
     ("follower_lift", "%", "up", ("tofu",), ("Follower lift", "粉絲成長提升", "ارتفاع نمو المتابعين"), "({growth_campaign} - {growth_baseline}) / {growth_baseline} x 100",
      ("Campaign daily follower growth against the baseline period's daily growth.", "活動期間每日粉絲成長相對基準期。", "النمو اليومي للمتابعين مقارنة بفترة الأساس.")),
     ("audience_demographics", "count", "none", (), ("Audience demographics", "受眾輪廓", "التركيبة السكانية للجمهور"), "{audience_rows}",
-     ("Age, gender and country shares of the activated accounts' audiences (detail); the value counts the accounts with data.", "已啟用帳號受眾的年齡、性別、國家占比（細項）；數值為有資料的帳號數。", "حصص العمر والجنس والبلد لجماهير الحسابات المفعلة.")),
+     ("Age, gender and country shares of the activated accounts' audiences and their change in points since the campaign start (detail); the value counts the accounts with data.", "已啟用帳號受眾的年齡、性別、國家占比及自活動開始以來的變化（細項）；數值為有資料的帳號數。", "حصص العمر والجنس والبلد لجماهير الحسابات المفعلة وتغيرها منذ بداية الحملة.")),
     ("sentiment_positive_pct", "%", "up", ("tofu",), ("Positive sentiment", "正面情緒", "المشاعر الإيجابية"), "{positive} / {classified} x 100",
      ("Share of classified comments that are positive.", "已分類留言中正面的比例。", "نسبة التعليقات الإيجابية من المصنفة.")),
     ("sentiment_negative_pct", "%", "down", ("tofu",), ("Negative sentiment", "負面情緒", "المشاعر السلبية"), "{negative} / {classified} x 100",

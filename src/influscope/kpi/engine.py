@@ -481,32 +481,43 @@ def _followers(ctx: Context, put) -> None:
 def _audience(ctx: Context, put, out: dict) -> None:
     f = ctx.facts
     note = f.audience_note or "audience analysis (sentiment, mentions, credibility) is not installed"
-    # demographics: shares weighted by followers at post time, latest date per account and dimension
-    latest: dict[tuple, dt.date] = {}
-    for r in f.audience:
-        k = (r["platform"], r["handle"], r["dimension"])
-        latest[k] = max(latest.get(k, r["date"]), r["date"])
+    # demographics: shares weighted by followers at post time, from each account's latest breakdown
+    # on or before the campaign end; the change compares it with the latest on or before the start
     active = {(p["platform"], p["handle"]): p["followers_at_post"] for p in f.posts if p["handle"]}
-    weights: dict[str, dict[str, Decimal]] = {}
-    totals: dict[str, Decimal] = {}
-    accounts = set()
-    for r in f.audience:
-        acc = (r["platform"], r["handle"])
-        if acc not in active or latest[(*acc, r["dimension"])] != r["date"]:
-            continue
-        w = Decimal(active[acc] or 1)
-        accounts.add(acc)
-        weights.setdefault(r["dimension"], {})
-        weights[r["dimension"]][r["bucket"]] = weights[r["dimension"]].get(r["bucket"], Decimal(0)) + w * Decimal(
-            repr(float(r["share"])))
-    for dim in weights:
-        totals[dim] = sum(Decimal(active[a] or 1) for a in {(x["platform"], x["handle"]) for x in f.audience
-                                                             if x["dimension"] == dim and (x["platform"], x["handle"]) in active
-                                                             and latest[(x["platform"], x["handle"], dim)] == x["date"]})
-    if accounts:
-        detail = {dim: {b: round(float(v / totals[dim]), 6) for b, v in sorted(buckets.items())}
-                  for dim, buckets in sorted(weights.items())}
-        out["audience_demographics"] = Value(len(accounts), detail=detail)
+
+    def snapshot(on: dt.date) -> dict[tuple, dict[str, Decimal]]:
+        latest: dict[tuple, dt.date] = {}
+        for r in f.audience:
+            if (r["platform"], r["handle"]) in active and r["date"] <= on:
+                k = (r["platform"], r["handle"], r["dimension"])
+                latest[k] = max(latest.get(k, r["date"]), r["date"])
+        out_: dict[tuple, dict[str, Decimal]] = {}
+        for r in f.audience:
+            k = (r["platform"], r["handle"], r["dimension"])
+            if latest.get(k) == r["date"]:
+                out_.setdefault(k, {})[r["bucket"]] = Decimal(repr(float(r["share"])))
+        return out_
+
+    def weighted(snap: dict[tuple, dict[str, Decimal]], keys) -> dict[str, dict[str, float]]:
+        sums: dict[str, dict[str, Decimal]] = {}
+        weight: dict[str, Decimal] = {}
+        for k in sorted(keys):
+            w = Decimal(active[k[:2]] or 1)
+            weight[k[2]] = weight.get(k[2], Decimal(0)) + w
+            for bucket, share in snap[k].items():
+                sums.setdefault(k[2], {})[bucket] = sums.get(k[2], {}).get(bucket, Decimal(0)) + w * share
+        return {dim: {b: round(float(v / weight[dim]), 6) for b, v in sorted(buckets.items())}
+                for dim, buckets in sorted(sums.items())}
+
+    end_snap = snapshot(f.campaign.end)
+    if end_snap:
+        start_snap = snapshot(f.campaign.start)
+        both = set(end_snap) & set(start_snap)
+        now, before = weighted(end_snap, both), weighted(start_snap, both)
+        change = {dim: {b: round(now[dim].get(b, 0.0) - before[dim].get(b, 0.0), 6)
+                        for b in sorted(set(now[dim]) | set(before[dim]))} for dim in now}
+        out["audience_demographics"] = Value(len({k[:2] for k in end_snap}), detail={
+            "shares": weighted(end_snap, end_snap.keys()), "change_pp": change})
     else:
         put("audience_demographics", None, "no audience data for the activated accounts")
 
