@@ -169,3 +169,14 @@ def test_unknown_campaign_and_breakdown(hand):
 
     with pytest.raises(CampaignNotFound):
         kpis("nope", workspace="w", engine=hand.__closure__[0].cell_contents)
+
+
+def test_described_settings_round_trip():
+    """What the dashboard stores (methodology.describe) is read back as the same settings."""
+    resolved = methodology.resolve(call={"er_denominator": " instagram : reach, default:views",
+                                         "engagement_components": "likes,saves", "emv_model": "cpm",
+                                         "emv_cpm": "4.5", "code_beats_link": "no"})
+    assert resolved["er_denominator"] == {"instagram": "reach", "default": "views"}
+    assert methodology.resolve(workspace=methodology.describe(resolved)) == resolved
+    with pytest.raises(SettingError, match="is not PLATFORM:DENOMINATOR"):
+        methodology.resolve(call={"er_denominator": "tiktok:views,reach"})

@@ -60,16 +60,14 @@ def _er_denominator(value):
         out.setdefault("default", "followers")
         return out
     text = str(value).strip()
-    if "=" in text:  # --set er_denominator=instagram:reach,tiktok:views,default:followers
+    if ":" in text:  # --set er_denominator=instagram:reach,tiktok:views,default:followers
         pairs = {}
         for part in text.split(","):
             if ":" not in part:
-                raise SettingError(f"er_denominator: {part!r} is not PLATFORM:DENOMINATOR")
+                raise SettingError(f"er_denominator: {part.strip()!r} is not PLATFORM:DENOMINATOR")
             k, v = part.split(":", 1)
             pairs[k.strip()] = v.strip()
         return _er_denominator(pairs)
-    if ":" in text:
-        return _er_denominator(dict(p.split(":", 1) for p in text.split(",")))
     return _choice("er_denominator", ER_DENOMINATORS)(text)
 
 
