@@ -9,11 +9,11 @@ Each target is started on 127.0.0.1, warmed up for 2 s, then loaded with
 in X-Forwarded-For (trusted from 127.0.0.1, so the country lookup runs for real) and one of eight
 real user agents (browsers, in-app browsers, preview fetchers), so the bot check runs too.
 
-Targets:
-- nginx ``return 302`` (one worker process, access log off): the ceiling;
-- influscope ``serve --links-only`` (granian, one worker): bot check, geo, visitor hash and the
-  durable write (the 302 leaves only after the click is committed to SQLite WAL);
-- a do-nothing ASGI app on granian (one worker): the ceiling of any Python ASGI redirect.
+Targets, each with the same number of worker processes (one round with 1, one with 2 by default):
+- nginx ``return 302`` (access log off): the ceiling;
+- influscope ``serve --links-only`` (granian): bot check, geo, visitor hash and the durable write
+  (the 302 leaves only after the click is committed to SQLite WAL);
+- a do-nothing ASGI app on granian: the ceiling of any Python ASGI redirect.
 
 After the influscope run the script checks that the store holds at least as many clicks as wrk
 received 302s.
@@ -151,13 +151,13 @@ def seed(db_url: str) -> str:
     return link.slug
 
 
-def bench_nginx(tmp: Path, duration: int, connections: int) -> dict:
+def bench_nginx(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:
     port = free_port()
-    prefix = tmp / "nginx"
+    prefix = tmp / f"nginx{workers}"
     (prefix / "logs").mkdir(parents=True)
     conf = prefix / "nginx.conf"
     conf.write_text(f"""
-worker_processes 1;
+worker_processes {workers};
 pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;
 events {{ worker_connections 1024; }}
@@ -184,7 +184,7 @@ http {{
 
 
 def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None, workers: int = 1) -> dict:
-    db = tmp / "influscope.db"
+    db = tmp / f"influscope{workers}.db"
     url = f"sqlite:///{db}"
     slug = seed(url)
     port = free_port()
@@ -209,10 +209,10 @@ def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | Non
     return result
 
 
-def bench_raw(tmp: Path, duration: int, connections: int) -> dict:
+def bench_raw(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "1", "raw_asgi:app"], cwd=HERE,
+                             "--port", str(port), "--workers", str(workers), "raw_asgi:app"], cwd=HERE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_http(port, "/l/x")
@@ -221,35 +221,40 @@ def bench_raw(tmp: Path, duration: int, connections: int) -> dict:
         stop(proc)
 
 
-def report(results: dict, duration: int, connections: int, started: str, load: tuple) -> str:
-    ng = results["nginx"]["rps"]
+NAMES = {"nginx": "nginx `return 302` (ceiling)",
+         "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write",
+         "raw": "do-nothing ASGI app on granian (Python ceiling)"}
+
+
+def report(runs: dict[int, dict], duration: int, connections: int, started: str, load: tuple) -> str:
     lines = [
         f"Run {started} UTC with `python bench/redirect/run.py --write`: `wrk -t1 -c{connections} -d{duration}s "
-        f"--latency -s bench/redirect/visitors.lua` after a 2 s warm-up, one server process each, "
-        f"wrk and the server sharing the 2 cores. Load average before the run: "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min; the machine is shared).",
+        f"--latency -s bench/redirect/visitors.lua` after a 2 s warm-up; each request comes from a random public "
+        f"IPv4 address (X-Forwarded-For, trusted) with one of 8 real user agents (2 of them preview fetchers). "
+        f"Every target runs with the same number of worker processes (nginx `worker_processes`, granian "
+        f"`--workers`); wrk and the servers share the 2 cores. Load average before the run: "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min; the machine is shared with other work, "
+        f"so absolute figures move from run to run; compare within a run).",
         "",
-        "| target | req/s | p50 | p99 | server CPU per request | ratio to nginx (req/s) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| workers | target | req/s | p50 | p99 | server CPU per request | req/s vs nginx |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
-    names = {"nginx": "nginx `return 302` (ceiling)",
-             "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write",
-             "raw": "do-nothing ASGI app on granian (Python ceiling)"}
-    for key in ("nginx", "influscope", "raw"):
-        r = results[key]
-        lines.append(f"| {names[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
-                     f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} |")
-    inf = results["influscope"]
-    goal_rps = inf["rps"] / ng >= 0.40
-    goal_p99 = inf["p99"] <= 10.0
-    lines += [
-        "",
-        f"Goal (>= 40 % of nginx req/s with p99 <= 10 ms): throughput {'met' if goal_rps else 'NOT met'} "
-        f"({inf['rps'] / ng:.0%}), p99 {'met' if goal_p99 else 'NOT met'} ({inf['p99']:.2f} ms).",
-        f"Store check: wrk received {inf['requests']:,} responses ({inf['bad_status']} not 3xx; socket errors: "
-        f"{inf['socket_errors']}); the clicks table holds {inf['stored']:,} clicks ({inf['stored_bots']:,} flagged "
-        f"as bots, {inf['countries']} countries) including the warm-up.",
-    ]
+    for workers, results in runs.items():
+        ng = results["nginx"]["rps"]
+        for key in ("nginx", "influscope", "raw"):
+            r = results[key]
+            lines.append(f"| {workers} | {NAMES[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
+                         f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} |")
+    lines.append("")
+    for workers, results in runs.items():
+        inf, ng = results["influscope"], results["nginx"]["rps"]
+        goal_rps, goal_p99 = inf["rps"] / ng >= 0.40, inf["p99"] <= 10.0
+        lines.append(
+            f"- {workers} worker(s): goal (>= 40 % of nginx req/s, p99 <= 10 ms): throughput "
+            f"{'met' if goal_rps else 'NOT met'} ({inf['rps'] / ng:.0%}), p99 {'met' if goal_p99 else 'NOT met'} "
+            f"({inf['p99']:.2f} ms). Store check: wrk got {inf['requests']:,} responses ({inf['bad_status']} not "
+            f"3xx; socket errors: {inf['socket_errors']}); the clicks table holds {inf['stored']:,} clicks "
+            f"({inf['stored_bots']:,} flagged as bots, {inf['countries']} countries), warm-up included.")
     return "\n".join(lines) + "\n"
 
 
@@ -266,7 +271,8 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--write", action="store_true", help="update the Redirect service section of bench/RESULTS.md")
-    ap.add_argument("--workers", type=int, default=1, help="influscope worker processes (nginx and raw keep 1)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                    help="worker processes of every target, one round per value (default: 1 2)")
     ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
     ap.add_argument("--only", choices=("nginx", "influscope", "raw"), action="append",
                     help="run only these targets (repeatable; the report needs all three)")
@@ -276,24 +282,27 @@ def main() -> None:
             sys.exit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()
-    results = {}
     with tempfile.TemporaryDirectory(prefix="influscope-bench-") as tmp:
         tmp = Path(tmp)
         only = args.only or ["nginx", "influscope", "raw"]
-        if "nginx" in only:
-            results["nginx"] = bench_nginx(tmp, args.duration, args.connections)
-        if "influscope" in only:
-            results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink, args.workers)
-        if "raw" in only:
-            results["raw"] = bench_raw(tmp, args.duration, args.connections)
-    if len(results) < 3:
-        for name, r in results.items():
-            print(f"{name}: {r['rps']:,.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, "
-                  f"server CPU {r['cpu_us']:.0f} us/request")
+        runs: dict[int, dict] = {}
+        for workers in args.workers:
+            results = runs[workers] = {}
+            if "nginx" in only:
+                results["nginx"] = bench_nginx(tmp, args.duration, args.connections, workers)
+            if "influscope" in only:
+                results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink, workers)
+            if "raw" in only:
+                results["raw"] = bench_raw(tmp, args.duration, args.connections, workers)
+    if len(only) < 3:
+        for workers, results in runs.items():
+            for name, r in results.items():
+                print(f"{name} ({workers} worker(s)): {r['rps']:,.0f} req/s, p50 {r['p50']:.2f} ms, "
+                      f"p99 {r['p99']:.2f} ms, server CPU {r['cpu_us']:.0f} us/request")
         return
     if args.sink:
         args.write = False  # the recorded figures are those of the default sink
-    text = report(results, args.duration, args.connections, started, load)
+    text = report(runs, args.duration, args.connections, started, load)
     print(text)
     if args.write:
         write_section(text)

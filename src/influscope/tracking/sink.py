@@ -342,6 +342,15 @@ class GroupCommitSink(ClickSink):
             self._thread.join(timeout)
 
 
+INLINE_RETRIES = 20  # x INLINE_RETRY_DELAY: how long a batch waits on the event loop for another writer
+INLINE_RETRY_DELAY = 0.0005
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 class SQLiteSink(ClickSink):
     """The embedded default: group commit inside the event loop's own thread, SQLite WAL.
 
@@ -378,8 +387,9 @@ class SQLiteSink(ClickSink):
         pending.append((click, future))
         await future
 
-    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch = self._pending.pop(loop, None)
+    def _flush(self, loop: asyncio.AbstractEventLoop, batch: list | None = None, attempt: int = 0) -> None:
+        if batch is None:
+            batch = self._pending.pop(loop, None)
         if not batch:
             return
         try:
@@ -389,16 +399,32 @@ class SQLiteSink(ClickSink):
                 if self._checkpointer is None:
                     self._checkpointer = Checkpointer(self.path, self._checkpoint_interval)
             sqlite_insert(conn, [c for c, _ in batch])
-        except Exception as exc:  # locked by another process, a bad row, ...: let the thread sort it out
-            log.debug("click batch deferred to the writer thread: %s", exc)
-            self.deferred += 1
-            self._fallback.submit(loop, batch)
+        except sqlite3.OperationalError as exc:
+            if attempt < INLINE_RETRIES and _busy(exc) and not self._closed:
+                # Another process (a second server worker, say) is committing: such commits last well under a
+                # millisecond, so try again shortly, together with the clicks that arrive meanwhile.
+                loop.call_later(INLINE_RETRY_DELAY, self._retry, loop, batch, attempt + 1)
+                return
+            self._defer(loop, batch, exc)
+            return
+        except Exception as exc:
+            self._defer(loop, batch, exc)
             return
         self.batches += 1
         self.written += len(batch)
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
+
+    def _retry(self, loop: asyncio.AbstractEventLoop, batch: list, attempt: int) -> None:
+        more = self._pending.pop(loop, None)
+        self._flush(loop, batch + more if more else batch, attempt)
+
+    def _defer(self, loop: asyncio.AbstractEventLoop, batch: list, exc: BaseException) -> None:
+        """A long lock (an import), a bad row, ...: the writer thread waits or retries click by click."""
+        log.debug("click batch deferred to the writer thread: %s", exc)
+        self.deferred += 1
+        self._fallback.submit(loop, batch)
 
     def close(self) -> None:
         if self._closed:
