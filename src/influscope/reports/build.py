@@ -579,6 +579,8 @@ def daily_series(rows: list[dict], kpi_ids: list[str], lang: str) -> list[Series
 
 
 def _reasons(value: Any, lang: str) -> list[str]:
+    """The credibility checks that lowered the score, in LANG (the audience engine reports every
+    check; passed ones carry no message)."""
     if not value:
         return []
     if isinstance(value, dict):
@@ -588,10 +590,28 @@ def _reasons(value: Any, lang: str) -> list[str]:
     out = []
     for item in value:
         if isinstance(item, dict):
-            out.append(_text(item.get("message") or item.get("text") or item, lang))
+            if item.get("fired") is False or (item.get("fired") is None and "message" not in item):
+                continue
+            msg = item.get("message") or item.get("text") or item.get("id")
+            out.append(_text(msg, lang))
         else:
             out.append(str(item))
     return out
+
+
+def credibility_checks(value: Any, lang: str) -> dict[str, Any]:
+    """Fired checks (messages), passed checks (ids) and checks that could not run (with why)."""
+    fired, passed, skipped = [], [], []
+    for item in value or []:
+        if not isinstance(item, dict):
+            fired.append(str(item))
+        elif item.get("fired"):
+            fired.append(_text(item.get("message") or item.get("id"), lang))
+        elif item.get("fired") is False:
+            passed.append(str(item.get("id")))
+        else:
+            skipped.append(f"{item.get('id')}: {item.get('reason') or '–'}")
+    return {"fired": fired, "passed": passed, "skipped": skipped}
 
 
 def _fmt_plain(fmt: i18n.Formatter, v: Any) -> str:

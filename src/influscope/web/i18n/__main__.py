@@ -23,9 +23,11 @@ from influscope.web import i18n
 
 PACKAGE = Path(__file__).resolve().parents[2]  # src/influscope
 POT = i18n.HERE / f"{i18n.DOMAIN}.pot"
-SOURCES = ("web", "reports")
-METHOD_MAP = [("**/i18n/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
+# (folder, what it holds): the dashboard's code and templates and the reports; not the other web
+# modules, which have no catalogue of their own
+SOURCES = ("web/ui", "web/templates", "reports")
+METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
+OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 
 
 def _locale(lang: str) -> str:

@@ -22,19 +22,27 @@ HISTORY_KPIS = ("posts", "reach", "engagements", "engagement_rate", "clicks", "c
 
 
 def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
-    """The planning module's valuation of this creator, if that module is installed."""
+    """The planning module's valuation of every account of this creator, formatted for LANG."""
     try:
-        from influscope.planning import valuation  # type: ignore[attr-defined]
+        from influscope.planning.valuation import value_stored_creator
     except ImportError:
         return None
-    fn = getattr(valuation, "value_creator", None) or getattr(valuation, "valuate", None)
-    if fn is None:
-        return None
+    fmt = i18n.Formatter(lang)
     try:
-        result = fn(engine, creator["key"], workspace=p.workspace_slug)
-    except Exception as exc:  # noqa: BLE001 - show why a valuation is missing rather than fail the page
+        stored = value_stored_creator(engine, creator["key"], workspace=p.workspace_slug)
+    except (LookupError, ValueError) as exc:
         return {"error": str(exc)}
-    return result.to_dict() if hasattr(result, "to_dict") else (result if isinstance(result, dict) else {"value": result})
+    accounts = []
+    for name, v in stored.accounts.items():
+        per = {k: (fmt.number(e.value, 0) + (" *" if e.estimated else "")) if e.value is not None else "–"
+               for k, e in v.per_post.items()}
+        accounts.append({
+            "name": name, "tier": v.tier, "followers": fmt.number(v.followers), "posts": v.posts_used,
+            "per_post": per, "emv": fmt.money(v.emv, v.currency) if v.emv is not None else "–",
+            "fee": (f"{fmt.money(v.fee_low, v.currency)} – {fmt.money(v.fee_high, v.currency)}"
+                    if v.fee_low is not None else "–"),
+            "formulas": list(v.formulas), "notes": list(v.notes)})
+    return {"accounts": accounts, "skipped": dict(stored.skipped)}
 
 
 def _match(row: dict, key: str) -> bool:
@@ -58,7 +66,8 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
             sa.select(t.campaigns).join(t.campaign_creators, t.campaign_creators.c.campaign_id == t.campaigns.c.id)
             .where(t.campaign_creators.c.creator_id == creator["id"], t.campaigns.c.workspace_id == p.workspace_id)
             .order_by(t.campaigns.c.start_date)).mappings()]
-        cred = _credibility(conn, [a["id"] for a in accounts])
+        cred = {c["creator_account_id"]: {**c, "checks": build.credibility_checks(c.get("reasons"), lang)}
+                for c in _credibility(conn, [a["id"] for a in accounts])}
     history: list[dict[str, Any]] = []
     for c in camps:
         entry: dict[str, Any] = {"c": c, "values": {}, "error": None}
