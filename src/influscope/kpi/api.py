@@ -167,7 +167,7 @@ def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
         from influscope.kpi import forecast
     except ImportError:  # pragma: no cover
         return Value(None, "the forecast module is not installed", estimated=True)
-    from influscope.kpi.engine import FxMissing, _revenue
+    from influscope.kpi.engine import _revenue
 
     daily: dict[dt.date, Decimal] = {}
     for o in counted_orders(ctx):

@@ -9,7 +9,7 @@ here; the docs glossary, the CLI's ``--list``, the API and the dashboard are gen
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LANGS = ("en", "zh-Hant", "ar")
 UNITS = ("%", "x", "count", "money", "s", "score", "ratio")
@@ -68,7 +68,6 @@ class KpiDef:
     stages: tuple[str, ...]
     description: dict[str, str]
     money: bool = False
-    needs: tuple[str, ...] = field(default=())  # data it reads (for reasons and docs)
 
 
 # id: (unit, direction, stages, names en/zh/ar, formula template, description en/zh/ar)

@@ -11,11 +11,10 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from typing import Any, Callable
+from typing import Any
 
 from influscope.db.types import MONEY_SCALE
 from influscope.kpi import methodology
-from influscope.kpi.catalogue import KPIS
 from influscope.kpi.facts import Facts
 
 Q = Decimal("0.0001")
@@ -653,6 +652,3 @@ def label(facts: Facts, by: str, key) -> dict[str, Any]:
         return {"day": key.isoformat()}
     return {by: key}
 
-
-Compute = Callable[[Context], dict[str, Value]]
-assert set(KPIS) >= {"posts", "roi"}
