@@ -70,12 +70,15 @@ def test_full_server_serves_links_and_the_web_app(engine, seeded, sqlite_url, tm
         assert conn.execute(sa.select(sa.func.count()).select_from(t.clicks)).scalar() == 1
 
 
-def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_url, tmp_path):
-    """N concurrent requests, SIGKILL midway, restart: every 302 is in the store exactly once."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_url, tmp_path, workers):
+    """N concurrent requests, SIGKILL midway, restart: every 302 is in the store exactly once.
+
+    With 2 workers, two processes commit to the same SQLite file at once."""
     links.create_link(engine, campaign="spring", creator="mei-lin", platform="instagram", slug="mei-ig",
                       destination="https://shop.example.com/?a=1#f")
     total, concurrency, kill_after = 3000, 64, 1200
-    server = Server(sqlite_url, tmp_path / "server.log", links_only=True).start()
+    server = Server(sqlite_url, tmp_path / "server.log", links_only=True, workers=workers).start()
     acked: list[str] = []
     failed = 0
 
