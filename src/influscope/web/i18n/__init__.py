@@ -208,10 +208,9 @@ class Formatter:
         if unit == "%":
             return self.percent(value)
         if unit in ("x",):
-            # in right-to-left text the sign would jump to the left of the number: embed it as LTR
-            # (LRE ... PDF: understood by browsers and by WeasyPrint's Pango, unlike LRI ... PDI)
-            text = self.number(value, 2) + "×"
-            return "\u202a" + text + "\u202c" if self.dir == "rtl" else text
+            # Arabic pages use the letter x: a strong left-to-right character keeps "3.20x" in order
+            # inside right-to-left text (the neutral sign × would move to the left of the number)
+            return self.number(value, 2) + ("x" if self.dir == "rtl" else "×")
         if unit == "money":
             return self.money(value, currency or "USD")
         if unit == "count":
