@@ -418,7 +418,52 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, "internal error; the server log has the details")
 
 
+def route_requirements(route) -> set[str]:
+    """What a route's dependencies demand (``require(...)``, ``principal``): empty for public routes."""
+    found: set[str] = set()
+    stack = [getattr(route, "dependant", None)]
+    while stack:
+        dep = stack.pop()
+        if dep is None:
+            continue
+        need = getattr(dep.call, "requirement", None)
+        if need:
+            found.add(need)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def install_openapi_security(app: FastAPI) -> None:
+    """Declare the two ways to authenticate in the OpenAPI document, on every route that needs one."""
+    from fastapi.routing import APIRoute
+
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["apiKey"] = {"type": "http", "scheme": "bearer",
+                             "description": "An API key (`influscope keys create`): `Authorization: Bearer isk_...`"}
+        schemes["session"] = {"type": "apiKey", "in": "cookie", "name": "influscope_session",
+                              "description": "The login session of /login (state-changing requests also need "
+                                             "the X-CSRF-Token header)"}
+        for route in _walk_routes(app.routes):
+            if not isinstance(route, APIRoute) or not route.include_in_schema or not route_requirements(route):
+                continue
+            for method in route.methods:
+                op = schema.get("paths", {}).get(route.path_format, {}).get(method.lower())
+                if op is not None:
+                    op.setdefault("security", [{"apiKey": []}, {"session": []}])
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI) -> None:
     app.state.limits = Limits()
     install_error_handlers(app)
+    install_openapi_security(app)
     app.add_middleware(SecurityMiddleware, fastapi_app=app)
