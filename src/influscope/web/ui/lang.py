@@ -23,4 +23,6 @@ def switch_language(code: str, request: Request, next: str | None = None) -> Red
         raise HTTPException(404, f"unsupported language {code!r}; use one of {', '.join(i18n.LANGS)}")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True, path="/")
+    # the login page (rendered by the auth module before anyone is known) reads a cookie named "lang"
+    response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True, path="/")
     return response
