@@ -17,15 +17,16 @@ links_app = typer.Typer(help="Tracking links: short URLs with UTM tags and a cli
                         no_args_is_help=True)
 
 
-def _run(fn):
+def _run(fn, *, writes: bool = True):
     from influscope.tracking.links import LinkError
 
     try:
         return fn()
     except LinkError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:-1] if not writes else exc.problems:
             typer.echo(str(problem), err=True)
-        _common.fail(f"rejected: {len(exc.problems)} problem(s); nothing was written")
+        _common.fail(f"rejected: {len(exc.problems)} problem(s); nothing was written" if writes
+                     else str(exc.problems[-1]))
 
 
 @links_app.command("create")
@@ -91,7 +92,8 @@ def list_(
     if fmt not in ("table", "csv", "json"):
         _common.fail("--format must be table, csv or json")
     engine = _common.engine(db, workspace)
-    found = _run(lambda: list_links(engine, workspace=_common.apply().workspace, campaign=campaign, creator=creator))
+    found = _run(lambda: list_links(engine, workspace=_common.apply().workspace, campaign=campaign, creator=creator),
+                 writes=False)
     if fmt == "json":
         typer.echo(json.dumps([x.as_dict() for x in found], indent=2))
         return
@@ -137,7 +139,7 @@ def qr(
     if fmt not in FORMATS:
         _common.fail(f"--format must be svg or png, got {fmt!r}")
     engine = _common.engine(db, workspace)
-    link = _run(lambda: get_link(engine, slug, workspace=_common.apply().workspace))
+    link = _run(lambda: get_link(engine, slug, workspace=_common.apply().workspace), writes=False)
     if link is None:
         _common.fail(f"no link {slug!r} in this workspace")
     try:
@@ -177,7 +179,7 @@ def stats(
     engine = _common.engine(db, workspace)
     result = _run(lambda: campaign_link_stats(engine, campaign, workspace=_common.apply().workspace,
                                               include_bots=include_bots, unique_window=window,
-                                              start=days[0], end=days[1]))
+                                              start=days[0], end=days[1]), writes=False)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
         return

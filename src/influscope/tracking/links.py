@@ -86,7 +86,7 @@ class LinkProblem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if where else f"{self.field}: {self.message}"
 
 
 class LinkError(ValueError):
@@ -111,7 +111,7 @@ def workspace_id(conn: sa.Connection, workspace: str | None = None, *, create: b
     found = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
     if found is None:
         if not create:
-            raise LinkError([LinkProblem("workspace", None, "workspace", f"unknown workspace {slug!r}")])
+            raise LinkError([LinkProblem("", None, "workspace", f"unknown workspace {slug!r}")])
         found = conn.execute(t.workspaces.insert().values(
             slug=slug, name=slug, methodology={}, created_at=_now())).inserted_primary_key[0]
     return found

@@ -104,7 +104,7 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
         ws = workspace_id(conn, workspace)
         camp = conn.execute(sa.select(c.c.id, c.c.timezone).where(c.c.workspace_id == ws, c.c.slug == campaign)).first()
         if camp is None:
-            raise LinkError([LinkProblem("campaign", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
+            raise LinkError([LinkProblem("", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
         tz = ZoneInfo(camp.timezone or "UTC")
         stats = LinkStats(campaign, camp.timezone or "UTC", include_bots, window, start, end)
         for row in conn.execute(sa.select(l.c.id, l.c.slug, l.c.platform, cr.c.key.label("creator"))
