@@ -101,3 +101,14 @@ def test_api_and_webhook_rate_limits(server):
         assert limited.json()["message"].startswith("too many requests")
         hooks = [client.post("/hooks/shopify/nope", content=b"{}").status_code for _ in range(8)]
         assert hooks[-1] == 429 and hooks[0] != 429
+
+
+def test_rotating_made_up_keys_hits_the_per_client_limit(server):
+    base, _ = server
+    with httpx.Client(base_url=base) as client:
+        codes = []
+        for i in range(260):
+            codes.append(client.get("/api/v1/me", headers={"Authorization": f"Bearer isk_made_up_{i:08d}"}).status_code)
+            if codes[-1] == 429:
+                break
+    assert codes[-1] == 429 and set(codes[:-1]) == {401}

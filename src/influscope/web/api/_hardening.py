@@ -8,7 +8,8 @@ What the middleware does, in order, for every HTTP request:
 2. **Rate limits** (in memory, per process; sliding one-minute windows): login form posts per
    client (``INFLUSCOPE_LOGIN_RATE``, default 30/min; the per-account limit of 10 failures a minute
    lives in the database, see :mod:`influscope.auth.sessions`), API calls per key or session or
-   client (``INFLUSCOPE_API_RATE``, default 600/min) and webhooks per client
+   client (``INFLUSCOPE_API_RATE``, default 600/min; and five times that per client address, whatever
+   the credentials) and webhooks per client
    (``INFLUSCOPE_WEBHOOK_RATE``, default 600/min). Refusals are 429 with ``Retry-After``. Client
    addresses are held in memory only for the window, never stored.
 3. **CSRF.** Unsafe requests (POST, PUT, PATCH, DELETE) that carry the session cookie, and every
@@ -261,7 +262,9 @@ class SecurityMiddleware:
             else:
                 cookie = _cookies(scope).get("influscope_session")
                 who = "session:" + cookie[-16:] if cookie else "client:" + client
-            return self.limiter.hit("api:" + who, lim.api_per_min)
+            # per credential, and per client five times that (rotating made-up keys gains nothing)
+            return (self.limiter.hit("api:" + who, lim.api_per_min)
+                    or self.limiter.hit("apiclient:" + client, lim.api_per_min * 5))
         return 0
 
     # ------------------------------------------------------------------ CSRF
