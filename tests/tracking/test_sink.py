@@ -184,3 +184,24 @@ def test_synchronous_setting_is_validated(engine, monkeypatch):
     monkeypatch.setenv(sinks.SYNCHRONOUS_ENV, "OFF")
     with pytest.raises(ValueError, match="NORMAL, FULL or EXTRA"):
         sinks.SQLiteSink(sinks.sqlite_path(engine))
+
+
+def test_checkpoints_keep_the_wal_small(engine, seeded):
+    """The sink turns automatic checkpoints off on its connections; its own checkpointer copies the WAL
+    back into the database file, so the file grows while nothing else touches the database."""
+    import os
+    import time
+
+    link = _link(engine, seeded["workspace"], seeded["campaign"])
+    path = sinks.sqlite_path(engine)
+    engine.dispose()  # no other connection that could checkpoint
+    before = os.path.getsize(path)
+    sink = sinks.SQLiteSink(path, checkpoint_interval=0.05)
+    try:
+        asyncio.run(_record_all(sink, _clicks(seeded["workspace"], link, 2000)))
+        deadline = time.monotonic() + 10
+        while os.path.getsize(path) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(path) > before
+    finally:
+        sink.close()

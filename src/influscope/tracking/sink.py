@@ -159,15 +159,18 @@ class Checkpointer:
         self._thread.start()
 
     def _loop(self, interval: float) -> None:
-        conn = _sqlite_connect(self.path, busy_ms=0)
+        conn: sqlite3.Connection | None = None
         try:
             while not self._stop.wait(interval):
                 try:
+                    if conn is None:
+                        conn = _sqlite_connect(self.path, busy_ms=0)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as exc:  # busy: try again next round
                     log.debug("click checkpoint skipped: %s", exc)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def close(self) -> None:
         self._stop.set()
