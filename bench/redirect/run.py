@@ -125,8 +125,6 @@ def run_wrk(url: str, duration: int, connections: int, pgid: int) -> dict:
 def seed(db_url: str) -> str:
     """A workspace, a campaign, a creator with an Instagram account, and one link; returns its slug."""
     sys.path.insert(0, str(ROOT / "src"))
-    import sqlalchemy as sa
-
     from influscope.db import tables as t
     from influscope.db.engine import get_engine
     from influscope.tracking.links import create_link
@@ -147,7 +145,6 @@ def seed(db_url: str) -> str:
     link = create_link(engine, campaign="spring", creator="mei", platform="instagram", destination=DESTINATION,
                        slug="mei-ig", workspace="default")
     engine.dispose()
-    assert sa is not None
     return link.slug
 
 

@@ -83,7 +83,6 @@ def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_u
     failed = 0
 
     async def load() -> None:
-        nonlocal failed
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(total):
             queue.put_nowait(i)

@@ -359,10 +359,11 @@ class SQLiteSink(ClickSink):
 
     The clicks recorded during one turn of the event loop are inserted and committed together at
     the end of that turn, on the loop's thread: no hand-over to another thread, so no wait for the
-    interpreter lock on the hot path. The commit does not wait for the lock of another process: if
-    another process is writing (an import, say) or anything else goes wrong, the batch goes to a
-    :class:`GroupCommitSink` thread that waits for the lock (and retries click by click), so the
-    event loop keeps serving meanwhile.
+    interpreter lock on the hot path. The commit never blocks on another process's write lock: a
+    locked batch is retried on the loop every 0.5 ms for up to 10 ms (another server worker's
+    commit), then - or at once for any other error - it goes to a :class:`GroupCommitSink` thread
+    that waits for the lock (a long import, say) and retries click by click, while the event loop
+    keeps serving.
     """
 
     def __init__(self, path: str, *, synchronous: str | None = None, checkpoint_interval: float = 1.0):
