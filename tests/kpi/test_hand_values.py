@@ -67,7 +67,8 @@ def test_clicks(r):
 def test_orders_and_attribution(r):
     assert v(r, "orders") == 5
     assert v(r, "conversions") == 5
-    assert r.kpis["conversions"]["detail"] == {"code": 2, "click": 2, "utm": 1}
+    # by the rule that credited them; o1 carried both a creator's code and a creator's click
+    assert r.kpis["conversions"]["detail"] == {"code": 2, "click": 2, "utm": 1, "code_and_click": 1}
     assert v(r, "revenue") == REVENUE
     assert v(r, "aov") == Decimal("1200.0000")
     assert v(r, "conversion_rate") == approx(5 / 7 * 100)

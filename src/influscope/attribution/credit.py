@@ -86,7 +86,7 @@ def _decide(row: dict, directory: Directory, settings: dict, codes: list[str], u
             utm_source: str | None, at: dt.datetime, first: dict | None) -> dict[str, Any]:
     window = dt.timedelta(days=settings["attribution_window_days"])
     out: dict[str, Any] = {"creator_id": None, "rule": None, "code": None, "credit_click": None, "link_id": None,
-                           "platform": None, "post_id": None}
+                           "platform": None, "post_id": None, "matched": ()}
     code = _code_match(directory, codes)
     click = None
     if settings["attribution"] == "first_click" and first is not None:
@@ -95,6 +95,7 @@ def _decide(row: dict, directory: Directory, settings: dict, codes: list[str], u
         if dt.timedelta(0) <= at - row["click_ts"] <= window:
             click = {"key": row["click_key"], "creator_id": row["link_creator"], "link_id": row["click_link"],
                      "platform": row["link_platform"], "post_id": row["link_post"]}
+    out["matched"] = tuple(r for r, hit in (("code", code), ("click", click)) if hit)  # rules that applied
     order = ("code", "click", "utm") if settings["code_beats_link"] else ("click", "code", "utm")
     for rule in order:
         if rule == "code" and code:

@@ -138,7 +138,7 @@ _ROWS: list[tuple] = [
     ("leads_by_type", "count", "up", ("mofu",), ("Leads by type", "各類名單", "العملاء المحتملون حسب النوع"), "count({lead_rows}) per type",
      ("Attributed leads, with the count of each type in detail.", "歸因名單數，並列出各類型數量。", "العملاء المحتملون المنسوبون مع عدد كل نوع.")),
     ("conversions", "count", "up", ("bofu",), ("Conversions", "轉換數", "التحويلات"), "count({order_rows})",
-     ("Attributed orders; the detail splits them by the rule that credited them (code, click, utm).", "歸因訂單數；細項依歸因規則分列。", "الطلبات المنسوبة؛ التفاصيل حسب قاعدة النسب.")),
+     ("Attributed orders; the detail splits them by the rule that credited them (code, click, utm) and counts those that carried both a creator's code and a creator's click.", "歸因訂單數；細項依歸因規則分列。", "الطلبات المنسوبة؛ التفاصيل حسب قاعدة النسب.")),
     ("conversion_rate", "%", "up", ("bofu",), ("Conversion rate", "轉換率", "معدل التحويل"), "{conversions} / {clicks} x 100",
      ("Conversions per click; the detail gives conversions per referral session.", "每次點擊的轉換；細項另列每個推薦工作階段的轉換。", "التحويلات لكل نقرة؛ والتفاصيل لكل جلسة إحالة.")),
     ("cpa", "money", "down", ("bofu",), ("Cost per acquisition", "每次轉換成本", "التكلفة لكل اكتساب"), "{spend} / {conversions}",

@@ -320,7 +320,9 @@ def compute(ctx: Context) -> dict[str, Value]:
     if no_orders:
         put("conversions", None, no_orders)
     else:
-        out["conversions"] = Value(n_orders, detail={r: by_rule.get(r, 0) for r in ("code", "click", "utm")})
+        both = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
+        out["conversions"] = Value(n_orders, detail={**{r: by_rule.get(r, 0) for r in ("code", "click", "utm")},
+                                                     "code_and_click": both})
     put("revenue", revenue, rev_reason)
     put("aov", _q(_div(revenue, n_orders)) if revenue is not None else None,
         rev_reason or "no attributed orders")
