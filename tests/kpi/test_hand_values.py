@@ -213,3 +213,26 @@ def test_missing_data_gives_reasoned_nulls_not_zeros(engine, tmp_path):
     assert reasons["sessions"] == "no site traffic recorded for the campaign days"
     assert "brand follower counts" in reasons["follower_growth"]
     assert set(reasons) >= {"cpm", "cpc", "cpa", "ctr", "traffic_lift", "emv_roi", "code_redemptions"}
+
+
+CUSTOM_TABLE = """\
+name: house
+title: "Our own rates"
+compiled: 2026-02-01
+source: {name: "in-house media buying", url: null, year: 2026, third_party: false}
+versions:
+  - version: "1"
+    currency: TWD
+    rates:
+      instagram: {likes: "2", comments: "10"}
+      tiktok: {views: "0.5"}
+"""
+
+
+def test_emv_custom_table_file(hand, tmp_path):
+    path = tmp_path / "house.yaml"
+    path.write_text(CUSTOM_TABLE, encoding="utf-8")
+    r = hand(settings={"emv_table": str(path)})
+    # instagram p1 500 x 2 + 40 x 10, p3 100 x 2 + 10 x 10; tiktok p2 30000 x 0.5; already in TWD
+    assert v(r, "emv") == Decimal(1000 + 400 + 200 + 100 + 15000)
+    assert r.to_dict()["emv_table"]["name"] == "house"

@@ -88,6 +88,8 @@ def test_workspace_and_campaign_overrides_apply_in_order(hand_engine):
     ({"unique_click_window": "2h"}, "not one of"),
     ({"tiers": "giant"}, "not one of"),
     ({"emv_model": "cpm"}, "needs emv_cpm"),
+    ({"emv_table": "nope"}, "emv_table: 'nope' is not one of"),
+    ({"emv_table": "missing.yaml"}, "no table file"),
 ])
 def test_bad_settings_are_refused_with_a_clear_error(overrides, message):
     with pytest.raises(SettingError, match=message):

@@ -132,9 +132,19 @@ def _unique_window(value):
 
 
 def _table_name(value):
+    """A shipped EMV rate table's name, or the path of a custom table file (.yaml)."""
+    from pathlib import Path
+
+    from influscope.kpi import emv
+
     text = str(value).strip()
-    if not text or not all(c.isalnum() or c in "-_." for c in text):
-        raise SettingError(f"emv_table: {value!r} is not a table name")
+    if text.endswith((".yaml", ".yml")):
+        if not Path(text).is_file():
+            raise SettingError(f"emv_table: no table file {text!r}")
+        return text
+    names = ["default", *[t.name for t in emv.list_tables()]]
+    if text not in names:
+        raise SettingError(f"emv_table: {value!r} is not one of {', '.join(names)} (or a .yaml table file)")
     return text
 
 
@@ -151,8 +161,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("emv_model", "per_action", ", ".join(EMV_MODELS),
             "per_action: counts x the dated rate table; cpm: impressions x emv_cpm / 1000.",
             _choice("emv_model", EMV_MODELS)),
-    Setting("emv_table", "default", "name of a shipped EMV rate table", "Rate table of the per_action model.",
-            _table_name),
+    Setting("emv_table", "default", "a shipped table (default, ayzenberg, aspire_tmv) or a .yaml table file",
+            "Rate table of the per_action model.", _table_name),
     Setting("emv_cpm", None, "positive number in the campaign currency",
             "CPM of the cpm model (required when emv_model=cpm).", _positive_decimal("emv_cpm")),
     Setting("attribution", "last_click", ", ".join(ATTRIBUTION_MODELS),
