@@ -38,9 +38,9 @@ ORDER_STATUSES = ("paid", "pending", "cancelled", "refunded", "partially_refunde
 LEAD_TYPES = ("signup", "newsletter", "download", "webinar", "demo", "trial", "other")
 
 
-def _ws() -> sa.Column:
+def _ws(index: bool = True) -> sa.Column:
     return sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"),
-                     nullable=False, index=True)
+                     nullable=False, index=index)
 
 
 def _created() -> sa.Column:
@@ -197,7 +197,7 @@ links = sa.Table(
 clicks = sa.Table(
     "clicks", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    _ws(),
+    _ws(index=False),  # the unique (workspace_id, key) index serves workspace look-ups; one index less per click
     sa.Column("key", sa.String(64), nullable=False),  # click_id (also the URL parameter)
     sa.Column("link_id", sa.Integer, sa.ForeignKey("links.id", ondelete="CASCADE"), nullable=False),
     sa.Column("ts", sa.DateTime, nullable=False),
