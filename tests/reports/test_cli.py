@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 import shutil
 import subprocess
 
@@ -40,9 +41,9 @@ def test_report_pdf_csv_xlsx_in_chinese(db, tmp_path):
     names = sorted(p.name for p in (tmp_path / "csv").iterdir())
     assert names == ["creators.csv", "daily.csv", "diagnostics.csv", "kpis.csv", "posts.csv"]
     rows = {r["creator"]: r for r in csv.DictReader(open(tmp_path / "csv" / "creators.csv", encoding="utf-8"))}
-    assert rows["omar"]["revenue"] == "30000.0" and rows["omar"]["name"] == "عمر"
+    assert Decimal(rows["omar"]["revenue"]) == 30000 and rows["omar"]["name"] == "عمر"
     kpis = {r["id"]: r for r in csv.DictReader(open(tmp_path / "csv" / "kpis.csv", encoding="utf-8"))}
-    assert kpis["spend"]["value"] == "30000.0" and kpis["roas"]["kpi"] == "廣告投資報酬率 (ROAS)"
+    assert Decimal(kpis["spend"]["value"]) == 30000 and kpis["roas"]["kpi"] == "廣告投資報酬率 (ROAS)"
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["kpis", "creators", "posts", "daily", "diagnostics"]
 

@@ -85,14 +85,32 @@ def compute(engine: sa.Engine, workspace: str, campaign: str, *, by: str | None 
     # breakdowns and comparison periods of the same version reuse them.
     with _CACHE_LOCK:
         fresh = (key[0], workspace, campaign, version) not in _REFRESHED
-    result = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end,
-                  refresh_audience=fresh).to_dict()
+    res = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end,
+               refresh_audience=fresh)
+    result = _exact_money(res)
     with _CACHE_LOCK:
         _REFRESHED.add((key[0], workspace, campaign, data_version(engine, workspace, campaign)))
         _CACHE[key] = (version, now, result)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
+
+
+def _exact_money(res) -> dict:
+    """``res.to_dict()`` with money values kept as the engine's Decimals (``to_dict`` gives floats
+    for JSON): exports and reports then carry the exact amounts."""
+    out = res.to_dict()
+
+    def restore(target: dict, source: dict) -> None:
+        for kid, obj in source.items():
+            value = obj.get("value") if isinstance(obj, dict) else None
+            if isinstance(value, Decimal) and kid in target:
+                target[kid]["value"] = value
+
+    restore(out["kpis"], res.kpis)
+    for row_out, row_in in zip(out.get("rows", []), getattr(res, "rows", []) or []):
+        restore(row_out.get("kpis", {}), row_in.get("kpis", {}))
+    return out
 
 
 CACHE_SIZE = 128
