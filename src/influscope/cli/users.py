@@ -69,7 +69,10 @@ def create(
         create_user(engine, email, password, workspace=ws, role=role, name=name, can_see_costs=can_see_costs)
     except (UserError, PasswordPolicyError) as exc:
         _common.fail(str(exc))
-    typer.echo(f"created {email.strip().lower()} as {role} of workspace {ws!r}; log in at /login")
+    from influscope.config import get_settings
+
+    typer.echo(f"created {email.strip().lower()} as {role} of workspace {ws!r}; "
+               f"log in at {get_settings().public_base_url}/login")
 
 
 @users_app.command("list")
