@@ -176,7 +176,7 @@ def compute(ctx: Context) -> dict[str, Value]:
     both = [p for p in measured if p["impressions"] is not None and p["reach"] is not None]
     ri = sum(int(p["reach"]) for p in both)
     put("frequency", _float(_div(sum(int(p["impressions"]) for p in both), ri)),
-        "no post reports both impressions and reach" if not both else "reach is 0")
+        no_metrics if not measured else ("no post reports both impressions and reach" if not both else "reach is 0"))
 
     comps = s["engagement_components"]
     per_post = [(p, _engagements(p, comps)) for p in measured]
@@ -185,7 +185,9 @@ def compute(ctx: Context) -> dict[str, Value]:
     put("engagements", engagements, f"no {', '.join(comps)} recorded" if measured else no_metrics)
     pairs = [(e, _denominator(p, s)) for p, e in eng_posts]
     pairs = [(e, d) for e, d in pairs if d is not None and d > 0]
-    if not pairs:
+    if not measured:
+        put("engagement_rate", None, no_metrics)
+    elif not pairs:
         put("engagement_rate", None, "no post has both engagements and its denominator "
             f"({s['er_denominator'] if isinstance(s['er_denominator'], str) else 'per platform'})")
     elif s["er_aggregation"] == "ratio_of_sums":
