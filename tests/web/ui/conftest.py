@@ -55,6 +55,9 @@ def viewer(demo_engine):
 
 @pytest.fixture
 def fresh_cookies(owner):
-    """Undo cookie changes (language) a test makes on the shared client."""
+    """Undo the language changes a test makes on the shared client (cookies and saved choice)."""
     yield owner
-    owner.cookies.delete("influscope_lang")
+    owner.get("/lang/en?next=/", follow_redirects=False)
+    for cookie in list(owner.cookies.jar):
+        if cookie.name in ("influscope_lang", "lang"):
+            owner.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)

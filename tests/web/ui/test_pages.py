@@ -52,7 +52,7 @@ def test_campaign_cards_are_the_stage_set_with_engine_values_and_explanations(ow
     assert "Target" in card  # roas has a target of 3.0 in the bundle
 
 
-def test_arabic_page_is_rtl_with_catalogue_names(owner):
+def test_arabic_page_is_rtl_with_catalogue_names(owner, fresh_cookies):
     r = owner.get("/campaigns/spring-launch?lang=ar&compare=none")
     assert r.status_code == 200
     assert '<html lang="ar" dir="rtl">' in r.text
@@ -174,3 +174,21 @@ def test_static_files_are_local_and_vendored(owner):
         r = owner.get(s)
         assert r.status_code == 200 and len(r.content) > 1000
     assert "http://" not in "".join(scripts) and "https://" not in "".join(scripts)
+
+
+def test_language_choice_is_saved_per_user(owner, demo_engine, fresh_cookies):
+    from fastapi.testclient import TestClient
+
+    from influscope.auth import sessions
+    from tests.web.ui.conftest import PASSWORD
+
+    assert owner.get("/lang/ar?next=/", follow_redirects=False).status_code == 303
+    # another browser of the same user: no cookie, the saved choice applies
+    other = TestClient(owner.app, base_url="http://127.0.0.1")
+    other.cookies.set("influscope_session", sessions.login(demo_engine, "owner@example.com", PASSWORD, "acme").token)
+    page = other.get("/campaigns/spring-launch?compare=none", headers={"accept": "text/html"}).text
+    assert '<html lang="ar" dir="rtl">' in page
+    # this browser's explicit choice wins over the saved one
+    other.cookies.set("influscope_lang", "zh-Hant")
+    assert '<html lang="zh-Hant"' in other.get("/", headers={"accept": "text/html"}).text
+    owner.get("/lang/en?next=/", follow_redirects=False)

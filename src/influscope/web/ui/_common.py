@@ -26,8 +26,55 @@ NAV = (
 
 
 def lang_of(request: Request) -> str:
-    return i18n.request_lang(request.query_params.get("lang"), request.cookies.get(i18n.COOKIE),
-                             request.headers.get("accept-language"))
+    """?lang=, then this browser's choice (cookie), then the user's saved choice, then Accept-Language."""
+    chosen = i18n.normalise_lang(request.query_params.get("lang")) or i18n.normalise_lang(
+        request.cookies.get(i18n.COOKIE))
+    return chosen or saved_lang(request) or i18n.request_lang(None, None, request.headers.get("accept-language"))
+
+
+def _user_id(request: Request) -> int | None:
+    try:
+        from influscope.auth.deps import optional_principal
+
+        p = optional_principal(request)
+    except HTTPException:  # a bad API key: the route's own dependency reports it
+        return None
+    return getattr(p, "user_id", None)
+
+
+def saved_lang(request: Request) -> str | None:
+    """The language the logged-in user chose with the language switch (any browser)."""
+    state = request.scope.setdefault("state", {})
+    if "saved_lang" in state:
+        return state["saved_lang"]
+    lang = None
+    user_id = _user_id(request)
+    if user_id is not None:
+        from influscope.db.ui import user_preferences
+
+        with engine_of(request).connect() as conn:
+            lang = i18n.normalise_lang(conn.execute(sa.select(user_preferences.c.lang).where(
+                user_preferences.c.user_id == user_id)).scalar())
+    state["saved_lang"] = lang
+    return lang
+
+
+def save_lang(request: Request, lang: str) -> bool:
+    """Remember LANG for the logged-in user; False when nobody is logged in."""
+    user_id = _user_id(request)
+    if user_id is None:
+        return False
+    import datetime as dt
+
+    from influscope.db.ui import user_preferences
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with engine_of(request).begin() as conn:
+        done = conn.execute(user_preferences.update().where(user_preferences.c.user_id == user_id)
+                            .values(lang=lang, updated_at=now)).rowcount
+        if not done:
+            conn.execute(user_preferences.insert().values(user_id=user_id, lang=lang, updated_at=now))
+    return True
 
 
 def csrf(request: Request) -> str:

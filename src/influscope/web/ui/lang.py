@@ -1,4 +1,5 @@
-"""The language switch: remembers the choice in a cookie (per browser) and goes back."""
+"""The language switch: remembers the choice for the logged-in user and in a cookie (for this
+browser, also before logging in), then goes back."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def switch_language(code: str, request: Request, next: str | None = None) -> Red
     lang = i18n.normalise_lang(code)
     if lang is None:
         raise HTTPException(404, f"unsupported language {code!r}; use one of {', '.join(i18n.LANGS)}")
+    from influscope.web.ui._common import save_lang
+
+    save_lang(request, lang)  # per user, in every browser they use
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True, path="/")
     # the login page (rendered by the auth module before anyone is known) reads a cookie named "lang"
