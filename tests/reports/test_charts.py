@@ -48,3 +48,12 @@ def test_echarts_options_are_json_with_dates_as_iso_strings():
     funnel = charts.echarts_funnel([("reach", 1000, "1,000"), ("clicks", 10, "10")])
     assert funnel["yAxis"]["data"] == ["reach", "clicks"]
     assert funnel["series"][0]["data"][1]["label"]["formatter"] == "10 (1.00%)"
+
+
+def test_cost_diagnostics_are_recognised_for_hiding():
+    from influscope.reports.build import reveals_costs
+
+    assert reveals_costs({"kpis": ["spend", "budget_used"], "figures": {}})
+    assert reveals_costs({"kpis": [], "figures": {"projected_spend": 1.0}})
+    assert reveals_costs({"kpis": ["roas"], "figures": {"roas": 0.5}})
+    assert not reveals_costs({"kpis": ["ctr", "engagement_rate"], "figures": {"ctr": 1.0, "er_high": 3}})

@@ -496,8 +496,10 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     if "emv" in kpis:
         report.notes.append(_("EMV (earned media value) is an estimate from a dated rate table, not money received."))
 
-    # diagnostics
+    # diagnostics (those about budgets and costs are left out when costs are hidden)
     for dg in main.get("diagnostics", []) or []:
+        if not show_costs and reveals_costs(dg):
+            continue
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
             message=_text(dg.get("message"), lang) + (f" ({dg['subject']})" if dg.get("subject") else ""),
@@ -568,6 +570,15 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
                                            lang=lang, currency=currency, key_label=_("Day"))
         report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang)
     return report
+
+
+COST_WORDS = ("spend", "spent", "budget", "cost", "fee")
+
+
+def reveals_costs(diagnostic: dict) -> bool:
+    """Whether a diagnostic is about (or quotes) budgets, spend or cost KPIs."""
+    names = list(diagnostic.get("kpis") or []) + list((diagnostic.get("figures") or {}).keys())
+    return any(n in COST_KPIS or any(w in str(n).lower() for w in COST_WORDS) for n in names)
 
 
 def leaderboard_kpis(goal: str, kpis: dict, show_costs: bool = True) -> list[str]:
