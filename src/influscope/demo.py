@@ -602,48 +602,28 @@ def summarise(engine, workspace: str = "demo") -> list[str]:
                      f"{count(t.leads):,} leads, {count(t.comments):,} comments")
         camps = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws)
                              .order_by(t.campaigns.c.start_date)).mappings().all()
-    headline = _headline_kpis()
     for c in camps:
         lines.append(f"\n{c['name']} [{c['slug']}] {c['goal'].upper()}  {c['start_date']} .. {c['end_date']}  "
                      f"budget {c['budget']:,.0f} {c['currency']}")
-        if headline:
-            lines.extend("  " + line for line in headline(engine, workspace, c["slug"], c["goal"]))
+        lines.extend("  " + line for line in _stage_kpis(engine, workspace, c["slug"], c["goal"]))
     return lines
 
 
-def _headline_kpis():
-    """The KPI engine's stage KPIs for the summary, when the engine is installed."""
-    try:
-        from influscope.kpi.api import kpis
-        from influscope.kpi.catalogue import KPIS, STAGE_DEFAULTS
-    except ImportError:
-        return None
+def _stage_kpis(engine, workspace: str, campaign: str, goal: str) -> list[str]:
+    """The campaign's funnel-stage KPIs with their targets, one line each."""
+    from influscope.kpi.api import kpis
+    from influscope.kpi.catalogue import KPIS, STAGE_DEFAULTS, format_plain
 
-    def lines(engine, workspace: str, campaign: str, goal: str) -> list[str]:
-        result = kpis(campaign, workspace=workspace, engine=engine).to_dict()
-        out = []
-        for kid in STAGE_DEFAULTS[goal]:
-            k = result["kpis"].get(kid)
-            if not k:
-                continue
-            value = "—" if k["value"] is None else _fmt_value(k["value"], k["unit"], result["currency"])
-            target = "" if k.get("target") is None else f"  target {_fmt_value(k['target'], k['unit'], result['currency'])}"
-            out.append(f"{KPIS[kid].name['en']:<28} {value:>18}{target}")
-        return out
-
-    return lines
-
-
-def _fmt_value(value: float, unit: str, currency: str) -> str:
-    if unit == "%":
-        return f"{value:,.2f} %"
-    if unit == "x":
-        return f"{value:,.2f}x"
-    if unit == "money":
-        return f"{value:,.2f} {currency}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    result = kpis(campaign, workspace=workspace, engine=engine).to_dict()
+    out = []
+    for kid in STAGE_DEFAULTS[goal]:
+        k = result["kpis"].get(kid)
+        if not k:
+            continue
+        value = format_plain(k["value"], k["unit"], result["currency"])
+        target = "" if k.get("target") is None else f"  target {format_plain(k['target'], k['unit'], result['currency'])}"
+        out.append(f"{KPIS[kid].name['en']:<28} {value:>18}{target}")
+    return out
 
 
 DEMO_EMAIL = "demo@influscope.example"

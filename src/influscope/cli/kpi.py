@@ -6,30 +6,14 @@ import csv
 import datetime as dt
 import json
 import sys
-from decimal import Decimal
 from typing import List, Optional
 
 import typer
 
 from influscope.cli import _common
+from influscope.kpi.catalogue import format_plain as _fmt
 
 FORMATS = ("table", "json", "csv")
-
-
-def _fmt(value, unit: str, currency: str = "") -> str:
-    if value is None:
-        return "-"
-    if unit == "money":
-        return f"{Decimal(str(value)):,.2f} {currency}".strip()
-    if unit == "count":
-        return f"{int(value):,}"
-    if unit == "%":
-        return f"{float(value):,.2f} %"
-    if unit == "x":
-        return f"{float(value):,.2f}x"
-    if unit == "s":
-        return f"{float(value):,.1f} s"
-    return f"{float(value):,.2f}"
 
 
 def _list(lang: str) -> None:

@@ -8,6 +8,8 @@ here; the docs glossary, the CLI's ``--list``, the API and the dashboard are gen
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import re
 from dataclasses import dataclass
 
@@ -244,3 +246,20 @@ def ordered_ids(goal: str | None) -> list[str]:
 
 def name(kpi_id: str, lang: str = "en") -> str:
     return KPIS[kpi_id].name.get(lang) or KPIS[kpi_id].name["en"]
+
+
+def format_plain(value, unit: str, currency: str = "") -> str:
+    """A KPI value as plain text for terminals and logs ("-" when there is none)."""
+    if value is None:
+        return "-"
+    if unit == "money":
+        return f"{Decimal(str(value)):,.2f} {currency}".strip()
+    if unit == "count":
+        return f"{int(value):,}"
+    if unit == "%":
+        return f"{float(value):,.2f} %"
+    if unit == "x":
+        return f"{float(value):,.2f}x"
+    if unit == "s":
+        return f"{float(value):,.1f} s"
+    return f"{float(value):,.2f}"
