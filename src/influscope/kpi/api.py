@@ -13,7 +13,7 @@ percentages are in percent units (2.5 means 2.5 %), ratios such as ROAS in times
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -114,13 +114,13 @@ def _obj(kid: str, v: Value) -> dict[str, Any]:
     return obj
 
 
-def _benchmark(kid: str, platform: str | None = None, followers: int | None = None):
+def _benchmark(kid: str, platform: str | None = None, followers: int | None = None, currency: str | None = None):
     try:
         from influscope.kpi import benchmarks
     except ImportError:  # pragma: no cover
         return None
     try:
-        b = benchmarks.for_kpi(kid, platform=platform, followers=followers)
+        b = benchmarks.for_kpi(kid, platform=platform, followers=followers, currency=currency)
     except (LookupError, ValueError):
         return None
     if b is None:
@@ -135,7 +135,7 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
 
     today = today or dt.date.today()
     for kid, obj in kpis.items():
-        b = _benchmark(kid, platform, followers)
+        b = _benchmark(kid, platform, followers, campaign.currency)
         if b is not None and b.value is not None:
             obj["benchmark"] = float(b.value)
             src = b.source
@@ -273,16 +273,12 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
             objs["sales_forecast"] = _obj("sales_forecast", Value(None, "forecast is made for the whole campaign",
                                                                   estimated=True))
             objs["goal_attainment"] = _obj("goal_attainment", Value(None, "targets are set for the whole campaign"))
-            platform, followers = None, None
+            platform, followers, bench_followers = None, None, None
             if by == "platform":
                 platform = key
             if by in ("creator", "post"):
-                posts = sub.posts
-                platforms = sorted({p["platform"] for p in posts})
-                platform = platforms[0] if len(platforms) == 1 else None
-                fol = [p["followers_at_post"] for p in posts if p["followers_at_post"] is not None]
-                followers = max(fol) if fol else None
-            _decorate(objs, camp, platform=platform, followers=followers, targets=False, today=today)
+                platform, bench_followers, followers = _platform_followers(sub)
+            _decorate(objs, camp, platform=platform, followers=bench_followers, targets=False, today=today)
             row = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
             if by in ("creator", "post") and followers is not None:
                 row["tier"] = methodology.tier(followers, resolved["tiers"])
@@ -291,8 +287,23 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
 
     result = KpiResult(camp, resolved, top, rows, by, [], start, end,
                        table.to_dict() if table is not None else None)
-    result.diagnostics = _diagnostics(result, facts, resolved, today, table)
+    result.diagnostics = _diagnostics(result, facts, resolved, today, table, backend=backend, engine=engine)
     return result
+
+
+def _platform_followers(facts: Facts) -> tuple[str | None, int | None, int | None]:
+    """A creator's (or post's) platform, its followers on that platform and its largest following.
+
+    The platform is the only one its posts are on (None when they span several: their engagement
+    rate then mixes platforms and is compared with no single platform's band); the followers on
+    the platform are the largest count at posting time there (None without a platform, so that a
+    benchmark never pairs one platform with another platform's following); the largest following
+    over every platform gives the tier.
+    """
+    platforms = sorted({p["platform"] for p in facts.posts})
+    fol = [p["followers_at_post"] for p in facts.posts if p["followers_at_post"] is not None]
+    platform = platforms[0] if len(platforms) == 1 else None
+    return platform, (max(fol) if fol and platform else None), (max(fol) if fol else None)
 
 
 def _rank(rows: list[dict], by: str, goal: str) -> list[dict]:
@@ -311,8 +322,44 @@ def _rank(rows: list[dict], by: str, goal: str) -> list[dict]:
     return rows
 
 
-def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date, table) -> list[dict]:
-    """Run the diagnostic rules on the campaign's KPIs and on each creator's."""
+def _previous(facts: Facts, settings: dict, today: dt.date, table, backend) -> dict[str, float | None] | None:
+    """The campaign-level KPIs over the campaign's baseline period (None when it has none).
+
+    The facts are loaded as for a campaign running over the baseline days (clicks on the
+    campaign's links, orders and leads credited in those days, site traffic, posts), so that
+    each KPI has the same definition in both periods.
+    """
+    c = facts.campaign
+    if backend is None or not (c.baseline_start and c.baseline_end) or c.baseline_end < c.baseline_start:
+        return None
+    base = replace(c, start=c.baseline_start, end=c.baseline_end, baseline_start=None, baseline_end=None)
+    base_facts = load(backend, base, settings, start=c.baseline_start, end=c.baseline_end)
+    values = compute(Context(base_facts, settings, "campaign", today, table))
+    return {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}
+
+
+def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str]) -> list[dict]:
+    """Promo-code leak findings (codes redeemed without the creator's clicks, bursts, coupon
+    sites) as diagnostics; the subject is the creator's row key, as for the per-creator rules."""
+    if engine is None:
+        return []
+    try:
+        from influscope.ingest.commerce import codes
+    except ImportError:  # pragma: no cover
+        return []
+    out = []
+    for d in codes.leak_diagnostics(engine, c.slug, workspace=c.workspace):
+        item = _plain(d.to_dict())
+        if item.get("subject") is not None:
+            item["subject"] = subjects.get(item["subject"], item["subject"])
+        out.append(item)
+    return out
+
+
+def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date, table, *, backend=None,
+                 engine: sa.Engine | None = None) -> list[dict]:
+    """Run the diagnostic rules on the campaign's KPIs and on each creator's, and add the
+    promo-code leak findings."""
     try:
         from influscope.kpi import diagnostics
     except ImportError:  # pragma: no cover
@@ -327,21 +374,26 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
         posts_by_platform[p["platform"]] = posts_by_platform.get(p["platform"], 0) + 1
     platform = max(sorted(posts_by_platform), key=lambda k: posts_by_platform[k]) if posts_by_platform else None
     rows = []
+    subjects: dict[str, str] = {}
     for key, sub in partition(facts, "creator").items():
         values = compute(Context(sub, settings, "creator", today, table))
-        platforms = sorted({p["platform"] for p in sub.posts})
-        fol = [p["followers_at_post"] for p in sub.posts if p["followers_at_post"] is not None]
-        rows.append({"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
-                     "platform": platforms[0] if len(platforms) == 1 else None,
-                     "followers": max(fol) if fol else None,
-                     "kpis": {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}})
-    context = {"goal": c.goal, "platform": platform, "targets": c.targets, "budget": c.budget,
-               "start": c.start, "end": c.end, "today": today, "rows": rows}
+        row_platform, row_followers, _ = _platform_followers(sub)
+        row = {"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
+               "platform": row_platform, "followers": row_followers,
+               "kpis": {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}}
+        rows.append(row)
+        if row["label"] is not None:
+            subjects[row["label"]] = diagnostics._row_key(row)
     try:
-        found = diagnostics.diagnose(plain(result.kpis), context)
+        previous = _previous(facts, settings, today, table, backend)
+        context = {"goal": c.goal, "platform": platform, "targets": c.targets, "budget": c.budget,
+                   "start": c.start, "end": c.end, "today": today, "rows": rows, "previous": previous}
+        found = [_plain(d.to_dict()) for d in diagnostics.diagnose(plain(result.kpis), context)]
+        found += _code_leaks(engine, c, subjects)
     except Exception as exc:  # a broken rule must not hide the KPIs
         return [{"id": "diagnostics_error", "severity": "info", "message": {"en": str(exc)}, "figures": {}}]
-    return [_plain(d.to_dict() if hasattr(d, "to_dict") else dict(d.__dict__)) for d in found]
+    order = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(found, key=lambda d: order.get(d.get("severity"), 3))
 
 
 def credited_orders(campaign_id: str | int, settings: Mapping[str, Any] | None = None, *, workspace: str | None = None,
