@@ -135,3 +135,13 @@ def test_share_link_create_open_without_login_and_revoke(owner, demo_engine):
                       follow_redirects=False).status_code == 303
     assert anon.get(path, headers={"accept": "text/html"}).status_code == 404
     assert anon.get("/share/isr_nope", headers={"accept": "text/html"}).status_code == 404
+
+
+def test_bundles_larger_than_the_api_body_limit_can_be_uploaded(owner, demo_engine, tmp_path):
+    """The import page takes the upload limit, not the 1 MiB limit of ordinary requests."""
+    folder = write_bundle(tmp_path / "big", slug="autumn-big")
+    files = [("files", (p.name, p.read_bytes() + (b"\n" * (2 << 20) if p.name == "orders.csv" else b""), "text/plain"))
+             for p in sorted(folder.iterdir())]
+    r = owner.post("/imports", data={"csrf_token": owner.csrf}, files=files)
+    assert r.status_code == 200, r.text[:500]
+    assert "autumn-big" in owner.get("/").text

@@ -3,7 +3,7 @@
 What the middleware does, in order, for every HTTP request:
 
 1. **Request size limits.** Bodies above ``INFLUSCOPE_MAX_BODY_BYTES`` (default 1 MiB) are refused
-   with 413; bundle uploads (``/api/v1/imports``) may be up to ``INFLUSCOPE_MAX_UPLOAD_BYTES``
+   with 413; bundle uploads (``/api/v1/imports`` and the dashboard's ``/imports``) may be up to ``INFLUSCOPE_MAX_UPLOAD_BYTES``
    (default 50 MiB) and webhooks (``/hooks/``) up to ``INFLUSCOPE_MAX_WEBHOOK_BYTES`` (5 MiB). Both the declared Content-Length and the bytes actually streamed are checked.
 2. **Rate limits** (in memory, per process; sliding one-minute windows): login form posts per
    client (``INFLUSCOPE_LOGIN_RATE``, default 30/min; the per-account limit of 10 failures a minute
@@ -47,7 +47,8 @@ log = logging.getLogger("influscope.web")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_EXEMPT_PREFIXES = ("/hooks/", "/t/", "/l/")
 LOGIN_PATHS = ("/login",)
-UPLOAD_PREFIXES = ("/api/v1/imports",)
+# bundle uploads: the API and the dashboard's import page
+UPLOAD_PREFIXES = ("/api/v1/imports", "/imports")
 WEBHOOK_PREFIXES = ("/hooks/",)
 
 # Alpine.js (vendored by the dashboard) evaluates its attribute expressions with Function(),
