@@ -188,3 +188,26 @@ def test_repeated_calls_do_not_classify_comments_again(converting):
     first = run(converting).to_dict()
     assert state() == (labels, refreshed)  # nothing labelled or recomputed again
     assert run(converting).to_dict() == first
+
+
+def test_creator_rows_get_the_tier_cpm_band_only_in_its_currency(converting, tmp_path_factory):
+    # The shipped CPM bands are in USD: a TWD campaign shows none beside its TWD amounts.
+    twd = {row["key"]["creator"]: row for row in run(converting, by="creator").rows}
+    assert twd["ben"]["kpis"]["cpm"]["value"] is not None and twd["ben"]["kpis"]["cpm"]["benchmark"] is None
+    from influscope.db.engine import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("usd")
+    costs = "cost_id,creator_id,kind,amount,currency,incurred_on\nfee-ben,ben,fee,100,USD,2026-03-02\n"
+    creators = CREATORS.replace("ben,instagram,ben.fit,Ben,2000", "ben,instagram,ben.fit,Ben,20000")
+    files = {**handmade.FILES, "creators.csv": creators, "posts.csv": POSTS, "costs.csv": costs}
+    engine = make_engine(f"sqlite:///{path / 'influscope.db'}")
+    try:
+        upgrade(engine)
+        import_bundle(engine, handmade.write(path / "b", files, handmade.CAMPAIGN.replace("TWD", "USD")), workspace="w")
+        usd = {row["key"]["creator"]: row for row in run(engine, by="creator").rows}
+        band = benchmarks.for_kpi("cpm", "instagram", 20000, currency="USD")
+        assert usd["ben"]["tier"] == "micro"
+        assert usd["ben"]["kpis"]["cpm"]["benchmark"] == pytest.approx(band.value)
+        assert usd["cat"]["kpis"]["cpm"]["benchmark"] is None  # no shipped CPM band for the mid tier
+    finally:
+        engine.dispose()
