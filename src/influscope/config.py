@@ -43,6 +43,12 @@ def get_settings() -> Settings:
     return _override or Settings()
 
 
+def reset() -> None:
+    """Forget overrides: settings come from the environment again (each CLI invocation starts so)."""
+    global _override
+    _override = None
+
+
 def configure(**changes) -> Settings:
     """Override settings for this process (used by the CLI's --db and friends)."""
     global _override

@@ -27,3 +27,19 @@ def test_demo_command_loads_and_summarises(tmp_path):
         assert f"[{slug}]" in text
     assert "bots)" in text
     assert "Log in as demo@influscope.example with password" in text
+
+
+def test_an_invocation_does_not_inherit_options_of_an_earlier_one(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from influscope.cli import app
+    from influscope.config import get_settings
+
+    monkeypatch.delenv("INFLUSCOPE_WORKSPACE", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", f"sqlite:///{tmp_path / 'a.db'}", "--workspace", "other", "db", "current"])
+    assert first.exit_code == 0, first.output
+    assert get_settings().workspace == "other"
+    runner.invoke(app, ["--db", f"sqlite:///{tmp_path / 'b.db'}", "db", "current"])
+    assert get_settings().workspace == "default"
+    assert get_settings().database_url.endswith("b.db")

@@ -28,6 +28,7 @@ def _root(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $INFLUSCOPE_DATABASE_URL or sqlite:///influscope.db)."),
     workspace: Optional[str] = typer.Option(None, "--workspace", "-w", help="Workspace slug (default: $INFLUSCOPE_WORKSPACE or 'default')."),
 ) -> None:
+    config.reset()  # an invocation never inherits the options of an earlier one in the same process
     config.configure(database_url=db, workspace=workspace)
 
 
