@@ -211,3 +211,13 @@ def test_creator_rows_get_the_tier_cpm_band_only_in_its_currency(converting, tmp
         assert usd["cat"]["kpis"]["cpm"]["benchmark"] is None  # no shipped CPM band for the mid tier
     finally:
         engine.dispose()
+
+
+def test_baseline_comparison_is_the_same_on_duckdb(converting):
+    from influscope.kpi.backends import copy_canonical
+
+    ref = run(converting, refresh_audience=False)
+    got = run(converting, backend=copy_canonical(converting, "duckdb"), refresh_audience=False)
+    assert [(d["id"], d["subject"]) for d in got.diagnostics] == [(d["id"], d["subject"]) for d in ref.diagnostics]
+    a, b = one(ref, "traffic_up_conversion_flat")["figures"], one(got, "traffic_up_conversion_flat")["figures"]
+    assert b == pytest.approx(a, rel=1e-9)

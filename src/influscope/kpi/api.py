@@ -332,10 +332,24 @@ def _previous(facts: Facts, settings: dict, today: dt.date, table, backend) -> d
     c = facts.campaign
     if backend is None or not (c.baseline_start and c.baseline_end) or c.baseline_end < c.baseline_start:
         return None
+    if not _clicked_in(backend, facts, c.utc(c.baseline_start), c.utc(c.baseline_end + dt.timedelta(days=1))):
+        return None  # no tracked click in the baseline days: no conversion rate to compare with
     base = replace(c, start=c.baseline_start, end=c.baseline_end, baseline_start=None, baseline_end=None)
     base_facts = load(backend, base, settings, start=c.baseline_start, end=c.baseline_end)
     values = compute(Context(base_facts, settings, "campaign", today, table))
     return {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}
+
+
+def _clicked_in(backend, facts: Facts, lo: dt.datetime, hi: dt.datetime) -> bool:
+    """Whether any of the campaign's links was clicked in [lo, hi) (UTC)."""
+    from influscope.kpi.backends import fetch, table
+
+    if not facts.links:
+        return False
+    c = table(backend, "clicks")
+    hits = c.filter(c.workspace_id == facts.campaign.workspace_id, c.link_id.isin(sorted(facts.links)),
+                    c.ts >= lo, c.ts < hi)
+    return bool(fetch(backend, hits.aggregate(n=hits.count()))[0]["n"])
 
 
 def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str]) -> list[dict]:
@@ -385,13 +399,22 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
         if row["label"] is not None:
             subjects[row["label"]] = diagnostics._row_key(row)
     try:
-        previous = _previous(facts, settings, today, table, backend)
+        current = plain(result.kpis)
+        # The baseline's KPIs serve the traffic-versus-conversion rule, which needs the
+        # conversion rate and the traffic lift or sessions: without them, skip the extra load.
+        wanted = current.get("conversion_rate") is not None and (
+            current.get("traffic_lift") is not None or current.get("sessions") is not None)
+        previous = _previous(facts, settings, today, table, backend) if wanted else None
         context = {"goal": c.goal, "platform": platform, "targets": c.targets, "budget": c.budget,
                    "start": c.start, "end": c.end, "today": today, "rows": rows, "previous": previous}
-        found = [_plain(d.to_dict()) for d in diagnostics.diagnose(plain(result.kpis), context)]
-        found += _code_leaks(engine, c, subjects)
+        found = [_plain(d.to_dict()) for d in diagnostics.diagnose(current, context)]
     except Exception as exc:  # a broken rule must not hide the KPIs
-        return [{"id": "diagnostics_error", "severity": "info", "message": {"en": str(exc)}, "figures": {}}]
+        found = [{"id": "diagnostics_error", "severity": "info", "message": {"en": str(exc)}, "figures": {}}]
+    try:
+        found += _code_leaks(engine, c, subjects)
+    except Exception as exc:  # nor hide the other diagnostics
+        found.append({"id": "diagnostics_error", "severity": "info", "message": {"en": f"code leak check: {exc}"},
+                      "figures": {}})
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(found, key=lambda d: order.get(d.get("severity"), 3))
 
