@@ -221,3 +221,54 @@ def test_baseline_comparison_is_the_same_on_duckdb(converting):
     assert [(d["id"], d["subject"]) for d in got.diagnostics] == [(d["id"], d["subject"]) for d in ref.diagnostics]
     a, b = one(ref, "traffic_up_conversion_flat")["figures"], one(got, "traffic_up_conversion_flat")["figures"]
     assert b == pytest.approx(a, rel=1e-9)
+
+
+def test_rest_api_repeats_are_cheap_and_carry_the_diagnostics(tmp_path):
+    """Two calls of the KPI endpoint: the second labels no comment and recomputes no mention or
+    credibility row; both carry the baseline comparison and the code leak finding."""
+    from fastapi.testclient import TestClient
+
+    from influscope import config
+    from influscope.auth import keys
+    from influscope.db import audience as at
+    from influscope.db import tables as t
+    from influscope.db.engine import get_engine, upgrade
+    from influscope.web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'influscope.db'}"
+    previous = config.get_settings()
+    config.configure(database_url=url, workspace="w")
+    engine = get_engine(url)
+    try:
+        upgrade(engine)
+        import_bundle(engine, bundle(tmp_path / "bundle", baseline_orders=4), workspace="w")
+        with engine.connect() as conn:
+            ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "w")).scalar_one()
+            camp = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.slug == "hand")).scalar_one()
+        key = keys.create_key(engine, ws, scopes="read", can_see_costs=True, name="test").key
+        app = create_app()
+        app.state.engine = engine
+        client = TestClient(app, base_url="https://testserver")
+        client.headers["Authorization"] = f"Bearer {key}"
+
+        def audience_state():
+            with engine.connect() as conn:
+                return (conn.execute(sa.select(at.comment_labels.c.comment_id, at.comment_labels.c.labelled_at)
+                                     .order_by(at.comment_labels.c.comment_id)).all(),
+                        conn.execute(sa.select(at.audience_refresh_state.c.refreshed_at)).all(),
+                        conn.execute(sa.select(sa.func.count()).select_from(at.sentiment_cache)).scalar())
+
+        first = client.get(f"/api/v1/campaigns/{camp}/kpis")
+        assert first.status_code == 200, first.text
+        state = audience_state()
+        assert len(state[0]) == 3 and state[1]
+        second = client.get(f"/api/v1/campaigns/{camp}/kpis")
+        assert second.status_code == 200
+        assert audience_state() == state
+        assert second.json()["diagnostics"] == first.json()["diagnostics"]
+        ids = {(d["id"], d["subject"]) for d in first.json()["diagnostics"]}
+        assert {("traffic_up_conversion_flat", None), ("code_redeemed_without_click", "ben/Ben"),
+                ("er_below_tier", "cat/Cat")} <= ids
+    finally:
+        config.configure(database_url=previous.database_url, workspace=previous.workspace)
+        engine.dispose()
