@@ -33,8 +33,9 @@ from influscope.db import commerce as ct  # noqa: E402
 from influscope.db import tables as t  # noqa: E402
 from influscope.db.engine import get_engine  # noqa: E402
 from influscope.ingest.commerce.stores import add_store  # noqa: E402
+from tests.support.server import Server  # noqa: E402
 from tests.commerce.support import (  # noqa: E402
-    Server, dumps, shopify_headers, shopify_order, stripe_headers, stripe_session_event, woo_headers, woo_order)
+    dumps, shopify_headers, shopify_order, stripe_headers, stripe_session_event, woo_headers, woo_order)
 
 SECRETS = {"shopify": "shpss_bench_0001", "woocommerce": "wc_bench_0002", "stripe": "whsec_bench_0003"}
 
@@ -122,7 +123,7 @@ def main() -> int:
     add_store(engine, "stripe", "bench-stripe", secret=SECRETS["stripe"])
     items, expected, forged_keys = build(args.deliveries, random.Random(args.seed))
     os.environ["INFLUSCOPE_WEBHOOK_RATE"] = "1000000"  # the per-client limit would otherwise refuse a load test
-    server = Server(url)
+    server = Server(url).start()
     try:
         ref = asyncio.run(reference(server.base, 1000, args.concurrency))
         results, elapsed = asyncio.run(fire(server.base, items, args.concurrency))

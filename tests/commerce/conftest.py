@@ -8,7 +8,7 @@ import pytest
 from influscope.db.engine import get_engine
 from influscope.ingest.canonical import ensure_workspace
 from influscope.ingest.commerce.stores import add_store
-from tests.commerce.support import Server
+from tests.support.server import Server
 
 SHOP_SECRET = "shpss_3b1f0c9e2d"
 WOO_SECRET = "wc-secret-9f8e7d"
@@ -29,7 +29,7 @@ def server(tmp_path_factory):
     add_store(engine, "woocommerce", "acme-eu", secret_env="TEST_WOO_SECRET")
     add_store(engine, "stripe", "acme-us", secret=STRIPE_SECRET)
     add_store(engine, "web", "acme-site")
-    srv = Server(url)
+    srv = Server(url).start()
     srv.engine = engine
     srv.ws = ws
     srv.other_ws = other

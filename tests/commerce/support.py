@@ -1,4 +1,4 @@
-"""Real-shaped deliveries for the commerce tests and the load test, and a real server to post them to.
+"""Real-shaped deliveries for the commerce tests and the load test, (the real server to post them to is tests.support.server.Server).
 
 Payload shapes come from the reference formats: the Shopify ``orders/create`` sample (a real dev
 store delivery) varied only in fields the REST Order resource documents, the Shopify Refund
@@ -9,57 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 
 from influscope.ingest.commerce.signatures import sign_base64_hmac, sign_stripe
 
 DATA = Path(__file__).parent / "data"
 SHOPIFY_SAMPLE = json.loads((DATA / "shopify_orders_create.json").read_text(encoding="utf-8"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``influscope serve`` in a subprocess on a free 127.0.0.1 port with its own SQLite file."""
-
-    def __init__(self, db_url: str, workspace: str = "default"):
-        self.db_url = db_url
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, INFLUSCOPE_DATABASE_URL=db_url, INFLUSCOPE_WORKSPACE=workspace)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from influscope.cli import main; main()", "serve", "--port", str(self.port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.proc.stdout.read().decode(errors="replace")[-3000:])
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 def shopify_order(order_id: int, **changes) -> dict:

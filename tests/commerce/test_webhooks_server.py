@@ -231,7 +231,7 @@ def test_deliveries_stored_before_a_crash_are_processed_when_the_server_starts(t
     from influscope.db.engine import get_engine
     from influscope.ingest.commerce import sink
     from influscope.ingest.commerce.stores import add_store
-    from tests.commerce.support import Server
+    from tests.support.server import Server
 
     url = f"sqlite:///{tmp_path / 'restart.db'}"
     eng = get_engine(url)
@@ -240,7 +240,7 @@ def test_deliveries_stored_before_a_crash_are_processed_when_the_server_starts(t
     for i in range(3):
         sink.store_delivery(eng, workspace_id=store.workspace_id, store_id=store.id, delivery_id=f"pre-{i}",
                             topic="orders/create", body=dumps(shopify_order(6200407296000 + i)))
-    srv = Server(url)
+    srv = Server(url).start()
     try:
         settle(eng, timeout=30)
     finally:

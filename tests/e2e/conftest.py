@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
+
+from tests.support.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 EMAIL = "owner@example.com"
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -39,35 +28,15 @@ def server(tmp_path_factory):
     import_bundle(engine, write_bundle(folder / "bundle"), workspace="acme")
     users.create_user(engine, EMAIL, PASSWORD, workspace="acme", role="owner", can_see_costs=True)
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "INFLUSCOPE_DATABASE_URL": url, "INFLUSCOPE_WORKSPACE": "acme"}
-    log = open(folder / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "influscope.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("the server did not start:\n" + (folder / "server.log").read_text(errors="replace"))
-        time.sleep(0.3)
-    yield {"base": base, "folder": folder}
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    server = Server(url, folder / "server.log", workspace="acme").start()
+    yield {"base": server.base_url, "folder": folder}
+    server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an asyncio loop running in this thread while it is
+    # open, which would break any later test on the same worker that calls asyncio.run().
     if not os.path.exists(CHROMIUM):
         pytest.skip("needs Debian chromium")
     from playwright.sync_api import sync_playwright

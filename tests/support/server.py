@@ -7,8 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -19,34 +21,86 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def running_server(db_url: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60.0):
-    """Start the server on a free port; yield its base URL and the Popen; stop it afterwards."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "influscope.cli", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{out}")
+class Server:
+    """``influscope serve`` (optionally ``--links-only``) in its own process group, on a free port.
+
+    The database is given by URL; ``workspace`` and ``env`` are passed through the environment.
+    ``kill()`` sends a signal to the whole process group (granian's main process and its workers),
+    which is what the crash tests need.
+    """
+
+    def __init__(self, db_url: str, log_path: Path | None = None, *, workspace: str | None = None,
+                 links_only: bool = False, workers: int = 1, env: dict[str, str] | None = None):
+        self.db_url = db_url
+        self.log_path = log_path or Path(tempfile.mkstemp(prefix="influscope-server-", suffix=".log")[1])
+        self.links_only = links_only
+        self.workers = workers
+        self.env = dict(env or {})
+        if workspace:
+            self.env["INFLUSCOPE_WORKSPACE"] = workspace
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return self.base_url
+
+    def start(self, timeout: float = 60.0) -> "Server":
+        cmd = [sys.executable, "-m", "influscope.cli", "--db", self.db_url, "serve",
+               "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+        if self.links_only:
+            cmd.append("--links-only")
+        env = {**os.environ, **self.env}
+        env.pop("INFLUSCOPE_DATABASE_URL", None)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        probe = f"{self.base_url}/l/-" if self.links_only else f"{self.base_url}/healthz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code in (200, 404):
-                    break
+                httpx.head(probe, timeout=1.0)
+                return self
             except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise TimeoutError("server did not start")
-            time.sleep(0.1)
-        yield base, proc
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send SIG to the server's whole process group and wait for it to end."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+    def stop(self) -> None:
+        self.kill(signal.SIGTERM)
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+@contextmanager
+def running_server(db_url: str, *, env: dict[str, str] | None = None, timeout: float = 60.0):
+    """Start the full server; yield its base URL and the Popen; stop it afterwards."""
+    server = Server(db_url, env=env).start(timeout)
+    try:
+        yield server.base_url, server.proc
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        server.stop()

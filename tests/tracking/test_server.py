@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.tracking import links
-from tests.tracking.server import Server
+from tests.support.server import Server
 from tests.tracking.user_agents import BOTS, HUMANS
 
 pytestmark = pytest.mark.slow
