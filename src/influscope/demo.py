@@ -386,8 +386,13 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                       "destination_url": plan.site + ("?ref=influencer" if rng.random() < 0.3 else ""),
                       "post_id": "", "paid": "false"})
         link_by_account[(a["creator_id"], a["platform"])] = slug
+    issued: set[str] = set()
     for cid in creators:
-        codes.append({"code": f"{cid.split('-')[0].upper()[:8]}{rng.randint(10, 99)}{index}", "creator_id": cid, "kind": "affiliate"})
+        code = ""
+        while not code or code in issued:  # two creators may share a first name
+            code = f"{cid.split('-')[0].upper()[:8]}{rng.randint(10, 99)}{index}"
+        issued.add(code)
+        codes.append({"code": code, "creator_id": cid, "kind": "affiliate"})
     sitewide = {0: "GLOW10", 1: "LEARN10", 2: "SPRING10"}[index]
     codes.append({"code": sitewide, "creator_id": "", "kind": "sitewide"})
     fee_rate = {"TWD": 0.9, "AED": 0.11}[plan.currency]

@@ -235,3 +235,11 @@ def test_bulk_loaded_times_are_stored_like_any_other_write(engine, good):
         stored = conn.exec_driver_sql("SELECT key, ts FROM clicks ORDER BY key").all()
     formats = {len(ts) for _key, ts in stored}
     assert formats == {len("2026-03-03 02:00:00.000000")}, stored
+
+
+@pytest.mark.parametrize("scale, seed", [(0.3, 7), (0.05, 1), (0.05, 2), (0.05, 3)])
+def test_demo_bundles_are_valid_for_other_scales_and_seeds(tmp_path, scale, seed):
+    from influscope.demo import generate
+
+    for folder in generate(tmp_path, scale=scale, seed=seed, today=TODAY):
+        read_bundle(folder)  # raises BundleError with every problem
