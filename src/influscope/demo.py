@@ -489,15 +489,18 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                        "customer_id": f"cust-{rng.randrange(1, 40_000)}", "new_customer": "true" if rng.random() < 0.62 else "false",
                        "units": rng.choice((1, 1, 1, 2, 2, 3))})
 
+    clicked_buyers: list[str] = []
     for row, a, m in human_clicks:
         if rng.random() < conv:
             ts = dt.datetime.fromisoformat(row["ts"][:-1]) + dt.timedelta(minutes=rng.expovariate(1 / 180))
             if ts < now_utc:
-                code = code_of[a["creator_id"]] if rng.random() < 0.35 else ""
+                code = code_of[a["creator_id"]] if rng.random() < 0.5 else ""
                 add_order(ts, row["click_id"], code)
-    code_orders = int(len(orders) * 0.45) + (2 if plan.goal != "bofu" else 0)
+                clicked_buyers.append(a["creator_id"])
+    # Followers who saw a post and typed its code without clicking: more of them for bigger audiences.
+    code_orders = int(len(orders) * 0.25) + (2 if plan.goal != "bofu" else 0)
     for _ in range(code_orders):
-        cid = rng.choice(creators)
+        cid = rng.choice(clicked_buyers or creators)
         day = start + dt.timedelta(days=rng.randrange(max(1, (data_end - start).days + 1)))
         add_order(local(day, rng.uniform(8, 23)), "", code_of[cid])
     if leaked_creator:  # a code that spread on coupon sites: a burst of redemptions with no clicks behind them
