@@ -67,3 +67,18 @@ def test_sentiment_mentions_and_credibility_by_hand(engine, tmp_path):
     assert rows["ben"]["credibility_score"]["value"] == pytest.approx(65.0)
     assert rows["ben"]["sentiment_negative_pct"]["value"] == pytest.approx(100.0)
     assert rows["amy"]["brand_mentions"]["value"] == 2
+
+
+def test_mention_kpis_are_unknown_not_zero_when_the_analysis_cannot_run(engine, tmp_path, monkeypatch):
+    """Without the audience extra (or when the analysis fails) an empty mentions table means 'unknown'."""
+    import influscope.audience as audience
+
+    def missing(*_a, **_k):
+        raise ModuleNotFoundError("No module named 'sklearn'")
+
+    monkeypatch.setattr(audience, "refresh", missing)
+    import_bundle(engine, handmade.write(tmp_path / "b", {**handmade.FILES, "comments.csv": COMMENTS}), workspace="w")
+    r = kpis("hand", workspace="w", engine=engine, today=dt.date(2026, 5, 1))
+    for kid in ("brand_mentions", "hashtag_posts", "share_of_voice", "net_sentiment", "credibility_score"):
+        assert r.kpis[kid]["value"] is None, kid
+        assert "audience analysis failed" in r.kpis[kid]["reason"], (kid, r.kpis[kid]["reason"])

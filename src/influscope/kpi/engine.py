@@ -534,7 +534,7 @@ def _audience(ctx: Context, put, out: dict) -> None:
         pos = sum(int(r["pos"] or 0) for r in rows)
         neg = sum(int(r["neg"] or 0) for r in rows)
         intent = sum(int(r["intent"] or 0) for r in rows)
-        reason = "no classified comments"
+        reason = f.audience_note or "no classified comments"
         put("sentiment_positive_pct", _float(_div(pos * 100, n)), reason)
         put("sentiment_negative_pct", _float(_div(neg * 100, n)), reason)
         put("net_sentiment", _float(_div((pos - neg) * 100, n)), reason)
@@ -542,7 +542,7 @@ def _audience(ctx: Context, put, out: dict) -> None:
         for kid in ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct"):
             out[kid].estimated = True
 
-    if f.mentions is None:
+    if f.mentions is None or (f.audience_note and not f.mentions):  # analysis did not run: unknown, not 0
         for kid in ("brand_mentions", "hashtag_posts", "share_of_voice"):
             put(kid, None, note)
     else:
@@ -568,7 +568,7 @@ def _audience(ctx: Context, put, out: dict) -> None:
         scores = [Decimal(repr(float(r["score"]))) for r in f.credibility
                   if r["creator_id"] in creators and r["score"] is not None]
         put("credibility_score", _float(_div(sum(scores), len(scores))) if scores else None,
-            "no credibility scores for the activated accounts")
+            f.audience_note or "no credibility scores for the activated accounts")
 
 
 # --------------------------------------------------------------------------------------- breakdowns
