@@ -500,9 +500,9 @@ def _chunks(items: list, size: int):
 
 
 def _present(bundle: Bundle, name: str, mapping: dict[str, str]) -> list[str]:
-    """Table columns to write for FILE: those whose CSV column is in the header (or synthesised)."""
+    """Table columns to write for FILE: those whose CSV column is in the header."""
     header = set(bundle.files[name].columns)
-    return [tcol for csv_col, tcol in mapping.items() if csv_col in header or csv_col.startswith("=")]
+    return [tcol for csv_col, tcol in mapping.items() if csv_col in header]
 
 
 class _Refs:
@@ -780,8 +780,7 @@ def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, tabl
     if not rows_in:
         return
     defaults = defaults or {}
-    header = set(bundle.files[name].columns) | {k for k in mapping if k.startswith("_")} | (
-        {"base"} if name == "fx_rates.csv" else set())
+    header = set(bundle.files[name].columns) | {k for k in mapping if k.startswith("_")}
     used = {csv_col: tcol for csv_col, tcol in mapping.items() if csv_col in header or tcol in key or tcol in defaults}
     rows = []
     for r in rows_in:
