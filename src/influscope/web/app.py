@@ -66,12 +66,12 @@ def _setup_hooks() -> list[Callable[[FastAPI], None]]:
 class Dispatcher:
     """Sends ``/l/...`` to the redirect callable and everything else to the web app."""
 
-    def __init__(self, redirect: ASGIApp | None, web: ASGIApp | None):
+    def __init__(self, redirect: ASGIApp, web: ASGIApp | None):
         self.redirect = redirect
         self.web = web
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and self.redirect is not None and scope["path"].startswith("/l/"):
+        if scope["type"] == "http" and scope["path"].startswith("/l/"):
             await self.redirect(scope, receive, send)
         elif self.web is not None:
             await self.web(scope, receive, send)
@@ -96,17 +96,11 @@ async def _not_found(send) -> None:
     await send({"type": "http.response.body", "body": b"not found"})
 
 
-def _redirect_app() -> ASGIApp | None:
-    try:
-        from influscope.tracking.redirect import create_redirect_app
-    except ImportError:
-        return None
-    return create_redirect_app()
-
-
 def create_asgi(links_only: bool = False) -> Dispatcher:
     """The whole server: redirect + web app, or the redirect alone for a dedicated link tier."""
-    return Dispatcher(_redirect_app(), None if links_only else create_app())
+    from influscope.tracking.redirect import create_redirect_app
+
+    return Dispatcher(create_redirect_app(), None if links_only else create_app())
 
 
 def create_links_only() -> Dispatcher:
