@@ -68,6 +68,27 @@ async def _body(request: Request) -> bytes | None:
     return None if len(body) > MAX_BODY else body
 
 
+class _Refused(Exception):
+    """A delivery refused before its signature is checked; ``response`` says why."""
+
+    def __init__(self, response: JSONResponse):
+        self.response = response
+
+
+async def _received(request: Request, kind: str, label: str, source: str):
+    """(engine, store, secret, raw body) of a delivery to SOURCE; raises _Refused for an unknown store
+    (404) or an oversized body (413)."""
+    engine = _engine_for(request.app)
+    found = await run_in_threadpool(stores.lookup, engine, kind, source)
+    if found is None:
+        raise _Refused(_error(404, f"no {label} named {source!r}"))
+    body = await _body(request)
+    if body is None:
+        raise _Refused(_error(413, "body too large"))
+    store, secret = found
+    return engine, store, secret, body
+
+
 async def _accept(engine, store: stores.Store, delivery_id: str, topic: str, body: bytes, triggered_at) -> JSONResponse:
     stored = await run_in_threadpool(sink.store_delivery, engine, workspace_id=store.workspace_id,
                                      store_id=store.id, delivery_id=delivery_id, topic=topic, body=body,
@@ -87,14 +108,10 @@ def _triggered(value: str | None):
 
 @router.post("/shopify/{source}", summary="Shopify order and refund webhooks")
 async def shopify_hook(source: str, request: Request):
-    engine = _engine_for(request.app)
-    found = await run_in_threadpool(stores.lookup, engine, "shopify", source)
-    if found is None:
-        return _error(404, f"no Shopify store named {source!r}")
-    store, secret = found
-    body = await _body(request)
-    if body is None:
-        return _error(413, "body too large")
+    try:
+        engine, store, secret, body = await _received(request, "shopify", "Shopify store", source)
+    except _Refused as refused:
+        return refused.response
     if not verify_base64_hmac(body, request.headers.get("x-shopify-hmac-sha256"), secret):
         return _error(401, "missing or invalid X-Shopify-Hmac-Sha256")
     delivery = request.headers.get("x-shopify-webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
@@ -104,14 +121,10 @@ async def shopify_hook(source: str, request: Request):
 
 @router.post("/woocommerce/{source}", summary="WooCommerce order webhooks")
 async def woocommerce_hook(source: str, request: Request):
-    engine = _engine_for(request.app)
-    found = await run_in_threadpool(stores.lookup, engine, "woocommerce", source)
-    if found is None:
-        return _error(404, f"no WooCommerce store named {source!r}")
-    store, secret = found
-    body = await _body(request)
-    if body is None:
-        return _error(413, "body too large")
+    try:
+        engine, store, secret, body = await _received(request, "woocommerce", "WooCommerce store", source)
+    except _Refused as refused:
+        return refused.response
     signature = request.headers.get("x-wc-webhook-signature")
     if not signature and is_ping(body):
         # Saving a webhook in WooCommerce posts an unsigned "webhook_id=<n>" and needs a 2xx back.
@@ -127,14 +140,10 @@ async def woocommerce_hook(source: str, request: Request):
 
 @router.post("/stripe/{source}", summary="Stripe checkout and refund events")
 async def stripe_hook(source: str, request: Request):
-    engine = _engine_for(request.app)
-    found = await run_in_threadpool(stores.lookup, engine, "stripe", source)
-    if found is None:
-        return _error(404, f"no Stripe account named {source!r}")
-    store, secret = found
-    body = await _body(request)
-    if body is None:
-        return _error(413, "body too large")
+    try:
+        engine, store, secret, body = await _received(request, "stripe", "Stripe account", source)
+    except _Refused as refused:
+        return refused.response
     try:
         verify_stripe(body, request.headers.get("stripe-signature"), secret)
     except StripeSignatureError as exc:
