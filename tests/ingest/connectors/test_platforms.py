@@ -260,3 +260,30 @@ def test_resync_idempotent_on_sqlite_and_postgresql(any_engine, token, sleeps):
     counts = rows(any_engine, "select count(*) n, count(distinct as_of) d from post_metrics")[0]
     assert (counts["n"], counts["d"]) == (6, 2)
     assert rows(any_engine, "select count(*) n from posts")[0]["n"] == 3
+
+
+def test_tiktok_paging_follows_the_cursor_and_stops_past_the_lookback(campaign_engine, token, sleeps):
+    """Newest first: page 2 is read, and paging stops at the first video older than the lookback."""
+    sync.add_account(campaign_engine, "mei-tt", "tiktok", "open-id-1", token_ref=token, campaign="spring", creator="mei")
+    listing = load("tiktok", "display_video_list.json")
+    first, second = listing["data"]["videos"]
+    second = {**second, "create_time": 1735689600}  # 2025-01-01: before SINCE minus the 30-day lookback
+    pages = [
+        {**listing, "data": {"videos": [first], "cursor": 111, "has_more": True}},
+        {**listing, "data": {"videos": [second], "cursor": 222, "has_more": True}},
+        {**listing, "data": {"videos": [], "cursor": 333, "has_more": False}},
+    ]
+    bodies = []
+
+    def video_list(request):
+        bodies.append(request.content)
+        return httpx.Response(200, json=pages[len(bodies) - 1])
+
+    with respx.mock() as mock:
+        mock.post("https://open.tiktokapis.com/v2/video/list/").mock(side_effect=video_list)
+        sync.sync_account(campaign_engine, "mei-tt", since=SINCE, until=UNTIL, sleep=sleeps)
+    import json as _json
+
+    assert len(bodies) == 2 and _json.loads(bodies[1])["cursor"] == 111
+    keys = {r["key"] for r in rows(campaign_engine, "select key from posts where platform = 'tiktok'")}
+    assert first["id"] in keys and second["id"] not in keys

@@ -37,15 +37,33 @@ class TikTokConnector:
             return self._business(ctx)
         return self._display(ctx)
 
-    def _oldest(self, ctx: Context) -> dt.datetime:
-        return ctx.since - dt.timedelta(days=int(ctx.options.get("lookback_days", 30)))
+    def _in_window(self, ctx: Context, call):
+        """(video, posted_at) from the cursor-paged video list CALL, posted inside the sync window.
+
+        TikTok lists newest first, so paging stops at the first video older than the lookback.
+        """
+        oldest = ctx.since - dt.timedelta(days=int(ctx.options.get("lookback_days", 30)))
+        stop = False
+
+        def next_of(page):
+            data = page.get("data") or {}
+            return None if stop or not data.get("has_more") else (lambda: call(data.get("cursor")))
+
+        for page in pages(call, next_of):
+            for v in (page.get("data") or {}).get("videos", []):
+                posted = iso_utc(v.get("create_time"))
+                if posted and posted > ctx.until:
+                    continue
+                if posted and posted < oldest:
+                    stop = True
+                    break
+                yield v, posted
 
     # -- Display API
     def _display(self, ctx: Context) -> Batch:
         batch = Batch("tiktok_display_api")
         http = Http(ctx, batch, ctx.options.get("base_url", DISPLAY_BASE),
                     headers={"Authorization": f"Bearer {ctx.token}"}, rate_limited=display_rate_limited)
-        oldest, stop = self._oldest(ctx), False
 
         def call(cursor=None):
             body = {"max_count": 20, **({"cursor": cursor} if cursor is not None else {})}
@@ -55,20 +73,9 @@ class TikTokConnector:
                 raise ApiError(200, payload, "/v2/video/list/")
             return payload
 
-        def next_of(page):
-            data = page.get("data") or {}
-            return None if stop or not data.get("has_more") else (lambda: call(data.get("cursor")))
-
         try:
-            for page in pages(call, next_of):
-                for v in (page.get("data") or {}).get("videos", []):
-                    posted = iso_utc(v.get("create_time"))
-                    if posted and posted > ctx.until:
-                        continue
-                    if posted and posted < oldest:
-                        stop = True
-                        break
-                    self._display_video(ctx, batch, v)
+            for v, _posted in self._in_window(ctx, call):
+                self._display_video(ctx, batch, v)
             # the campaign's older videos: refreshed by id (at most 20 per request)
             missing = [k for k in ctx.known_posts if k not in batch.posts]
             for i in range(0, len(missing), 20):
@@ -102,7 +109,6 @@ class TikTokConnector:
     def _business(self, ctx: Context) -> Batch:
         batch = Batch("tiktok_business_api")
         http = Http(ctx, batch, ctx.options.get("base_url", BUSINESS_BASE), headers={"Access-Token": ctx.token})
-        oldest, stop = self._oldest(ctx), False
 
         def checked(path: str, params: dict) -> dict:
             payload = http.get(path, params=params)
@@ -116,32 +122,21 @@ class TikTokConnector:
                 params["cursor"] = cursor
             return checked("/business/video/list/", params)
 
-        def next_of(page):
-            data = page.get("data") or {}
-            return None if stop or not data.get("has_more") else (lambda: call(data.get("cursor")))
-
         try:
-            for page in pages(call, next_of):
-                for v in (page.get("data") or {}).get("videos", []):
-                    posted = iso_utc(v.get("create_time"))
-                    if posted and posted > ctx.until:
-                        continue
-                    if posted and posted < oldest:
-                        stop = True
-                        break
-                    vid = str(v["item_id"])
-                    batch.add_post(vid, platform=PLATFORM, campaign_id=ctx.campaign_id, creator_id=ctx.creator_id,
-                                   content_type="video", url=v.get("share_url"), posted_at=posted,
-                                   caption=v.get("caption"))
-                    batch.add_raw(PLATFORM, "business_video", vid, ctx.as_of, v)
-                    names = {"views": "video_views", "likes": "likes", "comments": "comments", "shares": "shares",
-                             "reach": "reach"}
-                    metrics: dict[str, Any] = {m: as_int(v.get(f)) for m, f in names.items()}
-                    twt = v.get("total_time_watched")
-                    metrics["watch_time_s"] = float(twt) if twt is not None else None
-                    reasons = {m: f"TikTok did not return {f}" for m, f in
-                               {**names, "watch_time_s": "total_time_watched"}.items() if metrics[m] is None}
-                    batch.add_snapshot(vid, ctx.as_of, metrics, reasons=reasons, raw=v)
+            for v, posted in self._in_window(ctx, call):
+                vid = str(v["item_id"])
+                batch.add_post(vid, platform=PLATFORM, campaign_id=ctx.campaign_id, creator_id=ctx.creator_id,
+                               content_type="video", url=v.get("share_url"), posted_at=posted,
+                               caption=v.get("caption"))
+                batch.add_raw(PLATFORM, "business_video", vid, ctx.as_of, v)
+                names = {"views": "video_views", "likes": "likes", "comments": "comments", "shares": "shares",
+                         "reach": "reach"}
+                metrics: dict[str, Any] = {m: as_int(v.get(f)) for m, f in names.items()}
+                twt = v.get("total_time_watched")
+                metrics["watch_time_s"] = float(twt) if twt is not None else None
+                reasons = {m: f"TikTok did not return {f}" for m, f in
+                           {**names, "watch_time_s": "total_time_watched"}.items() if metrics[m] is None}
+                batch.add_snapshot(vid, ctx.as_of, metrics, reasons=reasons, raw=v)
             account = checked("/business/get/", {
                 "business_id": ctx.account_id,
                 "fields": json.dumps(["followers_count", "audience_countries", "audience_genders"]),
