@@ -16,14 +16,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from functools import lru_cache
-
 import iptocc
 
 TRUSTED_PROXIES_ENV = "INFLUSCOPE_TRUSTED_PROXIES"
 
 
-@lru_cache(maxsize=65536)
 def country(ip: str | None) -> str | None:
     """ISO 3166-1 alpha-2 code of IP (registered-to country), or None for private/unknown addresses."""
     if not ip:
@@ -49,38 +46,43 @@ class TrustedProxies:
                     self.networks.append(ipaddress.ip_network(item, strict=False))
                 except ValueError as exc:
                     raise ValueError(f"{TRUSTED_PROXIES_ENV}: {item!r} is not an IP address or network") from exc
-        # a fast path for single addresses written canonically, then (bits, network int, mask int)
+        # a fast path for single addresses written canonically, then (network int, mask int) per family
         self._exact = {str(n.network_address) for n in self.networks if n.num_addresses == 1}
-        self._masks = [(n.max_prefixlen, int(n.network_address), int(n.netmask)) for n in self.networks]
+        self._v4 = [(int(n.network_address), int(n.netmask)) for n in self.networks if n.version == 4]
+        self._v6 = [(int(n.network_address), int(n.netmask)) for n in self.networks if n.version == 6]
 
     def __bool__(self) -> bool:
         return self.trust_all or bool(self.networks)
 
     def trusts(self, ip: str) -> bool:
-        if self.trust_all:
+        if self.trust_all or ip in self._exact:
             return True
-        if ip in self._exact:
-            return True
-        if not self.networks:
+        v6 = ":" in ip
+        masks = self._v6 if v6 else self._v4
+        if not masks:
             return False
         try:
-            packed = socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
+            value = int.from_bytes(socket.inet_pton(socket.AF_INET6 if v6 else socket.AF_INET, ip), "big")
         except (OSError, ValueError):
             return False
-        value = int.from_bytes(packed, "big")
-        bits = len(packed) * 8
-        return any(value & mask == net for b, net, mask in self._masks if b == bits)
+        for net, mask in masks:
+            if value & mask == net:
+                return True
+        return False
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The visitor's address: PEER, or the X-Forwarded-For client when PEER is a trusted proxy."""
         if not forwarded_for or not peer or not self or not self.trusts(peer):
             return peer
-        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        hops = forwarded_for.split(",")
         for hop in reversed(hops):
-            if hop.startswith("[") and "]" in hop:  # [v6]:port
+            hop = hop.strip()
+            if not hop:
+                continue
+            if hop[0] == "[" and "]" in hop:  # [v6]:port
                 hop = hop[1:hop.index("]")]
             elif hop.count(":") == 1:  # v4:port
                 hop = hop.split(":", 1)[0]
             if not self.trusts(hop):
                 return hop
-        return hops[0] if hops else peer
+        return next((h.strip() for h in hops if h.strip()), peer)  # every hop is a trusted proxy
