@@ -219,3 +219,34 @@ def test_links_only_dispatcher_serves_the_redirect(engine, app, monkeypatch):
         server.redirect.sink.close()
     assert hit.status_code == 302 and other.status_code == 404
     assert len(clicks(engine)) == 1
+
+
+@pytest.mark.parametrize("links_only", [True, False])
+def test_server_shutdown_closes_the_click_sink(engine, app, links_only):
+    """The lifespan reaches the redirect in both server modes: at shutdown its sink writes what is pending
+    and closes, so a request that still arrives afterwards gets 503, not a redirect whose click is lost."""
+    from influscope.web.app import Dispatcher, create_app
+
+    server = Dispatcher(app, None if links_only else create_app())
+
+    async def go():
+        inbox: asyncio.Queue = asyncio.Queue()
+        sent: list[str] = []
+
+        async def send(message):
+            sent.append(message["type"])
+
+        lifespan = asyncio.create_task(server({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                                              inbox.get, send))
+        await inbox.put({"type": "lifespan.startup"})
+        async with client(server) as c:
+            before = await c.get("/l/mei-ig", headers={"user-agent": IG})
+            await inbox.put({"type": "lifespan.shutdown"})
+            await asyncio.wait_for(lifespan, 10)
+            after = await c.get("/l/mei-ig", headers={"user-agent": IG})
+        return sent, before.status_code, after.status_code
+
+    sent, before, after = run(go())
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert (before, after) == (302, 503)
+    assert len(clicks(engine)) == 1

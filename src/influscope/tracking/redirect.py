@@ -183,9 +183,13 @@ class RedirectApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.sink.close()
+                self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def close(self) -> None:
+        """Write the clicks still pending and release the sink (at server shutdown)."""
+        self.sink.close()
 
     async def handle(self, scope: dict, send: Any) -> None:
         if self._freeze_gc:

@@ -434,6 +434,8 @@ class SQLiteSink(ClickSink):
         if self._closed:
             return
         self._closed = True
+        log.info("click sink closing: %d clicks committed in %d batches (%d batches via the writer thread)",
+                 self.written, self.batches, self.deferred)
         for loop in list(self._pending):
             batch = self._pending.pop(loop)
             if batch:

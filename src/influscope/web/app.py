@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from fastapi import FastAPI
 
 from influscope import __version__
+
+if TYPE_CHECKING:
+    from influscope.tracking.redirect import RedirectApp
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
@@ -64,31 +67,37 @@ def _setup_hooks() -> list[Callable[[FastAPI], None]]:
 
 
 class Dispatcher:
-    """Sends ``/l/...`` to the redirect callable and everything else to the web app."""
+    """Sends ``/l/...`` to the redirect and everything else to the web app.
 
-    def __init__(self, redirect: ASGIApp, web: ASGIApp | None):
+    The lifespan goes to the web app (its start-up and shutdown hooks); at shutdown the redirect's
+    click sink is closed too, after the web app has finished, so every pending click is written.
+    Without a web app (the dedicated link tier) the redirect answers the lifespan itself.
+    """
+
+    def __init__(self, redirect: RedirectApp, web: ASGIApp | None):
         self.redirect = redirect
         self.web = web
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/l/"):
+        kind = scope["type"]
+        if kind == "http" and scope["path"].startswith("/l/"):
             await self.redirect(scope, receive, send)
-        elif self.web is not None:
-            await self.web(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await _lifespan_noop(receive, send)
+        elif self.web is None:
+            if kind == "lifespan":
+                await self.redirect(scope, receive, send)
+            else:
+                await _not_found(send)
+        elif kind == "lifespan":
+            await self.web(scope, receive, self._closing_redirect(send))
         else:
-            await _not_found(send)
+            await self.web(scope, receive, send)
 
-
-async def _lifespan_noop(receive, send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+    def _closing_redirect(self, send):
+        async def wrapped(message: dict) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                self.redirect.close()
+            await send(message)
+        return wrapped
 
 
 async def _not_found(send) -> None:
