@@ -13,7 +13,7 @@ from influscope.cli import _common
 def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 1) -> None:
     """Run granian in the foreground with the configured database (blocks until stopped)."""
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, RuntimeModes
 
     from influscope.config import get_settings
     from influscope.db.engine import get_engine
@@ -25,8 +25,11 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     os.environ["INFLUSCOPE_WORKSPACE"] = settings.workspace
     os.environ.setdefault("INFLUSCOPE_BASE_URL", settings.base_url or f"http://{host}:{port}")
     target = "influscope.web.app:create_links_only" if links_only else "influscope.web.app:create_asgi"
+    # One single-threaded Rust runtime per worker (granian's "st" mode) and no websocket upgrade check:
+    # nothing here uses websockets, and for small requests "st" costs less CPU per request than "mt"
+    # (bench/redirect measures it).
     Granian(target, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
-            log_access=False).serve()
+            runtime_mode=RuntimeModes.st, websockets=False, log_access=False).serve()
 
 
 def serve(
