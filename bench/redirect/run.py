@@ -150,8 +150,8 @@ def seed(db_url: str) -> str:
 
 def bench_nginx(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:
     port = free_port()
-    prefix = tmp / f"nginx{workers}"
-    (prefix / "logs").mkdir(parents=True)
+    prefix = Path(tempfile.mkdtemp(dir=tmp, prefix=f"nginx{workers}-"))
+    (prefix / "logs").mkdir()
     conf = prefix / "nginx.conf"
     conf.write_text(f"""
 worker_processes {workers};
@@ -181,7 +181,8 @@ http {{
 
 
 def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None, workers: int = 1) -> dict:
-    db = tmp / f"influscope{workers}.db"
+    db = Path(tempfile.mkstemp(dir=tmp, prefix=f"influscope{workers}-", suffix=".db")[1])
+    db.unlink()
     url = f"sqlite:///{db}"
     slug = seed(url)
     port = free_port()
@@ -208,8 +209,10 @@ def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | Non
 
 def bench_raw(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "raw_asgi:app"], cwd=HERE,
+    # the granian settings of ``influscope serve``: single-threaded runtime, no websockets
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--runtime-mode", "st", "--no-ws",
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "raw_asgi:app"],
+                            cwd=HERE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_http(port, "/l/x")
@@ -218,31 +221,50 @@ def bench_raw(tmp: Path, duration: int, connections: int, workers: int = 1) -> d
         stop(proc)
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run with the median req/s (the machine is shared: one round can be disturbed)."""
+    ranked = sorted(results, key=lambda r: r["rps"])
+    chosen = dict(ranked[(len(ranked) - 1) // 2])
+    chosen["all_rps"] = [r["rps"] for r in results]
+    return chosen
+
+
 NAMES = {"nginx": "nginx `return 302` (ceiling)",
          "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write",
          "raw": "do-nothing ASGI app on granian (Python ceiling)"}
 
 
-def report(runs: dict[int, dict], duration: int, connections: int, started: str, load: tuple) -> str:
+def report(runs: dict[int, dict], duration: int, connections: int, started: str, load: tuple, rounds: int) -> str:
     lines = [
         f"Run {started} UTC with `python bench/redirect/run.py --write`: `wrk -t1 -c{connections} -d{duration}s "
-        f"--latency -s bench/redirect/visitors.lua` after a 2 s warm-up; each request comes from a random public "
+        f"--latency -s bench/redirect/visitors.lua` after a 2 s warm-up, {rounds} rounds with the targets taking "
+        f"turns; each row is the round with the median req/s. Each request comes from a random public "
         f"IPv4 address (X-Forwarded-For, trusted) with one of 8 real user agents (2 of them preview fetchers). "
         f"Every target runs with the same number of worker processes (nginx `worker_processes`, granian "
         f"`--workers`); wrk and the servers share the 2 cores. Load average before the run: "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min; the machine is shared with other work, "
         f"so absolute figures move from run to run; compare within a run).",
         "",
-        "| workers | target | req/s | p50 | p99 | server CPU per request | req/s vs nginx |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| workers | target | req/s | p50 | p99 | server CPU per request | req/s vs nginx | req/s of each round |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for workers, results in runs.items():
         ng = results["nginx"]["rps"]
         for key in ("nginx", "influscope", "raw"):
             r = results[key]
             lines.append(f"| {workers} | {NAMES[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
-                         f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} |")
+                         f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} | "
+                         f"{', '.join(f'{x:,.0f}' for x in r['all_rps'])} |")
     lines.append("")
+    for workers, results in runs.items():
+        inf, ng, raw = results["influscope"], results["nginx"]["rps"], results["raw"]["rps"]
+        budget = 1e6 / (0.40 * ng)  # µs per request at 40 % of nginx
+        lines.append(
+            f"- {workers} worker(s), the ceiling: the do-nothing app reaches {raw / ng:.0%} of nginx. 40 % of nginx "
+            f"means one response every {budget:.1f} µs; the do-nothing app already needs {1e6 / raw:.1f} µs per "
+            f"response, which leaves {budget - 1e6 / raw:.1f} µs for the bot check, geo, visitor hash and durable "
+            f"write. influscope needs {1e6 / inf['rps']:.1f} µs per response, {1e6 / inf['rps'] - 1e6 / raw:.1f} µs "
+            f"more than the do-nothing app.")
     for workers, results in runs.items():
         inf, ng = results["influscope"], results["nginx"]["rps"]
         goal_rps, goal_p99 = inf["rps"] / ng >= 0.40, inf["p99"] <= 10.0
@@ -269,7 +291,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--write", action="store_true", help="update the Redirect service section of bench/RESULTS.md")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                    help="worker processes of every target, one round per value (default: 1 2)")
+                    help="worker processes of every target, one set of runs per value (default: 1 2)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of every target; the median round (by req/s) is reported (default: 3)")
     ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
     ap.add_argument("--only", choices=("nginx", "influscope", "raw"), action="append",
                     help="run only these targets (repeatable; the report needs all three)")
@@ -282,15 +306,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="influscope-bench-") as tmp:
         tmp = Path(tmp)
         only = args.only or ["nginx", "influscope", "raw"]
+        targets = {"nginx": lambda w: bench_nginx(tmp, args.duration, args.connections, w),
+                   "influscope": lambda w: bench_influscope(tmp, args.duration, args.connections, args.sink, w),
+                   "raw": lambda w: bench_raw(tmp, args.duration, args.connections, w)}
         runs: dict[int, dict] = {}
         for workers in args.workers:
-            results = runs[workers] = {}
-            if "nginx" in only:
-                results["nginx"] = bench_nginx(tmp, args.duration, args.connections, workers)
-            if "influscope" in only:
-                results["influscope"] = bench_influscope(tmp, args.duration, args.connections, args.sink, workers)
-            if "raw" in only:
-                results["raw"] = bench_raw(tmp, args.duration, args.connections, workers)
+            rounds = [{key: targets[key](workers) for key in only} for _ in range(args.rounds)]
+            runs[workers] = {key: median_run([r[key] for r in rounds]) for key in only}
     if len(only) < 3:
         for workers, results in runs.items():
             for name, r in results.items():
@@ -299,7 +321,7 @@ def main() -> None:
         return
     if args.sink:
         args.write = False  # the recorded figures are those of the default sink
-    text = report(runs, args.duration, args.connections, started, load)
+    text = report(runs, args.duration, args.connections, started, load, args.rounds)
     print(text)
     if args.write:
         write_section(text)
