@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+
 import iptocc
 
 TRUSTED_PROXIES_ENV = "INFLUSCOPE_TRUSTED_PROXIES"
