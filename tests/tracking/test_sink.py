@@ -96,6 +96,24 @@ def test_a_write_lock_held_elsewhere_does_not_block_the_event_loop(engine, seede
     assert len(_stored(engine)) == 1
 
 
+def test_batch_writer_gives_up_on_a_lock_held_past_its_timeout(engine, seeded):
+    """The writer waits for the lock in its own short steps, up to lock_timeout, then raises with nothing written."""
+    link = _link(engine, seeded["workspace"], seeded["campaign"])
+    path = sinks.sqlite_path(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    writer = sinks.SQLiteBatchWriter(path, lock_timeout=0.05)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            writer.write(_clicks(seeded["workspace"], link, 3))
+        other.execute("COMMIT")
+        writer.write(_clicks(seeded["workspace"], link, 2))
+    finally:
+        writer.close()
+        other.close()
+    assert len(_stored(engine)) == 2
+
+
 def test_bad_rows_fail_alone(engine, seeded):
     link = _link(engine, seeded["workspace"], seeded["campaign"])
     good = _clicks(seeded["workspace"], link, 5)
