@@ -13,7 +13,9 @@ Targets, each with the same number of worker processes (one round with 1, one wi
 - nginx ``return 302`` (access log off): the ceiling;
 - influscope ``serve --links-only`` (granian): bot check, geo, visitor hash and the durable write
   (the 302 leaves only after the click is committed to SQLite WAL);
-- a do-nothing ASGI app on granian: the ceiling of any Python ASGI redirect.
+- a do-nothing ASGI app on granian with the same settings: the ceiling of any Python ASGI redirect;
+- a do-nothing app on granian's own interface (RSGI, single-threaded runtime): the ceiling of any
+  Python app on granian.
 
 After the influscope run the script checks that the store holds at least as many clicks as wrk
 received 302s.
@@ -207,13 +209,13 @@ def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | Non
     return result
 
 
-def bench_raw(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:
+def bench_raw(tmp: Path, duration: int, connections: int, workers: int = 1, interface: str = "asgi") -> dict:
     port = free_port()
     # the granian settings of ``influscope serve``: single-threaded runtime, no websockets
-    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--runtime-mode", "st", "--no-ws",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "raw_asgi:app"],
-                            cwd=HERE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", interface, "--runtime-mode", "st",
+                             "--no-ws", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             f"raw_{interface}:app"],
+                            cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_http(port, "/l/x")
         return run_wrk(f"http://127.0.0.1:{port}/l/mei-ig", duration, connections, proc.pid)
@@ -231,7 +233,9 @@ def median_run(results: list[dict]) -> dict:
 
 NAMES = {"nginx": "nginx `return 302` (ceiling)",
          "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write",
-         "raw": "do-nothing ASGI app on granian (Python ceiling)"}
+         "raw": "do-nothing ASGI app on granian (Python ASGI ceiling)",
+         "rsgi": "do-nothing RSGI app on granian (granian's own interface)"}
+TARGETS = tuple(NAMES)
 
 
 def report(runs: dict[int, dict], duration: int, connections: int, started: str, load: tuple, rounds: int) -> str:
@@ -250,21 +254,22 @@ def report(runs: dict[int, dict], duration: int, connections: int, started: str,
     ]
     for workers, results in runs.items():
         ng = results["nginx"]["rps"]
-        for key in ("nginx", "influscope", "raw"):
+        for key in TARGETS:
             r = results[key]
             lines.append(f"| {workers} | {NAMES[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
                          f"{r['cpu_us']:.0f} µs | {r['rps'] / ng:.0%} | "
                          f"{', '.join(f'{x:,.0f}' for x in r['all_rps'])} |")
     lines.append("")
     for workers, results in runs.items():
-        inf, ng, raw = results["influscope"], results["nginx"]["rps"], results["raw"]["rps"]
-        budget = 1e6 / (0.40 * ng)  # µs per request at 40 % of nginx
+        inf, ng, raw, rsgi = (results[k]["rps"] for k in ("influscope", "nginx", "raw", "rsgi"))
+        budget = 1e6 / (0.40 * ng)  # µs per response at 40 % of nginx
         lines.append(
-            f"- {workers} worker(s), the ceiling: the do-nothing app reaches {raw / ng:.0%} of nginx. 40 % of nginx "
-            f"means one response every {budget:.1f} µs; the do-nothing app already needs {1e6 / raw:.1f} µs per "
-            f"response, which leaves {budget - 1e6 / raw:.1f} µs for the bot check, geo, visitor hash and durable "
-            f"write. influscope needs {1e6 / inf['rps']:.1f} µs per response, {1e6 / inf['rps'] - 1e6 / raw:.1f} µs "
-            f"more than the do-nothing app.")
+            f"- {workers} worker(s), the ceiling: 40 % of nginx means one response every {budget:.1f} µs. The "
+            f"do-nothing ASGI app reaches {raw / ng:.0%} of nginx and needs {1e6 / raw:.1f} µs per response, which "
+            f"leaves {budget - 1e6 / raw:.1f} µs for the bot check, geo, visitor hash and durable write; the "
+            f"do-nothing RSGI app reaches {rsgi / ng:.0%} ({1e6 / rsgi:.1f} µs, leaving {budget - 1e6 / rsgi:.1f} µs). "
+            f"influscope needs {1e6 / inf:.1f} µs per response, {1e6 / inf - 1e6 / raw:.1f} µs more than the "
+            f"do-nothing ASGI app.")
     for workers, results in runs.items():
         inf, ng = results["influscope"], results["nginx"]["rps"]
         goal_rps, goal_p99 = inf["rps"] / ng >= 0.40, inf["p99"] <= 10.0
@@ -295,8 +300,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3,
                     help="rounds of every target; the median round (by req/s) is reported (default: 3)")
     ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
-    ap.add_argument("--only", choices=("nginx", "influscope", "raw"), action="append",
-                    help="run only these targets (repeatable; the report needs all three)")
+    ap.add_argument("--only", choices=TARGETS, action="append",
+                    help="run only these targets (repeatable; the report needs all of them)")
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
@@ -305,15 +310,16 @@ def main() -> None:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="influscope-bench-") as tmp:
         tmp = Path(tmp)
-        only = args.only or ["nginx", "influscope", "raw"]
+        only = args.only or list(TARGETS)
         targets = {"nginx": lambda w: bench_nginx(tmp, args.duration, args.connections, w),
                    "influscope": lambda w: bench_influscope(tmp, args.duration, args.connections, args.sink, w),
-                   "raw": lambda w: bench_raw(tmp, args.duration, args.connections, w)}
+                   "raw": lambda w: bench_raw(tmp, args.duration, args.connections, w),
+                   "rsgi": lambda w: bench_raw(tmp, args.duration, args.connections, w, "rsgi")}
         runs: dict[int, dict] = {}
         for workers in args.workers:
             rounds = [{key: targets[key](workers) for key in only} for _ in range(args.rounds)]
             runs[workers] = {key: median_run([r[key] for r in rounds]) for key in only}
-    if len(only) < 3:
+    if len(only) < len(TARGETS):
         for workers, results in runs.items():
             for name, r in results.items():
                 print(f"{name} ({workers} worker(s)): {r['rps']:,.0f} req/s, p50 {r['p50']:.2f} ms, "
