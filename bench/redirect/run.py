@@ -9,7 +9,7 @@ Each target is started on 127.0.0.1, warmed up for 2 s, then loaded with
 in X-Forwarded-For (trusted from 127.0.0.1, so the country lookup runs for real) and one of eight
 real user agents (browsers, in-app browsers, preview fetchers), so the bot check runs too.
 
-Targets, each with the same number of worker processes (one round with 1, one with 2 by default):
+Targets, each with the same number of worker processes (1, then 2 by default), in rounds (3 by default):
 - nginx ``return 302`` (access log off): the ceiling;
 - influscope ``serve --links-only`` (granian): bot check, geo, visitor hash and the durable write
   (the 302 leaves only after the click is committed to SQLite WAL);
