@@ -58,9 +58,15 @@ def test_every_user_agent_through_the_running_server(engine, seeded, sqlite_url,
 
 
 def test_full_server_serves_links_and_the_web_app(engine, seeded, sqlite_url, tmp_path):
+    from influscope.auth.keys import create_key
+
     links.create_link(engine, campaign="spring", platform="tiktok", slug="tt", destination="https://x.example/")
+    key = create_key(engine, seeded["workspace"]).key
     with Server(sqlite_url, tmp_path / "server.log") as server, httpx.Client(base_url=server.base_url) as client:
         assert client.get("/healthz").json()["status"] == "ok"
+        # short links (and their QR codes) point at the address the server answers on, not the default port
+        link = client.get("/api/v1/links/tt", headers={"Authorization": f"Bearer {key}"}).json()
+        assert link["short_url"] == f"{server.base_url}/l/tt"
         hit = client.get("/l/tt", headers={"User-Agent": HUMANS["tiktok_ios"][0]})
         assert hit.status_code == 302
         assert client.get("/l/unknown").status_code == 404

@@ -15,15 +15,16 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     from granian import Granian
     from granian.constants import Interfaces, RuntimeModes
 
-    from influscope.config import get_settings
+    from influscope.config import configure, get_settings
     from influscope.db.engine import get_engine
 
-    settings = get_settings()
+    # Short links and QR codes name the address served here unless a public base URL is set.
+    settings = configure(base_url=get_settings().base_url or f"http://{host}:{port}")
     get_engine(settings.database_url)  # migrate once here, before workers start
-    # Worker processes read their settings from the environment.
+    # Worker processes get these settings from the environment (spawned) or inherit them (forked).
     os.environ["INFLUSCOPE_DATABASE_URL"] = settings.database_url
     os.environ["INFLUSCOPE_WORKSPACE"] = settings.workspace
-    os.environ.setdefault("INFLUSCOPE_BASE_URL", settings.base_url or f"http://{host}:{port}")
+    os.environ["INFLUSCOPE_BASE_URL"] = settings.base_url
     target = "influscope.web.app:create_links_only" if links_only else "influscope.web.app:create_asgi"
     # One single-threaded Rust runtime per worker (granian's "st" mode) and no websocket handling (nothing
     # here uses websockets): under the redirect bench's load a do-nothing ASGI app needed about 15 % less
