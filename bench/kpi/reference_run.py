@@ -1,0 +1,198 @@
+"""influscope's KPIs against a hand-written DuckDB reference, side by side, on one SQLite store.
+
+    python bench/kpi/build.py demo --scale 1 --out demo1.db            # once per database
+    python bench/kpi/reference_run.py --db sqlite:///demo1.db [--rounds 5] [--campaign SLUG ...]
+
+For each campaign of workspace ``demo`` (or the ones given) it first checks that influscope and
+the reference (bench/kpi/reference.py) give the same 17 KPIs, for the campaign and for every
+creator, and fails loudly when they differ. Then, in rounds that interleave the two sides (the
+order alternates from one round to the next), it times:
+
+(a) the campaign KPI set in process: ``influscope.kpis(campaign, workspace="demo", engine=...)`` on
+    the SQLite store against the reference's grouped statements on an in-memory DuckDB copy of the
+    canonical tables (the copy is made once and timed apart);
+(b) one whole process each: ``influscope kpi CAMPAIGN --workspace demo --db URL --format json``
+    against ``python bench/kpi/reference.py CAMPAIGN --workspace demo --duckdb FILE`` (a DuckDB file
+    copied from the store once, timed apart), and against the same script with ``--db URL``, which
+    copies the tables into DuckDB in the process; with each process's peak RSS (wait4);
+(c) by creator: ``kpis(campaign, by="creator")`` against the reference's grouping sets (campaign
+    row and one row per creator);
+
+and prints Markdown tables of the medians with the ratios influscope / reference. Process runs
+(b) are made for the campaign with the most clicks unless --campaign is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import reference  # noqa: E402
+
+
+def _kpis_kwargs() -> dict:
+    import influscope
+
+    return {"refresh_audience": False} if "refresh_audience" in inspect.signature(influscope.kpis).parameters else {}
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# A small launcher forks and execs the command and reports its peak RSS: a child forked straight
+# from this process would inherit this process's high-water mark (Linux keeps it across exec).
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\nmaxrss_kb={usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def _process(cmd: list[str]) -> tuple[float, float]:
+    """Run CMD (output discarded); return its wall time and peak RSS in MB; fail on a non-zero exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err[-2000:]}")
+    return wall, int(err.rsplit("maxrss_kb=", 1)[1]) / 1024
+
+
+def _interleave(pairs: dict[str, tuple], rounds: int) -> dict[str, tuple[list, list]]:
+    """Time each (influscope, reference) pair of callables ROUNDS times, alternating which goes first."""
+    out: dict[str, tuple[list, list]] = {k: ([], []) for k in pairs}
+    for r in range(rounds):
+        for name, (ours, ref) in pairs.items():
+            order = ((0, ours), (1, ref)) if r % 2 == 0 else ((1, ref), (0, ours))
+            for side, fn in order:
+                out[name][side].append(fn())
+    return out
+
+
+def _med(xs: list) -> float:
+    return statistics.median(xs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", required=True, help="sqlite:///PATH made by bench/kpi/build.py")
+    ap.add_argument("--workspace", default="demo")
+    ap.add_argument("--campaign", action="append", help="campaign slug (repeatable; default: all)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--process-rounds", type=int, default=3)
+    ap.add_argument("--no-by-creator", action="store_true")
+    args = ap.parse_args()
+
+    import sqlalchemy as sa
+
+    import influscope
+    from influscope.db import tables as t
+    from influscope.db.engine import get_engine
+
+    engine = get_engine(args.db)
+    path = reference._sqlite_path(args.db)
+    with engine.connect() as conn:
+        q = (sa.select(t.campaigns.c.slug, sa.func.count(t.clicks.c.id))
+             .join(t.workspaces, t.workspaces.c.id == t.campaigns.c.workspace_id)
+             .outerjoin(t.links, t.links.c.campaign_id == t.campaigns.c.id)
+             .outerjoin(t.clicks, t.clicks.c.link_id == t.links.c.id)
+             .where(t.workspaces.c.slug == args.workspace).group_by(t.campaigns.c.slug).order_by(t.campaigns.c.slug))
+        clicks = dict(conn.execute(q).all())
+        total = {name: conn.execute(sa.select(sa.func.count()).select_from(tab)).scalar()
+                 for name, tab in (("clicks", t.clicks), ("orders", t.orders), ("posts", t.posts))}
+    slugs = args.campaign or sorted(clicks)
+
+    import pyarrow  # noqa: F401 - imported before the copy is timed
+
+    t0 = time.perf_counter()
+    con = reference.copy_from_sqlite(path)
+    copy_memory = time.perf_counter() - t0
+    tmp = Path(tempfile.mkdtemp(prefix="influscope-bench-ref-"))
+    duck_file = tmp / "store.duckdb"
+    t0 = time.perf_counter()
+    reference.copy_from_sqlite(path, str(duck_file)).close()
+    copy_file = time.perf_counter() - t0
+
+    kw = _kpis_kwargs()
+
+    # equality first (these calls are also the warm-up of both sides)
+    compared = 0
+    for slug in slugs:
+        for by in (None, "creator"):
+            compared += reference.check(engine, con, args.workspace, slug, by)
+    print(f"{args.db}: {total['clicks']:,} clicks, {total['orders']:,} orders, {total['posts']:,} posts; "
+          f"{compared} values compared over {len(slugs)} campaigns (campaign and by creator): all equal. "
+          f"Copy into DuckDB: {copy_memory:.2f} s in memory, {copy_file:.2f} s into a file. "
+          f"Load average at start {os.getloadavg()[0]:.1f}.", flush=True)
+
+    def ours(slug, by=None):
+        return lambda: _timed(lambda: influscope.kpis(slug, by=by, workspace=args.workspace, engine=engine, **kw))
+
+    def ref(slug, by=None):
+        return lambda: _timed(lambda: reference.kpis(con, args.workspace, slug, by))
+
+    pairs = {slug: (ours(slug), ref(slug)) for slug in slugs}
+    if not args.no_by_creator:
+        pairs.update({f"{slug} by creator": (ours(slug, "creator"), ref(slug, "creator")) for slug in slugs})
+    res = _interleave(pairs, args.rounds)
+
+    print()
+    print(f"In process, median of {args.rounds} interleaved rounds")
+    print()
+    print("| campaign (clicks on its links) | KPIs | influscope on SQLite | DuckDB reference (in-memory copy) | ratio |")
+    print("|---|---|---|---|---|")
+    for name, (a, b) in res.items():
+        slug = name.split(" by ")[0]
+        what = "by creator (campaign + one row per creator)" if " by " in name else "campaign"
+        print(f"| {slug} ({clicks.get(slug, 0):,}) | {what} | {_med(a):.3f} s | {_med(b) * 1000:.1f} ms "
+              f"| {_med(a) / _med(b):.1f}x |", flush=True)
+
+    # (b) whole processes
+    big = args.campaign[0] if args.campaign else max(slugs, key=lambda s: clicks.get(s, 0))
+    py = sys.executable
+    cli = [py, "-m", "influscope.cli", "kpi", big, "--workspace", args.workspace, "--db", args.db, "--format", "json"]
+    ref_file = [py, str(HERE / "reference.py"), big, "--workspace", args.workspace, "--duckdb", str(duck_file)]
+    ref_copy = [py, str(HERE / "reference.py"), big, "--workspace", args.workspace, "--db", args.db]
+    _process(cli)  # warm-up (and a first audience pass, if the CLI still runs one)
+    runs: dict[str, list] = {"cli": [], "file": [], "copy": []}
+    for r in range(args.process_rounds):
+        order = [("cli", cli), ("file", ref_file), ("copy", ref_copy)]
+        for name, cmd in (order if r % 2 == 0 else order[::-1]):
+            runs[name].append(_process(cmd))
+    med = {k: (_med([w for w, _ in v]), max(m for _, m in v)) for k, v in runs.items()}
+    print()
+    print(f"Whole process, {big} ({clicks.get(big, 0):,} clicks), median of {args.process_rounds} interleaved rounds")
+    print()
+    print("| process | wall time | peak RSS | influscope / this |")
+    print("|---|---|---|---|")
+    print(f"| `influscope kpi {big} --format json` | {med['cli'][0]:.2f} s | {med['cli'][1]:.0f} MB | |")
+    print(f"| `reference.py {big} --duckdb FILE` | {med['file'][0]:.2f} s | {med['file'][1]:.0f} MB "
+          f"| {med['cli'][0] / med['file'][0]:.1f}x |")
+    print(f"| `reference.py {big} --db URL` (copies into DuckDB) | {med['copy'][0]:.2f} s | {med['copy'][1]:.0f} MB "
+          f"| {med['cli'][0] / med['copy'][0]:.1f}x |")
+    print(f"\nLoad average at the end {os.getloadavg()[0]:.1f}.")
+    con.close()
+    duck_file.unlink(missing_ok=True)
+    tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()
