@@ -132,3 +132,33 @@ def test_the_bundle_importer_keeps_the_flags(engine, tmp_path):
     stored = _stored(engine, ws)
     assert stored and None not in {f for flags in stored.values() for f in flags}
     assert stored == _expected(engine, ws)
+
+
+def test_link_statistics_count_from_the_kept_flags_on_every_store(any_engine):
+    from influscope.tracking.stats import campaign_link_stats
+
+    ids = seed(any_engine)
+    ws = ids["workspace"]
+    links = [_link(any_engine, ws, ids["campaign"], f"s{i}") for i in range(2)]
+    hits = _random_hits(ws, links, 250, random.Random(8))
+    sinks.SQLAlchemyBatchWriter(any_engine).write(hits)
+    # the same counts straight from the definition, over the raw hits
+    for window, seconds in uw.WINDOWS.items():
+        for with_bots in (False, True):
+            opened: dict = {}
+            expected = 0
+            for h in sorted(hits, key=lambda h: (h.ts, h.key)):
+                if h.is_bot and not with_bots:
+                    continue
+                if h.visitor_hash is None:
+                    expected += 1
+                    continue
+                last = opened.get((h.link_id, h.visitor_hash))
+                if last is None or (h.ts - last).total_seconds() >= seconds:
+                    opened[(h.link_id, h.visitor_hash)] = h.ts
+                    expected += 1
+            stats = campaign_link_stats(any_engine, "spring", unique_window=window, include_bots=with_bots)
+            assert stats.totals.unique_clicks == expected
+            assert sum(c.unique_clicks for c in stats.breakdowns["day"].values()) == expected
+            assert sum(c.clicks for c in stats.breakdowns["link"].values()) == stats.totals.clicks
+    assert stats.totals.bot_clicks == sum(h.is_bot for h in hits)
