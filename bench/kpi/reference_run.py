@@ -14,7 +14,8 @@ order alternates from one round to the next), it times:
 (b) one whole process each: ``influscope kpi CAMPAIGN --workspace demo --db URL --format json``
     against ``python bench/kpi/reference.py CAMPAIGN --workspace demo --duckdb FILE`` (a DuckDB file
     copied from the store once, timed apart), and against the same script with ``--db URL``, which
-    copies the tables into DuckDB in the process; with each process's peak RSS (wait4);
+    copies the tables into DuckDB in the process; with each process's peak RSS (wait4), and
+    ``influscope kpi --list`` to show the start-up and import share;
 (c) by creator: ``kpis(campaign, by="creator")`` against the reference's grouping sets (campaign
     row and one row per creator);
 
@@ -171,10 +172,11 @@ def main() -> None:
     cli = [py, "-m", "influscope.cli", "kpi", big, "--workspace", args.workspace, "--db", args.db, "--format", "json"]
     ref_file = [py, str(HERE / "reference.py"), big, "--workspace", args.workspace, "--duckdb", str(duck_file)]
     ref_copy = [py, str(HERE / "reference.py"), big, "--workspace", args.workspace, "--db", args.db]
+    cli_list = [py, "-m", "influscope.cli", "kpi", "--list"]  # the same process with its imports only
     _process(cli)  # warm-up (and a first audience pass, if the CLI still runs one)
-    runs: dict[str, list] = {"cli": [], "file": [], "copy": []}
+    runs: dict[str, list] = {"cli": [], "file": [], "copy": [], "list": []}
     for r in range(args.process_rounds):
-        order = [("cli", cli), ("file", ref_file), ("copy", ref_copy)]
+        order = [("cli", cli), ("file", ref_file), ("copy", ref_copy), ("list", cli_list)]
         for name, cmd in (order if r % 2 == 0 else order[::-1]):
             runs[name].append(_process(cmd))
     med = {k: (_med([w for w, _ in v]), max(m for _, m in v)) for k, v in runs.items()}
@@ -184,6 +186,7 @@ def main() -> None:
     print("| process | wall time | peak RSS | influscope / this |")
     print("|---|---|---|---|")
     print(f"| `influscope kpi {big} --format json` | {med['cli'][0]:.2f} s | {med['cli'][1]:.0f} MB | |")
+    print(f"| `influscope kpi --list` (start-up and imports only) | {med['list'][0]:.2f} s | {med['list'][1]:.0f} MB | |")
     print(f"| `reference.py {big} --duckdb FILE` | {med['file'][0]:.2f} s | {med['file'][1]:.0f} MB "
           f"| {med['cli'][0] / med['file'][0]:.1f}x |")
     print(f"| `reference.py {big} --db URL` (copies into DuckDB) | {med['copy'][0]:.2f} s | {med['copy'][1]:.0f} MB "
