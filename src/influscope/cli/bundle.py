@@ -41,6 +41,13 @@ def import_(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
+    reading = getattr(report, "reading", None)
+    if reading is not None:
+        typer.echo(f"{report.file} ({report.source}): {reading.rows_read} row(s) read, {reading.rows_stored} stored")
+        typer.echo(f"columns used:    {', '.join(reading.used) or '-'}")
+        typer.echo(f"columns ignored: {', '.join(reading.ignored) or '-'}")
+        for warning in reading.warnings:
+            typer.echo(f"warning: {warning}")
     for name, r in report.files.items():
         typer.echo(f"{name:16} {r.inserted:>8} new {r.updated:>8} changed {r.unchanged:>8} unchanged")
     typer.echo(f"{report.changes} change(s) in workspace {report.workspace!r}")
