@@ -175,8 +175,9 @@ def read_table(path: Path, text: str | None = None) -> Table:
     except StopIteration:
         raise ExportProblem(start_line, "-", "no header line") from None
     rows = []
+    before = reader.line_num
     for cells in reader:
-        line = start_line + reader.line_num - 1
+        line, before = start_line + before, reader.line_num  # a quoted cell may span lines: its first line
         if not cells or all(not c.strip() for c in cells):
             continue
         rows.append((line, cells))
@@ -333,6 +334,8 @@ MONTHS = {
     **{m: i for i, m in enumerate(["januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
                                    "september", "oktober", "november", "dezember"], 1)},
     "jän": 1, "mär": 3, "mrz": 3, "okt": 10, "dez": 12,
+    **{f"tháng {m}": i for i, m in enumerate(["một", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười",
+                                              "mười một", "mười hai"], 1)},
 }
 
 
@@ -410,7 +413,7 @@ def parse_date(text: str, order: str | None = None) -> dt.date | None:
     m = re.fullmatch(r"(\d{1,2})[-\s]([^\d\s,/-]+?)\.?[-\s,]+(\d{4}|\d{2})(?:[T ].*)?", t)  # 3-Jun-26, 13 июня 2025
     if m and _month(m.group(2).casefold()):
         return dt.date(_year(m.group(3)), _month(m.group(2).casefold()), int(m.group(1)))  # type: ignore[arg-type]
-    m = re.fullmatch(r"(.+?),?\s+(\d{4})(?:\s+.*)?", t)
+    m = re.fullmatch(r"(.+?)(?:,|\s+de)?\s+(\d{4})(?:\s+.*)?", t)
     if m:
         md = parse_month_day(m.group(1))
         if md:

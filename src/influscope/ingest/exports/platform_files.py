@@ -494,9 +494,11 @@ def meta_business_suite(path: Path, target: Target) -> Batch:
                        rec.get("posted_at") or None)
         kind = cells[ptype].strip().casefold() if ptype is not None and ptype < len(cells) else ""
         content = "reel" if "reel" in kind else "story" if "story" in kind else "video" if "video" in kind else "post"
+        caption = next((cells[i].strip() for i, f in enumerate(table.fields)
+                        if f == "title" and i < len(cells) and cells[i].strip()), None)
         batch.add_post(key, platform=platform, campaign_id=target.campaign_id, creator_id=target.creator_id,
                        line=(table.file, line), content_type=content, url=rec.get("url") or None, posted_at=posted,
-                       caption=rec.get("title") or None)
+                       caption=caption)
         metrics, reasons = _post_metrics(batch, table, line, rec, META_COUNTS)
         if reactions is not None:
             raw = cells[reactions].strip() if reactions < len(cells) else ""
