@@ -125,7 +125,7 @@ def test_youtube_chart_split_by_a_dimension_is_refused_naming_the_column(eng):
         import_export_file(eng, EXP / "youtube_split_subscription.csv", source="youtube_studio@meilincooks")
     msg = str(err.value.problems[0])
     assert msg.startswith("youtube_split_subscription.csv:2: Subscription status: the chart is split by "
-                          "Subscription status (Not subscribed, Subscribed)")
+                          "Subscription status (Not subscribed, Subscribed): its rows are parts of one day's total")
     assert q(eng, "select count(*) n from account_metrics")[0]["n"] == 0
 
 
@@ -318,6 +318,10 @@ def test_cli_prints_the_file_report(eng, sqlite_url):
     assert res.exit_code == 0, res.output
     assert "youtube_daily_videos.csv (youtube_studio): 8 row(s) read, 4 stored" in res.output
     assert "columns ignored: Duration" in res.output and "warning: 4 rows of 1 video(s)" in res.output
+    res = CliRunner().invoke(app, ["import", str(EXP / "tiktok_Overview_ru.csv"), "--source", "tiktok_studio@meilin.eats",
+                                   "--db", sqlite_url, "--date-range", "2024-12-01..2025-01-31"])
+    assert res.exit_code == 0, res.output
+    assert metrics(eng, "video_views") == [("2024-12-31", "video_views", 820.0), ("2025-01-01", "video_views", 905.0)]
     res = CliRunner().invoke(app, ["import", str(EXP / "youtube_Totals.csv"), "--source", "youtube_studio@meilincooks",
                                    "--db", sqlite_url, "--json"])
     assert '"columns_used": [\n      "Date",\n      "Average view duration"\n    ]' in res.output

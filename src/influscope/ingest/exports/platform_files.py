@@ -317,11 +317,14 @@ def youtube_studio(path: Path, target: Target) -> Batch:
     known = {i for i, f in enumerate(table.fields) if f in ("date", "post_id", "title", "posted_at", "duration")}
     split = _split_column(table, known)
     if split is not None:
-        values = sorted({cells[split].strip() for _, cells in table.rows if split < len(cells)})
+        values = sorted({cells[split].strip() for _, cells in table.rows if split < len(cells)} - {""}
+                        - {v for _, cells in table.rows for v in cells[split:split + 1] if v.casefold() in TOTAL_ROW})
+        per = "day" if "date" in table.fields else "video" if "post_id" in table.fields else "table"
         raise ExportProblem(table.rows[0][0] if table.rows else 1, table.header[split],
-                            f"the chart is split by {table.header[split]} ({', '.join(values[:4])}"
-                            f"{', ...' if len(values) > 4 else ''}): rows of one day would add up to a total "
-                            "nobody exported; export it without the split (or one file per value)")
+                            f"the {'chart' if per == 'day' else 'table'} is split by {table.header[split]} "
+                            f"({', '.join(values[:4])}{', ...' if len(values) > 4 else ''}): its rows are parts of "
+                            f"one {per}'s total, which the file does not hold as such; export it without the split "
+                            "(or one file per value)")
     if table.has("post_id", "date"):
         return _youtube_daily_videos(table, target, batch)
     if table.has("post_id", "views") or (table.has("post_id") and any(f in YT_POST for f in table.fields)):
