@@ -97,10 +97,22 @@ def q(conn: sa.Connection, sql: str) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(sa.text(sql))]
 
 
+def posting_day(key_col: str, key: str, row: list[str], col: dict[str, int]) -> dt.date | None:
+    """The posting day a row states: a TikTok video id's top 32 bits (Unix seconds), YouTube's
+    "Video publish time" (``Aug 28, 2025``), Meta's "Publish time" (``06/13/2025 08:30``)."""
+    if key_col == "Video link" and key.isdigit():
+        return dt.datetime.fromtimestamp(int(key) >> 32, dt.timezone.utc).date()
+    for h, fmt in (("Video publish time", "%b %d, %Y"), ("Publish time", "%m/%d/%Y %H:%M")):
+        if h in col and row[col[h]].strip():
+            return dt.datetime.strptime(row[col[h]].strip(), fmt).date()
+    return None
+
+
 def compare(conn: sa.Connection, path: Path, check: Check) -> None:
     header, rows = rows_of(path)
     col = {h: i for i, h in enumerate(header)}
-    is_total = lambda r: any(c.strip().casefold() == "total" for c in r[:2])  # noqa: E731
+    def is_total(r: list[str]) -> bool:
+        return any(c.strip().casefold() == "total" for c in r[:2])
     if "Date" in col and "Content" in col:  # YouTube daily per-video chart: running totals
         stored = {}
         for r in q(conn, "select p.key, m.as_of, m.views, m.watch_time_s from post_metrics m "
@@ -120,7 +132,8 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
         return
     key_col = next((k for k in POST_KEYS if k in col), None)
     if key_col:  # a per-post table: each row's counts, by post
-        stored = {r["key"]: r for r in q(conn, "select p.key, m.* from post_metrics m join posts p on p.id = m.post_id")}
+        stored = {r["key"]: r for r in q(conn, "select p.key, p.posted_at, m.* from post_metrics m "
+                                               "join posts p on p.id = m.post_id")}
         for r in rows:
             if is_total(r):
                 continue
@@ -131,6 +144,11 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
             for h, metric in POST_COUNTS.items():
                 if h in col and got is not None:
                     check.same(f"{key} {h}", number(r[col[h]], h), got[metric])
+            posted = posting_day(key_col, key, r, col)
+            if posted is not None and got is not None:
+                day = dt.date.fromisoformat(got["posted_at"][:10]) if got["posted_at"] else None
+                # the file's day is local; stored is UTC: a day apart at most
+                check.same(f"{key} posting day", True, day is not None and abs((day - posted).days) <= 1)
             if got is None:
                 check.same(f"{key}", "stored", "missing")
         return
@@ -244,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     source = source or detect(path)
                     rep = import_export_file(engine, path, source=f"{source}@{HANDLE}", year=args.year, as_of=AS_OF)
-                    read, stored = str(rep.reading.rows_read), str(rep.reading.rows_stored)
+                    reading = getattr(rep, "reading", None)  # absent in versions before the per-file report
+                    if reading is not None:
+                        read, stored = str(reading.rows_read), str(reading.rows_stored)
                     with engine.connect() as conn:
                         compare(conn, path, check)
             except BundleError as exc:

@@ -96,7 +96,7 @@ def test_woocommerce_analytics_with_formatted_revenue_only(sqlite_url):
                                  "--currency", "BDT", "--timezone", "Asia/Dhaka"])
     assert r.exit_code == 0, r.output
     got = orders(engine, "woocommerce")
-    assert got["7101"].subtotal == Decimal("2999") and got["7101"].currency == "BDT"
+    assert got["7101"].subtotal == Decimal(2999) and got["7101"].currency == "BDT"
     assert got["7101"].discount_codes == "MIRA10" and got["7101"].new_customer is True
     assert str(got["7101"].created_at) == "2025-06-02 08:20:00"
     assert got["7102"].subtotal == Decimal("12450.50") and got["7102"].units == 2

@@ -61,7 +61,7 @@ def _date_range(text: str | None):
         return None
     import datetime as dt
 
-    start, sep, end = text.partition("..")
+    start, _, end = text.partition("..")
     try:
         return dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
     except ValueError:

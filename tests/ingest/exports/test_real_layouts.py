@@ -11,8 +11,15 @@ import sqlalchemy as sa
 
 from influscope.ingest.canonical import BundleError, import_bundle
 from influscope.ingest.exports import detect, import_export_file
-from influscope.ingest.exports.common import (day_order, parse_count, parse_date, parse_duration, parse_month_day,
-                                              parse_net_count, tiktok_id_time)
+from influscope.ingest.exports.common import (
+    day_order,
+    parse_count,
+    parse_date,
+    parse_duration,
+    parse_month_day,
+    parse_net_count,
+    tiktok_id_time,
+)
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures"
 EXP = FIX / "exports"

@@ -234,7 +234,8 @@ def _read_plugin_export(path: Path, reader: csv.DictReader, *, currency: str | N
     orders: dict[str, OrderRecord] = {}
     problems: list[str] = []
     for line, row in enumerate(reader, start=2):
-        g = lambda k: (row.get(k) or "").strip()  # noqa: E731
+        def g(k: str, row: dict = row) -> str:
+            return (row.get(k) or "").strip()
         number = g("Order Number")
         try:
             if not number:
@@ -259,8 +260,7 @@ def _read_plugin_export(path: Path, reader: csv.DictReader, *, currency: str | N
             refunded = money(g("Order Refund Amount"), field="Order Refund Amount")
             refunded = abs(refunded) if refunded else None
             raw_status = g("Order Status").lower().replace(" ", "-")
-            if raw_status.startswith("wc-"):
-                raw_status = raw_status[3:]
+            raw_status = raw_status.removeprefix("wc-")
             codes = g("Coupons Used") or g("Coupon Code")
             orders[number] = OrderRecord(
                 key=number, created_at=utc_naive(g("Order Date"), field="Order Date", tz=tz), currency=cur,
