@@ -332,3 +332,15 @@ def test_cli_prints_the_file_report(eng, sqlite_url):
     res = CliRunner().invoke(app, ["import", str(EXP / "youtube_Totals.csv"), "--source", "youtube_studio@meilincooks",
                                    "--db", sqlite_url, "--json"])
     assert '"columns_used": [\n      "Date",\n      "Average view duration"\n    ]' in res.output
+
+
+def test_an_export_with_only_its_header_is_refused(eng, tmp_path):
+    f = tmp_path / "Chart data.csv"
+    f.write_text("Date,Content,Video title,Video publish time,Duration,Views\n", encoding="utf-8")
+    with pytest.raises(BundleError, match="no data below the header"):
+        import_export_file(eng, f, source="youtube_studio@meilincooks")
+
+
+def test_json_exports_report_their_rows(eng):
+    rep = import_export_file(eng, EXP / "bilibili_view.json", source="bilibili@meilin", as_of=AS_OF)
+    assert (rep.reading.rows_read, rep.reading.rows_stored) == (1, 1) and "view" in rep.reading.used

@@ -200,7 +200,10 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
     reading = target.reading
     if source == "ga4_csv":
         reading.rows_read = reading.rows_stored = len(batch.traffic)
-    elif reading.rows_read and not reading.rows_stored and not reading.warnings:
+    elif not reading.rows_read:
+        raise BundleError([Problem(name, 1, "-", "no data below the header: nothing to import (was the export "
+                                                 "empty for the period chosen?)")])
+    elif not reading.rows_stored and not reading.warnings:
         raise BundleError([Problem(name, 1, "-", "no row of this file could be stored")])
     with engine.begin() as conn:
         report = write_batch(conn, workspace, batch, ExportReport(workspace, None, source=source, file=name,

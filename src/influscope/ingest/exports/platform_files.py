@@ -619,8 +619,11 @@ def _chinese_json(platform: str, path: Path, text: str, target: Target) -> Batch
     items = _items(data, keys["id"])
     if not items:
         raise ExportProblem(1, "-", f"no {platform} posts found (expected objects with {', '.join(keys['id'])})")
+    used: set[str] = set()
     for n, item in enumerate(items):
+        target.reading.rows_read += 1
         flat = _flat(item)
+        used.update(k for name in keys.values() for k in name if k in flat)
         pid = next((str(flat[k]) for k in keys["id"] if flat.get(k) not in (None, "")), None)
         line = text[: text.find(f'"{pid}"')].count("\n") + 1 if pid and f'"{pid}"' in text else 1
         if pid is None:
@@ -642,5 +645,7 @@ def _chinese_json(platform: str, path: Path, text: str, target: Target) -> Batch
             if metrics[m] is None:
                 reasons[m] = ("hidden by the platform" if is_hidden(raw) else
                               f"{platform} export has no {'/'.join(keys[m])}")
+        target.reading.rows_stored += 1
         batch.add_snapshot(pid, target.as_of, metrics, reasons=reasons, raw=item)
+    target.reading.used = sorted(used)  # JSON keys read; the rest of each item is kept in raw
     return batch
