@@ -18,11 +18,29 @@ from typing import Callable
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.ingest.canonical import BundleError, ImportReport, Problem, normalise_handle
+from influscope.ingest.canonical import (
+    BundleError,
+    ImportReport,
+    Problem,
+    normalise_handle,
+)
 from influscope.ingest.connectors.store import Batch, write_batch
-from influscope.ingest.exports.common import ExportProblem, Reading, decode, norm_header, read_table
-from influscope.ingest.exports.platform_files import (Target, chinese_platform, instagram_export, meta_account,
-                                                      meta_business_suite, tiktok_studio, youtube_studio)
+from influscope.ingest.exports.common import (
+    ExportProblem,
+    Reading,
+    decode,
+    norm_header,
+    read_table,
+)
+from influscope.ingest.exports.platform_files import (
+    Target,
+    chinese_platform,
+    instagram_export,
+    meta_account,
+    meta_business_suite,
+    tiktok_studio,
+    youtube_studio,
+)
 
 
 @dataclass
@@ -74,8 +92,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            ("posts.csv: likes (liked), comments, shares, saves (collected)",),
            "Xiaohongshu (RED) note JSON or CSV"),
     Source("meta_business_suite", "instagram", meta_business_suite,
-           ("posts.csv: views, reach, likes, comments, shares, saves (Instagram); views, reach, reactions, "
-            "comments, shares (Facebook)",),
+           (("posts.csv: views, reach, likes, comments, shares, saves (Instagram); views, reach, reactions, "
+             "comments, shares (Facebook)"),),
            "Meta Business Suite post exports (Instagram and Facebook; Publish time MM/DD/YYYY HH:MM, "
            "Date = Lifetime); the account is read from the file"),
     Source("ga4_csv", "ga4", _ga4_csv,

@@ -403,7 +403,7 @@ def parse_date(text: str, order: str | None = None) -> dt.date | None:
     if m:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     m = _NUMERIC_DATE.match(t)
-    if m and (m.end() == len(t) or re.fullmatch(r"[T ,]+\d{1,2}:\d{2}(:\d{2})?(\s*[ap]\.?m\.?)?", t[m.end():], re.I)):
+    if m and (m.end() == len(t) or re.fullmatch(r"[T ,]+\d{1,2}:\d{2}(:\d{2})?(\s*[ap]\.?m\.?)?", t[m.end():], re.IGNORECASE)):
         a, b, year = int(m.group(1)), int(m.group(2)), _year(m.group(3))
         if a > 12 or (order == "dmy" and b <= 12):
             return dt.date(year, b, a)
@@ -440,7 +440,7 @@ def parse_datetime(text: str, order: str | None = None) -> dt.datetime | None:
         day = parse_date(t, order)
         if day is None:
             return None
-        m = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", t, re.I)
+        m = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", t, re.IGNORECASE)
         if not m:
             return dt.datetime(day.year, day.month, day.day)
         hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)

@@ -11,17 +11,35 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from dataclasses import field as dc_field
+from pathlib import Path
 from typing import Any, Callable
 
 from influscope.ingest.canonical import Problem
 from influscope.ingest.connectors.store import Batch
-from influscope.ingest.exports.common import (ExportProblem, Reading, Table, YearlessDates, canonical_header,
-                                              date_near, day_order, decode, is_hidden, is_undefined,
-                                              missing_reason, norm_header, parse_count, parse_datetime,
-                                              parse_duration, parse_month_day, parse_net_count, parse_number,
-                                              read_table, require_date, tiktok_id_time)
+from influscope.ingest.exports.common import (
+    ExportProblem,
+    Reading,
+    Table,
+    YearlessDates,
+    canonical_header,
+    date_near,
+    day_order,
+    decode,
+    is_hidden,
+    is_undefined,
+    missing_reason,
+    norm_header,
+    parse_count,
+    parse_datetime,
+    parse_duration,
+    parse_month_day,
+    parse_net_count,
+    parse_number,
+    read_table,
+    require_date,
+    tiktok_id_time,
+)
 
 POST_FIELDS = ("views", "likes", "comments", "shares", "saves", "reach", "impressions")
 TOTAL_ROW = {"total", "totales", "总计", "總計", "合计", "合計", "الإجمالي", "المجموع"}
