@@ -86,7 +86,8 @@ def test_ambiguous_numeric_date_is_refused_and_the_file_decides():
 
 
 @pytest.mark.parametrize("text,expected", [("31 декабря", (12, 31)), ("1 января", (1, 1)), ("10 tháng Tám", (8, 10)),
-                                           ("31. März", (3, 31)), ("3 févr.", (2, 3)), ("5 de setembro", (9, 5))])
+                                           ("31. März", (3, 31)), ("3 févr.", (2, 3)), ("5 de setembro", (9, 5)),
+                                           ("13-Jun", (6, 13)), ("Jun-13", (6, 13))])
 def test_localised_month_names(text, expected):
     assert parse_month_day(text) == expected
 
@@ -344,3 +345,14 @@ def test_an_export_with_only_its_header_is_refused(eng, tmp_path):
 def test_json_exports_report_their_rows(eng):
     rep = import_export_file(eng, EXP / "bilibili_view.json", source="bilibili@meilin", as_of=AS_OF)
     assert (rep.reading.rows_read, rep.reading.rows_stored) == (1, 1) and "view" in rep.reading.used
+
+
+def test_meta_export_of_several_accounts_is_refused(eng, tmp_path):
+    text = (EXP / "meta_instagram_posts.csv").read_text(encoding="utf-8")
+    f = tmp_path / "posts.csv"
+    f.write_text(text.replace("17841400000000001,meilin.eats,", "17841400000000002,other.account,", 1),
+                 encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, as_of=AS_OF)
+    assert str(err.value.problems[0]).startswith("posts.csv:2: Account username: posts of several accounts in one "
+                                                 "file (meilin.eats, other.account)")

@@ -350,10 +350,10 @@ def parse_month_day(text: str) -> tuple[int, int] | None:
     m = re.fullmatch(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日?", t)
     if m:
         return int(m.group(1)), int(m.group(2))
-    m = re.fullmatch(r"([^\d,]+?)\.?\s+(\d{1,2})", t)
+    m = re.fullmatch(r"([^\d,-]+?)\.?(?:\s+|-)(\d{1,2})", t)  # "August 31", "Aug-31"
     if m and _month(m.group(1)):
         return _month(m.group(1)), int(m.group(2))  # type: ignore[return-value]
-    m = re.fullmatch(r"(\d{1,2})\.?\s+(?:de\s+)?([^\d,]+?)\.?", t)
+    m = re.fullmatch(r"(\d{1,2})\.?(?:\s+(?:de\s+)?|-)([^\d,]+?)\.?", t)  # "31 de agosto", "31-Aug" (a re-save)
     if m and _month(m.group(2)):
         return _month(m.group(2)), int(m.group(1))  # type: ignore[return-value]
     return None
