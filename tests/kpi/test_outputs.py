@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -16,7 +15,9 @@ ROOT = Path(__file__).parents[2]
 
 
 def _schema() -> dict:
-    return json.loads(resources.files("influscope.kpi").joinpath("data/kpi_result.schema.json").read_text("utf-8"))
+    from influscope.kpi.schema import result_schema
+
+    return result_schema()
 
 
 def test_schema_lists_every_kpi_id():

@@ -13,15 +13,13 @@ whether a key sees costs is set when it is created. Keys never manage users, key
 
 from __future__ import annotations
 
+# COST_KPIS: the KPIs whose value reveals budget or spend (derived from the catalogue's declarations)
+from influscope.metrics.policy import COST_KPIS
+
 ROLE_RANK = {"viewer": 1, "analyst": 2, "admin": 3, "owner": 4}
 ROLES = tuple(ROLE_RANK)
 SCOPES = ("read", "write")
 
-# KPIs whose value reveals budget or spend (a viewer without the cost grant must not see them).
-COST_KPIS = frozenset({
-    "spend", "budget_used", "cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "roas", "roas_pct", "roi",
-    "emv_roi", "goal_attainment",
-})
 # Fields of API objects that are budgets or costs.
 COST_FIELDS = frozenset({"budget", "spend", "amount", "cost", "costs"})
 
@@ -59,17 +57,8 @@ def parse_scopes(value: str | list[str] | tuple[str, ...]) -> frozenset[str]:
 
 
 def cost_kpis() -> frozenset[str]:
-    """COST_KPIS plus every catalogue KPI whose formula reads spend, costs or the budget."""
-    ids = set(COST_KPIS)
-    try:
-        from influscope.kpi.catalogue import KPIS
-    except ImportError:
-        return frozenset(ids)
-    for k in KPIS.values():
-        text = str(k.formula.get("en", "")).lower()
-        if any(word in text for word in ("spend", "budget", "cost")):
-            ids.add(k.id)
-    return frozenset(ids)
+    """The KPIs whose value reveals budgets or costs (see :mod:`influscope.metrics.policy`)."""
+    return COST_KPIS
 
 
 def redact_report(report: dict, can_see_costs: bool) -> dict:

@@ -15,6 +15,8 @@ def import_(
     path: Path = typer.Argument(..., help="Bundle folder (campaign.yaml + CSV files) or a native export file."),
     source: Optional[str] = typer.Option(None, "--source", help="Native export format of a single file (see `influscope sources`)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for exports whose dates have none (TikTok Studio)."),
+    date_range: Optional[str] = typer.Option(None, "--date-range", help="START..END (ISO dates) of an export whose "
+                                             "dates have no year: each day takes the year that puts it inside."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
@@ -28,7 +30,8 @@ def import_(
         if path.is_file() or source:
             from influscope.ingest.exports import import_export_file
 
-            report = import_export_file(engine, path, source=source, workspace=ws, year=year)
+            report = import_export_file(engine, path, source=source, workspace=ws, year=year,
+                                        date_range=_date_range(date_range))
         else:
             report = import_bundle(engine, path, workspace=ws)
     except BundleError as exc:
@@ -41,9 +44,28 @@ def import_(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
+    reading = getattr(report, "reading", None)
+    if reading is not None:
+        typer.echo(f"{report.file} ({report.source}): {reading.rows_read} row(s) read, {reading.rows_stored} stored")
+        typer.echo(f"columns used:    {', '.join(reading.used) or '-'}")
+        typer.echo(f"columns ignored: {', '.join(reading.ignored) or '-'}")
+        for warning in reading.warnings:
+            typer.echo(f"warning: {warning}")
     for name, r in report.files.items():
         typer.echo(f"{name:16} {r.inserted:>8} new {r.updated:>8} changed {r.unchanged:>8} unchanged")
     typer.echo(f"{report.changes} change(s) in workspace {report.workspace!r}")
+
+
+def _date_range(text: str | None):
+    if not text:
+        return None
+    import datetime as dt
+
+    start, _, end = text.partition("..")
+    try:
+        return dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
+    except ValueError:
+        _common.fail(f"--date-range: expected START..END as ISO dates (2025-02-28..2026-02-27), got {text!r}")
 
 
 def export(

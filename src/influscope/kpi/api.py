@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 
 from influscope.kpi import methodology
-from influscope.kpi.catalogue import KPIS, RANK_BY, STAGE_DEFAULTS, ordered_ids
+from influscope.kpi.catalogue import KPIS, LANGS, RANK_BY, STAGE_DEFAULTS, ordered_ids
 from influscope.kpi.engine import BREAKDOWNS, Context, Value, compute, counted_orders, label, partition
 from influscope.kpi.facts import Campaign, Facts, load, load_campaign
 
@@ -107,7 +107,7 @@ def _plain(x):
 
 def _obj(kid: str, v: Value) -> dict[str, Any]:
     d = KPIS[kid]
-    obj = {"value": v.value, "unit": d.unit, "estimated": bool(v.estimated or kid in ("emv", "emv_roi", "sales_forecast")),
+    obj = {"value": v.value, "unit": d.unit, "estimated": bool(v.estimated or d.estimated),
            "reason": v.reason if v.value is None else None, "target": None, "attainment": None, "benchmark": None}
     if v.detail is not None:
         obj["detail"] = v.detail
@@ -154,8 +154,7 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
         if value is not None and direction != "none":
             obj["attainment"] = goals.attainment(value if not isinstance(value, float) else Decimal(repr(value)),
                                                  target_d, direction)
-        kind = "cumulative" if KPIS[kid].unit in ("count", "money") and kid not in (
-            "aov", "cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "sales_forecast") else "rate"
+        kind = KPIS[kid].pacing  # cumulative for sums, rate for ratios and projections
         if direction in ("up", "down") and value is not None:
             p = goals.pacing(value if not isinstance(value, float) else Decimal(repr(value)), target_d,
                              campaign.start, campaign.end, today, kind=kind, direction=direction)
@@ -259,6 +258,8 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
         return {k: _obj(k, values[k]) for k in ordered_ids(camp.goal) if k in values}
 
     top = objects(ctx)
+    for kid, obj in top.items():  # the formula as the active settings make it
+        obj["formula"] = {lang: KPIS[kid].formula_for(resolved, lang) for lang in LANGS}
     fc = _forecast(facts, ctx, today)
     top["sales_forecast"] = _obj("sales_forecast", fc)
     _decorate(top, camp, today=today)

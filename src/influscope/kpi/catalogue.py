@@ -8,10 +8,12 @@ here; the docs glossary, the CLI's ``--list``, the API and the dashboard are gen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-import re
-from dataclasses import dataclass
+from influscope.metrics.expr import Choice, Div, Formula, Measure, Ref, Sub, Term, resolve
 
 LANGS = ("en", "zh-Hant", "ar")
 UNITS = ("%", "x", "count", "money", "s", "score", "ratio")
@@ -37,7 +39,7 @@ TERMS: dict[str, dict[str, str]] = {
     "classified": {"en": "classified comments", "zh-Hant": "已分類留言", "ar": "التعليقات المصنفة"},
     "intent": {"en": "comments with purchase intent or advocacy", "zh-Hant": "具購買意圖或推薦的留言", "ar": "تعليقات بنية الشراء أو التوصية"},
     "competitor_mentions": {"en": "competitor mentions", "zh-Hant": "競品提及", "ar": "إشارات المنافسين"},
-    "rate_table": {"en": "counts x rate table (or impressions x CPM / 1000)", "zh-Hant": "次數 x 費率表 (或 曝光 x CPM / 1000)", "ar": "الأعداد x جدول الأسعار (أو مرات الظهور x CPM / 1000)"},
+    "rate_table": {"en": "counts x per-action rate table", "zh-Hant": "次數 x 每次行動費率表", "ar": "الأعداد x جدول الأسعار لكل إجراء"},
     "new_customers": {"en": "orders of new customers", "zh-Hant": "新客訂單", "ar": "طلبات العملاء الجدد"},
     "audience_rows": {"en": "audience shares of activated accounts, weighted by followers", "zh-Hant": "已啟用帳號的受眾占比（依粉絲加權）", "ar": "حصص جمهور الحسابات المفعلة مرجحة بالمتابعين"},
     "credibility_rows": {"en": "mean audience-quality score of activated accounts", "zh-Hant": "已啟用帳號受眾品質分數平均", "ar": "متوسط درجة جودة جمهور الحسابات المفعلة"},
@@ -57,19 +59,117 @@ TERMS: dict[str, dict[str, str]] = {
     "traffic_rows": {"en": "sum over the campaign days (all sources)", "zh-Hant": "活動期間加總（所有來源）", "ar": "المجموع خلال أيام الحملة (كل المصادر)"},
     "clicks_rows": {"en": "human hits on the campaign's links", "zh-Hant": "活動連結的真人點擊", "ar": "نقرات البشر على روابط الحملة"},
     "cost_rows": {"en": "sum of costs in campaign currency (FX at the cost's date)", "zh-Hant": "成本加總（依成本日期匯率換算為活動幣別）", "ar": "مجموع التكاليف بعملة الحملة (سعر الصرف بتاريخ التكلفة)"},
+    "clicks_rows_with_bots": {"en": "hits on the campaign's links, bots included", "zh-Hant": "活動連結的點擊（含機器人）", "ar": "نقرات روابط الحملة بما فيها الروبوتات"},
+    "unique_rule_30m": {"en": "visitors per link per 30-minute window", "zh-Hant": "每連結每30分鐘時窗的訪客", "ar": "الزوار لكل رابط لكل نافذة 30 دقيقة"},
+    "unique_rule_1h": {"en": "visitors per link per 1-hour window", "zh-Hant": "每連結每1小時時窗的訪客", "ar": "الزوار لكل رابط لكل نافذة ساعة"},
+    "unique_rule_1d": {"en": "visitors per link per 1-day window", "zh-Hant": "每連結每1天時窗的訪客", "ar": "الزوار لكل رابط لكل نافذة يوم"},
+    "discounts": {"en": "discounts", "zh-Hant": "折扣", "ar": "الخصومات"},
+    "emv_cpm": {"en": "CPM (emv_cpm)", "zh-Hant": "CPM (emv_cpm)", "ar": "CPM (emv_cpm)"},
+    "link_clicks": {"en": "link clicks", "zh-Hant": "連結點擊", "ar": "نقرات الروابط"},
+    "mean_of_posts": {"en": "mean over posts of", "zh-Hant": "各貼文平均：", "ar": "متوسط المنشورات لـ"},
+    "median_of_posts": {"en": "median over posts of", "zh-Hant": "各貼文中位數：", "ar": "وسيط المنشورات لـ"},
 }
+
+# engagement components as formula names: a post's "clicks" component is its link clicks
+_COMPONENT = {"clicks": "link_clicks"}
+_DENOMINATOR = {"followers": "{followers_at_post}", "reach": "{reach}", "impressions": "{impressions}",
+                "views": "{video_views}"}
+
+
+def _engagement_rate(settings) -> Measure:
+    """The engagement-rate formula for the er_denominator and er_aggregation settings."""
+    den = settings["er_denominator"]
+    den_text = _DENOMINATOR[den] if isinstance(den, str) else "{denominator}"
+    ratio = "{engagements} / " + den_text + " x 100"
+    agg = settings["er_aggregation"]
+    return Measure(ratio if agg == "ratio_of_sums" else "{%s} (%s)" % (agg, ratio))
+
+
+class _Settings(Choice):
+    """A formula that several settings choose together (engagement rate: denominator and aggregation)."""
+
+    def pick(self, settings):
+        return self.options(settings)  # type: ignore[operator,call-arg]
+
+
+_ENGAGEMENT_RATE = _Settings("er_aggregation", _engagement_rate, ("ratio_of_sums", "mean_of_posts", "median_of_posts"))
 
 
 @dataclass(frozen=True)
 class KpiDef:
+    """One KPI: its id, names, unit, direction, stages and description, and its formula, from
+    which its text (as the settings make it), inputs, cost visibility, estimate flag and pacing
+    kind are derived."""
+
     id: str
     name: dict[str, str]
-    formula: dict[str, str]
+    formula: dict[str, str]  # the text under the default settings
     unit: str
     direction: str  # up | down | none
     stages: tuple[str, ...]
     description: dict[str, str]
     money: bool = False
+    expr: Formula = field(default=Measure(""), compare=False)
+
+    def formula_for(self, settings: Mapping[str, Any] | None = None, lang: str = "en") -> str:
+        """The formula text as SETTINGS (default: the defaults) make it."""
+        return resolve(self.expr, settings or _defaults()).render(_NAMES, lang)
+
+    def computed(self, settings: Mapping[str, Any] | None = None):
+        """The metric expression evaluated from other KPIs, or None for a measure the engine aggregates."""
+        node = resolve(self.expr, settings or _defaults())
+        return None if isinstance(node, Measure) else node
+
+    def inputs(self, settings: Mapping[str, Any] | None = None) -> frozenset[str]:
+        """The KPIs and terms its formula reads, under SETTINGS (every variant when None)."""
+        if settings is not None:
+            node = resolve(self.expr, settings)
+            return frozenset(node.refs() | node.terms())
+        out: set[str] = set()
+        for node in _variants(self.expr):
+            out |= node.refs() | node.terms()
+        return frozenset(out)
+
+    @property
+    def estimated(self) -> bool:
+        """An estimate (a rate table, a model or a forecast), or computed from one."""
+        return any(isinstance(n, Measure) and n.estimated for n in _variants(self.expr)) or any(
+            KPIS[r].estimated for r in self.inputs() if r in KPIS and r != self.id)
+
+    @property
+    def pacing(self) -> str:
+        """``cumulative`` when the value adds up over the days (counts, money sums), else ``rate``."""
+        node = resolve(self.expr, _defaults())
+        if isinstance(node, Measure):
+            additive = node.additive if node.additive is not None else self.unit in ("count", "money")
+            return "cumulative" if additive else "rate"
+        return "rate"
+
+
+def _variants(formula: Formula) -> list:
+    """Every formula a setting can choose (the default's, when the setting lists no values)."""
+    if not isinstance(formula, Choice):
+        return [formula]
+    values = formula.choices() or [_defaults()[formula.setting]]
+    return [n for v in values for n in _variants(formula.pick({**_defaults(), formula.setting: v}))]
+
+
+def formula_variants(kpi_id: str, lang: str = "en") -> list[tuple[str, Any, str]]:
+    """(setting, value, formula text) for each value of the setting that chooses KPI_ID's formula."""
+    expr = KPIS[kpi_id].expr
+    if not isinstance(expr, Choice):
+        return []
+    out = []
+    for v in expr.choices():
+        node = resolve(expr, {**_defaults(), expr.setting: v})
+        out.append((expr.setting, v, node.render(_NAMES, lang)))
+    return out
+
+
+def _defaults() -> dict[str, Any]:
+    from influscope.kpi import methodology
+
+    return methodology.resolve()
 
 
 # id: (unit, direction, stages, names en/zh/ar, formula template, description en/zh/ar)
@@ -99,25 +199,26 @@ _ROWS: list[tuple] = [
     ("shares", "count", "up", ("tofu",), ("Shares", "分享數", "المشاركات"), "{reach_rows}", ("Shares summed over posts.", "分享數加總。", "مجموع المشاركات.")),
     ("saves", "count", "up", ("tofu",), ("Saves", "收藏數", "الحفظ"), "{reach_rows}", ("Saves summed over posts.", "收藏數加總。", "مجموع مرات الحفظ.")),
     ("reactions", "count", "up", ("tofu",), ("Reactions", "心情反應", "التفاعلات العاطفية"), "{reach_rows}", ("Reactions summed over posts.", "心情反應加總。", "مجموع التفاعلات العاطفية.")),
-    ("engagements", "count", "up", ("tofu",), ("Engagements", "互動數", "التفاعلات"), "{likes} + {comments} + {shares} + {saves}",
+    ("engagements", "count", "up", ("tofu",), ("Engagements", "互動數", "التفاعلات"), Choice("engagement_components", lambda parts: Measure(" + ".join("{%s}" % _COMPONENT.get(p, p) for p in parts))),
      ("Interactions summed over posts; the components are the engagement_components setting.", "互動加總；組成項目由 engagement_components 設定。", "مجموع التفاعلات؛ المكونات يحددها الإعداد engagement_components.")),
-    ("engagement_rate", "%", "up", ("tofu",), ("Engagement rate", "互動率", "معدل التفاعل"), "{engagements} / {denominator} x 100",
+    ("engagement_rate", "%", "up", ("tofu",), ("Engagement rate", "互動率", "معدل التفاعل"), _ENGAGEMENT_RATE,
      ("Engagements divided by followers at post time (or reach, impressions, views), as a ratio of sums by default.", "互動數除以發文時粉絲數（或觸及、曝光、觀看），預設為加總比。", "التفاعلات مقسومة على المتابعين وقت النشر (أو الوصول أو الظهور أو المشاهدات).")),
-    ("cpm", "money", "down", ("tofu",), ("CPM", "千次曝光成本", "التكلفة لكل ألف ظهور"), "{spend} / {impressions} x 1000",
+    ("cpm", "money", "down", ("tofu",), ("CPM", "千次曝光成本", "التكلفة لكل ألف ظهور"), Div(Ref("spend"), Ref("impressions"), 1000),
      ("Cost per thousand impressions.", "每千次曝光的成本。", "تكلفة كل ألف ظهور.")),
-    ("cpv", "money", "down", ("tofu",), ("Cost per view", "每次觀看成本", "التكلفة لكل مشاهدة"), "{spend} / {video_views}",
+    ("cpv", "money", "down", ("tofu",), ("Cost per view", "每次觀看成本", "التكلفة لكل مشاهدة"), Div(Ref("spend"), Ref("video_views")),
      ("Cost per video view.", "每次影片觀看的成本。", "تكلفة كل مشاهدة فيديو.")),
-    ("cpe", "money", "down", ("tofu",), ("Cost per engagement", "每次互動成本", "التكلفة لكل تفاعل"), "{spend} / {engagements}",
+    ("cpe", "money", "down", ("tofu",), ("Cost per engagement", "每次互動成本", "التكلفة لكل تفاعل"), Div(Ref("spend"), Ref("engagements")),
      ("Spend divided by engagements (some guides print this fraction upside down).", "花費除以互動數。", "الإنفاق مقسومًا على التفاعلات.")),
-    ("clicks", "count", "up", ("mofu",), ("Clicks", "點擊數", "النقرات"), "count({clicks_rows})",
+    ("clicks", "count", "up", ("mofu",), ("Clicks", "點擊數", "النقرات"),
+     Choice("bot_clicks", {"excluded": Measure("count({clicks_rows})"), "included": Measure("count({clicks_rows_with_bots})")}),
      ("Hits on the campaign's tracking links; bots excluded by default.", "活動追蹤連結的點擊；預設排除機器人。", "نقرات روابط التتبع؛ تستبعد الروبوتات افتراضيًا.")),
-    ("unique_clicks", "count", "up", ("mofu",), ("Unique clicks", "不重複點擊", "النقرات الفريدة"), "count({unique_rule})",
+    ("unique_clicks", "count", "up", ("mofu",), ("Unique clicks", "不重複點擊", "النقرات الفريدة"), Choice("unique_click_window", lambda w: Measure("count({unique_rule_%s})" % w), ("30m", "1h", "1d")),
      ("A visitor counts once per link per window that opens at the visitor's first click.", "每位訪客在每個連結的每個時窗只計一次，時窗自首次點擊起算。", "يحسب الزائر مرة لكل رابط في كل نافذة تبدأ بأول نقرة له.")),
     ("bot_clicks", "count", "none", ("mofu",), ("Bot clicks", "機器人點擊", "نقرات الروبوتات"), "count({bots})",
      ("Hits flagged as bots or link-preview fetchers (kept, excluded from clicks).", "被標記為機器人或預覽抓取的點擊。", "النقرات المعلمة كروبوتات أو جالبي المعاينة.")),
-    ("ctr", "%", "up", ("mofu",), ("Click-through rate", "點擊率", "نسبة النقر"), "{clicks} / {impressions} x 100",
+    ("ctr", "%", "up", ("mofu",), ("Click-through rate", "點擊率", "نسبة النقر"), Div(Ref("clicks"), Ref("impressions"), 100),
      ("Clicks per impression, compared with the 1.36 % social-ad baseline and per-platform baselines.", "每次曝光的點擊，與 1.36% 社群廣告基準比較。", "النقرات لكل ظهور، مقارنة بخط الأساس 1.36%.")),
-    ("cpc", "money", "down", ("mofu",), ("Cost per click", "每次點擊成本", "التكلفة لكل نقرة"), "{spend} / {clicks}",
+    ("cpc", "money", "down", ("mofu",), ("Cost per click", "每次點擊成本", "التكلفة لكل نقرة"), Div(Ref("spend"), Ref("clicks")),
      ("Spend divided by clicks.", "花費除以點擊數。", "الإنفاق مقسومًا على النقرات.")),
     ("sessions", "count", "up", ("mofu",), ("Sessions", "工作階段", "الجلسات"), "{traffic_rows}",
      ("Site sessions over the campaign days, all sources.", "活動期間網站工作階段（所有來源）。", "جلسات الموقع خلال أيام الحملة من كل المصادر.")),
@@ -143,17 +244,17 @@ _ROWS: list[tuple] = [
      ("Attributed orders; the detail splits them by the rule that credited them (code, click, utm) and counts those that carried both a creator's code and a creator's click.", "歸因訂單數；細項依歸因規則分列。", "الطلبات المنسوبة؛ التفاصيل حسب قاعدة النسب.")),
     ("conversion_rate", "%", "up", ("bofu",), ("Conversion rate", "轉換率", "معدل التحويل"), "{conversions} / {clicks} x 100",
      ("Conversions per click; the detail gives conversions per referral session.", "每次點擊的轉換；細項另列每個推薦工作階段的轉換。", "التحويلات لكل نقرة؛ والتفاصيل لكل جلسة إحالة.")),
-    ("cpa", "money", "down", ("bofu",), ("Cost per acquisition", "每次轉換成本", "التكلفة لكل اكتساب"), "{spend} / {conversions}",
+    ("cpa", "money", "down", ("bofu",), ("Cost per acquisition", "每次轉換成本", "التكلفة لكل اكتساب"), Div(Ref("spend"), Ref("conversions")),
      ("Spend per attributed order.", "每筆歸因訂單的花費。", "الإنفاق لكل طلب منسوب.")),
-    ("cpl", "money", "down", ("mofu",), ("Cost per lead", "每筆名單成本", "التكلفة لكل عميل محتمل"), "{spend} / {leads}",
+    ("cpl", "money", "down", ("mofu",), ("Cost per lead", "每筆名單成本", "التكلفة لكل عميل محتمل"), Div(Ref("spend"), Ref("leads")),
      ("Spend per attributed lead.", "每筆歸因名單的花費。", "الإنفاق لكل عميل محتمل منسوب.")),
     ("code_redemptions", "count", "up", ("bofu",), ("Code redemptions", "折扣碼使用", "استخدامات الرموز"), "count({code_rows})",
      ("Orders credited by a creator's affiliate code; the detail lists them per code.", "以創作者聯盟折扣碼歸因的訂單；細項依折扣碼列出。", "الطلبات المنسوبة برمز تابع لصانع محتوى.")),
-    ("revenue", "money", "up", ("bofu",), ("Revenue", "營收", "الإيرادات"), "sum({subtotal} - {refunded})",
+    ("revenue", "money", "up", ("bofu",), ("Revenue", "營收", "الإيرادات"), Choice("revenue_basis", {"net": Measure("sum({subtotal} - {refunded})"), "gross": Measure("sum({subtotal} + {discounts})")}),
      ("Attributed revenue net of discounts, refunds and cancellations, excluding tax and shipping, in campaign currency.", "歸因營收，扣除折扣、退款與取消，不含稅與運費，以活動幣別計。", "الإيرادات المنسوبة بعد الخصومات والمبالغ المستردة والإلغاءات، دون الضريبة والشحن.")),
     ("orders", "count", "up", ("bofu",), ("Orders", "訂單數", "الطلبات"), "count({order_rows})",
      ("Credited orders that are not cancelled or refunded.", "未取消或退款的歸因訂單數。", "الطلبات المنسوبة غير الملغاة أو المستردة.")),
-    ("aov", "money", "up", ("bofu",), ("Average order value", "平均訂單金額", "متوسط قيمة الطلب"), "{revenue} / {orders}",
+    ("aov", "money", "up", ("bofu",), ("Average order value", "平均訂單金額", "متوسط قيمة الطلب"), Div(Ref("revenue"), Ref("orders")),
      ("Revenue per order.", "每筆訂單營收。", "الإيرادات لكل طلب.")),
     ("units", "count", "up", ("bofu",), ("Units", "件數", "الوحدات"), "sum(units)",
      ("Items in the attributed orders.", "歸因訂單中的商品件數。", "عدد القطع في الطلبات المنسوبة.")),
@@ -161,17 +262,17 @@ _ROWS: list[tuple] = [
      ("Share of attributed orders placed by first-time customers (orders that report it).", "首購客訂單占歸因訂單比例。", "نسبة الطلبات من عملاء جدد.")),
     ("spend", "money", "none", (), ("Spend", "花費", "الإنفاق"), "{cost_rows}",
      ("Sum of costs converted to the campaign currency at the rate of each cost's date.", "成本加總，依各成本日期匯率換算。", "مجموع التكاليف محولة بسعر تاريخ كل تكلفة.")),
-    ("budget_used", "%", "none", (), ("Budget used", "預算使用率", "الميزانية المستخدمة"), "{spend} / {budget} x 100",
+    ("budget_used", "%", "none", (), ("Budget used", "預算使用率", "الميزانية المستخدمة"), Div(Ref("spend"), Term("budget"), 100),
      ("Spend as a share of the campaign budget.", "花費占活動預算比例。", "الإنفاق كنسبة من ميزانية الحملة.")),
-    ("roas", "x", "up", ("bofu",), ("ROAS", "廣告投資報酬率 (ROAS)", "العائد على الإنفاق الإعلاني"), "{revenue} / {spend}",
+    ("roas", "x", "up", ("bofu",), ("ROAS", "廣告投資報酬率 (ROAS)", "العائد على الإنفاق الإعلاني"), Div(Ref("revenue"), Ref("spend")),
      ("Revenue per unit of spend, shown in times.", "每單位花費帶來的營收（倍數）。", "الإيرادات لكل وحدة إنفاق (مرات).")),
-    ("roi", "%", "up", ("bofu",), ("ROI", "投資報酬率 (ROI)", "العائد على الاستثمار"), "({revenue} - {spend}) / {spend} x 100",
+    ("roi", "%", "up", ("bofu",), ("ROI", "投資報酬率 (ROI)", "العائد على الاستثمار"), Div(Sub(Ref("revenue"), Ref("spend")), Ref("spend"), 100),
      ("Profit over spend in percent (revenue minus spend, over spend).", "（營收 − 花費）÷ 花費，百分比。", "(الإيرادات − الإنفاق) ÷ الإنفاق بالنسبة المئوية.")),
-    ("roas_pct", "%", "up", (), ("ROAS in percent", "ROAS 百分比", "العائد على الإنفاق بالنسبة المئوية"), "{revenue} / {spend} x 100",
+    ("roas_pct", "%", "up", (), ("ROAS in percent", "ROAS 百分比", "العائد على الإنفاق بالنسبة المئوية"), Div(Ref("revenue"), Ref("spend"), 100),
      ("Revenue over spend in percent: what some guides call ROI; labelled here as ROAS.", "營收 ÷ 花費 × 100：部分指南稱為 ROI，此處標示為 ROAS。", "الإيرادات ÷ الإنفاق × 100: ما تسميه بعض الأدلة العائد على الاستثمار.")),
-    ("emv", "money", "up", ("tofu",), ("Earned media value", "賺得媒體價值", "قيمة الوسائط المكتسبة"), "{rate_table}",
+    ("emv", "money", "up", ("tofu",), ("Earned media value", "賺得媒體價值", "قيمة الوسائط المكتسبة"), Choice("emv_model", {"per_action": Measure("{rate_table}", estimated=True), "cpm": Measure("{impressions} x {emv_cpm} / 1000", estimated=True)}),
      ("An estimate of what the exposure would cost as paid media, from a dated rate table or a CPM.", "以具日期的費率表或 CPM 估算的曝光價值（估計值）。", "تقدير لتكلفة الظهور كإعلان مدفوع (قيمة تقديرية).")),
-    ("emv_roi", "x", "up", ("tofu",), ("EMV return", "EMV 報酬", "عائد قيمة الوسائط"), "{emv} / {spend}",
+    ("emv_roi", "x", "up", ("tofu",), ("EMV return", "EMV 報酬", "عائد قيمة الوسائط"), Div(Ref("emv"), Ref("spend")),
      ("Earned media value per unit of spend (the ROI card of TOFU campaigns).", "每單位花費的賺得媒體價值。", "قيمة الوسائط المكتسبة لكل وحدة إنفاق.")),
     ("follower_growth", "count", "up", ("tofu", "mofu"), ("Follower growth", "粉絲成長", "نمو المتابعين"), "{followers_end} - {followers_start}",
      ("Brand accounts' followers at the campaign end minus at its start (latest count on or before each date).", "品牌帳號活動結束與開始時粉絲數之差。", "متابعو حسابات العلامة في نهاية الحملة ناقص بدايتها.")),
@@ -181,48 +282,43 @@ _ROWS: list[tuple] = [
      ("Campaign daily follower growth against the baseline period's daily growth.", "活動期間每日粉絲成長相對基準期。", "النمو اليومي للمتابعين مقارنة بفترة الأساس.")),
     ("audience_demographics", "count", "none", (), ("Audience demographics", "受眾輪廓", "التركيبة السكانية للجمهور"), "{audience_rows}",
      ("Age, gender and country shares of the activated accounts' audiences and their change in points since the campaign start (detail); the value counts the accounts with data.", "已啟用帳號受眾的年齡、性別、國家占比及自活動開始以來的變化（細項）；數值為有資料的帳號數。", "حصص العمر والجنس والبلد لجماهير الحسابات المفعلة وتغيرها منذ بداية الحملة.")),
-    ("sentiment_positive_pct", "%", "up", ("tofu",), ("Positive sentiment", "正面情緒", "المشاعر الإيجابية"), "{positive} / {classified} x 100",
+    ("sentiment_positive_pct", "%", "up", ("tofu",), ("Positive sentiment", "正面情緒", "المشاعر الإيجابية"), Measure("{positive} / {classified} x 100", estimated=True),
      ("Share of classified comments that are positive.", "已分類留言中正面的比例。", "نسبة التعليقات الإيجابية من المصنفة.")),
-    ("sentiment_negative_pct", "%", "down", ("tofu",), ("Negative sentiment", "負面情緒", "المشاعر السلبية"), "{negative} / {classified} x 100",
+    ("sentiment_negative_pct", "%", "down", ("tofu",), ("Negative sentiment", "負面情緒", "المشاعر السلبية"), Measure("{negative} / {classified} x 100", estimated=True),
      ("Share of classified comments that are negative.", "已分類留言中負面的比例。", "نسبة التعليقات السلبية من المصنفة.")),
-    ("net_sentiment", "%", "up", ("tofu",), ("Net sentiment", "淨情緒", "صافي المشاعر"), "({positive} - {negative}) / {classified} x 100",
+    ("net_sentiment", "%", "up", ("tofu",), ("Net sentiment", "淨情緒", "صافي المشاعر"), Measure("({positive} - {negative}) / {classified} x 100", estimated=True),
      ("Positive minus negative comments over classified comments.", "（正面 − 負面）÷ 已分類留言。", "(الإيجابية − السلبية) ÷ المصنفة.")),
-    ("purchase_intent_pct", "%", "up", ("mofu", "bofu"), ("Purchase intent", "購買意圖", "نية الشراء"), "{intent} / {classified} x 100",
+    ("purchase_intent_pct", "%", "up", ("mofu", "bofu"), ("Purchase intent", "購買意圖", "نية الشراء"), Measure("{intent} / {classified} x 100", estimated=True),
      ("Share of comments expressing purchase intent or advocacy.", "表達購買意圖或推薦的留言比例。", "نسبة التعليقات التي تعبر عن نية الشراء أو التوصية.")),
     ("credibility_score", "score", "up", (), ("Credibility score", "可信度分數", "درجة المصداقية"), "{credibility_rows}",
      ("Audience-quality score 0-100 of the creator accounts, with reasons.", "創作者帳號受眾品質分數 0-100，附原因。", "درجة جودة الجمهور 0-100 مع الأسباب.")),
-    ("sales_forecast", "money", "up", ("bofu",), ("Sales forecast", "銷售預測", "توقع المبيعات"), "{forecast_rows}",
+    ("sales_forecast", "money", "up", ("bofu",), ("Sales forecast", "銷售預測", "توقع المبيعات"), Measure("{forecast_rows}", estimated=True, additive=False),
      ("Projected attributed revenue at the campaign end (and 30 days on), with an interval.", "推估至活動結束（及其後30天）的歸因營收，附區間。", "الإيرادات المنسوبة المتوقعة عند نهاية الحملة مع فاصل.")),
-    ("goal_attainment", "%", "up", (), ("Goal attainment", "目標達成率", "تحقيق الأهداف"), "{attainment_rows}",
+    ("goal_attainment", "%", "up", (), ("Goal attainment", "目標達成率", "تحقيق الأهداف"), Measure("{attainment_rows}", additive=False, depends_on_all=True),
      ("How far the targeted KPIs are from their targets, with pacing to the end date.", "目標KPI的達成程度與至結束日的進度。", "مدى تحقيق المؤشرات المستهدفة مع وتيرة التقدم.")),
 ]
 
-_MONEY = {"cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "revenue", "aov", "spend", "emv", "sales_forecast"}
+def declare(kid: str, unit: str, direction: str, stages: tuple[str, ...], name: tuple[str, str, str],
+            formula: str | Formula, description: tuple[str, str, str]) -> KpiDef:
+    """One KPI from its declaration (a row of the catalogue): names and descriptions in en, zh-Hant
+    and ar; FORMULA a text template for a measure the engine aggregates, or an expression."""
+    if unit not in UNITS or direction not in ("up", "down", "none"):
+        raise ValueError(f"{kid}: unit {unit!r} or direction {direction!r} is not allowed")
+    expr = Measure(formula) if isinstance(formula, str) else formula
+    d = KpiDef(id=kid, name=dict(zip(LANGS, name)), formula={}, unit=unit, direction=direction,
+               stages=tuple(stages), description=dict(zip(LANGS, description)), money=unit == "money", expr=expr)
+    _NAMES[kid] = d.name
+    d.formula.update({lang: d.formula_for(None, lang) for lang in LANGS})  # the text under the defaults
+    return d
 
 
-def _render(template: str, names: dict[str, dict[str, str]], lang: str) -> str:
-    def sub(m: re.Match) -> str:
-        key = m.group(1)
-        if key in names:
-            return names[key][lang]
-        return TERMS[key][lang]
-    return re.sub(r"\{(\w+)\}", sub, template)
+_NAMES: dict[str, dict[str, str]] = dict(TERMS)
 
 
 def _build() -> dict[str, KpiDef]:
-    names = {row[0]: dict(zip(LANGS, row[4])) for row in _ROWS}
-    out: dict[str, KpiDef] = {}
-    for kid, unit, direction, stages, name, template, desc in _ROWS:
-        assert unit in UNITS, kid
-        out[kid] = KpiDef(
-            id=kid, name=dict(zip(LANGS, name)),
-            formula={lang: _render(template, names, lang) for lang in LANGS},
-            unit=unit, direction=direction, stages=tuple(stages), description=dict(zip(LANGS, desc)),
-            money=kid in _MONEY,
-        )
-    return out
-
-
+    for row in _ROWS:  # names first: a formula may name a KPI declared after it
+        _NAMES[row[0]] = dict(zip(LANGS, row[4]))
+    return {row[0]: declare(*row) for row in _ROWS}
 KPIS: dict[str, KpiDef] = _build()
 
 STAGE_DEFAULTS: dict[str, list[str]] = {

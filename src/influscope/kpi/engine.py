@@ -15,7 +15,9 @@ from typing import Any
 
 from influscope.db.types import MONEY_SCALE
 from influscope.kpi import methodology
+from influscope.kpi.catalogue import KPIS, TERMS
 from influscope.kpi.facts import Facts
+from influscope.metrics.expr import Operand, Unknown, evaluate
 
 Q = Decimal("0.0001")
 
@@ -201,27 +203,6 @@ def compute(ctx: Context) -> dict[str, Value]:
     spend, spend_reason = _spend(ctx)
     put("spend", spend, spend_reason)
 
-    def cost_per(kid: str, denom, what: str, scale: int = 1) -> None:
-        if spend is None:
-            put(kid, None, spend_reason)
-        elif denom is None:
-            put(kid, None, f"no {what} recorded")
-        elif denom == 0:
-            put(kid, None, f"{what} are 0")
-        else:
-            put(kid, _q(_div(spend * scale, denom)))
-
-    cost_per("cpm", sums["impressions"], "impressions", 1000)
-    cost_per("cpv", sums["video_views"], "video views")
-    cost_per("cpe", engagements, "engagements")
-
-    budget = f.campaign.budget
-    if ctx.scope != "campaign":
-        put("budget_used", None, "the budget is set for the whole campaign")
-    elif budget is None or budget == 0:
-        put("budget_used", None, "no budget set")
-    else:
-        put("budget_used", _float(_div(spend * 100, budget)) if spend is not None else None, spend_reason)
 
     # -- clicks
     has_links = bool(f.links) or bool(f.click_buckets)
@@ -232,13 +213,6 @@ def compute(ctx: Context) -> dict[str, Value]:
     put("clicks", clicks if has_links else None, no_links)
     put("unique_clicks", sum(b["unique"] for b in f.click_buckets) if has_links else None, no_links)
     put("bot_clicks", bots if has_links else None, no_links)
-    if not has_links:
-        put("ctr", None, no_links)
-    elif not sums["impressions"]:
-        put("ctr", None, "no impressions recorded")
-    else:
-        put("ctr", _float(_div(clicks * 100, sums["impressions"])))
-    cost_per("cpc", clicks if has_links else None, "clicks")
 
     # -- site traffic
     c = f.campaign
@@ -300,7 +274,7 @@ def compute(ctx: Context) -> dict[str, Value]:
     # -- leads
     leads = f.leads
     if not f.leads_seen:
-        for kid in ("leads", "leads_by_type", "cpl"):
+        for kid in ("leads", "leads_by_type"):
             put(kid, None, "no leads recorded in the attribution window")
     else:
         put("leads", len(leads))
@@ -308,7 +282,6 @@ def compute(ctx: Context) -> dict[str, Value]:
         for ld in leads:
             by_type[ld["type"]] = by_type.get(ld["type"], 0) + 1
         out["leads_by_type"] = Value(len(leads), detail=dict(sorted(by_type.items())))
-        cost_per("cpl", len(leads), "leads")
 
     # -- orders
     orders = counted_orders(ctx)
@@ -326,8 +299,6 @@ def compute(ctx: Context) -> dict[str, Value]:
         out["conversions"] = Value(n_orders, detail={**{r: by_rule.get(r, 0) for r in ("code", "click", "utm")},
                                                      "code_and_click": both})
     put("revenue", revenue, rev_reason)
-    put("aov", _q(_div(revenue, n_orders)) if revenue is not None else None,
-        rev_reason or "no attributed orders")
     if no_orders:
         put("conversion_rate", None, no_orders)
     elif not has_links:
@@ -339,10 +310,6 @@ def compute(ctx: Context) -> dict[str, Value]:
     ref_sessions = out["referral_sessions"].value
     if out["conversion_rate"].value is not None and ref_sessions:
         out["conversion_rate"].detail = {"per_referral_session": _float(_div(n_orders * 100, ref_sessions))}
-    if no_orders:
-        put("cpa", None, no_orders)
-    else:
-        cost_per("cpa", n_orders, "conversions")
     codes: dict[str, int] = {}
     for o in orders:
         if o["rule"] == "code":
@@ -358,30 +325,9 @@ def compute(ctx: Context) -> dict[str, Value]:
     put("new_customer_share", _float(_div(sum(1 for o in nc if o["new_customer"]) * 100, len(nc))) if nc else None,
         no_orders or ("no attributed orders" if not orders else "orders do not say whether the customer is new"))
 
-    if spend is None:
-        for kid in ("roas", "roi", "roas_pct"):
-            put(kid, None, spend_reason)
-    elif spend == 0:
-        for kid in ("roas", "roi", "roas_pct"):
-            put(kid, None, "spend is 0")
-    elif revenue is None:
-        for kid in ("roas", "roi", "roas_pct"):
-            put(kid, None, rev_reason)
-    else:
-        put("roas", _float(_div(revenue, spend)))
-        put("roi", _float(_div((revenue - spend) * 100, spend)))
-        put("roas_pct", _float(_div(revenue * 100, spend)))
-
     # -- earned media value
     emv, emv_reason, emv_detail = _emv(ctx, measured, sums["impressions"])
     out["emv"] = Value(emv, None if emv is not None else emv_reason, estimated=True, detail=emv_detail)
-    if emv is None:
-        put("emv_roi", None, emv_reason)
-        out["emv_roi"].estimated = True
-    elif spend is None or spend == 0:
-        out["emv_roi"] = Value(None, spend_reason or "spend is 0", estimated=True)
-    else:
-        out["emv_roi"] = Value(_float(_div(emv, spend)), estimated=True)
 
     # -- brand followers
     _followers(ctx, put)
@@ -389,8 +335,55 @@ def compute(ctx: Context) -> dict[str, Value]:
     # -- audience
     _audience(ctx, put, out)
 
+    # -- metrics declared as expressions over the KPIs above (cost per result, rates, returns)
+    derive(ctx, out)
+
     # sales_forecast and goal_attainment are added by the API (they need the whole campaign and targets)
     return out
+
+
+def derive(ctx: Context, out: dict[str, Value]) -> None:
+    """Evaluate every catalogue metric that its declaration computes from other KPIs, exactly."""
+    budget = ctx.facts.campaign.budget
+    env: dict[str, Operand] = {k: Operand(v.value, v.reason, v.estimated) for k, v in out.items()}
+    env["budget"] = (Operand(None, "the budget is set for the whole campaign") if ctx.scope != "campaign"
+                     else Operand(budget if budget else None, "no budget set"))
+    for kid, node in _computed_order(ctx.settings):
+        try:
+            value, estimated = evaluate(node, env, _label)
+        except Unknown as exc:
+            out[kid] = Value(None, exc.reason, estimated=KPIS[kid].estimated)
+        else:
+            out[kid] = Value(_q(value) if KPIS[kid].unit == "money" else float(value), estimated=estimated)
+        env[kid] = Operand(out[kid].value, out[kid].reason, out[kid].estimated)
+
+
+def _computed_order(settings: dict) -> list[tuple[str, Any]]:
+    """The computed metrics with their expressions, each after the metrics it reads."""
+    nodes = {k: d.computed(settings) for k, d in KPIS.items()}
+    nodes = {k: n for k, n in nodes.items() if n is not None}
+    done: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(k: str) -> None:
+        if k in seen:
+            return
+        seen.add(k)
+        for r in sorted(nodes[k].refs()):
+            if r in nodes:
+                visit(r)
+        done.append((k, nodes[k]))
+
+    for k in nodes:
+        visit(k)
+    return done
+
+
+def _label(key: str) -> str:
+    """How a reason names an input: the KPI's English name in lower case, or the term."""
+    if key in KPIS:
+        return KPIS[key].name["en"].lower() if not KPIS[key].name["en"].isupper() else KPIS[key].name["en"]
+    return TERMS[key]["en"] if key in TERMS else key
 
 
 def _emv(ctx: Context, measured: list[dict], impressions: int | None):

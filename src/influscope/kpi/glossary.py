@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 
 from influscope.kpi import methodology
-from influscope.kpi.catalogue import KPIS, LANGS, STAGE_DEFAULTS
+from influscope.kpi.catalogue import KPIS, LANGS, STAGE_DEFAULTS, formula_variants
+from influscope.metrics.policy import COST_KPIS
 
 UNIT_TEXT = {"%": "percent (2.5 means 2.5 %)", "x": "times", "count": "count", "money": "campaign currency",
              "s": "seconds", "score": "score 0-100", "ratio": "ratio"}
@@ -38,11 +39,23 @@ def render() -> str:
     for k in KPIS.values():
         out.append(f"| `{k.id}` | {k.name['en']} | {k.formula['en']} | {UNIT_TEXT[k.unit]} | "
                    f"{DIRECTION_TEXT[k.direction]} | {', '.join(k.stages) or '-'} |")
-    out += ["", "## Definitions", ""]
+    out += ["", "## Definitions", "",
+            "Each entry is derived from the KPI's one declaration in the catalogue: the formula under the default",
+            "settings and under each value of the setting that changes it, the KPIs it reads, whether it reveals",
+            "costs (hidden from accounts without cost access in every face), whether it is an estimate, and how a",
+            "target on it paces (cumulative sums against the elapsed share of the campaign, or rates as they are).",
+            ""]
     for k in KPIS.values():
+        reads = sorted(r for r in k.inputs() if r in KPIS and r != k.id)
         out += [f"### `{k.id}`: {k.name['en']}", "", k.description["en"], "",
-                f"- Formula: {k.formula['en']}", f"- Unit: {UNIT_TEXT[k.unit]}; {DIRECTION_TEXT[k.direction]}",
-                f"- Stages: {', '.join(k.stages) or '-'}"]
+                f"- Formula: {k.formula['en']}"]
+        for setting, value, text in formula_variants(k.id):
+            out.append(f"  - with `{setting}` = `{value}`: {text}")
+        out += [f"- Unit: {UNIT_TEXT[k.unit]}; {DIRECTION_TEXT[k.direction]}",
+                f"- Stages: {', '.join(k.stages) or '-'}",
+                f"- Reads: {', '.join(f'`{r}`' for r in reads) or 'the records'}; "
+                f"reveals costs: {'yes' if k.id in COST_KPIS else 'no'}; estimate: {'yes' if k.estimated else 'no'}; "
+                f"pacing: {k.pacing}"]
         for lang in LANGS[1:]:
             out.append(f"- {lang}: {k.name[lang]}: {k.formula[lang]}")
         out.append("")

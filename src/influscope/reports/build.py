@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import functools
 import json
-import re
 import threading
 import time
 from decimal import Decimal
@@ -21,14 +19,13 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.metrics.policy import COST_KPIS  # hidden from those who may not see costs, in every face
 from influscope.reports.model import Card, Column, Comparison, Diagnostic, Report, Series, Table
 from influscope.web import i18n
 
 FUNNEL = ("reach", "clicks", "leads", "orders")
 DAILY_KPIS = ("clicks", "orders", "leads", "engagements", "revenue")
 SENTIMENT_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
-COST_KPIS = frozenset({"spend", "budget_used", "cpm", "cpv", "cpe", "cpc", "cpa", "cpl", "roas", "roas_pct", "roi",
-                       "emv_roi", "goal_attainment"})
 # which methodology settings each KPI depends on (shown on the card's explanation)
 SETTING_GROUPS: dict[str, tuple[str, ...]] = {
     "engagement": ("engagement_components",),
@@ -171,9 +168,15 @@ def kpi_name(kpi_id: str, lang: str) -> str:
     return _text(getattr(d, "name", None), lang) or kpi_id
 
 
-def kpi_formula(kpi_id: str, lang: str) -> str:
+def kpi_formula(kpi_id: str, lang: str, settings: dict | None = None) -> str:
+    """The formula text as SETTINGS (the resolved methodology; default: the defaults) make it."""
     d = catalogue().get(kpi_id)
-    return _text(getattr(d, "formula", None), lang)
+    if d is None:
+        return ""
+    try:
+        return d.formula_for(settings or None, lang)
+    except (KeyError, TypeError):  # settings given as display text, not resolved values
+        return _text(d.formula, lang)
 
 
 def kpi_unit(kpi_id: str) -> str:
@@ -186,26 +189,12 @@ def kpi_direction(kpi_id: str) -> str:
     return getattr(d, "direction", "none") or "none"
 
 
-@functools.lru_cache(maxsize=None)
-def formula_inputs(kpi_id: str) -> tuple[str, ...]:
-    """The catalogue KPIs that KPI_ID's formula is made of (e.g. roas -> revenue, spend)."""
-    ids = catalogue()
-    try:  # the catalogue's formula templates name their inputs as {kpi_id}
-        from influscope.kpi.catalogue import _ROWS
-
-        for row in _ROWS:
-            if row[0] == kpi_id:
-                return tuple(k for k in dict.fromkeys(re.findall(r"\{(\w+)\}", row[5])) if k in ids and k != kpi_id)
-    except ImportError:
-        pass
-    text = kpi_formula(kpi_id, "en")
-    found = []
-    for other in sorted(ids, key=lambda k: -len(kpi_name(k, "en"))):
-        name = kpi_name(other, "en")
-        if other != kpi_id and name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
-            found.append(other)
-            text = text.replace(name, " ")
-    return tuple(found)
+def formula_inputs(kpi_id: str, settings: dict | None = None) -> tuple[str, ...]:
+    """The catalogue KPIs that KPI_ID's formula reads under SETTINGS (e.g. roas -> revenue, spend)."""
+    d = catalogue().get(kpi_id)
+    if d is None:
+        return ()
+    return tuple(k for k in sorted(d.inputs(settings or None)) if k in catalogue() and k != kpi_id)
 
 
 def settings_for(kpi_id: str) -> list[str]:
@@ -257,7 +246,7 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
     card = Card(
         kpi_id=kpi_id, name=kpi_name(kpi_id, lang), unit=unit, value=entry.get("value"),
         display=fmt.kpi(entry.get("value"), unit, currency), estimated=bool(entry.get("estimated")),
-        reason=entry.get("reason"), formula=kpi_formula(kpi_id, lang),
+        reason=entry.get("reason"), formula=kpi_formula(kpi_id, lang, settings),
         description=_text(getattr(d, "description", None), lang), direction=kpi_direction(kpi_id),
     )
     target = entry.get("target")
@@ -279,7 +268,7 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
             card.benchmark_display += f" ({src['name']}{', ' + str(src['year']) if src.get('year') else ''})"
         elif isinstance(src, str):
             card.benchmark_display += f" ({src})"
-    card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id)]
+    card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id, settings)]
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
         o = (other or {}).get(kpi_id) or {}

@@ -98,8 +98,9 @@ def test_tiktok_spanish_content_export_to_posts(eng):
                      from post_metrics m join posts p on p.id = m.post_id join creators c on c.id = p.creator_id
                      order by p.key""")
     assert [(r["key"], r["views"], r["likes"]) for r in rows] == [
-        ("7380000000000000001", 120450, 8800), ("7380000000000000002", 50210, None)]
-    assert rows[0]["creator"] == "mei" and rows[0]["posted_at"].startswith("2025-06-10")
+        ("7513641128052903189", 50210, None), ("7514250583912205589", 120450, 8800)]
+    assert rows[1]["creator"] == "mei" and rows[1]["posted_at"].startswith("2025-06-10 09:30:00")  # from the id
+    rows.reverse()
     assert "hidden in the export" in rows[1]["raw"]
     assert rep.files["posts.csv"].inserted == 2
     assert import_export_file(eng, EXP / "tiktok_content_es.csv", source="tiktok_studio@meilin.eats", year=2025,

@@ -4,7 +4,10 @@
   Currency, Subtotal, Shipping, Taxes, Total, Discount Code, Discount Amount, Created at,
   Lineitem quantity, Cancelled at, Refunded Amount, Note Attributes, Id, ...).
 - ``woocommerce``: Analytics > Orders > Download (Date, Order #, Status, Customer type, Coupon(s),
-  Items sold, N. Revenue / Net Sales); it has no currency column, so ``currency`` is required.
+  Items sold, N. Revenue / Net Sales, or only "N. Revenue (formatted)" like "৳2,999"; Attribution is
+  kept in raw); it has no currency column, so ``currency`` is required. Also the order-export
+  plugins' layout ("Order Number","Order Status","Order Date", ..., one row per line item), which
+  may carry its own "Order Currency".
 
 Rows are merged into orders already received by webhook from the same ``source`` (same order key):
 fields the export lacks (click id, landing URL) are kept.
@@ -40,6 +43,8 @@ def detect(path: Path) -> str:
         return "shopify"
     if "Order #" in first and ("N. Revenue" in first or "Net Sales" in first):
         return "woocommerce"
+    if all(k in first for k in ("Order Number", "Order Status", "Order Date")):
+        return "woocommerce"
     raise PayloadError(f"{path.name}: line 1: not a Shopify or WooCommerce orders export (give --format)")
 
 
@@ -50,8 +55,6 @@ def import_orders(engine: sa.Engine, path: str | Path, *, workspace: str = "defa
     if fmt == "shopify":
         records = shopify.read_export(path)
     elif fmt == "woocommerce":
-        if not currency:
-            raise PayloadError(f"{path.name}: the WooCommerce export has no currency column: give --currency")
         records = woocommerce.read_export(path, currency=currency, timezone=timezone)
     else:
         raise PayloadError(f"--format: one of {', '.join(FORMATS)}")

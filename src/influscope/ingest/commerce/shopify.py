@@ -10,9 +10,10 @@ full order) and ``refunds/create`` (a Refund). Field meanings follow the REST Or
   tax refunds are not merchandise); a refund without line items counts its successful refund
   transactions minus shipping refunds. Refunds are keyed by their id, so a refund seen in
   ``refunds/create`` and again in the order's ``refunds[]`` counts once.
-- ``cancelled_at`` set -> cancelled; ``financial_status`` voided -> cancelled; pending, authorized
-  or partially_paid -> pending; anything else -> paid (then refunds make it partially_refunded or
-  refunded).
+- ``financial_status`` voided -> cancelled; ``cancelled_at`` set -> cancelled unless the money was
+  refunded (``refunded`` / ``partially_refunded``: then the refunds decide, see :func:`order_status`);
+  pending, authorized or partially_paid -> pending; anything else -> paid (then refunds make it
+  partially_refunded or refunded).
 - Click id: a ``note_attributes`` entry named ``isc`` (or ``click_id``/``influscope_click_id``), else
   the ``isc`` parameter of ``landing_site``. UTMs stay in ``landing_site`` (the landing URL).
 """
@@ -41,6 +42,35 @@ from influscope.ingest.commerce.common import (
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/edited",
                 "orders/fulfilled", "orders/partially_fulfilled")
 REFUND_TOPICS = ("refunds/create",)
+
+
+def order_status(cancelled: bool, financial: str) -> str:
+    """The canonical status before refunds are netted.
+
+    A cancelled order whose money was taken and given back (``refunded`` / ``partially_refunded``)
+    is a sale that was refunded, not one that never happened: it stays ``paid`` and its refunds make
+    it ``refunded`` (or ``partially_refunded`` when the shop kept part, which then still counts as
+    revenue). ``cancelled`` is kept for orders cancelled without a refund (never paid, voided, or
+    not yet refunded)."""
+    if financial == "voided":
+        return "cancelled"
+    if cancelled and financial not in ("refunded", "partially_refunded"):
+        return "cancelled"
+    if financial in ("pending", "authorized", "partially_paid"):
+        return "pending"
+    return "paid"
+
+
+# What the export writes in "Discount Code" for discounts applied without a code.
+AUTOMATIC_DISCOUNT_TITLES = frozenset({"AUTOMATIC DISCOUNTS", "AUTOMATIC DISCOUNT"})
+
+
+def export_codes(text: str) -> str | None:
+    """The codes of the export's "Discount Code" cell: separated by commas. Shopify codes have no
+    spaces, so an entry with one is the title of an automatic discount (Shopify writes
+    ``AUTOMATIC DISCOUNTS``), not a code anyone typed; it is left out (kept in raw)."""
+    entries = [e.strip() for e in text.split(",")]
+    return codes_text(e for e in entries if e and e.upper() not in AUTOMATIC_DISCOUNT_TITLES and " " not in e)
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
@@ -74,12 +104,7 @@ def parse_order(p: dict[str, Any]) -> OrderRecord:
         total = subtotal + (tax or 0) + (shipping or 0)
 
     financial = str(p.get("financial_status") or "").lower()
-    if p.get("cancelled_at") or financial == "voided":
-        status = "cancelled"
-    elif financial in ("pending", "authorized", "partially_paid"):
-        status = "pending"
-    else:
-        status = "paid"
+    status = order_status(bool(p.get("cancelled_at")), financial)
 
     notes = p.get("note_attributes") or []
     pairs = [(n.get("name"), n.get("value")) for n in notes if isinstance(n, dict)]
@@ -192,12 +217,7 @@ def _export_row(row: dict[str, str]) -> OrderRecord:
         raise PayloadError("Subtotal: empty")
     created = utc_naive(g("Created at"), field="Created at")
     financial = g("Financial Status").lower()
-    if g("Cancelled at") or financial == "voided":
-        status = "cancelled"
-    elif financial in ("pending", "authorized", "partially_paid"):
-        status = "pending"
-    else:
-        status = "paid"
+    status = order_status(bool(g("Cancelled at")), financial)
     refunded = money(g("Refunded Amount"), field="Refunded Amount")
     pairs = []
     for line in g("Note Attributes").splitlines():
@@ -209,7 +229,7 @@ def _export_row(row: dict[str, str]) -> OrderRecord:
         key=g("Id") or g("Name"), created_at=created, currency=currency, subtotal=subtotal,
         discounts=money(g("Discount Amount"), field="Discount Amount"), tax=money(g("Taxes"), field="Taxes"),
         shipping=money(g("Shipping"), field="Shipping"), total=money(g("Total"), field="Total"), status=status,
-        discount_codes=codes_text(g("Discount Code").replace(",", " ").split()),
+        discount_codes=export_codes(g("Discount Code")),
         click_id=click_id_from_pairs(pairs), customer_id=hashed_email(g("Email")),
         units=int(qty) if qty.isdigit() else None,
         refunded_hint=min(refunded, subtotal) if refunded else None,

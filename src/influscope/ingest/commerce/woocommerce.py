@@ -133,26 +133,67 @@ def parse_order(p: dict[str, Any]) -> OrderRecord:
 # ----------------------------------------------------------------------------------------------
 # The native Analytics > Orders "Download" CSV. Its columns (WooCommerce Admin's orders report
 # export): Date, Order #, N. Revenue (formatted), Status, Customer, Customer type, Product(s),
-# Items sold, Coupon(s), N. Revenue ("Net Sales" in older versions). It carries no currency, so the
-# importer asks for one. Net revenue there is after discounts and refunds, before tax and shipping.
+# Items sold, Coupon(s), N. Revenue ("Net Sales" in older versions), and since order attribution
+# (WooCommerce 8.5) Attribution. It carries no currency, so the importer asks for one. Net revenue
+# there is after discounts and refunds, before tax and shipping.
+#
+# Order-export plugins write one row per line item with the order's columns repeated: the most
+# common layout starts "Order Number","Order Status","Order Date" and has "Order Subtotal Amount"
+# (before discounts), "Cart Discount Amount", "Order Tax Amount", "Order Shipping Amount",
+# "Order Refund Amount", "Order Total Amount", "Coupon Code" / "Coupons Used", "Quantity" and often
+# "Order Currency".
 
-EXPORT_NET = ("N. Revenue", "Net Sales", "Net sales")
+EXPORT_NET = ("N. Revenue", "Net Sales", "Net sales", "N. Revenue (formatted)", "Net Sales (formatted)")
+PLUGIN_KEYS = ("Order Number", "Order Status", "Order Date")
 
 
-def read_export(path: str | Path, *, currency: str, timezone: str = "UTC") -> list[OrderRecord]:
-    """Orders of the download; its dates are the site's local time, read in TIMEZONE."""
+def formatted_money(text: str, *, field: str) -> Decimal | None:
+    """An amount as the shop displays it: "৳2,999", "€1.234,50", "2,99 €", "NT$1,200", "-$5.00"."""
+    t = text.strip()
+    if not t:
+        return None
+    negative = t.startswith(("-", "\u2212")) or "(" in t or "-" in t[:3]
+    digits = "".join(ch for ch in t if ch.isdigit() or ch in ",.")
+    if not digits or not any(ch.isdigit() for ch in digits):
+        raise PayloadError(f"{field}: not an amount: {text!r}")
+    if "," in digits and "." in digits:
+        decimal_sep = "," if digits.rindex(",") > digits.rindex(".") else "."
+    elif "," in digits:
+        tail = digits.split(",")[-1]
+        decimal_sep = "," if digits.count(",") == 1 and len(tail) != 3 else ""
+    elif "." in digits:
+        tail = digits.split(".")[-1]
+        decimal_sep = "." if digits.count(".") == 1 and len(tail) != 3 else ""
+    else:
+        decimal_sep = ""
+    thousands = {",", "."} - {decimal_sep}
+    plain = "".join(ch for ch in digits if ch not in thousands)
+    if decimal_sep:
+        plain = plain.replace(decimal_sep, ".")
+    value = money(plain, field=field)
+    return -value if negative and value is not None else value
+
+
+def read_export(path: str | Path, *, currency: str | None, timezone: str = "UTC") -> list[OrderRecord]:
+    """Orders of the download (or of an order-export plugin's CSV); dates are the site's local time,
+    read in TIMEZONE."""
     path = Path(path)
-    cur = currency_code(currency, field="--currency")
     try:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise PayloadError(f"--timezone: unknown time zone {timezone!r}") from None
     reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
     header = reader.fieldnames or []
+    if all(k in header for k in PLUGIN_KEYS):
+        return _read_plugin_export(path, reader, currency=currency, tz=tz)
+    if not currency:
+        raise PayloadError(f"{path.name}: the WooCommerce export has no currency column: give --currency")
+    cur = currency_code(currency, field="--currency")
     net_col = next((c for c in EXPORT_NET if c in header), None)
     missing = [c for c in ("Date", "Order #", "Status") if c not in header] + ([] if net_col else ["N. Revenue"])
     if missing:
         raise PayloadError(f"{path.name}: line 1: not a WooCommerce orders export, missing column(s) {', '.join(missing)}")
+    formatted = net_col is not None and net_col.endswith("(formatted)")
     out: list[OrderRecord] = []
     problems: list[str] = []
     for line, row in enumerate(reader, start=2):
@@ -161,7 +202,7 @@ def read_export(path: str | Path, *, currency: str, timezone: str = "UTC") -> li
             number = g("Order #")
             if not number:
                 raise PayloadError("Order #: empty")
-            net = money(g(net_col), field=net_col)
+            net = formatted_money(g(net_col), field=net_col) if formatted else money(g(net_col), field=net_col)
             if net is None:
                 raise PayloadError(f"{net_col}: empty")
             raw_status = g("Status").lower().replace(" ", "-")
@@ -180,3 +221,59 @@ def read_export(path: str | Path, *, currency: str, timezone: str = "UTC") -> li
     if problems:
         raise PayloadError("\n".join(problems))
     return out
+
+
+def _read_plugin_export(path: Path, reader: csv.DictReader, *, currency: str | None, tz) -> list[OrderRecord]:
+    header = reader.fieldnames or []
+    if "Order Subtotal Amount" not in header and "Order Total Amount" not in header:
+        raise PayloadError(f"{path.name}: line 1: an order-export plugin layout without \"Order Subtotal Amount\" "
+                           "or \"Order Total Amount\": add one of them to the export's fields")
+    cur_col = next((c for c in ("Order Currency", "Currency") if c in header), None)
+    if not cur_col and not currency:
+        raise PayloadError(f"{path.name}: the export has no Order Currency column: give --currency")
+    orders: dict[str, OrderRecord] = {}
+    problems: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        def g(k: str, row: dict = row) -> str:
+            return (row.get(k) or "").strip()
+        number = g("Order Number")
+        try:
+            if not number:
+                raise PayloadError("Order Number: empty")
+            qty = g("Quantity")
+            if number in orders:  # a further line item of the same order
+                if qty.isdigit():
+                    orders[number].units = (orders[number].units or 0) + int(qty)
+                continue
+            cur = currency_code(g(cur_col) if cur_col and g(cur_col) else currency, field=cur_col or "--currency")
+            discount = money(g("Cart Discount Amount"), field="Cart Discount Amount")
+            tax = money(g("Order Tax Amount"), field="Order Tax Amount")
+            shipping = money(g("Order Shipping Amount"), field="Order Shipping Amount")
+            total = money(g("Order Total Amount"), field="Order Total Amount")
+            gross = money(g("Order Subtotal Amount"), field="Order Subtotal Amount")
+            if gross is not None:
+                subtotal = gross - (discount or 0)
+            elif total is not None:
+                subtotal = total - (tax or 0) - (shipping or 0)
+            else:
+                raise PayloadError("Order Subtotal Amount: empty")
+            refunded = money(g("Order Refund Amount"), field="Order Refund Amount")
+            refunded = abs(refunded) if refunded else None
+            raw_status = g("Order Status").lower().replace(" ", "-")
+            raw_status = raw_status.removeprefix("wc-")
+            codes = g("Coupons Used") or g("Coupon Code")
+            orders[number] = OrderRecord(
+                key=number, created_at=utc_naive(g("Order Date"), field="Order Date", tz=tz), currency=cur,
+                subtotal=subtotal, discounts=discount, tax=tax, shipping=shipping, total=total,
+                status=_STATUS.get(raw_status, "paid"),
+                discount_codes=codes_text(codes.replace(",", " ").replace(";", " ").split()),
+                customer_id=hashed_email(g("Email (Billing)")), units=int(qty) if qty.isdigit() else None,
+                refunded_hint=min(refunded, subtotal) if refunded else None,
+                raw={k: v for k, v in row.items() if k and "(Billing)" not in k and "(Shipping)" not in k
+                     and k not in ("Customer Note",)},
+            )
+        except PayloadError as exc:
+            problems.append(f"{path.name}: line {line}: {exc}")
+    if problems:
+        raise PayloadError("\n".join(problems))
+    return list(orders.values())

@@ -11,18 +11,49 @@ overview) need it, and posts of that account join its creator's campaign.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.ingest.canonical import BundleError, ImportReport, Problem, normalise_handle
+from influscope.ingest.canonical import (
+    BundleError,
+    ImportReport,
+    Problem,
+    normalise_handle,
+)
 from influscope.ingest.connectors.store import Batch, write_batch
-from influscope.ingest.exports.common import ExportProblem, decode, read_table
-from influscope.ingest.exports.platform_files import (Target, chinese_platform, instagram_export, tiktok_studio,
-                                                      youtube_studio)
+from influscope.ingest.exports.common import (
+    ExportProblem,
+    Reading,
+    decode,
+    norm_header,
+    read_table,
+)
+from influscope.ingest.exports.platform_files import (
+    Target,
+    chinese_platform,
+    instagram_export,
+    meta_account,
+    meta_business_suite,
+    tiktok_studio,
+    youtube_studio,
+)
+
+
+@dataclass
+class ExportReport(ImportReport):
+    """An import's counts of changes, plus what the file gave: rows read and stored, columns used and
+    ignored, and warnings."""
+
+    source: str = ""
+    file: str = ""
+    reading: Reading = field(default_factory=Reading)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "source": self.source, "file": self.file, "report": self.reading.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -60,6 +91,11 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("xiaohongshu", "xiaohongshu", chinese_platform("xiaohongshu"),
            ("posts.csv: likes (liked), comments, shares, saves (collected)",),
            "Xiaohongshu (RED) note JSON or CSV"),
+    Source("meta_business_suite", "instagram", meta_business_suite,
+           (("posts.csv: views, reach, likes, comments, shares, saves (Instagram); views, reach, reactions, "
+             "comments, shares (Facebook)"),),
+           "Meta Business Suite post exports (Instagram and Facebook; Publish time MM/DD/YYYY HH:MM, "
+           "Date = Lifetime); the account is read from the file"),
     Source("ga4_csv", "ga4", _ga4_csv,
            ("traffic.csv: sessions, new_users, engaged_sessions, pageviews, session_duration_s",),
            "GA4 report exported as CSV (date, session source/medium/campaign/manual ad content)"),
@@ -85,11 +121,16 @@ def detect(path: Path) -> str:
                               for h in table.header):
         return "ga4_csv"
     fields = set(table.fields)
+    names = {norm_header(h) for h in table.header}
+    if "post_id" in fields and names & {"account username", "page name", "page id"} and "publish time" in names:
+        return "meta_business_suite"
+    if {"territory", "distribution"} <= fields or {"date", "hour", "active_followers"} <= fields:
+        return "tiktok_studio"
     if {"gender", "distribution"} <= fields or {"date", "profile_views"} <= fields or \
             {"date", "follower_change"} <= fields or {"date", "total_viewers"} <= fields:
         return "tiktok_studio"
-    if "watch_time_hours" in fields or ("post_id" in fields and "views" in fields and "title" in fields
-                                        and any(h.lower() in ("content", "contenido") for h in table.header)):
+    if "watch_time_hours" in fields or "avg_view_duration" in fields or "comments_added" in fields or (
+            "post_id" in fields and "title" in fields and any(h.lower() in ("content", "contenido") for h in table.header)):
         return "youtube_studio"
     urls = " ".join(c for _, cells in table.rows[:20] for c in cells)
     for domain, name in (("tiktok.com", "tiktok_studio"), ("weibo.com", "weibo"), ("weibo.cn", "weibo"), ("douyin.com", "douyin"),
@@ -130,7 +171,7 @@ def _resolve(conn: sa.Connection, ws: int | None, platform: str, handle: str | N
 def import_export_file(engine: sa.Engine, path: str | Path, source: str | None = None, workspace: str = "default",
                        year: int | None = None, *, date_range: tuple[dt.date, dt.date] | None = None,
                        account: str | None = None, campaign: str | None = None, creator: str | None = None,
-                       as_of: dt.datetime | None = None) -> ImportReport:
+                       as_of: dt.datetime | None = None) -> ExportReport:
     """Import one native export file; all or nothing. Returns the counts of what changed.
 
     ``as_of`` (default: the file's modification time, to the second, UTC) is the time of the post
@@ -154,10 +195,17 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
     handle = normalise_handle(account) if account else None
     if as_of is None:
         as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
+    platform = spec.platform
+    if source == "meta_business_suite":  # the file names its account and platform
+        try:
+            platform, found = meta_account(read_table(path))
+        except ExportProblem as exc:
+            raise BundleError([Problem(name, exc.line, exc.column, str(exc))]) from None
+        handle = handle or (normalise_handle(found) if found else None)
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
-        campaign_id, creator_id = _resolve(conn, ws, spec.platform, handle, campaign, creator)
-    target = Target(file=name, platform=spec.platform, source=source, as_of=as_of, handle=handle,
+        campaign_id, creator_id = _resolve(conn, ws, platform, handle, campaign, creator)
+    target = Target(file=name, platform=platform, source=source, as_of=as_of, handle=handle,
                     campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range)
     try:
         batch = spec.parse(path, target)
@@ -167,6 +215,15 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
         raise BundleError([Problem(name, 1, "-", f"not UTF-8 or UTF-16 text ({exc.reason})")]) from None
     if batch.problems:
         raise BundleError(batch.problems[:200], max(0, len(batch.problems) - 200))
+    reading = target.reading
+    if source == "ga4_csv":
+        reading.rows_read = reading.rows_stored = len(batch.traffic)
+    elif not reading.rows_read:
+        raise BundleError([Problem(name, 1, "-", "no data below the header: nothing to import (was the export "
+                                                 "empty for the period chosen?)")])
+    elif not reading.rows_stored and not reading.warnings:
+        raise BundleError([Problem(name, 1, "-", "no row of this file could be stored")])
     with engine.begin() as conn:
-        report = write_batch(conn, workspace, batch, ImportReport(workspace, None), file=name)
-    return report
+        report = write_batch(conn, workspace, batch, ExportReport(workspace, None, source=source, file=name,
+                                                                  reading=reading), file=name)
+    return report  # type: ignore[return-value]

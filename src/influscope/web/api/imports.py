@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -40,11 +40,24 @@ class FileCounts(BaseModel):
     unchanged: int
 
 
+class FileReading(BaseModel):
+    """What a native export file gave (only for a single export file imported with ``source``)."""
+
+    rows_read: int
+    rows_stored: int
+    columns_used: list[str]
+    columns_ignored: list[str]
+    warnings: list[str]
+
+
 class ImportResult(BaseModel):
     workspace: str
     campaign: str | None
     changes: int
     files: dict[str, FileCounts]
+    source: str | None = None
+    file: str | None = None
+    report: FileReading | None = None
 
 
 class _Rejected(Exception):
@@ -129,6 +142,10 @@ def _stage(files: list[UploadFile], folder: Path) -> None:
                          "Transactional: on any problem nothing is written and every problem is listed with its "
                          "file, line and column.")
 def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml and CSV files, or a .zip"),
+                  source: str | None = Form(None, description="Import one native export file instead of a bundle: "
+                                                              "its format and account, NAME[@HANDLE] (see "
+                                                              "`influscope sources`); the answer then carries a "
+                                                              "per-file report"),
                   p: Principal = Depends(require("write")), engine: sa.Engine = Depends(db)):
     from influscope.ingest.canonical import BundleError
     from influscope.ingest.canonical import import_bundle as do_import
@@ -136,8 +153,11 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
     folder = Path(tempfile.mkdtemp(prefix="influscope-import-"))
     try:
         try:
-            _stage(files, folder)
-            report = do_import(engine, folder, workspace=p.workspace_slug)
+            if source:
+                report = _import_export(files, folder, source, engine, p.workspace_slug)
+            else:
+                _stage(files, folder)
+                report = do_import(engine, folder, workspace=p.workspace_slug)
         except _Rejected as exc:
             return _rejected(exc.problems)
         except BundleError as exc:
@@ -155,6 +175,19 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
         audit.record_for(conn, p, "bundle.import", object_type="campaign", object_id=result["campaign"],
                          detail={"changes": result["changes"]})
     return ImportResult(**result)
+
+
+def _import_export(files: list[UploadFile], folder: Path, source: str, engine: sa.Engine, workspace: str):
+    from influscope.ingest.exports import import_export_file
+
+    if len(files) != 1:
+        raise _Rejected([_problem("-", "with source, upload exactly one export file")])
+    name = PurePosixPath((files[0].filename or "").replace("\\", "/")).name
+    if not name or name.startswith("."):
+        raise _Rejected([_problem(files[0].filename or "-", "not a file name")])
+    target = folder / name
+    _copy_limited(files[0].file, target, [MAX_UNZIPPED_BYTES], name)
+    return import_export_file(engine, target, source=source, workspace=workspace)
 
 
 def _rejected(problems: list[dict]) -> JSONResponse:

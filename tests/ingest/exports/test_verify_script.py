@@ -1,0 +1,56 @@
+"""bench/exports/verify.py: imports each export into a fresh store and compares every value."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+EXP = ROOT / "tests" / "ingest" / "fixtures" / "exports"
+
+
+@pytest.fixture(scope="module")
+def verify():
+    spec = importlib.util.spec_from_file_location("verify_exports", ROOT / "bench" / "exports" / "verify.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for name in ("youtube_days_total.csv", "tiktok_Content_by_views.csv", "tiktok_Overview_year.csv",
+                 "youtube_split_subscription.csv", "youtube_daily_videos.csv"):
+        shutil.copy(EXP / name, tmp_path / name)
+    return tmp_path
+
+
+def lines(out: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in out.splitlines()[1:]}
+
+
+def test_every_value_compared_and_equal(verify, folder, capsys):
+    code = verify.main([str(folder), "--year", "2024", "--source", "youtube_days_total.csv=youtube_studio",
+                        "--source", "youtube_split_subscription.csv=youtube_studio"])
+    out = lines(capsys.readouterr().out)
+    assert code == 0
+    assert out["youtube_days_total.csv"].split()[2:6] == ["3", "2", "11", "0"]
+    assert out["youtube_days_total.csv"].endswith(" ok")
+    assert out["tiktok_Content_by_views.csv"].split()[2:6] == ["4", "4", "20", "0"]
+    assert out["tiktok_Overview_year.csv"].endswith(" ok") and out["youtube_daily_videos.csv"].endswith(" ok")
+    assert "refused: youtube_split_subscription.csv:2: Subscription status:" in out["youtube_split_subscription.csv"]
+
+
+def test_a_wrong_stored_number_is_caught(verify, folder, capsys, monkeypatch):
+    from influscope.ingest.exports import platform_files
+
+    real = platform_files.parse_count
+    monkeypatch.setattr(platform_files, "parse_count", lambda v: None if real(v) is None else real(v) + 1)
+    code = verify.main([str(folder), "--year", "2024", "--source", "youtube_days_total.csv=youtube_studio"])
+    out = lines(capsys.readouterr().out)
+    assert code == 1
+    assert out["tiktok_Content_by_views.csv"].endswith(" MISMATCH")
+    assert out["youtube_days_total.csv"].endswith(" MISMATCH")
