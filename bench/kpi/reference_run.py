@@ -139,7 +139,7 @@ def main() -> None:
     for slug in slugs:
         for by in (None, "creator"):
             compared += reference.check(engine, con, args.workspace, slug, by)
-    print(f"{args.db}: {total['clicks']:,} clicks, {total['orders']:,} orders, {total['posts']:,} posts; "
+    print(f"{Path(path).name}: {total['clicks']:,} clicks, {total['orders']:,} orders, {total['posts']:,} posts; "
           f"{compared} values compared over {len(slugs)} campaigns (campaign and by creator): all equal. "
           f"Copy into DuckDB: {copy_memory:.2f} s in memory, {copy_file:.2f} s into a file. "
           f"Load average at start {os.getloadavg()[0]:.1f}.", flush=True)
