@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from influscope.metrics.expr import Choice, Div, Formula, Measure, Ref, Sub, Term, resolve
 
@@ -89,7 +89,7 @@ class _Settings(Choice):
     """A formula that several settings choose together (engagement rate: denominator and aggregation)."""
 
     def pick(self, settings):
-        return self.options(settings)  # type: ignore[operator,call-arg]
+        return self.options(settings)
 
 
 _ENGAGEMENT_RATE = _Settings("er_aggregation", _engagement_rate, ("ratio_of_sums", "mean_of_posts", "median_of_posts"))
@@ -137,7 +137,7 @@ class KpiDef:
             KPIS[r].estimated for r in self.inputs() if r in KPIS and r != self.id)
 
     @property
-    def pacing(self) -> str:
+    def pacing(self) -> Literal["cumulative", "rate"]:
         """``cumulative`` when the value adds up over the days (counts, money sums), else ``rate``."""
         node = resolve(self.expr, _defaults())
         if isinstance(node, Measure):

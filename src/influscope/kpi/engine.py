@@ -11,7 +11,7 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from influscope.db.types import MONEY_SCALE
 from influscope.kpi import methodology
@@ -90,7 +90,7 @@ def _psum(posts: list[dict], metric: str) -> tuple[int | None, int]:
 
 
 def _engagements(post: dict, components: tuple[str, ...]) -> int | None:
-    vals = [post.get("link_clicks" if c == "clicks" else c) for c in components]
+    vals: list[Any] = [post.get("link_clicks" if c == "clicks" else c) for c in components]
     vals = [int(v) for v in vals if v is not None]
     return sum(vals) if vals else None
 
@@ -195,8 +195,8 @@ def compute(ctx: Context) -> dict[str, Value]:
     elif s["er_aggregation"] == "ratio_of_sums":
         put("engagement_rate", _float(_div(sum(e for e, _ in pairs) * 100, sum(d for _, d in pairs))))
     else:
-        rates = [_div(e * 100, d) for e, d in pairs]
-        agg = (sum(rates) / len(rates)) if s["er_aggregation"] == "mean_of_posts" else statistics.median(rates)
+        rates = cast(list[Decimal], [_div(e * 100, d) for e, d in pairs])  # d > 0: never None
+        agg = (sum(rates, Decimal(0)) / len(rates)) if s["er_aggregation"] == "mean_of_posts" else statistics.median(rates)
         put("engagement_rate", _float(agg))
 
     # -- money in
@@ -295,9 +295,9 @@ def compute(ctx: Context) -> dict[str, Value]:
     if no_orders:
         put("conversions", None, no_orders)
     else:
-        both = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
+        code_and_click = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
         out["conversions"] = Value(n_orders, detail={**{r: by_rule.get(r, 0) for r in ("code", "click", "utm")},
-                                                     "code_and_click": both})
+                                                     "code_and_click": code_and_click})
     put("revenue", revenue, rev_reason)
     if no_orders:
         put("conversion_rate", None, no_orders)
@@ -471,6 +471,7 @@ def _followers(ctx: Context, put) -> None:
     if bg is None or bg == 0:
         put("follower_lift", None, "brand followers did not change in the baseline period")
         return
+    assert cg is not None  # its divisor is at least 1
     put("follower_lift", _float((cg - bg) * 100 / abs(bg)))
 
 

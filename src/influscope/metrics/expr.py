@@ -143,9 +143,11 @@ class Choice:
 
 
 Formula = Union[Ref, Term, Sub, Div, Measure, Choice]
+# a formula with its setting choices made
+Resolved = Union[Ref, Term, Sub, Div, Measure]
 
 
-def resolve(formula: Formula, settings: Mapping[str, Any]) -> Formula:
+def resolve(formula: Formula, settings: Mapping[str, Any]) -> Resolved:
     """FORMULA with every setting choice made."""
     while isinstance(formula, Choice):
         formula = formula.pick(settings)
