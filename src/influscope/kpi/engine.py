@@ -224,7 +224,7 @@ def compute(ctx: Context) -> dict[str, Value]:
         return sum(vals) if vals else None
 
     if not traffic_scope:
-        for kid in ("sessions", "new_users", "pageviews", "pages_per_session", "avg_session_duration_s",
+        for kid in ("sessions", "new_users", "returning_users", "pageviews", "pages_per_session", "avg_session_duration_s",
                     "bounce_rate", "traffic_lift"):
             put(kid, None, f"site traffic is not split by {ctx.scope.replace('_', ' ')}")
     else:
@@ -232,6 +232,7 @@ def compute(ctx: Context) -> dict[str, Value]:
         sessions = tsum(in_campaign, "sessions")
         put("sessions", sessions, no_traffic)
         put("new_users", tsum(in_campaign, "new_users"), no_traffic)
+        out["returning_users"] = _returning_users(in_campaign, no_traffic)
         put("pageviews", tsum(in_campaign, "pageviews"), no_traffic)
         put("pages_per_session", _float(_div(tsum(in_campaign, "pageviews"), tsum(in_campaign, "sessions_p"))),
             no_traffic)
@@ -384,6 +385,20 @@ def _label(key: str) -> str:
     if key in KPIS:
         return KPIS[key].name["en"].lower() if not KPIS[key].name["en"].isupper() else KPIS[key].name["en"]
     return TERMS[key]["en"] if key in TERMS else key
+
+
+def _returning_users(rows: list[dict], no_traffic: str) -> Value:
+    """Returning users as the source reports them; where it reports only sessions and new users,
+    sessions minus new users (an estimate: a returning user may have several sessions)."""
+    reported = [int(r["returning"]) for r in rows if r.get("returning") is not None]
+    if reported:
+        return Value(sum(reported), detail={"basis": "returning_users"})
+    paired = [r for r in rows if r.get("sessions_n") is not None and r.get("new_users") is not None]
+    if not paired:
+        return Value(None, no_traffic if not rows else "no new-user counts recorded")
+    sessions = sum(int(r["sessions_n"]) for r in paired)
+    new = sum(int(r["new_users"]) for r in paired)
+    return Value(max(sessions - new, 0), estimated=True, detail={"basis": "sessions_minus_new_users"})
 
 
 def _emv(ctx: Context, measured: list[dict], impressions: int | None):

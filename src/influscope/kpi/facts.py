@@ -257,6 +257,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     tr = tr.filter(tr.workspace_id == ws, tr.date >= d0, tr.date <= d1)
     agg = tr.group_by(["date", "content"]).aggregate(
         sessions=tr.sessions.sum(), new_users=tr.new_users.sum(), pageviews=tr.pageviews.sum(),
+        returning=tr.returning_users.sum(), sessions_n=tr.sessions.sum(where=tr.new_users.notnull()),
         engaged=tr.engaged_sessions.sum(), sessions_e=tr.sessions.sum(where=tr.engaged_sessions.notnull()),
         sessions_p=tr.sessions.sum(where=tr.pageviews.notnull()),
         duration=tr.session_duration_s.sum(), sessions_d=tr.sessions.sum(where=tr.session_duration_s.notnull()))
