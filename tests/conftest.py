@@ -17,6 +17,16 @@ from tests.support import pgcluster
 _counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch):
+    """Every test starts from the environment's settings: a command or test that sets --db or
+    --workspace process-wide must not leak into the next test on the same worker."""
+    from influscope import config
+
+    monkeypatch.setattr(config, "_override", None)
+    yield
+
+
 @pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'influscope.db'}"

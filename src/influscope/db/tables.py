@@ -274,6 +274,7 @@ traffic = sa.Table(
     sa.Column("content", sa.String(128), nullable=False, default=""),
     sa.Column("sessions", sa.BigInteger),
     sa.Column("new_users", sa.BigInteger),
+    sa.Column("returning_users", sa.BigInteger),  # users seen before (GA4 returning users); NULL = not reported
     sa.Column("engaged_sessions", sa.BigInteger),
     sa.Column("pageviews", sa.BigInteger),
     sa.Column("session_duration_s", sa.Float),

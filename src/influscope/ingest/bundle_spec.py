@@ -185,6 +185,8 @@ TRAFFIC = FileSpec(
         Col("content", "text", "utm_content (creator handle for influencer links).", example="meilin.eats"),
         Col("sessions", "int", "Sessions.", unit="count", example="420"),
         Col("new_users", "int", "New users.", unit="count", example="300"),
+        Col("returning_users", "int", "Returning users: users who had visited before (GA4's returning users).",
+            unit="count", example="120"),
         Col("engaged_sessions", "int", "Engaged sessions (GA4: >10 s, a key event or 2+ page views).", unit="count", example="260"),
         Col("pageviews", "int", "Page views.", unit="count", example="1100"),
         Col("session_duration_s", "number", "Total session duration.", unit="s", example="50400"),

@@ -757,7 +757,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
     _simple(conn, bundle, report, ws, "traffic.csv", t.traffic,
             ("workspace_id", "date", "source", "medium", "campaign", "content"),
             {"date": "date", "source": "source", "medium": "medium", "campaign": "campaign", "content": "content",
-             "sessions": "sessions", "new_users": "new_users", "engaged_sessions": "engaged_sessions",
+             "sessions": "sessions", "new_users": "new_users", "returning_users": "returning_users",
+             "engaged_sessions": "engaged_sessions",
              "pageviews": "pageviews", "session_duration_s": "session_duration_s"},
             defaults={"source": "", "medium": "", "campaign": "", "content": ""})
     _simple(conn, bundle, report, ws, "followers.csv", t.follower_snapshots,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 import sqlalchemy as sa
 
@@ -149,7 +149,7 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
         except Exception:
             continue
         obj["target"] = float(target_d)
-        direction = KPIS[kid].direction
+        direction = cast(goals.Direction, KPIS[kid].direction)  # the catalogue admits only these
         value = obj["value"]
         if value is not None and direction != "none":
             obj["attainment"] = goals.attainment(value if not isinstance(value, float) else Decimal(repr(value)),
@@ -280,7 +280,7 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
             if by in ("creator", "post"):
                 platform, bench_followers, followers = _platform_followers(sub)
             _decorate(objs, camp, platform=platform, followers=bench_followers, targets=False, today=today)
-            row = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
+            row: dict[str, Any] = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
             if by in ("creator", "post") and followers is not None:
                 row["tier"] = methodology.tier(followers, resolved["tiers"])
             rows.append(row)
@@ -381,7 +381,7 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
     for key, sub in partition(facts, "creator").items():
         values = compute(Context(sub, settings, "creator", today, table))
         row_platform, row_followers, _ = _platform_followers(sub)
-        row = {"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
+        row: dict[str, Any] = {"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
                "platform": row_platform, "followers": row_followers,
                "kpis": {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}}
         rows.append(row)

@@ -10,6 +10,8 @@ is filled by the event pipeline instead).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -146,7 +148,7 @@ def _fetch_sqlite(con, expr) -> list[dict]:
 
     schema = expr.schema()
     names = list(schema.names)
-    convert = []
+    convert: list[Callable[[Any], Any] | None] = []
     for name in names:
         kind = schema[name]
         if kind.is_timestamp():

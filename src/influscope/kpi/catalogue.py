@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from influscope.metrics.expr import Choice, Div, Formula, Measure, Ref, Sub, Term, resolve
 
@@ -59,6 +59,7 @@ TERMS: dict[str, dict[str, str]] = {
     "traffic_rows": {"en": "sum over the campaign days (all sources)", "zh-Hant": "活動期間加總（所有來源）", "ar": "المجموع خلال أيام الحملة (كل المصادر)"},
     "clicks_rows": {"en": "human hits on the campaign's links", "zh-Hant": "活動連結的真人點擊", "ar": "نقرات البشر على روابط الحملة"},
     "cost_rows": {"en": "sum of costs in campaign currency (FX at the cost's date)", "zh-Hant": "成本加總（依成本日期匯率換算為活動幣別）", "ar": "مجموع التكاليف بعملة الحملة (سعر الصرف بتاريخ التكلفة)"},
+    "returning_rows": {"en": "returning users reported by the source (else sessions - new users, an estimate)", "zh-Hant": "來源回報的回訪使用者（否則為 工作階段 - 新使用者，估計值）", "ar": "المستخدمون العائدون كما يبلغ المصدر (وإلا الجلسات - المستخدمون الجدد، تقديريًا)"},
     "clicks_rows_with_bots": {"en": "hits on the campaign's links, bots included", "zh-Hant": "活動連結的點擊（含機器人）", "ar": "نقرات روابط الحملة بما فيها الروبوتات"},
     "unique_rule_30m": {"en": "visitors per link per 30-minute window", "zh-Hant": "每連結每30分鐘時窗的訪客", "ar": "الزوار لكل رابط لكل نافذة 30 دقيقة"},
     "unique_rule_1h": {"en": "visitors per link per 1-hour window", "zh-Hant": "每連結每1小時時窗的訪客", "ar": "الزوار لكل رابط لكل نافذة ساعة"},
@@ -69,6 +70,10 @@ TERMS: dict[str, dict[str, str]] = {
     "mean_of_posts": {"en": "mean over posts of", "zh-Hant": "各貼文平均：", "ar": "متوسط المنشورات لـ"},
     "median_of_posts": {"en": "median over posts of", "zh-Hant": "各貼文中位數：", "ar": "وسيط المنشورات لـ"},
 }
+
+# the settings that decide which orders and leads a campaign's creators are credited with
+_CREDIT = ("attribution", "attribution_window_days", "code_beats_link")
+_SALES = _CREDIT + ("revenue_basis",)  # gross revenue also counts refunded orders
 
 # engagement components as formula names: a post's "clicks" component is its link clicks
 _COMPONENT = {"clicks": "link_clicks"}
@@ -82,14 +87,14 @@ def _engagement_rate(settings) -> Measure:
     den_text = _DENOMINATOR[den] if isinstance(den, str) else "{denominator}"
     ratio = "{engagements} / " + den_text + " x 100"
     agg = settings["er_aggregation"]
-    return Measure(ratio if agg == "ratio_of_sums" else "{%s} (%s)" % (agg, ratio))
+    return Measure(ratio if agg == "ratio_of_sums" else "{%s} (%s)" % (agg, ratio), settings=("er_denominator",))
 
 
 class _Settings(Choice):
     """A formula that several settings choose together (engagement rate: denominator and aggregation)."""
 
     def pick(self, settings):
-        return self.options(settings)  # type: ignore[operator,call-arg]
+        return self.options(settings)
 
 
 _ENGAGEMENT_RATE = _Settings("er_aggregation", _engagement_rate, ("ratio_of_sums", "mean_of_posts", "median_of_posts"))
@@ -136,8 +141,32 @@ class KpiDef:
         return any(isinstance(n, Measure) and n.estimated for n in _variants(self.expr)) or any(
             KPIS[r].estimated for r in self.inputs() if r in KPIS and r != self.id)
 
+    def settings(self) -> list[str]:
+        """The methodology settings its value depends on: those that choose its formula, those its
+        measure's aggregation reads, and those of every KPI it reads."""
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def visit(kpi: "KpiDef") -> None:
+            if kpi.id in seen:
+                return
+            seen.add(kpi.id)
+            expr = kpi.expr
+            while isinstance(expr, Choice):
+                out.append(expr.setting)
+                expr = expr.pick(_defaults())
+            for node in _variants(kpi.expr):
+                if isinstance(node, Measure):
+                    out.extend(node.settings)
+            for r in sorted(kpi.inputs()):
+                if r in KPIS and not (isinstance(kpi.expr, Measure) and kpi.expr.depends_on_all):
+                    visit(KPIS[r])
+
+        visit(self)
+        return list(dict.fromkeys(out))
+
     @property
-    def pacing(self) -> str:
+    def pacing(self) -> Literal["cumulative", "rate"]:
         """``cumulative`` when the value adds up over the days (counts, money sums), else ``rate``."""
         node = resolve(self.expr, _defaults())
         if isinstance(node, Measure):
@@ -212,7 +241,7 @@ _ROWS: list[tuple] = [
     ("clicks", "count", "up", ("mofu",), ("Clicks", "點擊數", "النقرات"),
      Choice("bot_clicks", {"excluded": Measure("count({clicks_rows})"), "included": Measure("count({clicks_rows_with_bots})")}),
      ("Hits on the campaign's tracking links; bots excluded by default.", "活動追蹤連結的點擊；預設排除機器人。", "نقرات روابط التتبع؛ تستبعد الروبوتات افتراضيًا.")),
-    ("unique_clicks", "count", "up", ("mofu",), ("Unique clicks", "不重複點擊", "النقرات الفريدة"), Choice("unique_click_window", lambda w: Measure("count({unique_rule_%s})" % w), ("30m", "1h", "1d")),
+    ("unique_clicks", "count", "up", ("mofu",), ("Unique clicks", "不重複點擊", "النقرات الفريدة"), Choice("unique_click_window", lambda w: Measure("count({unique_rule_%s})" % w, settings=("bot_clicks",)), ("30m", "1h", "1d")),
      ("A visitor counts once per link per window that opens at the visitor's first click.", "每位訪客在每個連結的每個時窗只計一次，時窗自首次點擊起算。", "يحسب الزائر مرة لكل رابط في كل نافذة تبدأ بأول نقرة له.")),
     ("bot_clicks", "count", "none", ("mofu",), ("Bot clicks", "機器人點擊", "نقرات الروبوتات"), "count({bots})",
      ("Hits flagged as bots or link-preview fetchers (kept, excluded from clicks).", "被標記為機器人或預覽抓取的點擊。", "النقرات المعلمة كروبوتات أو جالبي المعاينة.")),
@@ -224,6 +253,10 @@ _ROWS: list[tuple] = [
      ("Site sessions over the campaign days, all sources.", "活動期間網站工作階段（所有來源）。", "جلسات الموقع خلال أيام الحملة من كل المصادر.")),
     ("new_users", "count", "up", ("mofu",), ("New users", "新使用者", "المستخدمون الجدد"), "{traffic_rows}",
      ("New users over the campaign days.", "活動期間新使用者。", "المستخدمون الجدد خلال أيام الحملة.")),
+    ("returning_users", "count", "up", ("mofu",), ("Returning users", "回訪使用者", "المستخدمون العائدون"), "{returning_rows}",
+     ("Users who had visited the site before, over the campaign days, as the analytics source reports them (GA4's returning users); where a source gives only sessions and new users, sessions minus new users, marked as an estimate.",
+      "活動期間曾造訪過網站的使用者（GA4 的回訪使用者）；來源只提供工作階段與新使用者時，以工作階段減新使用者估算並標示為估計值。",
+      "المستخدمون الذين زاروا الموقع من قبل خلال أيام الحملة (المستخدمون العائدون في GA4)؛ وإذا لم يقدم المصدر إلا الجلسات والمستخدمين الجدد فالجلسات ناقص المستخدمين الجدد، كقيمة تقديرية.")),
     ("pageviews", "count", "up", ("mofu",), ("Page views", "網頁瀏覽", "مشاهدات الصفحات"), "{traffic_rows}",
      ("Page views over the campaign days.", "活動期間網頁瀏覽數。", "مشاهدات الصفحات خلال أيام الحملة.")),
     ("pages_per_session", "ratio", "up", ("mofu",), ("Pages per session", "每工作階段頁數", "الصفحات لكل جلسة"), "{pageviews} / {sessions}",
@@ -236,11 +269,11 @@ _ROWS: list[tuple] = [
      ("Sessions whose utm_content is the handle of one of the campaign's creators.", "utm_content 為活動創作者帳號的工作階段。", "الجلسات التي يكون utm_content فيها اسم أحد صناع المحتوى.")),
     ("traffic_lift", "%", "up", ("mofu",), ("Traffic lift", "流量提升", "ارتفاع الزيارات"), "({campaign_mean} - {baseline_mean}) / {baseline_mean} x 100",
      ("Change of mean daily sessions against the baseline period.", "活動期間日均工作階段相對基準期的變化。", "تغير متوسط الجلسات اليومية مقارنة بفترة الأساس.")),
-    ("leads", "count", "up", ("mofu",), ("Leads", "名單", "العملاء المحتملون"), "count({lead_rows})",
+    ("leads", "count", "up", ("mofu",), ("Leads", "名單", "العملاء المحتملون"), Measure("count({lead_rows})", settings=_CREDIT),
      ("Attributed MOFU actions: signups, newsletters, downloads, webinars, demos, trials.", "歸因的中漏斗行動：註冊、電子報、下載、研討會、展示、試用。", "إجراءات منتصف القمع المنسوبة.")),
-    ("leads_by_type", "count", "up", ("mofu",), ("Leads by type", "各類名單", "العملاء المحتملون حسب النوع"), "count({lead_rows}) per type",
+    ("leads_by_type", "count", "up", ("mofu",), ("Leads by type", "各類名單", "العملاء المحتملون حسب النوع"), Measure("count({lead_rows}) per type", settings=_CREDIT),
      ("Attributed leads, with the count of each type in detail.", "歸因名單數，並列出各類型數量。", "العملاء المحتملون المنسوبون مع عدد كل نوع.")),
-    ("conversions", "count", "up", ("bofu",), ("Conversions", "轉換數", "التحويلات"), "count({order_rows})",
+    ("conversions", "count", "up", ("bofu",), ("Conversions", "轉換數", "التحويلات"), Measure("count({order_rows})", settings=_SALES),
      ("Attributed orders; the detail splits them by the rule that credited them (code, click, utm) and counts those that carried both a creator's code and a creator's click.", "歸因訂單數；細項依歸因規則分列。", "الطلبات المنسوبة؛ التفاصيل حسب قاعدة النسب.")),
     ("conversion_rate", "%", "up", ("bofu",), ("Conversion rate", "轉換率", "معدل التحويل"), "{conversions} / {clicks} x 100",
      ("Conversions per click; the detail gives conversions per referral session.", "每次點擊的轉換；細項另列每個推薦工作階段的轉換。", "التحويلات لكل نقرة؛ والتفاصيل لكل جلسة إحالة.")),
@@ -248,17 +281,17 @@ _ROWS: list[tuple] = [
      ("Spend per attributed order.", "每筆歸因訂單的花費。", "الإنفاق لكل طلب منسوب.")),
     ("cpl", "money", "down", ("mofu",), ("Cost per lead", "每筆名單成本", "التكلفة لكل عميل محتمل"), Div(Ref("spend"), Ref("leads")),
      ("Spend per attributed lead.", "每筆歸因名單的花費。", "الإنفاق لكل عميل محتمل منسوب.")),
-    ("code_redemptions", "count", "up", ("bofu",), ("Code redemptions", "折扣碼使用", "استخدامات الرموز"), "count({code_rows})",
+    ("code_redemptions", "count", "up", ("bofu",), ("Code redemptions", "折扣碼使用", "استخدامات الرموز"), Measure("count({code_rows})", settings=_SALES),
      ("Orders credited by a creator's affiliate code; the detail lists them per code.", "以創作者聯盟折扣碼歸因的訂單；細項依折扣碼列出。", "الطلبات المنسوبة برمز تابع لصانع محتوى.")),
-    ("revenue", "money", "up", ("bofu",), ("Revenue", "營收", "الإيرادات"), Choice("revenue_basis", {"net": Measure("sum({subtotal} - {refunded})"), "gross": Measure("sum({subtotal} + {discounts})")}),
+    ("revenue", "money", "up", ("bofu",), ("Revenue", "營收", "الإيرادات"), Choice("revenue_basis", {"net": Measure("sum({subtotal} - {refunded})", settings=_CREDIT), "gross": Measure("sum({subtotal} + {discounts})", settings=_CREDIT)}),
      ("Attributed revenue net of discounts, refunds and cancellations, excluding tax and shipping, in campaign currency.", "歸因營收，扣除折扣、退款與取消，不含稅與運費，以活動幣別計。", "الإيرادات المنسوبة بعد الخصومات والمبالغ المستردة والإلغاءات، دون الضريبة والشحن.")),
-    ("orders", "count", "up", ("bofu",), ("Orders", "訂單數", "الطلبات"), "count({order_rows})",
+    ("orders", "count", "up", ("bofu",), ("Orders", "訂單數", "الطلبات"), Measure("count({order_rows})", settings=_SALES),
      ("Credited orders that are not cancelled or refunded.", "未取消或退款的歸因訂單數。", "الطلبات المنسوبة غير الملغاة أو المستردة.")),
     ("aov", "money", "up", ("bofu",), ("Average order value", "平均訂單金額", "متوسط قيمة الطلب"), Div(Ref("revenue"), Ref("orders")),
      ("Revenue per order.", "每筆訂單營收。", "الإيرادات لكل طلب.")),
-    ("units", "count", "up", ("bofu",), ("Units", "件數", "الوحدات"), "sum(units)",
+    ("units", "count", "up", ("bofu",), ("Units", "件數", "الوحدات"), Measure("sum(units)", settings=_SALES),
      ("Items in the attributed orders.", "歸因訂單中的商品件數。", "عدد القطع في الطلبات المنسوبة.")),
-    ("new_customer_share", "%", "up", ("bofu",), ("New-customer share", "新客占比", "حصة العملاء الجدد"), "{new_customers} / {orders} x 100",
+    ("new_customer_share", "%", "up", ("bofu",), ("New-customer share", "新客占比", "حصة العملاء الجدد"), Measure("{new_customers} / {orders} x 100", settings=_SALES),
      ("Share of attributed orders placed by first-time customers (orders that report it).", "首購客訂單占歸因訂單比例。", "نسبة الطلبات من عملاء جدد.")),
     ("spend", "money", "none", (), ("Spend", "花費", "الإنفاق"), "{cost_rows}",
      ("Sum of costs converted to the campaign currency at the rate of each cost's date.", "成本加總，依各成本日期匯率換算。", "مجموع التكاليف محولة بسعر تاريخ كل تكلفة.")),
@@ -270,7 +303,7 @@ _ROWS: list[tuple] = [
      ("Profit over spend in percent (revenue minus spend, over spend).", "（營收 − 花費）÷ 花費，百分比。", "(الإيرادات − الإنفاق) ÷ الإنفاق بالنسبة المئوية.")),
     ("roas_pct", "%", "up", (), ("ROAS in percent", "ROAS 百分比", "العائد على الإنفاق بالنسبة المئوية"), Div(Ref("revenue"), Ref("spend"), 100),
      ("Revenue over spend in percent: what some guides call ROI; labelled here as ROAS.", "營收 ÷ 花費 × 100：部分指南稱為 ROI，此處標示為 ROAS。", "الإيرادات ÷ الإنفاق × 100: ما تسميه بعض الأدلة العائد على الاستثمار.")),
-    ("emv", "money", "up", ("tofu",), ("Earned media value", "賺得媒體價值", "قيمة الوسائط المكتسبة"), Choice("emv_model", {"per_action": Measure("{rate_table}", estimated=True), "cpm": Measure("{impressions} x {emv_cpm} / 1000", estimated=True)}),
+    ("emv", "money", "up", ("tofu",), ("Earned media value", "賺得媒體價值", "قيمة الوسائط المكتسبة"), Choice("emv_model", {"per_action": Measure("{rate_table}", estimated=True, settings=("emv_table",)), "cpm": Measure("{impressions} x {emv_cpm} / 1000", estimated=True, settings=("emv_cpm",))}),
      ("An estimate of what the exposure would cost as paid media, from a dated rate table or a CPM.", "以具日期的費率表或 CPM 估算的曝光價值（估計值）。", "تقدير لتكلفة الظهور كإعلان مدفوع (قيمة تقديرية).")),
     ("emv_roi", "x", "up", ("tofu",), ("EMV return", "EMV 報酬", "عائد قيمة الوسائط"), Div(Ref("emv"), Ref("spend")),
      ("Earned media value per unit of spend (the ROI card of TOFU campaigns).", "每單位花費的賺得媒體價值。", "قيمة الوسائط المكتسبة لكل وحدة إنفاق.")),
@@ -292,7 +325,7 @@ _ROWS: list[tuple] = [
      ("Share of comments expressing purchase intent or advocacy.", "表達購買意圖或推薦的留言比例。", "نسبة التعليقات التي تعبر عن نية الشراء أو التوصية.")),
     ("credibility_score", "score", "up", (), ("Credibility score", "可信度分數", "درجة المصداقية"), "{credibility_rows}",
      ("Audience-quality score 0-100 of the creator accounts, with reasons.", "創作者帳號受眾品質分數 0-100，附原因。", "درجة جودة الجمهور 0-100 مع الأسباب.")),
-    ("sales_forecast", "money", "up", ("bofu",), ("Sales forecast", "銷售預測", "توقع المبيعات"), Measure("{forecast_rows}", estimated=True, additive=False),
+    ("sales_forecast", "money", "up", ("bofu",), ("Sales forecast", "銷售預測", "توقع المبيعات"), Measure("{forecast_rows}", estimated=True, additive=False, settings=_SALES),
      ("Projected attributed revenue at the campaign end (and 30 days on), with an interval.", "推估至活動結束（及其後30天）的歸因營收，附區間。", "الإيرادات المنسوبة المتوقعة عند نهاية الحملة مع فاصل.")),
     ("goal_attainment", "%", "up", (), ("Goal attainment", "目標達成率", "تحقيق الأهداف"), Measure("{attainment_rows}", additive=False, depends_on_all=True),
      ("How far the targeted KPIs are from their targets, with pacing to the end date.", "目標KPI的達成程度與至結束日的進度。", "مدى تحقيق المؤشرات المستهدفة مع وتيرة التقدم.")),

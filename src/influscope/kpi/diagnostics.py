@@ -140,7 +140,7 @@ def _bench_value(b, which: str = "high") -> float | None:
     return None if picked is None else float(picked)
 
 
-def _ctr_baseline(ctx: Mapping, platform: str | None) -> tuple[float, str]:
+def _ctr_baseline(ctx: Mapping, platform: str | None) -> tuple[float | None, str]:
     override = (ctx.get("benchmarks") or {}).get("ctr")
     if override is not None:
         if isinstance(override, bm.Benchmark):
@@ -392,6 +392,8 @@ def _render(rule: Rule, figures: dict) -> dict[str, str]:
 def _severity(rule: Rule, ctx: Mapping) -> str:
     if rule.id == "roas_below_1":
         goal = ctx.get("goal")
+        if goal is None:
+            return rule.severity
         return {"tofu": "info", "mofu": "warning"}.get(goal, rule.severity)
     return rule.severity
 
@@ -430,6 +432,7 @@ def diagnose(kpis: Mapping, context: Mapping | None = None) -> list[Diagnostic]:
     found: list[tuple[int, int, int, Diagnostic]] = []
 
     def run(rule: Rule, values: Mapping, row: Mapping | None, row_index: int):
+        assert rule.check is not None  # every rule of _RULE_LIST has its check
         figures = rule.check(values, ctx, th, row)
         if figures is None:
             return

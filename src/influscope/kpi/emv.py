@@ -41,7 +41,7 @@ from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NoReturn
 
 import yaml
 
@@ -194,7 +194,7 @@ class _Checker:
     def __init__(self, file: str, lines: dict[tuple, int]):
         self.file, self.lines = file, lines
 
-    def fail(self, path: tuple, message: str):
+    def fail(self, path: tuple, message: str) -> NoReturn:
         line = None
         for n in range(len(path), -1, -1):
             if path[:n] in self.lines:
@@ -417,6 +417,7 @@ def cpm_value(impressions: int | None, cpm) -> Decimal | None:
     if impressions is None:
         return None
     n = _count("impressions", impressions)
+    assert n is not None  # impressions is not None here
     rate = to_decimal(cpm, field="cpm")
     if rate < 0:
         raise ValueError(f"cpm must not be negative, got {rate}")

@@ -11,7 +11,7 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from influscope.db.types import MONEY_SCALE
 from influscope.kpi import methodology
@@ -90,7 +90,7 @@ def _psum(posts: list[dict], metric: str) -> tuple[int | None, int]:
 
 
 def _engagements(post: dict, components: tuple[str, ...]) -> int | None:
-    vals = [post.get("link_clicks" if c == "clicks" else c) for c in components]
+    vals: list[Any] = [post.get("link_clicks" if c == "clicks" else c) for c in components]
     vals = [int(v) for v in vals if v is not None]
     return sum(vals) if vals else None
 
@@ -195,8 +195,8 @@ def compute(ctx: Context) -> dict[str, Value]:
     elif s["er_aggregation"] == "ratio_of_sums":
         put("engagement_rate", _float(_div(sum(e for e, _ in pairs) * 100, sum(d for _, d in pairs))))
     else:
-        rates = [_div(e * 100, d) for e, d in pairs]
-        agg = (sum(rates) / len(rates)) if s["er_aggregation"] == "mean_of_posts" else statistics.median(rates)
+        rates = cast(list[Decimal], [_div(e * 100, d) for e, d in pairs])  # d > 0: never None
+        agg = (sum(rates, Decimal(0)) / len(rates)) if s["er_aggregation"] == "mean_of_posts" else statistics.median(rates)
         put("engagement_rate", _float(agg))
 
     # -- money in
@@ -224,7 +224,7 @@ def compute(ctx: Context) -> dict[str, Value]:
         return sum(vals) if vals else None
 
     if not traffic_scope:
-        for kid in ("sessions", "new_users", "pageviews", "pages_per_session", "avg_session_duration_s",
+        for kid in ("sessions", "new_users", "returning_users", "pageviews", "pages_per_session", "avg_session_duration_s",
                     "bounce_rate", "traffic_lift"):
             put(kid, None, f"site traffic is not split by {ctx.scope.replace('_', ' ')}")
     else:
@@ -232,6 +232,7 @@ def compute(ctx: Context) -> dict[str, Value]:
         sessions = tsum(in_campaign, "sessions")
         put("sessions", sessions, no_traffic)
         put("new_users", tsum(in_campaign, "new_users"), no_traffic)
+        out["returning_users"] = _returning_users(in_campaign, no_traffic)
         put("pageviews", tsum(in_campaign, "pageviews"), no_traffic)
         put("pages_per_session", _float(_div(tsum(in_campaign, "pageviews"), tsum(in_campaign, "sessions_p"))),
             no_traffic)
@@ -295,9 +296,9 @@ def compute(ctx: Context) -> dict[str, Value]:
     if no_orders:
         put("conversions", None, no_orders)
     else:
-        both = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
+        code_and_click = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
         out["conversions"] = Value(n_orders, detail={**{r: by_rule.get(r, 0) for r in ("code", "click", "utm")},
-                                                     "code_and_click": both})
+                                                     "code_and_click": code_and_click})
     put("revenue", revenue, rev_reason)
     if no_orders:
         put("conversion_rate", None, no_orders)
@@ -386,6 +387,20 @@ def _label(key: str) -> str:
     return TERMS[key]["en"] if key in TERMS else key
 
 
+def _returning_users(rows: list[dict], no_traffic: str) -> Value:
+    """Returning users as the source reports them; where it reports only sessions and new users,
+    sessions minus new users (an estimate: a returning user may have several sessions)."""
+    reported = [int(r["returning"]) for r in rows if r.get("returning") is not None]
+    if reported:
+        return Value(sum(reported), detail={"basis": "returning_users"})
+    paired = [r for r in rows if r.get("sessions_n") is not None and r.get("new_users") is not None]
+    if not paired:
+        return Value(None, no_traffic if not rows else "no new-user counts recorded")
+    sessions = sum(int(r["sessions_n"]) for r in paired)
+    new = sum(int(r["new_users"]) for r in paired)
+    return Value(max(sessions - new, 0), estimated=True, detail={"basis": "sessions_minus_new_users"})
+
+
 def _emv(ctx: Context, measured: list[dict], impressions: int | None):
     s, f = ctx.settings, ctx.facts
     if not measured:
@@ -471,6 +486,7 @@ def _followers(ctx: Context, put) -> None:
     if bg is None or bg == 0:
         put("follower_lift", None, "brand followers did not change in the baseline period")
         return
+    assert cg is not None  # its divisor is at least 1
     put("follower_lift", _float((cg - bg) * 100 / abs(bg)))
 
 

@@ -118,7 +118,7 @@ class Facts:
     costs: list[dict] = field(default_factory=list)
     traffic: list[dict] = field(default_factory=list)  # per date and utm_content
     followers: dict[tuple[str, str], list[tuple[dt.date, int]]] = field(default_factory=dict)
-    fx: dict[str, list[tuple[dt.date, Decimal]]] = field(default_factory=dict)  # currency -> [(date, rate)]
+    fx: dict[str, list[tuple[dt.date, Decimal, int]]] = field(default_factory=dict)  # currency -> [(date, rate, inverse)]
     audience: list[dict] = field(default_factory=list)
     comment_stats: list[dict] | None = None  # per post: pos, neg, neu, intent, classified
     mentions: list[dict] | None = None
@@ -201,10 +201,10 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         f.links[r["id"]] = r
     post_by_id = {x["id"]: x for x in f.posts}
     for link in f.links.values():
-        post = post_by_id.get(link["post_id"])
-        link["content_type"] = post["content_type"] if post else None
-        if not link["platform"] and post:
-            link["platform"] = post["platform"]
+        linked_post = post_by_id.get(link["post_id"])
+        link["content_type"] = linked_post["content_type"] if linked_post else None
+        if not link["platform"] and linked_post:
+            link["platform"] = linked_post["platform"]
     if f.links:
         for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings)):
             day = campaign.day(dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(r["bucket"]) * BUCKET_S))
@@ -229,8 +229,8 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
             ld["day"] = campaign.day(ld["ts"])
             f.leads.append(ld)
     for x in (*f.orders, *f.leads):
-        post = post_by_id.get(x["post_id"])
-        x["content_type"] = post["content_type"] if post else None
+        linked_post = post_by_id.get(x["post_id"])
+        x["content_type"] = linked_post["content_type"] if linked_post else None
 
     # costs and exchange rates
     co = T("costs")
@@ -247,8 +247,8 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
             f.fx.setdefault(r["currency"], []).append((r["date"], rate, 0))
         elif r["currency"] == cur and r["base"] != cur:
             f.fx.setdefault(r["base"], []).append((r["date"], rate, 1))
-    for v in f.fx.values():
-        v.sort()
+    for rates in f.fx.values():
+        rates.sort()
 
     # site traffic per day and utm_content (baseline through the campaign end)
     tr = T("traffic")
@@ -257,6 +257,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     tr = tr.filter(tr.workspace_id == ws, tr.date >= d0, tr.date <= d1)
     agg = tr.group_by(["date", "content"]).aggregate(
         sessions=tr.sessions.sum(), new_users=tr.new_users.sum(), pageviews=tr.pageviews.sum(),
+        returning=tr.returning_users.sum(), sessions_n=tr.sessions.sum(where=tr.new_users.notnull()),
         engaged=tr.engaged_sessions.sum(), sessions_e=tr.sessions.sum(where=tr.engaged_sessions.notnull()),
         sessions_p=tr.sessions.sum(where=tr.pageviews.notnull()),
         duration=tr.session_duration_s.sum(), sessions_d=tr.sessions.sum(where=tr.session_duration_s.notnull()))

@@ -55,7 +55,8 @@ def render() -> str:
                 f"- Stages: {', '.join(k.stages) or '-'}",
                 f"- Reads: {', '.join(f'`{r}`' for r in reads) or 'the records'}; "
                 f"reveals costs: {'yes' if k.id in COST_KPIS else 'no'}; estimate: {'yes' if k.estimated else 'no'}; "
-                f"pacing: {k.pacing}"]
+                f"pacing: {k.pacing}",
+                f"- Settings: {', '.join(f'`{x}`' for x in k.settings()) or '-'}"]
         for lang in LANGS[1:]:
             out.append(f"- {lang}: {k.name[lang]}: {k.formula[lang]}")
         out.append("")

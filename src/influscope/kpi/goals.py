@@ -120,6 +120,7 @@ def pacing(value_so_far, target, start: date, end: date, today: date,
         return result(value_so_far, None if share > 0 else "campaign has not started")
     if share == 0:
         return result(None, "campaign has not started")
+    projected: Decimal | float
     if isinstance(value_so_far, Decimal):
         total = (end - start).days + 1
         elapsed = round(share * total)

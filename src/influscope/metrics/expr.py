@@ -106,12 +106,14 @@ class Measure:
     ``additive``: the value adds up over days and creators (paces cumulatively); None = decided
     by the unit (counts and money add up).
     ``depends_on_all``: the value restates other KPIs (goal attainment quotes targeted KPIs).
+    ``settings``: methodology settings the engine's aggregation reads (attribution, ...).
     """
 
     template: str
     estimated: bool = False
     additive: bool | None = None
     depends_on_all: bool = False
+    settings: tuple[str, ...] = ()
 
     def refs(self) -> set[str]:
         return {m.group(1) for m in _PLACEHOLDER.finditer(self.template)}
@@ -143,9 +145,11 @@ class Choice:
 
 
 Formula = Union[Ref, Term, Sub, Div, Measure, Choice]
+# a formula with its setting choices made
+Resolved = Union[Ref, Term, Sub, Div, Measure]
 
 
-def resolve(formula: Formula, settings: Mapping[str, Any]) -> Formula:
+def resolve(formula: Formula, settings: Mapping[str, Any]) -> Resolved:
     """FORMULA with every setting choice made."""
     while isinstance(formula, Choice):
         formula = formula.pick(settings)

@@ -124,7 +124,7 @@ def derive_for_keys(conn: sa.Connection, workspace_id: int, keys: Iterable[str])
                 lone.append(r.id)
                 continue
             k = (r.link_id, r.visitor_hash)
-            pairs[k] = min(pairs[k], r.ts) if pairs.get(k) is not None else r.ts  # type: ignore[type-var]
+            pairs[k] = min(pairs[k], r.ts) if pairs.get(k) is not None else r.ts
     return derive(conn, pairs, lone)
 
 

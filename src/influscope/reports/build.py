@@ -26,26 +26,6 @@ from influscope.web import i18n
 FUNNEL = ("reach", "clicks", "leads", "orders")
 DAILY_KPIS = ("clicks", "orders", "leads", "engagements", "revenue")
 SENTIMENT_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
-# which methodology settings each KPI depends on (shown on the card's explanation)
-SETTING_GROUPS: dict[str, tuple[str, ...]] = {
-    "engagement": ("engagement_components",),
-    "engagement_rate": ("er_denominator", "er_aggregation", "engagement_components"),
-    "emv": ("emv_model", "emv_table", "emv_cpm"),
-    "click": ("bot_clicks", "unique_click_window"),
-    "sales": ("attribution", "attribution_window_days", "code_beats_link", "revenue_basis"),
-    "tier": ("tiers",),
-}
-_KPI_GROUPS = {
-    "engagements": ("engagement",), "engagement_rate": ("engagement_rate",), "cpe": ("engagement",),
-    "emv": ("emv",), "emv_roi": ("emv",),
-    "clicks": ("click",), "unique_clicks": ("click",), "ctr": ("click",), "cpc": ("click",),
-    "conversion_rate": ("click", "sales"),
-    "conversions": ("sales",), "orders": ("sales",), "revenue": ("sales",), "aov": ("sales",),
-    "roas": ("sales",), "roi": ("sales",), "cpa": ("sales",), "code_redemptions": ("sales",),
-    "new_customer_share": ("sales",), "sales_forecast": ("sales",), "leads": ("sales",), "cpl": ("sales",),
-}
-
-
 class CampaignNotFound(LookupError):
     pass
 
@@ -198,10 +178,9 @@ def formula_inputs(kpi_id: str, settings: dict | None = None) -> tuple[str, ...]
 
 
 def settings_for(kpi_id: str) -> list[str]:
-    names: list[str] = []
-    for group in _KPI_GROUPS.get(kpi_id, ()):
-        names.extend(SETTING_GROUPS[group])
-    return list(dict.fromkeys(names))
+    """The methodology settings KPI_ID's value depends on (derived from its declaration)."""
+    d = catalogue().get(kpi_id)
+    return d.settings() if d is not None else []
 
 
 # ---------------------------------------------------------------------------------- formatting

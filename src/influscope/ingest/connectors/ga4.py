@@ -27,7 +27,7 @@ DEFAULT_BASE = "https://analyticsdata.googleapis.com/v1beta"
 DIMENSIONS = ["date", "sessionSource", "sessionMedium", "sessionCampaignName", "sessionManualAdContent"]
 METRICS = ["sessions", "newUsers", "engagedSessions", "screenPageViews", "averageSessionDuration", "keyEvents"]
 NOT_SET = {"(not set)", "(not provided)"}
-TRAFFIC_FIELDS = ("sessions", "new_users", "engaged_sessions", "pageviews", "session_duration_s")
+TRAFFIC_FIELDS = ("sessions", "new_users", "returning_users", "engaged_sessions", "pageviews", "session_duration_s")
 
 
 def _dim(value: Any) -> str:
@@ -264,6 +264,8 @@ CSV_COLUMNS = {
                 "工作階段手動廣告內容", "会话手动广告内容", "محتوى الإعلان اليدوي للجلسة"),
     "sessions": ("sessions", "sesiones", "工作階段", "会话次数", "会话数", "الجلسات"),
     "new_users": ("new users", "newusers", "usuarios nuevos", "新使用者", "新用户", "المستخدمون الجدد"),
+    "returning_users": ("returning users", "returningusers", "usuarios recurrentes", "回訪使用者", "回访用户",
+                        "المستخدمون العائدون"),
     "engaged_sessions": ("engaged sessions", "engagedsessions", "sesiones con interacción", "參與工作階段",
                          "互动会话数", "الجلسات المتفاعلة"),
     "pageviews": ("views", "screenpageviews", "vistas", "瀏覽", "浏览次数", "المشاهدات"),
@@ -316,14 +318,14 @@ def parse_report_csv(path: Path) -> Batch:
         if "source_medium" in rec:
             source, _, medium = (p.strip() for p in rec["source_medium"].partition(" / "))
         values: dict[str, Any] = {}
-        for f in ("sessions", "new_users", "engaged_sessions", "pageviews", "avg_duration"):
+        for f in ("sessions", "new_users", "returning_users", "engaged_sessions", "pageviews", "avg_duration"):
             if f in rec:
                 try:
                     values[f] = parse_number(rec[f])
                 except ValueError as exc:
                     from influscope.ingest.canonical import Problem
                     batch.problems.append(Problem(path.name, no, header[fields.index(f)], str(exc)))
-        for f in ("sessions", "new_users", "engaged_sessions", "pageviews"):
+        for f in ("sessions", "new_users", "returning_users", "engaged_sessions", "pageviews"):
             if values.get(f) is not None:
                 values[f] = int(round(values[f]))
         avg = values.pop("avg_duration", None)
