@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,10 +13,19 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "kpi"
-sys.path.insert(0, str(BENCH))
 
-import build  # noqa: E402
-import reference  # noqa: E402
+
+def _load(name: str):
+    """A bench script as a module, under a name no installed package has."""
+    spec = importlib.util.spec_from_file_location(f"bench_kpi_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load("build")
+reference = _load("reference")
 
 
 @pytest.fixture(scope="module")
