@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import version
 
 import yaml
@@ -37,19 +37,19 @@ def _load(path: str) -> list[dict]:
         return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
 
 
-@lru_cache(maxsize=None)
+@cache
 def crawler_user_agents() -> tuple[str, ...]:
     from crawleruseragents import CRAWLER_USER_AGENTS_DATA
 
     return tuple(dict.fromkeys(i for entry in CRAWLER_USER_AGENTS_DATA for i in entry.get("instances", [])))
 
 
-@lru_cache(maxsize=None)
+@cache
 def matomo_bots() -> tuple[str, ...]:
     return tuple(dict.fromkeys(e["user_agent"] for e in _load(os.path.join(_fixtures(), "bots.yml"))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _matomo_clients() -> tuple[tuple[str, str, str], ...]:
     out = []
     for path in sorted(glob.glob(os.path.join(_fixtures(), "*.yml"))):
@@ -63,12 +63,12 @@ def _matomo_clients() -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def matomo_browsers() -> tuple[str, ...]:
     return tuple(dict.fromkeys(ua for ua, kind, name in _matomo_clients() if kind == "browser" and name not in HEADLESS))
 
 
-@lru_cache(maxsize=None)
+@cache
 def matomo_apps() -> tuple[str, ...]:
     return tuple(dict.fromkeys(ua for ua, kind, name in _matomo_clients() if kind == "mobile app" and name in SOCIAL_APPS))
 

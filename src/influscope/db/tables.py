@@ -211,7 +211,7 @@ clicks = sa.Table(
     sa.Column("app", sa.String(64)),
     sa.Column("referrer", sa.Text),
     # What the bot rules read, so stored clicks can be classified again (never the IP address):
-    sa.Column("user_agent", sa.Text),  # stripped, cut to 1024 characters
+    sa.Column("user_agent", sa.Text),  # stripped, cut to 1024 characters; "" = sent none, NULL = not kept (older clicks)
     sa.Column("request_hints", sa.String(64)),  # space separated: head, options, prefetch, no-accept-language
     sa.UniqueConstraint("workspace_id", "key"),
     sa.Index("ix_clicks_link_ts", "link_id", "ts"),

@@ -33,9 +33,9 @@ lists run once per new agent. What the request-level rules need is kept per clic
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Mapping
 
 import re2
 from crawlerdetect.providers.crawlers import data as _crawlerdetect_patterns
@@ -149,7 +149,7 @@ class Agent:
         """Flagged on a signal beyond the agent string (no Accept-Language, a burst), not as a known bot."""
         return bool(self.bot_reason and self.bot_reason.startswith(SUSPECT_PREFIX))
 
-    def flagged(self, reason: str) -> "Agent":
+    def flagged(self, reason: str) -> Agent:
         return replace(self, is_bot=True, bot_reason=reason, device="bot")
 
 

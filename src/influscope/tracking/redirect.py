@@ -248,7 +248,7 @@ class RedirectApp:
         if self.bursts.hit(target.link_id, vhash, now) and not agent.is_bot:
             agent = agent.flagged("signal:burst")
         click = Click(ws, key, target.link_id, now, agent.is_bot, agent.bot_reason, vhash, geo.country(ip),
-                      agent.device, agent.os, agent.browser, agent.app, referrer or None, user_agent or None, hints)
+                      agent.device, agent.os, agent.browser, agent.app, referrer or None, user_agent, hints)
         try:
             await self.sink.record(click)
         except Exception:

@@ -8,7 +8,8 @@
   passed. Visitor hashes use a salt rotated daily, so a visitor seen on two UTC days is two visitors;
   clicks without a visitor hash each count;
 - breakdowns by day (in the campaign's time zone), country, device, in-app browser (app), referrer
-  host, and link (with its creator and platform).
+  host, link (with its creator and platform), and bot reason (why hits were flagged: ``None`` for
+  people, else a code such as ``list:crawlerdetect`` or ``signal:burst``; see tracking.bots).
 
 Missing dimensions are reported as ``None`` ("unknown"), never folded into another value.
 """
@@ -28,7 +29,7 @@ from influscope.db import tables as t
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
 
 UNIQUE_WINDOWS = {"30min": 1800, "1h": 3600, "1d": 86400}
-DIMENSIONS = ("day", "country", "device", "app", "referrer", "link")
+DIMENSIONS = ("day", "country", "device", "app", "referrer", "link", "bot_reason")
 
 
 @dataclass
@@ -112,8 +113,8 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
                                 .where(l.c.workspace_id == ws, l.c.campaign_id == camp.id)):
             stats.links[row.slug] = {"creator": row.creator, "platform": row.platform}
             stats.breakdowns["link"][row.slug] = Count()  # every link is listed, clicked or not
-        q = (sa.select(k.c.link_id, l.c.slug, k.c.ts, k.c.is_bot, k.c.visitor_hash, k.c.country, k.c.device, k.c.app,
-                       k.c.referrer)
+        q = (sa.select(k.c.link_id, l.c.slug, k.c.ts, k.c.is_bot, k.c.bot_reason, k.c.visitor_hash, k.c.country,
+                       k.c.device, k.c.app, k.c.referrer)
              .join_from(k, l, l.c.id == k.c.link_id)
              .where(k.c.workspace_id == ws, l.c.workspace_id == ws, l.c.campaign_id == camp.id)
              .order_by(k.c.link_id, k.c.visitor_hash, k.c.ts, k.c.id))
@@ -138,7 +139,8 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
                         last_counted[key] = r.ts
             day = r.ts.replace(tzinfo=utc).astimezone(tz).date()
             keys = {"day": day, "country": r.country, "device": r.device, "app": r.app,
-                    "referrer": referrer_host(r.referrer), "link": r.slug}
+                    "referrer": referrer_host(r.referrer), "link": r.slug,
+                    "bot_reason": (r.bot_reason or "unknown") if bot else None}
             for target in [stats.totals] + [stats.breakdowns[d][v] for d, v in keys.items()]:
                 if bot:
                     target.bot_clicks += 1
