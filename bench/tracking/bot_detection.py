@@ -34,11 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from crawlerdetect import CrawlerDetect  # noqa: E402
-from ua_parser import parse  # noqa: E402
+from crawlerdetect import CrawlerDetect
+from ua_parser import parse
 
-from influscope.tracking import bots  # noqa: E402
-from tests.support import agent_corpus  # noqa: E402
+from influscope.tracking import bots
+from tests.support import agent_corpus
 
 _detect = CrawlerDetect()
 
@@ -91,7 +91,7 @@ def accuracy() -> list[str]:
         ref = sum(reference(bots.normalize(u)) for u in agents)
         new = sum(influscope(u) for u in agents)
         abl = sum(without(OWN_LIST[name])(u) for u in agents) if name in OWN_LIST else None
-        pct = lambda n: f"{n / len(agents) * 100:.2f} % ({n})"  # noqa: E731
+        pct = lambda n: f"{n / len(agents) * 100:.2f} % ({n})"
         lines.append(f"| {name} | {len(agents)} | {'bot' if is_bot else 'person'} | {pct(ref)} | {pct(new)} | "
                      f"{pct(abl) if abl is not None else '-'} |")
     return lines

@@ -4,9 +4,8 @@ Revision ID: 0003_tracking_click_agent
 Revises: 0002_tracking
 Create Date: 2026-12-04
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0003_tracking_click_agent"
 down_revision = "0002_tracking"
