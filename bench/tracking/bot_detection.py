@@ -83,6 +83,10 @@ def without(own: str):
 OWN_LIST = {"crawler-user-agents": "list:crawler-user-agents", "matomo-bots": "list:matomo"}
 
 
+def _pct(n: int, total: int) -> str:
+    return f"{n / total * 100:.2f} % ({n})"
+
+
 def accuracy() -> list[str]:
     lines = ["| corpus | agents | expected | reference flagged | influscope flagged | influscope without the corpus's own list |",
              "|---|---:|---|---:|---:|---:|"]
@@ -91,9 +95,9 @@ def accuracy() -> list[str]:
         ref = sum(reference(bots.normalize(u)) for u in agents)
         new = sum(influscope(u) for u in agents)
         abl = sum(without(OWN_LIST[name])(u) for u in agents) if name in OWN_LIST else None
-        pct = lambda n: f"{n / len(agents) * 100:.2f} % ({n})"
-        lines.append(f"| {name} | {len(agents)} | {'bot' if is_bot else 'person'} | {pct(ref)} | {pct(new)} | "
-                     f"{pct(abl) if abl is not None else '-'} |")
+        total = len(agents)
+        lines.append(f"| {name} | {total} | {'bot' if is_bot else 'person'} | {_pct(ref, total)} | "
+                     f"{_pct(new, total)} | {_pct(abl, total) if abl is not None else '-'} |")
     return lines
 
 
