@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import io
 import random
 import sqlite3
 import sys

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from influscope.planning.allocation import (Candidate, PlanFileError, allocate, read_candidates, response)
+from hypothesis import given, settings, strategies as st
 
 
 def test_response_curve():
@@ -144,8 +145,6 @@ def test_reach_objective_needs_data(tmp_path):
     with pytest.raises(PlanFileError, match="line 2: reach: empty and cannot be estimated"):
         read_candidates(path, "reach")
 
-
-from hypothesis import given, settings, strategies as st
 
 _cand = st.builds(
     lambda fee, out, lo_f, span: Candidate(

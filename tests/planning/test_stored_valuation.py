@@ -2,7 +2,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.planning.valuation import StoredValuation, value_creator, value_stored_creator

@@ -134,3 +134,19 @@ def test_a_database_of_the_previous_schema_upgrades_losing_nothing(tmp_path):
     report = reclassify_clicks(migrated)
     assert (report.examined, report.without_agent, report.changed) == (0, 1, 0)
     migrated.dispose()
+
+
+def test_reclassify_derives_the_unique_windows_again(engine, seeded):
+    """A hit cleared from bot to human opens the unique-click window a human hit would."""
+    _setup(engine, seeded)
+    from influscope.metrics import unique_windows
+
+    with engine.begin() as conn:
+        unique_windows.rebuild(conn)
+    flag = t.clicks.c[unique_windows.flag_column("1h", False)]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(flag).where(t.clicks.c.key == "k0002")).scalar() is False  # a bot: no window
+    reclassify_clicks(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(flag).where(t.clicks.c.key == "k0002")).scalar() is True  # now a person's
+        assert conn.execute(sa.select(flag).where(t.clicks.c.key == "k0001")).scalar() is False  # now a bot

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from influscope.auth import audit
 from influscope.auth._util import utcnow
 from influscope.db import tables as t
+from influscope.metrics import unique_windows
 from influscope.db.auth import data_policies
 
 
@@ -119,7 +120,8 @@ def apply_retention(engine: sa.Engine, *, now: dt.datetime | None = None) -> dic
             horizon = now - dt.timedelta(days=days)
             n = conn.execute(t.clicks.delete().where(t.clicks.c.workspace_id == ws, t.clicks.c.ts < horizon)).rowcount
             done[ws] = n or 0
-            if n:
+            if n:  # windows the deleted hits had opened no longer hold the hits just after the horizon
+                unique_windows.derive_after(conn, ws, horizon)
                 audit.record(conn, "policy.click_retention_applied", workspace_id=ws,
                              detail={"deleted": n, "before": horizon.isoformat()})
     return done

@@ -32,5 +32,30 @@ def current(db: Optional[str] = _common.DbOption) -> None:
     typer.echo(f"newest:  {', '.join(sorted(heads()))}")
 
 
+@db_app.command("rebuild")
+def rebuild(db: Optional[str] = _common.DbOption,
+            workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
+                                                    help="Only this workspace (default: every workspace).")) -> None:
+    """Recompute what is kept when records are written (unique-click windows) from the raw records."""
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.db.engine import get_engine, refresh_statistics
+    from influscope.metrics import unique_windows
+
+    settings = _common.apply(db)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as conn:
+        ws = None
+        if workspace is not None:
+            ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+            if ws is None:
+                known = ", ".join(conn.execute(sa.select(t.workspaces.c.slug).order_by(t.workspaces.c.slug)).scalars())
+                _common.fail(f"no workspace {workspace!r} (workspaces: {known or 'none'})")
+        changed = unique_windows.rebuild(conn, ws)
+    refresh_statistics(engine)
+    typer.echo(f"unique-click windows: {changed} clicks changed")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")

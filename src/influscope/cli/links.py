@@ -156,7 +156,7 @@ def stats(
     campaign: str = typer.Option(..., "--campaign", "-c", help="Campaign id (slug)."),
     by: str = typer.Option("day", "--by", help="day, country, device, app, referrer, link or bot_reason."),
     include_bots: bool = typer.Option(False, "--include-bots", help="Count bots and previews as clicks."),
-    window: str = typer.Option("1h", "--unique-window", help="Unique click window: 30min, 1h or 1d."),
+    window: str = typer.Option("1h", "--unique-window", help="Unique click window: 30m, 1h or 1d."),
     start: Optional[str] = typer.Option(None, "--start", help="First day (YYYY-MM-DD, campaign time zone)."),
     end: Optional[str] = typer.Option(None, "--end", help="Last day (YYYY-MM-DD, campaign time zone)."),
     as_json: bool = typer.Option(False, "--json", help="Print everything as JSON."),

@@ -89,3 +89,18 @@ def ensure_schema(engine: sa.Engine) -> None:
 
 def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
+    refresh_statistics(engine)
+
+
+def refresh_statistics(engine: sa.Engine) -> None:
+    """Give the query planner fresh table statistics (after migrations and imports).
+
+    Without them SQLite reads a campaign's clicks through the unique (workspace_id, key) index
+    instead of the (link_id, ...) one; a sampled ANALYZE (analysis_limit) costs milliseconds.
+    PostgreSQL's autovacuum keeps its own statistics.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit = 2000")
+        conn.exec_driver_sql("ANALYZE")

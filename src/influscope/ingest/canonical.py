@@ -24,8 +24,10 @@ import yaml
 from babel.numbers import list_currencies
 
 from influscope.db import tables as t
+from influscope.db.engine import refresh_statistics
 from influscope.db.types import to_decimal
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
+from influscope.metrics import unique_windows
 
 MAX_PROBLEMS = 200
 _CURRENCIES = frozenset(list_currencies())
@@ -614,7 +616,10 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
                 t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
         _check_references(conn, bundle, ws_id, camp_id)
     with engine.begin() as conn:
-        return _write(conn, bundle, workspace)
+        report = _write(conn, bundle, workspace)
+    if report.changes:
+        refresh_statistics(engine)
+    return report
 
 
 def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
@@ -735,7 +740,10 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
         header = bundle.files["clicks.csv"].columns
         cols = ["workspace_id", "key", "link_id", "ts"] + (["is_bot"] if "is_bot" in header else []) + [
             o for o in optional if o in header]
+        written = rep.inserted + rep.updated
         _sync(conn, t.clicks, rows, ("workspace_id", "key"), t.clicks.c.workspace_id == ws, rep, cols)
+        if rep.inserted + rep.updated > written:  # new or changed hits: their links' unique windows
+            unique_windows.rebuild(conn, ws, {r["link_id"] for r in rows})
 
     _simple(conn, bundle, report, ws, "orders.csv", t.orders, ("workspace_id", "source", "key"),
             {"order_id": "key", "source": "source", "created_at": "created_at", "currency": "currency",

@@ -332,24 +332,12 @@ def _previous(facts: Facts, settings: dict, today: dt.date, table, backend) -> d
     c = facts.campaign
     if backend is None or not (c.baseline_start and c.baseline_end) or c.baseline_end < c.baseline_start:
         return None
-    if not _clicked_in(backend, facts, c.utc(c.baseline_start), c.utc(c.baseline_end + dt.timedelta(days=1))):
+    if not any(c.baseline_start <= d <= c.baseline_end for d in facts.click_days):
         return None  # no tracked click in the baseline days: no conversion rate to compare with
     base = replace(c, start=c.baseline_start, end=c.baseline_end, baseline_start=None, baseline_end=None)
     base_facts = load(backend, base, settings, start=c.baseline_start, end=c.baseline_end)
     values = compute(Context(base_facts, settings, "campaign", today, table))
     return {k: (float(v.value) if v.value is not None else None) for k, v in values.items()}
-
-
-def _clicked_in(backend, facts: Facts, lo: dt.datetime, hi: dt.datetime) -> bool:
-    """Whether any of the campaign's links was clicked in [lo, hi) (UTC)."""
-    from influscope.kpi.backends import fetch, table
-
-    if not facts.links:
-        return False
-    c = table(backend, "clicks")
-    hits = c.filter(c.workspace_id == facts.campaign.workspace_id, c.link_id.isin(sorted(facts.links)),
-                    c.ts >= lo, c.ts < hi)
-    return bool(fetch(backend, hits.aggregate(n=hits.count()))[0]["n"])
 
 
 def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str]) -> list[dict]:

@@ -230,7 +230,7 @@ def compute(ctx: Context) -> dict[str, Value]:
     clicks = human + (bots if s["bot_clicks"] == "included" else 0)
     no_links = "no tracking links" if not has_links else None
     put("clicks", clicks if has_links else None, no_links)
-    put("unique_clicks", len(f.unique_clicks) if has_links else None, no_links)
+    put("unique_clicks", sum(b["unique"] for b in f.click_buckets) if has_links else None, no_links)
     put("bot_clicks", bots if has_links else None, no_links)
     if not has_links:
         put("ctr", None, no_links)
@@ -582,7 +582,7 @@ def _key(row: dict, by: str, kind: str, facts: Facts):
     if kind == "post":
         return {"creator": row["creator_id"], "post": row["id"], "platform": row["platform"],
                 "content_type": row["content_type"]}[by]
-    if kind in ("click", "unique"):
+    if kind == "click":
         link = facts.links.get(row["link_id"], {})
         return {"creator": link.get("creator_id"), "post": link.get("post_id"), "platform": link.get("platform"),
                 "content_type": link.get("content_type")}[by]
@@ -611,8 +611,6 @@ def partition(facts: Facts, by: str) -> dict[Any, Facts]:
         add(_key(p, by, "post", facts), "posts", p)
     for b in facts.click_buckets:
         add(_key(b, by, "click", facts), "click_buckets", b)
-    for u in facts.unique_clicks:
-        add(_key(u, by, "unique", facts), "unique_clicks", u)
     for o in facts.orders:
         add(_key(o, by, "order", facts), "orders", o)
     for ld in facts.leads:
@@ -635,7 +633,7 @@ def partition(facts: Facts, by: str) -> dict[Any, Facts]:
     out = {}
     for key, lists in parts.items():
         sub = replace(facts, posts=lists.get("posts", []), click_buckets=lists.get("click_buckets", []),
-                      unique_clicks=lists.get("unique_clicks", []), orders=lists.get("orders", []),
+                      orders=lists.get("orders", []),
                       leads=lists.get("leads", []), costs=lists.get("costs", []), traffic=lists.get("traffic", []),
                       links={k: v for k, v in facts.links.items() if _key({"link_id": k}, by, "click", facts) == key}
                       if by != "day" else facts.links)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from influscope.attribution.credit import Directory, credited_leads, credited_orders
 from influscope.db import tables as t
 from influscope.kpi.backends import fetch, has_table, table
+from influscope.metrics import unique_windows
 
 UTC = dt.timezone.utc
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
@@ -110,8 +111,8 @@ class Facts:
     creators: dict[int, dict] = field(default_factory=dict)  # campaign creators: id -> {key, name, accounts}
     posts: list[dict] = field(default_factory=list)
     links: dict[int, dict] = field(default_factory=dict)
-    click_buckets: list[dict] = field(default_factory=list)  # link_id, is_bot, day, n
-    unique_clicks: list[dict] = field(default_factory=list)  # link_id, day (one row per unique click)
+    click_days: set[dt.date] = field(default_factory=set)  # days with a hit on the links, before any period filter
+    click_buckets: list[dict] = field(default_factory=list)  # link_id, is_bot, day, n, unique (hits opening a window)
     orders: list[dict] = field(default_factory=list)  # credited to a campaign creator, in the window
     leads: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
@@ -205,27 +206,10 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         if not link["platform"] and post:
             link["platform"] = post["platform"]
     if f.links:
-        c = T("clicks")
-        c = c.filter(c.workspace_id == ws, c.link_id.isin(sorted(f.links)))
-        b = c.mutate(bucket=(c.ts.epoch_seconds() // BUCKET_S).cast("int64"))
-        agg = b.group_by(["link_id", "is_bot", "bucket"]).aggregate(n=b.count())
-        for r in fetch(con, agg):
+        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings)):
             day = campaign.day(dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(r["bucket"]) * BUCKET_S))
-            f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"])})
-        rows = c if settings["bot_clicks"] == "included" else c.filter(~c.is_bot)
-        window = dt.timedelta(minutes={"30m": 30, "1h": 60, "1d": 1440}[settings["unique_click_window"]])
-        seen: dict[tuple, dt.datetime] = {}
-        clicks = fetch(con, rows.select("link_id", "visitor_hash", "ts", "key"))
-        clicks.sort(key=lambda r: (r["ts"], r["key"]))
-        for r in clicks:
-            if r["visitor_hash"] is None:  # no visitor: every hit is its own visitor
-                f.unique_clicks.append({"link_id": r["link_id"], "day": campaign.day(r["ts"])})
-                continue
-            k = (r["link_id"], r["visitor_hash"])
-            opened = seen.get(k)
-            if opened is None or r["ts"] >= opened + window:
-                seen[k] = r["ts"]
-                f.unique_clicks.append({"link_id": r["link_id"], "day": campaign.day(r["ts"])})
+            f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"]),
+                                    "unique": int(r["u"] or 0)})
 
     # orders and leads credited to the campaign's creators, from the start to the end plus the window
     window_days = settings["attribution_window_days"]
@@ -291,18 +275,27 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
 
     _load_audience_analysis(con, f, ws, cid)
 
+    f.click_days = {b["day"] for b in f.click_buckets}
     if start or end:
         lo_d, hi_d = start or dt.date.min, end or dt.date.max
         keep = lambda x: x.get("day") is not None and lo_d <= x["day"] <= hi_d  # noqa: E731
         f.posts = [x for x in f.posts if keep(x)]
         f.click_buckets = [x for x in f.click_buckets if keep(x)]
-        f.unique_clicks = [x for x in f.unique_clicks if keep(x)]
         f.orders = [x for x in f.orders if keep(x)]
         f.leads = [x for x in f.leads if keep(x)]
         f.costs = [x for x in f.costs if keep(x)]
         f.traffic = [x for x in f.traffic if keep(x) or (campaign.baseline_start and campaign.baseline_end and
                                                          campaign.baseline_start <= x["day"] <= campaign.baseline_end)]
     return f
+
+
+def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict):
+    """Hits and window-opening hits per link, bot flag and 15-minute UTC bucket (an Ibis expression)."""
+    c = clicks.filter(clicks.workspace_id == workspace_id, clicks.link_id.isin(link_ids))
+    b = c.mutate(bucket=(c.ts.epoch_seconds() // BUCKET_S).cast("int64"))
+    # hits that open a unique-click window are flagged when written (influscope.metrics.unique_windows)
+    opens = b[unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")]
+    return b.group_by(["link_id", "is_bot", "bucket"]).aggregate(n=b.count(), u=opens.ifelse(1, 0).sum())
 
 
 def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:

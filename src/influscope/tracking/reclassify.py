@@ -6,7 +6,9 @@ stored clicks themselves (link, visitor hash and time, in time order, through th
 :class:`~influscope.tracking.bots_burst.BurstDetector` the redirect uses).
 
 Clicks stored before user agents were kept (``user_agent`` NULL) are left as they are and counted
-apart. Everything is written in one transaction: all changes or none.
+apart. The unique-click windows kept on each click (:mod:`influscope.metrics.unique_windows`) are
+derived again for the links whose hits changed between bot and human. Everything is written in one
+transaction: all changes or none.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.metrics import unique_windows
 from influscope.tracking import bots
 from influscope.tracking.bots_burst import BurstDetector
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
@@ -69,6 +72,7 @@ def reclassify_clicks(engine: sa.Engine, *, workspace: str | None = None, campai
                 raise LinkError([LinkProblem("", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
             q = q.where(k.c.link_id.in_(sa.select(l.c.id).where(l.c.campaign_id == cid)))
         updates: list[dict[str, Any]] = []
+        relinked: set[int] = set()  # links whose hits changed between bot and human
         for r in conn.execution_options(yield_per=20_000).execute(q):
             if r.user_agent is None:
                 report.without_agent += 1
@@ -79,6 +83,8 @@ def reclassify_clicks(engine: sa.Engine, *, workspace: str | None = None, campai
                 agent = agent.flagged("signal:burst")
             old_reason = r.bot_reason if r.is_bot else None
             new_reason = agent.bot_reason if agent.is_bot else None
+            if bool(r.is_bot) != agent.is_bot:
+                relinked.add(r.link_id)
             if bool(r.is_bot) != agent.is_bot or old_reason != new_reason:
                 if not r.is_bot:
                     report.flagged += 1
@@ -98,6 +104,8 @@ def reclassify_clicks(engine: sa.Engine, *, workspace: str | None = None, campai
                             app=sa.bindparam("app")))
             for i in range(0, len(updates), _BATCH):
                 conn.execute(stmt, updates[i:i + _BATCH])
+            if relinked:  # the unique-click windows over human hits depend on which hits are bots
+                unique_windows.rebuild(conn, ws, relinked)
     return report
 
 

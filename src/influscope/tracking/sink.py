@@ -47,6 +47,7 @@ from typing import Callable, NamedTuple, Sequence
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.metrics.unique_windows import derive_for_keys, derive_sqlite
 
 log = logging.getLogger("influscope.tracking")
 
@@ -126,6 +127,7 @@ def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
             size = next(k for k in _CHUNKS if k <= n - i)
             conn.execute(_INSERT_SQL[size], params[i * width:(i + size) * width])
             i += size
+        derive_sqlite(conn, clicks)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -224,6 +226,11 @@ class SQLAlchemyBatchWriter(BatchWriter):
     def write(self, clicks: Sequence[Click]) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.insert, [c._asdict() for c in clicks])
+            keys: dict[int, list[str]] = defaultdict(list)
+            for c in clicks:
+                keys[c.workspace_id].append(c.key)
+            for ws, ws_keys in keys.items():
+                derive_for_keys(conn, ws, ws_keys)
 
 
 # --------------------------------------------------------------------------- group commit

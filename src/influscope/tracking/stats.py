@@ -3,10 +3,12 @@
 - ``clicks``: hits on the campaign's links; bots and link-preview fetchers are excluded unless
   ``include_bots`` (DESIGN section 5, setting ``bot_clicks``);
 - ``bot_clicks``: hits flagged as bots (always reported);
-- ``unique_clicks``: one per visitor per link per window (setting ``unique_click_window``, default
-  1 hour): a visitor's click counts again only once the window since their last counted click has
-  passed. Visitor hashes use a salt rotated daily, so a visitor seen on two UTC days is two visitors;
-  clicks without a visitor hash each count;
+- ``unique_clicks``: one per visitor per link per window (setting ``unique_click_window``: 30m,
+  1h (default) or 1d): a visitor's click counts again only once the window opened by their last
+  counted click has passed. Whether a click opens a window is kept on the click when it is written
+  (:mod:`influscope.metrics.unique_windows`), so the database counts them. Visitor hashes use a
+  salt rotated daily, so a visitor seen on two UTC days is two visitors; clicks without a visitor
+  hash each count;
 - breakdowns by day (in the campaign's time zone), country, device, in-app browser (app), referrer
   host, link (with its creator and platform), and bot reason (why hits were flagged: ``None`` for
   people, else a code such as ``list:crawlerdetect`` or ``signal:burst``; see tracking.bots).
@@ -26,9 +28,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.metrics import unique_windows
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
 
-UNIQUE_WINDOWS = {"30min": 1800, "1h": 3600, "1d": 86400}
+UNIQUE_WINDOWS = unique_windows.WINDOWS  # preset -> seconds, as the unique_click_window setting names them
 DIMENSIONS = ("day", "country", "device", "app", "referrer", "link", "bot_reason")
 
 
@@ -94,12 +97,15 @@ def referrer_host(referrer: str | None) -> str | None:
 
 
 def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | None = None,
-                        include_bots: bool = False, unique_window: int | str = 3600,
+                        include_bots: bool = False, unique_window: int | str = "1h",
                         start: dt.date | None = None, end: dt.date | None = None) -> LinkStats:
-    """Link statistics of CAMPAIGN; START/END are inclusive days in the campaign's time zone."""
-    window = UNIQUE_WINDOWS.get(unique_window, unique_window) if isinstance(unique_window, str) else unique_window
-    if not isinstance(window, int) or window <= 0:
-        raise ValueError(f"unique_window must be a positive number of seconds or one of {', '.join(UNIQUE_WINDOWS)}")
+    """Link statistics of CAMPAIGN; START/END are inclusive days in the campaign's time zone.
+
+    UNIQUE_WINDOW is a preset of the ``unique_click_window`` setting (30m, 1h, 1d) or its length
+    in seconds. The database counts: one grouped query per breakdown returns hits, bot hits and
+    window-opening hits (kept on each click, :mod:`influscope.metrics.unique_windows`).
+    """
+    window = _preset(unique_window)
     l, k, c, cr = t.links, t.clicks, t.campaigns, t.creators
     with engine.connect() as conn:
         ws = workspace_id(conn, workspace)
@@ -107,47 +113,73 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
         if camp is None:
             raise LinkError([LinkProblem("", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
         tz = ZoneInfo(camp.timezone or "UTC")
-        stats = LinkStats(campaign, camp.timezone or "UTC", include_bots, window, start, end)
+        stats = LinkStats(campaign, camp.timezone or "UTC", include_bots, UNIQUE_WINDOWS[window], start, end)
+        slugs: dict[int, str] = {}
         for row in conn.execute(sa.select(l.c.id, l.c.slug, l.c.platform, cr.c.key.label("creator"))
                                 .outerjoin(cr, cr.c.id == l.c.creator_id)
                                 .where(l.c.workspace_id == ws, l.c.campaign_id == camp.id)):
+            slugs[row.id] = row.slug
             stats.links[row.slug] = {"creator": row.creator, "platform": row.platform}
             stats.breakdowns["link"][row.slug] = Count()  # every link is listed, clicked or not
-        q = (sa.select(k.c.link_id, l.c.slug, k.c.ts, k.c.is_bot, k.c.bot_reason, k.c.visitor_hash, k.c.country,
-                       k.c.device, k.c.app, k.c.referrer)
-             .join_from(k, l, l.c.id == k.c.link_id)
-             .where(k.c.workspace_id == ws, l.c.workspace_id == ws, l.c.campaign_id == camp.id)
-             .order_by(k.c.link_id, k.c.visitor_hash, k.c.ts, k.c.id))
+        if not slugs:
+            return stats
+        opens = k.c[unique_windows.flag_column(window, include_bots)]
+        where = [k.c.workspace_id == ws, k.c.link_id.in_(sorted(slugs))]
         if start is not None:
-            q = q.where(k.c.ts >= _utc(dt.datetime.combine(start, dt.time()), tz))
+            where.append(k.c.ts >= _utc(dt.datetime.combine(start, dt.time()), tz))
         if end is not None:
-            q = q.where(k.c.ts < _utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz))
-        last_counted: dict[tuple[int, str], dt.datetime] = {}
-        utc = dt.timezone.utc
-        for r in conn.execution_options(yield_per=20_000).execute(q):
-            bot = bool(r.is_bot)
-            counted = include_bots or not bot
-            unique = False
-            if counted:
-                if r.visitor_hash is None:
-                    unique = True
+            where.append(k.c.ts < _utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz))
+        bucket = sa.cast(sa.func.floor((_epoch(conn, k.c.ts)) / BUCKET_S), sa.BigInteger)
+        keys = {"day": bucket, "country": k.c.country, "device": k.c.device, "app": k.c.app,
+                "referrer": k.c.referrer, "link": k.c.link_id, "bot_reason": k.c.bot_reason}
+        measures = [sa.func.count().label("n"), sa.func.sum(sa.case((opens.is_(True), 1), else_=0)).label("u")]
+        for name, key in [("", None), *keys.items()]:
+            group = [k.c.is_bot] + ([key.label("key")] if key is not None else [])
+            q = sa.select(*group, *measures).where(*where).group_by(*group)
+            for r in conn.execute(q):
+                if key is None:
+                    targets = [stats.totals]
                 else:
-                    key = (r.link_id, r.visitor_hash)
-                    prev = last_counted.get(key)
-                    if prev is None or (r.ts - prev).total_seconds() >= window:
-                        unique = True
-                        last_counted[key] = r.ts
-            day = r.ts.replace(tzinfo=utc).astimezone(tz).date()
-            keys = {"day": day, "country": r.country, "device": r.device, "app": r.app,
-                    "referrer": referrer_host(r.referrer), "link": r.slug,
-                    "bot_reason": (r.bot_reason or "unknown") if bot else None}
-            for target in [stats.totals] + [stats.breakdowns[d][v] for d, v in keys.items()]:
-                if bot:
-                    target.bot_clicks += 1
-                if counted:
-                    target.clicks += 1
-                    target.unique_clicks += unique
+                    value = r.key
+                    if name == "day":
+                        value = (EPOCH + dt.timedelta(seconds=int(value) * BUCKET_S)).replace(
+                            tzinfo=dt.timezone.utc).astimezone(tz).date()
+                    elif name == "referrer":
+                        value = referrer_host(value)
+                    elif name == "link":
+                        value = slugs[value]
+                    elif name == "bot_reason":  # people have no reason; a bot without one is "unknown"
+                        value = (value or "unknown") if r.is_bot else None
+                    targets = [stats.breakdowns[name][value]]
+                for target in targets:
+                    if r.is_bot:
+                        target.bot_clicks += r.n
+                    if include_bots or not r.is_bot:
+                        target.clicks += r.n
+                        target.unique_clicks += int(r.u or 0)
     return stats
+
+
+EPOCH = dt.datetime(1970, 1, 1)
+BUCKET_S = 900  # every real UTC offset is a multiple of 15 minutes, so a bucket lies in one local day
+
+
+def _epoch(conn: sa.Connection, ts: sa.ColumnElement) -> sa.ColumnElement:
+    """Seconds since 1970 of a naive UTC timestamp column, in the connection's dialect."""
+    if conn.dialect.name == "sqlite":
+        return sa.cast(sa.func.strftime("%s", ts), sa.BigInteger)
+    return sa.extract("epoch", ts)
+
+
+def _preset(window: int | str) -> str:
+    if isinstance(window, int) and not isinstance(window, bool):
+        for name, seconds in UNIQUE_WINDOWS.items():
+            if seconds == window:
+                return name
+    elif isinstance(window, str) and window in UNIQUE_WINDOWS:
+        return window
+    raise ValueError(f"unique_window must be one of {', '.join(UNIQUE_WINDOWS)} "
+                     f"({', '.join(str(s) for s in UNIQUE_WINDOWS.values())} seconds), not {window!r}")
 
 
 def _utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:

@@ -7,10 +7,7 @@ import re
 import zipfile
 
 import openpyxl
-import pytest
-import sqlalchemy as sa
 
-from influscope.db import tables as t
 from influscope.kpi.api import kpis
 from influscope.kpi.catalogue import KPIS, STAGE_DEFAULTS
 from influscope.web.i18n import Formatter

@@ -315,14 +315,15 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
         if not codes:
             return []
-        orders = conn.execute(sa.select(t.orders.c.created_at, t.orders.c.discount_codes, t.orders.c.click_id,
-                                        t.orders.c.landing_url, t.orders.c.referrer).where(
+        # each coded order with the creator of the link its click id names (the database joins them)
+        o, k, lk = t.orders, t.clicks, t.links
+        orders = conn.execute(sa.select(o.c.created_at, o.c.discount_codes, o.c.landing_url, o.c.referrer,
+                                        lk.c.creator_id.label("click_creator"))
+                              .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
+                              .outerjoin(lk, lk.c.id == k.c.link_id).where(
             t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
             t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
         creator_ids = {c.creator_id for c in codes}
-        clicks = dict(conn.execute(sa.select(t.clicks.c.key, t.links.c.creator_id).join(
-            t.links, t.links.c.id == t.clicks.c.link_id).where(
-            t.clicks.c.workspace_id == ws, t.links.c.creator_id.in_(creator_ids))).all())
         handles: dict[int, set[str]] = {}
         for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
                                              .outerjoin(t.creator_accounts, t.creator_accounts.c.creator_id == t.creators.c.id)
@@ -332,14 +333,18 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
                 handles[cid].add(handle.lower())
     findings: list[Finding] = []
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
+    by_code: dict[str, list] = {}
+    for o in orders:
+        for listed in dict.fromkeys((o.discount_codes or "").split()):
+            by_code.setdefault(listed, []).append(o)
     for code, creator_id, creator_key in codes:
-        used = [o for o in orders if code in (o.discount_codes or "").split()]
+        used = by_code.get(code, [])
         if not used:
             continue
         names = handles.get(creator_id, set())
 
         def from_creator(o) -> bool:
-            if o.click_id and clicks.get(o.click_id) == creator_id:
+            if o.click_creator is not None and o.click_creator == creator_id:
                 return True
             content = utms(o.landing_url).get("utm_content", "").lower()
             return bool(content) and any(content == n or content.startswith(n + "-") for n in names)

@@ -1,7 +1,7 @@
 """core canonical tables
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-23
 """
 from alembic import op

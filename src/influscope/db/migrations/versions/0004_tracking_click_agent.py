@@ -1,14 +1,14 @@
 """tracking: keep each click's user agent and request hints, so bot rules can be applied again
 
-Revision ID: 0003_tracking_click_agent
-Revises: 0002_tracking
+Revision ID: 0004_tracking_click_agent
+Revises: 0003_tracking_unique_windows
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_tracking_click_agent"
-down_revision = "0002_tracking"
+revision = "0004_tracking_click_agent"
+down_revision = "0003_tracking_unique_windows"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,239 @@
+"""Unique-click windows, kept on each click when it is written.
+
+A visitor's hit on a link opens a window when no window of theirs on that link is open: the first
+hit does, and the next hit at or after the opening plus the window length does again (DESIGN
+section 5, ``unique_click_window``). Hits without a visitor hash each open their own window. The
+count of unique clicks is then the count of hits that open a window, which any engine sums per
+link and day.
+
+Which hits open a window depends only on the same visitor's earlier hits on the same link, so it
+is decided when a hit is written, for each window preset and for both ``bot_clicks`` settings:
+``unique_<w>`` over human hits only (always false on a bot hit) and ``unique_<w>_with_bots`` over
+every hit. Writers call :func:`derive_sqlite` (the redirect's raw SQLite connection) or
+:func:`derive` (SQLAlchemy) in the transaction that wrote the hits; hits that arrive late (an
+import of older clicks) re-derive the later hits of the same visitor and link. :func:`rebuild`
+recomputes every flag from the raw hits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+
+WINDOWS: dict[str, int] = {"30m": 1800, "1h": 3600, "1d": 86400}  # preset -> seconds
+FLAG_COLUMNS: tuple[str, ...] = tuple(
+    f"unique_{w}{suffix}" for suffix in ("", "_with_bots") for w in WINDOWS)
+_LONGEST = dt.timedelta(seconds=max(WINDOWS.values()))
+
+
+def flag_column(window: str, bots_included: bool) -> str:
+    """The column that says whether a hit opens a WINDOW-preset window under the bot setting."""
+    if window not in WINDOWS:
+        raise ValueError(f"unknown unique click window {window!r} (one of {', '.join(WINDOWS)})")
+    return f"unique_{window}{'_with_bots' if bots_included else ''}"
+
+
+Pair = tuple[int, str]  # (link_id, visitor_hash)
+
+
+def _flags(rows: Sequence[Sequence[Any]], since: dt.datetime | None) -> list[tuple[Any, tuple[bool, ...]]]:
+    """New flags for the ROWS of one visitor on one link at or after SINCE.
+
+    ROWS: (id, ts, key, is_bot, *current flags in FLAG_COLUMNS order), every hit of the pair from
+    SINCE minus the longest window on, in any order. Rows before SINCE keep their flags and only
+    tell which windows are open at SINCE. Returns (id, flags) for rows whose flags change.
+    """
+    ordered = sorted(rows, key=lambda r: (r[1], r[2]))
+    n = len(WINDOWS)
+    lengths = [dt.timedelta(seconds=s) for s in WINDOWS.values()] * 2
+    opened: list[dt.datetime | None] = [None] * (2 * n)
+    changed = []
+    for r in ordered:
+        ts, bot = r[1], bool(r[3])
+        current = tuple(bool(x) if x is not None else None for x in r[4:4 + 2 * n])
+        if since is not None and ts < since:  # settled: only say which windows it opened
+            for i, flag in enumerate(current):
+                if flag:
+                    opened[i] = ts
+            continue
+        new = []
+        for i in range(2 * n):
+            human_only = i < n
+            if human_only and bot:
+                new.append(False)
+                continue
+            last = opened[i]
+            opens = last is None or ts >= last + lengths[i]
+            if opens:
+                opened[i] = ts
+            new.append(opens)
+        if tuple(new) != current:
+            changed.append((r[0], tuple(new)))
+    return changed
+
+
+def _single_hit_flags(is_bot: bool) -> tuple[bool, ...]:
+    n = len(WINDOWS)
+    return (not is_bot,) * n + (True,) * n
+
+
+# --------------------------------------------------------------------------------- SQLAlchemy
+
+def derive(conn: sa.Connection, pairs: dict[Pair, dt.datetime | None], no_visitor_ids: Iterable[int] = ()) -> int:
+    """Set the flags of the hits of PAIRS at or after each pair's time (None: all of the pair's
+    hits) and of the hits NO_VISITOR_IDS (no visitor hash); returns how many hits changed."""
+    c = t.clicks
+    cols = [c.c.id, c.c.ts, c.c.key, c.c.is_bot, *(c.c[f] for f in FLAG_COLUMNS)]
+    updates: list[dict[str, Any]] = []
+    for (link_id, visitor), since in pairs.items():
+        q = sa.select(*cols).where(c.c.link_id == link_id, c.c.visitor_hash == visitor)
+        if since is not None:
+            q = q.where(c.c.ts >= since - _LONGEST)
+        for cid, flags in _flags(conn.execute(q).all(), since):
+            updates.append({"cid": cid, **dict(zip(FLAG_COLUMNS, flags))})
+    ids = list(no_visitor_ids)
+    for i in range(0, len(ids), 500):
+        for r in conn.execute(sa.select(*cols).where(c.c.id.in_(ids[i:i + 500]))):
+            flags = _single_hit_flags(r.is_bot)
+            if tuple(r[4:]) != flags:
+                updates.append({"cid": r.id, **dict(zip(FLAG_COLUMNS, flags))})
+    if updates:
+        stmt = c.update().where(c.c.id == sa.bindparam("cid")).values(
+            {f: sa.bindparam(f) for f in FLAG_COLUMNS})
+        conn.execute(stmt, updates)
+    return len(updates)
+
+
+def derive_for_keys(conn: sa.Connection, workspace_id: int, keys: Iterable[str]) -> int:
+    """Derive the flags for the hits with KEYS (just written) and every later hit they affect."""
+    c = t.clicks
+    keys = list(keys)
+    pairs: dict[Pair, dt.datetime | None] = {}
+    lone: list[int] = []
+    for i in range(0, len(keys), 500):
+        q = sa.select(c.c.id, c.c.link_id, c.c.visitor_hash, c.c.ts).where(
+            c.c.workspace_id == workspace_id, c.c.key.in_(keys[i:i + 500]))
+        for r in conn.execute(q):
+            if r.visitor_hash is None:
+                lone.append(r.id)
+                continue
+            k = (r.link_id, r.visitor_hash)
+            pairs[k] = min(pairs[k], r.ts) if pairs.get(k) is not None else r.ts  # type: ignore[type-var]
+    return derive(conn, pairs, lone)
+
+
+def derive_after(conn: sa.Connection, workspace_id: int, since: dt.datetime) -> int:
+    """Re-derive the hits in the longest window after SINCE, after the hits before it were deleted."""
+    c = t.clicks
+    q = (sa.select(c.c.link_id, c.c.visitor_hash).distinct()
+         .where(c.c.workspace_id == workspace_id, c.c.visitor_hash.is_not(None), c.c.ts >= since,
+                c.c.ts < since + _LONGEST))
+    return derive(conn, {(r[0], r[1]): since for r in conn.execute(q)})
+
+
+def rebuild(conn: sa.Connection, workspace_id: int | None = None, link_ids: Iterable[int] | None = None) -> int:
+    """Recompute every flag (of one workspace, or all; of LINK_IDS only when given) from the raw
+    hits, in one ordered pass; returns how many hits changed."""
+    c = t.clicks
+    q = sa.select(c.c.id, c.c.ts, c.c.key, c.c.is_bot, *(c.c[f] for f in FLAG_COLUMNS), c.c.link_id,
+                  c.c.visitor_hash).order_by(c.c.link_id, c.c.visitor_hash, c.c.ts, c.c.key)
+    if link_ids is None:
+        lq = sa.select(c.c.link_id).distinct()
+        if workspace_id is not None:
+            lq = lq.where(c.c.workspace_id == workspace_id)
+        link_ids = [r[0] for r in conn.execute(lq)]
+    if workspace_id is not None:
+        q = q.where(c.c.workspace_id == workspace_id)
+    links = sorted(set(link_ids))
+    stmt = c.update().where(c.c.id == sa.bindparam("cid")).values({f: sa.bindparam(f) for f in FLAG_COLUMNS})
+    n_flags = len(FLAG_COLUMNS)
+    changed = 0
+    updates: list[dict[str, Any]] = []
+    group: list = []
+    pair: Pair | None = None
+
+    def settle() -> None:
+        nonlocal changed
+        for cid, flags in _flags(group, None):
+            updates.append({"cid": cid, **dict(zip(FLAG_COLUMNS, flags))})
+        if len(updates) >= 20_000:
+            conn.execute(stmt, updates)
+            changed += len(updates)
+            updates.clear()
+
+    rows = (r for i in range(0, len(links), 50)
+            for r in conn.execute(q.where(c.c.link_id.in_(links[i:i + 50]))).all())
+    for r in rows:
+        row, link_id, visitor = tuple(r[:4 + n_flags]), r[4 + n_flags], r[5 + n_flags]
+        if visitor is None:
+            flags = _single_hit_flags(bool(row[3]))
+            if tuple(None if x is None else bool(x) for x in row[4:]) != flags:
+                updates.append({"cid": row[0], **dict(zip(FLAG_COLUMNS, flags))})
+            continue
+        if (link_id, visitor) != pair:
+            if group:
+                settle()
+            group, pair = [], (link_id, visitor)
+        group.append(row)
+    if group:
+        settle()
+    if updates:
+        conn.execute(stmt, updates)
+        changed += len(updates)
+    return changed
+
+
+def recompute(conn: sa.Connection, workspace_id: int) -> dict[int, tuple[bool, ...]]:
+    """Every hit's flags as a full recomputation gives them, without writing (for checks)."""
+    c = t.clicks
+    rows = conn.execute(sa.select(c.c.id, c.c.ts, c.c.key, c.c.is_bot, c.c.link_id, c.c.visitor_hash)
+                        .where(c.c.workspace_id == workspace_id)).all()
+    by_pair: dict[Pair, list] = {}
+    out: dict[int, tuple[bool, ...]] = {}
+    blank = (None,) * len(FLAG_COLUMNS)
+    for r in rows:
+        if r.visitor_hash is None:
+            out[r.id] = _single_hit_flags(r.is_bot)
+        else:
+            by_pair.setdefault((r.link_id, r.visitor_hash), []).append((r.id, r.ts, r.key, r.is_bot, *blank))
+    for pair_rows in by_pair.values():
+        out.update(dict(_flags(pair_rows, None)))
+    return out
+
+
+# ----------------------------------------------------------------------------- raw SQLite (the redirect)
+
+_SQLITE_SELECT = ("SELECT id, ts, key, is_bot, " + ", ".join(FLAG_COLUMNS) +
+                  " FROM clicks WHERE link_id = ? AND visitor_hash = ? AND ts >= ?")
+_SQLITE_UPDATE = "UPDATE clicks SET " + ", ".join(f"{f} = ?" for f in FLAG_COLUMNS) + " WHERE id = ?"
+_SQLITE_LONE = ("UPDATE clicks SET " + ", ".join(f"{f} = (is_bot = 0)" if "with_bots" not in f else f"{f} = 1"
+                                                  for f in FLAG_COLUMNS) +
+                " WHERE workspace_id = ? AND key = ?")
+
+
+def _sqlite_ts(ts: dt.datetime) -> str:
+    text = ts.isoformat(" ")
+    return text if ts.microsecond else text + ".000000"
+
+
+def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
+    """Derive the flags of HITS (objects with workspace_id, key, link_id, visitor_hash and ts,
+    just inserted in the open transaction of CONN) and of the later hits they affect."""
+    since: dict[Pair, dt.datetime] = {}
+    for h in hits:
+        if h.visitor_hash is None:
+            conn.execute(_SQLITE_LONE, (h.workspace_id, h.key))
+            continue
+        k = (h.link_id, h.visitor_hash)
+        since[k] = min(since[k], h.ts) if k in since else h.ts
+    for (link_id, visitor), ts in since.items():
+        rows = [(r[0], dt.datetime.fromisoformat(r[1]), *r[2:])
+                for r in conn.execute(_SQLITE_SELECT, (link_id, visitor, _sqlite_ts(ts - _LONGEST)))]
+        for cid, flags in _flags(rows, ts):
+            conn.execute(_SQLITE_UPDATE, (*(int(f) for f in flags), cid))
