@@ -72,7 +72,7 @@ class Target:
     workspace_id: int
     prefix: str  # tagged destination up to and including "isc="
     suffix: str  # "#fragment" or ""
-    plain: str  # tagged destination without a click id (for HEAD)
+    plain: str  # tagged destination without a click id
 
 
 def load_target(conn: sa.Connection, slug: str) -> Target | None:
