@@ -261,6 +261,12 @@ def self_declared_reason(user_agent: str) -> str | None:
     return None
 
 
+def warm_up() -> None:
+    """Load every list and parser now (about a second), so that no visitor's request waits for it."""
+    parse_user_agent.__wrapped__("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                 "Chrome/120.0.0.0 Safari/537.36")
+
+
 @lru_cache(maxsize=16384)
 def parse_user_agent(user_agent: str) -> Agent:
     """Classify a normalized user-agent string alone (rules 2-5); cached per distinct string."""

@@ -294,6 +294,7 @@ def create_redirect_app(database_url: str | None = None, *, sink: ClickSink | No
     from influscope.db.engine import get_engine
 
     engine = get_engine(database_url)
+    bots.warm_up()
     return RedirectApp(engine, sink if sink is not None else default_sink(engine),
                        trusted_proxies=geo.TrustedProxies(trusted_proxies) if trusted_proxies is not None else None,
                        cache_ttl=cache_ttl, freeze_gc=database_url is None if freeze_gc is None else freeze_gc)
