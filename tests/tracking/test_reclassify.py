@@ -107,6 +107,9 @@ def test_stats_list_bots_by_reason(engine, seeded, sqlite_url):
                     None: 0}
     out = CliRunner().invoke(cli_app, ["--db", sqlite_url, "links", "stats", "-c", "spring", "--by", "bot_reason"])
     assert out.exit_code == 0 and "signal:burst" in out.stdout
+    out = CliRunner().invoke(cli_app, ["--db", sqlite_url, "links", "stats", "-c", "spring"])
+    assert "bots by reason: signal:burst 2, header:prefetch 1, list:crawler-user-agents 1, list:crawlerdetect 1" \
+        in out.stdout, out.stdout
 
 
 def test_a_database_of_the_previous_schema_upgrades_losing_nothing(tmp_path):

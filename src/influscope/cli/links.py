@@ -186,6 +186,9 @@ def stats(
     t = result.totals
     typer.echo(f"{campaign}: {t.clicks} clicks, {t.unique_clicks} unique, {t.bot_clicks} bots "
                f"({'included' if include_bots else 'excluded'}), unique window {window}")
+    reasons = [f"{r['bot_reason']} {r['bot_clicks']}" for r in result.rows("bot_reason") if r["bot_reason"]]
+    if reasons:
+        typer.echo(f"bots by reason: {', '.join(reasons)}")
     rows = result.rows(by)
     width = max([len(by)] + [len(_cell(r[by]) or "(unknown)") for r in rows])
     typer.echo(f"{by.ljust(width)}  {'clicks':>8}  {'unique':>8}  {'bots':>8}")
