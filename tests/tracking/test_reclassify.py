@@ -61,8 +61,9 @@ def _setup(engine, seeded):
         conn.execute(t.clicks.insert(), rows)
 
 
-def test_reclassify_applies_the_current_rules_and_counts_what_changed(engine, seeded):
-    _setup(engine, seeded)
+def test_reclassify_applies_the_current_rules_and_counts_what_changed(any_engine):
+    engine = any_engine
+    _setup(engine, seed(engine))
     dry = reclassify_clicks(engine, dry_run=True)
     assert _stored(engine)["k0001"] == (False, None, "mobile")  # nothing written
     report = reclassify_clicks(engine)

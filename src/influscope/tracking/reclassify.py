@@ -73,7 +73,7 @@ def reclassify_clicks(engine: sa.Engine, *, workspace: str | None = None, campai
             q = q.where(k.c.link_id.in_(sa.select(l.c.id).where(l.c.campaign_id == cid)))
         updates: list[dict[str, Any]] = []
         relinked: set[int] = set()  # links whose hits changed between bot and human
-        for r in conn.execution_options(yield_per=20_000).execute(q):
+        for r in conn.execute(q.execution_options(yield_per=20_000)):
             if r.user_agent is None:
                 report.without_agent += 1
                 continue
