@@ -51,3 +51,12 @@ def test_the_lists_give_their_packages_own_verdicts():
         ours = bool(stripped.strip()) and bots._CRAWLERDETECT.search(stripped)
         assert ours == detect.is_crawler(ua), ("crawlerdetect", ua)
         assert bots._CRAWLER_USER_AGENTS.search(ua) == crawleruseragents.is_crawler(ua), ("crawler-user-agents", ua)
+
+
+@pytest.mark.parametrize("app", ["Instagram", "Facebook", "TikTok", "WeChat", "Snapchat", "Pinterest", "X", "Threads"])
+def test_social_in_app_browsers_of_the_public_fixtures_stay_people(app):
+    agents = [ua for ua in agent_corpus.matomo_apps() if bots.in_app_browser(ua) == app]
+    assert agents, app  # (LINE is not among Matomo's fixtures: see tests/tracking/user_agents.py)
+    for ua in agents:
+        agent = bots.parse_user_agent(bots.normalize(ua))
+        assert not agent.is_bot and agent.app == app, (ua, agent)
