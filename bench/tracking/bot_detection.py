@@ -34,11 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from crawlerdetect import CrawlerDetect
-from ua_parser import parse
+from crawlerdetect import CrawlerDetect  # noqa: E402
+from ua_parser import parse  # noqa: E402
 
-from influscope.tracking import bots
-from tests.support import agent_corpus
+from influscope.tracking import bots  # noqa: E402
+from tests.support import agent_corpus  # noqa: E402
 
 _detect = CrawlerDetect()
 
