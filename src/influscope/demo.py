@@ -428,9 +428,9 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
     wsum = sum(weights) or 1
     visitors = [ids.hex(16) for _ in range(max(50, int(total_clicks * 0.7)))]
     clicks, human_clicks = [], []
-    bot_uas = (("facebookexternalhit", "crawlerdetect"), ("Twitterbot", "crawlerdetect"),
-               ("WhatsApp", "crawlerdetect"), ("Googlebot", "crawlerdetect"), ("", "empty user agent"),
-               ("Slackbot-LinkExpanding", "crawlerdetect"), ("prefetch", "prefetch header"))
+    bot_uas = (("facebookexternalhit", "list:crawlerdetect"), ("Twitterbot", "list:crawlerdetect"),
+               ("WhatsApp", "list:crawlerdetect"), ("Googlebot", "list:crawlerdetect"), ("", "rule:empty"),
+               ("Slackbot-LinkExpanding", "list:crawlerdetect"), ("prefetch", "header:prefetch"))
     apps = {"instagram": "Instagram", "tiktok": "TikTok", "facebook": "Facebook", "youtube": "", "x": ""}
     for m in post_meta:
         n = int(total_clicks * m["views"] / wsum)
