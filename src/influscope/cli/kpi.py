@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
             result = kpis(campaign, by=by, settings=overrides, workspace=settings.workspace, engine=engine,
                           start=days[0], end=days[1])
         except CampaignNotFound as exc:
-            _common.fail(str(exc))
+            _common.fail_missing(str(exc), engine)
         except (SettingError, ValueError) as exc:
             _common.fail(str(exc), 2)
         if fmt == "json":

@@ -53,7 +53,7 @@ def report(
         rep = build.build_report(engine, ws, campaign, lang=code, start=s, end=e, compare=compare,
                                  show_costs=not hide_costs)
     except build.CampaignNotFound as exc:
-        _common.fail(str(exc))
+        _common.fail_missing(str(exc), engine)
     except ValueError as exc:  # a bad stored methodology setting, reported by the KPI engine
         _common.fail(str(exc))
     if pdf:
