@@ -77,7 +77,7 @@ PLANS = (
                  ("zh-Hant", 5, "beauty"), 0.93, 0.05),
     CampaignPlan("finlit-webinars", "Money basics webinar sign-ups", "Finlit", "mofu", "Asia/Dubai", "AED", "AE",
                  (("ar", 0.65), ("en", 0.35)), -90, 31, 180_000, 16, 0.30, "https://finlit.example.ae/webinar",
-                 "finlit_ae", {"ctr": 1.36, "cpl": 25, "leads": 1800, "traffic_lift": 20},
+                 "finlit_ae", {"ctr": 0.3, "cpl": 30, "leads": 5000, "traffic_lift": 20},
                  ("finlit", "#finlitwebinar", "@finlit_ae", "فينليت"), ("moneyhub",),
                  ("ar", 0, "daily"), 0.88, 0.10),
     CampaignPlan("spring-launch", "Spring collection launch", "Acme", "bofu", "Asia/Taipei", "TWD", "TW",
