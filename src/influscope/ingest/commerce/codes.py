@@ -271,6 +271,23 @@ MESSAGES = {
     },
 }
 
+# The finding in a few words, and what to do about it (the diagnostics table's columns).
+TITLES = {
+    "code_redeemed_without_click": {"en": "Code used without the creator's clicks", "zh-Hant": "折扣碼使用未伴隨創作者點擊",
+                                    "ar": "استخدام الرمز دون نقرات صانع المحتوى"},
+    "code_redemption_burst": {"en": "Burst of code redemptions", "zh-Hant": "折扣碼短時間內大量使用",
+                              "ar": "موجة مفاجئة من استخدام الرمز"},
+    "code_on_coupon_site": {"en": "Code on coupon sites", "zh-Hant": "折扣碼出現在優惠券網站", "ar": "الرمز على مواقع القسائم"},
+}
+ACTIONS = {
+    "code_redeemed_without_click": {"en": "Replace the code; cap its uses", "zh-Hant": "換新折扣碼並限制使用次數",
+                                    "ar": "استبدل الرمز وحدّد عدد مرات استخدامه"},
+    "code_redemption_burst": {"en": "Find where the code was shared; cap its uses", "zh-Hant": "找出折扣碼被分享的位置並限制次數",
+                              "ar": "ابحث عن مكان مشاركة الرمز وحدّد استخدامه"},
+    "code_on_coupon_site": {"en": "Ask the sites to remove it; issue a fresh code", "zh-Hant": "要求網站移除，並發新折扣碼",
+                            "ar": "اطلب من المواقع إزالته وأصدر رمزًا جديدًا"},
+}
+
 
 @dataclass
 class Finding:
@@ -297,7 +314,7 @@ class Finding:
 
         return Diagnostic(id=self.id, severity=self.severity, message=self.message,
                           figures={"code": self.code, **self.figures}, kpis=("code_redemptions",),
-                          subject=self.creator)
+                          subject=self.creator, title=dict(TITLES[self.id]), action=dict(ACTIONS[self.id]))
 
 
 def leak_diagnostics(engine: sa.Engine, campaign: str, *, workspace: str = "default", **thresholds) -> list:
