@@ -317,7 +317,6 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                              "followers": f, "following": following, "country": country,
                              "language": lang, "_fraud": i == fraud_index, "_lang": lang})
         creators.append(creator_id)
-    _write(folder, "creators.csv", [{k: v for k, v in a.items() if not k.startswith("_")} for a in accounts])
 
     # --- follower series: brand accounts daily, creator accounts every day of the campaign window
     followers_rows = []
@@ -341,7 +340,8 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                 value += int(value * 0.35)  # bought followers: one day's jump far outside the usual changes
             followers_rows.append({"platform": a["platform"], "handle": a["handle"], "date": day.isoformat(), "followers": value})
             day += dt.timedelta(days=1)
-        a["followers"] = a["followers"] if not a["_fraud"] else int(a["followers"] * 1.35)
+        a["followers"] = value  # the account's count is its latest snapshot, as a connector would store it
+    _write(folder, "creators.csv", [{k: v for k, v in a.items() if not k.startswith("_")} for a in accounts])
     _write(folder, "followers.csv", followers_rows)
     _write(folder, "audience.csv", _audience(plan, campaign["brand_accounts"], accounts, rng,
                                              (baseline_start, start, start + dt.timedelta(days=plan.days // 2), end),
@@ -403,13 +403,14 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
 
     # --- links, codes, costs
     links, codes, costs = [], [], []
-    link_by_account = {}
-    for a in accounts:
+    link_by_post = {}
+    for m in post_meta:  # one link per post, so that clicks and sales are credited to the post
+        a = m["account"]
         slug = f"{a['handle'].split('.')[0][:6]}-{a['platform'][:2]}-{ids.hex(4)}"
         links.append({"link_id": slug, "creator_id": a["creator_id"], "platform": a["platform"],
                       "destination_url": plan.site + ("?ref=influencer" if rng.random() < 0.3 else ""),
-                      "post_id": "", "paid": "false"})
-        link_by_account[(a["creator_id"], a["platform"])] = slug
+                      "post_id": m["post_id"], "paid": "false"})
+        link_by_post[m["post_id"]] = slug
     issued: set[str] = set()
     for cid in creators:
         code = ""
@@ -465,7 +466,7 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
     for m in post_meta:
         n = int(total_clicks * m["views"] / wsum)
         a = m["account"]
-        slug = link_by_account[(a["creator_id"], a["platform"])]
+        slug = link_by_post[m["post_id"]]
         for _ in range(n):
             age_h = rng.expovariate(1 / 30)
             ts = m["posted"] + dt.timedelta(hours=age_h)

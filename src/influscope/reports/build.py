@@ -594,8 +594,10 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         by_post = compute(engine, workspace, campaign, by="post", start=q_start, end=q_end, settings=settings)
         post_ids = [k for k in ("reach", "impressions", "video_views", "engagements", "engagement_rate", "clicks",
                                 "ctr", "conversions", "revenue") if k in kpis]
-        report.tables["posts"] = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
-                                           lang=lang, currency=currency, key_label=_("Post"))
+        posts = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
+                          lang=lang, currency=currency, key_label=_("Post"))
+        with engine.connect() as conn:
+            report.tables["posts"] = describe_posts(posts, post_details(conn, camp["id"]), lang)
     if "daily" in parts:
         by_day = compute(engine, workspace, campaign, by="day", start=q_start, end=q_end, settings=settings)
         day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
@@ -681,6 +683,39 @@ def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, curren
                                              d.creator_key, d.figure, d.action, d.rank)
     out.actions = list(by_action.values())
     return out
+
+
+def post_details(conn: sa.Connection, campaign_id: int) -> dict[str, dict]:
+    """Caption, address, date and creator of each post of the campaign, by the platform's post id."""
+    q = (sa.select(t.posts.c.key, t.posts.c.caption, t.posts.c.url, t.posts.c.posted_at, t.posts.c.content_type,
+                   t.creators.c.key.label("creator"), t.creators.c.name.label("creator_name"))
+         .join(t.creators, t.creators.c.id == t.posts.c.creator_id).where(t.posts.c.campaign_id == campaign_id))
+    return {r["key"]: dict(r) for r in conn.execute(q).mappings()}
+
+
+def describe_posts(table: Table, details: dict[str, dict], lang: str) -> Table:
+    """The posts table as a reader sees posts: caption (linked), creator, platform and date first,
+    the platform's id kept for exports."""
+    fmt = i18n.Formatter(lang)
+    _ = i18n.gettext_for(lang)
+    front = [Column("caption", _("Post"), "text"), Column("creator", _("Creator"), "text"),
+             Column("platform", _("Platform"), "text"), Column("posted", _("Date"), "date")]
+    kpi_cols = [c for c in table.columns if c.unit != "text"]
+    cols = front + kpi_cols + [Column("post", _("Post id"), "text"), Column("url", "URL", "text")]
+    rows, shown = [], []
+    for raw, disp in zip(table.rows, table.display_rows):
+        d = details.get(str(raw.get("post")), {})
+        caption = (d.get("caption") or "").strip() or str(raw.get("post") or "")
+        posted = d.get("posted_at")
+        extra = {"caption": caption, "creator": d.get("creator_name") or d.get("creator") or "",
+                 "creator_key": d.get("creator") or "", "posted": posted.date() if posted else None,
+                 "url": d.get("url") or "", "content_type": d.get("content_type") or ""}
+        rows.append({**raw, **extra})
+        shown.append({**disp, **{k: str(v) for k, v in extra.items() if k != "posted"},
+                      "caption": caption if len(caption) <= 80 else caption[:79] + "…",
+                      "posted": fmt.date(extra["posted"]) if extra["posted"] else "–",
+                      "platform": str(raw.get("platform") or "").title(), "post": str(raw.get("post") or "")})
+    return Table(table.id, table.title, cols, rows, shown)
 
 
 COST_WORDS = ("spend", "spent", "budget", "cost", "fee")

@@ -63,6 +63,9 @@ def report_html(report: Report) -> str:
             table = type(table)(table.id, table.title + " " + _("(first %(n)s rows; the CSV/XLSX export has all)")
                                 % {"n": MAX_PDF_ROWS}, table.columns, table.rows[:MAX_PDF_ROWS],
                                 table.display_rows[:MAX_PDF_ROWS])
+        if name == "posts":  # the id and the address are for the exports; the caption names the post
+            cols = [c for c in table.columns if c.key not in ("post", "url")]
+            table = type(table)(table.id, table.title, cols, table.rows, table.display_rows)
         tables.append(table)
     return render("report/pdf.html", report.lang, report=report, charts=chart_svgs(report), tables=tables,
                   fonts=FONTS[report.lang], stage_names=stage_names(report.lang))
