@@ -256,6 +256,13 @@ def _better(change: float | None, direction: str) -> bool | None:
     return (change > 0) == (direction == "up")
 
 
+# KPIs the engine measures over the whole campaign whatever period is asked for (brand follower
+# growth reads the campaign's start and end; mentions are not filtered by date): a "previous period"
+# value of theirs is the same number, so it is not shown as a comparison.
+WHOLE_CAMPAIGN_KPIS = frozenset({"follower_growth", "follower_growth_pct", "follower_lift", "brand_mentions",
+                                 "hashtag_posts", "share_of_voice"})
+
+
 def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: dict, settings: dict,
               comparisons: Iterable[tuple[str, dt.date, dt.date, dict]] = ()) -> Card:
     fmt = i18n.Formatter(lang)
@@ -291,6 +298,11 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
         o = (other or {}).get(kpi_id) or {}
+        if kpi_id in WHOLE_CAMPAIGN_KPIS:
+            card.comparisons.append(Comparison(label=label, start=start, end=end, value=None, display="–",
+                                               change_pct=None, better=None,
+                                               change_display=_("measured for the whole campaign only")))
+            continue
         ch = change_pct(entry.get("value"), o.get("value"))
         if unit == "%" and entry.get("value") is not None and o.get("value") is not None:
             # a rate moves in percentage points: ROI from -100 % to 266 % is +366 pp, not "+366 %"
