@@ -215,10 +215,14 @@ def _filename(report: Report, ext: str) -> str:
 
 @router.get("/campaigns/{slug}/report.pdf")
 def campaign_pdf(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
-    from influscope.reports.pdf import render_pdf
+    from influscope.reports.pdf import FontsMissing, render_pdf
 
     report = _report(request, p, slug)
-    return Response(render_pdf(report), media_type="application/pdf",
+    try:
+        data = render_pdf(report)
+    except FontsMissing as exc:
+        raise HTTPException(503, str(exc)) from None
+    return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(report, "pdf")}"'})
 
 
