@@ -548,7 +548,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
             message=_text(dg.get("message"), lang), figures=figures,
             title=_text(dg.get("title"), lang) or _text(dg.get("message"), lang).split(":")[0],
             creator=name or key, creator_key=key,
-            figure=" · ".join(f"{k} {v}" for k, v in (named or figures)[:2]),
+            figure=" · ".join(v if k == "code" else f"{k} {v}" for k, v in (named or figures)[:2]),
             action=_text(dg.get("action"), lang), rank=len(report.diagnostics) + 1))
 
     # sentiment
