@@ -455,10 +455,7 @@ def kpi_table(table_id: str, title: str, rows: list[dict], by: str, kpi_ids: lis
             r[k] = (kp.get(k) or {}).get("value")
         raw.append(r)
         shown.append({c.key: (fmt.kpi(r[c.key], c.unit, currency) if c.unit not in ("text",)
-                              else "" if r[c.key] is None
-                              # ids are Latin: isolated, "meilin-eats" keeps its hyphen in Arabic text
-                              else fmt.ltr(str(r[c.key])) if c.key in ("creator", "post", "tier")
-                              else str(r[c.key])) for c in cols})
+                              else ("" if r[c.key] is None else str(r[c.key]))) for c in cols})
     return Table(table_id, title, cols, raw, shown)
 
 
