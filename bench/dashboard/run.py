@@ -9,7 +9,8 @@ each demo campaign, times in process (ASGI, no network) what the server spends o
 - ``GET /campaigns/{slug}`` with an empty result cache (cold: the engine call for the campaign and
   for the previous period, plus rendering), and again with the cache warm (median of --repeat);
 - the two panels htmx loads after the page (daily trends, posts) cold;
-- the PDF report (``GET /campaigns/{slug}/report.pdf``, cache warm) in en, zh-Hant and ar.
+- the PDF report (``GET /campaigns/{slug}/report.pdf``, cache warm) in en, zh-Hant and ar;
+- the other pages once (home, links, settings, each campaign's headline creator), cold.
 
 Prints a Markdown table; ratios are against the reference engine call measured in the same run.
 """
@@ -91,6 +92,22 @@ def main() -> None:
             assert r3.content.startswith(b"%PDF-")
         rows.append((slug, ref, cold, warm, daily, posts, pdf))
 
+    from influscope.demo import PLANS, headline_creator
+
+    others = [("/", "home"), ("/links", "links and codes"), ("/settings", "settings")] + [
+        (f"/creators/{headline_creator(p)}", f"creator {headline_creator(p)}") for p in PLANS]
+    clear_cache()
+    other_rows = []
+    for path, name in others:
+        seconds, r = timed(lambda: client.get(path))
+        assert r.status_code == 200, (path, r.status_code)
+        other_rows.append((name, path, seconds, len(r.content)))
+
+    print()
+    print("| page | path | server time, cold | HTML size |")
+    print("|---|---|---|---|")
+    for name, path, seconds, size in other_rows:
+        print(f"| {name} | `{path}` | {seconds:.2f} s | {size / 1024:.0f} KiB |")
     print()
     print("| campaign | engine call (reference) | page, cold | page, warm (median) | daily panel, cold | posts panel, cold "
           "| PDF en / zh-Hant / ar |")

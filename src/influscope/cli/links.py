@@ -17,7 +17,7 @@ links_app = typer.Typer(help="Tracking links: short URLs with UTM tags and a cli
                         no_args_is_help=True)
 
 
-def _run(fn, *, writes: bool = True):
+def _run(fn, *, writes: bool = True, campaign: Optional[str] = None):
     from influscope.tracking.links import LinkError
 
     try:
@@ -25,8 +25,11 @@ def _run(fn, *, writes: bool = True):
     except LinkError as exc:
         for problem in exc.problems[:-1] if not writes else exc.problems:
             typer.echo(str(problem), err=True)
-        _common.fail(f"rejected: {len(exc.problems)} problem(s); nothing was written" if writes
-                     else str(exc.problems[-1]))
+        message = (f"rejected: {len(exc.problems)} problem(s); nothing was written" if writes
+                   else str(exc.problems[-1]))
+        if any(p.field in ("workspace", "campaign", "creator") for p in exc.problems):
+            _common.fail_missing(message, creators_of=campaign)
+        _common.fail(message)
 
 
 @links_app.command("create")
@@ -48,7 +51,7 @@ def create(
     engine = _common.engine(db, workspace)
     link = _run(lambda: create_link(engine, campaign=campaign, destination=destination, platform=platform,
                                     creator=creator, post=post, paid=paid, slug=slug,
-                                    workspace=_common.apply().workspace))
+                                    workspace=_common.apply().workspace), campaign=campaign)
     if as_json:
         typer.echo(json.dumps(link.as_dict(), indent=2))
     else:
