@@ -10,7 +10,8 @@ each demo campaign, times in process (ASGI, no network) what the server spends o
   for the previous period, plus rendering), and again with the cache warm (median of --repeat);
 - the two panels htmx loads after the page (daily trends, posts) cold;
 - the PDF report (``GET /campaigns/{slug}/report.pdf``, cache warm) in en, zh-Hant and ar (unless
-  --no-pdf).
+  --no-pdf);
+- the other pages once (home, links, settings, each campaign's headline creator), cold.
 
 Where the engine still runs the audience analysis when it reads, it runs it once first, untimed.
 Before the campaign pages, with the result cache empty, it times the home page: ``GET /`` and the
@@ -117,6 +118,22 @@ def main() -> None:
             assert r3.content.startswith(b"%PDF-")
         rows.append((slug, ref, cold, warm, daily, posts, pdf))
 
+    from influscope.demo import PLANS, headline_creator
+
+    others = [("/", "home"), ("/links", "links and codes"), ("/settings", "settings")] + [
+        (f"/creators/{headline_creator(p)}", f"creator {headline_creator(p)}") for p in PLANS]
+    clear_cache()
+    other_rows = []
+    for path, name in others:
+        seconds, r = timed(lambda: client.get(path))
+        assert r.status_code == 200, (path, r.status_code)
+        other_rows.append((name, path, seconds, len(r.content)))
+
+    print()
+    print("| page | path | server time, cold | HTML size |")
+    print("|---|---|---|---|")
+    for name, path, seconds, size in other_rows:
+        print(f"| {name} | `{path}` | {seconds:.2f} s | {size / 1024:.0f} KiB |")
     print()
     print(f"Home page, cold: `GET /` {home * 1000:.0f} ms; campaign rows (htmx, one engine call each): "
           + ", ".join(f"{slug} {t_row:.2f} s" for slug, t_row in home_rows)

@@ -124,9 +124,20 @@ def run_wrk(url: str, duration: int, connections: int, pgid: int) -> dict:
     return result
 
 
+SRC_ENV = "INFLUSCOPE_BENCH_SRC"  # the source tree that seeds and serves (another checkout, to compare versions)
+
+
+def seed_from(src: Path, db_url: str) -> str:
+    """seed() with the code (and so the schema) of another source tree, in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": str(src), SRC_ENV: str(src)}
+    done = subprocess.run([sys.executable, __file__, "--seed", db_url], env=env, capture_output=True, text=True,
+                          check=True)
+    return done.stdout.strip()
+
+
 def seed(db_url: str) -> str:
     """A workspace, a campaign, a creator with an Instagram account, and one link; returns its slug."""
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, os.environ.get(SRC_ENV) or str(ROOT / "src"))
     from influscope.db import tables as t
     from influscope.db.engine import get_engine
     from influscope.tracking.links import create_link
@@ -182,13 +193,14 @@ http {{
         stop(proc)
 
 
-def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None, workers: int = 1) -> dict:
+def bench_influscope(tmp: Path, duration: int, connections: int, sink: str | None = None, workers: int = 1,
+                     src: Path | None = None) -> dict:
     db = Path(tempfile.mkstemp(dir=tmp, prefix=f"influscope{workers}-", suffix=".db")[1])
     db.unlink()
     url = f"sqlite:///{db}"
-    slug = seed(url)
+    slug = seed_from(src, url) if src else seed(url)
     port = free_port()
-    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(src or ROOT / "src")}
     env.pop("INFLUSCOPE_CLICK_SINK", None)
     if sink:  # another click sink (package.module:factory), to compare sinks
         env["INFLUSCOPE_CLICK_SINK"] = sink
@@ -302,7 +314,14 @@ def main() -> None:
     ap.add_argument("--sink", help="benchmark another click sink (INFLUSCOPE_CLICK_SINK=package.module:factory)")
     ap.add_argument("--only", choices=TARGETS, action="append",
                     help="run only these targets (repeatable; the report needs all of them)")
+    ap.add_argument("--compare-src", type=Path,
+                    help="also run influscope from this other source tree (another checkout's src/), in the same "
+                         "rounds, to compare two versions (printed, not written)")
+    ap.add_argument("--seed", help=argparse.SUPPRESS)  # internal: seed this database and print the slug
     args = ap.parse_args()
+    if args.seed:
+        print(seed(args.seed))
+        return
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
@@ -315,11 +334,15 @@ def main() -> None:
                    "influscope": lambda w: bench_influscope(tmp, args.duration, args.connections, args.sink, w),
                    "raw": lambda w: bench_raw(tmp, args.duration, args.connections, w),
                    "rsgi": lambda w: bench_raw(tmp, args.duration, args.connections, w, "rsgi")}
+        if args.compare_src:
+            targets["influscope (compared)"] = lambda w: bench_influscope(tmp, args.duration, args.connections,
+                                                                          args.sink, w, args.compare_src.resolve())
+            only = only + ["influscope (compared)"]
         runs: dict[int, dict] = {}
         for workers in args.workers:
             rounds = [{key: targets[key](workers) for key in only} for _ in range(args.rounds)]
             runs[workers] = {key: median_run([r[key] for r in rounds]) for key in only}
-    if len(only) < len(TARGETS):
+    if len(only) < len(TARGETS) or args.compare_src:
         for workers, results in runs.items():
             for name, r in results.items():
                 print(f"{name} ({workers} worker(s)): {r['rps']:,.0f} req/s, p50 {r['p50']:.2f} ms, "

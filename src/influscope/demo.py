@@ -64,21 +64,27 @@ class CampaignPlan:
     targets: dict
     terms: tuple[str, ...]
     competitors: tuple[str, ...]
+    headline: tuple[str, int, str]  # the headline creator: language, name index, niche (a fixed, documented id)
+    spend_share: float  # share of the budget the costs come to (a healthy campaign spends 80-100 %)
+    halo: float  # lift of the site's own traffic while the campaign runs
 
 
 PLANS = (
     CampaignPlan("glow-awareness", "Glow serum awareness", "Lumina", "tofu", "Asia/Taipei", "TWD", "TW",
-                 (("zh-Hant", 0.75), ("en", 0.25)), -84, 30, 1_200_000, 22, 0.30, "https://lumina.example.tw/glow",
+                 (("zh-Hant", 0.75), ("en", 0.25)), -150, 30, 1_200_000, 22, 0.30, "https://lumina.example.tw/glow",
                  "lumina_tw", {"engagement_rate": 3.0, "cpm": 180, "emv_roi": 2.0, "reach": 2_500_000},
-                 ("lumina", "#luminaglow", "@lumina_tw", "光采精華"), ("radiantco", "#radiantco")),
+                 ("lumina", "#luminaglow", "@lumina_tw", "光采精華"), ("radiantco", "#radiantco"),
+                 ("zh-Hant", 5, "beauty"), 0.93, 0.05),
     CampaignPlan("finlit-webinars", "Money basics webinar sign-ups", "Finlit", "mofu", "Asia/Dubai", "AED", "AE",
-                 (("ar", 0.65), ("en", 0.35)), -53, 31, 180_000, 16, 0.30, "https://finlit.example.ae/webinar",
-                 "finlit_ae", {"ctr": 1.36, "cpl": 25, "leads": 1800, "traffic_lift": 20},
-                 ("finlit", "#finlitwebinar", "@finlit_ae", "فينليت"), ("moneyhub",)),
+                 (("ar", 0.65), ("en", 0.35)), -90, 31, 180_000, 16, 0.30, "https://finlit.example.ae/webinar",
+                 "finlit_ae", {"ctr": 0.3, "cpl": 30, "leads": 5000, "traffic_lift": 20},
+                 ("finlit", "#finlitwebinar", "@finlit_ae", "فينليت"), ("moneyhub",),
+                 ("ar", 0, "daily"), 0.88, 0.10),
     CampaignPlan("spring-launch", "Spring collection launch", "Acme", "bofu", "Asia/Taipei", "TWD", "TW",
                  (("zh-Hant", 0.55), ("en", 0.30), ("ar", 0.15)), -22, 30, 900_000, 22, 0.40,
                  "https://shop.acme.example/spring", "acme_tw", {"roas": 3.0, "cpa": 450, "conversion_rate": 3.0},
-                 ("acme", "#acmespring", "@acme_tw", "愛客美"), ("globex", "#globexspring")),
+                 ("acme", "#acmespring", "@acme_tw", "愛客美"), ("globex", "#globexspring"),
+                 ("zh-Hant", 0, "eats"), 0.84, 0.08),
 )
 
 
@@ -193,6 +199,12 @@ class _Ids:
 
 # --------------------------------------------------------------------------------- generator
 
+def headline_creator(plan: CampaignPlan) -> str:
+    """The creator id of PLAN's headline creator, the same at every scale and seed (the README names it)."""
+    lang, k, niche = plan.headline
+    return f"{_ROMAN[lang][k]}-{niche}"
+
+
 def _n_creators(plan: CampaignPlan, scale: float) -> int:
     # Creators shrink more slowly than events, so that a small demo still has a leaderboard.
     return max(3, round(plan.creators * min(1.0, max(scale, 0.15))))
@@ -206,34 +218,37 @@ def generate(path: str | Path, scale: float = 1.0, seed: int = 7, today: dt.date
     rng = random.Random(seed)
     ids = _Ids(rng)
     folders = []
-    used_handles: set[str] = set()
+    used_handles = {headline_creator(p).replace("-", ".") for p in PLANS}
     order_seq = [100_000]
     for index, plan in enumerate(PLANS):
         folder = root / f"{index + 1}-{plan.slug}"
         folder.mkdir(exist_ok=True)
         traffic = _generate_campaign(folder, plan, index, scale, rng, ids, today, used_handles, order_seq)
         if index == 0:  # the site's own traffic is workspace data: it travels with the first bundle
-            traffic = _site_traffic(rng, today) + traffic
+            traffic = _site_traffic(rng, today, scale) + traffic
         _write(folder, "traffic.csv", traffic)
         folders.append(folder)
     return folders
 
 
-def _site_traffic(rng: random.Random, today: dt.date) -> list[dict]:
+def _site_traffic(rng: random.Random, today: dt.date, scale: float = 1.0) -> list[dict]:
     """Daily organic, direct, email and referral sessions from the first baseline to yesterday.
 
-    Every campaign lifts them a little (a halo: searches and direct visits rise with awareness).
+    Every campaign lifts them a little (a halo: searches and direct visits rise with awareness). The
+    level follows the scale (a quarter of it at the least), so that influencer sessions keep their
+    weight against it in a small demo.
     """
-    windows = [(today + dt.timedelta(days=p.start_offset), today + dt.timedelta(days=p.start_offset + p.days - 1))
-               for p in PLANS]
+    windows = [(today + dt.timedelta(days=p.start_offset), today + dt.timedelta(days=p.start_offset + p.days - 1),
+                p.halo) for p in PLANS]
+    level = 4200 * min(1.0, max(scale, 0.25))
     day = windows[0][0] - dt.timedelta(days=28)
     rows = []
     while day < today:
         weekday = 1.12 if day.weekday() < 5 else 0.82
-        lift = 1.0 + sum(0.12 for s, e in windows if s <= day <= e)
+        lift = 1.0 + sum(halo for s, e, halo in windows if s <= day <= e)
         for source, medium, share in (("google", "organic", 0.46), ("(direct)", "(none)", 0.28),
                                       ("newsletter", "email", 0.08), ("facebook", "referral", 0.06)):
-            s = int(4200 * share * weekday * lift * rng.uniform(0.9, 1.1))
+            s = int(level * share * weekday * lift * rng.uniform(0.9, 1.1))
             rows.append({"date": day.isoformat(), "source": source, "medium": medium, "campaign": "", "content": "",
                          "sessions": s, "new_users": int(s * rng.uniform(0.55, 0.7)),
                          "engaged_sessions": int(s * rng.uniform(0.52, 0.66)), "pageviews": int(s * rng.uniform(2.1, 3.2)),
@@ -256,18 +271,21 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
         return t.replace(tzinfo=tz).astimezone(dt.timezone.utc).replace(tzinfo=None)
 
     now_utc = local(today, 0)
+    # A smaller demo has fewer creators: the budget shrinks with them, so that spend stays near plan.
+    n_creators = _n_creators(plan, scale)
+    budget = plan.budget if n_creators >= plan.creators else int(round(plan.budget * n_creators / plan.creators, -3))
     campaign = {
         "id": plan.slug, "name": plan.name, "brand": plan.brand, "goal": plan.goal,
         "start": start, "end": end, "timezone": plan.timezone, "currency": plan.currency,
-        "budget": plan.budget, "baseline": {"start": baseline_start, "end": baseline_end},
-        "targets": plan.targets, "brand_accounts": [{"platform": "instagram", "handle": plan.brand_handle},
+        "budget": budget, "baseline": {"start": baseline_start, "end": baseline_end},
+        "targets": {k: (v if k not in ("reach", "leads") else int(round(v * n_creators / plan.creators, -1)))
+                    for k, v in plan.targets.items()}, "brand_accounts": [{"platform": "instagram", "handle": plan.brand_handle},
                                                     {"platform": "tiktok", "handle": plan.brand_handle}],
         "brand_terms": list(plan.terms), "competitor_terms": list(plan.competitors), "methodology": {},
     }
     (folder / "campaign.yaml").write_text(yaml.safe_dump(campaign, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     # --- creators: a power-law follower spread (Pareto, alpha ~1.1), 2k followers at the least
-    n_creators = _n_creators(plan, scale)
     creators, accounts = [], []
     fraud_index = 1 if n_creators > 3 else None  # one account with bought followers and generic comments
     for i in range(n_creators):
@@ -277,6 +295,9 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
         handle = base
         while handle in used_handles:
             handle = f"{base}{rng.randrange(2, 99)}"
+        if i == 0:  # the headline creator has a fixed id
+            lang, k = plan.headline[0], plan.headline[1]
+            handle = headline_creator(plan).replace("-", ".")
         used_handles.add(handle)
         creator_id = handle.replace(".", "-")
         n_platforms = 1 if rng.random() < 0.6 else 2
@@ -296,7 +317,6 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                              "followers": f, "following": following, "country": country,
                              "language": lang, "_fraud": i == fraud_index, "_lang": lang})
         creators.append(creator_id)
-    _write(folder, "creators.csv", [{k: v for k, v in a.items() if not k.startswith("_")} for a in accounts])
 
     # --- follower series: brand accounts daily, creator accounts every day of the campaign window
     followers_rows = []
@@ -320,8 +340,12 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                 value += int(value * 0.35)  # bought followers: one day's jump far outside the usual changes
             followers_rows.append({"platform": a["platform"], "handle": a["handle"], "date": day.isoformat(), "followers": value})
             day += dt.timedelta(days=1)
-        a["followers"] = a["followers"] if not a["_fraud"] else int(a["followers"] * 1.35)
+        a["followers"] = value  # the account's count is its latest snapshot, as a connector would store it
+    _write(folder, "creators.csv", [{k: v for k, v in a.items() if not k.startswith("_")} for a in accounts])
     _write(folder, "followers.csv", followers_rows)
+    _write(folder, "audience.csv", _audience(plan, campaign["brand_accounts"], accounts, rng,
+                                             (baseline_start, start, start + dt.timedelta(days=plan.days // 2), end),
+                                             today))
 
     # --- posts with metric snapshots (a saturating curve: most of a post's life is in its first days)
     # ~400 posts over the whole demo at scale 1 (about 1.4 accounts per creator)
@@ -379,13 +403,14 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
 
     # --- links, codes, costs
     links, codes, costs = [], [], []
-    link_by_account = {}
-    for a in accounts:
+    link_by_post = {}
+    for m in post_meta:  # one link per post, so that clicks and sales are credited to the post
+        a = m["account"]
         slug = f"{a['handle'].split('.')[0][:6]}-{a['platform'][:2]}-{ids.hex(4)}"
         links.append({"link_id": slug, "creator_id": a["creator_id"], "platform": a["platform"],
                       "destination_url": plan.site + ("?ref=influencer" if rng.random() < 0.3 else ""),
-                      "post_id": "", "paid": "false"})
-        link_by_account[(a["creator_id"], a["platform"])] = slug
+                      "post_id": m["post_id"], "paid": "false"})
+        link_by_post[m["post_id"]] = slug
     issued: set[str] = set()
     for cid in creators:
         code = ""
@@ -395,25 +420,31 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
         codes.append({"code": code, "creator_id": cid, "kind": "affiliate"})
     sitewide = {0: "GLOW10", 1: "LEARN10", 2: "SPRING10"}[index]
     codes.append({"code": sitewide, "creator_id": "", "kind": "sitewide"})
+    # Fees follow audience size (a minimum for the smallest accounts); together with gifted product,
+    # production and the platform fee they come to the plan's share of the budget.
+    usd = {"TWD": 32.1, "AED": 3.6725}[plan.currency]
     fee_rate = {"TWD": 0.9, "AED": 0.11}[plan.currency]
-    for a in accounts:
-        fee = _money(max(3_000 * fee_rate * 10, a["followers"] * fee_rate * rng.uniform(0.18, 0.35)))
+    raw_fees = [max(3_000 * fee_rate * 10, a["followers"] * fee_rate * rng.uniform(0.18, 0.35)) for a in accounts]
+    products = [(cid, rng.uniform(40, 120)) for cid in creators[: max(1, len(creators) // 2)]]
+    other = budget * 0.08 + sum(amount for _, amount in products) * usd
+    fee_factor = max(0.0, budget * plan.spend_share - other) / (sum(raw_fees) or 1)
+    for a, raw in zip(accounts, raw_fees):
         costs.append({"cost_id": f"fee-{a['creator_id']}-{a['platform']}", "creator_id": a["creator_id"], "kind": "fee",
-                      "amount": fee, "currency": plan.currency, "incurred_on": start.isoformat(), "note": ""})
-    for cid in creators[: max(1, len(creators) // 2)]:
+                      "amount": _money(raw * fee_factor), "currency": plan.currency, "incurred_on": start.isoformat(),
+                      "note": ""})
+    for cid, amount in products:
         costs.append({"cost_id": f"product-{cid}", "creator_id": cid, "kind": "product",
-                      "amount": _money(rng.uniform(40, 120)), "currency": "USD", "incurred_on": (start - dt.timedelta(days=5)).isoformat(),
+                      "amount": _money(amount), "currency": "USD", "incurred_on": (start - dt.timedelta(days=5)).isoformat(),
                       "note": "gifted product, invoiced in USD"})
     costs.append({"cost_id": "production", "creator_id": "", "kind": "production",
-                  "amount": _money(plan.budget * 0.06), "currency": plan.currency, "incurred_on": start.isoformat(), "note": "shoot"})
+                  "amount": _money(budget * 0.06), "currency": plan.currency, "incurred_on": start.isoformat(), "note": "shoot"})
     costs.append({"cost_id": "platform-fee", "creator_id": "", "kind": "platform_fee",
-                  "amount": _money(plan.budget * 0.02), "currency": plan.currency, "incurred_on": start.isoformat(), "note": ""})
+                  "amount": _money(budget * 0.02), "currency": plan.currency, "incurred_on": start.isoformat(), "note": ""})
     _write(folder, "links.csv", links)
     _write(folder, "codes.csv", codes)
     _write(folder, "costs.csv", costs)
 
     # --- FX: the campaign currency per 1 USD, daily around a level
-    usd = {"TWD": 32.1, "AED": 3.6725}[plan.currency]
     fx = []
     day = baseline_start - dt.timedelta(days=10)
     while day <= end:
@@ -428,14 +459,14 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
     wsum = sum(weights) or 1
     visitors = [ids.hex(16) for _ in range(max(50, int(total_clicks * 0.7)))]
     clicks, human_clicks = [], []
-    bot_uas = (("facebookexternalhit", "crawlerdetect"), ("Twitterbot", "crawlerdetect"),
-               ("WhatsApp", "crawlerdetect"), ("Googlebot", "crawlerdetect"), ("", "empty user agent"),
-               ("Slackbot-LinkExpanding", "crawlerdetect"), ("prefetch", "prefetch header"))
+    bot_uas = (("facebookexternalhit", "list:crawlerdetect"), ("Twitterbot", "list:crawlerdetect"),
+               ("WhatsApp", "list:crawlerdetect"), ("Googlebot", "list:crawlerdetect"), ("", "rule:empty"),
+               ("Slackbot-LinkExpanding", "list:crawlerdetect"), ("prefetch", "header:prefetch"))
     apps = {"instagram": "Instagram", "tiktok": "TikTok", "facebook": "Facebook", "youtube": "", "x": ""}
     for m in post_meta:
         n = int(total_clicks * m["views"] / wsum)
         a = m["account"]
-        slug = link_by_account[(a["creator_id"], a["platform"])]
+        slug = link_by_post[m["post_id"]]
         for _ in range(n):
             age_h = rng.expovariate(1 / 30)
             ts = m["posted"] + dt.timedelta(hours=age_h)
@@ -527,7 +558,7 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
         if rng.random() < lead_rate:
             ts = dt.datetime.fromisoformat(row["ts"][:-1]) + dt.timedelta(minutes=rng.expovariate(1 / 60))
             if ts < now_utc:
-                leads.append({"lead_id": f"L-{plan.slug[:4]}-{ids.hex(8)}", "type": _pick(rng, types), "ts": _iso(ts),
+                leads.append({"lead_id": f"L-{plan.slug[:4]}-{len(leads) + 1:07d}-{ids.hex(4)}", "type": _pick(rng, types), "ts": _iso(ts),
                               "click_id": row["click_id"], "code": "", "utm_content": a["handle"], "value": "", "currency": ""})
     _write(folder, "leads.csv", leads)
 
@@ -545,6 +576,49 @@ def _generate_campaign(folder: Path, plan: CampaignPlan, index: int, scale: floa
                         "pageviews": int(s * rng.uniform(1.6, 2.6)), "session_duration_s": int(s * rng.uniform(40, 110))})
     _write_comments(folder, plan, scale, rng, ids, post_meta, now_utc)
     return traffic
+
+
+AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+# Audience age mix by goal: a beauty launch skews young, a finance webinar older.
+_AGE_MIX = {"tofu": (4, 31, 35, 16, 8, 4, 2), "mofu": (1, 17, 36, 26, 12, 6, 2), "bofu": (3, 27, 37, 19, 9, 4, 1)}
+_NEIGHBOURS = {"TW": ("HK", "MY", "SG", "US", "JP"), "AE": ("SA", "EG", "IN", "GB", "KW")}
+
+
+def _shares(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values()) or 1
+    return {k: round(v * 100 / total, 2) for k, v in weights.items()}
+
+
+def _audience(plan: CampaignPlan, brand_accounts: list[dict], accounts: list[dict], rng: random.Random,
+              days: tuple[dt.date, ...], today: dt.date) -> list[dict]:
+    """Age, gender and country shares of every account on a few days, as Instagram's and TikTok's
+    audience insights report them (percent of followers). A campaign draws in younger followers from
+    its market: the brand's 18-24 and home-market shares rise while it runs; creators drift a little."""
+    rows = []
+    targets = [(b["platform"], b["handle"], True, plan.market) for b in brand_accounts]
+    targets += [(a["platform"], a["handle"], False, a["country"]) for a in accounts]
+    for platform, handle, is_brand, country in targets:
+        age = [w * rng.uniform(0.8, 1.2) for w in _AGE_MIX[plan.goal]]
+        female = {"tofu": 0.78, "mofu": 0.46, "bofu": 0.64}[plan.goal] + rng.uniform(-0.12, 0.12)
+        home = rng.uniform(0.55, 0.8)
+        others = {c: rng.uniform(0.2, 1.0) for c in _NEIGHBOURS[plan.market] if c != country}
+        for step, day in enumerate(days):
+            if day >= today:
+                continue
+            pull = (0.06 if is_brand else 0.015) * step * rng.uniform(0.7, 1.3)  # the campaign's draw, growing
+            ages = dict(zip(AGE_BANDS, age))
+            ages["18-24"] *= 1 + 2 * pull
+            ages["25-34"] *= 1 + pull
+            f = min(0.95, female + (pull / 3 if plan.goal == "tofu" else 0))
+            countries = {country: home * (1 + pull)}
+            rest = 1 - home
+            countries.update({c: rest * w / sum(others.values()) for c, w in others.items()})
+            for dimension, weights in (("age", ages), ("gender", {"F": f, "M": 1 - f - 0.02, "U": 0.02}),
+                                       ("country", countries)):
+                for bucket, share in _shares(weights).items():
+                    rows.append({"platform": platform, "handle": handle, "date": day.isoformat(),
+                                 "dimension": dimension, "bucket": bucket, "share": share})
+    return rows
 
 
 def _write_comments(folder: Path, plan: CampaignPlan, scale: float, rng: random.Random, ids: _Ids,

@@ -22,7 +22,7 @@ def test_demo_command_loads_and_summarises(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert "Workspace 'demo':" in text
+    assert "Workspace 'default':" in text  # where every command looks by default
     for slug in ("glow-awareness", "finlit-webinars", "spring-launch"):
         assert f"[{slug}]" in text
     assert "bots)" in text

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import re
 import textwrap
 
 import pytest
@@ -38,7 +39,7 @@ def make_campaign(engine, tmp_path, slug="spring", creators=("mira", "olivia1", 
 
 def test_generated_codes_are_unambiguous_unique_and_follow_the_pattern(engine, tmp_path):
     make_campaign(engine, tmp_path)
-    issued = codes.generate(engine, "spring", per_creator=20)
+    issued = codes.generate(engine, "spring", per_creator=20, pattern="{CREATOR}-####")
     assert len(issued) == 60
     for c in issued:
         assert not set(c.code) & set("01OI"), c.code
@@ -141,3 +142,17 @@ def test_leak_findings_with_their_figures(engine, tmp_path):
     assert diag["subject"] == "mira" and diag["figures"]["code"] == "MIRA15" and diag["kpis"] == ["code_redemptions"]
     assert codes.coupon_site("https://couponfollow.com/site/x") == "couponfollow.com"
     assert codes.coupon_site("https://notretailmenot.com/") is None
+
+
+def test_default_codes_read_as_the_creators_name_then_digits(engine, tmp_path):
+    make_campaign(engine, tmp_path)
+    issued = codes.generate(engine, "spring", per_creator=30)
+    mira = [c.code for c in issued if c.creator_id == "mira"]
+    assert all(re.fullmatch(r"MIRA[2-9]{3}", c) for c in mira), mira  # the name whole, I included
+    olivia = [c.code for c in issued if c.creator_id == "olivia1"]
+    assert all(re.fullmatch(r"OLIVIA[2-9]{3}", c) for c in olivia), olivia  # digits of the id dropped
+    assert len({codes.normalise(c.code) for c in issued}) == len(issued)  # none reads like another
+    (site,) = codes.generate(engine, "spring", kind="sitewide")
+    assert re.fullmatch(r"SPRING[2-9]{3}", site.code) and site.creator_id is None
+    assert codes.name_part("grace-fit") == "GRACE" and codes.name_part("shihan.life") == "SHIHAN"
+    assert codes.name_part("2024-x") == "X"  # a word without letters falls back to the id's letters

@@ -37,7 +37,8 @@ def test_tier_rejects_bad_input():
 def test_ctr_baselines_have_sources():
     base = b.ctr_baseline()
     assert base.value == 1.36 and base.unit == "%" and base.platform is None
-    assert base.source.verified is False  # the 1.36 % figure is labelled unverified
+    assert base.source.verified and base.source.name.startswith("Later, 8 Influencer Marketing KPIs")
+    assert "later.com" in base.source.url and "social ads" in base.scope
     ig = b.ctr_baseline("instagram")
     assert ig.value == 0.65 and ig.platform == "instagram" and "smartmetrics" in ig.source.url
     assert b.ctr_baseline("FB").value == 1.11

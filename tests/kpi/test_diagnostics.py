@@ -108,7 +108,11 @@ def test_ctr_baseline_depends_on_platform_and_override():
     assert "ctr_below_baseline" in ids(diagnose({"ctr": 0.7}, {"benchmarks": {"ctr": {"value": 0.9}}}))
     assert "ctr_below_baseline" not in ids(diagnose({"ctr": 0.7}, {"benchmarks": {"ctr": b_ig}}))
     d = only(diagnose({"ctr": 0.5}, {"platform": "instagram"}), "ctr_below_baseline")
-    assert d.figures["ctr_baseline"] == 0.65 and "smartmetrics" in d.figures["ctr_source"]
+    assert d.figures["ctr_baseline"] == 0.65 and "SmartMetrics" in d.figures["ctr_source"]
+    assert "published figure for instagram" in d.message["en"]  # which baseline, and why
+    d = only(diagnose({"ctr": 0.5}, {"platform": "youtube"}), "ctr_below_baseline")
+    assert d.figures["ctr_baseline"] == 1.36
+    assert "Later, 8 Influencer Marketing KPIs" in d.message["en"] and "all-platform average" in d.message["en"]
 
 
 def test_er_benchmark_override_for_campaign():
@@ -157,10 +161,20 @@ def test_per_creator_rows():
     assert diags[0].severity == "critical"
 
 
-def test_roas_severity_follows_goal():
-    assert only(diagnose({"roas": 0.5}, {"goal": "bofu"}), "roas_below_1").severity == "critical"
-    assert only(diagnose({"roas": 0.5}, {"goal": "mofu"}), "roas_below_1").severity == "warning"
-    assert only(diagnose({"roas": 0.5}, {"goal": "tofu"}), "roas_below_1").severity == "info"
+def test_diagnostics_fit_the_campaign_goal():
+    k = {"roas": 0.5, "cpa": 900, "ctr": 0.2, "credibility_score": 40}
+    ctx = {"targets": {"cpa": 450}}
+    bofu = ids(diagnose(k, {**ctx, "goal": "bofu"}))
+    assert {"roas_below_1", "cpa_above_target", "ctr_below_baseline", "low_credibility"} <= set(bofu)
+    mofu = ids(diagnose(k, {**ctx, "goal": "mofu"}))
+    assert "roas_below_1" not in mofu and "cpa_above_target" not in mofu  # no sales advice for sign-ups
+    assert "ctr_below_baseline" in mofu and "low_credibility" in mofu
+    tofu = ids(diagnose(k, {**ctx, "goal": "tofu"}))
+    assert tofu == ["low_credibility"]  # awareness is not judged on clicks or sales
+    d = only(diagnose(k, {**ctx, "goal": "bofu"}), "roas_below_1")
+    assert d.severity == "critical" and "awareness" not in d.message["en"]
+    assert d.title["en"] == "ROAS below 1" and d.action["en"].startswith("Keep creators")
+    assert set(d.to_dict()["action"]) == {"en", "zh-Hant", "ar"}
 
 
 def test_ordering_and_json():

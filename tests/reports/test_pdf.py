@@ -60,3 +60,30 @@ def test_long_tables_are_cut_in_the_pdf_with_a_note():
     html = report_html(sample_report("en", creators=100))
     assert "first 60 rows" in html
     assert render_pdf(sample_report("en", creators=3)).startswith(b"%PDF-")
+
+
+def test_missing_fonts_are_refused_naming_the_debian_packages():
+    from influscope.reports.pdf import FontsMissing, check_fonts, needed_fonts
+
+    assert needed_fonts("en", "Spring launch") == ["Noto Sans"]
+    assert needed_fonts("en", "Spring launch by 美琳") == ["Noto Sans", "Noto Sans CJK TC"]  # CJK names
+    assert needed_fonts("en", "سارة") == ["Noto Sans", "Noto Sans Arabic"]
+    assert needed_fonts("zh-Hant", "") == ["Noto Sans", "Noto Sans CJK TC"]
+    latin_only = frozenset({"Noto Sans", "DejaVu Sans"})
+    check_fonts("en", "Spring launch", installed=latin_only)  # nothing missing: no error
+    with pytest.raises(FontsMissing) as err:
+        check_fonts("zh-Hant", "春季新品", installed=latin_only)
+    assert "Noto Sans CJK TC" in str(err.value) and "apt-get install fonts-noto-cjk" in str(err.value)
+    with pytest.raises(FontsMissing) as err:
+        check_fonts("ar", "", installed=frozenset())
+    assert "apt-get install fonts-noto-cjk fonts-noto-core" not in str(err.value)
+    assert "apt-get install fonts-noto-core" in str(err.value)
+
+
+def test_a_pdf_that_cannot_print_right_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    from influscope.reports import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "installed_families", lambda: frozenset({"Noto Sans"}))
+    with pytest.raises(pdf_module.FontsMissing, match="fonts-noto-cjk"):
+        pdf_module.write_pdf(sample_report("zh-Hant"), tmp_path / "r.pdf")
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.pdf.part").exists()

@@ -94,3 +94,23 @@ def test_stats(api):
     assert d["unique_click_window_s"] == 86400 and d["by_link"][0]["link"] == "mei-ig"
     assert api().get("/api/v1/links/stats", params={"campaign": "nope"}).status_code == 404
     assert api().get("/api/v1/links/stats", params={"campaign": "spring", "typo": 1}).status_code == 422
+
+
+def test_stats_list_bot_hits_by_reason(api, engine, seeded):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+
+    api().post("/api/v1/links", json=BODY)
+    with engine.begin() as conn:
+        link_id = conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == "mei-ig")).scalar_one()
+        conn.execute(t.clicks.insert(), [
+            {"workspace_id": seeded["workspace"], "key": f"c{i}", "link_id": link_id, "ts": dt.datetime(2026, 3, 2, 1, i),
+             "is_bot": reason is not None, "bot_reason": reason}
+            for i, reason in enumerate([None, "list:matomo", "list:matomo", "signal:burst"])])
+    d = api(api.read_key).get("/api/v1/links/stats", params={"campaign": "spring"}).json()
+    assert d["totals"]["bot_clicks"] == 3
+    assert {r["bot_reason"]: (r["clicks"], r["bot_clicks"]) for r in d["by_bot_reason"]} == {
+        None: (1, 0), "list:matomo": (0, 2), "signal:burst": (0, 1)}

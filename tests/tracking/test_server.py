@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import signal
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.tracking import links
+from influscope.tracking import bots, links
+from tests.support import agent_corpus
 from tests.support.server import Server
 from tests.tracking.user_agents import BOTS, HUMANS
 
@@ -30,12 +32,14 @@ def _rows(engine, keys):
 def test_every_user_agent_through_the_running_server(engine, seeded, sqlite_url, tmp_path):
     links.create_link(engine, campaign="spring", creator="mei-lin", platform="instagram", slug="mei-ig",
                       destination="https://shop.example.com/")
-    cases = [(name, ua, False, None, app, device, {}) for name, (ua, app, device) in HUMANS.items()]
-    cases += [(name, ua, True, reason, None, "bot", {}) for name, (ua, reason) in BOTS.items()]
-    cases.append(("instagram_preview", HUMANS["instagram_android"][0], True, "prefetch:x-purpose", "Instagram",
-                  "bot", {"X-Purpose": "preview"}))
-    cases.append(("chrome_prefetch", HUMANS["chrome_windows"][0], True, "prefetch:sec-purpose", None, "bot",
-                  {"Sec-Purpose": "prefetch"}))
+    lang = {"Accept-Language": "zh-TW,zh;q=0.9"}
+    cases = [(name, ua, False, None, app, device, lang) for name, (ua, app, device) in HUMANS.items()]
+    cases += [(name, ua, True, reason, None, "bot", lang) for name, (ua, reason) in BOTS.items()]
+    cases.append(("instagram_preview", HUMANS["instagram_android"][0], True, "header:prefetch", "Instagram",
+                  "bot", {**lang, "X-Purpose": "preview"}))
+    cases.append(("chrome_prefetch", HUMANS["chrome_windows"][0], True, "header:prefetch", None, "bot",
+                  {**lang, "Sec-Purpose": "prefetch"}))
+    cases.append(("chrome_no_language", HUMANS["chrome_windows"][0], True, "signal:no-accept-language", None, "bot", {}))
     got = {}
     with Server(sqlite_url, tmp_path / "server.log", links_only=True) as server, \
             httpx.Client(base_url=server.base_url) as client:
@@ -57,6 +61,38 @@ def test_every_user_agent_through_the_running_server(engine, seeded, sqlite_url,
         assert row["visitor_hash"] is not None and row["country"] is None  # 127.0.0.1 has no country
 
 
+def test_real_agents_of_the_public_lists_through_the_running_server(engine, seeded, sqlite_url, tmp_path):
+    """One request per agent, a sample of each public list: each stored flag and reason is the classifier's."""
+    links.create_link(engine, campaign="spring", creator="mei-lin", platform="instagram", slug="mei-ig",
+                      destination="https://shop.example.com/")
+    rng = random.Random(18)
+    sample = [(ua, True) for ua in rng.sample(agent_corpus.crawler_user_agents(), 100)]
+    sample += [(ua, True) for ua in rng.sample(agent_corpus.matomo_bots(), 100)]
+    sample += [(ua, False) for ua in rng.sample(agent_corpus.matomo_browsers(), 150)]
+    sample += [(ua, False) for ua in rng.sample(agent_corpus.matomo_apps(), 50)]
+    sent = []
+    with Server(sqlite_url, tmp_path / "server.log", links_only=True) as server, \
+            httpx.Client(base_url=server.base_url) as client:
+        for ua, _ in sample:  # distinct agents, so distinct visitor hashes: no burst
+            r = client.get("/l/mei-ig", headers={"User-Agent": ua, "Accept-Language": "en"})
+            assert r.status_code == 302, (ua, r.status_code)
+            sent.append(_key(r))
+    rows = _rows(engine, sent)
+    assert len(rows) == len(sample)
+    wrong = []
+    for key, (ua, is_bot) in zip(sent, sample):
+        row, expected = rows[key], bots.classify(ua, {"accept-language": "en"})
+        assert (row["is_bot"], row["bot_reason"], row["device"]) == (expected.is_bot, expected.bot_reason,
+                                                                     expected.device), ua
+        assert row["user_agent"] == bots.normalize(ua) and row["request_hints"] is None
+        assert row["bot_reason"] is None or row["bot_reason"] in bots.REASONS
+        if row["is_bot"] != is_bot:
+            wrong.append((is_bot, ua))
+    bots_missed = [ua for is_bot, ua in wrong if is_bot]
+    people_flagged = [ua for is_bot, ua in wrong if not is_bot]
+    assert len(bots_missed) <= 6 and len(people_flagged) <= 1, wrong  # 97 % and 0.5 % of 200 each
+
+
 def test_full_server_serves_links_and_the_web_app(engine, seeded, sqlite_url, tmp_path):
     from influscope.auth.keys import create_key
 
@@ -70,10 +106,12 @@ def test_full_server_serves_links_and_the_web_app(engine, seeded, sqlite_url, tm
         hit = client.get("/l/tt", headers={"User-Agent": HUMANS["tiktok_ios"][0]})
         assert hit.status_code == 302
         assert client.get("/l/unknown").status_code == 404
-        assert client.head("/l/tt").status_code == 302
+        head = client.head("/l/tt")
+        assert head.status_code == 302
     assert list(_rows(engine, [_key(hit)])) == [_key(hit)]
+    assert _rows(engine, [_key(head)])[_key(head)]["bot_reason"] == "method:head"  # kept, flagged
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(t.clicks)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.clicks)).scalar() == 2
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -50,24 +50,24 @@ HUMANS = {
                      "Mobile/15E148 Snapchat/12.80.0.40 (like Safari/8617.2.4.10.8)", "Snapchat", "mobile"),
 }
 
-# name -> (user agent, expected bot_reason prefix)
+# name -> (user agent, expected bot_reason prefix); browsers send Accept-Language, these need not
 BOTS = {
-    "facebookexternalhit": ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "crawler:"),
-    "twitterbot": ("Twitterbot/1.0", "crawler:"),
-    "linkedinbot": ("LinkedInBot/1.0 (compatible; Mozilla/5.0; +https://www.linkedin.com/bot)", "crawler:"),
-    "slackbot": ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "crawler:"),
-    "discordbot": ("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)", "crawler:"),
-    "telegrambot": ("TelegramBot (like TwitterBot)", "crawler:"),
-    "whatsapp": ("WhatsApp/2.21.4.22", "crawler:"),
-    "pinterestbot": ("Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)", "crawler:"),
-    "googlebot": ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "crawler:"),
-    "bingbot": ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "crawler:"),
+    "facebookexternalhit": ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "list:"),
+    "twitterbot": ("Twitterbot/1.0", "list:"),
+    "linkedinbot": ("LinkedInBot/1.0 (compatible; Mozilla/5.0; +https://www.linkedin.com/bot)", "list:"),
+    "slackbot": ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "list:"),
+    "discordbot": ("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)", "list:"),
+    "telegrambot": ("TelegramBot (like TwitterBot)", "list:"),
+    "whatsapp": ("WhatsApp/2.21.4.22", "list:"),
+    "pinterestbot": ("Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)", "list:"),
+    "googlebot": ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "list:"),
+    "bingbot": ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "list:"),
     "gptbot": ("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)",
-               "crawler:"),
+               "list:"),
     "headless_chrome": ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                        "HeadlessChrome/129.0.0.0 Safari/537.36", "crawler:"),
-    "curl": ("curl/7.88.1", "crawler:"),
-    "python_requests": ("python-requests/2.31.0", "crawler:"),
-    "go_http": ("Go-http-client/2.0", "crawler:"),
-    "empty": ("", "empty_user_agent"),
+                        "HeadlessChrome/129.0.0.0 Safari/537.36", "list:"),
+    "curl": ("curl/7.88.1", "list:"),
+    "python_requests": ("python-requests/2.31.0", "list:"),
+    "go_http": ("Go-http-client/2.0", "list:"),
+    "empty": ("", "rule:empty"),
 }

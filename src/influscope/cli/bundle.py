@@ -81,7 +81,7 @@ def export(
     try:
         counts = export_bundle(engine, campaign, path, workspace=_common.apply().workspace)
     except LookupError as exc:
-        _common.fail(str(exc))
+        _common.fail_missing(str(exc))
     for name, n in counts.items():
         typer.echo(f"{name:16} {n:>8} rows")
 

@@ -20,6 +20,8 @@ def _run(fn):
     try:
         return fn()
     except PayloadError as exc:
+        if "no campaign" in str(exc) or "no creator" in str(exc) or "workspace" in str(exc):
+            _common.fail_missing(f"error: {exc}")
         _common.fail(f"error: {exc}")
 
 
@@ -27,14 +29,14 @@ def _run(fn):
 def generate(
     campaign: str = typer.Argument(..., help="Campaign id (slug)."),
     creator: Optional[List[str]] = typer.Option(None, "--creator", "-c", help="Creator id (repeatable; default: every creator of the campaign)."),
-    pattern: str = typer.Option("{CREATOR}-####", "--pattern", help="'#' = random unambiguous character, {CREATOR} = creator id; e.g. SPRING-{CREATOR}-###."),
+    pattern: str = typer.Option("{NAME}%%%", "--pattern", help="{NAME} = creator's name, '%' = random digit 2-9, '#' = random unambiguous character, {CREATOR} = creator id; e.g. SPRING-{NAME}%%."),
     per_creator: int = typer.Option(1, "--count", help="Codes per creator."),
     sitewide: bool = typer.Option(False, "--sitewide", help="One sitewide code (credits no creator) instead."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the codes without saving them."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
-    """Issue new codes, unique in the workspace, without 0/O or 1/I."""
+    """Issue new codes, unique in the workspace, readable from the creator's name (GRACE352)."""
     from influscope.ingest.commerce import codes
 
     engine = _common.engine(db, workspace)

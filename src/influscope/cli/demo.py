@@ -17,12 +17,15 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     db: Optional[str] = _common.DbOption,
-    workspace: str = typer.Option("demo", "--workspace", "-w", help="Workspace to load the demo into."),
+    workspace: Optional[str] = typer.Option(
+        None, "--workspace", "-w",
+        help="Workspace to load the demo into (default: the one every command uses, $INFLUSCOPE_WORKSPACE or 'default')."),
 ) -> None:
     """Create a demo workspace (three campaigns: TOFU, MOFU, BOFU) with realistic data, summarise it and serve it."""
     from influscope.demo import create_demo, ensure_demo_login, summarise
 
     settings = _common.apply(db, workspace)
+    workspace = settings.workspace  # the demo lands where `influscope kpi` and friends look by default
     engine = _common.engine()
     typer.echo(f"Generating the demo workspace {workspace!r} in {settings.database_url} ...")
     started = dt.datetime.now()

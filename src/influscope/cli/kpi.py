@@ -79,9 +79,28 @@ def _table(result, lang: str) -> None:
             table.add_row(str(r.get("rank", "")), name, *[_fmt(r["kpis"][k]["value"], r["kpis"][k]["unit"], cur)
                                                          for k in cols])
         console.print(table)
-    for diag in d["diagnostics"]:
-        msg = diag.get("message", {})
-        console.print(f"[{diag.get('severity', 'info')}] {msg.get(lang) or msg.get('en')}", markup=False)
+    if d["diagnostics"]:
+        table = Table(title="Diagnostics, most urgent first")
+        for col in ("#", "severity", "finding", "creator", "what to do"):
+            table.add_column(col)
+        for i, diag in enumerate(d["diagnostics"], 1):
+            title, action = diag.get("title") or {}, diag.get("action") or {}
+            msg = diag.get("message", {})
+            table.add_row(str(i), diag.get("severity", "info"), title.get(lang) or title.get("en") or msg.get(lang) or "",
+                          _creator(diag.get("subject")), action.get(lang) or action.get("en") or "")
+        console.print(table)
+        for i, diag in enumerate(d["diagnostics"], 1):
+            msg = diag.get("message", {})
+            console.print(f"{i}. [{diag.get('severity', 'info')}] {_creator(diag.get('subject')) or 'campaign'}: "
+                          f"{msg.get(lang) or msg.get('en')}", markup=False)
+
+
+def _creator(subject) -> str:
+    """A diagnostic's subject, "key/Name", as "Name (key)"; "" for the whole campaign."""
+    if not subject:
+        return ""
+    key, _sep, name = str(subject).partition("/")
+    return f"{name} ({key})" if name else key
 
 
 def _csv(result) -> None:
@@ -142,7 +161,7 @@ def register(app: typer.Typer) -> None:
             result = kpis(campaign, by=by, settings=overrides, workspace=settings.workspace, engine=engine,
                           start=days[0], end=days[1])
         except CampaignNotFound as exc:
-            _common.fail(str(exc))
+            _common.fail_missing(str(exc), engine)
         except (SettingError, ValueError) as exc:
             _common.fail(str(exc), 2)
         if fmt == "json":

@@ -17,7 +17,7 @@ links_app = typer.Typer(help="Tracking links: short URLs with UTM tags and a cli
                         no_args_is_help=True)
 
 
-def _run(fn, *, writes: bool = True):
+def _run(fn, *, writes: bool = True, campaign: Optional[str] = None):
     from influscope.tracking.links import LinkError
 
     try:
@@ -25,8 +25,11 @@ def _run(fn, *, writes: bool = True):
     except LinkError as exc:
         for problem in exc.problems[:-1] if not writes else exc.problems:
             typer.echo(str(problem), err=True)
-        _common.fail(f"rejected: {len(exc.problems)} problem(s); nothing was written" if writes
-                     else str(exc.problems[-1]))
+        message = (f"rejected: {len(exc.problems)} problem(s); nothing was written" if writes
+                   else str(exc.problems[-1]))
+        if any(p.field in ("workspace", "campaign", "creator") for p in exc.problems):
+            _common.fail_missing(message, creators_of=campaign)
+        _common.fail(message)
 
 
 @links_app.command("create")
@@ -48,7 +51,7 @@ def create(
     engine = _common.engine(db, workspace)
     link = _run(lambda: create_link(engine, campaign=campaign, destination=destination, platform=platform,
                                     creator=creator, post=post, paid=paid, slug=slug,
-                                    workspace=_common.apply().workspace))
+                                    workspace=_common.apply().workspace), campaign=campaign)
     if as_json:
         typer.echo(json.dumps(link.as_dict(), indent=2))
     else:
@@ -154,7 +157,7 @@ def qr(
 @links_app.command("stats")
 def stats(
     campaign: str = typer.Option(..., "--campaign", "-c", help="Campaign id (slug)."),
-    by: str = typer.Option("day", "--by", help="day, country, device, app, referrer or link."),
+    by: str = typer.Option("day", "--by", help="day, country, device, app, referrer, link or bot_reason."),
     include_bots: bool = typer.Option(False, "--include-bots", help="Count bots and previews as clicks."),
     window: str = typer.Option("1h", "--unique-window", help="Unique click window: 30m, 1h or 1d."),
     start: Optional[str] = typer.Option(None, "--start", help="First day (YYYY-MM-DD, campaign time zone)."),
@@ -186,12 +189,37 @@ def stats(
     t = result.totals
     typer.echo(f"{campaign}: {t.clicks} clicks, {t.unique_clicks} unique, {t.bot_clicks} bots "
                f"({'included' if include_bots else 'excluded'}), unique window {window}")
+    reasons = [f"{r['bot_reason']} {r['bot_clicks']}" for r in result.rows("bot_reason") if r["bot_reason"]]
+    if reasons:
+        typer.echo(f"bots by reason: {', '.join(reasons)}")
     rows = result.rows(by)
     width = max([len(by)] + [len(_cell(r[by]) or "(unknown)") for r in rows])
     typer.echo(f"{by.ljust(width)}  {'clicks':>8}  {'unique':>8}  {'bots':>8}")
     for r in rows:
         typer.echo(f"{(_cell(r[by]) or '(unknown)').ljust(width)}  {r['clicks']:>8}  {r['unique_clicks']:>8}  "
                    f"{r['bot_clicks']:>8}")
+
+
+@links_app.command("reclassify")
+def reclassify(
+    campaign: Optional[str] = typer.Option(None, "--campaign", "-c", help="Only the clicks on this campaign's links."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Apply the current bot rules and lists to the stored clicks again; print what changed."""
+    from influscope.tracking.reclassify import reclassify_clicks
+
+    engine = _common.engine(db, workspace)
+    report = _run(lambda: reclassify_clicks(engine, workspace=_common.apply().workspace, campaign=campaign,
+                                            dry_run=dry_run), writes=False)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    typer.echo(report.summary() + (" (dry run: nothing written)" if dry_run else ""))
+    for (old, new), n in sorted(report.transitions.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        typer.echo(f"  {old or 'human'} -> {new or 'human'}: {n}")
 
 
 def register(app: typer.Typer) -> None:

@@ -53,13 +53,16 @@ def report(
         rep = build.build_report(engine, ws, campaign, lang=code, start=s, end=e, compare=compare,
                                  show_costs=not hide_costs)
     except build.CampaignNotFound as exc:
-        _common.fail(str(exc))
+        _common.fail_missing(str(exc), engine)
     except ValueError as exc:  # a bad stored methodology setting, reported by the KPI engine
         _common.fail(str(exc))
     if pdf:
-        from influscope.reports.pdf import write_pdf
+        from influscope.reports.pdf import FontsMissing, write_pdf
 
-        write_pdf(rep, pdf)
+        try:
+            write_pdf(rep, pdf)
+        except FontsMissing as exc:
+            _common.fail(f"{pdf}: {exc}")
         typer.echo(f"PDF  {pdf}")
     if csv_dir:
         from influscope.reports.exports import write_csv_dir

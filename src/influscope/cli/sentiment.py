@@ -136,13 +136,13 @@ def refresh_cmd(
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
         if ws is None:
-            _common.fail(f"no workspace {slug!r}")
+            _common.fail_missing(f"no workspace {slug!r}")
         cid = None
         if campaign:
             cid = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == ws,
                                                                  t.campaigns.c.slug == campaign)).scalar()
             if cid is None:
-                _common.fail(f"no campaign {campaign!r} in workspace {slug!r}")
+                _common.fail_missing(f"no campaign {campaign!r} in workspace {slug!r}")
     summary = refresh(engine, ws, cid, force=force)
     typer.echo(json.dumps(summary.to_dict()))
 

@@ -65,8 +65,11 @@ def run(
     while True:
         names = account or None
         todo = [a for a in list_accounts(engine, ws) if a["enabled"] and (not names or a["name"] in names)]
+        if not todo and not names:  # nothing configured yet is not a failure: say how to start
+            typer.echo("nothing to sync: no connector accounts configured (see `influscope sync add --help`)", err=True)
+            return
         if not todo:
-            _common.fail("no connector accounts configured (see `influscope sync add --help`)")
+            _common.fail(f"no connector account named {', '.join(names)} (see `influscope sync list`)")
         with typer.progressbar(length=len(todo), label="sync", file=sys.stderr) as bar:
             results = sync_all(engine, workspace=ws, names=names, since=_when(since), until=_when(until),
                                on_done=lambda _r: bar.update(1))

@@ -214,6 +214,9 @@ clicks = sa.Table(
     # (kept by the writers: influscope.metrics.unique_windows)
     *(sa.Column(name, sa.Boolean) for name in (
         "unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots", "unique_1d_with_bots")),
+    # What the bot rules read, so stored clicks can be classified again (never the IP address):
+    sa.Column("user_agent", sa.Text),  # stripped, cut to 1024 characters; "" = sent none, NULL = not kept (older clicks)
+    sa.Column("request_hints", sa.String(64)),  # space separated: head, options, prefetch, no-accept-language
     sa.UniqueConstraint("workspace_id", "key"),
     # a visitor's hits on a link in time order: the unique-window derivation; also serves per-link scans
     sa.Index("ix_clicks_link_visitor_ts", "link_id", "visitor_hash", "ts"),

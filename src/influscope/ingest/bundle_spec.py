@@ -126,7 +126,9 @@ CLICKS = FileSpec(
         Col("link_id", "text", "Link that was hit (links.csv or an existing link).", key=True, example="mei-ig-1"),
         Col("ts", "datetime", "Time of the hit. " + _TS, key=True, example="2026-03-03T11:02:03Z"),
         Col("is_bot", "bool", "Flagged as a bot or link-preview fetcher (kept, excluded from clicks by default).", example="false"),
-        Col("bot_reason", "text", "Why it was flagged.", example="crawlerdetect"),
+        Col("bot_reason", "text", "Why it was flagged: a short code such as `list:crawler-user-agents`, "
+            "`rule:compatible-token`, `header:prefetch` or `signal:burst` (see the tracking docs).",
+            example="list:crawlerdetect"),
         Col("visitor_hash", "text", "Salted daily hash of the visitor (no IP address is ever stored).", example="5f1c0e..."),
         Col("country", "country", "ISO country of the visitor's IP (registered-to).", example="TW"),
         Col("device", "text", "desktop, mobile, tablet, bot or other.", example="mobile"),
@@ -134,6 +136,11 @@ CLICKS = FileSpec(
         Col("browser", "text", "Browser family.", example="Mobile Safari"),
         Col("app", "text", "In-app browser, if any.", example="Instagram"),
         Col("referrer", "text", "Referer header.", example="https://l.instagram.com/"),
+        Col("user_agent", "text", "User-Agent header (trimmed, at most 1024 characters), so the bot rules can be "
+            "applied again (`influscope links reclassify`).",
+            example="Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) ... Instagram 350.0.0.0"),
+        Col("request_hints", "text", "What the request said beyond its agent, space separated: `head`, `options`, "
+            "`prefetch`, `no-accept-language`.", example=""),
     ),
 )
 

@@ -732,7 +732,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
     if bundle.rows("clicks.csv"):
         rep = report.files.setdefault("clicks.csv", FileReport())
         link_ids = {s: v[0] for s, v in _Refs(conn, ws).links().items() if v[1] == ws}
-        optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer")
+        optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
+                    "request_hints")
         rows = [{"workspace_id": ws, "key": r["click_id"], "link_id": link_ids[r["link_id"]], "ts": r["ts"],
                  "is_bot": bool(r.get("is_bot")), **{o: r.get(o) for o in optional}}
                 for r in bundle.rows("clicks.csv")]
@@ -896,7 +897,8 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
 
         ck = t.clicks
         q = (sa.select(ck.c.key.label("click_id"), t.links.c.slug.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
-                       ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer)
+                       ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer,
+                       ck.c.user_agent, ck.c.request_hints)
              .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
         counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
                                           conn.execution_options(yield_per=50_000).execute(q).mappings())

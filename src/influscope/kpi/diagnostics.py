@@ -13,7 +13,9 @@ and a rule whose inputs are missing does not fire.
 
 ``context`` (every key optional):
 
-- ``goal``: "tofu" | "mofu" | "bofu" (roas_below_1 is only "info" for tofu).
+- ``goal``: "tofu" | "mofu" | "bofu": only the rules that fit the goal run (a rule's ``goals``:
+  ROAS, CPA, conversions and code leaks are BOFU questions; click-through is MOFU and BOFU;
+  credibility, budget pacing, engagement and bots fit every goal). Without a goal every rule runs.
 - ``platform``: the campaign's main platform, for the CTR baseline.
 - ``targets``: {kpi_id: target} (cpa_above_target uses ``targets["cpa"]``).
 - ``previous``: {kpi_id: value} for the comparison period (baseline or previous period).
@@ -28,9 +30,10 @@ and a rule whose inputs are missing does not fire.
 - ``thresholds``: overrides of :data:`DEFAULT_THRESHOLDS` (unknown names raise ValueError).
 
 Each :class:`Diagnostic` has ``id`` (the rule id), ``severity`` ("critical" | "warning" |
-"info"), ``message`` ({"en", "zh-Hant", "ar"}: advice with the figures filled in), ``figures``
-(the numbers that fired it), ``kpis`` (KPI ids involved) and ``subject`` (the row key for
-per-creator diagnostics, None for the campaign). Results are ordered critical, warning, info,
+"info"), ``title`` (the finding, per language), ``message`` ({"en", "zh-Hant", "ar"}: advice with
+the figures filled in), ``action`` (what to do, in a few words per language), ``figures`` (the
+numbers that fired it), ``kpis`` (KPI ids involved) and ``subject`` (the row key for per-creator
+diagnostics, None for the campaign). Results are ordered critical, warning, info,
 then by rule order, campaign before rows. ``Diagnostic.to_dict()`` gives JSON.
 
 Rules (id: fires when ...):
@@ -93,10 +96,13 @@ class Diagnostic:
     figures: dict[str, object]
     kpis: tuple[str, ...]
     subject: str | None = None
+    title: dict[str, str] = field(default_factory=dict)
+    action: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "severity": self.severity, "message": dict(self.message),
-                "figures": dict(self.figures), "kpis": list(self.kpis), "subject": self.subject}
+                "figures": dict(self.figures), "kpis": list(self.kpis), "subject": self.subject,
+                "title": dict(self.title), "action": dict(self.action)}
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ class Rule:
     per_row: bool = False
     campaign: bool = True
     check: Callable | None = field(default=None, repr=False, compare=False)
+    goals: tuple[str, ...] = ("tofu", "mofu", "bofu")  # the campaign goals the rule is about
+    action: dict[str, str] = field(default_factory=dict)  # what to do, in a few words
 
 
 # ---------------------------------------------------------------- helpers
@@ -141,15 +149,24 @@ def _bench_value(b, which: str = "high") -> float | None:
 
 
 def _ctr_baseline(ctx: Mapping, platform: str | None) -> tuple[float | None, str]:
+    """The CTR baseline and which one it is: the campaign's own benchmark when given, else the
+    published figure for the campaign's main platform, else the all-platform social-ad average."""
     override = (ctx.get("benchmarks") or {}).get("ctr")
     if override is not None:
         if isinstance(override, bm.Benchmark):
-            return override.value, override.source.cite()
+            return override.value, _basis(override)
         value = _bench_value(override, "value")
         if value is not None:
-            return value, "campaign benchmark"
-    b = bm.ctr_baseline(platform)
-    return b.value, b.source.cite()
+            return value, "the campaign's own CTR benchmark"
+    return bm.ctr_baseline(platform).value, _basis(bm.ctr_baseline(platform))
+
+
+def _basis(b) -> str:
+    """Which baseline, and why it applies: its scope, then its source (name and year)."""
+    why = (f"the published figure for {b.platform}" if getattr(b, "platform", None)
+           else "the all-platform average: no published figure for this platform")
+    year = f", {b.source.year}" if b.source.year else ""
+    return f"{b.scope}, {b.source.name}{year}; {why}"
 
 
 # ---------------------------------------------------------------- the rules
@@ -289,80 +306,96 @@ _RULE_LIST = [
     Rule(
         "roas_below_1", "critical", ("roas",),
         _t("ROAS below 1", "廣告投資報酬率低於 1", "عائد الإنفاق الإعلاني أقل من 1"),
-        _t("ROAS is {roas}x: the sales credited to the campaign are worth less than it cost. Keep the creators whose ROAS is above 1 and stop or renegotiate the rest; if the goal was awareness, judge the campaign on reach and EMV instead.",
-           "廣告投資報酬率（ROAS）為 {roas} 倍：歸因於活動的銷售額低於活動成本。保留 ROAS 高於 1 的創作者，其餘應暫停或重新議價；若活動目標是品牌認知，請改以觸及與媒體價值（EMV）評估。",
-           "عائد الإنفاق الإعلاني {roas} مرة: المبيعات المنسوبة إلى الحملة أقل من تكلفتها. أبقِ على صناع المحتوى الذين يتجاوز عائدهم 1، وأوقف الباقين أو أعد التفاوض معهم؛ وإن كان الهدف هو الوعي بالعلامة فقيّم الحملة بالوصول وقيمة الوسائط المكتسبة."),
-        per_row=True, check=_roas_below_1),
+        _t("ROAS is {roas}x: the sales credited to the campaign are worth less than it cost. Keep the creators whose ROAS is above 1 and stop or renegotiate the rest.",
+           "廣告投資報酬率（ROAS）為 {roas} 倍：歸因於活動的銷售額低於活動成本。保留 ROAS 高於 1 的創作者，其餘應暫停或重新議價。",
+           "عائد الإنفاق الإعلاني {roas} مرة: المبيعات المنسوبة إلى الحملة أقل من تكلفتها. أبقِ على صناع المحتوى الذين يتجاوز عائدهم 1، وأوقف الباقين أو أعد التفاوض معهم."),
+        per_row=True, check=_roas_below_1, goals=("bofu",),
+        action=_t("Keep creators above ROAS 1; stop or renegotiate the rest", "保留 ROAS 高於 1 的創作者，其餘暫停或重新議價",
+                  "أبقِ من يتجاوز عائده 1، وأوقف الباقين أو أعد التفاوض")),
     Rule(
         "low_credibility", "critical", ("credibility_score",),
         _t("Audience credibility below 75", "受眾可信度低於 75", "مصداقية الجمهور أقل من 75"),
         _t("Audience credibility is {credibility_score}/100, below {threshold}: this is often a sign of bought followers or engagement. Audit the creator (sudden follower jumps, repeated or generic comments, audience countries) before paying or renewing.",
            "受眾可信度為 {credibility_score}/100，低於 {threshold}，這通常代表有購買粉絲或互動的跡象。付款或續約前請先審核這位創作者（粉絲數突增、重複或空泛的留言、受眾所在國家）。",
            "مصداقية الجمهور {credibility_score}/100، أي أقل من {threshold}، وهذا كثيرًا ما يدل على متابعين أو تفاعلات مشتراة. دقّق في حساب صانع المحتوى (قفزات مفاجئة في المتابعين، تعليقات مكررة أو عامة، بلدان الجمهور) قبل الدفع أو التجديد."),
-        per_row=True, check=_low_credibility),
+        per_row=True, check=_low_credibility,
+        action=_t("Audit the account before paying or renewing", "付款或續約前先審核帳號", "دقّق في الحساب قبل الدفع أو التجديد")),
     Rule(
         "traffic_up_conversion_flat", "warning", ("traffic_lift", "sessions", "conversion_rate"),
         _t("Traffic up, conversion rate flat or down", "流量上升但轉換率持平或下降", "ارتفاع الزيارات مع ثبات معدل التحويل أو تراجعه"),
         _t("Traffic rose {traffic_change_pct} % but the conversion rate is {conversion_rate} % (before: {previous_conversion_rate} %). Visitors arrive but do not buy: improve the landing page (speed, same product and message as the post, clear offer) and strengthen the incentive (discount, free shipping, a deadline).",
            "流量增加了 {traffic_change_pct}%，但轉換率為 {conversion_rate}%（先前為 {previous_conversion_rate}%）。訪客有來卻沒有購買：請改善到達頁面（載入速度、與貼文一致的商品與訊息、清楚的優惠），並加強誘因（折扣、免運、限時）。",
            "ارتفعت الزيارات بنسبة {traffic_change_pct}% لكن معدل التحويل {conversion_rate}% (كان {previous_conversion_rate}%). الزوار يصلون ولا يشترون: حسّن صفحة الهبوط (السرعة، نفس المنتج والرسالة كما في المنشور، عرض واضح) وقوِّ الحافز (خصم، شحن مجاني، موعد نهائي)."),
-        check=_traffic_up_conversion_flat),
+        check=_traffic_up_conversion_flat, goals=("bofu",),
+        action=_t("Fix the landing page and sharpen the offer", "改善到達頁面並加強優惠", "حسّن صفحة الهبوط وقوِّ العرض")),
     Rule(
         "high_er_low_ctr", "warning", ("engagement_rate", "ctr"),
         _t("High engagement, low click-through", "互動率高但點擊率低", "تفاعل مرتفع ونسبة نقر منخفضة"),
-        _t("The audience engages (engagement rate {engagement_rate} %, above {er_high} %) but few click (CTR {ctr} %, baseline {ctr_baseline} %). The call to action is weak: ask clearly for the click, put the link where it is easy to tap (link sticker, pinned comment, bio) and say what the viewer gets.",
+        _t("The audience engages (engagement rate {engagement_rate} %, above {er_high} %) but few click (CTR {ctr} %, baseline {ctr_baseline} %: {ctr_source}). The call to action is weak: ask clearly for the click, put the link where it is easy to tap (link sticker, pinned comment, bio) and say what the viewer gets.",
            "受眾互動踴躍（互動率 {engagement_rate}%，高於 {er_high}%），但點擊的人少（點擊率 {ctr}%，基準 {ctr_baseline}%）。行動呼籲太弱：請明確請觀眾點擊，把連結放在容易點的位置（連結貼紙、置頂留言、個人簡介），並說明點擊後能得到什麼。",
            "الجمهور يتفاعل (معدل التفاعل {engagement_rate}%، أعلى من {er_high}%) لكن قلة ينقرون (نسبة النقر {ctr}%، والمرجع {ctr_baseline}%). الدعوة إلى الإجراء ضعيفة: اطلب النقر بوضوح، وضع الرابط حيث يسهل الضغط عليه (ملصق الرابط، تعليق مثبت، النبذة التعريفية)، وقل ما سيحصل عليه المشاهد."),
-        per_row=True, check=_high_er_low_ctr),
+        per_row=True, check=_high_er_low_ctr, goals=("mofu", "bofu"),
+        action=_t("Ask clearly for the click; put the link where it is easy to tap", "明確請觀眾點擊，把連結放在好點的位置",
+                  "اطلب النقر بوضوح وضع الرابط حيث يسهل الضغط")),
     Rule(
         "code_leak", "warning", ("code_redemptions", "clicks"),
         _t("Code redemptions without clicks", "優惠碼使用多但點擊少", "استخدام رمز الخصم دون نقرات"),
         _t("{code_redemptions} orders used the promo code but the tracked links got {clicks} clicks. The code has probably leaked to coupon sites: search coupon sites for it, switch to single-use codes or cap its uses, and give the creator a fresh code.",
            "有 {code_redemptions} 筆訂單使用了優惠碼，但追蹤連結只有 {clicks} 次點擊。優惠碼很可能已外流到優惠券網站：請在優惠券網站搜尋這組碼，改用一次性優惠碼或限制使用次數，並給創作者一組新碼。",
            "استخدم {code_redemptions} طلبًا رمز الخصم لكن الروابط المتتبَّعة لم تحصل إلا على {clicks} نقرة. الأرجح أن الرمز تسرّب إلى مواقع القسائم: ابحث عنه في تلك المواقع، واستخدم رموزًا لمرة واحدة أو حدّد عدد مرات الاستخدام، وامنح صانع المحتوى رمزًا جديدًا."),
-        per_row=True, check=_code_leak),
+        per_row=True, check=_code_leak, goals=("bofu",),
+        action=_t("Replace the code; cap or make codes single-use", "換新優惠碼，限制次數或改用一次性碼",
+                  "استبدل الرمز، وحدّد الاستخدام أو اجعله لمرة واحدة")),
     Rule(
         "cpa_above_target", "warning", ("cpa",),
         _t("Cost per acquisition above target", "每次轉換成本高於目標", "تكلفة الاكتساب أعلى من المستهدف"),
         _t("Cost per acquisition is {cpa}, above the target of {target}. Move budget to the creators with the lowest CPA, and negotiate performance-based fees (commission per sale) with the others.",
            "每次轉換成本（CPA）為 {cpa}，高於目標 {target}。請把預算移到 CPA 最低的創作者，並與其他創作者改談以成效計酬（按銷售抽成）。",
            "تكلفة الاكتساب {cpa}، أعلى من المستهدف {target}. انقل الميزانية إلى صناع المحتوى ذوي أقل تكلفة اكتساب، وتفاوض مع الآخرين على أجور مرتبطة بالأداء (عمولة على كل عملية بيع)."),
-        check=_cpa_above_target),
+        check=_cpa_above_target, goals=("bofu",),
+        action=_t("Move budget to the lowest-CPA creators", "把預算移到 CPA 最低的創作者", "انقل الميزانية إلى الأقل تكلفة اكتساب")),
     Rule(
         "budget_ahead", "warning", ("spend", "budget_used"),
         _t("Budget spending ahead of schedule", "預算花費超前進度", "إنفاق الميزانية أسرع من الجدول"),
         _t("{spent_pct} % of the budget is spent after {elapsed_pct} % of the campaign days; at this pace spend reaches {projected_spend} against a budget of {budget}. Hold new bookings and paid boosts, or raise the budget on purpose.",
            "活動天數過了 {elapsed_pct}%，預算已花費 {spent_pct}%；照此速度，花費將達 {projected_spend}，超過預算 {budget}。請暫緩新的合作與付費加強推廣，或有意識地提高預算。",
            "أُنفق {spent_pct}% من الميزانية بعد مرور {elapsed_pct}% من أيام الحملة؛ وبهذه الوتيرة سيبلغ الإنفاق {projected_spend} مقابل ميزانية قدرها {budget}. أوقف الحجوزات الجديدة والترويج المدفوع مؤقتًا، أو ارفع الميزانية عن قصد."),
-        check=_budget_ahead),
+        check=_budget_ahead,
+        action=_t("Hold new bookings and boosts", "暫緩新合作與付費推廣", "أوقف الحجوزات والترويج الجديد مؤقتًا")),
     Rule(
         "budget_behind", "info", ("spend", "budget_used"),
         _t("Budget spending behind schedule", "預算花費落後進度", "إنفاق الميزانية أبطأ من الجدول"),
         _t("Only {spent_pct} % of the budget is spent after {elapsed_pct} % of the campaign days; at this pace spend reaches {projected_spend} of {budget}. Book more posts with the best performers or move the unused budget elsewhere before the end date.",
            "活動天數過了 {elapsed_pct}%，預算只花費 {spent_pct}%；照此速度，花費只會達到 {projected_spend}（預算 {budget}）。請在結束前向表現最好的創作者追加貼文，或把未用的預算移作他用。",
            "لم يُنفق سوى {spent_pct}% من الميزانية بعد مرور {elapsed_pct}% من أيام الحملة؛ وبهذه الوتيرة سيبلغ الإنفاق {projected_spend} من أصل {budget}. احجز منشورات إضافية مع أفضل صناع المحتوى أداءً أو انقل الميزانية غير المستخدمة قبل تاريخ الانتهاء."),
-        check=_budget_behind),
+        check=_budget_behind,
+        action=_t("Book more posts with the best performers", "向表現最好的創作者追加貼文", "احجز منشورات إضافية مع الأفضل أداءً")),
     Rule(
         "er_below_tier", "warning", ("engagement_rate",),
         _t("Engagement far below the creator's tier", "互動率遠低於同級創作者", "تفاعل أقل بكثير من فئة صانع المحتوى"),
         _t("Engagement rate is {engagement_rate} %, far below the {band_low}-{band_high} % band for {platform} accounts of this size ({followers} followers, {tier}). Check the audience quality and whether the content fits this audience before booking again.",
            "互動率為 {engagement_rate}%，遠低於同規模 {platform} 帳號（{followers} 位粉絲，{tier}）的 {band_low}–{band_high}% 區間。再次合作前，請檢查受眾品質以及內容是否適合這群受眾。",
            "معدل التفاعل {engagement_rate}%، وهو أقل بكثير من النطاق {band_low}–{band_high}% لحسابات {platform} بهذا الحجم ({followers} متابع، فئة {tier}). تحقّق من جودة الجمهور ومن ملاءمة المحتوى له قبل التعاقد مجددًا."),
-        per_row=True, campaign=False, check=_er_below_tier),
+        per_row=True, campaign=False, check=_er_below_tier,
+        action=_t("Check audience quality and content fit before rebooking", "再次合作前檢查受眾品質與內容契合度",
+                  "تحقّق من جودة الجمهور وملاءمة المحتوى قبل التعاقد مجددًا")),
     Rule(
         "bot_share_high", "warning", ("bot_clicks", "clicks"),
         _t("High share of bot clicks", "機器人點擊比例偏高", "نسبة مرتفعة من نقرات الروبوتات"),
         _t("{bot_share_pct} % of link hits ({bot_clicks} of {total_clicks}) came from bots or link-preview fetchers. They are excluded from the KPIs; if the share keeps rising, check where the link is posted and whether traffic was bought.",
            "連結點擊中有 {bot_share_pct}%（{total_clicks} 次中的 {bot_clicks} 次）來自機器人或連結預覽程式。這些點擊不計入 KPI；若比例持續上升，請檢查連結被張貼在哪裡，以及是否有購買流量。",
            "جاءت {bot_share_pct}% من زيارات الرابط ({bot_clicks} من {total_clicks}) من روبوتات أو أدوات معاينة الروابط. هي مستبعدة من المؤشرات؛ وإن استمرت النسبة في الارتفاع فتحقّق من أماكن نشر الرابط ومن احتمال شراء الزيارات."),
-        per_row=True, check=_bot_share_high),
+        per_row=True, check=_bot_share_high,
+        action=_t("Check where the link is posted", "檢查連結被張貼的位置", "تحقّق من أماكن نشر الرابط")),
     Rule(
         "ctr_below_baseline", "info", ("ctr",),
         _t("CTR below the baseline", "點擊率低於基準", "نسبة النقر أقل من المرجع"),
-        _t("CTR is {ctr} %, below the {ctr_baseline} % baseline. Make the link easier to reach and give a concrete reason to click (offer, limited time, what the page shows).",
-           "點擊率為 {ctr}%，低於 {ctr_baseline}% 的基準。讓連結更容易點到，並給出具體的點擊理由（優惠、限時、頁面上有什麼）。",
-           "نسبة النقر {ctr}%، أقل من المرجع {ctr_baseline}%. اجعل الوصول إلى الرابط أسهل وقدّم سببًا ملموسًا للنقر (عرض، مدة محدودة، ما تعرضه الصفحة)."),
-        check=_ctr_below_baseline),
+        _t("CTR is {ctr} %, below the {ctr_baseline} % baseline ({ctr_source}). Make the link easier to reach and give a concrete reason to click (offer, limited time, what the page shows).",
+           "點擊率為 {ctr}%，低於 {ctr_baseline}% 的基準（{ctr_source}）。讓連結更容易點到，並給出具體的點擊理由（優惠、限時、頁面上有什麼）。",
+           "نسبة النقر {ctr}%، أقل من المرجع {ctr_baseline}% ({ctr_source}). اجعل الوصول إلى الرابط أسهل وقدّم سببًا ملموسًا للنقر (عرض، مدة محدودة، ما تعرضه الصفحة)."),
+        check=_ctr_below_baseline, goals=("mofu", "bofu"),
+        action=_t("Give a concrete reason to click; make the link easy to reach", "給出具體的點擊理由，讓連結容易點到",
+                  "قدّم سببًا ملموسًا للنقر واجعل الرابط سهل الوصول")),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULE_LIST}
@@ -440,11 +473,14 @@ def diagnose(kpis: Mapping, context: Mapping | None = None) -> list[Diagnostic]:
             figures = {**figures, "total_clicks": figures["clicks"] + figures["bot_clicks"]}
         sev = _severity(rule, ctx)
         d = Diagnostic(id=rule.id, severity=sev, message=_render(rule, figures), figures=figures,
-                       kpis=rule.kpis, subject=None if row is None else _row_key(row))
+                       kpis=rule.kpis, subject=None if row is None else _row_key(row), title=dict(rule.title),
+                       action=dict(rule.action))
         found.append((SEVERITIES.index(sev), _RULE_LIST.index(rule), row_index, d))
 
     rows = _rows(ctx)
     for rule in _RULE_LIST:
+        if goal is not None and goal not in rule.goals:
+            continue
         if rule.campaign:
             run(rule, kpis or {}, None, -1)
         if rule.per_row:

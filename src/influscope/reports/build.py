@@ -20,10 +20,18 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.metrics.policy import COST_KPIS  # hidden from those who may not see costs, in every face
-from influscope.reports.model import Card, Column, Comparison, Diagnostic, Report, Series, Table
+from influscope.reports.model import Card, Column, Comparison, Diagnostic, FunnelStep, Report, Series, Summary, Table
 from influscope.web import i18n
 
-FUNNEL = ("reach", "clicks", "leads", "orders")
+# Each stage's funnel follows its own path; every step is shown as a share of the one before.
+FUNNELS: dict[str, tuple[str, ...]] = {
+    "tofu": ("reach", "engagements", "clicks"),
+    "mofu": ("reach", "clicks", "referral_sessions", "leads"),
+    "bofu": ("reach", "clicks", "referral_sessions", "conversions"),
+}
+FUNNEL = FUNNELS["bofu"]
+# The KPI that says how well a creator did, per goal (best and worst creators in the summary).
+CREATOR_RANK = {"tofu": "engagements", "mofu": "leads", "bofu": "revenue"}
 DAILY_KPIS = ("clicks", "orders", "leads", "engagements", "revenue")
 SENTIMENT_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
 class CampaignNotFound(LookupError):
@@ -216,6 +224,13 @@ def _better(change: float | None, direction: str) -> bool | None:
     return (change > 0) == (direction == "up")
 
 
+# KPIs the engine measures over the whole campaign whatever period is asked for (brand follower
+# growth reads the campaign's start and end; mentions are not filtered by date): a "previous period"
+# value of theirs is the same number, so it is not shown as a comparison.
+WHOLE_CAMPAIGN_KPIS = frozenset({"follower_growth", "follower_growth_pct", "follower_lift", "brand_mentions",
+                                 "hashtag_posts", "share_of_voice"})
+
+
 def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: dict, settings: dict,
               comparisons: Iterable[tuple[str, dt.date, dt.date, dict]] = ()) -> Card:
     fmt = i18n.Formatter(lang)
@@ -251,11 +266,29 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
         o = (other or {}).get(kpi_id) or {}
+        if kpi_id in WHOLE_CAMPAIGN_KPIS:
+            card.comparisons.append(Comparison(label=label, start=start, end=end, value=None, display="–",
+                                               change_pct=None, better=None,
+                                               change_display=_("measured for the whole campaign only")))
+            continue
         ch = change_pct(entry.get("value"), o.get("value"))
+        if unit == "%" and entry.get("value") is not None and o.get("value") is not None:
+            # a rate moves in percentage points: ROI from -100 % to 266 % is +366 pp, not "+366 %"
+            points = float(entry["value"]) - float(o["value"])
+            shown = fmt.points(points) if points else None
+            ch = points if points else None
+        elif ch is None and entry.get("value") is not None and o.get("value") is not None \
+                and float(o["value"]) == 0 and float(entry["value"]) != 0:
+            # from nothing: a relative change has no meaning, the difference does
+            ch = float(entry["value"])
+            shown = ("+" if ch > 0 else "") + fmt.kpi(entry["value"], unit, currency)
+        else:
+            shown = fmt.delta(ch) if ch is not None else None
         card.comparisons.append(Comparison(
             label=label, start=start, end=end, value=o.get("value"),
             display=fmt.kpi(o.get("value"), unit, currency), change_pct=ch,
-            change_display=fmt.delta(ch) if ch is not None else _("no comparable value"),
+            change_display=shown or (_("no change") if o.get("value") is not None and entry.get("value") is not None
+                                     else _("no comparable value")),
             better=_better(ch, card.direction)))
     return card
 
@@ -459,8 +492,8 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
                   "targets": camp["targets"]},
         period=(start, end), generated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
         cards=cards, other_cards=others, show_costs=show_costs)
-    report.funnel = [(kpi_name(k, lang), (kpis.get(k) or {}).get("value"), fmt_kpi(fmt, kpis.get(k), currency))
-                     for k in FUNNEL if k in kpis]
+    report.funnel_steps = funnel_steps(goal, kpis, lang, currency)
+    report.funnel = [(st.label, st.value, st.display) for st in report.funnel_steps]
     if "emv" in kpis:
         report.notes.append(_("EMV (earned media value) is an estimate from a dated rate table, not money received."))
 
@@ -468,12 +501,20 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     for dg in main.get("diagnostics", []) or []:
         if not show_costs and reveals_costs(dg):
             continue
+        figures = [(kpi_name(k, lang) if k in catalogue() else k,
+                    fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
+                   for k, v in (dg.get("figures") or {}).items() if not str(k).endswith("_source")]
+        named = [(n, v) for (k, _v), (n, v) in zip(((k, v) for k, v in (dg.get("figures") or {}).items()
+                                                      if not str(k).endswith("_source")), figures)
+                 if k in catalogue()]
+        key, name = _subject(dg.get("subject"))
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
-            message=_text(dg.get("message"), lang) + (f" ({dg['subject']})" if dg.get("subject") else ""),
-            figures=[(kpi_name(k, lang) if k in catalogue() else k,
-                      fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
-                     for k, v in (dg.get("figures") or {}).items()]))
+            message=_text(dg.get("message"), lang), figures=figures,
+            title=_text(dg.get("title"), lang) or _text(dg.get("message"), lang).split(":")[0],
+            creator=name or key, creator_key=key,
+            figure=" · ".join(v if k == "code" else f"{k} {v}" for k, v in (named or figures)[:2]),
+            action=_text(dg.get("action"), lang), rank=len(report.diagnostics) + 1))
 
     # sentiment
     rows = [(kpi_name(k, lang), fmt_kpi(fmt, kpis.get(k), currency)) for k in SENTIMENT_KPIS if k in kpis]
@@ -514,14 +555,18 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
           "reason": c.reason or ""} for c in cards + others],
         [{"kpi": c.name, "id": c.kpi_id, "value": c.display, "unit": c.unit, "display": c.display,
           "reason": c.reason or ""} for c in cards + others])
+    diag_rows = [{"rank": d.rank, "severity": d.severity, "finding": d.title, "creator": d.creator,
+                  "figure": d.figure, "action": d.action, "message": d.message,
+                  "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)} for d in report.diagnostics]
     report.tables["diagnostics"] = Table(
         "diagnostics", _("Diagnostics"),
-        [Column("severity", _("Severity"), "text"), Column("message", _("Finding"), "text"),
-         Column("figures", _("Figures"), "text")],
-        [{"severity": d.severity, "message": d.message, "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)}
-         for d in report.diagnostics],
-        [{"severity": d.severity, "message": d.message, "figures": "; ".join(f"{k}: {v}" for k, v in d.figures)}
-         for d in report.diagnostics])
+        [Column("rank", "#", "count"), Column("severity", _("Severity"), "text"),
+         Column("finding", _("Finding"), "text"), Column("creator", _("Creator"), "text"),
+         Column("figure", _("Figure"), "text"), Column("action", _("What to do"), "text"),
+         Column("message", _("Details"), "text"), Column("figures", _("Figures"), "text")],
+        diag_rows, [{**r, "rank": str(r["rank"])} for r in diag_rows])
+    report.summary = summarise(report, kpis, main.get("rows", []), lang=lang, currency=currency,
+                               budget=camp["budget"] if show_costs else None)
     board_ids = leaderboard_kpis(goal, kpis, show_costs)
     report.tables["creators"] = kpi_table("creators", _("Creators"), main.get("rows", []), "creator",
                                           board_ids, lang=lang, currency=currency, key_label=_("Creator"))
@@ -529,15 +574,128 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         by_post = compute(engine, workspace, campaign, by="post", start=q_start, end=q_end, settings=settings)
         post_ids = [k for k in ("reach", "impressions", "video_views", "engagements", "engagement_rate", "clicks",
                                 "ctr", "conversions", "revenue") if k in kpis]
-        report.tables["posts"] = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
-                                           lang=lang, currency=currency, key_label=_("Post"))
+        posts = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
+                          lang=lang, currency=currency, key_label=_("Post"))
+        with engine.connect() as conn:
+            report.tables["posts"] = describe_posts(posts, post_details(conn, camp["id"]), lang)
     if "daily" in parts:
         by_day = compute(engine, workspace, campaign, by="day", start=q_start, end=q_end, settings=settings)
         day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
         report.tables["daily"] = kpi_table("daily", _("Daily"), by_day.get("rows", []), "day", day_ids,
                                            lang=lang, currency=currency, key_label=_("Day"))
-        report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang)
+        report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang,
+                                    since=start)
     return report
+
+
+def funnel_steps(goal: str, kpis: dict, lang: str, currency: str) -> list[FunnelStep]:
+    """The goal's funnel path, each step with its share of the step before (a step whose value is
+    unknown is shown but breaks no rate: the next rate is taken from the last known step)."""
+    fmt = i18n.Formatter(lang)
+    steps: list[FunnelStep] = []
+    prev = None
+    for k in FUNNELS.get(goal, FUNNEL):
+        if k not in kpis:
+            continue
+        value = (kpis.get(k) or {}).get("value")
+        step = FunnelStep(k, kpi_name(k, lang), value, fmt_kpi(fmt, kpis.get(k), currency))
+        if value is not None and prev:
+            step.rate = float(value) / float(prev) * 100
+            step.rate_display = fmt.percent(step.rate, 2)
+        steps.append(step)
+        prev = value if value is not None else prev
+    return steps
+
+
+def _subject(subject: Any) -> tuple[str, str]:
+    """A diagnostic's subject "creator-key/Name" as (key, name)."""
+    if not subject:
+        return "", ""
+    key, _sep, name = str(subject).partition("/")
+    return key, name
+
+
+def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, currency: str,
+              budget: Any) -> Summary:
+    """The top of the campaign page and of the PDF (see :class:`~influscope.reports.model.Summary`)."""
+    fmt = i18n.Formatter(lang)
+    out = Summary()
+    spend = (kpis.get("spend") or {}).get("value")
+    if budget is not None and spend is not None:
+        used = float(spend) / float(budget) * 100 if float(budget) else None
+        out.spend_display = fmt.money(spend, currency)
+        out.budget_display = fmt.money(budget, currency)
+        out.used = used
+        out.used_display = fmt.percent(used, 0) if used is not None else ""
+        ended = report.period[1] <= dt.date.today()
+        out.budget_status = ("" if used is None else "over" if used > 100 else
+                             "under" if ended and used < 80 else "on_track")
+    with_target = [c for c in report.cards if c.target is not None]
+    rest = [c for c in report.cards if c.target is None and c.value is not None]
+    out.headline = (with_target + rest)[:4]
+    rank_by = CREATOR_RANK.get(report.campaign["goal"], "revenue")
+    if (not report.show_costs) and rank_by in COST_KPIS:
+        rank_by = "revenue"
+    ranked = []
+    for row in rows:
+        v = ((row.get("kpis") or {}).get(rank_by) or {}).get("value")
+        if v is not None:
+            key = row_key(row)
+            ranked.append((float(v), str(key.get("name") or key.get("creator") or _row_label(row, "creator")),
+                           str(key.get("creator") or ""), v))
+    ranked.sort(key=lambda r: -r[0])
+    if ranked:
+        unit = kpi_unit(rank_by)
+        for slot, item in (("best", ranked[0]), ("worst", ranked[-1] if len(ranked) > 1 else None)):
+            if item is not None:
+                setattr(out, slot, {"name": item[1], "key": item[2], "kpi": kpi_name(rank_by, lang),
+                                    "display": fmt.kpi(item[3], unit, currency)})
+    by_action: dict[str, Diagnostic] = {}
+    for d in report.diagnostics:  # already ranked: severity, then the rules' order
+        if not d.action:
+            continue
+        if d.action in by_action:  # the same advice for several creators: one step naming them all
+            first = by_action[d.action]
+            if d.creator and d.creator not in first.creator.split(", "):
+                first.creator = ", ".join(x for x in (first.creator, d.creator) if x)
+        elif len(by_action) < 3:
+            by_action[d.action] = Diagnostic(d.id, d.severity, d.message, d.figures, d.title, d.creator,
+                                             d.creator_key, d.figure, d.action, d.rank)
+    out.actions = list(by_action.values())
+    return out
+
+
+def post_details(conn: sa.Connection, campaign_id: int) -> dict[str, dict]:
+    """Caption, address, date and creator of each post of the campaign, by the platform's post id."""
+    q = (sa.select(t.posts.c.key, t.posts.c.caption, t.posts.c.url, t.posts.c.posted_at, t.posts.c.content_type,
+                   t.creators.c.key.label("creator"), t.creators.c.name.label("creator_name"))
+         .join(t.creators, t.creators.c.id == t.posts.c.creator_id).where(t.posts.c.campaign_id == campaign_id))
+    return {r["key"]: dict(r) for r in conn.execute(q).mappings()}
+
+
+def describe_posts(table: Table, details: dict[str, dict], lang: str) -> Table:
+    """The posts table as a reader sees posts: caption (linked), creator, platform and date first,
+    the platform's id kept for exports."""
+    fmt = i18n.Formatter(lang)
+    _ = i18n.gettext_for(lang)
+    front = [Column("caption", _("Post"), "text"), Column("creator", _("Creator"), "text"),
+             Column("platform", _("Platform"), "text"), Column("posted", _("Date"), "date")]
+    kpi_cols = [c for c in table.columns if c.unit != "text"]
+    cols = front + kpi_cols + [Column("post", _("Post id"), "text"), Column("url", "URL", "text")]
+    rows, shown = [], []
+    for raw, disp in zip(table.rows, table.display_rows):
+        d = details.get(str(raw.get("post")), {})
+        caption = (d.get("caption") or "").strip() or str(raw.get("post") or "")
+        posted = d.get("posted_at")
+        extra = {"caption": caption, "creator": d.get("creator_name") or d.get("creator") or "",
+                 "creator_key": d.get("creator") or "", "posted": posted.date() if posted else None,
+                 "url": d.get("url") or "", "content_type": d.get("content_type") or ""}
+        rows.append({**raw, **extra})
+        shown.append({**disp, **{k: str(v) for k, v in extra.items() if k != "posted"},
+                      "caption": caption if len(caption) <= 80 else caption[:79] + "…",
+                      "posted": fmt.date(extra["posted"]) if extra["posted"] else "–",
+                      "platform": str(raw.get("platform") or "").title(), "post": str(raw.get("post") or "")})
+    return Table(table.id, table.title, cols, rows, shown)
 
 
 COST_WORDS = ("spend", "spent", "budget", "cost", "fee")
@@ -558,7 +716,13 @@ def leaderboard_kpis(goal: str, kpis: dict, show_costs: bool = True) -> list[str
     return [k for k in dict.fromkeys(ids) if show_costs or k not in COST_KPIS]
 
 
-def daily_series(rows: list[dict], kpi_ids: list[str], lang: str) -> list[Series]:
+# Daily outcomes counted in tens drawn against their own axis, beside engagements in thousands.
+SECOND_AXIS = frozenset({"orders", "conversions", "leads"})
+
+
+def daily_series(rows: list[dict], kpi_ids: list[str], lang: str, since: dt.date | None = None) -> list[Series]:
+    """One series per KPI, from SINCE (the launch or the chosen start) on: the days before the
+    campaign belong to the before/after charts, not to its daily trends."""
     out = []
     for k in kpi_ids:
         pts = []
@@ -568,10 +732,12 @@ def daily_series(rows: list[dict], kpi_ids: list[str], lang: str) -> list[Series
                 x: Any = dt.date.fromisoformat(day[:10])
             except ValueError:
                 x = day
+            if since is not None and isinstance(x, dt.date) and x < since:
+                continue
             v = ((row.get("kpis") or {}).get(k) or {}).get("value")
             pts.append((x, float(v) if v is not None else None))
         if any(v is not None for _x, v in pts):
-            out.append(Series(kpi_name(k, lang), pts, kpi_unit(k)))
+            out.append(Series(kpi_name(k, lang), pts, kpi_unit(k), axis=1 if k in SECOND_AXIS else 0))
     return out
 
 

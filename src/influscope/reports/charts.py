@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from html import escape
+import re
+from html import escape as _escape
 from typing import Any, Callable, Sequence
 
 from influscope.reports.model import Series
+
+_BIDI_CONTROLS = re.compile("[\u2066-\u2069\u200e\u200f]")
+
+
+def escape(text: str) -> str:
+    """Text for an SVG <text> (always left to right): bidi controls dropped, markup escaped."""
+    return _escape(_BIDI_CONTROLS.sub("", str(text)))
 
 FONT = "Noto Sans, Noto Sans CJK TC, Noto Sans Arabic, DejaVu Sans, sans-serif"
 PALETTE = ["#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777"]
@@ -181,9 +189,7 @@ def funnel_bar_svgs(stages: Sequence[tuple[str, Any, str]], *, width: int = 480,
             w = 4.0
         else:
             w = max(6.0, width * (math.log10(float(value) + 1) / math.log10(top + 1)))
-        rate = ""
-        if prev and value is not None and float(prev) > 0:
-            rate = f"  ({float(value) / float(prev) * 100:.2f}%)"
+        rate = ""  # the step's rate is its own column next to the bar
         out.append(
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'font-family="{FONT}" font-size="11" direction="ltr">'
@@ -223,14 +229,19 @@ def echarts_line(series: Sequence[Series], *, hline: float | None = None, hline_
                  shade: tuple[Any, Any] | None = None) -> dict:
     xs: list[Any] = sorted({x for s in series for x, _ in s.points}, key=lambda v: (str(type(v)), v))
     out = []
+    two_axes = any(s.axis == 1 for s in series) and any(s.axis == 0 for s in series)
     for k, s in enumerate(series):
         m = dict(s.points)
         item: dict[str, Any] = {"name": s.name, "type": "line", "showSymbol": len(xs) < 40,
                                 "data": [m.get(x) for x in xs], "connectNulls": False}
+        if two_axes and s.axis == 1:
+            item["yAxisIndex"] = 1
         if k == 0 and (hline is not None or shade is not None):
             if hline is not None:
+                # the label sits inside the plot, above the line's end: never cut by the grid's edge
                 item["markLine"] = {"symbol": "none", "lineStyle": {"type": "dashed", "color": "#6b7280"},
-                                    "label": {"formatter": hline_label or "{c}"},
+                                    "label": {"formatter": _BIDI_CONTROLS.sub("", hline_label) or "{c}",
+                                              "position": "insideEndTop", "color": "#374151"},
                                     "data": [{"yAxis": hline}]}
             if shade is not None:
                 item["markArea"] = {"itemStyle": {"color": "rgba(37,99,235,0.08)"},
@@ -240,9 +251,11 @@ def echarts_line(series: Sequence[Series], *, hline: float | None = None, hline_
         "color": PALETTE,
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0},
-        "grid": {"left": 56, "right": 16, "top": 16, "bottom": 48},
+        "grid": {"left": 56, "right": 56 if two_axes else 16, "top": 24, "bottom": 48},
         "xAxis": {"type": "category", "data": [_iso(x) for x in xs]},
-        "yAxis": {"type": "value"},
+        "yAxis": ([{"type": "value", "name": " / ".join(s.name for s in series if s.axis == 0)},
+                   {"type": "value", "name": " / ".join(s.name for s in series if s.axis == 1),
+                    "splitLine": {"show": False}}] if two_axes else {"type": "value"}),
         "series": out,
     }
 
@@ -255,7 +268,7 @@ def echarts_funnel(stages: Sequence[tuple[str, Any, str]]) -> dict:
         labels.append(label)
         values.append(float(v) if v else None)
         rate = f" ({float(v) / float(prev) * 100:.2f}%)" if (prev and v is not None and float(prev) > 0) else ""
-        texts.append(display + rate)
+        texts.append(_BIDI_CONTROLS.sub("", display) + rate)
         prev = v if v is not None else prev
     return {
         "color": PALETTE,

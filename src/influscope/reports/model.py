@@ -70,6 +70,7 @@ class Series:
     name: str
     points: list[tuple[Any, float | None]]  # (x, y); x is a date or a label
     unit: str | None = None
+    axis: int = 0  # 1 = drawn against a second value axis (small counts beside large ones)
 
 
 @dataclass
@@ -78,6 +79,37 @@ class Diagnostic:
     severity: str  # info | warning | critical
     message: str
     figures: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""  # the finding in a few words
+    creator: str = ""  # the creator it is about ("" for the whole campaign)
+    creator_key: str = ""
+    figure: str = ""  # the figure behind it, formatted
+    action: str = ""  # what to do, in a few words
+    rank: int = 0  # 1 = the most urgent
+
+
+@dataclass
+class FunnelStep:
+    kpi_id: str
+    label: str
+    value: Any
+    display: str
+    rate: float | None = None  # percent of the step before
+    rate_display: str = ""
+
+
+@dataclass
+class Summary:
+    """What a client reads first: money against budget, the stage's headline KPIs against target,
+    the best and worst creators and the next three things to do."""
+    spend_display: str = ""
+    budget_display: str = ""
+    used: float | None = None  # percent of the budget spent
+    used_display: str = ""
+    budget_status: str = ""  # on_track | over | under | ""
+    headline: list[Card] = field(default_factory=list)
+    best: dict[str, str] = field(default_factory=dict)  # name, key, kpi, display
+    worst: dict[str, str] = field(default_factory=dict)
+    actions: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +122,8 @@ class Report:
     cards: list[Card]
     other_cards: list[Card] = field(default_factory=list)  # the KPIs outside the goal stage's set
     funnel: list[tuple[str, Any, str]] = field(default_factory=list)  # (label, value, display)
+    funnel_steps: list[FunnelStep] = field(default_factory=list)  # the same, with each step's rate
+    summary: Summary | None = None
     daily: list[Series] = field(default_factory=list)
     traffic: dict[str, Any] = field(default_factory=dict)  # series + baseline mean + lift
     followers: dict[str, Any] = field(default_factory=dict)

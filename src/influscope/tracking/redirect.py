@@ -10,9 +10,14 @@ For each GET of a known slug it
    is committed;
 3. answers ``302`` to the destination with the UTM tags and ``isc=<click id>``.
 
-Unknown slugs get ``404`` and write nothing; ``HEAD`` gets the ``302`` (without a click id) and is
-not counted; other methods get ``405``. If the click cannot be stored the visitor gets ``503``
-rather than a redirect whose click would be lost.
+Unknown slugs get ``404`` and write nothing. ``HEAD`` (link checkers, previews) gets the ``302`` and
+``OPTIONS`` a ``204``; both are recorded as bot hits (``method:head``, ``method:options``), like
+every other bot: kept and flagged, excluded from clicks by default. Other methods get ``405``. If
+the click cannot be stored the visitor gets ``503`` rather than a redirect whose click would be
+lost.
+
+Beyond the agent string, the redirect flags a burst of hits from one visitor hash on one link
+(:class:`~influscope.tracking.bots_burst.BurstDetector`, per server process) as ``signal:burst``.
 
 Links are cached per process for ``INFLUSCOPE_LINK_CACHE_SECONDS`` (default 30 s): a changed
 destination is served everywhere within that time; a new link is found at once.
@@ -37,6 +42,7 @@ import sqlalchemy as sa
 from influscope.db import tables as t
 from influscope.db.tracking import tracking_salts
 from influscope.tracking import bots, geo, utm
+from influscope.tracking.bots_burst import BurstDetector
 from influscope.tracking.sink import Click, ClickSink, default_sink
 
 log = logging.getLogger("influscope.tracking")
@@ -46,7 +52,9 @@ SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CACHE_ENV = "INFLUSCOPE_LINK_CACHE_SECONDS"
 MAX_REFERRER = 2048
 
-_WANTED = {b"user-agent", b"referer", b"x-forwarded-for"} | {h.encode() for h in bots.PREFETCH_HEADERS}
+_HINT_HEADERS = {h.encode() for h in (*bots.PREFETCH_HEADERS, "accept-language")}
+_WANTED = {b"user-agent", b"referer", b"x-forwarded-for"} | _HINT_HEADERS
+_ALLOW = (b"allow", b"GET, HEAD, OPTIONS")
 
 
 def new_click_id() -> str:
@@ -64,7 +72,7 @@ class Target:
     workspace_id: int
     prefix: str  # tagged destination up to and including "isc="
     suffix: str  # "#fragment" or ""
-    plain: str  # tagged destination without a click id (for HEAD)
+    plain: str  # tagged destination without a click id
 
 
 def load_target(conn: sa.Connection, slug: str) -> Target | None:
@@ -169,6 +177,7 @@ class RedirectApp:
         ttl = cache_ttl if cache_ttl is not None else float(os.environ.get(CACHE_ENV, "30"))
         self.links = LinkCache(engine, ttl)
         self.salt = DailySalt(engine)
+        self.bursts = BurstDetector()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -202,8 +211,8 @@ class RedirectApp:
         if not SLUG_RE.match(slug):
             return await _plain(send, 404, b"unknown link")
         method = scope["method"]
-        if method != "GET" and method != "HEAD":
-            return await _plain(send, 405, b"method not allowed", [(b"allow", b"GET, HEAD")])
+        if method != "GET" and method != "HEAD" and method != "OPTIONS":
+            return await _plain(send, 405, b"method not allowed", [_ALLOW])
 
         fresh, target = self.links.cached(slug)
         if not fresh:
@@ -213,12 +222,10 @@ class RedirectApp:
                 target = self.links.load(slug)
         if target is None:
             return await _plain(send, 404, b"unknown link")
-        if method == "HEAD":  # link checkers and previews: answered, not counted
-            return await _redirect(send, target.plain)
 
         user_agent = ""
         referrer = forwarded = None
-        extra: dict[str, str] | None = None
+        hint_headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             if name in _WANTED:
                 if name == b"user-agent":
@@ -228,23 +235,27 @@ class RedirectApp:
                 elif name == b"x-forwarded-for":
                     forwarded = value.decode("latin-1")
                 else:
-                    if extra is None:
-                        extra = {}
-                    extra[name.decode("latin-1")] = value.decode("latin-1")
-        agent = bots.classify(user_agent, extra)
+                    hint_headers[name.decode("latin-1")] = value.decode("latin-1")
+        user_agent = bots.normalize(user_agent)
+        hints = bots.request_hints(hint_headers, method)
+        agent = bots.classify_stored(user_agent, hints)
         client = scope.get("client")
         ip = self.proxies.client_ip(client[0] if client else None, forwarded)
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         key = new_click_id()
         ws = target.workspace_id
-        click = Click(ws, key, target.link_id, now, agent.is_bot, agent.bot_reason,
-                      visitor_hash(self.salt.for_day(now.date()), ip, user_agent, ws), geo.country(ip),
-                      agent.device, agent.os, agent.browser, agent.app, referrer or None)
+        vhash = visitor_hash(self.salt.for_day(now.date()), ip, user_agent, ws)
+        if self.bursts.hit(target.link_id, vhash, now) and not agent.is_bot:
+            agent = agent.flagged("signal:burst")
+        click = Click(ws, key, target.link_id, now, agent.is_bot, agent.bot_reason, vhash, geo.country(ip),
+                      agent.device, agent.os, agent.browser, agent.app, referrer or None, user_agent, hints)
         try:
             await self.sink.record(click)
         except Exception:
             log.exception("click on %s not recorded; answering 503", slug)
             return await _plain(send, 503, b"try again", [(b"retry-after", b"1")])
+        if method == "OPTIONS":
+            return await _empty(send, 204, [_ALLOW])
         await _redirect(send, target.prefix + key + target.suffix)
 
 
@@ -256,6 +267,12 @@ async def _redirect(send: Any, location: str) -> None:
     await send({"type": "http.response.start", "status": 302,
                 "headers": [(b"location", location.encode("ascii")), _NO_STORE, _NOINDEX,
                             (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _empty(send: Any, status: int, headers: list) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [_NO_STORE, (b"content-length", b"0")] + headers})
     await send({"type": "http.response.body", "body": b""})
 
 
@@ -277,6 +294,7 @@ def create_redirect_app(database_url: str | None = None, *, sink: ClickSink | No
     from influscope.db.engine import get_engine
 
     engine = get_engine(database_url)
+    bots.warm_up()
     return RedirectApp(engine, sink if sink is not None else default_sink(engine),
                        trusted_proxies=geo.TrustedProxies(trusted_proxies) if trusted_proxies is not None else None,
                        cache_ttl=cache_ttl, freeze_gc=database_url is None if freeze_gc is None else freeze_gc)

@@ -71,6 +71,8 @@ class Click(NamedTuple):
     browser: str | None
     app: str | None
     referrer: str | None
+    user_agent: str | None = None
+    request_hints: str | None = None
 
 
 COLUMNS = Click._fields
@@ -107,7 +109,7 @@ def _sqlite_ts(ts: datetime) -> str:
 
 
 _ROW_SQL = "(" + ", ".join("?" for _ in COLUMNS) + ")"
-_CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per INSERT: 64 x 13 parameters stays under SQLite's oldest limit (999)
+_CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per INSERT: 64 x 15 parameters stays under SQLite's oldest limit (999)
 _INSERT_SQL = {n: f"INSERT INTO clicks ({', '.join(COLUMNS)}) VALUES " + ", ".join([_ROW_SQL] * n) for n in _CHUNKS}
 
 
@@ -116,7 +118,7 @@ def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
     params: list = []
     for c in clicks:
         params.extend((c[0], c[1], c[2], _sqlite_ts(c[3]), int(c[4]), c[5], c[6], c[7], c[8], c[9], c[10], c[11],
-                       c[12]))
+                       c[12], c[13], c[14]))
     width = len(COLUMNS)
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -10,7 +10,8 @@
   salt rotated daily, so a visitor seen on two UTC days is two visitors; clicks without a visitor
   hash each count;
 - breakdowns by day (in the campaign's time zone), country, device, in-app browser (app), referrer
-  host, and link (with its creator and platform).
+  host, link (with its creator and platform), and bot reason (why hits were flagged: ``None`` for
+  people, else a code such as ``list:crawlerdetect`` or ``signal:burst``; see tracking.bots).
 
 Missing dimensions are reported as ``None`` ("unknown"), never folded into another value.
 """
@@ -31,7 +32,7 @@ from influscope.metrics import unique_windows
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
 
 UNIQUE_WINDOWS = unique_windows.WINDOWS  # preset -> seconds, as the unique_click_window setting names them
-DIMENSIONS = ("day", "country", "device", "app", "referrer", "link")
+DIMENSIONS = ("day", "country", "device", "app", "referrer", "link", "bot_reason")
 
 
 @dataclass
@@ -130,7 +131,7 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
             where.append(k.c.ts < _utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz))
         bucket = sa.cast(sa.func.floor((_epoch(conn, k.c.ts)) / BUCKET_S), sa.BigInteger)
         keys = {"day": bucket, "country": k.c.country, "device": k.c.device, "app": k.c.app,
-                "referrer": k.c.referrer, "link": k.c.link_id}
+                "referrer": k.c.referrer, "link": k.c.link_id, "bot_reason": k.c.bot_reason}
         measures = [sa.func.count().label("n"), sa.func.sum(sa.case((opens.is_(True), 1), else_=0)).label("u")]
         for name, key in [("", None), *keys.items()]:
             group = [k.c.is_bot] + ([key.label("key")] if key is not None else [])
@@ -147,6 +148,8 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
                         value = referrer_host(value)
                     elif name == "link":
                         value = slugs[value]
+                    elif name == "bot_reason":  # people have no reason; a bot without one is "unknown"
+                        value = (value or "unknown") if r.is_bot else None
                     targets = [stats.breakdowns[name][value]]
                 for target in targets:
                     if r.is_bot:

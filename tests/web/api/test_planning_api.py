@@ -6,7 +6,8 @@ from decimal import Decimal
 def test_reference_data_for_readers(env):
     c = env.client("key_read")
     b = c.get("/api/v1/benchmarks").json()
-    assert b["ctr"]["default"]["value"] == 1.36 and b["ctr"]["default"]["source"]["verified"] is False
+    assert b["ctr"]["default"]["value"] == 1.36 and b["ctr"]["default"]["source"]["verified"] is True
+    assert b["ctr"]["default"]["source"]["name"].startswith("Later, 8 Influencer Marketing KPIs")
     assert b["tiers"]["default"][1] == {"id": "micro", "min": 10000, "max": 100000}
     assert b["er_bands"]["instagram"][2]["low"] == 0.84
     tables = c.get("/api/v1/emv/tables").json()

@@ -116,6 +116,23 @@ def test_targets_edit(owner, demo_engine):
         assert conn.execute(sa.select(t.campaigns.c.targets)).scalar() == {"roas": 4.0, "cpa": 900.0}
 
 
+def test_targets_are_edited_as_numbers_and_settings_read_plainly(owner, demo_engine):
+    page = owner.get("/settings").text
+    form = page.split('data-campaign="spring-launch"', 1)[1].split("</form>", 1)[0]
+    assert 'type="number"' in form and 'name="target_roas"' in form and 'name="target_cpa"' in form
+    methodology = page.split('class="methodology"', 1)[1].split("</table>", 1)[0]
+    assert "True" not in methodology and "False" not in methodology and "['" not in methodology
+    ok = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "target_roas": "3.5",
+                                                             "target_cpa": "", "target_conversion_rate": "2"},
+                    follow_redirects=False)
+    assert ok.status_code == 303
+    with demo_engine.connect() as conn:
+        stored = conn.execute(sa.select(t.campaigns.c.targets).where(t.campaigns.c.slug == "spring-launch")).scalar()
+    assert stored == {"roas": 3.5, "conversion_rate": 2.0}  # an empty field is no target
+    bad = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "target_roas": "lots"})
+    assert bad.status_code == 422 and "target roas: not a number" in bad.text
+
+
 def test_share_link_create_open_without_login_and_revoke(owner, demo_engine):
     import re
 

@@ -36,17 +36,32 @@ def test_numbers_dates_and_money_per_locale():
     en, zh, ar = (i18n.Formatter(x) for x in ("en", "zh-Hant", "ar"))
     assert en.number(1234567.891, 2) == "1,234,567.89"
     assert zh.date(dt.date(2026, 3, 15), "long") == "2026年3月15日"
-    assert ar.date(dt.date(2026, 3, 15), "long") == "15 مارس 2026"
+    assert ar.date(dt.date(2026, 3, 15), "long") == "\u206815 مارس 2026\u2069"  # an isolate in Arabic text
     assert en.money(Decimal("12345.5"), "TWD") == "NT$12,345.50"
     assert zh.money(Decimal("12345.5"), "TWD") == "$12,345.50"
     sar = ar.money(Decimal("12345.5"), "SAR")
     assert "12,345.50" in sar and "ر.س." in sar and "\u200f" in sar  # RLM marks kept
     twd = ar.money(Decimal("12345.5"), "TWD")
-    assert twd.endswith("NT$\u200e")  # keeps "NT$" in order inside right-to-left text
+    assert twd.endswith("NT$\u200e\u2069")  # keeps "NT$" in order inside right-to-left text
     assert en.percent(2.5) == "2.50%" and en.delta(12.345) == "+12.3%" and en.delta(-3) == "-3.0%"
     assert en.kpi(3.2, "x") == "3.20×" and en.kpi(None, "%") == "–"
     assert en.kpi(1500, "count") == "1,500"
     assert zh.compact(1234567) == "123.5萬"
+
+
+def test_numbers_and_dates_inside_arabic_text_are_bidi_isolates():
+    """"%100.00-" and "122026/12/11 – 2026/11/" came from numbers and dates that were not isolated."""
+    en, ar = i18n.Formatter("en"), i18n.Formatter("ar")
+    lri, rli, fsi, pdi = "\u2066", "\u2067", "\u2068", "\u2069"
+    assert ar.percent(-100) == f"{lri}-100.00%{pdi}" and ar.delta(191.5) == f"{lri}+191.5%{pdi}"
+    assert ar.number(12345) == f"{lri}12,345{pdi}" and ar.kpi(3.2, "x") == f"{lri}3.20x{pdi}"
+    rng = ar.date_range(dt.date(2026, 11, 12), dt.date(2026, 12, 11))
+    assert rng.startswith(rli) and rng.endswith(pdi) and rng.count(fsi) == 2  # each date and the range
+    assert rng.replace("\u200f", "")[1:-1].split(" – ") == [f"{fsi}12/11/2026{pdi}", f"{fsi}11/12/2026{pdi}"]
+    assert ar.money(100, "AED").startswith(fsi)  # money keeps its own right-to-left order
+    assert en.percent(-100) == "-100.00%" and en.date_range(dt.date(2026, 11, 12), dt.date(2026, 12, 11)) == \
+        "Nov 12, 2026 – Dec 11, 2026"  # left-to-right languages are untouched
+    assert en.points(-3.25) == "-3.2 pp" and ar.points(2).startswith(fsi)
 
 
 def test_language_negotiation():

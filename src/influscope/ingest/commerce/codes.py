@@ -1,13 +1,16 @@
 """Promo codes: generation, import, export for the shop, and leakage detection.
 
 Generation
-    Codes are made of the 32 unambiguous characters ``ABCDEFGHJKLMNPQRSTUVWXYZ23456789`` (no 0/O,
-    no 1/I), so they survive being read aloud, typed from a video or copied from a screenshot. A
-    pattern shapes them: ``#`` is one random character, ``{CREATOR}`` the creator's id in capitals
-    with the ambiguous characters left out (at most 8), anything else is kept as written (it must
-    itself be unambiguous: A-Z without O and I, 2-9, '-' and '_'). The default is ``{CREATOR}-####``
-    (32^4 = 1,048,576 codes per creator prefix). A code is never issued when it, or a code that reads
-    the same once 0/O and 1/I are confused, exists in the workspace.
+    Codes must survive being read aloud, typed from a video or copied from a screenshot. A pattern
+    shapes them: ``{NAME}`` is the creator's name as it reads (the first word of the creator id, its
+    letters in capitals, at most 8: ``grace-fit`` gives ``GRACE``), ``%`` one random digit from 2-9,
+    ``#`` one random character of the 32 unambiguous ``ABCDEFGHJKLMNPQRSTUVWXYZ23456789`` (no 0/O,
+    no 1/I), ``{CREATOR}`` the creator's id in capitals with the ambiguous characters left out (at
+    most 8); anything else is kept as written (it must itself be unambiguous: A-Z without O and I,
+    2-9, '-' and '_'). The default ``{NAME}%%%`` gives codes such as ``GRACE352``: a name then digits,
+    so a letter is never read where a digit belongs (8^3 = 512 codes per name; use more ``%`` or
+    ``#`` for more). A code is never issued when it, or a code that reads the same once 0/O and 1/I/L
+    are confused, exists in the workspace.
 
 Leakage
     :func:`leaks` looks at the redemptions of each creator's affiliate code in a campaign and
@@ -41,8 +44,10 @@ from influscope.db import tables as t
 from influscope.ingest.commerce.common import PayloadError, utms
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+DIGITS = "23456789"
 LITERAL_OK = set(ALPHABET) | {"-", "_"}
-DEFAULT_PATTERN = "{CREATOR}-####"
+DEFAULT_PATTERN = "{NAME}%%%"
+_PLACEHOLDERS = ("{CREATOR}", "{NAME}")
 _CONFUSE = str.maketrans({"0": "O", "1": "I", "L": "I"})
 
 # Coupon, voucher and deal sites whose referrals signal a leaked code.
@@ -66,20 +71,36 @@ def creator_part(key: str, limit: int = 8) -> str:
     return "".join(ch for ch in key.upper() if ch in ALPHABET)[:limit]
 
 
+def name_part(key: str, limit: int = 8) -> str:
+    """The creator's name as it reads: the letters of the id's first word, in capitals."""
+    first = re.split(r"[-_.\s]", key.strip(), maxsplit=1)[0]
+    def letters(text: str) -> str:
+        return "".join(ch for ch in text.upper() if "A" <= ch <= "Z")[:limit]
+
+    return letters(first) or letters(key) or creator_part(key, limit)
+
+
 def check_pattern(pattern: str) -> None:
-    rest = pattern.replace("{CREATOR}", "")
-    if "#" not in pattern:
-        raise PayloadError("pattern: needs at least one '#' (a random character)")
-    bad = sorted({ch for ch in rest if ch != "#" and ch not in LITERAL_OK})
+    rest = pattern
+    for placeholder in _PLACEHOLDERS:
+        rest = rest.replace(placeholder, "")
+    if "#" not in rest and "%" not in rest:
+        raise PayloadError("pattern: needs at least one '#' (a random character) or '%' (a random digit)")
+    bad = sorted({ch for ch in rest if ch not in "#%" and ch not in LITERAL_OK})
     if bad:
-        raise PayloadError(f"pattern: {''.join(bad)!r} not allowed (use A-Z without O and I, 2-9, '-', '_', '#', {{CREATOR}})")
-    if len(pattern.replace("{CREATOR}", "X" * 8)) > 64:
+        raise PayloadError(f"pattern: {''.join(bad)!r} not allowed "
+                           "(use A-Z without O and I, 2-9, '-', '_', '#', '%', {NAME}, {CREATOR})")
+    longest = pattern
+    for placeholder in _PLACEHOLDERS:
+        longest = longest.replace(placeholder, "X" * 8)
+    if len(longest) > 64:
         raise PayloadError("pattern: codes would be longer than 64 characters")
 
 
 def render(pattern: str, creator_key: str = "", rng=secrets) -> str:
-    out = pattern.replace("{CREATOR}", creator_part(creator_key))
-    return "".join(rng.choice(ALPHABET) if ch == "#" else ch for ch in out).strip("-_")
+    out = pattern.replace("{CREATOR}", creator_part(creator_key)).replace("{NAME}", name_part(creator_key))
+    return "".join(rng.choice(ALPHABET) if ch == "#" else rng.choice(DIGITS) if ch == "%" else ch
+                   for ch in out).strip("-_")
 
 
 def _campaign(conn: sa.Connection, workspace: str, campaign: str):
@@ -132,7 +153,9 @@ def generate(engine: sa.Engine, campaign: str, *, workspace: str = "default", cr
         for creator in wanted:
             for _ in range(per_creator):
                 for _attempt in range(200):
-                    code = render(pattern, creator or "", rng)
+                    # a sitewide code reads as the campaign ({NAME} of "spring-launch" is SPRING)
+                    code = (render(pattern, creator, rng) if creator else
+                            render(pattern.replace("{CREATOR}", ""), campaign, rng))
                     if code and normalise(code) not in taken:
                         break
                 else:
@@ -248,6 +271,23 @@ MESSAGES = {
     },
 }
 
+# The finding in a few words, and what to do about it (the diagnostics table's columns).
+TITLES = {
+    "code_redeemed_without_click": {"en": "Code used without the creator's clicks", "zh-Hant": "折扣碼使用未伴隨創作者點擊",
+                                    "ar": "استخدام الرمز دون نقرات صانع المحتوى"},
+    "code_redemption_burst": {"en": "Burst of code redemptions", "zh-Hant": "折扣碼短時間內大量使用",
+                              "ar": "موجة مفاجئة من استخدام الرمز"},
+    "code_on_coupon_site": {"en": "Code on coupon sites", "zh-Hant": "折扣碼出現在優惠券網站", "ar": "الرمز على مواقع القسائم"},
+}
+ACTIONS = {
+    "code_redeemed_without_click": {"en": "Replace the code; cap its uses", "zh-Hant": "換新折扣碼並限制使用次數",
+                                    "ar": "استبدل الرمز وحدّد عدد مرات استخدامه"},
+    "code_redemption_burst": {"en": "Find where the code was shared; cap its uses", "zh-Hant": "找出折扣碼被分享的位置並限制次數",
+                              "ar": "ابحث عن مكان مشاركة الرمز وحدّد استخدامه"},
+    "code_on_coupon_site": {"en": "Ask the sites to remove it; issue a fresh code", "zh-Hant": "要求網站移除，並發新折扣碼",
+                            "ar": "اطلب من المواقع إزالته وأصدر رمزًا جديدًا"},
+}
+
 
 @dataclass
 class Finding:
@@ -274,7 +314,7 @@ class Finding:
 
         return Diagnostic(id=self.id, severity=self.severity, message=self.message,
                           figures={"code": self.code, **self.figures}, kpis=("code_redemptions",),
-                          subject=self.creator)
+                          subject=self.creator, title=dict(TITLES[self.id]), action=dict(ACTIONS[self.id]))
 
 
 def leak_diagnostics(engine: sa.Engine, campaign: str, *, workspace: str = "default", **thresholds) -> list:

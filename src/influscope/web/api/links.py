@@ -106,7 +106,7 @@ def create_links(body: Annotated[list[LinkIn], Body(min_length=1, max_length=MAX
 
 
 @router.get("/stats", summary="Campaign link statistics: clicks, unique clicks, bots; by day, country, device, "
-                              "app, referrer and link")
+                              "app, referrer, link and bot reason")
 def link_stats(campaign: Annotated[str, Query(min_length=1, max_length=64)],
                include_bots: bool = False,
                unique_window: Literal[tuple(UNIQUE_WINDOWS)] = "1h",  # type: ignore[valid-type]

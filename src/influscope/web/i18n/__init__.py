@@ -8,6 +8,11 @@
 - :class:`Formatter` formats numbers, percentages, money, dates and KPI values per locale with
   Babel. Digits stay Latin in every language (Babel's default ``latn`` numbering system, common
   in Gulf and Levant business software); Arabic separators and currency marks are kept.
+- In right-to-left languages every formatted number, percentage, money amount and date is a
+  bidi isolate (Unicode LRI or FSI ... PDI): "-100.00%" and "2026/11/12 – 2026/12/11" then read
+  in order inside Arabic text instead of turning into "%100.00-" or "122026/12/11 – 2026/11/".
+  Numbers and percentages are isolated left to right (Latin digits); money and dates keep Babel's
+  own right-to-left order (first strong character). :meth:`Formatter.date_range` isolates a range.
 - The language of a request comes from ``?lang=``, then the ``influscope_lang`` cookie, then the
   ``Accept-Language`` header, then English.
 """
@@ -148,24 +153,32 @@ class Formatter:
     def dir(self) -> str:
         return self.locale.text_direction
 
+    def ltr(self, text: str) -> str:
+        """TEXT as a left-to-right isolate in right-to-left languages (unchanged otherwise)."""
+        return f"{LRI}{text}{PDI}" if self.dir == "rtl" and text and not text.startswith(LRI) else text
+
+    def isolate(self, text: str) -> str:
+        """TEXT as an isolate taking its direction from its first strong character (RTL languages)."""
+        return f"{FSI}{text}{PDI}" if self.dir == "rtl" and text and not text.startswith(FSI) else text
+
     def number(self, value: Any, digits: int = 0) -> str:
         if value is None:
             return "–"
         fmt = "#,##0" + ("." + "0" * digits if digits else "")
-        return bnumbers.format_decimal(_num(value), format=fmt, locale=self.locale)
+        return self.ltr(bnumbers.format_decimal(_num(value), format=fmt, locale=self.locale))
 
     def decimal(self, value: Any, max_digits: int = 2) -> str:
         if value is None:
             return "–"
         fmt = "#,##0" + ("." + "#" * max_digits if max_digits else "")
-        return bnumbers.format_decimal(_num(value), format=fmt, locale=self.locale)
+        return self.ltr(bnumbers.format_decimal(_num(value), format=fmt, locale=self.locale))
 
     def percent(self, value: Any, digits: int = 2) -> str:
         """VALUE is already in percent units (2.5 means 2.5 %)."""
         if value is None:
             return "–"
         fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return bnumbers.format_percent(_num(value) / 100, format=fmt, locale=self.locale)
+        return self.ltr(bnumbers.format_percent(_num(value) / 100, format=fmt, locale=self.locale))
 
     def money(self, value: Any, currency: str, digits: int | None = None) -> str:
         if value is None:
@@ -180,18 +193,23 @@ class Formatter:
             # A Latin symbol ending in a neutral sign (NT$, US$) would show as "$NT" in right-to-left
             # text; a left-to-right mark after it keeps it in order. Arabic symbols are untouched.
             text = _LATIN_SYMBOL.sub("\\g<0>\u200e", text)
-        return text
+        return self.isolate(text)
 
     def compact(self, value: Any) -> str:
         if value is None:
             return "–"
-        return bnumbers.format_compact_decimal(_num(value), format_type="short", fraction_digits=1,
-                                               locale=self.locale)
+        return self.ltr(bnumbers.format_compact_decimal(_num(value), format_type="short", fraction_digits=1,
+                                                        locale=self.locale))
 
     def date(self, value: dt.date | None, format: str = "medium") -> str:
         if value is None:
             return "–"
-        return bdates.format_date(value, format=format, locale=self.locale)
+        return self.isolate(bdates.format_date(value, format=format, locale=self.locale))
+
+    def date_range(self, start: dt.date | None, end: dt.date | None, format: str = "medium") -> str:
+        """'start – end', each date isolated and the range as a whole too (in reading order)."""
+        text = f"{self.date(start, format)} – {self.date(end, format)}"
+        return f"{RLI}{text}{PDI}" if self.dir == "rtl" else text
 
     def datetime(self, value: dt.datetime | None, format: str = "medium", tz: str | None = None) -> str:
         if value is None:
@@ -210,13 +228,13 @@ class Formatter:
         if unit in ("x",):
             # Arabic pages use the letter x: a strong left-to-right character keeps "3.20x" in order
             # inside right-to-left text (the neutral sign × would move to the left of the number)
-            return self.number(value, 2) + ("x" if self.dir == "rtl" else "×")
+            return self.ltr(self.number(value, 2).strip(LRI + PDI) + ("x" if self.dir == "rtl" else "×"))
         if unit == "money":
             return self.money(value, currency or "USD")
         if unit == "count":
             return self.number(value, 0 if float(_num(value)).is_integer() else 1)
         if unit == "s":
-            return self.number(value, 1) + " s" if self.lang != "ar" else self.number(value, 1) + " ث"
+            return self.number(value, 1) + " s" if self.lang != "ar" else self.isolate(self.number(value, 1) + " ث")
         return self.number(value, _UNIT_DIGITS.get(unit or "", 2))
 
     def delta(self, value: Any, digits: int = 1) -> str:
@@ -225,9 +243,20 @@ class Formatter:
             return "–"
         v = _num(value)
         sign = "+" if v > 0 else ""
-        return sign + self.percent(v, digits)
+        return self.ltr(sign + self.percent(v, digits).strip(LRI + PDI))
+
+    def points(self, value: Any, digits: int = 1) -> str:
+        """A signed change in percentage points: +3.5 pp (for KPIs that are percentages)."""
+        if value is None:
+            return "–"
+        v = _num(value)
+        sign = "+" if v > 0 else ""
+        unit = {"zh-Hant": " 個百分點", "ar": " نقطة مئوية"}.get(self.lang, " pp")
+        text = sign + self.number(v, digits).strip(LRI + PDI)
+        return self.isolate(self.ltr(text) + unit) if self.dir == "rtl" else text + unit
 
 
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _LATIN_SYMBOL = re.compile(r"[A-Za-z]+[$€£¥₩₹]?|[$€£¥₩₹]")
 
 

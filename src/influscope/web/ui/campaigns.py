@@ -194,7 +194,15 @@ def posts_panel(slug: str, request: Request, p: Principal = Depends(principal)) 
     if posts is not None:
         posts = sort_table(posts, _default_sort(posts, ("reach", "impressions", "engagements")) if not request.query_params.get("sort")
                            else request.query_params["sort"], request.query_params.get("dir", "desc"))
-    return page(request, "partials/posts.html", principal=p, lang=report.lang, posts=posts)
+    try:
+        limit = min(max(int(request.query_params.get("limit") or POSTS_SHOWN), 1), 200)
+    except ValueError:
+        limit = POSTS_SHOWN
+    return page(request, "partials/posts.html", principal=p, lang=report.lang, posts=posts, limit=limit, slug=slug,
+                qs=_qs(request))
+
+
+POSTS_SHOWN = 20  # the page stays short; the rest is one click away (and in the exports)
 
 
 @router.get("/campaigns/{slug}/creators", response_class=HTMLResponse)
@@ -215,10 +223,14 @@ def _filename(report: Report, ext: str) -> str:
 
 @router.get("/campaigns/{slug}/report.pdf")
 def campaign_pdf(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
-    from influscope.reports.pdf import render_pdf
+    from influscope.reports.pdf import FontsMissing, render_pdf
 
     report = _report(request, p, slug)
-    return Response(render_pdf(report), media_type="application/pdf",
+    try:
+        data = render_pdf(report)
+    except FontsMissing as exc:
+        raise HTTPException(503, str(exc)) from None
+    return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(report, "pdf")}"'})
 
 

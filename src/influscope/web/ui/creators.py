@@ -21,15 +21,28 @@ HISTORY_KPIS = ("posts", "reach", "engagements", "engagement_rate", "clicks", "c
                 "roas", "emv", "credibility_score")
 
 
-def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
-    """The planning module's valuation of every account of this creator, formatted for LANG."""
+def _usd_rate(engine, workspace_id: int, currency: str) -> Any:
+    """The latest stored rate of CURRENCY per 1 USD in the workspace, or None."""
+    if currency == "USD":
+        return None
+    with engine.connect() as conn:
+        return conn.execute(sa.select(t.fx_rates.c.rate).where(
+            t.fx_rates.c.workspace_id == workspace_id, t.fx_rates.c.base == currency, t.fx_rates.c.currency == "USD")
+            .order_by(t.fx_rates.c.date.desc()).limit(1)).scalar()
+
+
+def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | None = None) -> dict | None:
+    """The planning module's valuation of every account of this creator, formatted for LANG, in
+    CURRENCY (the currency of the creator's latest campaign) when the workspace has a USD rate for it."""
     try:
         from influscope.planning.valuation import value_stored_creator
     except ImportError:
         return None
     fmt = i18n.Formatter(lang)
+    rate = _usd_rate(engine, p.workspace_id, currency) if currency else None
+    money = {"currency": currency, "fx_rate": rate} if rate is not None else {}
     try:
-        stored = value_stored_creator(engine, creator["key"], workspace=p.workspace_slug)
+        stored = value_stored_creator(engine, creator["key"], workspace=p.workspace_slug, **money)
     except (LookupError, ValueError) as exc:
         return {"error": str(exc)}
     accounts = []
@@ -87,7 +100,7 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
     cols = [k for k in HISTORY_KPIS if p.can_see_costs or k not in build.COST_KPIS]
     return page(request, "creator.html", principal=p, active="home", lang=lang, creator=creator, accounts=accounts,
                 history=history, cols=[(k, build.kpi_name(k, lang)) for k in cols], credibility=cred,
-                valuation=_valuation(engine, p, creator, lang))
+                valuation=_valuation(engine, p, creator, lang, camps[-1]["currency"] if camps else None))
 
 
 def _credibility(conn, account_ids: list[int]) -> list[dict]:

@@ -44,7 +44,14 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
 
     engine = engine_of(request)
     campaign = request.query_params.get("campaign") or None
-    links = list_links(engine, workspace=p.workspace_slug, campaign=campaign)
+    query = (request.query_params.get("q") or "").strip()
+    found = search_links(list_links(engine, workspace=p.workspace_slug, campaign=campaign), query)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    try:
+        page_no = min(max(1, int(request.query_params.get("page") or 1)), pages)
+    except ValueError:
+        page_no = 1
+    links = found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
     with engine.connect() as conn:
         campaigns = _campaigns(conn, p.workspace_id)
         creators = _creators(conn, p.workspace_id)
@@ -53,7 +60,25 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
 
     return page(request, "links.html", principal=p, active="links", links=links, codes=codes, campaigns=campaigns,
                 creators=creators, platforms=PLATFORMS, campaign=campaign, problems=problems or [],
-                created=created, status=status)
+                created=created, status=status, q=query, page_no=page_no, pages=pages, total=len(found),
+                page_size=PAGE_SIZE)
+
+
+PAGE_SIZE = 25
+
+
+def search_links(links: list, query: str) -> list:
+    """The links whose slug, campaign, creator, platform or destination contain every word of QUERY
+    (case-insensitive)."""
+    words = query.lower().split()
+    if not words:
+        return links
+
+    def text(link) -> str:
+        return " ".join(str(x or "") for x in (link.slug, link.campaign, link.creator, link.platform,
+                                               link.destination_url, link.short_url)).lower()
+
+    return [link for link in links if all(w in text(link) for w in words)]
 
 
 @router.get("/links", response_class=HTMLResponse)

@@ -54,14 +54,44 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
                       t.campaigns.c.targets, t.campaigns.c.methodology)
             .where(t.campaigns.c.workspace_id == p.workspace_id).order_by(t.campaigns.c.slug)).mappings()]
         fx = _fx(conn, p.workspace_id)
-    settings = [{"name": s.name, "default": m.describe({s.name: s.default})[s.name], "allowed": s.allowed,
-                 "doc": s.doc, "override": ws_over.get(s.name)} for s in m.SETTINGS.values()]
     lang = lang_of(request)
+    settings = [{"name": s.name, "default": shown(m.describe({s.name: s.default})[s.name], lang),
+                 "allowed": shown(s.allowed, lang), "doc": s.doc,
+                 "override": None if ws_over.get(s.name) is None else shown(ws_over.get(s.name), lang)}
+                for s in m.SETTINGS.values()]
+    from influscope.reports.build import kpi_unit, stage_defaults
+
+    for c in camps:  # the stage's KPIs, each with its target (if any) to edit as a number
+        current = c["targets"] or {}
+        ids = list(dict.fromkeys([k for k in stage_defaults().get(c["goal"], []) if kpi_unit(k) in TARGET_UNITS]
+                                 + list(current)))
+        c["target_fields"] = [{"id": k, "unit": kpi_unit(k), "value": current.get(k)} for k in ids]
     return page(request, "settings.html", principal=p, active="settings", lang=lang, settings=settings,
                 campaigns=camps, fx=fx, emv_tables=_emv_tables(), problems=problems or [], saved=saved,
                 status=status, names=kpi_names(lang),
                 overrides_text=form_text if form_text is not None else
                 "\n".join(f"{k}={_plain(v)}" for k, v in ws_over.items()))
+
+
+TARGET_UNITS = ("%", "x", "money", "count", "s", "score")
+
+
+def shown(value, lang: str) -> str:
+    """A setting's value as a reader writes it: yes/no, comma-separated lists, – for none."""
+    from influscope.web import i18n
+
+    _ = i18n.gettext_for(lang)
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(shown(v, lang) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {shown(v, lang)}" for k, v in value.items())
+    if isinstance(value, str) and value in ("True", "False"):
+        return _("yes") if value == "True" else _("no")
+    return str(value)
 
 
 def _plain(v) -> str:
@@ -102,9 +132,24 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
     from influscope.reports.build import catalogue
 
     form = await request.form()
-    text = str(form.get("targets") or "")
     problems, targets = [], {}
     ids = catalogue()
+    fields = [(k[len("target_"):], str(v).strip()) for k, v in form.multi_items() if k.startswith("target_")]
+    for k, v in fields:  # the number inputs: an empty one means "no target"
+        if not v:
+            continue
+        if k not in ids:
+            problems.append(f"target {k!r}: unknown KPI id")
+            continue
+        try:
+            num = float(v)
+            if num != num or num in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            problems.append(f"target {k}: not a number: {v!r}")
+            continue
+        targets[k] = num
+    text = str(form.get("targets") or "")  # the text form: KPI_ID=NUMBER per line
     for i, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):

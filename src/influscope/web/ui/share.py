@@ -87,11 +87,15 @@ def shared_report(token: str, request: Request) -> HTMLResponse:
 
 @router.get("/share/{token}/report.pdf")
 def shared_pdf(token: str, request: Request) -> Response:
-    from influscope.reports.pdf import render_pdf
+    from influscope.reports.pdf import FontsMissing, render_pdf
 
     grant, slug = _grant(request, token)
     report = build.build_report(engine_of(request), grant.workspace_slug, slug, lang=lang_of(request),
                                 compare="previous", show_costs=grant.show_budget)
-    return Response(render_pdf(report), media_type="application/pdf",
+    try:
+        data = render_pdf(report)
+    except FontsMissing as exc:
+        raise HTTPException(503, str(exc)) from None
+    return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-{report.lang}.pdf"',
                              "Cache-Control": "private, no-store"})

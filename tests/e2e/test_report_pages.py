@@ -1,0 +1,129 @@
+"""The campaign report in a real browser on the demo: the summary at the top, each goal's funnel,
+the ranked diagnostics table, and searching the links page."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from tests.support.server import Server
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "analyst@example.com"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    from influscope.auth import users
+    from influscope.db.engine import get_engine
+    from influscope.demo import create_demo
+
+    folder = tmp_path_factory.mktemp("e2e-demo")
+    url = f"sqlite:///{folder / 'influscope.db'}"
+    engine = get_engine(url)
+    create_demo(engine, workspace="demo", scale=0.03)
+    users.create_user(engine, EMAIL, PASSWORD, workspace="demo", role="owner", can_see_costs=True)
+    engine.dispose()
+    server = Server(url, folder / "server.log", workspace="demo").start()
+    yield server.base_url
+    server.stop()
+
+
+@pytest.fixture
+def page(demo_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(demo_server + "/login")
+    pg.fill("input[name=email]", EMAIL)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_url(re.compile(re.escape(demo_server) + "/$"))
+    yield pg
+    context.close()
+
+
+def test_summary_sits_above_the_cards_with_spend_targets_creators_and_next_steps(page, demo_server, shots):
+    page.goto(demo_server + "/campaigns/spring-launch")
+    summary = page.locator("#summary")
+    assert summary.bounding_box()["y"] < page.locator("#cards").bounding_box()["y"]
+    budget = summary.locator('[data-summary="budget"]').inner_text()
+    assert "NT$" in budget and re.search(r"\b(8\d|9\d|100)% of the budget used", budget), budget
+    kpis = summary.locator('[data-summary="kpi"]')
+    assert kpis.count() >= 3 and "Target" in kpis.first.inner_text()
+    assert "Best creator" in summary.locator('[data-summary="creators"]').inner_text()
+    steps = summary.locator('[data-summary="actions"] li')
+    assert 1 <= steps.count() <= 3
+    page.screenshot(path=os.path.join(shots, "summary-en.png"))
+    # Arabic: the same summary, mirrored, with numbers that read in order
+    page.goto(demo_server + "/campaigns/spring-launch?lang=ar")
+    used = page.locator('#summary [data-summary="budget"] .sub').inner_text()
+    assert re.search(r"\d+%", used) and not re.search(r"%\d", used), used
+
+
+@pytest.mark.parametrize("slug, steps", [
+    ("glow-awareness", ["reach", "engagements", "clicks"]),
+    ("finlit-webinars", ["reach", "clicks", "referral_sessions", "leads"]),
+    ("spring-launch", ["reach", "clicks", "referral_sessions", "conversions"]),
+])
+def test_each_goal_shows_its_own_funnel_with_step_rates(page, demo_server, slug, steps):
+    page.goto(demo_server + f"/campaigns/{slug}")
+    rows = page.locator("#funnel tbody tr")
+    assert [rows.nth(i).get_attribute("data-step") for i in range(rows.count())] == steps
+    assert rows.first.locator("td").nth(2).inner_text() == "–"
+    for i in range(1, rows.count()):
+        rate = rows.nth(i).locator("td").nth(2).inner_text()
+        value = float(rate.rstrip("%").replace(",", ""))
+        assert 0 < value <= 100, (steps[i], rate)
+    page.wait_for_selector('[data-chart="chart-funnel"] canvas, [data-chart="chart-funnel"] svg')
+
+
+def test_diagnostics_are_one_ranked_table_naming_creators_and_actions(page, demo_server):
+    page.goto(demo_server + "/campaigns/spring-launch")
+    table = page.locator("#diagnostics table.diagnostics")
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers == ["#", "Finding", "Creator", "Figure", "What to do"]
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 1
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == \
+        [str(i + 1) for i in range(rows.count())]
+    creators = [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())]
+    assert any(c != "whole campaign" for c in creators)
+    assert all(rows.nth(i).locator("td").nth(4).inner_text().strip() for i in range(rows.count()))
+    assert page.locator(".diag").count() == 0  # no wall of boxes
+    # the details open on demand
+    first = rows.first.locator("details")
+    first.locator("summary").click()
+    assert first.locator("p").is_visible()
+    # a MOFU campaign gets no sales advice
+    page.goto(demo_server + "/campaigns/finlit-webinars")
+    ids = page.locator("#diagnostics tbody tr").evaluate_all("rows => rows.map(r => r.dataset.diagnostic)")
+    assert not {"roas_below_1", "cpa_above_target"} & set(ids)
+
+
+def test_links_page_searches_pages_and_draws_qr_codes_on_demand(page, demo_server):
+    page.goto(demo_server + "/links")
+    total = int(page.locator("#link-count").inner_text().strip("()"))
+    assert total > 0
+    shown = page.locator("table.links tbody tr[data-link]")
+    assert shown.count() == min(total, 25)
+    assert page.locator("td.qr img").count() == 0  # no QR code until asked for
+    shown.first.locator("button.qr-show").click()
+    page.wait_for_selector("td.qr img")
+    assert page.locator("td.qr img").count() == 1
+    # search by creator: every row left names that creator
+    page.fill("#link-search", "meilin")
+    page.press("#link-search", "Enter")
+    page.wait_for_url(re.compile(r"q=meilin"))
+    rows = page.locator("table.links tbody tr[data-link]")
+    assert 0 < rows.count() < total
+    for i in range(rows.count()):
+        assert "meilin" in rows.nth(i).inner_text().lower()
+    page.fill("#link-search", "no-such-link-anywhere")
+    page.press("#link-search", "Enter")
+    page.wait_for_url(re.compile(r"q=no-such-link-anywhere"))
+    assert page.locator("table.links tbody tr[data-link]").count() == 0
+    assert "No link matches." in page.locator("table.links").inner_text()
