@@ -46,26 +46,44 @@ def _read_posts(path: Path) -> list[dict]:
 
 @plan_app.command("value")
 def value_cmd(
-    followers: int = typer.Option(..., "--followers", help="Current follower count of the account."),
-    platform: str = typer.Option(..., "--platform", help="Platform of the account (instagram, tiktok, youtube, ...)."),
+    creator: Optional[str] = typer.Argument(None, help="A creator in the store (key, handle or id): value them from their own history."),
+    followers: Optional[int] = typer.Option(None, "--followers", help="Follower count of an account not in the store."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="Platform of that account (instagram, tiktok, youtube, ...)."),
+    campaign: Optional[str] = typer.Option(None, "--campaign", help="Planned campaign: its currency, goal and target CPM/CPE/CPC/CPA set the fee."),
+    goal: Optional[str] = typer.Option(None, "--goal", help="tofu, mofu or bofu: which target sets the fee (default: the campaign's)."),
+    coverage: float = typer.Option(0.8, "--coverage", help="Coverage of the intervals (0.8: 80 %)."),
     posts: Optional[Path] = typer.Option(None, "--posts", help="CSV of recent posts (posts.csv columns: impressions, reach, views, likes, comments, shares, saves, link_clicks)."),
     deliverables: int = typer.Option(1, "--deliverables", "-n", help="Number of posts in the deal."),
     cpm: Optional[str] = typer.Option(None, "--cpm", help="Your CPM range in --currency, LOW-HIGH (default: the published band for the tier, USD)."),
     cpe: Optional[str] = typer.Option(None, "--cpe", help="Cost per engagement range for a cross-check, LOW-HIGH."),
-    currency: str = typer.Option("USD", "--currency", help="Currency of the fee range and EMV."),
+    currency: Optional[str] = typer.Option(None, "--currency", help="Currency of the fee range and EMV (default: the campaign's, else USD)."),
     fx_rate: Optional[str] = typer.Option(None, "--fx-rate", help="Units of --currency per 1 USD, to convert USD benchmarks and tables."),
     emv_table: str = typer.Option("default", "--emv-table", help="EMV rate table: a shipped name or a YAML file."),
     tiers: str = typer.Option("default", "--tiers", help="Follower tier preset (default, hypeauditor, upfluence)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
-    """Expected reach, impressions, engagements, clicks and EMV of a creator, and a fair fee range."""
+    """Expected results per deliverable of a creator, what they cost per result, and a fair fee range.
+
+    With CREATOR: from their posts and campaigns in the store (intervals, past CPM/CPE/CPC/CPA/ROAS,
+    tier benchmarks, credibility). With --followers and --platform: an account not in the store.
+    """
     from influscope.kpi.emv import EmvTableError
     from influscope.planning.valuation import value_creator
 
+    if creator is not None:
+        if followers is not None or posts is not None:
+            _common.fail("give either CREATOR (from the store) or --followers/--platform/--posts, not both")
+        _value_stored(creator, campaign=campaign, goal=goal, coverage=coverage, deliverables=deliverables,
+                      currency=currency, emv_table=emv_table, tiers=tiers, as_json=as_json, db=db, workspace=workspace)
+        return
+    if followers is None or platform is None:
+        _common.fail("give a CREATOR in the store, or --followers and --platform for an account not in the store")
     rows = _read_posts(posts) if posts else []
     try:
         v = value_creator(followers, platform, rows, deliverables=deliverables, preset=tiers, emv_table=emv_table,
-                          cpm_range=_range(cpm, "--cpm"), cpe_range=_range(cpe, "--cpe"), currency=currency,
+                          cpm_range=_range(cpm, "--cpm"), cpe_range=_range(cpe, "--cpe"), currency=currency or "USD",
                           fx_rate=fx_rate)
     except (ValueError, LookupError, EmvTableError) as exc:
         _common.fail(f"error: {exc}")
@@ -89,6 +107,70 @@ def value_cmd(
         typer.echo(f"CPE cross-check    {v.cpe_fee_low:,.2f} - {v.cpe_fee_high:,.2f} {v.currency}")
     for f in v.formulas:
         typer.echo(f"  {f}")
+    for n in v.notes:
+        typer.echo(f"note: {n}")
+
+
+def _num(x, digits: int = 0) -> str:
+    return "n/a" if x is None else f"{x:,.{digits}f}"
+
+
+def _value_stored(creator: str, *, campaign, goal, coverage, deliverables, currency, emv_table, tiers, as_json,
+                  db, workspace) -> None:
+    from influscope.kpi.emv import EmvTableError
+    from influscope.planning.creator_value import value_of
+
+    if goal is not None and goal not in ("tofu", "mofu", "bofu"):
+        _common.fail(f"--goal must be tofu, mofu or bofu, got {goal!r}")
+    engine = _common.engine(db, workspace)
+    ws = _common.apply().workspace
+    try:
+        v = value_of(engine, creator, workspace=ws, campaign=campaign, deliverables=deliverables, coverage=coverage,
+                     currency=currency, goal=goal, emv_table=emv_table, preset=tiers)
+    except (ValueError, LookupError, EmvTableError) as exc:
+        _common.fail(f"error: {exc}")
+    if as_json:
+        typer.echo(json.dumps(v.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    pct = f"{v.coverage:.0%}"
+    typer.echo(f"{v.name or v.creator} ({v.creator}); {v.deliverables} deliverable(s); goal {v.goal}; "
+               f"currency {v.currency}; past campaigns: {', '.join(v.campaigns) or 'none'}")
+    for a in v.accounts:
+        typer.echo("")
+        typer.echo(f"{a.platform} @{a.handle}: {_num(a.followers)} followers, tier {a.tier or 'n/a'}; "
+                   f"history: {a.posts_used} post(s) in {a.campaigns_used} campaign(s)")
+        typer.echo(f"  expected per deliverable      value   {pct} interval        basis")
+        for name, e in a.expected.items():
+            d = 2 if name in ("revenue", "emv") else (1 if e.value is not None and e.value < 10 else 0)
+            rng = "" if e.low is None else f"{_num(e.low, d)} - {_num(e.high, d)}"
+            typer.echo(f"  {name:16} {_num(e.value, d):>18} {rng:>24}  {e.note}")
+        act = a.actual
+        typer.echo("  actual cost per result: " + ", ".join(
+            f"{k.upper()} {_num(act.get(k), 2)}" for k in ("cpm", "cpe", "cpc", "cpa")) + f", ROAS {_num(act.get('roas'), 2)}"
+                   + (f" (spend {_num(act['spend'], 2)} {v.currency})" if act.get("spend") else " (no costs recorded)"))
+        bench = []
+        for k, b in a.benchmarks.items():
+            if b.get("low") is not None and b.get("high") is not None:
+                bench.append(f"{k} {b['low']:g}-{b['high']:g}{' ' + b['currency'] if b.get('currency') else ''}")
+            elif b.get("value") is not None:
+                bench.append(f"{k} {b['value']:g}")
+        typer.echo("  tier benchmarks: " + "; ".join(bench))
+        f = a.fee
+        if f["low"] is not None:
+            typer.echo(f"  fair fee: {f['low']:,} - {f['high']:,} {f['currency']} (mid {f['mid']:,}); basis: {f['basis_text']}")
+        else:
+            typer.echo("  fair fee: n/a (no target cost per result and no expected impressions)")
+        for line in f["formulas"]:
+            typer.echo(f"    {line}")
+        cred = a.credibility
+        if cred is None:
+            typer.echo("  credibility: not computed yet")
+        else:
+            typer.echo(f"  credibility: {_num(cred['score'])}" + (f"; {cred['discount']}" if cred["discount"] else ""))
+            for r in cred["fired"]:
+                typer.echo(f"    - {r['message'] or r['id']}")
+        for n in a.notes:
+            typer.echo(f"  note: {n}")
     for n in v.notes:
         typer.echo(f"note: {n}")
 

@@ -52,6 +52,17 @@ def _money(x: float | None) -> Decimal | None:
     return None if x is None or not math.isfinite(x) else Decimal(repr(x)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
+def _plain(x):
+    """JSON-ready: money Decimals as strings, containers walked."""
+    if isinstance(x, Decimal):
+        return str(x)
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
 @dataclass
 class AccountValue:
     platform: str
@@ -74,7 +85,7 @@ class AccountValue:
                 "from_history": self.from_history,
                 "expected_per_deliverable": {k: v.to_dict() for k, v in self.expected.items()},
                 "actual_cost_per_result": self.actual, "benchmarks": self.benchmarks,
-                "fee": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.fee.items()},
+                "fee": _plain(self.fee),
                 "credibility": self.credibility, "notes": list(self.notes), "estimate": True}
 
 
@@ -124,6 +135,7 @@ class Context:
     currency: str
     goal: str
     campaign: str | None
+    campaign_id: int | None
     targets: dict[str, float]
     target_source: str
     emv_table: emv_mod.EmvTable
@@ -173,12 +185,13 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
         table = emv_table if isinstance(emv_table, emv_mod.EmvTable) else emv_mod.load_table(emv_table)
         currencies = {c["currency"] for c in past} | {table.currency, "USD"}
         fx = {c: history.fx_rate(conn, ws, c, cur) for c in currencies}
-        peers = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates)
+        peers = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates,
+                                      exclude_campaign=camp["id"] if camp else None)
     ctx_rows, errors = history.campaign_rows(engine, workspace, past[:outcome_campaigns]) if outcome_campaigns else ([], [])
     notes = [f"campaign not computed: {e}" for e in errors]
     if fx.get(table.currency) is None:
         notes.append(f"EMV is in {table.currency}: import an exchange rate to {cur} to see it in {cur}")
-    return Context(workspace, ws, cur, goal, campaign, targets, source, table, fx.get(table.currency), peers,
+    return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table, fx.get(table.currency), peers,
                    ctx_rows, past, fx, before, preset, notes)
 
 
@@ -275,6 +288,8 @@ def _actual(rows: list[history.CampaignRow], ctx: Context) -> dict[str, float | 
     have = {k: False for k in tot}
     for r in rows:
         rate = ctx.fx.get(r.currency)
+        if not r.values.get("spend") or rate is None:
+            continue  # a campaign without costs (or in a currency without a rate) says nothing about cost
         for k in tot:
             v = r.values.get(k)
             if v is None:
@@ -379,7 +394,8 @@ def value_of(engine, creator: str, *, workspace: str, campaign: str | None = Non
                                                  ctx.before.date() if ctx.before else None)
             tier = _tier(followers, preset)
             obs, n_camp = history.recent_posts(conn, ctx.workspace_id, c["id"], a["platform"], recent=recent,
-                                               before=ctx.before, emv_rates=ctx.emv_table.rates)
+                                               before=ctx.before, emv_rates=ctx.emv_table.rates,
+                                               exclude_campaign=ctx.campaign_id)
             expected: dict[str, forecast.Estimate] = {}
             for m in history.POST_METRICS:
                 expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, a["platform"], tier, m, c["id"]),

@@ -11,7 +11,8 @@ Engagements are likes + comments + shares + saves (the parts a post reports); a 
   by creator, memoised): posts, impressions, engagements, clicks, orders, revenue and spend.
 
 ``before`` limits everything to posts published (campaigns started) before that moment, which is
-how the backtest values a creator "as of" the start of a campaign.
+how the backtest values a creator "as of" the start of a campaign; ``exclude_campaign`` leaves out
+the posts of the campaign being planned.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _metric_columns(m, p, emv_rates: dict | None):
 
 
 def recent_posts(conn, workspace_id: int, creator_id: int, platform: str, *, recent: int = 12,
-                 before: dt.datetime | None = None, emv_rates: dict | None = None) -> tuple[dict[str, list[float]], int]:
+                 before: dt.datetime | None = None, emv_rates: dict | None = None,
+                 exclude_campaign: int | None = None) -> tuple[dict[str, list[float]], int]:
     """Observed values per metric over the account's ``recent`` latest posts, and the campaigns they span."""
     p = t.posts
     m, latest = _latest_metrics()
@@ -86,6 +88,8 @@ def recent_posts(conn, workspace_id: int, creator_id: int, platform: str, *, rec
          .order_by(p.c.posted_at.desc().nulls_last(), p.c.id.desc()).limit(recent))
     if before is not None:
         q = q.where(p.c.posted_at < before)
+    if exclude_campaign is not None:
+        q = q.where(p.c.campaign_id != exclude_campaign)
     out: dict[str, list[float]] = {k: [] for k in POST_METRICS}
     campaigns = set()
     for row in conn.execute(q).mappings():
@@ -106,7 +110,7 @@ class PeerAccount:
 
 
 def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
-                  emv_rates: dict | None = None) -> list[PeerAccount]:
+                  emv_rates: dict | None = None, exclude_campaign: int | None = None) -> list[PeerAccount]:
     """One row per creator account with posts: followers and per-metric count, sum, sum of squares."""
     p, a = t.posts, t.creator_accounts
     m, latest = _latest_metrics()
@@ -124,6 +128,8 @@ def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
          .group_by(p.c.creator_id, p.c.platform))
     if before is not None:
         q = q.where(p.c.posted_at < before)
+    if exclude_campaign is not None:
+        q = q.where(p.c.campaign_id != exclude_campaign)
     out = []
     for r in conn.execute(q).mappings():
         sums = {k: (int(r[f"{k}_n"] or 0), float(r[f"{k}_s"] or 0), float(r[f"{k}_q"] or 0)) for k in POST_METRICS}

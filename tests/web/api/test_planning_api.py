@@ -48,3 +48,25 @@ def test_plan_allocate(env):
     tiny = env.client("analyst").post("/api/v1/plan/allocate", json={**body, "step": "0.01"})
     assert tiny.status_code == 422 and "too small" in tiny.text
     assert env.client("analyst").post("/api/v1/plan/allocate", json={}).status_code == 422
+
+
+def test_creator_value_from_the_store(env):
+    mei = env.objects["acme"]["creator_id"]
+    r = env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"deliverables": 2, "coverage": 0.9})
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["creator"] == "acme-mei" and j["deliverables"] == 2 and j["coverage"] == 0.9
+    (acc,) = j["accounts"]
+    assert acc["handle"] == "acme_mei" and acc["from_history"] is True and acc["posts_used"] == 1
+    imp = acc["expected_per_deliverable"]["impressions"]
+    assert imp["observations"] == 1 and imp["low"] < imp["value"] < imp["high"]
+    # 12,000 TWD fee for 1,000 impressions in the one past campaign
+    assert acc["actual_cost_per_result"]["cpm"] == 12000.0
+    # fees are costs; another workspace's creator is not found; bad parameters are refused
+    assert env.client("viewer").get(f"/api/v1/creators/{mei}/value").status_code == 403
+    assert env.client("viewer_costs").get(f"/api/v1/creators/{mei}/value").status_code == 200
+    other = env.objects["other"]["creator_id"]
+    assert env.client("analyst").get(f"/api/v1/creators/{other}/value").status_code == 404
+    assert env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"coverage": 2}).status_code == 422
+    missing = env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"campaign": "nope"})
+    assert missing.status_code == 404 and "no campaign 'nope'" in missing.text

@@ -4,9 +4,11 @@
 - ``GET /api/v1/emv/tables``: the shipped EMV rate tables (versions, currency, rates, source).
 - ``POST /api/v1/plan/value``: :func:`influscope.planning.valuation.value_creator`.
 - ``POST /api/v1/plan/allocate``: :func:`influscope.planning.allocation.allocate`.
+- ``GET /api/v1/creators/{id}/value``: a stored creator's value from their own history
+  (:func:`influscope.planning.creator_value.value_of`).
 
-Planning answers are about fees, so they need an account that may see costs. These endpoints
-compute from the request body only; they read no workspace data. Only shipped EMV tables can be
+Planning answers are about fees, so they need an account that may see costs. The ``plan``
+endpoints compute from the request body only; they read no workspace data. Only shipped EMV tables can be
 named here, never a file on the server.
 """
 
@@ -15,11 +17,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from influscope.auth.deps import Principal, require
-from influscope.web.api._common import ERRORS, Amount, Slug
+from influscope.auth.deps import Principal, db, require
+from influscope.db import tables as t
+from influscope.web.api._common import ERRORS, Amount, ObjectId, Slug, row_or_404
 
 router = APIRouter(prefix="/api/v1", tags=["planning"], responses=ERRORS)
 
@@ -150,3 +154,27 @@ def plan_allocate(body: AllocateRequest, p: Principal = Depends(require("costs")
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return result.to_dict()
+
+
+@router.get("/creators/{creator_id}/value")
+def creator_value(creator_id: ObjectId,
+                  campaign: Annotated[Slug | None, Query(description="Planned campaign: currency, goal, targets.")] = None,
+                  deliverables: Annotated[int, Query(ge=1, le=1000)] = 1,
+                  coverage: Annotated[float, Query(ge=0.5, le=0.99)] = 0.8,
+                  goal: Literal["tofu", "mofu", "bofu"] | None = None,
+                  currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+                  p: Principal = Depends(require("costs")), engine: sa.Engine = Depends(db)) -> dict[str, Any]:
+    """A stored creator's expected results per deliverable (with intervals), past cost per result,
+    tier benchmarks, credibility and a fair fee range. Estimates, not guarantees."""
+    from influscope.planning.creator_value import value_of
+
+    with engine.connect() as conn:
+        row = row_or_404(conn, t.creators, creator_id, p.workspace_id, "creator")
+    try:
+        v = value_of(engine, row["key"], workspace=p.workspace_slug, campaign=campaign, deliverables=deliverables,
+                     coverage=coverage, goal=goal, currency=currency)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return v.to_dict()
