@@ -7,7 +7,6 @@ import random
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from influscope.cli import app

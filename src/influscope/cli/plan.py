@@ -186,7 +186,12 @@ def allocate_cmd(
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """Split a budget across candidate creators to maximise the goal's objective."""
-    from influscope.planning.allocation import GOAL_OBJECTIVE, PlanFileError, allocate, read_candidates
+    from influscope.planning.allocation import (
+        GOAL_OBJECTIVE,
+        PlanFileError,
+        allocate,
+        read_candidates,
+    )
 
     if fmt not in ("table", "json", "csv"):
         _common.fail(f"--format must be table, json or csv, got {fmt!r}")
