@@ -357,7 +357,10 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             formulas.append(f"tier CPM: impressions {e.value:,.0f} x {deliverables} x {cpm.low:g}-{cpm.high:g} USD "
                             f"x {rate:g} / 1000 = {_money(lo):,}-{_money(hi):,} {ctx.currency}")
     out = {"currency": ctx.currency, "basis": chosen, "basis_text": basis_text, "bases": bases,
-           "low": None, "mid": None, "high": None, "formulas": formulas}
+           "low": None, "mid": None, "high": None, "formulas": formulas, "why": None}
+    if chosen is None:
+        out["why"] = (f"no target CPM, CPE, CPC or CPA in {ctx.currency} (set one on the campaign), and the tier's "
+                      f"published CPM band needs expected impressions and a USD to {ctx.currency} exchange rate")
     if chosen:
         factor = Decimal(repr((credibility or {}).get("fee_factor", 1.0)))
         b = bases[chosen]

@@ -192,3 +192,21 @@ def test_language_choice_is_saved_per_user(owner, demo_engine, fresh_cookies):
     other.cookies.set("influscope_lang", "zh-Hant")
     assert '<html lang="zh-Hant"' in other.get("/", headers={"accept": "text/html"}).text
     owner.get("/lang/en?next=/", follow_redirects=False)
+
+
+def test_creator_page_valuation(owner, viewer):
+    html = owner.get("/creators/omar").text
+    section = html[html.index('id="valuation"'):]
+    assert "Expected per deliverable" in section and "Interval (<bdi>80%</bdi>)" in section
+    assert "What they cost per result" in section and "Fair fee range" in section
+    assert "own history and comparable creators" in section and "(n = 2)" in section
+    # the bundle has no target cost per result and no USD rate: the fee range says why it is missing
+    assert "no target CPM, CPE, CPC or CPA in TWD" in section
+    ar = owner.get("/creators/omar?lang=ar").text
+    assert "المتوقع لكل منشور" in ar
+    owner.get("/lang/en?next=/", follow_redirects=False)
+    # fees and costs stay hidden from a viewer without cost access
+    seen = viewer.get("/creators/omar").text
+    section = seen[seen.index('id="valuation"'):]
+    assert "Expected per deliverable" in section and "Fair fee range" not in section
+    assert "What they cost per result" not in section
