@@ -436,3 +436,44 @@ def value_of(engine, creator: str, *, workspace: str, campaign: str | None = Non
                 from_history=with_history, notes=notes))
     return CreatorValue(c["key"], c.get("name"), ctx.currency, deliverables, coverage, ctx.goal, ctx.campaign, out,
                         [r.campaign for r in own_rows], list(ctx.notes))
+
+
+PROSPECT_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "link_clicks")
+
+
+def value_prospect(engine, ctx: Context, platform: str, followers: int | None, metrics: dict | None = None, *,
+                   coverage: float = 0.8, deliverables: int = 1,
+                   followers_of: dict[str, int] | None = None) -> tuple[dict[str, forecast.Estimate], dict, str | None]:
+    """Expected results per deliverable and the fee of an account not in the store.
+
+    ``metrics``: a typical recent post (reach, impressions, views, likes, comments, shares, saves,
+    link_clicks), counted as one observation of the account; clicks, orders and revenue come from
+    the peers alone. Returns (expected, fee, tier).
+    """
+    metrics = {k: v for k, v in (metrics or {}).items() if v is not None}
+    tier = _tier(followers, ctx.preset)
+    obs: dict[str, list[float]] = {m: [] for m in history.POST_METRICS}
+    for k in ("reach", "impressions", "views"):
+        if k in metrics:
+            obs[k].append(float(metrics[k]))
+    parts = [metrics[k] for k in ("likes", "comments", "shares", "saves") if k in metrics]
+    if parts:
+        obs["engagements"].append(float(sum(parts)))
+    rates = ctx.emv_table.rates.get(platform, {})
+    priced = [(a, r) for a, r in rates.items() if metrics.get("link_clicks" if a == "clicks" else a) is not None]
+    if priced:
+        obs["emv"].append(sum(float(r) * float(metrics["link_clicks" if a == "clicks" else a]) for a, r in priced))
+    expected: dict[str, forecast.Estimate] = {}
+    for m in history.POST_METRICS:
+        expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, platform, tier, m, -1), coverage=coverage)
+    e = expected["emv"]
+    if ctx.emv_fx is not None and e.value is not None:
+        expected["emv"] = forecast.Estimate(e.value * ctx.emv_fx, e.low * ctx.emv_fx, e.high * ctx.emv_fx,
+                                            e.observations, e.basis, e.note)
+    else:
+        expected["emv"] = forecast.Estimate(None, None, None, 0, "none", f"no rate from {ctx.emv_table.currency}")
+    followers_of = followers_of if followers_of is not None else _followers_by_key(engine, ctx)
+    for m in history.OUTCOMES:
+        prior = _outcome_prior(ctx, m, "", followers_of)
+        expected[m] = forecast.estimate(followers, [], prior, coverage=coverage, unit="campaign")
+    return expected, _fee(ctx, platform, followers, expected, deliverables, None), tier
