@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -271,6 +272,185 @@ def emv_tables_cmd() -> None:
                    f"{'; ' + t.source['url'] if t.source.get('url') else ''}")
         for platform, rates in t.rates.items():
             typer.echo(f"  {platform:10} " + ", ".join(f"{a} {r}" for a, r in rates.items()))
+
+
+list_app = typer.Typer(help="Candidate lists for a planned campaign: store creators and imported prospects.",
+                       no_args_is_help=True)
+plan_app.add_typer(list_app, name="list")
+
+
+def _list_call(fn, *args, **kw):
+    from influscope.planning.candidates import ProspectFileError
+
+    try:
+        return fn(*args, **kw)
+    except ProspectFileError as exc:
+        for p in exc.problems:
+            typer.echo(p, err=True)
+        _common.fail(f"rejected: {len(exc.problems)} problem(s); nothing was written")
+    except (ValueError, LookupError) as exc:
+        _common.fail(f"error: {exc}")
+
+
+@list_app.command("create")
+def list_create(
+    slug: str = typer.Argument(..., help="Short name of the list."),
+    name: Optional[str] = typer.Option(None, "--name", help="Display name."),
+    campaign: Optional[str] = typer.Option(None, "--campaign", help="The planned campaign (its currency, goal and targets apply)."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Start a candidate list, optionally for a planned campaign."""
+    from influscope.planning.candidates import create_list
+
+    engine = _common.engine(db, workspace)
+    _list_call(create_list, engine, _common.apply().workspace, slug, name=name, campaign=campaign)
+    typer.echo(f"created candidate list {slug}")
+
+
+@list_app.command("add")
+def list_add(
+    slug: str = typer.Argument(..., help="The list."),
+    creators: list[str] = typer.Argument(..., help="Creators of the store: key, handle or id."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="Which account (default: the largest)."),
+    fee: Optional[str] = typer.Option(None, "--fee", help="Quoted fee per deliverable, in the list's currency."),
+    min_deliverables: int = typer.Option(1, "--min", help="Fewest deliverables if booked."),
+    max_deliverables: int = typer.Option(1, "--max", help="Most deliverables."),
+    choice: str = typer.Option("auto", "--choice", help="auto, include (always book) or exclude (never)."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Put store creators on a candidate list."""
+    from influscope.planning.candidates import add_creators
+
+    engine = _common.engine(db, workspace)
+    n = _list_call(add_creators, engine, _common.apply().workspace, slug, creators, platform=platform, fee=fee,
+                   min_deliverables=min_deliverables, max_deliverables=max(max_deliverables, min_deliverables),
+                   choice=choice)
+    typer.echo(f"{n} candidate(s) on {slug}")
+
+
+@list_app.command("import")
+def list_import(
+    slug: str = typer.Argument(..., help="The list."),
+    file: Path = typer.Argument(..., help="Prospects CSV: platform, handle, followers, posts, impressions, reach, views, likes, comments, shares, saves, link_clicks, quoted_fee, currency, min_deliverables, max_deliverables, choice."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Add prospects from a CSV (all or nothing; every problem is reported with its line)."""
+    from influscope.planning.candidates import import_prospects
+
+    engine = _common.engine(db, workspace)
+    n = _list_call(import_prospects, engine, _common.apply().workspace, slug, file)
+    typer.echo(f"{n} prospect(s) imported into {slug}")
+
+
+@list_app.command("set")
+def list_set(
+    slug: str = typer.Argument(..., help="The list."),
+    handle: str = typer.Argument(..., help="The candidate's handle."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="When the handle is on several platforms."),
+    choice: Optional[str] = typer.Option(None, "--choice", help="auto, include or exclude."),
+    fee: Optional[str] = typer.Option(None, "--fee", help="Quoted fee per deliverable."),
+    min_deliverables: Optional[int] = typer.Option(None, "--min"),
+    max_deliverables: Optional[int] = typer.Option(None, "--max"),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Change a candidate: must include or exclude, quoted fee, deliverables."""
+    from influscope.db.types import to_decimal
+    from influscope.planning.candidates import set_candidate
+
+    engine = _common.engine(db, workspace)
+    quoted = None
+    if fee is not None:
+        try:
+            quoted = to_decimal(fee, field="fee")
+        except ValueError as exc:
+            _common.fail(f"error: {exc}")
+    _list_call(set_candidate, engine, _common.apply().workspace, slug, handle, platform=platform, choice=choice,
+               quoted_fee=quoted, min_deliverables=min_deliverables, max_deliverables=max_deliverables)
+    typer.echo(f"updated @{handle.lstrip('@')} on {slug}")
+
+
+@list_app.command("show")
+def list_show(
+    slug: str = typer.Argument(..., help="The list."),
+    coverage: float = typer.Option(0.8, "--coverage", help="Coverage of the intervals."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """The candidates valued side by side: expected results per deliverable, fee, fair range, credibility."""
+    from influscope.planning.candidates import value_list
+
+    engine = _common.engine(db, workspace)
+    lv = _list_call(value_list, engine, _common.apply().workspace, slug, coverage=coverage)
+    if as_json:
+        typer.echo(json.dumps(lv.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    typer.echo(f"{lv.name}: {len(lv.candidates)} candidate(s); campaign {lv.campaign or '-'}; goal {lv.goal}; "
+               f"currency {lv.currency}; per deliverable, {lv.coverage:.0%} intervals")
+    typer.echo(f"{'candidate':28} {'tier':6} {'reach':>9} {'clicks':>8} {'revenue':>11} {'fee':>11} "
+               f"{'fair range':>23} {'cred.':>5} {'deliv.':>6} choice")
+    for c in lv.candidates:
+        e = c.expected
+        fair = "" if c.fair_low is None else f"{c.fair_low:,.0f}-{c.fair_high:,.0f}"
+        quoted = "" if c.quoted_fee is None else f"{c.quoted_fee:,.0f}"
+        typer.echo(f"{c.label[:28]:28} {c.tier or '-':6} {_num(e['reach'].value):>9} {_num(e['clicks'].value, 1):>8} "
+                   f"{_num(e['revenue'].value):>11} {quoted:>11} {fair:>23} {_num(c.credibility):>5} "
+                   f"{c.min_deliverables}-{c.max_deliverables:<4} {c.choice}{'' if c.from_history else ' (no history)'}")
+    for n in lv.notes:
+        typer.echo(f"note: {n}")
+
+
+@plan_app.command("split")
+def split_cmd(
+    slug: str = typer.Argument(..., help="The candidate list."),
+    budget: str = typer.Option(..., "--budget", help="Budget in the list's currency."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="reach, impressions, views, engagements, emv, clicks, orders or revenue (default: the goal's)."),
+    goal: Optional[str] = typer.Option(None, "--goal", help="tofu, mofu or bofu (default: the campaign's)."),
+    alpha: float = typer.Option(0.7, "--alpha", help="Diminishing returns: d deliverables bring d ^ alpha times one."),
+    coverage: float = typer.Option(0.8, "--coverage", help="Coverage of the outcome's interval."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Split a budget over a candidate list: who to book, for how many deliverables, and what to expect."""
+    from influscope.planning.candidates import split_list
+
+    if fmt not in ("table", "json", "csv"):
+        _common.fail(f"--format must be table, json or csv, got {fmt!r}")
+    engine = _common.engine(db, workspace)
+    lv, sp = _list_call(split_list, engine, _common.apply().workspace, slug, budget, objective=objective,
+                        alpha=alpha, coverage=coverage, goal=goal)
+    if fmt == "json":
+        typer.echo(json.dumps(sp.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["candidate", "deliverables", "fee_per_deliverable", "spend", f"expected_{sp.objective}", "choice"])
+        for r in sp.rows:
+            w.writerow([r["label"], r["deliverables"], r["fee_per_deliverable"], r["spend"], f"{r['expected']:.2f}",
+                        r["choice"]])
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    lo = "n/a" if sp.low is None else f"{sp.low:,.0f}"
+    hi = "n/a" if sp.high is None else f"{sp.high:,.0f}"
+    typer.echo(f"{lv.name}: maximise {sp.objective}; budget {sp.budget:,.2f} {lv.currency}, spent {sp.spent:,.2f}")
+    typer.echo(f"expected {sp.objective}: {sp.outcome:,.0f} ({sp.coverage:.0%} interval {lo} - {hi})")
+    typer.echo(f"{'candidate':28} {'deliv.':>6} {'spend':>14} {'expected ' + sp.objective:>18}")
+    for r in sp.rows:
+        if r["deliverables"]:
+            typer.echo(f"{r['label'][:28]:28} {r['deliverables']:>6} {Decimal(r['spend']):>14,.2f} {r['expected']:>18,.0f}")
+    nb = sp.next_best
+    if nb:
+        typer.echo(f"next best: {nb['what']} {nb['label']} ({nb['deliverables']} deliverable(s)): +{nb['adds']:,.0f} "
+                   f"{sp.objective} for {Decimal(nb['costs']):,.2f}" + (f", {Decimal(nb['short_by']):,.2f} over the budget"
+                                                                        if Decimal(nb["short_by"]) > 0 else ""))
+    for n in sp.notes:
+        typer.echo(f"note: {n}")
 
 
 def register(app: typer.Typer) -> None:
