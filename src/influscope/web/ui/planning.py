@@ -121,7 +121,9 @@ def _view(lv, sp, lang: str) -> dict[str, Any]:
     rows = [{"label": r["label"], "deliverables": r["deliverables"], "spend": fmt.money(Decimal(r["spend"]), cur),
              "expected": show(obj, r["expected"]), "choice": r["choice"]} for r in sp.rows]
     nb = sp.next_best
-    return {"candidates": cands, "cols": [(k, build.kpi_name(KPI_OF[k], lang)) for k in SHOWN],
+    # a column no candidate has a figure for (e.g. EMV without an exchange rate) is left out
+    shown = [k for k in SHOWN if any(c["cells"][k]["value"] != "–" for c in cands)] or list(SHOWN)
+    return {"candidates": cands, "cols": [(k, build.kpi_name(KPI_OF[k], lang)) for k in shown],
             "split": {"objective": build.kpi_name(KPI_OF[obj], lang), "objective_id": obj,
                       "budget": fmt.money(sp.budget, cur), "spent": fmt.money(sp.spent, cur),
                       "unspent": fmt.money(sp.budget - sp.spent, cur), "outcome": show(obj, sp.outcome),
