@@ -130,3 +130,34 @@ def test_cli_lists_and_split(engine, sqlite_url, tmp_path):
     bad.write_text("platform,handle\nmyspace,x\n", encoding="utf-8")
     r = runner.invoke(app, base + ["plan", "list", "import", "autumn", str(bad), "-w", "acme"])
     assert r.exit_code == 1 and "line 2: platform" in r.output and "nothing was written" in r.output
+
+
+def test_plan_vs_actual_after_the_campaign(engine):
+    from influscope.planning.review import plan_vs_actual
+
+    seed(engine)
+    assert plan_vs_actual(engine, "acme", "summer").rows == []  # no list plans it
+    cd.create_list(engine, "acme", "summer-plan", campaign="summer")
+    cd.add_creators(engine, "acme", "summer-plan", ["mei", "ana"])
+    review = plan_vs_actual(engine, "acme", "summer")
+    assert review.lists == ["summer-plan"]
+    rows = {r["creator"]: r for r in review.rows}
+    assert rows["ana"]["posts"] == 0 and rows["ana"]["note"]  # on the plan, did not post in summer
+    mei = rows["mei"]["metrics"]["impressions"]
+    # summer: 5,500 + 4,200 + 4,800 over 3 posts; expected from her 3 spring posts (4,000-5,000)
+    assert rows["mei"]["posts"] == 3 and mei["actual"] == pytest.approx(14_500 / 3)
+    assert mei["low"] < mei["expected"] < mei["high"] and mei["inside"] is True
+    assert 0 <= review.inside_share <= 1
+
+
+def test_cli_plan_review(engine, sqlite_url):
+    seed(engine)
+    base = ["--db", sqlite_url, "plan"]
+    none = runner.invoke(app, base + ["review", "summer", "-w", "acme"])
+    assert none.exit_code == 1 and "no candidate list plans campaign 'summer'" in none.output
+    cd.create_list(engine, "acme", "summer-plan", campaign="summer")
+    cd.add_creators(engine, "acme", "summer-plan", ["mei"])
+    r = runner.invoke(app, base + ["review", "summer", "-w", "acme"])
+    assert r.exit_code == 0, r.output
+    assert "instagram @mei.eats [3 post(s)]: reach" in r.output and "impressions 4,833 vs" in r.output
+    assert "inside the interval:" in r.output

@@ -453,5 +453,40 @@ def split_cmd(
         typer.echo(f"note: {n}")
 
 
+@plan_app.command("review")
+def review_cmd(
+    campaign: str = typer.Argument(..., help="A campaign planned with a candidate list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """After the campaign: each creator's results per post beside what the plan expected."""
+    from influscope.planning.review import REVIEWED, plan_vs_actual
+
+    engine = _common.engine(db, workspace)
+    rv = _list_call(plan_vs_actual, engine, _common.apply().workspace, campaign)
+    if as_json:
+        typer.echo(json.dumps(rv.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    if not rv.lists:
+        _common.fail(f"no candidate list plans campaign {campaign!r}")
+    typer.echo(f"{campaign}: planned by {', '.join(rv.lists)}; per post, actual vs expected ({rv.coverage:.0%} interval)")
+    for r in rv.rows:
+        if r["note"]:
+            typer.echo(f"  {r['label']}: {r['note']}")
+            continue
+        parts = []
+        for m in REVIEWED:
+            c = r["metrics"].get(m)
+            if not c or c["actual"] is None:
+                continue
+            mark = "" if c["inside"] is None else (" ok" if c["inside"] else " OUTSIDE")
+            rng = "" if c["low"] is None else f" ({_num(c['low'])}-{_num(c['high'])})"
+            parts.append(f"{m} {_num(c['actual'])} vs {_num(c['expected'])}{rng}{mark}")
+        typer.echo(f"  {r['label']} [{r['posts']} post(s)]: " + "; ".join(parts))
+    if rv.inside_share is not None:
+        typer.echo(f"inside the interval: {rv.inside_share:.0%}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(plan_app, name="plan")

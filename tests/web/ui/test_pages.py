@@ -210,3 +210,15 @@ def test_creator_page_valuation(owner, viewer):
     section = seen[seen.index('id="valuation"'):]
     assert "Expected per deliverable" in section and "Fair fee range" not in section
     assert "What they cost per result" not in section
+
+
+def test_campaign_plan_review_panel(owner, demo_engine):
+    from influscope.planning import candidates as cd
+
+    empty = owner.get("/campaigns/spring-launch/plan-review").text
+    assert '<div id="plan-review">' in empty and "<table" not in empty  # no list plans the campaign
+    cd.create_list(demo_engine, "acme", "spring-plan", campaign="spring-launch")
+    cd.add_creators(demo_engine, "acme", "spring-plan", ["omar", "mei-lin"])
+    html = owner.get("/campaigns/spring-launch/plan-review").text
+    assert "Plan and actual results" in html and 'href="/creators/omar"' in html and "expected" in html
+    assert 'hx-get="/campaigns/spring-launch/plan-review"' in owner.get("/campaigns/spring-launch?compare=none").text

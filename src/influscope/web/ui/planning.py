@@ -4,7 +4,9 @@
 - ``/planning/{slug}?budget=&objective=``: the candidate table (expected results per deliverable
   with their interval, quoted fee, fair range, credibility) and the split for the budget; the
   slider reloads only the split (htmx, ``/planning/{slug}/split``).
-- ``/planning/{slug}/plan.csv`` and ``plan.xlsx``: the candidates and the split for the client.
+- ``/planning/{slug}/plan.xlsx`` and ``plan-csv.zip``: the candidates and the split for the client.
+- ``/campaigns/{slug}/plan-review``: once a planned campaign runs, each creator's results per post
+  beside the plan's expectation (a panel of the campaign page; empty when no list plans it).
 
 Fees are costs: the pages need an account that may see costs.
 """
@@ -217,3 +219,36 @@ def planning_csv(slug: str, request: Request, p: Principal = Depends(principal))
             z.writestr(f"{table.id}.csv", table_csv(table))
     return Response(buf.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="plan-{lv.slug}-csv.zip"'})
+
+
+@router.get("/campaigns/{slug}/plan-review", response_class=HTMLResponse)
+def plan_review(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    from influscope.planning.review import REVIEWED, plan_vs_actual
+
+    lang = lang_of(request)
+    fmt = i18n.Formatter(lang)
+    review = _lookup(plan_vs_actual, engine_of(request), p.workspace_slug, slug)
+    cur = review.currency
+
+    def show(m, x):
+        if x is None:
+            return "–"
+        return fmt.money(x, cur) if m == "revenue" else fmt.number(x, 1 if x < 10 else 0)
+
+    rows = []
+    for r in review.rows:
+        cells = {}
+        for m in REVIEWED:
+            c = r["metrics"].get(m)
+            if c is None:
+                cells[m] = None
+                continue
+            cells[m] = {"actual": show(m, c["actual"]), "expected": show(m, c["expected"]),
+                        "interval": "" if c["low"] is None else f"{show(m, c['low'])} – {show(m, c['high'])}",
+                        "inside": c["inside"]}
+        rows.append({**r, "cells": cells})
+    share = review.inside_share
+    return page(request, "partials/plan_review.html", principal=p, lang=lang, review=review, rows=rows,
+                cols=[(m, build.kpi_name(KPI_OF[m], lang)) for m in REVIEWED],
+                inside=None if share is None else fmt.percent(share * 100, 0),
+                coverage=fmt.percent(review.coverage * 100, 0))
