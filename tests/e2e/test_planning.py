@@ -43,6 +43,7 @@ def test_planning_page_slider_exports_and_arabic(server, planned, browser, shots
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _login(page, base, "/planning")
+    page.goto(base + "/lang/en?next=/planning")  # the dashboard tests may have left the user in Arabic
     page.click('a[href="/planning/autumn"]')
     page.wait_for_selector("table.candidates")
     assert page.locator("h1").inner_text() == "Autumn shortlist"

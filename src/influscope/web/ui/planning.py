@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from influscope.auth.deps import Principal, principal
+from influscope.auth.deps import Principal, principal, require
 from influscope.reports import build
 from influscope.reports.model import Column, Table
 from influscope.web import i18n
@@ -36,11 +36,6 @@ KPI_OF = {"reach": "reach", "impressions": "impressions", "views": "video_views"
 OBJECTIVES = ("reach", "impressions", "views", "engagements", "emv", "clicks", "orders", "revenue")
 
 
-def _costs(p: Principal) -> None:
-    if not p.can_see_costs:
-        raise HTTPException(403, "budgets and costs are not shared with this account")
-
-
 def _lookup(fn, *args, **kw):
     try:
         return fn(*args, **kw)
@@ -51,11 +46,10 @@ def _lookup(fn, *args, **kw):
 
 
 @router.get("/planning", response_class=HTMLResponse)
-def planning_index(request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+def planning_index(request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
     from influscope.db import tables as t
     from influscope.db.planning import candidate_lists, candidates
 
-    _costs(p)
     with engine_of(request).connect() as conn:
         n = (sa.select(candidates.c.list_id, sa.func.count().label("n")).group_by(candidates.c.list_id).subquery())
         rows = [dict(r) for r in conn.execute(
@@ -140,8 +134,7 @@ def _view(lv, sp, lang: str) -> dict[str, Any]:
 
 
 @router.get("/planning/{slug}", response_class=HTMLResponse)
-def planning_page(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    _costs(p)
+def planning_page(slug: str, request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
     lang = lang_of(request)
     lv, sp, budget, top = _state(request, p, slug)
     step = max((top / 200).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
@@ -151,8 +144,7 @@ def planning_page(slug: str, request: Request, p: Principal = Depends(principal)
 
 
 @router.get("/planning/{slug}/split", response_class=HTMLResponse)
-def planning_split(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    _costs(p)
+def planning_split(slug: str, request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
     lang = lang_of(request)
     lv, sp, budget, top = _state(request, p, slug)
     return page(request, "partials/planning_split.html", principal=p, lang=lang, lv=lv, budget=budget,
@@ -197,10 +189,9 @@ def _round(x):
 
 
 @router.get("/planning/{slug}/plan.xlsx")
-def planning_xlsx(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
+def planning_xlsx(slug: str, request: Request, p: Principal = Depends(require("costs"))) -> Response:
     from influscope.reports.exports import xlsx_bytes
 
-    _costs(p)
     lv, sp, _, _ = _state(request, p, slug)
     return Response(xlsx_bytes(_tables(lv, sp), rtl=i18n.text_direction(lang_of(request)) == "rtl"),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -208,10 +199,9 @@ def planning_xlsx(slug: str, request: Request, p: Principal = Depends(principal)
 
 
 @router.get("/planning/{slug}/plan-csv.zip")
-def planning_csv(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
+def planning_csv(slug: str, request: Request, p: Principal = Depends(require("costs"))) -> Response:
     from influscope.reports.exports import table_csv
 
-    _costs(p)
     lv, sp, _, _ = _state(request, p, slug)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
