@@ -6,7 +6,13 @@ import sqlalchemy as sa
 from alembic import command
 
 from influscope.db import tables as t
-from influscope.db.engine import alembic_config, current_revisions, get_engine, heads, upgrade
+from influscope.db.engine import (
+    alembic_config,
+    current_revisions,
+    get_engine,
+    heads,
+    upgrade,
+)
 
 
 def test_store_without_planning_tables_upgrades_in_place(any_engine):

@@ -70,14 +70,14 @@ def test_lists_from_store_and_prospects(engine, tmp_path):
     assert by["mei.eats"].creator == "mei" and by["mei.eats"].from_history and by["mei.eats"].choice == "include"
     assert by["new.face"].creator is None and not by["new.face"].from_history
     assert by["new.face"].expected["impressions"].observations == 1
-    assert by["new.face"].quoted_fee == Decimal("1500") and by["ana"].quoted_fee == Decimal("1200")
-    lv2, sp = cd.split_list(engine, "acme", "autumn", 6000, goal="tofu", valued=lv)
+    assert by["new.face"].quoted_fee == Decimal(1500) and by["ana"].quoted_fee == Decimal(1200)
+    _, sp = cd.split_list(engine, "acme", "autumn", 6000, goal="tofu", valued=lv)
     assert sp.objective == "reach"
     booked = {r["label"]: r["deliverables"] for r in sp.rows}
     assert booked["tiktok @bigstar"] == 0 and booked["instagram @mei.eats"] >= 1
     assert sp.spent <= 6000
-    cd.set_candidate(engine, "acme", "autumn", "bigstar", choice="auto", quoted_fee=Decimal("100"))
-    lv3, sp3 = cd.split_list(engine, "acme", "autumn", 6000, goal="tofu")
+    cd.set_candidate(engine, "acme", "autumn", "bigstar", choice="auto", quoted_fee=Decimal(100))
+    _, sp3 = cd.split_list(engine, "acme", "autumn", 6000, goal="tofu")
     assert {r["label"]: r["deliverables"] for r in sp3.rows}["tiktok @bigstar"] >= 1
 
 
@@ -161,3 +161,14 @@ def test_cli_plan_review(engine, sqlite_url):
     assert r.exit_code == 0, r.output
     assert "instagram @mei.eats [3 post(s)]: reach" in r.output and "impressions 4,833 vs" in r.output
     assert "inside the interval:" in r.output
+
+
+def test_prospect_file_not_utf8_or_missing(engine, tmp_path):
+    seed(engine)
+    cd.create_list(engine, "acme", "autumn")
+    f = tmp_path / "latin1.csv"
+    f.write_bytes("platform,handle,followers\ninstagram,caf\xe9,1000\n".encode("latin-1"))
+    with pytest.raises(cd.ProspectFileError, match="not UTF-8 text"):
+        cd.import_prospects(engine, "acme", "autumn", f)
+    with pytest.raises(cd.ProspectFileError, match="file not found"):
+        cd.import_prospects(engine, "acme", "autumn", tmp_path / "nope.csv")

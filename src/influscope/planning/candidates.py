@@ -24,6 +24,7 @@ reported with file, line and column, and nothing is written unless the whole fil
 from __future__ import annotations
 
 import csv
+import io
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -116,8 +117,8 @@ def add_creators(engine, workspace: str, slug: str, refs: list[str], *, platform
             if not accounts:
                 raise LookupError(f"creator {ref!r} has no {platform or ''} account".replace("  ", " "))
             a = accounts[0]
-            values = dict(creator_id=c["id"], name=c["name"], followers=None, quoted_fee=fee, min_deliverables=min_deliverables,
-                          max_deliverables=max_deliverables, choice=choice)
+            values = {"creator_id": c["id"], "name": c["name"], "followers": None, "quoted_fee": fee,
+                      "min_deliverables": min_deliverables, "max_deliverables": max_deliverables, "choice": choice}
             existing = conn.execute(sa.select(candidates.c.id).where(
                 candidates.c.list_id == lst["id"], candidates.c.platform == a["platform"],
                 candidates.c.handle == a["handle"])).scalar()
@@ -134,23 +135,26 @@ def import_prospects(engine, workspace: str, slug: str, path: str | os.PathLike)
     """Add or update the list's candidates from a prospects CSV (see the module docstring); all or nothing."""
     name = str(path)
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")
+        with open(path, newline="", encoding="utf-8-sig") as raw:
+            text = raw.read()
     except FileNotFoundError:
         raise ProspectFileError([f"{name}: file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise ProspectFileError([f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     problems: list[str] = []
     rows: list[dict] = []
-    with fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
         missing = [c for c in ("platform", "handle") if c not in cols]
         if missing:
-            raise ProspectFileError([f"{name}: line 1: missing column(s) {', '.join(missing)} "
-                                     f"(columns: {', '.join(cols) or 'none'})"])
+            raise ProspectFileError([(f"{name}: line 1: missing column(s) {', '.join(missing)} "
+                                      f"(columns: {', '.join(cols) or 'none'})")])
         seen: dict[tuple[str, str], int] = {}
         for row in reader:
             line = reader.line_num
 
-            def bad(col, msg):
+            def bad(col, msg, line=line):
                 problems.append(f"{name}: line {line}: {col}: {msg}")
 
             platform = (row.get("platform") or "").strip().lower()
@@ -299,7 +303,9 @@ class CandidateValue:
         return self.quoted_fee if self.quoted_fee is not None else self.fair_mid
 
     def to_dict(self) -> dict:
-        m = lambda x: None if x is None else str(x)  # noqa: E731
+        def m(x):
+            return None if x is None else str(x)
+
         return {"id": self.id, "platform": self.platform, "handle": self.handle, "name": self.name,
                 "creator": self.creator, "followers": self.followers, "tier": self.tier,
                 "from_history": self.from_history,

@@ -27,12 +27,12 @@ money: what it would have added and what it would have cost.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import NormalDist
-from typing import Sequence
 
-__all__ = ["Option", "Split", "exhaustive", "split", "response"]
+__all__ = ["Option", "Split", "exhaustive", "response", "split"]
 
 DRAWS = 4000
 

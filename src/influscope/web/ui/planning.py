@@ -146,7 +146,7 @@ def planning_page(slug: str, request: Request, p: Principal = Depends(require("c
 @router.get("/planning/{slug}/split", response_class=HTMLResponse)
 def planning_split(slug: str, request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
     lang = lang_of(request)
-    lv, sp, budget, top = _state(request, p, slug)
+    lv, sp, budget, _ = _state(request, p, slug)
     return page(request, "partials/planning_split.html", principal=p, lang=lang, lv=lv, budget=budget,
                 **_view(lv, sp, lang))
 
