@@ -203,3 +203,17 @@ def test_cli_plan_value_without_store_still_works():
     assert "tier micro" in r.output
     none = runner.invoke(app, ["plan", "value"])
     assert none.exit_code == 1 and "--followers and --platform" in none.output
+
+
+def test_first_creator_of_an_empty_workspace_uses_the_published_er_band(engine):
+    with engine.begin() as conn:
+        ws = conn.execute(t.workspaces.insert().values(slug="new", name="New").returning(t.workspaces.c.id)).scalar_one()
+        cid = conn.execute(t.creators.insert().values(workspace_id=ws, key="solo").returning(t.creators.c.id)).scalar_one()
+        conn.execute(t.creator_accounts.insert().values(workspace_id=ws, creator_id=cid, platform="instagram",
+                                                        handle="solo", followers=50_000))
+    (acc,) = value_of(engine, "solo", workspace="new").accounts
+    e = acc.expected["engagements"]
+    assert e.basis == "benchmark" and "published engagement rate" in e.note
+    assert e.low < e.value < e.high and 50 < e.value < 5_000
+    assert acc.expected["reach"].value is None and acc.expected["reach"].basis == "none"
+    assert not acc.from_history

@@ -204,8 +204,13 @@ def _tier(followers: int | None, preset: str) -> str | None:
         return None
 
 
-def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, exclude: int) -> forecast.Prior:
-    """Peers of the same platform and tier (else the platform, else every account) reporting METRIC."""
+def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, exclude: int,
+                followers: int | None = None) -> forecast.Prior:
+    """Peers of the same platform and tier (else the platform, else every account) reporting METRIC.
+
+    With no peer at all, engagements fall back to the published engagement-rate band of the
+    platform and follower count (its midpoint; the between-creator spread a default).
+    """
     def rows(match):
         out = []
         for a in ctx.peers:
@@ -226,7 +231,13 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
         found = rows(match)
         if len(found) >= 3:
             return forecast.prior_from_accounts(found, scope)
-    return forecast.prior_from_accounts(rows(lambda a: True), "accounts in this workspace")
+    found = rows(lambda a: True)
+    if not found and metric == "engagements" and followers:
+        band = bm.er_band(platform, followers) or bm.for_kpi("engagement_rate", platform)
+        if band is not None and band.value:
+            return forecast.Prior(math.log(band.value / 100), forecast.DEFAULT_TAU, forecast.DEFAULT_SIGMA, 0,
+                                  f"published engagement rate {band.value:g} % ({band.scope}; {band.source.cite()})")
+    return forecast.prior_from_accounts(found, "accounts in this workspace")
 
 
 def _per_post(row: history.CampaignRow, metric: str, ctx: Context) -> float | None:
@@ -401,7 +412,7 @@ def value_of(engine, creator: str, *, workspace: str, campaign: str | None = Non
                                                exclude_campaign=ctx.campaign_id)
             expected: dict[str, forecast.Estimate] = {}
             for m in history.POST_METRICS:
-                expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, a["platform"], tier, m, c["id"]),
+                expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, a["platform"], tier, m, c["id"], followers),
                                                 coverage=coverage)
             e = expected["emv"]
             if ctx.emv_fx is not None and e.value is not None:
@@ -465,7 +476,8 @@ def value_prospect(engine, ctx: Context, platform: str, followers: int | None, m
         obs["emv"].append(sum(float(r) * float(metrics["link_clicks" if a == "clicks" else a]) for a, r in priced))
     expected: dict[str, forecast.Estimate] = {}
     for m in history.POST_METRICS:
-        expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, platform, tier, m, -1), coverage=coverage)
+        expected[m] = forecast.estimate(followers, obs[m], _post_prior(ctx, platform, tier, m, -1, followers),
+                                        coverage=coverage)
     e = expected["emv"]
     if ctx.emv_fx is not None and e.value is not None:
         expected["emv"] = forecast.Estimate(e.value * ctx.emv_fx, e.low * ctx.emv_fx, e.high * ctx.emv_fx,

@@ -55,7 +55,7 @@ class Estimate:
     low: float | None
     high: float | None
     observations: int
-    basis: str  # "history", "history+peers", "peers" or "none"
+    basis: str  # "history", "history+peers", "peers", "benchmark" or "none"
     note: str
 
     def to_dict(self) -> dict:
@@ -125,7 +125,9 @@ def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *
     sd = math.sqrt(1 / precision + sigma2)
     z = _t_quantile(z, PRIOR_WEIGHT + max(n - 1, 0))
     value, low, high = (max(math.exp(v) - 1, 0.0) for v in (mean, mean - z * sd, mean + z * sd))
-    if n == 0:
+    if n == 0 and prior.accounts == 0:
+        basis, note = "benchmark", f"no {unit}s of this creator and no peers: followers x the {prior.scope}"
+    elif n == 0:
         basis, note = "peers", (f"no {unit}s of this creator: followers x the median rate of {prior.accounts} "
                                 f"{prior.scope}")
     elif have_prior:
