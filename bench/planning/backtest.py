@@ -121,7 +121,7 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                         e = acc.expected[m]
                         if e.value is None:
                             continue
-                        prior = cv._post_prior(ctx, acc.platform, acc.tier, m, creator_id)
+                        prior = cv._post_prior(ctx, acc.platform, acc.tier, m, creator_id, acc.followers)
                         naive = forecast.estimate(acc.followers, [], prior).value
                         scale = ctx.emv_fx if m == "emv" else 1.0
                         for x in mine[m]:
