@@ -14,7 +14,9 @@ else the middle of the fair range). ``d`` deliverables from a creator are expect
 Algorithm: greedy by return per unit of money over moves "book a creator at the minimum" and
 "add one deliverable", the must-includes booked first; repeated with each of the ``seeded_runs``
 options that promise most at their minimum booked first (the knapsack ratio trap); the best run is
-kept. ``bench/planning/split.py`` checks it against :func:`exhaustive` on small sets.
+kept. Up to ``IMPROVE_UP_TO`` candidates, a last pass drops one booked creator (or one of their
+deliverables), refills greedily without them and keeps any gain, until nothing improves.
+``bench/planning/split.py`` checks it against :func:`exhaustive` on small sets.
 
 The outcome's interval: each creator's per-deliverable result is log-normal with the valuation's
 median and interval (one draw per creator, shared by their deliverables: a creator who
@@ -35,6 +37,7 @@ from statistics import NormalDist
 __all__ = ["Option", "Split", "exhaustive", "response", "split"]
 
 DRAWS = 4000
+IMPROVE_UP_TO = 60  # candidates up to which the drop-and-refill pass runs (it costs one greedy per booking)
 
 
 @dataclass(frozen=True)
@@ -111,15 +114,20 @@ def _move(o: Option, d: int, remaining: Decimal, alpha: float):
     return (gain / float(cost), cost, nd) if gain > 0 else None
 
 
-def _greedy(options: Sequence[Option], budget: Decimal, alpha: float, seed: int | None) -> dict[str, int]:
-    d = {o.id: 0 for o in options}
-    remaining = budget
-    for i, o in enumerate(options):
-        if o.choice == "include" or i == seed:
-            d[o.id] = o.min_deliverables
-            remaining -= o.fee * o.min_deliverables
+def _greedy(options: Sequence[Option], budget: Decimal, alpha: float, seed: int | None,
+            start: dict[str, int] | None = None, banned: str | None = None) -> dict[str, int]:
+    if start is not None:
+        d = dict(start)
+    else:
+        d = {o.id: 0 for o in options}
+        for i, o in enumerate(options):
+            if o.choice == "include" or i == seed:
+                d[o.id] = o.min_deliverables
+    remaining = budget - _spent(options, d)
     if remaining < 0:
         return {}
+    if banned is not None:  # a creator the improvement pass just dropped stays out of this run
+        options = [o for o in options if o.id != banned]
     moves = [_move(o, d[o.id], remaining, alpha) for o in options]
     while True:
         best = None
@@ -183,6 +191,8 @@ def split(options: Sequence[Option], budget, *, objective: str, alpha: float = 0
         total = _total(options, d, alpha)
         if d and total > best_total * (1 + 1e-12):
             best, best_total = d, total
+    if len(options) <= IMPROVE_UP_TO:
+        best, best_total = _improve(options, budget, alpha, best, best_total)
     spent = _spent(options, best)
     remaining = budget - spent
     low, high = _interval(options, best, alpha, coverage)
@@ -208,6 +218,28 @@ def split(options: Sequence[Option], budget, *, objective: str, alpha: float = 0
                      "short_by": str(max(cost - remaining, Decimal(0))),
                      "what": "book" if best.get(o.id, 0) == 0 else "one more deliverable"}
     return Split(objective, budget, spent, best_total, low, high, coverage, alpha, best, rows, next_best)
+
+
+def _improve(options: Sequence[Option], budget: Decimal, alpha: float, best: dict[str, int],
+             best_total: float) -> tuple[dict[str, int], float]:
+    """Drop one booked creator (or one deliverable) and refill greedily without them; keep any gain; repeat."""
+    improved = True
+    while improved:
+        improved = False
+        for o in options:
+            n = best.get(o.id, 0)
+            if n == 0:
+                continue
+            for fewer in ([0] if o.choice != "include" else []) + ([n - 1] if n - 1 >= o.min_deliverables else []):
+                trial = _greedy(options, budget, alpha, None, start={**best, o.id: fewer},
+                                banned=o.id if fewer == 0 else None)
+                total = _total(options, trial, alpha) if trial else -1.0
+                if total > best_total * (1 + 1e-12):
+                    best, best_total, improved = {**best, **trial}, total, True
+                    break
+            if improved:
+                break
+    return best, best_total
 
 
 def exhaustive(options: Sequence[Option], budget, alpha: float = 0.7) -> tuple[float, dict[str, int]]:
