@@ -134,6 +134,8 @@ def add_creators(engine, workspace: str, slug: str, refs: list[str], *, platform
 def import_prospects(engine, workspace: str, slug: str, path: str | os.PathLike) -> int:
     """Add or update the list's candidates from a prospects CSV (see the module docstring); all or nothing."""
     name = str(path)
+    with engine.connect() as conn:  # an unknown workspace or list is reported before the file
+        _list(conn, _workspace(conn, workspace), slug)
     try:
         with open(path, newline="", encoding="utf-8-sig") as raw:
             text = raw.read()

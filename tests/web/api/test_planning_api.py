@@ -101,6 +101,8 @@ def test_candidate_lists_and_split(env):
     assert booked["instagram @new.face"] == 0 and booked["instagram @acme_mei"] >= 1
     assert j["interval"]["low"] < j["outcome"] < j["interval"]["high"]
     assert booked["instagram @acme_mei"] == 2 and j["next_best"] is None  # mei at her maximum; new.face excluded
+    nobudget = w.get("/api/v1/plan/lists/autumn/split")
+    assert nobudget.status_code == 422 and "budget: required" in nobudget.text
     # fees are costs; other workspaces do not see the list
     assert env.client("viewer").get("/api/v1/plan/lists/autumn").status_code == 403
     assert env.client("other_owner").get("/api/v1/plan/lists/autumn").status_code == 404

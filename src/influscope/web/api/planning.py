@@ -293,7 +293,9 @@ def get_candidate_list(slug: Slug, coverage: Annotated[float, Query(ge=0.5, le=0
 
 
 @router.get("/plan/lists/{slug}/split")
-def split_candidate_list(slug: Slug, budget: Annotated[Decimal, Query(ge=0, le=Decimal("1e12"))],
+def split_candidate_list(slug: Slug,
+                         budget: Annotated[Decimal | None, Query(ge=0, le=Decimal("1e12"),
+                                                                 description="Required: the budget to split.")] = None,
                          objective: Literal["reach", "impressions", "views", "engagements", "emv", "clicks", "orders",
                                             "revenue"] | None = None,
                          goal: Literal["tofu", "mofu", "bofu"] | None = None,
@@ -302,8 +304,15 @@ def split_candidate_list(slug: Slug, budget: Annotated[Decimal, Query(ge=0, le=D
                          p: Principal = Depends(require("costs")), engine: sa.Engine = Depends(db)) -> dict[str, Any]:
     """The budget split over the list for the campaign's goal: deliverables per creator, the expected
     outcome with its interval, and what the next best creator would have added."""
+    from influscope.db.planning import candidate_lists
     from influscope.planning.candidates import split_list
 
+    with engine.connect() as conn:  # an unknown list is 404 before any question about the query
+        if conn.execute(sa.select(candidate_lists.c.id).where(candidate_lists.c.workspace_id == p.workspace_id,
+                                                              candidate_lists.c.slug == slug)).scalar() is None:
+            raise HTTPException(404, f"no candidate list {slug!r}")
+    if budget is None:
+        raise HTTPException(422, "budget: required")
     lv, sp = _planning_errors(split_list, engine, p.workspace_slug, slug, budget, objective=objective, alpha=alpha,
                               coverage=coverage, goal=goal)
     return {"list": lv.slug, "currency": lv.currency, "goal": lv.goal, **sp.to_dict()}
