@@ -27,8 +27,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -114,7 +114,7 @@ class EmbeddingModel:
         self.neutral_threshold = float(head["neutral"]["threshold"])
 
     @classmethod
-    def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> "EmbeddingModel":
+    def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> EmbeddingModel:
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
             model = cls(head, model_name(path), enc)

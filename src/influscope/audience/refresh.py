@@ -19,9 +19,9 @@ still waiting (:func:`pending_comments`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -29,8 +29,13 @@ from influscope.audience import credibility as cred
 from influscope.audience.intent import detect_intent
 from influscope.audience.langid import detect
 from influscope.audience.mentions import Matcher
-from influscope.audience.sentiment import (SentimentModel, classify, current_model_name, default_model,
-                                           text_hash)
+from influscope.audience.sentiment import (
+    SentimentModel,
+    classify,
+    current_model_name,
+    default_model,
+    text_hash,
+)
 from influscope.db import audience as at
 from influscope.db import tables as t
 
@@ -52,7 +57,7 @@ class RefreshSummary:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def label_texts(texts: list[str], model: SentimentModel | None = None) -> list[dict]:
