@@ -360,7 +360,7 @@ def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | 
                                                    f.sum(t.creator_accounts.c.following)]),
                              (t.creators, [f.count(t.creators.c.language)]),
                              (at.comment_labels, [f.count(at.comment_labels.c.lang)])):
-            pk = list(table.primary_key.columns)[0]
+            pk = next(iter(table.primary_key.columns))
             row = conn.execute(sa.select(f.count(), f.max(pk), *extra)
                                .where(table.c.workspace_id == workspace_id)).one()
             parts.append([str(x) for x in row])
