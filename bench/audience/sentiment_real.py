@@ -112,6 +112,7 @@ def main() -> None:
     ap.add_argument("--speed-sample", type=int, default=300, help="English tweets timed per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--output", type=Path, help="also write the results here as JSON")
+    ap.add_argument("--accuracy-only", action="store_true", help="skip the speed rounds")
     args = ap.parse_args()
 
     import multiprocessing
@@ -165,6 +166,23 @@ def main() -> None:
         sweep.append(row)
     model.neutral_threshold, model.neutral_threshold_han = committed
     results["threshold_sweep"] = sweep
+
+    # purchase intent / advocacy: no real text labelled for it is at hand, so only how often the
+    # phrases fire on real text (a comment called negative carries no intent, as in refresh)
+    from influscope.audience.intent import detect_intent
+
+    fired: dict = {}
+    for name, (gold, texts) in data.items():
+        _, labels = model.decide(embeddings[name], texts)
+        kinds = [(i.kind if i is not None and lab != "neg" else None)
+                 for i, lab in ((detect_intent(t), lab) for t, lab in zip(texts, labels))]
+        fired[name] = {k: sum(1 for x in kinds if x == k) for k in ("purchase", "desire", "advocacy")}
+        fired[name]["on_gold_negative"] = sum(1 for x, g in zip(kinds, gold) if x and g == "neg")
+    results["intent_fired_on_real_text"] = fired
+    if args.accuracy_only:
+        pool.shutdown()
+        print(json.dumps(results, indent=1, ensure_ascii=False))
+        return
 
     # speed, interleaved rounds: reference, embedding x 1 process, embedding x WORKERS processes
     enc = encoder()

@@ -192,3 +192,28 @@ def test_the_sentiment_command_shows_progress_on_long_files(tmp_path, monkeypatc
     short.write_text("text\nlove it\n", encoding="utf-8")
     res = runner.invoke(app, ["sentiment", str(short)])
     assert res.exit_code == 0 and "Analysing" not in res.stderr
+
+
+def test_the_dashboard_shows_how_many_comments_wait(engine, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from influscope.auth import sessions, users
+    from influscope.reports.build import clear_cache
+    from influscope.web.app import create_app
+
+    ws, camp = _setup(engine, tmp_path)
+    users.create_user(engine, "o@example.com", "correct horse battery", workspace="default", role="owner")
+    session = sessions.login(engine, "o@example.com", "correct horse battery", "default")
+    web = create_app()
+    web.state.engine = engine
+    client = TestClient(web, base_url="http://127.0.0.1")
+    client.cookies.set("influscope_session", session.token)
+    client.headers["accept"] = "text/html"
+    clear_cache()
+    before = _audience_rows(engine)
+    html = client.get("/campaigns/spring?compare=none").text
+    assert 'id="sentiment-waiting"' in html and "8 comments waiting for analysis" in html
+    assert _audience_rows(engine) == before
+    refresh(engine, ws, camp)
+    html = client.get("/campaigns/spring?compare=none").text
+    assert 'id="sentiment"' in html and 'id="sentiment-waiting"' not in html
