@@ -168,20 +168,21 @@ def main() -> None:
     results["threshold_sweep"] = sweep
 
     # purchase intent / advocacy: no real text labelled for it is at hand, so only how often the
-    # phrases fire on real text (a comment called negative carries no intent, as in refresh)
+    # phrases fire on real text (a comment called negative with P(neg) >= 0.5 carries no intent,
+    # as in refresh)
     from influscope.audience.intent import detect_intent
 
     fired: dict = {}
     for name, (gold, texts) in data.items():
-        _, labels = model.decide(embeddings[name], texts)
-        kinds = [(i.kind if i is not None and lab != "neg" else None)
-                 for i, lab in ((detect_intent(t), lab) for t, lab in zip(texts, labels))]
+        probs, labels = model.decide(embeddings[name], texts)
+        kinds = [(i.kind if i is not None and (lab != "neg" or p[0] < 0.5) else None)
+                 for i, lab, p in ((detect_intent(t), lab, p) for t, lab, p in zip(texts, labels, probs))]
         fired[name] = {k: sum(1 for x in kinds if x == k) for k in ("purchase", "desire", "advocacy")}
         fired[name]["on_gold_negative"] = sum(1 for x, g in zip(kinds, gold) if x and g == "neg")
     results["intent_fired_on_real_text"] = fired
     if args.accuracy_only:
         pool.shutdown()
-        print(json.dumps(results, indent=1, ensure_ascii=False))
+        _report(results, args.output)
         return
 
     # speed, interleaved rounds: reference, embedding x 1 process, embedding x WORKERS processes
@@ -208,10 +209,14 @@ def main() -> None:
             results["speed"][f"{label}_{k}"] = round(len(texts) / statistics.median(v), 1)
         results["speed"][f"{label}_n"] = len(texts)
     pool.shutdown()
+    _report(results, args.output)
+
+
+def _report(results: dict, output: Path | None) -> None:
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(results, indent=1, ensure_ascii=False))
-    if args.output:
-        args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if output:
+        output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_NEUTRAL_THRESHOLD = 0.7
-DEFAULT_NEUTRAL_THRESHOLD_HAN = 0.6  # text with Chinese characters
+DEFAULT_NEUTRAL_THRESHOLD_HAN = 0.65  # text with Chinese characters
 C = 1.0
 
 

@@ -11,8 +11,8 @@ Kinds
 Patterns are written in natural spelling and folded like the text (:func:`normalize.fold`), so
 one Simplified pattern matches Traditional text too and Arabic spelling variants match. A negated
 phrase (``would not recommend``, 不推, ما أنصح) never counts, and :func:`detect_intent` callers
-that have the sentiment (:mod:`influscope.audience.refresh`) drop intent from negative comments
-("I regret buying this").
+that have the sentiment (:mod:`influscope.audience.refresh`) drop intent from comments that are
+negative with P(neg) >= 0.5 ("I regret buying this").
 """
 
 from __future__ import annotations

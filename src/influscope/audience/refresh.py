@@ -67,8 +67,8 @@ def label_texts(texts: list[str], model: SentimentModel | None = None) -> list[d
     out = []
     for text, s in zip(texts, sentiments):
         intent = detect_intent(text)
-        if intent is not None and s.label == "neg":
-            intent = None  # "I regret buying this" is not purchase intent
+        if intent is not None and s.label == "neg" and s.probs[0] >= 0.5:
+            intent = None  # "I regret buying this" is not purchase intent; a weak lean keeps it
         out.append({"lang": detect(text), "label": s.label, "score": s.score, "confidence": s.confidence,
                     "intent": intent is not None, "intent_kind": intent.kind if intent else None})
     return out
