@@ -130,7 +130,7 @@ def test_a_text_is_analysed_once_per_model(engine, tmp_path):
 
 
 def test_the_background_pass_reports_progress(engine, tmp_path):
-    ws, camp = _setup(engine, tmp_path)
+    ws, _ = _setup(engine, tmp_path)
     assert background.waiting_by_workspace(engine) == {ws: 8}
     seen: list[tuple[int, int, int]] = []
     summaries = background.run_once(engine, progress=lambda w, done, total: seen.append((w, done, total)))
@@ -153,7 +153,7 @@ def test_worker_processes_label_like_the_parent(engine, tmp_path, monkeypatch):
 
 
 def test_the_watcher_process_analyses_what_arrives(engine, sqlite_url, tmp_path):
-    ws, camp = _setup(engine, tmp_path)
+    ws, _ = _setup(engine, tmp_path)
     watcher = background.start_watcher(sqlite_url)
     assert watcher is not None
     try:
