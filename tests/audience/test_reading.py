@@ -152,7 +152,8 @@ def test_worker_processes_label_like_the_parent(engine, tmp_path, monkeypatch):
     assert [stored[k] for k in sorted(stored)] == [x.label for x in here]
 
 
-def test_the_watcher_process_analyses_what_arrives(engine, sqlite_url, tmp_path):
+def test_the_watcher_process_analyses_what_arrives(engine, sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("INFLUSCOPE_AUDIENCE_BACKGROUND", "1")  # the suite turns it off for other servers
     ws, _ = _setup(engine, tmp_path)
     watcher = background.start_watcher(sqlite_url)
     assert watcher is not None
@@ -217,3 +218,17 @@ def test_the_dashboard_shows_how_many_comments_wait(engine, tmp_path):
     refresh(engine, ws, camp)
     html = client.get("/campaigns/spring?compare=none").text
     assert 'id="sentiment"' in html and 'id="sentiment-waiting"' not in html
+
+
+def test_serve_analyses_comments_in_the_background_while_it_answers(engine, sqlite_url, tmp_path):
+    import httpx
+
+    from tests.support.server import running_server
+
+    ws, camp = _setup(engine, tmp_path)
+    with running_server(sqlite_url, env={"INFLUSCOPE_AUDIENCE_BACKGROUND": "1"}) as (base, _proc):
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200  # serving at once
+        deadline = time.monotonic() + 180
+        while pending_comments(engine, ws, camp) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pending_comments(engine, ws, camp) == 0
