@@ -217,7 +217,7 @@ def _audience_waiting(engine: sa.Engine, campaign: Campaign) -> int | None:
         return None
     try:
         return pending_comments(engine, campaign.workspace_id, campaign.id)
-    except Exception:  # e.g. the audience tables are not there: the KPIs say what is missing
+    except (sa.exc.SQLAlchemyError, OSError):  # e.g. no audience tables: the KPIs say what is missing
         return None
 
 
