@@ -158,16 +158,18 @@ def test_the_watcher_process_analyses_what_arrives(engine, sqlite_url, tmp_path,
     watcher = background.start_watcher(sqlite_url)
     assert watcher is not None
     try:
+        def scored() -> int:
+            with engine.connect() as conn:
+                return conn.execute(sa.select(sa.func.count()).select_from(at.account_credibility)).scalar()
+
         deadline = time.monotonic() + 120
-        while pending_comments(engine, ws) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert pending_comments(engine, ws) == 0
+        while (pending_comments(engine, ws) or scored() < 2) and time.monotonic() < deadline:
+            time.sleep(0.5)  # labels first, then mentions and credibility
+        assert pending_comments(engine, ws) == 0 and scored() == 2
         assert watcher.process.poll() is None  # still watching
     finally:
         watcher.stop()
     assert watcher.process.returncode is not None
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(at.account_credibility)).scalar() == 2
 
 
 def test_the_refresh_command_shows_progress(engine, sqlite_url, tmp_path):
