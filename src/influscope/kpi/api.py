@@ -205,6 +205,41 @@ def _emv_table(settings: dict, on: dt.date):
         return None, str(exc)
 
 
+AUDIENCE_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
+
+
+def _audience_waiting(engine: sa.Engine, campaign: Campaign) -> int | None:
+    """How many of the campaign's comments wait for analysis (reads only; None without the extra)."""
+    try:
+        from influscope.audience.refresh import pending_comments
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        return pending_comments(engine, campaign.workspace_id, campaign.id)
+    except (sa.exc.SQLAlchemyError, OSError):  # e.g. no audience tables: the KPIs say what is missing
+        return None
+
+
+def _mark_waiting(objs: dict[str, dict], waiting: int, note: str | None = None) -> None:
+    """The audience KPIs say how many comments are still waiting for analysis.
+
+    The comment KPIs keep the value of the comments analysed so far; mentions and credibility,
+    which the same job computes, are unknown (not 0) until it has run.
+    """
+    reason = f"{waiting:,} comments waiting for analysis"
+    if note:  # the analysis was asked for and could not run
+        reason = f"{note}; {reason}"
+    for kid in AUDIENCE_KPIS + ("brand_mentions", "hashtag_posts", "share_of_voice", "credibility_score"):
+        obj = objs.get(kid)
+        if obj is None:
+            continue
+        obj["detail"] = {**(obj.get("detail") or {}), "comments_waiting": waiting}
+        if kid not in AUDIENCE_KPIS and not obj["value"]:
+            obj["value"] = None
+        if obj["value"] is None:
+            obj["reason"] = reason
+
+
 def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
     try:
         from influscope import audience
@@ -223,13 +258,17 @@ def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
 def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, Any] | None = None, *,
          workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
          end: dt.date | None = None, backend=None, today: dt.date | None = None,
-         refresh_audience: bool = True) -> KpiResult:
+         refresh_audience: bool = False) -> KpiResult:
     """Compute every KPI of the catalogue for a campaign (slug in WORKSPACE, or id).
 
     ``by``: None or one of creator, post, platform, content_type, day. ``settings``: methodology
     overrides for this call (validated; see :mod:`influscope.kpi.methodology`). ``engine``: the
     SQLAlchemy engine of the store (default: the configured database). ``backend``: an Ibis backend
     holding the same canonical tables (default: Ibis on ``engine``'s database).
+
+    Reading only: comment analysis runs when comments arrive or as a background job; the comment
+    KPIs carry ``detail.comments_waiting`` while some are still waiting. ``refresh_audience=True``
+    runs that analysis first (it writes; for scripts, never for a read path).
     """
     if by is not None and by != "campaign" and by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r} (one of campaign, {', '.join(BREAKDOWNS)})")
@@ -242,6 +281,7 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     camp = load_campaign(engine, campaign_id, workspace)
     resolved = methodology.resolve(workspace=camp.workspace_methodology, campaign=camp.methodology, call=settings)
     note = _refresh_audience(engine, camp) if refresh_audience else None
+    waiting = _audience_waiting(engine, camp)
     if backend is None:
         from influscope.kpi.backends import connect
 
@@ -260,6 +300,8 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     top = objects(ctx)
     for kid, obj in top.items():  # the formula as the active settings make it
         obj["formula"] = {lang: KPIS[kid].formula_for(resolved, lang) for lang in LANGS}
+    if waiting:
+        _mark_waiting(top, waiting, note)
     fc = _forecast(facts, ctx, today)
     top["sales_forecast"] = _obj("sales_forecast", fc)
     _decorate(top, camp, today=today)
@@ -280,6 +322,8 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
             if by in ("creator", "post"):
                 platform, bench_followers, followers = _platform_followers(sub)
             _decorate(objs, camp, platform=platform, followers=bench_followers, targets=False, today=today)
+            if waiting:
+                _mark_waiting(objs, waiting, note)
             row: dict[str, Any] = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
             if by in ("creator", "post") and followers is not None:
                 row["tier"] = methodology.tier(followers, resolved["tiers"])
