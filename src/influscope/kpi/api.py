@@ -115,10 +115,7 @@ def _obj(kid: str, v: Value) -> dict[str, Any]:
 
 
 def _benchmark(kid: str, platform: str | None = None, followers: int | None = None, currency: str | None = None):
-    try:
-        from influscope.kpi import benchmarks
-    except ImportError:  # pragma: no cover
-        return None
+    from influscope.kpi import benchmarks
     try:
         b = benchmarks.for_kpi(kid, platform=platform, followers=followers, currency=currency)
     except (LookupError, ValueError):
@@ -162,10 +159,7 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
 
 
 def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
-    try:
-        from influscope.kpi import forecast
-    except ImportError:  # pragma: no cover
-        return Value(None, "the forecast module is not installed", estimated=True)
+    from influscope.kpi import forecast
     from influscope.kpi.engine import _revenue
 
     daily: dict[dt.date, Decimal] = {}
@@ -195,10 +189,7 @@ def _goal_attainment(kpis: dict[str, dict], campaign: Campaign) -> dict:
 def _emv_table(settings: dict, on: dt.date):
     if settings["emv_model"] != "per_action":
         return None, None
-    try:
-        from influscope.kpi import emv
-    except ImportError:  # pragma: no cover
-        return None, "the EMV module is not installed"
+    from influscope.kpi import emv
     try:
         return emv.load_table(settings["emv_table"], on=on), None
     except (LookupError, ValueError) as exc:
@@ -210,10 +201,7 @@ AUDIENCE_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentim
 
 def _audience_waiting(engine: sa.Engine, campaign: Campaign) -> int | None:
     """How many of the campaign's comments wait for analysis (reads only; None without the extra)."""
-    try:
-        from influscope.audience.refresh import pending_comments
-    except ImportError:  # pragma: no cover
-        return None
+    from influscope.audience.refresh import pending_comments
     try:
         return pending_comments(engine, campaign.workspace_id, campaign.id)
     except (sa.exc.SQLAlchemyError, OSError):  # e.g. no audience tables: the KPIs say what is missing
@@ -241,10 +229,7 @@ def _mark_waiting(objs: dict[str, dict], waiting: int, note: str | None = None) 
 
 
 def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
-    try:
-        from influscope import audience
-    except ImportError:  # pragma: no cover
-        return "audience analysis is not installed"
+    from influscope import audience
     refresh = getattr(audience, "refresh", None)
     if refresh is None:
         return "audience analysis (sentiment, mentions, credibility) is not installed"
@@ -390,10 +375,7 @@ def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str])
     sites) as diagnostics; the subject is the creator's row key, as for the per-creator rules."""
     if engine is None:
         return []
-    try:
-        from influscope.ingest.commerce import codes
-    except ImportError:  # pragma: no cover
-        return []
+    from influscope.ingest.commerce import codes
     out = []
     for d in codes.leak_diagnostics(engine, c.slug, workspace=c.workspace):
         item = _plain(d.to_dict())
@@ -407,10 +389,7 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
                  engine: sa.Engine | None = None) -> list[dict]:
     """Run the diagnostic rules on the campaign's KPIs and on each creator's, and add the
     promo-code leak findings."""
-    try:
-        from influscope.kpi import diagnostics
-    except ImportError:  # pragma: no cover
-        return []
+    from influscope.kpi import diagnostics
     c = result.campaign
 
     def plain(kpis: dict) -> dict:

@@ -322,10 +322,7 @@ def _actual(rows: list[history.CampaignRow], ctx: Context) -> dict[str, float | 
 
 
 def _credibility(conn, account_id: int) -> dict | None:
-    try:
-        from influscope.db.audience import account_credibility as ac
-    except ImportError:
-        return None
+    from influscope.db.audience import account_credibility as ac
     try:
         row = conn.execute(sa.select(ac.c.score, ac.c.reasons).where(ac.c.creator_account_id == account_id)).first()
     except sa.exc.DBAPIError:

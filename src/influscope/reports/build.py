@@ -337,10 +337,7 @@ def brand_followers(conn: sa.Connection, workspace_id: int, accounts: list[dict]
 
 def credibility_reasons(conn: sa.Connection, workspace_id: int, campaign_id: int) -> list[dict]:
     """Per creator account of the campaign: the audience engine's score and reasons, if computed."""
-    try:
-        from influscope.db.audience import account_credibility
-    except ImportError:
-        return []
+    from influscope.db.audience import account_credibility
     ca = t.creator_accounts
     q = (sa.select(t.creators.c.key, t.creators.c.name, ca.c.platform, ca.c.handle, ca.c.followers,
                    account_credibility.c.score, account_credibility.c.reasons)

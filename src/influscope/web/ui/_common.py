@@ -80,10 +80,7 @@ def save_lang(request: Request, lang: str) -> bool:
 
 
 def csrf(request: Request) -> str:
-    try:
-        from influscope.auth.csrf import csrf_token
-    except ImportError:  # pragma: no cover - the auth package ships with the app
-        return ""
+    from influscope.auth.csrf import csrf_token
     return csrf_token(request)
 
 

@@ -129,10 +129,7 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
 
 
 def _credibility(conn, account_ids: list[int]) -> list[dict]:
-    try:
-        from influscope.db.audience import account_credibility
-    except ImportError:
-        return []
+    from influscope.db.audience import account_credibility
     if not account_ids:
         return []
     try:

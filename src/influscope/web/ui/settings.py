@@ -17,10 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _emv_tables() -> list[dict]:
-    try:
-        from influscope.kpi import emv
-    except ImportError:
-        return []
+    from influscope.kpi import emv
     out = []
     for info in emv.list_tables():
         try:
@@ -181,10 +178,7 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
 
 
 def _audit(conn, p: Principal, action: str, detail: dict) -> None:
-    try:
-        from influscope.auth import audit
-    except ImportError:
-        return
+    from influscope.auth import audit
     try:
         audit.record_for(conn, p, action, detail=json.loads(json.dumps(detail, default=str)))
     except TypeError:
