@@ -738,8 +738,8 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
 
     Every problem is reported in one pass: cell problems and reference problems together (up to
     ``MAX_PROBLEMS``). With ``costs=False`` (a caller without access to budgets and costs) a bundle
-    with ``costs.csv`` rows or a ``budget`` raises :class:`CostsNotAllowed`, and a campaign's
-    stored budget is left as it is.
+    with ``costs.csv`` rows, a ``budget`` or targets of cost KPIs raises :class:`CostsNotAllowed`,
+    and a campaign's stored budget is left as it is.
     """
     bundle, problems = _parse_bundle(Path(path))
     if not costs:
@@ -749,6 +749,13 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         if bundle.campaign and "budget" in bundle.campaign:
             denied.add("campaign.yaml", _yaml_key_lines(Path(path) / "campaign.yaml").get("budget", 1), "budget",
                        "budgets and costs are not shared with this account")
+        if bundle.campaign and bundle.campaign.get("targets"):
+            from influscope.auth.roles import cost_kpis
+
+            hidden = sorted(set(bundle.campaign["targets"]) & cost_kpis())
+            if hidden:
+                denied.add("campaign.yaml", _yaml_key_lines(Path(path) / "campaign.yaml").get("targets", 1), "targets",
+                           f"targets of {', '.join(hidden)}: budgets and costs are not shared with this account")
         if denied.items:
             raise CostsNotAllowed(denied.items)
     with engine.connect() as conn:
@@ -780,6 +787,12 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
         }
         if not costs:
             del row["budget"]  # a new campaign has none; an existing one keeps its own
+            from influscope.auth.roles import cost_kpis
+
+            hidden = cost_kpis()
+            old = conn.execute(sa.select(t.campaigns.c.targets).where(
+                t.campaigns.c.workspace_id == ws, t.campaigns.c.slug == c["id"])).scalar() or {}
+            row["targets"] = {**{k: v for k, v in old.items() if k in hidden}, **row["targets"]}
         rep = report.files.setdefault("campaign.yaml", FileReport())
         ids = _sync(conn, t.campaigns, [row], ("workspace_id", "slug"),
                     (t.campaigns.c.workspace_id == ws) & (t.campaigns.c.slug == c["id"]), rep, want_ids=True)

@@ -54,6 +54,12 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
                       t.campaigns.c.targets, t.campaigns.c.methodology)
             .where(t.campaigns.c.workspace_id == p.workspace_id).order_by(t.campaigns.c.slug)).mappings()]
         fx = _fx(conn, p.workspace_id)
+    if not p.can_see_costs:
+        from influscope.auth.roles import cost_kpis
+
+        hidden = cost_kpis()
+        for c in camps:
+            c["targets"] = {k: v for k, v in (c["targets"] or {}).items() if k not in hidden}
     settings = [{"name": s.name, "default": m.describe({s.name: s.default})[s.name], "allowed": s.allowed,
                  "doc": s.doc, "override": ws_over.get(s.name)} for s in m.SETTINGS.values()]
     lang = lang_of(request)
@@ -99,12 +105,16 @@ async def save_methodology(request: Request, p: Principal = Depends(require("adm
 @router.post("/settings/targets/{slug}", response_class=HTMLResponse)
 async def save_targets(slug: str, request: Request, p: Principal = Depends(require("analyst"))) -> Response:
     """A campaign's targets: KPI_ID=NUMBER per line (KPI ids from the catalogue)."""
+    from influscope.auth.roles import cost_kpis
     from influscope.reports.build import catalogue
 
     form = await request.form()
+    if "targets" not in form:  # validate before writing: a post without the field changes nothing
+        return _render(request, p, problems=["targets: the field is missing; nothing was changed"], status=422)
     text = str(form.get("targets") or "")
     problems, targets = [], {}
     ids = catalogue()
+    hidden = frozenset() if p.can_see_costs else cost_kpis()
     for i, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -116,6 +126,9 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
         if k not in ids:
             problems.append(f"targets line {i}: unknown KPI id {k!r}")
             continue
+        if k in hidden:
+            problems.append(f"targets line {i}: {k}: budgets and costs are not shared with this account")
+            continue
         try:
             num = float(v)
             if num != num or num in (float("inf"), float("-inf")):
@@ -124,9 +137,16 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
             problems.append(f"targets line {i}: {k}: not a number: {v!r}")
             continue
         targets[k] = num
+        if abs(num) > 1e15:
+            problems.append(f"targets line {i}: {k}: out of range: {v!r}")
+            continue
     if problems:
         return _render(request, p, problems=problems, status=422)
     with engine_of(request).begin() as conn:
+        if hidden:  # targets this account cannot see are kept as they are
+            old = conn.execute(sa.select(t.campaigns.c.targets).where(
+                t.campaigns.c.workspace_id == p.workspace_id, t.campaigns.c.slug == slug)).scalar() or {}
+            targets = {**{k: v for k, v in old.items() if k in hidden}, **targets}
         done = conn.execute(t.campaigns.update().where(t.campaigns.c.workspace_id == p.workspace_id,
                                                        t.campaigns.c.slug == slug).values(targets=targets)).rowcount
         if not done:
