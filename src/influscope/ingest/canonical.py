@@ -708,7 +708,8 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
             problems.add("links.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
         other = db_links.get(r["link_id"])
         if other and (other[1] != ws or (campaign_id is not None and other[2] != campaign_id)):
-            problems.add("links.csv", r["_line"], "link_id", f"link {r['link_id']!r} is already taken by another campaign")
+            # the same words whoever holds it: nothing about other campaigns or workspaces
+            problems.add("links.csv", r["_line"], "link_id", f"{r['link_id']!r} is not available: choose another")
     for r in bundle.rows("clicks.csv"):
         if r["link_id"] and r["link_id"] not in link_keys:
             problems.add("clicks.csv", r["_line"], "link_id", f"unknown link {r['link_id']!r}")
