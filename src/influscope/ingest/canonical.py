@@ -983,8 +983,49 @@ def _write_csv(path: Path, spec: FileSpec, rows: Iterable[dict[str, Any]]) -> in
     return n
 
 
-def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace: str = "default") -> dict[str, int]:
-    """Write CAMPAIGN (and the workspace's event data) to PATH as a canonical bundle."""
+def _credited_keys(engine: sa.Engine, ws: int, camp: Any, members: set[int]) -> tuple[set[int], set[int]]:
+    """Ids of the orders and leads the attribution rules credit to one of the campaign's creators,
+    placed from the campaign's first day to its last plus the attribution window (as the KPIs count them)."""
+    from influscope.attribution.credit import Directory, credited_leads, credited_orders
+    from influscope.kpi import methodology
+    from influscope.kpi.backends import connect
+
+    with engine.connect() as conn:
+        ws_over = conn.execute(sa.select(t.workspaces.c.methodology).where(t.workspaces.c.id == ws)).scalar() or {}
+    settings = methodology.resolve(workspace=ws_over, campaign=camp["methodology"] or {})
+    try:
+        tz: dt.tzinfo = ZoneInfo(camp["timezone"] or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = dt.timezone.utc
+
+    def utc(day: dt.date) -> dt.datetime:
+        return to_utc_naive(dt.datetime.combine(day, dt.time()), tz)
+
+    lo = utc(camp["start_date"])
+    hi = utc(camp["end_date"] + dt.timedelta(days=1 + settings["attribution_window_days"]))
+    con = connect(engine)
+    try:
+        directory = Directory.load(con, ws)
+        orders = {o["id"] for o in credited_orders(con, ws, lo, hi, settings, directory) if o["creator_id"] in members}
+        leads = {x["id"] for x in credited_leads(con, ws, lo, hi, settings, directory) if x["creator_id"] in members}
+    finally:
+        disconnect = getattr(con, "disconnect", None)
+        if disconnect:
+            disconnect()
+    return orders, leads
+
+
+def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace: str = "default", *,
+                  everything: bool = False) -> dict[str, int]:
+    """Write CAMPAIGN to PATH as a canonical bundle.
+
+    By default the event files hold only what the campaign owns: the orders and leads the
+    attribution rules credit to its creators (see :mod:`influscope.attribution.credit`), clicks on
+    its links, comments on its posts, site traffic tagged with its id (or untagged), follower and
+    audience rows of its creators' and brand accounts, and exchange rates of its currency. With
+    EVERYTHING the event files hold the whole workspace's (the ``--all`` option of
+    ``influscope export``), which may include other campaigns' orders and leads.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -1059,16 +1100,33 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
                        cm.c.likes).join_from(cm, t.posts).where(t.posts.c.campaign_id == cid).order_by(cm.c.key))
         counts["comments.csv"] = _write_csv(path / "comments.csv", BY_NAME["comments.csv"], conn.execute(q).mappings())
 
+        scope: dict[str, Any] = {}
+        if not everything:
+            member_ids = set(conn.execute(members).scalars())
+            order_ids, lead_ids = _credited_keys(engine, ws, camp, member_ids)
+            accounts = {(p, h) for p, h in conn.execute(
+                sa.select(t.creator_accounts.c.platform, t.creator_accounts.c.handle)
+                .where(t.creator_accounts.c.creator_id.in_(member_ids)))}
+            accounts |= {(a["platform"], a["handle"]) for a in camp["brand_accounts"] or []}
+            scope = {"orders.csv": t.orders.c.id.in_(order_ids), "leads.csv": t.leads.c.id.in_(lead_ids),
+                     "traffic.csv": t.traffic.c.campaign.in_((camp["slug"], "")),
+                     "fx_rates.csv": (t.fx_rates.c.base == camp["currency"]) | (t.fx_rates.c.currency == camp["currency"])}
+            for name, table in (("followers.csv", t.follower_snapshots), ("audience.csv", t.audience)):
+                scope[name] = sa.tuple_(table.c.platform, table.c.handle).in_(sorted(accounts)) if accounts else sa.false()
+
+        def where(name: str, table: sa.Table) -> sa.ColumnElement:
+            return (table.c.workspace_id == ws) & scope[name] if name in scope else table.c.workspace_id == ws
+
         o = t.orders
         q = sa.select(o.c.key.label("order_id"), *[o.c[c] for c in (
             "source", "created_at", "currency", "subtotal", "discounts", "tax", "shipping", "total", "refunded", "status",
             "discount_codes", "landing_url", "click_id", "customer_id", "new_customer", "units")]).where(
-            o.c.workspace_id == ws).order_by(o.c.source, o.c.key)
+            where("orders.csv", o)).order_by(o.c.source, o.c.key)
         counts["orders.csv"] = _write_csv(path / "orders.csv", BY_NAME["orders.csv"], conn.execute(q).mappings())
         ld = t.leads
         q = sa.select(ld.c.key.label("lead_id"), *[ld.c[c] for c in (
             "type", "ts", "click_id", "code", "utm_content", "value", "currency")]).where(
-            ld.c.workspace_id == ws).order_by(ld.c.key)
+            where("leads.csv", ld)).order_by(ld.c.key)
         counts["leads.csv"] = _write_csv(path / "leads.csv", BY_NAME["leads.csv"], conn.execute(q).mappings())
         for spec, table, order in (
             (BY_NAME["traffic.csv"], t.traffic, ("date", "source", "medium", "campaign", "content")),
@@ -1076,7 +1134,7 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
             (BY_NAME["audience.csv"], t.audience, ("platform", "handle", "date", "dimension", "bucket")),
             (BY_NAME["fx_rates.csv"], t.fx_rates, ("date", "base", "currency")),
         ):
-            q = sa.select(*[table.c[c] for c in spec.names]).where(table.c.workspace_id == ws).order_by(
+            q = sa.select(*[table.c[c] for c in spec.names]).where(where(spec.name, table)).order_by(
                 *[table.c[c] for c in order])
             counts[spec.name] = _write_csv(path / spec.name, spec, conn.execute(q).mappings())
     return counts

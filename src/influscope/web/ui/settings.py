@@ -108,6 +108,11 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
     from influscope.auth.roles import cost_kpis
     from influscope.reports.build import catalogue
 
+    with engine_of(request).connect() as conn:
+        known = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == p.workspace_id,
+                                                               t.campaigns.c.slug == slug)).first()
+    if known is None:
+        return _render(request, p, problems=[f"no campaign {slug!r}"], status=404)
     form = await request.form()
     if "targets" not in form:  # validate before writing: a post without the field changes nothing
         return _render(request, p, problems=["targets: the field is missing; nothing was changed"], status=422)
