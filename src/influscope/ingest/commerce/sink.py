@@ -17,6 +17,7 @@ refund id and summed into ``orders.refunded``, capped at the subtotal.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import threading
@@ -50,7 +51,7 @@ def _json_safe(value: Any) -> Any:
 
 _o, _rf, _d, _s = t.orders, ct.order_refunds, ct.webhook_deliveries, ct.stores
 _B = sa.bindparam
-_Q_ORDER = sa.select(_o.c.id, _o.c.updated_at, _o.c.new_customer).where(
+_Q_ORDER = sa.select(_o.c.id, _o.c.updated_at, _o.c.new_customer, _o.c.status).where(
     _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
 _Q_ORDER_REFUND = sa.select(_o.c.id, _o.c.subtotal, _o.c.status).where(
     _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
@@ -98,6 +99,21 @@ def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool
     return True
 
 
+def _stale(existing: Any, rec: OrderRecord, version: dt.datetime | None) -> bool:
+    """Whether a delivery's state must not replace the stored one.
+
+    Versions are the source's own ``updated_at`` / ``date_modified_gmt`` (signed, inside the body):
+    an older state is stale; a state without a version never replaces one that has a version; and
+    a cancelled order goes back to another state only by a strictly newer version (a replayed
+    create of a cancelled order changes nothing).
+    """
+    if existing.updated_at is not None and (version is None or version < existing.updated_at):
+        return True
+    if existing.status == "cancelled" and rec.status != "cancelled":
+        return version is None or existing.updated_at is None or version <= existing.updated_at
+    return False
+
+
 def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
                  version: dt.datetime | None = None, merge: bool = False) -> str:
     """Store REC as the current state of its order: 'inserted', 'updated' or 'stale' (older than stored).
@@ -109,8 +125,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     for refund in rec.refunds:
         put_refund(conn, ws, source, refund)
     existing = conn.execute(_Q_ORDER, {"ws": ws, "src": source, "k": rec.key}).first()
-    if existing is not None and version is not None and existing.updated_at is not None \
-            and version < existing.updated_at:
+    if existing is not None and not merge and _stale(existing, rec, version):
         refresh_refunds(conn, ws, source, rec.key)
         return "stale"
     new_customer = rec.new_customer
@@ -168,13 +183,16 @@ class Stored:
 
 def store_delivery(engine: sa.Engine, *, workspace_id: int, store_id: int, delivery_id: str, topic: str,
                    body: bytes, triggered_at: dt.datetime | None = None) -> Stored:
-    """Insert a verified delivery (one statement: durable once this returns)."""
+    """Insert a verified delivery (one statement: durable once this returns).
+
+    A delivery is a duplicate when its id or its body (by SHA-256) was stored before for the store:
+    delivery-id headers are not signed, the body is."""
     try:
         with engine.begin() as conn:
             new_id = conn.execute(_INS_DELIVERY, {
                 "workspace_id": workspace_id, "store_id": store_id, "delivery_id": delivery_id[:128],
                 "topic": topic[:64], "received_at": utcnow(), "triggered_at": triggered_at, "body": body,
-                "status": "pending"}).inserted_primary_key[0]
+                "body_sha256": hashlib.sha256(body).hexdigest(), "status": "pending"}).inserted_primary_key[0]
     except sa.exc.IntegrityError:
         return Stored(None, True)
     return Stored(new_id, False)
