@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from influscope.db import commerce as ct
 from influscope.db import tables as t
 from influscope.ingest.commerce import shopify, stripe, woocommerce
-from influscope.ingest.commerce.common import OrderRecord, PayloadError, RefundRecord, final_status, redact
+from influscope.ingest.commerce.common import (OrderRecord, PayloadError, RefundRecord, check_order, final_status,
+                                               redact)
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     With ``merge`` (order exports, which lack click ids and landing URLs) only the fields REC knows
     overwrite the stored ones; 'unchanged' when nothing differs."""
     o = t.orders
+    check_order(rec)
     version = rec.version or version
     for refund in rec.refunds:
         put_refund(conn, ws, source, refund)
@@ -202,25 +204,38 @@ class _Lost(Exception):
     """Another processor claimed the delivery first."""
 
 
+def _parsed(parse, payload: Any):
+    """PARSE(PAYLOAD), any surprise in the payload's shape reported as a PayloadError (a failed
+    delivery with a reason), never as an exception that would leave the delivery pending."""
+    if not isinstance(payload, dict):
+        raise PayloadError("body: a JSON object expected")
+    try:
+        return parse(payload)
+    except PayloadError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError, ArithmeticError) as exc:
+        raise PayloadError(f"payload: unexpected shape ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
 def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, payload: Any,
            triggered_at: dt.datetime | None) -> tuple[str, str | None, str | None]:
     """Write what one delivery says. Returns (status, order_key, note)."""
     try:
         if kind == "shopify":
             if topic in shopify.ORDER_TOPICS:
-                rec = shopify.parse_order(payload)
+                rec = _parsed(shopify.parse_order, payload)
                 if payload.get("test") is True:
                     return "ignored", rec.key, "test order"
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in shopify.REFUND_TOPICS:
-                ref = shopify.parse_refund(payload)
+                ref = _parsed(shopify.parse_refund, payload)
                 put_refund(conn, ws, source, ref)
                 found = refresh_refunds(conn, ws, source, ref.order_key)
                 return "processed", ref.order_key, None if found else "refund kept until its order arrives"
             return "ignored", None, f"topic {topic!r} is not an order topic"
         if kind == "woocommerce":
             if topic in woocommerce.ORDER_TOPICS:
-                rec = woocommerce.parse_order(payload)
+                rec = _parsed(woocommerce.parse_order, payload)
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in woocommerce.DELETE_TOPICS:
                 key = str(payload.get("id", "")) if isinstance(payload, dict) else ""
@@ -230,10 +245,10 @@ def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, pay
             return "ignored", None, f"topic {topic!r} is not an order topic"
         if kind == "stripe":
             if topic in stripe.ORDER_TYPES:
-                rec = stripe.parse_session(payload)
+                rec = _parsed(stripe.parse_session, payload)
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in stripe.REFUND_TYPES:
-                ref = stripe.parse_charge_refunded(payload)
+                ref = _parsed(stripe.parse_charge_refunded, payload)
                 put_refund(conn, ws, source, ref)
                 found = refresh_refunds(conn, ws, source, ref.order_key)
                 return "processed", ref.order_key, None if found else "refund kept until its order arrives"
