@@ -223,3 +223,16 @@ def test_slug_taken_in_another_workspace_says_nothing_about_it(server):
     api = _api(server, "POST", "/api/v1/links", key=server["other"], json={
         "campaign": "x", "platform": "instagram", "destination": "https://b.example.com/", "slug": "shared-slug"})
     assert api.status_code in (404, 422) and "rival" not in api.text
+
+
+def test_names_are_isolated_and_direction_controls_dropped_in_titles_and_headings(server):
+    camp = CAMPAIGN.format(slug="bidi").replace("name: Door test", 'name: "\\u202egnp.exe <b>"')
+    creators = 'creator_id,platform,handle,name\nrtl,weibo,rtl,"\u202eevil"\n'
+    assert _upload(server, {"campaign.yaml": camp, "creators.csv": creators}).status_code == 201
+    page = _api(server, "GET", "/campaigns/bidi?compare=none")
+    assert page.status_code == 200
+    assert "\u202e" not in page.text
+    assert "<title>\u2068gnp.exe &lt;b&gt;\u2069 · influscope</title>" in page.text
+    assert "<h1><bdi>gnp.exe &lt;b&gt;</bdi></h1>" in page.text
+    creator = _api(server, "GET", "/creators/rtl")
+    assert creator.status_code == 200 and "<h1><bdi>evil</bdi></h1>" in creator.text and "\u202e" not in creator.text
