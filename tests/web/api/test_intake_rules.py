@@ -236,3 +236,29 @@ def test_names_are_isolated_and_direction_controls_dropped_in_titles_and_heading
     assert "<h1><bdi>gnp.exe &lt;b&gt;</bdi></h1>" in page.text
     creator = _api(server, "GET", "/creators/rtl")
     assert creator.status_code == 200 and "<h1><bdi>evil</bdi></h1>" in creator.text and "\u202e" not in creator.text
+
+
+def _login_client(base: str, source: str) -> tuple[httpx.Client, dict]:
+    import re
+
+    client = httpx.Client(base_url=base, transport=httpx.HTTPTransport(local_address=source))
+    page = client.get("/login")
+    token = re.search(r"""name=["']csrf_token["'] value=["']([^"']+)""", page.text).group(1)
+    return client, {"email": "gil@globex.example", "csrf_token": token}
+
+
+def test_failed_logins_from_one_client_do_not_lock_the_owner_out(server):
+    attacker, form = _login_client(server["base"], "127.0.0.2")
+    try:
+        codes = [attacker.post("/login", data={**form, "password": f"guess {i}"}).status_code for i in range(10)]
+        assert codes == [401] * 10
+        locked = attacker.post("/login", data={**form, "password": "correct horse battery"})
+        assert locked.status_code == 429
+    finally:
+        attacker.close()
+    owner, form = _login_client(server["base"], "127.0.0.1")
+    try:
+        resp = owner.post("/login", data={**form, "password": "correct horse battery"}, follow_redirects=False)
+        assert resp.status_code == 303  # the owner, from their own client, is let in
+    finally:
+        owner.close()
