@@ -28,11 +28,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from influscope.auth import keys  # noqa: E402
-from influscope.auth.users import create_user  # noqa: E402
-from influscope.db.engine import get_engine  # noqa: E402
-from tests.support.server import running_server  # noqa: E402
-from tests.web.api.test_intake_rules import alias_bomb  # noqa: E402
+from influscope.auth import keys
+from influscope.auth.users import create_user
+from influscope.db.engine import get_engine
+from tests.support.server import running_server
+from tests.web.api.test_intake_rules import alias_bomb
 
 VALID = b"""id: bench
 name: Bench

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -232,7 +231,7 @@ class _PlainLoader(yaml.SafeLoader):
 
 def load_yaml(text: str) -> Any:
     """Parse TEXT as plain YAML (no anchors, aliases or custom tags); raise yaml.YAMLError."""
-    return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - _PlainLoader is a SafeLoader
+    return yaml.load(text, Loader=_PlainLoader)  # _PlainLoader is a SafeLoader
 
 
 def _read_campaign(path: Path, problems: _Collector) -> dict[str, Any] | None:
@@ -301,7 +300,7 @@ def _yaml_key_lines(file: Path) -> dict[str, int]:
 
 def _yaml_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise ValueError(f"must be a date (YYYY-MM-DD), not a date and time: {value}")
+        raise ValueError(f"must be a date (YYYY-MM-DD), not a date and time: {value}")  # noqa: TRY004 - a user's value, reported as such
     if isinstance(value, dt.date):
         return value
     try:
@@ -312,7 +311,7 @@ def _yaml_date(value: Any) -> dt.date:
 
 def _yaml_scalar(key: Any, value: Any) -> Any:
     if not isinstance(key, str):
-        raise ValueError(f"keys must be text, got {key!r}")
+        raise ValueError(f"keys must be text, got {key!r}")  # noqa: TRY004 - a user's value, reported as such
     rules.check_key(key, 64)
     if isinstance(value, bool) or value is None:
         return value
@@ -343,7 +342,7 @@ def _campaign_value(col: Col, value: Any) -> Any:
         if name == "targets":
             for k, v in out.items():
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    raise ValueError(f"{k}: a target must be a number")
+                    raise ValueError(f"{k}: a target must be a number")  # noqa: TRY004 - a user's value, reported as such
         return out
     if name == "brand_accounts":
         if not isinstance(value, list) or len(value) > 200 or not all(
@@ -367,7 +366,7 @@ def _campaign_value(col: Col, value: Any) -> Any:
     if name == "id":
         return rules.check_campaign_slug(str(value).strip())
     if isinstance(value, (dict, list)):
-        raise ValueError("must be a single value")
+        raise ValueError("must be a single value")  # noqa: TRY004 - a user's value, reported as such
     return parse_cell(col, str(value).strip(), dt.timezone.utc)
 
 

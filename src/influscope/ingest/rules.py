@@ -13,6 +13,7 @@ at most :data:`MAX_COUNT` and an amount at most :data:`MAX_MONEY` with four deci
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -32,7 +33,7 @@ MAX_NUMBER_DIGITS = 40  # longer numerals are refused before they are converted
 def check_count(value: int | str) -> int:
     """A whole, non-negative number the store holds (0..MAX_COUNT)."""
     if isinstance(value, bool):
-        raise ValueError(f"not a whole number: {value!r}")
+        raise ValueError(f"not a whole number: {value!r}")  # noqa: TRY004 - a user's value, reported as such
     if isinstance(value, str):
         raw = value.strip()
         if len(raw) > MAX_NUMBER_DIGITS:
@@ -51,7 +52,7 @@ def check_count(value: int | str) -> int:
 def check_money(value: Decimal | int | str, *, negative: bool = False) -> Decimal:
     """An amount with at most four decimal places and at most MAX_MONEY in size."""
     if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"not a number: {value!r}")  # noqa: TRY004 - a user's value, reported as such
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
@@ -100,7 +101,7 @@ def check_number(value: float | str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"not a number: {value!r}") from None
-    if number != number or abs(number) > MAX_NUMBER:
+    if math.isnan(number) or abs(number) > MAX_NUMBER:
         raise ValueError(f"not a finite number within {MAX_NUMBER:g}: {value!r}")
     return number
 
@@ -120,7 +121,7 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 def check_text(value: str, max_length: int = MAX_TEXT) -> str:
     """Unicode text without NUL or other control characters (tab and newlines allowed)."""
     if not isinstance(value, str):
-        raise ValueError(f"not text: {value!r}")
+        raise ValueError(f"not text: {value!r}")  # noqa: TRY004 - a user's value, reported as such
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     if any(ord(c) < 32 and c not in "\t\r\n" for c in value):
@@ -162,7 +163,7 @@ def normalise_handle(value: str) -> str:
 def check_handle(value: str, platform: str | None = None) -> str:
     """A handle in its stored form (see :func:`normalise_handle`), checked for PLATFORM's shape."""
     if not isinstance(value, str):
-        raise ValueError(f"not a handle: {value!r}")
+        raise ValueError(f"not a handle: {value!r}")  # noqa: TRY004 - a user's value, reported as such
     handle = normalise_handle(value)
     if not handle:
         raise ValueError("the handle is empty")

@@ -14,8 +14,21 @@ from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
 from influscope.ingest import rules
 from influscope.ingest.rules import normalise_handle
-from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Count, Limit, Model, ObjectId, Offset, OptionalRef,
-                                        Ref, Text, UtcDateTime, row_or_404, strict_query)
+from influscope.web.api._common import (
+    ERRORS,
+    WRITE_ERRORS,
+    Count,
+    Limit,
+    Model,
+    ObjectId,
+    Offset,
+    OptionalRef,
+    Ref,
+    Text,
+    UtcDateTime,
+    row_or_404,
+    strict_query,
+)
 
 router = APIRouter(prefix="/api/v1/creators", tags=["creators"], responses=ERRORS,
                    dependencies=[Depends(strict_query)])
@@ -33,7 +46,7 @@ class Account(Model):
     following: Count | None = None
 
     @model_validator(mode="after")
-    def _handle_fits_platform(self) -> "Account":
+    def _handle_fits_platform(self) -> Account:
         self.handle = rules.check_handle(self.handle, self.platform)
         return self
 

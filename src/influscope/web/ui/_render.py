@@ -63,7 +63,7 @@ def _css_string(value: Any) -> Markup:
     that is not a letter or digit as a CSS escape, so it shows as typed and cannot end the string."""
     out = []
     for ch in _plain(value):
-        out.append(ch if ch.isalnum() and ord(ch) < 0x80 else "\\%06x" % ord(ch))  # a space after an escape is eaten
+        out.append(ch if ch.isalnum() and ord(ch) < 0x80 else f"\\{ord(ch):06x}")  # a space after an escape is eaten
     return Markup("".join(out))
 
 

@@ -4,9 +4,8 @@ Revision ID: 0003_commerce_body_hash
 Revises: 0002_commerce
 Create Date: 2026-12-04
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0003_commerce_body_hash"
 down_revision = "0002_commerce"
