@@ -25,6 +25,7 @@ from babel.numbers import list_currencies
 from influscope.db import tables as t
 from influscope.ingest import rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
+from influscope.tracking.destinations import allowed_hosts
 
 MAX_PROBLEMS = 200
 MAX_YAML_BYTES = 64 * 1024  # campaign.yaml: a few dozen fields
@@ -709,6 +710,13 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
         if other and (other[1] != ws or (campaign_id is not None and other[2] != campaign_id)):
             # the same words whoever holds it: nothing about other campaigns or workspaces
             problems.add("links.csv", r["_line"], "link_id", f"{r['link_id']!r} is not available: choose another")
+    hosts = allowed_hosts(conn, ws) if ws is not None else []
+    for r in bundle.rows("links.csv"):
+        if hosts and r.get("destination_url"):
+            try:
+                rules.check_destination(r["destination_url"], allowed_hosts=hosts)
+            except ValueError as exc:
+                problems.add("links.csv", r["_line"], "destination_url", str(exc))
     for r in bundle.rows("clicks.csv"):
         if r["link_id"] and r["link_id"] not in link_keys:
             problems.add("clicks.csv", r["_line"], "link_id", f"unknown link {r['link_id']!r}")

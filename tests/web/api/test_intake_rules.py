@@ -262,3 +262,40 @@ def test_failed_logins_from_one_client_do_not_lock_the_owner_out(server):
         assert resp.status_code == 303  # the owner, from their own client, is let in
     finally:
         owner.close()
+
+
+def test_a_workspace_allow_list_of_destination_hosts_holds_at_every_door(server):
+    import subprocess
+    import sys
+
+    url = str(server["engine"].url)
+
+    def hosts(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "influscope.cli", "--db", url, "--workspace", "acme", "links",
+                               "hosts", *args], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert hosts() == "any public host (no allow-list)"
+    assert hosts("shop.example.com") == "shop.example.com"
+    try:
+        camp = CAMPAIGN.format(slug="allow")
+        refused = _upload(server, {"campaign.yaml": camp,
+                                   "links.csv": "link_id,destination_url\nallow-1,https://elsewhere.example/\n"})
+        assert refused.status_code == 422 and _located(refused) == [("links.csv", 2, "destination_url")]
+        assert "not one of this workspace's destination hosts" in refused.text
+        api = _api(server, "POST", "/api/v1/links", json={"campaign": "bomb-site", "platform": "instagram",
+                                                          "destination": "https://elsewhere.example/"})
+        assert api.status_code == 422 and "destination hosts" in api.text
+        ok = _upload(server, {"campaign.yaml": camp,
+                              "links.csv": "link_id,destination_url\nallow-2,https://eu.shop.example.com/x\n"})
+        assert ok.status_code == 201, ok.text
+        # another workspace's links are not bound by this list
+        other = _api(server, "POST", "/api/v1/campaigns", key=server["other"], json={
+            "slug": "free", "name": "F", "goal": "bofu", "start": "2026-03-01", "end": "2026-03-31", "currency": "TWD"})
+        assert other.status_code == 201
+        free = _api(server, "POST", "/api/v1/links", key=server["other"], json={
+            "campaign": "free", "platform": "instagram", "destination": "https://elsewhere.example/"})
+        assert free.status_code == 201, free.text
+    finally:
+        assert hosts("--clear") == "any public host (no allow-list)"
