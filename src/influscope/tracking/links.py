@@ -191,7 +191,7 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
                 if not SLUG_RE.match(slug):
                     bad("slug", f"{slug!r} must be 1-64 letters, digits, '-' or '_'")
                 elif slug in taken or slug in seen:
-                    bad("slug", f"slug {slug!r} is already taken")
+                    bad("slug", f"slug {slug!r} is not available: choose another")  # same words whoever holds it
             if len(problems) > n_before:
                 continue
             if not slug:
