@@ -110,6 +110,8 @@ def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
             return rules.check_handle
         if name == "link_id":
             return rules.check_link_slug
+        if name == "code" and col.key:  # codes.csv: a code we hand out (leads.csv: what a visitor typed)
+            return rules.check_code
         if name == "destination_url":
             return rules.check_destination
         if name in _ID_COLUMNS:

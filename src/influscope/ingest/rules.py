@@ -308,3 +308,18 @@ def check_campaign_slug(value: str) -> str:
     if not isinstance(value, str) or not CAMPAIGN_SLUG.fullmatch(value):
         raise ValueError(f"{value!r} must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit")
     return value
+
+
+# ----------------------------------------------------------------------------------- codes
+
+MAX_CODE = 64
+
+
+def check_code(value: str) -> str:
+    """A promo code we hand out, as stored: letters (any script) and digits, '-' and '_', upper case."""
+    if not isinstance(value, str):
+        raise ValueError(f"not a code: {value!r}")  # noqa: TRY004 - a user's value, reported as such
+    code = value.strip().upper()
+    if not code or len(code) > MAX_CODE or not all(c.isalnum() or c in "-_" for c in code):
+        raise ValueError(f"{value!r}: letters, digits, '-' and '_' only, at most {MAX_CODE}")
+    return code

@@ -322,3 +322,22 @@ def test_a_destination_stored_before_the_rule_is_not_served(server):
     assert httpx.get(f"{server['base']}/l/old-local", follow_redirects=False).status_code == 404
     ok = httpx.get(f"{server['base']}/l/old-ok", follow_redirects=False)
     assert ok.status_code == 302 and ok.headers["location"].startswith("https://shop.example.com/ok?")
+
+
+def test_promo_codes_follow_one_rule_at_every_door(server):
+    with server["engine"].connect() as conn:
+        camp = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.slug == "cjk")).scalar()
+    if camp is None:
+        assert _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="cjk")}).status_code == 201
+        with server["engine"].connect() as conn:
+            camp = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.slug == "cjk")).scalar()
+    for bad in ("A B", "x;y", "a" * 65):
+        api = _api(server, "POST", "/api/v1/codes", json={"code": bad, "campaign_id": camp, "kind": "sitewide"})
+        assert api.status_code == 422, bad
+        bundle = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="cjk"),
+                                  "codes.csv": f'code,kind\n"{bad}",sitewide\n'})
+        assert bundle.status_code == 422 and _located(bundle) == [("codes.csv", 2, "code")], bad
+    made = _api(server, "POST", "/api/v1/codes", json={"code": "春季15", "campaign_id": camp, "kind": "sitewide"})
+    assert made.status_code == 201 and made.json()["code"] == "春季15"
+    ok = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="cjk"), "codes.csv": "code,kind\nspring_10,sitewide\n"})
+    assert ok.status_code == 201, ok.text
