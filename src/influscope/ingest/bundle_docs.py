@@ -92,6 +92,7 @@ def render() -> str:
         + ", ".join(sorted(rules.ASCII_HANDLE_PLATFORMS)) + " letters a-z,",
         "  digits, `_`, `.` and `-`; on the other platforms letters of any script (e.g. `美食家小王` on Weibo),",
         "  digits, `_`, `.` and `-`.",
+        f"- A `code` of `codes.csv` is letters (any script), digits, `-` and `_`, at most {rules.MAX_CODE}.",
         "- `link_id` is 1-64 letters, digits, `-` or `_`. `destination_url` is an absolute http(s) URL to a",
         "  public host: no user name or password in it, no backslash, no loopback, private, link-local or",
         "  reserved address and no local host name (`localhost`, `*.local`, `*.internal`, single labels).",
