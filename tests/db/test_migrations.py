@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the table modules declare, on SQLite and PostgreSQL."""
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 

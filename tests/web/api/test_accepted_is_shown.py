@@ -54,7 +54,10 @@ def accepted_bundles(draw, n: int) -> dict[str, str]:
     followers, likes, units = draw(COUNT), draw(COUNT), draw(COUNT)
     amount, subtotal = draw(MONEY), draw(MONEY)
     slug = f"edge-{n}"
-    rows = lambda *cells: ",".join(_cell(c) for c in cells)
+
+    def rows(*cells):
+        return ",".join(_cell(c) for c in cells)
+
     return {
         "campaign.yaml": f"id: {slug}\nname: {_yaml(name)}\nbrand: {_yaml(note)}\ngoal: bofu\nstart: 2026-03-01\n"
                          f"end: 2026-03-31\ntimezone: Asia/Taipei\ncurrency: TWD\nbudget: {format(amount, 'f')}\n",
