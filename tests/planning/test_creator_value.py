@@ -7,8 +7,10 @@ import random
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from influscope.audience.refresh import refresh_credibility
 from influscope.cli import app
 from influscope.db import tables as t
 from influscope.planning import forecast
@@ -161,6 +163,8 @@ def test_bought_audience_discounts_the_fee(engine):
     # following 60,000 accounts with 50,000 followers: the follow-for-follow check fires (score 70 < 75)
     with engine.begin() as conn:
         conn.execute(t.creator_accounts.update().where(t.creator_accounts.c.handle == "mei.eats").values(following=60_000))
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "acme")).scalar_one()
+    refresh_credibility(engine, ws)  # analysis runs when data changes; reading the value only reads
     (acc,) = value_of(engine, "mei", workspace="acme").accounts
     assert acc.credibility["score"] == 70.0 and acc.credibility["fee_factor"] == 0.7
     assert [r["id"] for r in acc.credibility["fired"]] == ["following_ratio"]
