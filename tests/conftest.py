@@ -9,12 +9,17 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
 from tests.support import pgcluster
 
 _counter = itertools.count()
+
+# Servers started by tests run no background comment analysis beside them (it would write audience
+# rows while a test looks); tests/audience/test_reading.py starts that job on purpose.
+os.environ.setdefault("INFLUSCOPE_AUDIENCE_BACKGROUND", "0")
 
 
 @pytest.fixture(autouse=True)

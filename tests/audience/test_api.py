@@ -1,4 +1,4 @@
-"""GET /api/v1/campaigns/{id}/audience through the real app with an API key."""
+"""GET /api/v1/campaigns/{id}/audience through the real app with an API key, after the analysis."""
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -24,10 +24,14 @@ def test_audience_report(engine, sqlite_url, tmp_path, monkeypatch):
     config.configure(database_url=sqlite_url)
     user = create_user(engine, "a@example.com", "correct horse battery", workspace="default", role="viewer")
     token = keys.create_key(engine, ws, user_id=user, name="t", scopes="read").key
+    from influscope.audience import refresh
+
+    refresh(engine, ws, camp)  # what the background job does after an import; the GET only reads
     client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
     res = client.get(f"/api/v1/campaigns/{camp}/audience")
     assert res.status_code == 200, res.text
     body = res.json()
+    assert body["comments_waiting"] == 0 and body["note"] is None
     assert [d["day"] for d in body["sentiment_by_day"]] == ["2026-03-02", "2026-03-03"]
     first = body["sentiment_by_day"][0]
     assert (first["pos"], first["neg"]) == (2, 1) and first["net_sentiment"] == round(100 / 3, 2)

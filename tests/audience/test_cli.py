@@ -57,7 +57,9 @@ def test_evaluate_reproduces_the_heldout_scores():
     assert res.exit_code == 0, res.output
     reported = json.loads(res.stdout)
     assert reported["languages"] == evaluate()["languages"]
-    assert all(m["macro_f1"] >= 0.85 for m in reported["languages"].values())
+    from tests.audience.test_sentiment import EMBEDDING_FLOORS
+
+    assert all(m["macro_f1"] >= EMBEDDING_FLOORS[lang] for lang, m in reported["languages"].items())
 
 
 def test_audience_refresh_command(tmp_path, sqlite_url, engine):

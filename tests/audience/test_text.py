@@ -66,6 +66,10 @@ def test_hashtags():
     ("طلبته الحين", "purchase"), ("Can't recommend it enough", "advocacy"),
     ("Would not recommend, it broke my skin out", None), ("不推，踩雷了", None), ("ما أنصح فيه أبداً", None),
     ("What shade are you wearing?", None), ("這是什麼色號？", None),
+    # phrases that looked like intent in real reviews and tweets
+    ("Would love to meet up on Wednesday", None), ("We didn't need this", None), ("本书不值得推荐", None),
+    ("想深入了解这个领域", None), ("退房结帐时很慢", None), ("第一次买，没有多少钱", None), ("多少钱啊", "purchase"),
+    ("入了基础套装", "purchase"), ("I would love to use this product", "desire"),
 ])
 def test_intent(text, kind):
     found = detect_intent(text)

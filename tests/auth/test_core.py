@@ -168,3 +168,49 @@ def test_expired_keys_are_refused(engine):
     old = keys.create_key(engine, 1, scopes="read", expires_at=dt.datetime(2020, 1, 1))
     assert keys.verify_key(engine, old.key) is None
     assert keys.verify_key(engine, "") is None and keys.verify_key(engine, "isk_" + "x" * 300) is None
+
+
+def test_a_failed_login_costs_a_verification_at_the_current_parameters(engine, monkeypatch):
+    """An account whose hash has cheaper, older parameters answers a wrong password no faster than
+    any other account: a verification at the current parameters is spent as well."""
+    from argon2 import PasswordHasher, Type
+
+    from influscope.auth import passwords
+
+    create_user(engine, "old@example.com", "correct horse", workspace="acme")
+    monkeypatch.setenv("INFLUSCOPE_ARGON2_MEMORY_KIB", "16384")
+    monkeypatch.setenv("INFLUSCOPE_ARGON2_TIME_COST", "2")
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=4, type=Type.ID).hash("correct horse")
+    with engine.begin() as conn:
+        conn.execute(users.update().where(users.c.email == "old@example.com").values(password_hash=cheap))
+    seen: list[str] = []
+    real = PasswordHasher.verify
+
+    def recording(self, hash_, password):
+        seen.append(hash_.split("$")[3])
+        return real(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", recording)
+    passwords._cache.clear()
+    with pytest.raises(sessions.LoginFailed):
+        sessions.login(engine, "old@example.com", "wrong horse")
+    assert seen == ["m=8192,t=1,p=4", "m=16384,t=2,p=4"]
+    seen.clear()
+    with pytest.raises(sessions.LoginFailed):
+        sessions.login(engine, "nobody@example.com", "wrong horse")
+    assert seen == ["m=16384,t=2,p=4"]
+    # the right password re-hashes with the current parameters (and later logins cost the same)
+    sessions.login(engine, "old@example.com", "correct horse")
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(users.c.password_hash).where(users.c.email == "old@example.com")).scalar()
+    assert "m=16384,t=2" in stored
+
+
+def test_throttling_counts_per_account_and_client(engine):
+    create_user(engine, "cat@example.com", "correct horse", workspace="acme")
+    for _ in range(sessions.MAX_FAILURES):
+        with pytest.raises(sessions.LoginFailed):
+            sessions.login(engine, "cat@example.com", "wrong horse", client="203.0.113.7")
+    with pytest.raises(sessions.LoginThrottled):
+        sessions.login(engine, "cat@example.com", "correct horse", client="203.0.113.7")
+    assert sessions.login(engine, "cat@example.com", "correct horse", client="198.51.100.1").info.role == "owner"

@@ -49,7 +49,7 @@ def _campaigns(engine):
 def _refresh(engine) -> None:
     """Run the audience analysis once (the KPI calls below then only read its tables)."""
     for ws, slug in _campaigns(engine):
-        kpis(slug, workspace=ws, engine=engine, today=TODAY)
+        kpis(slug, workspace=ws, engine=engine, today=TODAY, refresh_audience=True)
 
 
 def _run(engine, backend=None) -> dict:

@@ -143,3 +143,16 @@ def test_beacons_are_limited_per_client_and_source():
     w = _Window()
     assert [w.allow(("198.51.100.7", "acme-site"), 3) for _ in range(4)] == [True, True, True, False]
     assert w.allow(("198.51.100.8", "acme-site"), 3) and w.allow(("198.51.100.7", "other-site"), 3)
+
+
+def test_amounts_beyond_what_the_store_holds_are_refused_not_500(server):
+    """10^15 yen is 10^19 ten-thousandths: more than a 64-bit integer; the API says so with a 422."""
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    for sale in ({"invoice_id": "INV-BIG-1", "amount": 10**15, "currency": "JPY"},
+                 {"invoice_id": "INV-BIG-2", "amount": 100, "currency": "JPY", "tax": 10**15}):
+        r = httpx.post(server.base + "/api/v1/track/sale", json=sale, headers=h)
+        assert r.status_code == 422 and "too large" in r.json()["message"], r.text
+        assert rows(server.engine, t.orders, t.orders.c.key == sale["invoice_id"]) == []
+    lead = httpx.post(server.base + "/api/v1/track/lead", headers=h,
+                      json={"lead_id": "L-BIG", "type": "signup", "value": 10**15, "currency": "JPY"})
+    assert lead.status_code == 422 and "too large" in lead.json()["message"], lead.text

@@ -247,3 +247,73 @@ def test_deliveries_stored_before_a_crash_are_processed_when_the_server_starts(t
         srv.stop()
     assert count(eng, t.orders, t.orders.c.source == "after-crash") == 3
     assert count(eng, ct.webhook_deliveries, ct.webhook_deliveries.c.status == "processed") == 3
+
+
+def test_a_replayed_body_under_a_new_delivery_id_is_a_duplicate(server):
+    payload = shopify_order(6200407294600)
+    assert post_shopify(server, payload, "orders/create", "rp-1").json()["status"] == "accepted"
+    before = count(server.engine, ct.webhook_deliveries)
+    for fresh_id in ("rp-2", "rp-3"):  # the id header is not signed: anyone holding the body can change it
+        r = post_shopify(server, payload, "orders/create", fresh_id)
+        assert r.status_code == 200 and r.json()["status"] == "duplicate"
+    assert count(server.engine, ct.webhook_deliveries) == before
+    woo = woo_order(9100)
+    raw = dumps(woo)
+    for delivery in ("w-1", "w-2"):
+        r = httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=raw,
+                       headers=woo_headers(raw, WOO_SECRET, "order.created", delivery))
+        assert r.json()["status"] == ("accepted" if delivery == "w-1" else "duplicate")
+
+
+def test_unversioned_states_and_unsigned_times_never_undo_a_cancellation(server):
+    eng = server.engine
+    key = 6200407294700
+    create = shopify_order(key)
+    create.pop("updated_at", None)
+    assert post_shopify(server, create, "orders/create", "c-1").json()["status"] == "accepted"
+    cancelled = shopify_order(key, updated_at="2025-01-24T09:00:00-05:00", cancelled_at="2025-01-24T09:00:00-05:00",
+                              cancel_reason="customer")
+    post_shopify(server, cancelled, "orders/cancelled", "c-2")
+    settle(eng)
+    assert order(eng, "acme-hk", str(key)).status == "cancelled"
+    # The create again, changed by one byte so it is not a duplicate, without a version, and with a
+    # forged (unsigned) X-Shopify-Triggered-At far in the future: the cancellation stands.
+    replay = dict(create, note="replayed")
+    r = post_shopify(server, replay, "orders/create", "c-3", triggered_at="2030-01-01T00:00:00Z")
+    assert r.json()["status"] == "accepted"
+    settle(eng)
+    assert order(eng, "acme-hk", str(key)).status == "cancelled"
+    with eng.connect() as c:
+        note = c.execute(sa.select(ct.webhook_deliveries.c.error).where(
+            ct.webhook_deliveries.c.delivery_id == "c-3")).scalar()
+    assert note == "stale"
+
+    # WooCommerce without date_modified_gmt: a deleted (cancelled) order is not revived by its create.
+    woo = woo_order(9200)
+    woo.pop("date_modified_gmt", None)
+    woo.pop("date_modified", None)
+    raw = dumps(woo)
+    httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=raw,
+               headers=woo_headers(raw, WOO_SECRET, "order.created", "wc-1"))
+    gone = dumps({"id": 9200})
+    httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=gone,
+               headers=woo_headers(gone, WOO_SECRET, "order.deleted", "wc-2"))
+    settle(eng)
+    assert order(eng, "acme-eu", "9200").status == "cancelled"
+    again = dumps(dict(woo, customer_note="again"))
+    httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=again,
+               headers=woo_headers(again, WOO_SECRET, "order.created", "wc-3"))
+    settle(eng)
+    assert order(eng, "acme-eu", "9200").status == "cancelled"
+
+
+def test_an_update_without_a_version_does_not_overwrite_a_versioned_order(server):
+    eng = server.engine
+    key = 6200407294800
+    post_shopify(server, shopify_order(key, updated_at="2025-01-24T08:00:00-05:00"), "orders/updated", "v-1")
+    settle(eng)
+    unversioned = shopify_order(key, financial_status="pending")
+    unversioned.pop("updated_at", None)
+    post_shopify(server, unversioned, "orders/updated", "v-2", triggered_at="2030-01-01T00:00:00Z")
+    settle(eng)
+    assert order(eng, "acme-hk", str(key)).status == "paid"

@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the table modules declare, on SQLite and PostgreSQL."""
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -24,3 +25,27 @@ def test_sqlite_runs_in_wal_mode(engine):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_webhook_deliveries_gain_their_body_hash_in_place(tmp_path):
+    """A database made before the body hash upgrades without losing a stored delivery."""
+    import datetime as dt
+
+    from influscope.db.engine import get_engine, upgrade
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+    for head in sorted(heads() - {"0003_commerce_body_hash"}):  # every other area at its newest
+        upgrade(engine, head)
+    upgrade(engine, "0002_commerce")  # commerce as the previous version left it
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO workspaces (id, slug, name, methodology) VALUES (1, 'w', 'w', '{}')")
+        conn.exec_driver_sql("INSERT INTO stores (id, workspace_id, kind, name, active) VALUES (1, 1, 'shopify', 's', 1)")
+        conn.execute(sa.text("INSERT INTO webhook_deliveries (workspace_id, store_id, delivery_id, topic, received_at, "
+                             "body, status) VALUES (1, 1, 'd-1', 'orders/create', :at, :body, 'pending')"),
+                     {"at": dt.datetime(2026, 1, 1), "body": b'{"id": 1}'})
+    upgrade(engine)
+    assert current_revisions(engine) == heads()
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT delivery_id, body, body_sha256 FROM webhook_deliveries").one()
+    assert row == ("d-1", b'{"id": 1}', None)
+    engine.dispose()

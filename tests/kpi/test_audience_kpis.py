@@ -78,7 +78,7 @@ def test_mention_kpis_are_unknown_not_zero_when_the_analysis_cannot_run(engine, 
 
     monkeypatch.setattr(audience, "refresh", missing)
     import_bundle(engine, handmade.write(tmp_path / "b", {**handmade.FILES, "comments.csv": COMMENTS}), workspace="w")
-    r = kpis("hand", workspace="w", engine=engine, today=dt.date(2026, 5, 1))
+    r = kpis("hand", workspace="w", engine=engine, today=dt.date(2026, 5, 1), refresh_audience=True)
     for kid in ("brand_mentions", "hashtag_posts", "share_of_voice", "net_sentiment", "credibility_score"):
         assert r.kpis[kid]["value"] is None, kid
         assert "audience analysis failed" in r.kpis[kid]["reason"], (kid, r.kpis[kid]["reason"])

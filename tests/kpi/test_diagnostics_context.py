@@ -182,7 +182,9 @@ def test_repeated_calls_do_not_classify_comments_again(converting):
                                                at.audience_refresh_state.c.refreshed_at)).all()
         return labels, refreshed
 
-    run(converting)
+    from influscope.audience import background
+
+    background.run_once(converting)  # the analysis runs when comments arrive, not when KPIs are read
     labels, refreshed = state()
     assert len(labels) == 3 and refreshed
     first = run(converting).to_dict()
@@ -224,8 +226,8 @@ def test_baseline_comparison_is_the_same_on_duckdb(converting):
 
 
 def test_rest_api_repeats_are_cheap_and_carry_the_diagnostics(tmp_path):
-    """Two calls of the KPI endpoint: the second labels no comment and recomputes no mention or
-    credibility row; both carry the baseline comparison and the code leak finding."""
+    """Two calls of the KPI endpoint after the analysis: neither labels a comment or recomputes a
+    mention or credibility row; both carry the baseline comparison and the code leak finding."""
     from fastapi.testclient import TestClient
 
     from influscope import config
@@ -258,10 +260,14 @@ def test_rest_api_repeats_are_cheap_and_carry_the_diagnostics(tmp_path):
                         conn.execute(sa.select(at.audience_refresh_state.c.refreshed_at)).all(),
                         conn.execute(sa.select(sa.func.count()).select_from(at.sentiment_cache)).scalar())
 
-        first = client.get(f"/api/v1/campaigns/{camp}/kpis")
-        assert first.status_code == 200, first.text
+        from influscope.audience import background
+
+        background.run_once(engine)  # the analysis runs when comments arrive; the GETs only read
         state = audience_state()
         assert len(state[0]) == 3 and state[1]
+        first = client.get(f"/api/v1/campaigns/{camp}/kpis")
+        assert first.status_code == 200, first.text
+        assert audience_state() == state
         second = client.get(f"/api/v1/campaigns/{camp}/kpis")
         assert second.status_code == 200
         assert audience_state() == state

@@ -87,3 +87,18 @@ def test_a_pdf_that_cannot_print_right_is_refused_and_nothing_is_written(tmp_pat
     with pytest.raises(pdf_module.FontsMissing, match="fonts-noto-cjk"):
         pdf_module.write_pdf(sample_report("zh-Hant"), tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "r.pdf.part").exists()
+
+
+def test_a_hostile_campaign_name_is_escaped_once_and_isolated_in_the_pdf(tmp_path):
+    report = sample_report("en")
+    report.campaign["name"] = '\u202egnp.exe <script>"x"\\ &amp;'
+    html = report_html(report)
+    assert "\u202e" not in html  # the override never reaches the page
+    assert "<h1><bdi>gnp.exe &lt;script&gt;&#34;x&#34;\\ &amp;amp;</bdi></h1>" in html
+    assert "<title>\u2068gnp.exe &lt;script&gt;" in html
+    header = next(line for line in html.splitlines() if "\\002068" in line)
+    assert "&lt;" not in header and "<script" not in header and "\\00003c" in header
+    text = _text(write_pdf(report, tmp_path / "hostile.pdf"))
+    # the running header shows the name as typed, once: no entities, no reordering
+    assert text.count('gnp.exe <script>"x"\\ &amp;') >= 2  # the header on each page and the <h1>
+    assert "&lt;" not in text and "exe.png" not in text

@@ -11,8 +11,8 @@ Kinds
 Patterns are written in natural spelling and folded like the text (:func:`normalize.fold`), so
 one Simplified pattern matches Traditional text too and Arabic spelling variants match. A negated
 phrase (``would not recommend``, 不推, ما أنصح) never counts, and :func:`detect_intent` callers
-that have the sentiment (:mod:`influscope.audience.refresh`) drop intent from negative comments
-("I regret buying this").
+that have the sentiment (:mod:`influscope.audience.refresh`) drop intent from comments that are
+negative with P(neg) >= 0.5 ("I regret buying this").
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bis there a (discount|promo) code\b", r"\b(restocked|repurchas\w*|my (second|third|fourth|\d+(st|nd|rd|th)) (bottle|one|pair|tube|jar))\b",
         r"\bgot mine\b", r"\bbought it\b", r"^ordered\b",
         # zh (folded to Simplified)
-        r"已下单", r"下单了", r"手刀", r"已经买了", r"买了两", r"跟着买", r"入了", r"已入", r"冲了", r"衝了", r"拍下", r"已拍",
-        r"结帐", r"结账", r"付款了", r"购物车", r"加购", r"订了", r"求链接", r"求连结", r"哪里买", r"在哪买", r"哪里买得到",
-        r"多少钱", r"(用|跟着)(了)?(你|妳)的(优惠码|折扣码|推荐码)", r"推荐码", r"已经订", r"回购", r"买了",
+        r"已下单", r"下单了", r"手刀", r"已经买了", r"买了两", r"跟着买", r"(?<![深加收进投输陷])入了", r"已入", r"冲了", r"衝了", r"拍下", r"已拍",
+        r"付款了", r"购物车", r"加购", r"订了", r"求链接", r"求连结", r"哪里买", r"在哪买", r"哪里买得到",
+        r"(?<!没有)(?<!没)多少钱", r"(用|跟着)(了)?(你|妳)的(优惠码|折扣码|推荐码)", r"推荐码", r"已经订", r"回购", r"买了",
         # ar (folded: alef/ya/ta marbuta unified)
         r"طلبته", r"طلبت", r"اشتريته", r"اشتريت", r"للسله", r"من وين (اقدر )?(اشتري|اطلب)", r"كم سعره", r"الرابط",
         r"بكود الخصم", r"وصلني",
@@ -45,7 +45,7 @@ _PATTERNS: dict[str, list[str]] = {
     "desire": [
         r"\b(i'?d|i would|would|id) (really )?love to (try|use|have|get|own)\b", r"\b(i )?(really )?(need|want) (this|it|one|that)\b",
         r"\bwant want\b", r"\bwant to (try|use|get|buy|own)\b", r"\bneed this\b", r"\bcan'?t wait to (try|get|use)\b", r"\bdying to (try|get)\b",
-        r"\bwish ?list\b", r"\b(been|was) waiting for\b", r"\bsaving up for\b", r"\bwould love to\b", r"\bwant this\b",
+        r"\bwish ?list\b", r"\b(been|was) waiting for\b", r"\bsaving up for\b", r"\bwant this\b",
         r"想要", r"好想", r"想试", r"想入手", r"想买", r"种草", r"心愿单", r"愿望清单", r"存钱买", r"一直在等", r"一直想要",
         r"求同款", r"想拥有", r"就买", r"就入手", r"就决定是", r"心动.{0,3}想", r"看完.{0,4}心动",
         r"ودي (اجرب|اشتري)", r"نفسي اجرب", r"\bابي+(ه|ي)?\b", r"ابغي", r"ابغاه", r"اتمني احصل", r"قائمه امنياتي", r"متشوق",
@@ -64,7 +64,8 @@ _PATTERNS: dict[str, list[str]] = {
 _NEGATED = [
     r"\b(not|never|wouldn'?t|won'?t|don'?t|do not|would not|can'?t|cannot) (\w+ )?(recommend|buy|repurchase|order)(?! (it|this|them) enough)",
     r"\bno (need|thanks)\b", r"\bhard pass\b", r"\bregret\w* (buying|ordering|purchasing)",
-    r"不推", r"不会(再)?(买|推)", r"别买", r"不要买", r"不值得买", r"后悔买", r"不会回购",
+    r"\b(didn'?t|don'?t|do not|did not) (really )?need (this|it|that)\b",
+    r"不推", r"不(值得|会|建议)(再)?推荐", r"建议不要.{0,8}推荐", r"推荐零售价", r"不会(再)?(买|推)", r"别买", r"不要买", r"不值得买", r"后悔买", r"不会回购",
     r"(?<!كثر )(?<!\w)(ما|لا|مو|مب) (راح )?انصح", r"مستحيل (اشتري|اعيد)", r"لا تشترون", r"(?<!ما )ندمت",
 ]
 

@@ -12,14 +12,16 @@
    the workspace), comparing likes per comment with the other accounts of the workspace on the
    same platform.
 
-The KPI engine calls it before computing the audience KPIs; the CLI runs it with
-``influscope audience refresh``.
+It writes, so it runs when comments arrive or as a background job (``influscope audience refresh``,
+:mod:`influscope.audience.background`), never while KPIs are read: readers only count what is
+still waiting (:func:`pending_comments`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -27,7 +29,13 @@ from influscope.audience import credibility as cred
 from influscope.audience.intent import detect_intent
 from influscope.audience.langid import detect
 from influscope.audience.mentions import Matcher
-from influscope.audience.sentiment import SentimentModel, classify, default_model, text_hash
+from influscope.audience.sentiment import (
+    SentimentModel,
+    classify,
+    current_model_name,
+    default_model,
+    text_hash,
+)
 from influscope.db import audience as at
 from influscope.db import tables as t
 
@@ -49,7 +57,7 @@ class RefreshSummary:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def label_texts(texts: list[str], model: SentimentModel | None = None) -> list[dict]:
@@ -59,62 +67,140 @@ def label_texts(texts: list[str], model: SentimentModel | None = None) -> list[d
     out = []
     for text, s in zip(texts, sentiments):
         intent = detect_intent(text)
-        if intent is not None and s.label == "neg":
-            intent = None  # "I regret buying this" is not purchase intent
+        if intent is not None and s.label == "neg" and s.probs[0] >= 0.5:
+            intent = None  # "I regret buying this" is not purchase intent; a weak lean keeps it
         out.append({"lang": detect(text), "label": s.label, "score": s.score, "confidence": s.confidence,
                     "intent": intent is not None, "intent_kind": intent.kind if intent else None})
     return out
 
 
-def _comments_query(workspace_id: int, campaign_id: int | None, model_name: str):
+def _comments_query(workspace_id: int, campaign_id: int | None, model_name: str, columns=None):
     c, lab, p = t.comments, at.comment_labels, t.posts
-    q = (sa.select(c.c.id, c.c.text)
+    q = (sa.select(*(columns or (c.c.id, c.c.text)))
          .select_from(c.outerjoin(lab, lab.c.comment_id == c.c.id))
          .where(c.c.workspace_id == workspace_id)
-         .where(sa.or_(lab.c.comment_id.is_(None), lab.c.model != model_name))
-         .order_by(c.c.id))
+         .where(sa.or_(lab.c.comment_id.is_(None), lab.c.model != model_name)))
     if campaign_id is not None:
         q = q.where(c.c.post_id.in_(sa.select(p.c.id).where(p.c.campaign_id == campaign_id,
                                                             p.c.workspace_id == workspace_id)))
     return q
 
 
+def pending_comments(engine: sa.Engine | sa.Connection, workspace_id: int, campaign_id: int | None = None,
+                     model_name: str | None = None) -> int:
+    """How many comments (of the workspace, or under the campaign's posts) wait for analysis.
+
+    A comment waits while it has no label, or a label from another model than the current one.
+    Only reads; loads no model.
+    """
+    name = model_name or current_model_name()
+    q = _comments_query(workspace_id, campaign_id, name, (sa.func.count(),))
+    if isinstance(engine, sa.Connection):
+        return int(engine.execute(q).scalar() or 0)
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)
+
+
+Progress = Callable[[int, int], None]  # (comments done, comments to do)
+
+
+def _worker_init() -> None:
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def _label_chunk(texts: list[str]) -> list[dict]:
+    return label_texts(texts)
+
+
+class _Labeller:
+    """Labels texts in this process, or in WORKERS processes of one thread each (default model only)."""
+
+    CHUNK = 64
+
+    def __init__(self, model: SentimentModel | None, workers: int):
+        self.model = model
+        self.pool = None
+        if workers > 1 and model is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_worker_init)
+
+    def __call__(self, texts: list[str]) -> list[dict]:
+        if self.pool is None or len(texts) <= self.CHUNK:
+            return label_texts(texts, self.model)
+        chunks = [texts[i:i + self.CHUNK] for i in range(0, len(texts), self.CHUNK)]
+        return [lab for part in self.pool.map(_label_chunk, chunks) for lab in part]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
 def classify_comments(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None,
-                      model: SentimentModel | None = None) -> tuple[int, int]:
-    model = model or default_model()
+                      model: SentimentModel | None = None, *, progress: Progress | None = None,
+                      workers: int = 1) -> tuple[int, int]:
+    """Label the comments that wait for analysis, in batches; returns (labelled, taken from the cache).
+
+    Each batch: the texts are looked up in ``sentiment_cache`` by (model, sha256 of the text); only
+    texts never analysed by this model are analysed (outside any transaction, in WORKERS processes
+    when more than one), then cache rows and labels are written in one short transaction.
+    """
+    name = model.name if model is not None else current_model_name()
+    total = pending_comments(engine, workspace_id, campaign_id, name)
+    if progress:
+        progress(0, total)
+    if not total:
+        return 0, 0
+    labeller = _Labeller(model, workers)
     classified = hits = 0
     last_id = 0
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(_comments_query(workspace_id, campaign_id, model.name)
-                                .where(t.comments.c.id > last_id).limit(BATCH)).all()
-        if not rows:
-            break
-        last_id = rows[-1].id
-        hashes = [text_hash(r.text or "") for r in rows]
-        with engine.begin() as conn:
-            cache = at.sentiment_cache
-            cached = {r.text_hash: r for r in conn.execute(
-                sa.select(cache).where(cache.c.workspace_id == workspace_id, cache.c.model == model.name,
-                                       cache.c.text_hash.in_(set(hashes))))}
+    cache = at.sentiment_cache
+    try:
+        while True:
+            with engine.connect() as conn:
+                rows = conn.execute(_comments_query(workspace_id, campaign_id, name)
+                                    .where(t.comments.c.id > last_id).order_by(t.comments.c.id).limit(BATCH)).all()
+                if not rows:
+                    break
+                hashes = [text_hash(r.text or "") for r in rows]
+                cached = {r.text_hash: r for r in conn.execute(
+                    sa.select(cache).where(cache.c.workspace_id == workspace_id, cache.c.model == name,
+                                           cache.c.text_hash.in_(set(hashes))))}
+            last_id = rows[-1].id
             missing = sorted({(h, r.text or "") for h, r in zip(hashes, rows) if h not in cached})
+            labels = labeller([text for _, text in missing]) if missing else []
             now = _now()
-            if missing:
-                labels = label_texts([text for _, text in missing], model)
-                new_rows = [{"workspace_id": workspace_id, "model": model.name, "text_hash": h, "created_at": now,
-                             **lab} for (h, _), lab in zip(missing, labels)]
-                conn.execute(sa.insert(cache), new_rows)
-                cached.update({r["text_hash"]: _AttrDict(r) for r in new_rows})
-            ids = [r.id for r in rows]
-            conn.execute(sa.delete(at.comment_labels).where(at.comment_labels.c.comment_id.in_(ids)))
-            conn.execute(sa.insert(at.comment_labels), [
-                {"comment_id": r.id, "workspace_id": workspace_id, "lang": cached[h].lang, "label": cached[h].label,
-                 "score": cached[h].score, "confidence": cached[h].confidence, "intent": cached[h].intent,
-                 "intent_kind": cached[h].intent_kind, "model": model.name, "text_hash": h, "labelled_at": now}
-                for r, h in zip(rows, hashes)])
-        classified += len(rows)
-        fresh = {h for h, _ in missing}
-        hits += sum(1 for h in hashes if h not in fresh)
+            with engine.begin() as conn:
+                new_rows = [{"workspace_id": workspace_id, "model": name, "text_hash": h, "created_at": now, **lab}
+                            for (h, _), lab in zip(missing, labels)]
+                if new_rows:  # another job may have analysed some of them meanwhile: keep its rows
+                    present = set(conn.execute(sa.select(cache.c.text_hash).where(
+                        cache.c.workspace_id == workspace_id, cache.c.model == name,
+                        cache.c.text_hash.in_([r["text_hash"] for r in new_rows]))).scalars())
+                    fresh_rows = [r for r in new_rows if r["text_hash"] not in present]
+                    if fresh_rows:
+                        conn.execute(sa.insert(cache), fresh_rows)
+                    cached.update({r["text_hash"]: _AttrDict(r) for r in new_rows})
+                ids = [r.id for r in rows]
+                conn.execute(sa.delete(at.comment_labels).where(at.comment_labels.c.comment_id.in_(ids)))
+                conn.execute(sa.insert(at.comment_labels), [
+                    {"comment_id": r.id, "workspace_id": workspace_id, "lang": cached[h].lang,
+                     "label": cached[h].label, "score": cached[h].score, "confidence": cached[h].confidence,
+                     "intent": cached[h].intent, "intent_kind": cached[h].intent_kind, "model": name,
+                     "text_hash": h, "labelled_at": now}
+                    for r, h in zip(rows, hashes)])
+            classified += len(rows)
+            fresh = {h for h, _ in missing}
+            hits += sum(1 for h in hashes if h not in fresh)
+            if progress:
+                progress(min(classified, total), max(total, classified))
+    finally:
+        labeller.close()
     return classified, hits
 
 
@@ -274,7 +360,7 @@ def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | 
                                                    f.sum(t.creator_accounts.c.following)]),
                              (t.creators, [f.count(t.creators.c.language)]),
                              (at.comment_labels, [f.count(at.comment_labels.c.lang)])):
-            pk = list(table.primary_key.columns)[0]
+            pk = next(iter(table.primary_key.columns))
             row = conn.execute(sa.select(f.count(), f.max(pk), *extra)
                                .where(table.c.workspace_id == workspace_id)).one()
             parts.append([str(x) for x in row])
@@ -289,17 +375,18 @@ def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | 
 
 
 def refresh(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None, *,
-            model: SentimentModel | None = None, force: bool = False) -> RefreshSummary:
+            model: SentimentModel | None = None, force: bool = False, progress: Progress | None = None,
+            workers: int = 1) -> RefreshSummary:
     """Classify unlabelled comments, recompute mentions and credibility (one campaign or all).
 
     Mentions and credibility are recomputed only when their inputs changed since the last refresh
     of the same scope (or with FORCE); labelling is incremental anyway.
     """
-    model = model or default_model()
-    summary = RefreshSummary(model=model.name)
+    summary = RefreshSummary(model=model.name if model is not None else current_model_name())
     for attempt in range(2):
         try:
-            summary.classified, summary.cache_hits = classify_comments(engine, workspace_id, campaign_id, model)
+            summary.classified, summary.cache_hits = classify_comments(engine, workspace_id, campaign_id, model,
+                                                                       progress=progress, workers=workers)
             break
         except sa.exc.IntegrityError:
             if attempt:  # a concurrent refresh wrote the same labels; the second pass sees them

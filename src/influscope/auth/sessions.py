@@ -4,9 +4,12 @@ The session cookie holds a random token; the database keeps only its SHA-256 dig
 the workspace the session works in, a per-session CSRF token and the expiry. Sessions expire
 after ``IDLE_TIMEOUT`` without use and at most ``MAX_AGE`` after login; logout deletes the row.
 
-Brute force: every login attempt is recorded under a digest of the e-mail address (no IP address
-is stored). When ``MAX_FAILURES`` failures of the same address happened within ``WINDOW``, further
-attempts are refused without checking the password until the window has passed.
+Brute force: every login attempt is recorded under a digest of the e-mail address and the client's
+address together (no IP address is stored). When ``MAX_FAILURES`` failures of the same address
+from the same client happened within ``WINDOW``, further attempts from that client are refused
+without checking the password until the window has passed. Failures elsewhere never lock the
+account's owner out: a login from another client is checked as usual (the way back in), and the
+refusal ends by itself after ``WINDOW``.
 """
 
 from __future__ import annotations
@@ -60,16 +63,18 @@ class NewSession:
     info: SessionInfo
 
 
-def _subject(email: str) -> str:
-    return digest("login:" + (email or "").strip().lower())
+def _subject(email: str, client: str | None = None) -> str:
+    who = "login:" + (email or "").strip().lower()
+    return digest(who if client is None else who + "\n" + client)
 
 
-def throttle_state(conn: sa.Connection, email: str, now: dt.datetime | None = None) -> int:
-    """0 when a login may be attempted, else the seconds to wait."""
+def throttle_state(conn: sa.Connection, email: str, now: dt.datetime | None = None, *,
+                   client: str | None = None) -> int:
+    """0 when a login may be attempted (from CLIENT), else the seconds to wait."""
     now = now or utcnow()
     since = now - WINDOW
     rows = conn.execute(
-        sa.select(login_attempts.c.ts).where(login_attempts.c.subject == _subject(email),
+        sa.select(login_attempts.c.ts).where(login_attempts.c.subject == _subject(email, client),
                                              login_attempts.c.ts > since, login_attempts.c.success.is_(False))
         .order_by(login_attempts.c.ts.desc()).limit(MAX_FAILURES)
     ).scalars().all()
@@ -79,15 +84,17 @@ def throttle_state(conn: sa.Connection, email: str, now: dt.datetime | None = No
     return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
 
 
-def login(engine: sa.Engine, email: str, password: str, workspace: str | None = None) -> NewSession:
+def login(engine: sa.Engine, email: str, password: str, workspace: str | None = None, *,
+          client: str | None = None) -> NewSession:
     """Check the credentials and open a session in WORKSPACE (default: the user's first workspace).
 
+    CLIENT is the address the attempt comes from (throttling counts per account and client).
     Raises :class:`LoginThrottled` (checked before the password) or :class:`LoginFailed`.
     """
     email = (email or "").strip().lower()[:254]
     now = utcnow()
     with engine.connect() as conn:
-        wait = throttle_state(conn, email, now)
+        wait = throttle_state(conn, email, now, client=client)
         user = conn.execute(sa.select(users).where(users.c.email == email)).mappings().first()
     if wait:
         with engine.begin() as conn:
@@ -97,7 +104,7 @@ def login(engine: sa.Engine, email: str, password: str, workspace: str | None = 
     ok, upgraded = verify_password(user["password_hash"] if user else None, password)
     ms = _pick_membership(engine, user["id"], workspace) if (ok and user and user["is_active"]) else None
     with engine.begin() as conn:
-        conn.execute(login_attempts.insert().values(subject=_subject(email), ts=now, success=ms is not None))
+        conn.execute(login_attempts.insert().values(subject=_subject(email, client), ts=now, success=ms is not None))
         conn.execute(login_attempts.delete().where(login_attempts.c.ts < now - dt.timedelta(days=1)))
         if ms is None:
             audit.record(conn, "login_failed", user_id=user["id"] if user else None,

@@ -71,15 +71,18 @@ def _date_range(text: str | None):
 def export(
     path: Path = typer.Argument(..., help="Folder to write the bundle to."),
     campaign: str = typer.Option(..., "--campaign", "-c", help="Campaign id (slug)."),
+    everything: bool = typer.Option(False, "--all", help="Also write every order, lead, traffic, follower, "
+                                    "audience and rate row of the workspace (other campaigns' included)."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
-    """Write a campaign back as a canonical bundle (lossless: importing it changes nothing)."""
+    """Write a campaign back as a canonical bundle: only what the campaign owns (the orders and leads
+    credited to its creators, its posts, links, codes, costs and clicks), unless --all is given."""
     from influscope.ingest.canonical import export_bundle
 
     engine = _common.engine(db, workspace)
     try:
-        counts = export_bundle(engine, campaign, path, workspace=_common.apply().workspace)
+        counts = export_bundle(engine, campaign, path, workspace=_common.apply().workspace, everything=everything)
     except LookupError as exc:
         _common.fail_missing(str(exc))
     for name, n in counts.items():

@@ -40,7 +40,13 @@ def demo(
     else:
         typer.echo(f"\nLog in as {email} (its password was set on the first demo run)")
     if serve:
+        from influscope.audience.background import available, waiting_by_workspace
         from influscope.cli.serve import serve_app
+
+        waiting = sum(waiting_by_workspace(engine).values())
+        if waiting and available():
+            typer.echo(f"\n{waiting:,} comments are analysed in the background while the dashboard runs; "
+                       "campaign pages say how many are still waiting.")
 
         typer.echo(f"\nDashboard: http://{host}:{port}/  (Ctrl+C to stop)")
         serve_app(host, port)

@@ -59,6 +59,30 @@ def create(
         typer.echo(f"-> {link.tagged_url}  (each visit also gets its click id, isc=...)", err=True)
 
 
+@links_app.command("hosts")
+def hosts(
+    host: list[str] = typer.Argument(None, help="Hosts links may send visitors to (each allows its subdomains)."),
+    clear: bool = typer.Option(False, "--clear", help="Remove the allow-list: any public host is accepted."),
+    db: Optional[str] = _common.DbOption,
+    workspace: Optional[str] = _common.WorkspaceOption,
+) -> None:
+    """Show or set the workspace's allow-list of link destination hosts (empty: any public host)."""
+    from influscope.ingest.canonical import ensure_workspace
+    from influscope.tracking.destinations import allowed_hosts, set_allowed_hosts
+
+    engine = _common.engine(db, workspace)
+    with engine.begin() as conn:
+        ws = ensure_workspace(conn, _common.apply().workspace)
+    if host or clear:
+        try:
+            set_allowed_hosts(engine, ws, host or [])
+        except ValueError as exc:
+            _common.fail(str(exc))
+    with engine.connect() as conn:
+        listed = allowed_hosts(conn, ws)
+    typer.echo("\n".join(listed) if listed else "any public host (no allow-list)")
+
+
 @links_app.command("import")
 def import_(
     path: Path = typer.Argument(..., exists=True, dir_okay=False,

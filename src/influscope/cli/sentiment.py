@@ -2,7 +2,8 @@
 
     influscope sentiment comments.csv [--text-column text] [--format csv|json] [--output FILE]
     influscope sentiment --evaluate [FILE]      # macro-F1 per language on the held-out split (or FILE)
-    influscope audience refresh [--campaign SLUG]
+    influscope audience refresh [--campaign SLUG] [--workers N]
+    influscope audience watch                   # the background job that `serve` starts
 """
 
 from __future__ import annotations
@@ -18,6 +19,34 @@ import typer
 from influscope.cli import _common
 
 OUTPUT_COLUMNS = ("lang", "label", "score", "confidence", "intent", "intent_kind")
+CHUNK = 128  # comments per model call in `influscope sentiment`
+SHOW_PROGRESS_FROM = 500  # rows: shorter files finish without a progress bar
+
+
+class _Progress:
+    """A progress bar on standard error, fed (done, total) pairs."""
+
+    def __init__(self, label: str, *, enabled: bool = True):
+        self.label = label
+        self.enabled = enabled
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        if self.bar is None:
+            self.bar = typer.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        if total != self.bar.length:
+            self.bar.length = total
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _read(path: Path, text_column: str) -> tuple[list[str], list[dict]]:
@@ -88,10 +117,17 @@ def sentiment(
     fields, rows = _read(file, text_column)
     from influscope.audience.refresh import label_texts
 
+    texts = [r[text_column] or "" for r in rows]
+    progress = _Progress("Analysing comments", enabled=len(texts) >= SHOW_PROGRESS_FROM)
+    labels: list[dict] = []
     try:
-        labels = label_texts([r[text_column] or "" for r in rows])
+        for start in range(0, len(texts), CHUNK):
+            labels.extend(label_texts(texts[start:start + CHUNK]))
+            progress(len(labels), len(texts))
     except RuntimeError as exc:  # the audience extra is not installed
         _common.fail(str(exc))
+    finally:
+        progress.close()
     # input columns that clash with the output keep their values under input_<name>
     renamed = {f: (f"input_{f}" if f in OUTPUT_COLUMNS else f) for f in fields}
     out_rows = []
@@ -121,10 +157,12 @@ audience_app = typer.Typer(help="Audience intelligence: comment labels, mentions
 def refresh_cmd(
     campaign: Optional[str] = typer.Option(None, "--campaign", "-c", help="Campaign slug (default: all)."),
     force: bool = typer.Option(False, "--force", help="Recompute mentions and credibility even if nothing changed."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one thread each) for the model."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
-    """Classify new comments and recompute brand mentions and creator credibility."""
+    """Analyse the comments waiting for it (each text once per model), then mentions and credibility."""
     import sqlalchemy as sa
 
     from influscope import config
@@ -143,8 +181,29 @@ def refresh_cmd(
                                                                  t.campaigns.c.slug == campaign)).scalar()
             if cid is None:
                 _common.fail_missing(f"no campaign {campaign!r} in workspace {slug!r}")
-    summary = refresh(engine, ws, cid, force=force)
+    progress = _Progress("Analysing comments", enabled=not quiet)
+    try:
+        summary = refresh(engine, ws, cid, force=force, workers=workers, progress=progress)
+    except RuntimeError as exc:  # the audience extra is not installed
+        _common.fail(str(exc))
+    finally:
+        progress.close()
     typer.echo(json.dumps(summary.to_dict()))
+
+
+@audience_app.command("watch")
+def watch_cmd(
+    interval: float = typer.Option(10.0, "--interval", min=0.5, help="Seconds between passes."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one thread each) for the model."),
+    parent: Optional[int] = typer.Option(None, "--parent", help="Stop when this process is gone."),
+    db: Optional[str] = _common.DbOption,
+) -> None:
+    """The background job: analyse waiting comments of every workspace every few seconds."""
+    from influscope.audience.background import watch
+
+    engine = _common.engine(db)
+    watch(engine, interval=interval, workers=workers, parent_pid=parent,
+          log=lambda line: typer.echo(f"[audience] {line}", err=True))
 
 
 def register(app: typer.Typer) -> None:

@@ -29,8 +29,16 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     # One single-threaded Rust runtime per worker (granian's "st" mode) and no websocket handling (nothing
     # here uses websockets): under the redirect bench's load a do-nothing ASGI app needed about 15 % less
     # CPU per request this way than with granian's defaults.
-    Granian(target, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
-            runtime_mode=RuntimeModes.st, websockets=False, log_access=False).serve()
+    # Comments are analysed by a background job beside the server, never while KPIs are read.
+    from influscope.audience.background import start_watcher
+
+    watcher = None if links_only else start_watcher(settings.database_url)
+    try:
+        Granian(target, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
+                runtime_mode=RuntimeModes.st, websockets=False, log_access=False).serve()
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def serve(

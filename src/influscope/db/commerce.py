@@ -55,8 +55,11 @@ webhook_deliveries = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("order_key", sa.String(128)),  # the order it touched, once processed
     sa.Column("processed_at", sa.DateTime),
+    # hash of the verified body: a replayed body under a new (unsigned) delivery id is a duplicate
+    sa.Column("body_sha256", sa.String(64)),
     sa.UniqueConstraint("store_id", "delivery_id"),
     sa.Index("ix_webhook_deliveries_status", "status", "id"),
+    sa.Index("ux_webhook_deliveries_body_sha256", "store_id", "body_sha256", unique=True),
 )
 
 order_refunds = sa.Table(

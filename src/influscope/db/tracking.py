@@ -16,3 +16,12 @@ tracking_salts = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),  # UTC day the salt is valid for
     sa.Column("salt", sa.String(64), nullable=False),  # hex of 32 random bytes
 )
+
+# A workspace's allow-list of link destination hosts (none: any public host). A host allows itself
+# and its subdomains.
+destination_hosts = sa.Table(
+    "destination_hosts", metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True,
+              autoincrement=False),
+    sa.Column("host", sa.String(253), primary_key=True),
+)

@@ -7,7 +7,9 @@ A test fails when the committed page and the importer's columns drift apart.
 
 from __future__ import annotations
 
+from influscope.ingest import rules
 from influscope.ingest.bundle_spec import CAMPAIGN_FIELDS, FILES, Col
+from influscope.ingest.canonical import MAX_CELL, MAX_PROBLEMS, MAX_ROWS, MAX_YAML_BYTES
 
 _TYPES = {
     "text": "text",
@@ -64,8 +66,38 @@ def render() -> str:
         "- Handles are stored in lower case without `@`; promo codes in upper case.",
         "- `creators.csv`, `posts.csv`, `costs.csv`, `codes.csv` and `links.csv` belong to the bundle's",
         "  campaign. The other files are workspace data: the campaign's dates and attribution rules select",
-        "  what counts for it. An export writes the campaign's clicks and comments and the workspace's other",
-        "  event data whole.",
+        "  what counts for it. `influscope export --campaign ID` writes only what the campaign owns: the",
+        "  orders and leads the attribution rules credit to its creators, its clicks and comments, traffic",
+        "  tagged with its id (or untagged), follower and audience rows of its creators' and brand accounts",
+        "  and the exchange rates of its currency. `--all` writes the workspace's event data whole (other",
+        "  campaigns' orders and leads included).",
+        "- Every problem is reported in one pass: malformed cells and references to unknown creators, posts",
+        f"  or links together, up to {MAX_PROBLEMS} problems.",
+        "",
+        "Limits and value rules (the same at every door: this import, the REST API, the dashboard forms,",
+        "the webhooks and the conversion API):",
+        "",
+        f"- `campaign.yaml` is at most {MAX_YAML_BYTES // 1024} KiB of plain YAML: anchors and aliases (`&name`,",
+        "  `*name`) and tags other than YAML's standard ones are refused.",
+        f"- A CSV cell holds at most {MAX_CELL:,} characters and a file at most {MAX_ROWS:,} rows. Quoting is",
+        "  strict: a quote left open at the end of the file is an error. NUL and other control characters",
+        "  (except tab and line breaks in free text) are refused.",
+        f"- Counts (`int`) are whole numbers from 0 to {rules.MAX_COUNT:,}; `money` is at most",
+        f"  {rules.MAX_MONEY:,.0f} with at most {rules.MONEY_PLACES} decimal places and never negative; rates are",
+        f"  positive and at most {rules.MAX_RATE:,.0f}; numerals longer than {rules.MAX_NUMBER_DIGITS} characters are",
+        "  refused before they are read.",
+        f"- Ids are at most {rules.MAX_KEY} characters, names {rules.MAX_NAME}, free text {rules.MAX_TEXT:,} and URLs",
+        f"  {rules.MAX_URL:,}; ids, handles and URLs carry no text-direction controls.",
+        f"- Handles: at most {rules.MAX_HANDLE} characters; on "
+        + ", ".join(sorted(rules.ASCII_HANDLE_PLATFORMS)) + " letters a-z,",
+        "  digits, `_`, `.` and `-`; on the other platforms letters of any script (e.g. `美食家小王` on Weibo),",
+        "  digits, `_`, `.` and `-`.",
+        f"- A `code` of `codes.csv` is letters (any script), digits, `-` and `_`, at most {rules.MAX_CODE}.",
+        "- `link_id` is 1-64 letters, digits, `-` or `_`. `destination_url` is an absolute http(s) URL to a",
+        "  public host: no user name or password in it, no backslash, no loopback, private, link-local or",
+        "  reserved address and no local host name (`localhost`, `*.local`, `*.internal`, single labels).",
+        "- Importing `costs.csv` rows, a `budget` or targets of cost KPIs needs access to budgets and costs;",
+        "  without it the bundle is refused (403 over HTTP) and a stored budget is left as it is.",
         "",
         "## campaign.yaml",
         "",

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,11 +24,16 @@ from babel.numbers import list_currencies
 
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
-from influscope.db.types import to_decimal
+from influscope.ingest import rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.metrics import unique_windows
+from influscope.tracking.destinations import allowed_hosts
 
 MAX_PROBLEMS = 200
+MAX_YAML_BYTES = 64 * 1024  # campaign.yaml: a few dozen fields
+MAX_CELL = 64 * 1024  # characters in one CSV cell
+MAX_ROWS = 5_000_000  # data rows in one CSV file
+csv.field_size_limit(MAX_CELL)
 _CURRENCIES = frozenset(list_currencies())
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -78,8 +82,13 @@ class _Collector:
 
 # ---------------------------------------------------------------------------------- cell parsing
 
-def normalise_handle(value: str) -> str:
-    return value.strip().lstrip("@").lower()
+normalise_handle = rules.normalise_handle
+
+# Text columns that hold ids (checked as keys), names and URLs; the other text columns are free text.
+_ID_COLUMNS = frozenset({"creator_id", "post_id", "cost_id", "code", "click_id", "order_id", "lead_id",
+                         "comment_id", "customer_id", "source", "visitor_hash", "bucket", "language"})
+_NAME_COLUMNS = frozenset({"name", "author", "bot_reason", "device", "os", "browser", "app", "medium", "campaign",
+                           "content", "utm_content"})
 
 
 def to_utc_naive(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
@@ -98,29 +107,34 @@ def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
     kind = col.type
 
     if kind == "text":
-        return normalise_handle if col.name == "handle" else str
+        name = col.name
+        if name == "handle":
+            return rules.check_handle
+        if name == "link_id":
+            return rules.check_link_slug
+        if name == "code" and col.key:  # codes.csv: a code we hand out (leads.csv: what a visitor typed)
+            return rules.check_code
+        if name == "destination_url":
+            return rules.check_destination
+        if name in _ID_COLUMNS:
+            return rules.check_key
+        if name in _NAME_COLUMNS:
+            return lambda raw: rules.check_text(raw, rules.MAX_NAME)
+        if name in ("url", "landing_url", "referrer"):
+            return lambda raw: rules.check_text(raw, rules.MAX_URL)
+        return rules.check_text
 
     if kind == "int":
-        def parse_int(raw: str) -> int:
-            try:
-                return int(raw)
-            except ValueError:
-                raise ValueError(f"not a whole number: {raw!r}") from None
-        return parse_int
+        return rules.check_count
 
     if kind == "number":
-        def parse_float(raw: str) -> float:
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ValueError(f"not a number: {raw!r}") from None
-            if not math.isfinite(value):
-                raise ValueError(f"not a finite number: {raw!r}")
-            return value
-        return parse_float
+        return rules.check_number
 
-    if kind in ("money", "decimal"):
-        return to_decimal
+    if kind == "money":
+        return rules.check_money
+
+    if kind == "decimal":
+        return rules.check_rate
 
     if kind == "bool":
         def parse_bool(raw: str) -> bool:
@@ -150,7 +164,10 @@ def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
                 raise ValueError(f"not an ISO 8601 date-time: {raw!r}") from None
             if value.tzinfo is utc:
                 return value.replace(tzinfo=None)
-            return to_utc_naive(value, tz)
+            try:
+                return to_utc_naive(value, tz)
+            except OverflowError:
+                raise ValueError(f"out of range: {raw!r}") from None
         return parse_datetime
 
     if kind == "choice":
@@ -180,7 +197,7 @@ def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
         return parse_country
 
     if kind == "code_list":
-        return lambda raw: " ".join(c.upper() for c in raw.split()) or None
+        return lambda raw: " ".join(rules.check_key(c).upper() for c in rules.check_text(raw).split()) or None
     raise AssertionError(f"unknown column type {kind}")
 
 
@@ -198,24 +215,53 @@ class Bundle:
     path: Path
     campaign: dict[str, Any] | None
     files: dict[str, ParsedFile] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # files refused as a whole (header, encoding, CSV syntax)
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         parsed = self.files.get(name)
         return parsed.rows if parsed else []
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """YAML's safe subset without anchors and aliases: an alias can make a tiny file expand a
+    billion-fold when it is walked (the "billion laughs"), and a campaign has no use for them."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases (&name, *name) are not accepted",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse TEXT as plain YAML (no anchors, aliases or custom tags); raise yaml.YAMLError."""
+    return yaml.load(text, Loader=_PlainLoader)  # _PlainLoader is a SafeLoader
+
+
 def _read_campaign(path: Path, problems: _Collector) -> dict[str, Any] | None:
     file = path / "campaign.yaml"
     if not file.exists():
         return None
+    size = file.stat().st_size
+    if size > MAX_YAML_BYTES:
+        problems.add("campaign.yaml", 1, "-", f"larger than {MAX_YAML_BYTES} bytes ({size})")
+        return None
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_bytes().decode("utf-8-sig")
+        if "\x00" in text:
+            problems.add("campaign.yaml", text[: text.index("\x00")].count("\n") + 1, "-", "contains a NUL character")
+            return None
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add("campaign.yaml", (mark.line + 1) if mark else 1, "-", f"not valid YAML: {exc}")
         return None
     except UnicodeDecodeError as exc:
         problems.add("campaign.yaml", 1, "-", f"not UTF-8: {exc.reason}")
+        return None
+    except RecursionError:
+        problems.add("campaign.yaml", 1, "-", "nested too deeply")
         return None
     if not isinstance(data, dict):
         problems.add("campaign.yaml", 1, "-", "must be a mapping of fields")
@@ -251,37 +297,81 @@ def _read_campaign(path: Path, problems: _Collector) -> dict[str, Any] | None:
 
 def _yaml_key_lines(file: Path) -> dict[str, int]:
     lines: dict[str, int] = {}
-    for no, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+    for no, line in enumerate(file.read_bytes().decode("utf-8-sig").splitlines(), 1):
         if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
             lines.setdefault(line.split(":", 1)[0].strip(), no)
     return lines
 
 
+def _yaml_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"must be a date (YYYY-MM-DD), not a date and time: {value}")  # noqa: TRY004 - a user's value, reported as such
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {str(value)[:40]!r}") from None
+
+
+def _yaml_scalar(key: Any, value: Any) -> Any:
+    if not isinstance(key, str):
+        raise ValueError(f"keys must be text, got {key!r}")  # noqa: TRY004 - a user's value, reported as such
+    rules.check_key(key, 64)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return rules.check_number(value) if isinstance(value, float) else int(rules.check_number(value))
+    if isinstance(value, str):
+        return rules.check_text(value, rules.MAX_NAME)
+    raise ValueError(f"{key}: must be a number, text or true/false")
+
+
 def _campaign_value(col: Col, value: Any) -> Any:
     name = col.name
     if name in ("start", "end"):
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        return _yaml_date(value)
     if name == "baseline":
         if not isinstance(value, dict) or set(value) != {"start", "end"}:
             raise ValueError("must be {start: DATE, end: DATE}")
-        start, end = (v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)) for v in (value["start"], value["end"]))
+        start, end = _yaml_date(value["start"]), _yaml_date(value["end"])
         if end < start:
             raise ValueError("baseline end is before its start")
         return {"start": start, "end": end}
     if name in ("targets", "methodology"):
         if not isinstance(value, dict):
             raise ValueError("must be a mapping")
-        return dict(value)
+        if len(value) > 200:
+            raise ValueError("more than 200 entries")
+        out = {k: _yaml_scalar(k, v) for k, v in value.items()}
+        if name == "targets":
+            for k, v in out.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise ValueError(f"{k}: a target must be a number")  # noqa: TRY004 - a user's value, reported as such
+        return out
     if name == "brand_accounts":
-        if not isinstance(value, list) or not all(isinstance(v, dict) and {"platform", "handle"} <= set(v) for v in value):
+        if not isinstance(value, list) or len(value) > 200 or not all(
+                isinstance(v, dict) and {"platform", "handle"} <= set(v) for v in value):
             raise ValueError("must be a list of {platform, handle}")
-        return [{"platform": str(v["platform"]).lower(), "handle": normalise_handle(str(v["handle"]))} for v in value]
+        accounts = []
+        for v in value:
+            platform = str(v["platform"]).lower()
+            if platform not in t.PLATFORMS:
+                raise ValueError(f"{platform!r} is not one of {', '.join(t.PLATFORMS)}")
+            accounts.append({"platform": platform, "handle": rules.check_handle(str(v["handle"]), platform)})
+        return accounts
     if name in ("brand_terms", "competitor_terms"):
-        if not isinstance(value, list):
-            raise ValueError("must be a list of terms")
-        return [str(v) for v in value]
+        if not isinstance(value, list) or len(value) > 200:
+            raise ValueError("must be a list of terms (at most 200)")
+        return [rules.check_text(str(v), rules.MAX_NAME) for v in value]
     if name == "budget":
-        return to_decimal(value)
+        if isinstance(value, (dict, list)):
+            raise ValueError("must be a number")
+        return rules.check_money(value)
+    if name == "id":
+        return rules.check_campaign_slug(str(value).strip())
+    if isinstance(value, (dict, list)):
+        raise ValueError("must be a single value")  # noqa: TRY004 - a user's value, reported as such
     return parse_cell(col, str(value).strip(), dt.timezone.utc)
 
 
@@ -293,11 +383,14 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         problems.add(name, line, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         problems.add(name, 1, "-", "empty file (a header line is required)")
+        return None
+    except csv.Error as exc:
+        problems.add(name, 1, "-", _csv_error(exc))
         return None
     header = [h.strip() for h in header]
     known = {c.name: c for c in spec.columns}
@@ -323,10 +416,22 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
     keys: dict[tuple, int] = {}
     ncols = len(cols)
     end = 1
-    for record in reader:
+    check_platform = "handle" in header and "platform" in header
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.add(name, end + 1, "-", _csv_error(exc))
+            return None
         start, end = end + 1, reader.line_num  # a quoted cell may span lines
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
+        if len(rows) >= MAX_ROWS:
+            problems.add(name, start, "-", f"more than {MAX_ROWS:,} rows: split the file into several imports")
+            return None
         if len(record) != ncols:
             problems.add(name, start, "-", f"has {len(record)} cells, the header has {ncols}")
             continue
@@ -343,6 +448,11 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
             except ValueError as exc:
                 problems.add(name, start, cname, str(exc))
                 row[cname] = None
+        if check_platform and row.get("handle") and row.get("platform"):
+            try:
+                rules.check_handle(row["handle"], row["platform"])
+            except ValueError as exc:
+                problems.add(name, start, "handle", str(exc))
         key = tuple(row.get(k) if row.get(k) is not None else "" for k in spec.unique)
         if key in keys:
             problems.add(name, start, spec.unique[-1] if len(spec.unique) == 1 else "+".join(spec.unique),
@@ -353,9 +463,23 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
     return ParsedFile(spec, header, rows)
 
 
+def _csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a cell is longer than {MAX_CELL:,} characters"
+    if "unexpected end of data" in text:
+        return "a quoted cell is not closed before the end of the file"
+    return f"not valid CSV: {text}"
+
+
 def read_bundle(path: str | Path) -> Bundle:
     """Parse and validate the syntax of every file; raise BundleError with every problem found."""
-    path = Path(path)
+    bundle, problems = _parse_bundle(Path(path))
+    problems.raise_if_any()
+    return bundle
+
+
+def _parse_bundle(path: Path) -> tuple[Bundle, _Collector]:
     problems = _Collector()
     if not path.is_dir():
         raise BundleError([Problem(str(path), 0, "-", "not a folder")])
@@ -373,13 +497,15 @@ def read_bundle(path: str | Path) -> Bundle:
             parsed = _read_csv(fpath, spec, tz, problems)
             if parsed:
                 bundle.files[spec.name] = parsed
+            else:
+                bundle.unreadable.add(spec.name)
     if not bundle.files and campaign is None and not problems.items:
         problems.add(str(path), 0, "-", "no bundle files (campaign.yaml or the CSV files of the format)")
-    if campaign is None and any(f.spec.scope == "campaign" for f in bundle.files.values()):
+    if (campaign is None and not (path / "campaign.yaml").exists()
+            and any(f.spec.scope == "campaign" for f in bundle.files.values())):
         first = next(f.spec.name for f in bundle.files.values() if f.spec.scope == "campaign")
         problems.add("campaign.yaml", 0, "-", f"missing: {first} belongs to a campaign")
-    problems.raise_if_any()
-    return bundle
+    return bundle, problems
 
 
 # ----------------------------------------------------------------------------------- writing
@@ -534,9 +660,14 @@ class _Refs:
         return dict(self.conn.execute(q).all())
 
 
-def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campaign_id: int | None) -> None:
-    """Cross-file checks against the bundle itself and what the workspace already holds."""
-    problems = _Collector()
+def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campaign_id: int | None,
+                      problems: _Collector) -> None:
+    """Cross-file checks against the bundle itself and what the workspace already holds.
+
+    A reference into a file that could not be read at all is not checked (its rows are unknown).
+    """
+    if bundle.unreadable & {"creators.csv", "posts.csv", "links.csv"}:
+        return
     refs = _Refs(conn, ws) if ws is not None else None
     creator_keys = {r["creator_id"] for r in bundle.rows("creators.csv")} | (set(refs.creators()) if refs else set())
     accounts = {(r["creator_id"], r["platform"]) for r in bundle.rows("creators.csv")} | (refs.accounts() if refs else set())
@@ -581,7 +712,15 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
             problems.add("links.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
         other = db_links.get(r["link_id"])
         if other and (other[1] != ws or (campaign_id is not None and other[2] != campaign_id)):
-            problems.add("links.csv", r["_line"], "link_id", f"link {r['link_id']!r} is already taken by another campaign")
+            # the same words whoever holds it: nothing about other campaigns or workspaces
+            problems.add("links.csv", r["_line"], "link_id", f"{r['link_id']!r} is not available: choose another")
+    hosts = allowed_hosts(conn, ws) if ws is not None else []
+    for r in bundle.rows("links.csv"):
+        if hosts and r.get("destination_url"):
+            try:
+                rules.check_destination(r["destination_url"], allowed_hosts=hosts)
+            except ValueError as exc:
+                problems.add("links.csv", r["_line"], "destination_url", str(exc))
     for r in bundle.rows("clicks.csv"):
         if r["link_id"] and r["link_id"] not in link_keys:
             problems.add("clicks.csv", r["_line"], "link_id", f"unknown link {r['link_id']!r}")
@@ -599,30 +738,54 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
             problems.add("fx_rates.csv", r["_line"], "rate", "must be positive")
         if not r.get("base") and not bundle.campaign:
             problems.add("fx_rates.csv", r["_line"], "base", "is required when the bundle has no campaign.yaml")
-    for r in bundle.rows("costs.csv"):
-        if r.get("amount") is not None and r["amount"] < 0:
-            problems.add("costs.csv", r["_line"], "amount", "must not be negative")
-    problems.raise_if_any()
 
 
-def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default") -> ImportReport:
-    """Validate and load a bundle in one transaction; raise BundleError and write nothing on any problem."""
-    bundle = read_bundle(path)
+class CostsNotAllowed(BundleError):
+    """The bundle carries budgets or costs and the caller may not write them."""
+
+
+def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default", *,
+                  costs: bool = True) -> ImportReport:
+    """Validate and load a bundle in one transaction; raise BundleError and write nothing on any problem.
+
+    Every problem is reported in one pass: cell problems and reference problems together (up to
+    ``MAX_PROBLEMS``). With ``costs=False`` (a caller without access to budgets and costs) a bundle
+    with ``costs.csv`` rows, a ``budget`` or targets of cost KPIs raises :class:`CostsNotAllowed`,
+    and a campaign's stored budget is left as it is.
+    """
+    bundle, problems = _parse_bundle(Path(path))
+    if not costs:
+        denied = _Collector()
+        if bundle.rows("costs.csv") or "costs.csv" in bundle.unreadable:
+            denied.add("costs.csv", 1, "-", "budgets and costs are not shared with this account")
+        if bundle.campaign and "budget" in bundle.campaign:
+            denied.add("campaign.yaml", _yaml_key_lines(Path(path) / "campaign.yaml").get("budget", 1), "budget",
+                       "budgets and costs are not shared with this account")
+        if bundle.campaign and bundle.campaign.get("targets"):
+            from influscope.auth.roles import cost_kpis
+
+            hidden = sorted(set(bundle.campaign["targets"]) & cost_kpis())
+            if hidden:
+                denied.add("campaign.yaml", _yaml_key_lines(Path(path) / "campaign.yaml").get("targets", 1), "targets",
+                           f"targets of {', '.join(hidden)}: budgets and costs are not shared with this account")
+        if denied.items:
+            raise CostsNotAllowed(denied.items)
     with engine.connect() as conn:
         ws_id = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
         camp_id = None
-        if ws_id is not None and bundle.campaign:
+        if ws_id is not None and bundle.campaign and "id" in bundle.campaign:
             camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
                 t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
-        _check_references(conn, bundle, ws_id, camp_id)
+        _check_references(conn, bundle, ws_id, camp_id, problems)
+    problems.raise_if_any()
     with engine.begin() as conn:
-        report = _write(conn, bundle, workspace)
+        report = _write(conn, bundle, workspace, costs=costs)
     if report.changes:
         refresh_statistics(engine)
     return report
 
 
-def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
+def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool = True) -> ImportReport:
     ws = ensure_workspace(conn, workspace)
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
@@ -637,6 +800,14 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str) -> ImportReport:
             "brand_terms": c.get("brand_terms", []), "competitor_terms": c.get("competitor_terms", []),
             "methodology": c.get("methodology", {}),
         }
+        if not costs:
+            del row["budget"]  # a new campaign has none; an existing one keeps its own
+            from influscope.auth.roles import cost_kpis
+
+            hidden = cost_kpis()
+            old = conn.execute(sa.select(t.campaigns.c.targets).where(
+                t.campaigns.c.workspace_id == ws, t.campaigns.c.slug == c["id"])).scalar() or {}
+            row["targets"] = {**{k: v for k, v in old.items() if k in hidden}, **row["targets"]}
         rep = report.files.setdefault("campaign.yaml", FileReport())
         ids = _sync(conn, t.campaigns, [row], ("workspace_id", "slug"),
                     (t.campaigns.c.workspace_id == ws) & (t.campaigns.c.slug == c["id"]), rep, want_ids=True)
@@ -831,8 +1002,49 @@ def _write_csv(path: Path, spec: FileSpec, rows: Iterable[dict[str, Any]]) -> in
     return n
 
 
-def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace: str = "default") -> dict[str, int]:
-    """Write CAMPAIGN (and the workspace's event data) to PATH as a canonical bundle."""
+def _credited_keys(engine: sa.Engine, ws: int, camp: Any, members: set[int]) -> tuple[set[int], set[int]]:
+    """Ids of the orders and leads the attribution rules credit to one of the campaign's creators,
+    placed from the campaign's first day to its last plus the attribution window (as the KPIs count them)."""
+    from influscope.attribution.credit import Directory, credited_leads, credited_orders
+    from influscope.kpi import methodology
+    from influscope.kpi.backends import connect
+
+    with engine.connect() as conn:
+        ws_over = conn.execute(sa.select(t.workspaces.c.methodology).where(t.workspaces.c.id == ws)).scalar() or {}
+    settings = methodology.resolve(workspace=ws_over, campaign=camp["methodology"] or {})
+    try:
+        tz: dt.tzinfo = ZoneInfo(camp["timezone"] or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = dt.timezone.utc
+
+    def utc(day: dt.date) -> dt.datetime:
+        return to_utc_naive(dt.datetime.combine(day, dt.time()), tz)
+
+    lo = utc(camp["start_date"])
+    hi = utc(camp["end_date"] + dt.timedelta(days=1 + settings["attribution_window_days"]))
+    con = connect(engine)
+    try:
+        directory = Directory.load(con, ws)
+        orders = {o["id"] for o in credited_orders(con, ws, lo, hi, settings, directory) if o["creator_id"] in members}
+        leads = {x["id"] for x in credited_leads(con, ws, lo, hi, settings, directory) if x["creator_id"] in members}
+    finally:
+        disconnect = getattr(con, "disconnect", None)
+        if disconnect:
+            disconnect()
+    return orders, leads
+
+
+def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace: str = "default", *,
+                  everything: bool = False) -> dict[str, int]:
+    """Write CAMPAIGN to PATH as a canonical bundle.
+
+    By default the event files hold only what the campaign owns: the orders and leads the
+    attribution rules credit to its creators (see :mod:`influscope.attribution.credit`), clicks on
+    its links, comments on its posts, site traffic tagged with its id (or untagged), follower and
+    audience rows of its creators' and brand accounts, and exchange rates of its currency. With
+    EVERYTHING the event files hold the whole workspace's (the ``--all`` option of
+    ``influscope export``), which may include other campaigns' orders and leads.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -908,16 +1120,33 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
                        cm.c.likes).join_from(cm, t.posts).where(t.posts.c.campaign_id == cid).order_by(cm.c.key))
         counts["comments.csv"] = _write_csv(path / "comments.csv", BY_NAME["comments.csv"], conn.execute(q).mappings())
 
+        scope: dict[str, Any] = {}
+        if not everything:
+            member_ids = set(conn.execute(members).scalars())
+            order_ids, lead_ids = _credited_keys(engine, ws, camp, member_ids)
+            accounts = {(p, h) for p, h in conn.execute(
+                sa.select(t.creator_accounts.c.platform, t.creator_accounts.c.handle)
+                .where(t.creator_accounts.c.creator_id.in_(member_ids)))}
+            accounts |= {(a["platform"], a["handle"]) for a in camp["brand_accounts"] or []}
+            scope = {"orders.csv": t.orders.c.id.in_(order_ids), "leads.csv": t.leads.c.id.in_(lead_ids),
+                     "traffic.csv": t.traffic.c.campaign.in_((camp["slug"], "")),
+                     "fx_rates.csv": (t.fx_rates.c.base == camp["currency"]) | (t.fx_rates.c.currency == camp["currency"])}
+            for name, table in (("followers.csv", t.follower_snapshots), ("audience.csv", t.audience)):
+                scope[name] = sa.tuple_(table.c.platform, table.c.handle).in_(sorted(accounts)) if accounts else sa.false()
+
+        def where(name: str, table: sa.Table) -> sa.ColumnElement:
+            return (table.c.workspace_id == ws) & scope[name] if name in scope else table.c.workspace_id == ws
+
         o = t.orders
         q = sa.select(o.c.key.label("order_id"), *[o.c[c] for c in (
             "source", "created_at", "currency", "subtotal", "discounts", "tax", "shipping", "total", "refunded", "status",
             "discount_codes", "landing_url", "click_id", "customer_id", "new_customer", "units")]).where(
-            o.c.workspace_id == ws).order_by(o.c.source, o.c.key)
+            where("orders.csv", o)).order_by(o.c.source, o.c.key)
         counts["orders.csv"] = _write_csv(path / "orders.csv", BY_NAME["orders.csv"], conn.execute(q).mappings())
         ld = t.leads
         q = sa.select(ld.c.key.label("lead_id"), *[ld.c[c] for c in (
             "type", "ts", "click_id", "code", "utm_content", "value", "currency")]).where(
-            ld.c.workspace_id == ws).order_by(ld.c.key)
+            where("leads.csv", ld)).order_by(ld.c.key)
         counts["leads.csv"] = _write_csv(path / "leads.csv", BY_NAME["leads.csv"], conn.execute(q).mappings())
         for spec, table, order in (
             (BY_NAME["traffic.csv"], t.traffic, ("date", "source", "medium", "campaign", "content")),
@@ -925,7 +1154,7 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
             (BY_NAME["audience.csv"], t.audience, ("platform", "handle", "date", "dimension", "bucket")),
             (BY_NAME["fx_rates.csv"], t.fx_rates, ("date", "base", "currency")),
         ):
-            q = sa.select(*[table.c[c] for c in spec.names]).where(table.c.workspace_id == ws).order_by(
+            q = sa.select(*[table.c[c] for c in spec.names]).where(where(spec.name, table)).order_by(
                 *[table.c[c] for c in order])
             counts[spec.name] = _write_csv(path / spec.name, spec, conn.execute(q).mappings())
     return counts

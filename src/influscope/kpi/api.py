@@ -115,10 +115,7 @@ def _obj(kid: str, v: Value) -> dict[str, Any]:
 
 
 def _benchmark(kid: str, platform: str | None = None, followers: int | None = None, currency: str | None = None):
-    try:
-        from influscope.kpi import benchmarks
-    except ImportError:  # pragma: no cover
-        return None
+    from influscope.kpi import benchmarks
     try:
         b = benchmarks.for_kpi(kid, platform=platform, followers=followers, currency=currency)
     except (LookupError, ValueError):
@@ -162,10 +159,7 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
 
 
 def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
-    try:
-        from influscope.kpi import forecast
-    except ImportError:  # pragma: no cover
-        return Value(None, "the forecast module is not installed", estimated=True)
+    from influscope.kpi import forecast
     from influscope.kpi.engine import _revenue
 
     daily: dict[dt.date, Decimal] = {}
@@ -195,21 +189,47 @@ def _goal_attainment(kpis: dict[str, dict], campaign: Campaign) -> dict:
 def _emv_table(settings: dict, on: dt.date):
     if settings["emv_model"] != "per_action":
         return None, None
-    try:
-        from influscope.kpi import emv
-    except ImportError:  # pragma: no cover
-        return None, "the EMV module is not installed"
+    from influscope.kpi import emv
     try:
         return emv.load_table(settings["emv_table"], on=on), None
     except (LookupError, ValueError) as exc:
         return None, str(exc)
 
 
-def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
+AUDIENCE_KPIS = ("sentiment_positive_pct", "sentiment_negative_pct", "net_sentiment", "purchase_intent_pct")
+
+
+def _audience_waiting(engine: sa.Engine, campaign: Campaign) -> int | None:
+    """How many of the campaign's comments wait for analysis (reads only; None without the extra)."""
+    from influscope.audience.refresh import pending_comments
     try:
-        from influscope import audience
-    except ImportError:  # pragma: no cover
-        return "audience analysis is not installed"
+        return pending_comments(engine, campaign.workspace_id, campaign.id)
+    except (sa.exc.SQLAlchemyError, OSError):  # e.g. no audience tables: the KPIs say what is missing
+        return None
+
+
+def _mark_waiting(objs: dict[str, dict], waiting: int, note: str | None = None) -> None:
+    """The audience KPIs say how many comments are still waiting for analysis.
+
+    The comment KPIs keep the value of the comments analysed so far; mentions and credibility,
+    which the same job computes, are unknown (not 0) until it has run.
+    """
+    reason = f"{waiting:,} comments waiting for analysis"
+    if note:  # the analysis was asked for and could not run
+        reason = f"{note}; {reason}"
+    for kid in AUDIENCE_KPIS + ("brand_mentions", "hashtag_posts", "share_of_voice", "credibility_score"):
+        obj = objs.get(kid)
+        if obj is None:
+            continue
+        obj["detail"] = {**(obj.get("detail") or {}), "comments_waiting": waiting}
+        if kid not in AUDIENCE_KPIS and not obj["value"]:
+            obj["value"] = None
+        if obj["value"] is None:
+            obj["reason"] = reason
+
+
+def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
+    from influscope import audience
     refresh = getattr(audience, "refresh", None)
     if refresh is None:
         return "audience analysis (sentiment, mentions, credibility) is not installed"
@@ -223,13 +243,17 @@ def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
 def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, Any] | None = None, *,
          workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
          end: dt.date | None = None, backend=None, today: dt.date | None = None,
-         refresh_audience: bool = True) -> KpiResult:
+         refresh_audience: bool = False) -> KpiResult:
     """Compute every KPI of the catalogue for a campaign (slug in WORKSPACE, or id).
 
     ``by``: None or one of creator, post, platform, content_type, day. ``settings``: methodology
     overrides for this call (validated; see :mod:`influscope.kpi.methodology`). ``engine``: the
     SQLAlchemy engine of the store (default: the configured database). ``backend``: an Ibis backend
     holding the same canonical tables (default: Ibis on ``engine``'s database).
+
+    Reading only: comment analysis runs when comments arrive or as a background job; the comment
+    KPIs carry ``detail.comments_waiting`` while some are still waiting. ``refresh_audience=True``
+    runs that analysis first (it writes; for scripts, never for a read path).
     """
     if by is not None and by != "campaign" and by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r} (one of campaign, {', '.join(BREAKDOWNS)})")
@@ -242,6 +266,7 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     camp = load_campaign(engine, campaign_id, workspace)
     resolved = methodology.resolve(workspace=camp.workspace_methodology, campaign=camp.methodology, call=settings)
     note = _refresh_audience(engine, camp) if refresh_audience else None
+    waiting = _audience_waiting(engine, camp)
     if backend is None:
         from influscope.kpi.backends import connect
 
@@ -260,6 +285,8 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     top = objects(ctx)
     for kid, obj in top.items():  # the formula as the active settings make it
         obj["formula"] = {lang: KPIS[kid].formula_for(resolved, lang) for lang in LANGS}
+    if waiting:
+        _mark_waiting(top, waiting, note)
     fc = _forecast(facts, ctx, today)
     top["sales_forecast"] = _obj("sales_forecast", fc)
     _decorate(top, camp, today=today)
@@ -280,6 +307,8 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
             if by in ("creator", "post"):
                 platform, bench_followers, followers = _platform_followers(sub)
             _decorate(objs, camp, platform=platform, followers=bench_followers, targets=False, today=today)
+            if waiting:
+                _mark_waiting(objs, waiting, note)
             row: dict[str, Any] = {"key": label(facts, by, key), "kpis": {k: objs[k] for k in ordered_ids(camp.goal)}}
             if by in ("creator", "post") and followers is not None:
                 row["tier"] = methodology.tier(followers, resolved["tiers"])
@@ -346,10 +375,7 @@ def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str])
     sites) as diagnostics; the subject is the creator's row key, as for the per-creator rules."""
     if engine is None:
         return []
-    try:
-        from influscope.ingest.commerce import codes
-    except ImportError:  # pragma: no cover
-        return []
+    from influscope.ingest.commerce import codes
     out = []
     for d in codes.leak_diagnostics(engine, c.slug, workspace=c.workspace):
         item = _plain(d.to_dict())
@@ -363,10 +389,7 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
                  engine: sa.Engine | None = None) -> list[dict]:
     """Run the diagnostic rules on the campaign's KPIs and on each creator's, and add the
     promo-code leak findings."""
-    try:
-        from influscope.kpi import diagnostics
-    except ImportError:  # pragma: no cover
-        return []
+    from influscope.kpi import diagnostics
     c = result.campaign
 
     def plain(kpis: dict) -> dict:

@@ -66,15 +66,10 @@ def compute(engine: sa.Engine, workspace: str, campaign: str, *, by: str | None 
             return hit[2]
     from influscope.kpi.api import kpis
 
-    # The audience tables are refreshed by the first computation of a data version; later
-    # breakdowns and comparison periods of the same version reuse them.
-    with _CACHE_LOCK:
-        fresh = (key[0], workspace, campaign, version) not in _REFRESHED
-    res = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end,
-               refresh_audience=fresh)
+    # Reading only: comments are analysed when they arrive or by the background job.
+    res = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end)
     result = _exact_money(res)
     with _CACHE_LOCK:
-        _REFRESHED.add((key[0], workspace, campaign, data_version(engine, workspace, campaign)))
         _CACHE[key] = (version, now, result)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
@@ -101,7 +96,6 @@ def _exact_money(res) -> dict:
 CACHE_SIZE = 128
 CACHE_TTL = 600.0  # seconds; also bounds staleness after in-place corrections the version cannot see
 _CACHE: "collections.OrderedDict[tuple, tuple[Any, float, dict]]" = collections.OrderedDict()
-_REFRESHED: set[tuple] = set()
 _CACHE_LOCK = threading.Lock()
 _VERSIONED = ("post_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
               "fx_rates", "codes", "links", "posts", "creator_accounts", "audience")
@@ -129,7 +123,8 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
         try:
             from influscope.db.audience import account_credibility, comment_labels
 
-            parts.append(conn.execute(sa.select(sa.func.count()).select_from(comment_labels)).scalar())
+            parts.append(conn.execute(sa.select(sa.func.count(), sa.func.max(comment_labels.c.labelled_at))
+                                      .select_from(comment_labels)).one()[:])
             parts.append(conn.execute(sa.select(sa.func.max(account_credibility.c.computed_at))).scalar())
         except (ImportError, sa.exc.DBAPIError, AttributeError):
             pass
@@ -139,7 +134,6 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
-        _REFRESHED.clear()
 
 
 def _text(value: Any, lang: str) -> str:
@@ -343,10 +337,7 @@ def brand_followers(conn: sa.Connection, workspace_id: int, accounts: list[dict]
 
 def credibility_reasons(conn: sa.Connection, workspace_id: int, campaign_id: int) -> list[dict]:
     """Per creator account of the campaign: the audience engine's score and reasons, if computed."""
-    try:
-        from influscope.db.audience import account_credibility
-    except ImportError:
-        return []
+    from influscope.db.audience import account_credibility
     ca = t.creator_accounts
     q = (sa.select(t.creators.c.key, t.creators.c.name, ca.c.platform, ca.c.handle, ca.c.followers,
                    account_credibility.c.score, account_credibility.c.reasons)
@@ -518,8 +509,10 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
 
     # sentiment
     rows = [(kpi_name(k, lang), fmt_kpi(fmt, kpis.get(k), currency)) for k in SENTIMENT_KPIS if k in kpis]
-    if any((kpis.get(k) or {}).get("value") is not None for k in SENTIMENT_KPIS):
-        report.sentiment = {"rows": rows, "values": {k: (kpis.get(k) or {}).get("value") for k in SENTIMENT_KPIS}}
+    waiting = max(((kpis.get(k) or {}).get("detail") or {}).get("comments_waiting", 0) for k in SENTIMENT_KPIS)
+    if waiting or any((kpis.get(k) or {}).get("value") is not None for k in SENTIMENT_KPIS):
+        report.sentiment = {"rows": rows, "values": {k: (kpis.get(k) or {}).get("value") for k in SENTIMENT_KPIS},
+                            "waiting": waiting}
 
     # before/after (raw listings; the lift KPIs come from the engine)
     with engine.connect() as conn:

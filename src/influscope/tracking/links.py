@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from influscope.config import get_settings
 from influscope.db import tables as t
 from influscope.tracking import utm
+from influscope.tracking.destinations import allowed_hosts
 
 SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read aloud and type
 SLUG_LENGTH = 7
@@ -144,6 +145,7 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
         posts = {k: (i, c, cr) for k, i, c, cr in conn.execute(
             sa.select(t.posts.c.key, t.posts.c.id, t.posts.c.campaign_id, t.posts.c.creator_id)
             .where(t.posts.c.workspace_id == ws))}
+        hosts = allowed_hosts(conn, ws)
         wanted = [s.slug for s in specs if s.slug]
         taken = set(conn.execute(sa.select(t.links.c.slug).where(t.links.c.slug.in_(wanted))).scalars()) \
             if wanted else set()
@@ -169,7 +171,7 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
                 if creator_id is None:
                     bad("creator", f"unknown creator {spec.creator!r} in this workspace (import creators.csv first)")
             try:
-                destination = utm.check_destination(spec.destination)
+                destination = utm.check_destination(spec.destination, allowed_hosts=hosts)
             except utm.InvalidDestination as exc:
                 bad("destination", str(exc))
                 destination = ""
@@ -189,7 +191,7 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
                 if not SLUG_RE.match(slug):
                     bad("slug", f"{slug!r} must be 1-64 letters, digits, '-' or '_'")
                 elif slug in taken or slug in seen:
-                    bad("slug", f"slug {slug!r} is already taken")
+                    bad("slug", f"slug {slug!r} is not available: choose another")  # same words whoever holds it
             if len(problems) > n_before:
                 continue
             if not slug:

@@ -76,7 +76,7 @@ class Target:
 
 
 def load_target(conn: sa.Connection, slug: str) -> Target | None:
-    """The redirect target of SLUG with its UTM tags, or None."""
+    """The redirect target of SLUG with its UTM tags, or None (also for a destination the link rules refuse)."""
     l, c, cr, ca = t.links, t.campaigns, t.creators, t.creator_accounts
     q = (sa.select(l.c.id, l.c.workspace_id, l.c.destination_url, l.c.platform, l.c.paid,
                    c.c.slug.label("campaign"), cr.c.key.label("creator"), ca.c.handle)
@@ -86,6 +86,10 @@ def load_target(conn: sa.Connection, slug: str) -> Target | None:
          .where(l.c.slug == slug).limit(1))
     row = conn.execute(q).first()
     if row is None:
+        return None
+    try:  # once per cache fill, not per hit: a destination stored before the rule existed is not served
+        utm.check_destination(row.destination_url)
+    except utm.InvalidDestination:
         return None
     tags = utm.utm_tags(platform=row.platform, campaign=row.campaign, handle=row.handle or row.creator,
                         paid=bool(row.paid))

@@ -14,27 +14,25 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote_plus, urlsplit
 
+from influscope.ingest import rules
+
 CLICK_PARAM = "isc"
 MEDIUM = "influencer"
 PAID_MEDIUM = "paid_influencer"
 _OURS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", CLICK_PARAM)
 
 
-class InvalidDestination(ValueError):
-    """The destination is not an absolute http(s) URL."""
+InvalidDestination = rules.BadDestination  # the destination is refused (see rules.check_destination)
 
 
-def check_destination(url: str) -> str:
-    """Return URL stripped, or raise :class:`InvalidDestination` with the reason."""
-    url = (url or "").strip()
-    if not url:
-        raise InvalidDestination("the destination URL is empty")
-    if any(c in url for c in "\r\n\t ") or any(ord(c) < 32 for c in url):
-        raise InvalidDestination(f"the destination URL contains whitespace or control characters: {url!r}")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InvalidDestination(f"the destination must be an absolute http(s) URL, got {url!r}")
-    return url
+def check_destination(url: str, *, allowed_hosts: frozenset[str] | set[str] | tuple[str, ...] | None = None) -> str:
+    """Return URL stripped, or raise :class:`InvalidDestination` with the reason.
+
+    One rule for every way a link is made (REST API, dashboard, CLI, bundle import): an absolute
+    http(s) URL to a public host, without credentials, backslashes or control characters, and on
+    ALLOWED_HOSTS when the workspace keeps such a list.
+    """
+    return rules.check_destination(url, allowed_hosts=allowed_hosts)
 
 
 def utm_tags(*, platform: str | None, campaign: str, handle: str | None, paid: bool = False) -> dict[str, str]:

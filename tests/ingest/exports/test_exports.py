@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from influscope.ingest.canonical import BundleError, import_bundle
 from influscope.ingest.exports import detect, import_export_file
 from influscope.ingest.exports.common import parse_count
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures"
-EXP = FIX / "exports"
-AS_OF = dt.datetime(2025, 6, 15)
-
-
-@pytest.fixture
-def eng(engine):
-    import_bundle(engine, FIX / "bundle", workspace="default")
-    return engine
-
-
-def q(engine, sql: str):
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.text(sql))]
+from tests.ingest.exports.support import AS_OF, EXP, FIX, q
 
 
 @pytest.mark.parametrize("text,expected", [("2.3w", 23000), ("2.3萬", 23000), ("2.3万", 23000), ("1.2k", 1200),

@@ -4,10 +4,8 @@ header and value formats (our own titles and numbers), and every stored value is
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from influscope.ingest.canonical import BundleError, import_bundle
 from influscope.ingest.exports import detect, import_export_file
@@ -21,20 +19,7 @@ from influscope.ingest.exports.common import (
     tiktok_id_time,
 )
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures"
-EXP = FIX / "exports"
-AS_OF = dt.datetime(2025, 6, 15)
-
-
-@pytest.fixture
-def eng(engine):
-    import_bundle(engine, FIX / "bundle", workspace="default")
-    return engine
-
-
-def q(engine, sql: str):
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.text(sql))]
+from tests.ingest.exports.support import AS_OF, EXP, FIX, q
 
 
 def metrics(engine, metric: str | None = None):

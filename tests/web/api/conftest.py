@@ -78,8 +78,15 @@ def _objects(conn: sa.Connection, ws: int, tag: str) -> dict[str, int]:
     link = conn.execute(t.links.insert().values(
         workspace_id=ws, campaign_id=camp, slug=f"{tag}-link", creator_id=creator, platform="instagram",
         destination_url="https://shop.example/", paid=False).returning(t.links.c.id)).scalar_one()
+    from influscope.db.planning import candidate_lists, candidates
+
+    plan = conn.execute(candidate_lists.insert().values(workspace_id=ws, slug=f"{tag}-shortlist", name="Shortlist",
+                                                        campaign_id=camp).returning(candidate_lists.c.id)).scalar_one()
+    candidate = conn.execute(candidates.insert().values(
+        workspace_id=ws, list_id=plan, creator_id=creator, platform="instagram", handle=f"{tag}_mei", metrics={},
+        min_deliverables=1, max_deliverables=2, choice="auto").returning(candidates.c.id)).scalar_one()
     return {"campaign_id": camp, "creator_id": creator, "post_id": post, "code_id": code, "cost_id": cost,
-            "link_id": link}
+            "link_id": link, "candidate_id": candidate}
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,8 @@ BODIES = {
     ("POST", "/api/v1/posts/{post_id}/metrics"): {"as_of": "2026-03-06T00:00:00Z", "likes": 1},
     ("PATCH", "/api/v1/campaigns/{campaign_id}"): {"name": "taken over"},
     ("PATCH", "/api/v1/creators/{creator_id}"): {"name": "taken over"},
+    ("PATCH", "/api/v1/plan/lists/{slug}/candidates/{candidate_id}"): {"choice": "exclude"},
+    ("POST", "/api/v1/plan/lists/{slug}/creators"): {"creators": ["acme-mei"]},
 }
 
 
@@ -36,6 +38,8 @@ def _value(env, route_path: str, param: str):
             return acme[param]
         if param == "slug" and route_path.startswith("/links/"):
             return conn.execute(sa.select(t.links.c.slug).where(t.links.c.id == acme["link_id"])).scalar()
+        if param == "slug" and route_path.startswith(("/api/v1/plan/lists/", "/planning/")):
+            return "acme-shortlist"
         if param == "slug":
             return conn.execute(sa.select(t.campaigns.c.slug).where(t.campaigns.c.id == acme["campaign_id"])).scalar()
         if param == "fmt":
@@ -51,8 +55,10 @@ def _snapshot(env) -> dict:
     ws = env.ws["acme"]
     with env.engine.connect() as conn:
         snap = {}
+        from influscope.db.planning import candidate_lists, candidates
+
         for table in (t.campaigns, t.creators, t.creator_accounts, t.posts, t.codes, t.costs, t.links, api_keys,
-                      share_links):
+                      share_links, candidate_lists, candidates):
             rows = conn.execute(sa.select(table).where(table.c.workspace_id == ws).order_by(table.c.id)).all()
             snap[table.name] = [tuple(r) for r in rows]
         snap["post_metrics"] = conn.execute(sa.select(sa.func.count()).select_from(t.post_metrics)).scalar()

@@ -37,7 +37,7 @@ def _campaigns(env):
 
 
 def test_upload_files_and_zip(env):
-    client = env.client("key_write")
+    client = env.client("key_write_costs")
     resp = client.post("/api/v1/imports", files=[("files", ("campaign.yaml", CAMPAIGN)),
                                                   ("files", ("creators.csv", CREATORS))])
     assert resp.status_code == 201, resp.text
@@ -51,7 +51,7 @@ def test_upload_files_and_zip(env):
 
 def test_rejected_bundle_is_located_and_writes_nothing(env):
     before = _campaigns(env)
-    resp = env.client("key_write").post("/api/v1/imports", files=[("files", ("campaign.yaml", CAMPAIGN)),
+    resp = env.client("key_write_costs").post("/api/v1/imports", files=[("files", ("campaign.yaml", CAMPAIGN)),
                                                                   ("files", ("creators.csv", BAD_CREATORS))])
     assert resp.status_code == 422
     errors = resp.json()["errors"]
@@ -83,3 +83,27 @@ def test_hostile_uploads_are_refused(env):
     resp = client.post("/api/v1/imports", files=[("files", ("bomb.zip", buf.getvalue()))])
     assert resp.status_code == 422 and "larger than" in resp.json()["errors"][0]["message"]
     assert env.client("key_read").post("/api/v1/imports", files=[("files", ("creators.csv", CREATORS))]).status_code == 403
+
+
+def test_a_key_without_cost_access_cannot_import_costs_or_budgets(env):
+    client = env.client("key_write")
+    resp = client.post("/api/v1/imports", files=[("files", ("campaign.yaml", CAMPAIGN.replace(b"summer", b"autumn")))])
+    assert resp.status_code == 403
+    assert resp.json()["errors"][0] == {"file": "campaign.yaml", "line": 8, "column": "budget",
+                                        "message": "budgets and costs are not shared with this account"}
+    costs = b"cost_id,kind,amount,currency,incurred_on\nfee-1,fee,100,TWD,2026-06-01\n"
+    no_budget = CAMPAIGN.replace(b"summer", b"autumn").replace(b"budget: 100000\n", b"")
+    resp = client.post("/api/v1/imports", files=[("files", ("campaign.yaml", no_budget)),
+                                                  ("files", ("costs.csv", costs))])
+    assert resp.status_code == 403 and resp.json()["errors"][0]["file"] == "costs.csv"
+    assert "autumn" not in _campaigns(env)
+    # without costs the same key imports, and an existing campaign keeps its budget
+    assert client.post("/api/v1/imports", files=[("files", ("campaign.yaml", no_budget))]).status_code == 201
+    with env.engine.begin() as conn:
+        conn.execute(t.campaigns.update().where(t.campaigns.c.slug == "autumn").values(budget=5000,
+                                                                                       targets={"roas": 3.0}))
+    assert client.post("/api/v1/imports", files=[("files", ("campaign.yaml", no_budget))]).status_code == 201
+    with env.engine.connect() as conn:
+        budget, targets = conn.execute(sa.select(t.campaigns.c.budget, t.campaigns.c.targets)
+                                       .where(t.campaigns.c.slug == "autumn")).one()
+    assert budget == 5000 and targets == {"roas": 3.0}

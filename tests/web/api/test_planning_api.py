@@ -49,3 +49,62 @@ def test_plan_allocate(env):
     tiny = env.client("analyst").post("/api/v1/plan/allocate", json={**body, "step": "0.01"})
     assert tiny.status_code == 422 and "too small" in tiny.text
     assert env.client("analyst").post("/api/v1/plan/allocate", json={}).status_code == 422
+
+
+def test_creator_value_from_the_store(env):
+    mei = env.objects["acme"]["creator_id"]
+    r = env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"deliverables": 2, "coverage": 0.9})
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["creator"] == "acme-mei" and j["deliverables"] == 2 and j["coverage"] == 0.9
+    (acc,) = j["accounts"]
+    assert acc["handle"] == "acme_mei" and acc["from_history"] is True and acc["posts_used"] == 1
+    imp = acc["expected_per_deliverable"]["impressions"]
+    assert imp["observations"] == 1 and imp["low"] < imp["value"] < imp["high"]
+    # 12,000 TWD fee for 1,000 impressions in the one past campaign
+    assert acc["actual_cost_per_result"]["cpm"] == 12000.0
+    # fees are costs; another workspace's creator is not found; bad parameters are refused
+    assert env.client("viewer").get(f"/api/v1/creators/{mei}/value").status_code == 403
+    assert env.client("viewer_costs").get(f"/api/v1/creators/{mei}/value").status_code == 200
+    other = env.objects["other"]["creator_id"]
+    assert env.client("analyst").get(f"/api/v1/creators/{other}/value").status_code == 404
+    assert env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"coverage": 2}).status_code == 422
+    missing = env.client("analyst").get(f"/api/v1/creators/{mei}/value", params={"campaign": "nope"})
+    assert missing.status_code == 404 and "no campaign 'nope'" in missing.text
+
+
+def test_candidate_lists_and_split(env):
+    w = env.client("analyst")
+    r = w.post("/api/v1/plan/lists", json={"slug": "autumn", "name": "Autumn"})
+    assert r.status_code == 201, r.text
+    assert w.post("/api/v1/plan/lists", json={"slug": "autumn"}).status_code == 422  # exists already
+    missing = w.post("/api/v1/plan/lists", json={"slug": "x", "campaign": "nope"})
+    assert missing.status_code == 404 and "no campaign 'nope'" in missing.text
+    r = w.post("/api/v1/plan/lists/autumn/creators", json={"creators": ["acme-mei"], "fee": "3000", "max_deliverables": 2})
+    assert r.status_code == 200 and r.json() == {"added": 1}
+    csv_body = "platform,handle,followers,reach,impressions,likes,quoted_fee\ninstagram,new.face,45000,7000,9000,400,2000\n"
+    r = w.post("/api/v1/plan/lists/autumn/prospects", content=csv_body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json() == {"imported": 1}
+    bad = w.post("/api/v1/plan/lists/autumn/prospects", content="platform,handle\nmyspace,x\n",
+                 headers={"content-type": "text/csv"})
+    assert bad.status_code == 422 and "line 2: platform" in bad.text
+    listed = w.get("/api/v1/plan/lists/autumn").json()
+    assert {c["handle"] for c in listed["candidates"]} == {"acme_mei", "new.face"}
+    prospect = next(c for c in listed["candidates"] if c["handle"] == "new.face")
+    assert prospect["quoted_fee"] == "2000" and prospect["from_history"] is False
+    r = w.patch(f"/api/v1/plan/lists/autumn/candidates/{prospect['id']}", json={"choice": "exclude"})
+    assert r.status_code == 200, r.text
+    sp = w.get("/api/v1/plan/lists/autumn/split", params={"budget": "10000", "goal": "tofu"})
+    assert sp.status_code == 200, sp.text
+    j = sp.json()
+    assert j["objective"] == "reach" and Decimal(j["spent"]) <= 10000
+    booked = {r["label"]: r["deliverables"] for r in j["rows"]}
+    assert booked["instagram @new.face"] == 0 and booked["instagram @acme_mei"] >= 1
+    assert j["interval"]["low"] < j["outcome"] < j["interval"]["high"]
+    assert booked["instagram @acme_mei"] == 2 and j["next_best"] is None  # mei at her maximum; new.face excluded
+    nobudget = w.get("/api/v1/plan/lists/autumn/split")
+    assert nobudget.status_code == 422 and "budget: required" in nobudget.text
+    # fees are costs; other workspaces do not see the list
+    assert env.client("viewer").get("/api/v1/plan/lists/autumn").status_code == 403
+    assert env.client("other_owner").get("/api/v1/plan/lists/autumn").status_code == 404
+    assert env.client("viewer").post("/api/v1/plan/lists", json={"slug": "x"}).status_code == 403

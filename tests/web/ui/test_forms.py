@@ -133,6 +133,33 @@ def test_targets_are_edited_as_numbers_and_settings_read_plainly(owner, demo_eng
     assert bad.status_code == 422 and "target roas: not a number" in bad.text
 
 
+def test_targets_post_validates_before_it_writes_and_keeps_cost_targets_from_analysts(owner, demo_engine):
+    def stored():
+        with demo_engine.connect() as conn:
+            return conn.execute(sa.select(t.campaigns.c.targets).where(t.campaigns.c.slug == "spring-launch")).scalar()
+
+    assert owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "targets": "roas=4\nctr=2"},
+                      follow_redirects=False).status_code == 303
+    # a post without the field (an empty form) is refused and changes nothing
+    empty = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf})
+    assert empty.status_code == 422 and "nothing was changed" in empty.text
+    assert stored() == {"roas": 4.0, "ctr": 2.0}
+    # a write key without cost access can post the form, but not targets of cost KPIs, and keeps them
+    from fastapi.testclient import TestClient
+
+    from influscope.auth import keys
+
+    with demo_engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "acme")).scalar()
+    key = keys.create_key(demo_engine, ws, scopes="read write", can_see_costs=False).key
+    writer = TestClient(owner.app, base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {key}"})
+    refused = writer.post("/settings/targets/spring-launch", data={"targets": "roas=9"})
+    assert refused.status_code == 422 and "budgets and costs are not shared" in refused.text
+    assert stored() == {"roas": 4.0, "ctr": 2.0}
+    ok = writer.post("/settings/targets/spring-launch", data={"targets": "ctr=3"}, follow_redirects=False)
+    assert ok.status_code == 303 and stored() == {"roas": 4.0, "ctr": 3.0}
+
+
 def test_share_link_create_open_without_login_and_revoke(owner, demo_engine):
     import re
 

@@ -189,3 +189,33 @@ def test_language_choice_is_saved_per_user(owner, demo_engine, fresh_cookies):
     other.cookies.set("influscope_lang", "zh-Hant")
     assert '<html lang="zh-Hant"' in other.get("/", headers={"accept": "text/html"}).text
     owner.get("/lang/en?next=/", follow_redirects=False)
+
+
+def test_creator_page_valuation(owner, viewer):
+    html = owner.get("/creators/omar").text
+    section = html[html.index('id="valuation"'):]
+    assert "Expected per deliverable" in section and "Interval (<bdi>80%</bdi>)" in section
+    assert "What they cost per result" in section and "Fair fee range" in section
+    assert "own history and comparable creators" in section and "(n = 2)" in section
+    # the bundle has no target cost per result and no USD rate: the fee range says why it is missing
+    assert "no target CPM, CPE, CPC or CPA in TWD" in section
+    ar = owner.get("/creators/omar?lang=ar").text
+    assert "المتوقع لكل منشور" in ar
+    owner.get("/lang/en?next=/", follow_redirects=False)
+    # fees and costs stay hidden from a viewer without cost access
+    seen = viewer.get("/creators/omar").text
+    section = seen[seen.index('id="valuation"'):]
+    assert "Expected per deliverable" in section and "Fair fee range" not in section
+    assert "What they cost per result" not in section
+
+
+def test_campaign_plan_review_panel(owner, demo_engine):
+    from influscope.planning import candidates as cd
+
+    empty = owner.get("/campaigns/spring-launch/plan-review").text
+    assert '<div id="plan-review">' in empty and "<table" not in empty  # no list plans the campaign
+    cd.create_list(demo_engine, "acme", "spring-plan", campaign="spring-launch")
+    cd.add_creators(demo_engine, "acme", "spring-plan", ["omar", "mei-lin"])
+    html = owner.get("/campaigns/spring-launch/plan-review").text
+    assert "Plan and actual results" in html and 'href="/creators/omar"' in html and "expected" in html
+    assert 'hx-get="/campaigns/spring-launch/plan-review"' in owner.get("/campaigns/spring-launch?compare=none").text

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from influscope.db.types import to_decimal
+from influscope.ingest import rules
 
 # The URL parameter our redirect appends (and the snippet keeps in a first-party cookie), plus the
 # names shops and other trackers commonly use for the same thing in cart/note attributes or metadata.
@@ -45,8 +46,16 @@ def money(value: Any, *, field: str) -> Decimal | None:
     """A decimal string or number ("186.90", 186.9, Decimal) as Decimal; None/"" stay None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, (dict, list)):
+        raise PayloadError(f"{field}: not a number")
     try:
-        return to_decimal(value, field=field)
+        if isinstance(value, str) and len(value.strip()) > rules.MAX_NUMBER_DIGITS:
+            raise ValueError(f"not an amount: {len(value.strip())} characters long")
+        amount = to_decimal(value, field=field)
+        if abs(amount) > rules.MAX_MONEY:
+            raise ValueError(f"too large: {amount} (at most {rules.MAX_MONEY:,.0f})")
+        # stored in ten-thousandths, as the database would round it (shops send tax with more places)
+        return rules.check_money(amount.quantize(Decimal(1).scaleb(-rules.MONEY_PLACES)), negative=True)
     except ValueError as exc:
         raise PayloadError(f"{field}: {exc}") from None
 
@@ -57,11 +66,16 @@ def from_minor(value: Any, currency: str, *, field: str) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise PayloadError(f"{field}: expected an integer amount in minor units, got {value!r}")
+    if isinstance(value, str) and len(value.strip()) > rules.MAX_NUMBER_DIGITS:
+        raise PayloadError(f"{field}: expected an integer amount in minor units, got {len(value)} characters")
     try:
         n = int(value)
     except ValueError:
         raise PayloadError(f"{field}: expected an integer amount in minor units, got {value!r}") from None
-    return Decimal(n).scaleb(-minor_exponent(currency))
+    try:
+        return rules.check_money(Decimal(n).scaleb(-minor_exponent(currency)))
+    except ValueError as exc:
+        raise PayloadError(f"{field}: {exc}") from None
 
 
 def currency_code(value: Any, *, field: str = "currency") -> str:
@@ -75,13 +89,26 @@ def utc_naive(value: Any, *, field: str, tz: dt.tzinfo = dt.timezone.utc) -> dt.
     """ISO-8601 text (any offset; naive text is read in ``tz``) or a unix timestamp -> naive UTC."""
     if value is None or value == "":
         return None
+    try:
+        return _utc_naive(value, field=field, tz=tz)
+    except (OverflowError, OSError, ValueError) as exc:  # timestamps and offsets beyond what datetime holds
+        if isinstance(exc, PayloadError):
+            raise
+        raise PayloadError(f"{field}: not a date-time in range: {str(value)[:40]!r}") from None
+
+
+def _utc_naive(value: Any, *, field: str, tz: dt.tzinfo) -> dt.datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+    if isinstance(value, (dict, list, bool)):
+        raise PayloadError(f"{field}: not a date-time: {value!r}")
     if isinstance(value, dt.datetime):
         parsed = value
     else:
         text = str(value).strip()
         if text.isdigit():
+            if len(text) > 12:
+                raise PayloadError(f"{field}: not a date-time: {text[:40]!r}")
             return dt.datetime.fromtimestamp(int(text), dt.timezone.utc).replace(tzinfo=None)
         try:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -213,3 +240,26 @@ def final_status(base: str, subtotal: Decimal, refunded: Decimal | None) -> str:
     if refunded and refunded > 0:
         return "refunded" if refunded >= subtotal else "partially_refunded"
     return base
+
+
+def check_order(rec: OrderRecord) -> OrderRecord:
+    """REC against the record rules every door applies (see influscope.ingest.rules); PayloadError
+    names the first field that breaks them."""
+    checks: list[tuple[str, Any, Any]] = [
+        ("id", rec.key, rules.check_key), ("customer_id", rec.customer_id, rules.check_key),
+        ("click_id", rec.click_id, rules.check_key),
+        ("discount_codes", rec.discount_codes, rules.check_text),
+        ("landing_url", rec.landing_url, lambda v: rules.check_text(v, rules.MAX_URL)),
+        ("referrer", rec.referrer, lambda v: rules.check_text(v, rules.MAX_URL)),
+        ("units", rec.units, rules.check_count),
+    ]
+    for name in ("subtotal", "discounts", "tax", "shipping", "total", "refunded_hint"):
+        checks.append((name, getattr(rec, name), lambda v: rules.check_money(v, negative=True)))
+    for name, value, check in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ValueError as exc:
+            raise PayloadError(f"{name}: {exc}") from None
+    return rec

@@ -17,6 +17,7 @@ refund id and summed into ``orders.refunded``, capped at the subtotal.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import threading
@@ -29,7 +30,8 @@ import sqlalchemy as sa
 from influscope.db import commerce as ct
 from influscope.db import tables as t
 from influscope.ingest.commerce import shopify, stripe, woocommerce
-from influscope.ingest.commerce.common import OrderRecord, PayloadError, RefundRecord, final_status, redact
+from influscope.ingest.commerce.common import (OrderRecord, PayloadError, RefundRecord, check_order, final_status,
+                                               redact)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def _json_safe(value: Any) -> Any:
 
 _o, _rf, _d, _s = t.orders, ct.order_refunds, ct.webhook_deliveries, ct.stores
 _B = sa.bindparam
-_Q_ORDER = sa.select(_o.c.id, _o.c.updated_at, _o.c.new_customer).where(
+_Q_ORDER = sa.select(_o.c.id, _o.c.updated_at, _o.c.new_customer, _o.c.status).where(
     _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
 _Q_ORDER_REFUND = sa.select(_o.c.id, _o.c.subtotal, _o.c.status).where(
     _o.c.workspace_id == _B("ws"), _o.c.source == _B("src"), _o.c.key == _B("k"))
@@ -98,6 +100,21 @@ def refresh_refunds(conn: sa.Connection, ws: int, source: str, key: str) -> bool
     return True
 
 
+def _stale(existing: Any, rec: OrderRecord, version: dt.datetime | None) -> bool:
+    """Whether a delivery's state must not replace the stored one.
+
+    Versions are the source's own ``updated_at`` / ``date_modified_gmt`` (signed, inside the body):
+    an older state is stale; a state without a version never replaces one that has a version; and
+    a cancelled order goes back to another state only by a strictly newer version (a replayed
+    create of a cancelled order changes nothing).
+    """
+    if existing.updated_at is not None and (version is None or version < existing.updated_at):
+        return True
+    if existing.status == "cancelled" and rec.status != "cancelled":
+        return version is None or existing.updated_at is None or version <= existing.updated_at
+    return False
+
+
 def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
                  version: dt.datetime | None = None, merge: bool = False) -> str:
     """Store REC as the current state of its order: 'inserted', 'updated' or 'stale' (older than stored).
@@ -105,12 +122,12 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
     With ``merge`` (order exports, which lack click ids and landing URLs) only the fields REC knows
     overwrite the stored ones; 'unchanged' when nothing differs."""
     o = t.orders
+    check_order(rec)
     version = rec.version or version
     for refund in rec.refunds:
         put_refund(conn, ws, source, refund)
     existing = conn.execute(_Q_ORDER, {"ws": ws, "src": source, "k": rec.key}).first()
-    if existing is not None and version is not None and existing.updated_at is not None \
-            and version < existing.updated_at:
+    if existing is not None and not merge and _stale(existing, rec, version):
         refresh_refunds(conn, ws, source, rec.key)
         return "stale"
     new_customer = rec.new_customer
@@ -168,13 +185,16 @@ class Stored:
 
 def store_delivery(engine: sa.Engine, *, workspace_id: int, store_id: int, delivery_id: str, topic: str,
                    body: bytes, triggered_at: dt.datetime | None = None) -> Stored:
-    """Insert a verified delivery (one statement: durable once this returns)."""
+    """Insert a verified delivery (one statement: durable once this returns).
+
+    A delivery is a duplicate when its id or its body (by SHA-256) was stored before for the store:
+    delivery-id headers are not signed, the body is."""
     try:
         with engine.begin() as conn:
             new_id = conn.execute(_INS_DELIVERY, {
                 "workspace_id": workspace_id, "store_id": store_id, "delivery_id": delivery_id[:128],
                 "topic": topic[:64], "received_at": utcnow(), "triggered_at": triggered_at, "body": body,
-                "status": "pending"}).inserted_primary_key[0]
+                "body_sha256": hashlib.sha256(body).hexdigest(), "status": "pending"}).inserted_primary_key[0]
     except sa.exc.IntegrityError:
         return Stored(None, True)
     return Stored(new_id, False)
@@ -184,25 +204,38 @@ class _Lost(Exception):
     """Another processor claimed the delivery first."""
 
 
+def _parsed(parse, payload: Any):
+    """PARSE(PAYLOAD), any surprise in the payload's shape reported as a PayloadError (a failed
+    delivery with a reason), never as an exception that would leave the delivery pending."""
+    if not isinstance(payload, dict):
+        raise PayloadError("body: a JSON object expected")
+    try:
+        return parse(payload)
+    except PayloadError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError, ArithmeticError) as exc:
+        raise PayloadError(f"payload: unexpected shape ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
 def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, payload: Any,
            triggered_at: dt.datetime | None) -> tuple[str, str | None, str | None]:
     """Write what one delivery says. Returns (status, order_key, note)."""
     try:
         if kind == "shopify":
             if topic in shopify.ORDER_TOPICS:
-                rec = shopify.parse_order(payload)
+                rec = _parsed(shopify.parse_order, payload)
                 if payload.get("test") is True:
                     return "ignored", rec.key, "test order"
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in shopify.REFUND_TOPICS:
-                ref = shopify.parse_refund(payload)
+                ref = _parsed(shopify.parse_refund, payload)
                 put_refund(conn, ws, source, ref)
                 found = refresh_refunds(conn, ws, source, ref.order_key)
                 return "processed", ref.order_key, None if found else "refund kept until its order arrives"
             return "ignored", None, f"topic {topic!r} is not an order topic"
         if kind == "woocommerce":
             if topic in woocommerce.ORDER_TOPICS:
-                rec = woocommerce.parse_order(payload)
+                rec = _parsed(woocommerce.parse_order, payload)
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in woocommerce.DELETE_TOPICS:
                 key = str(payload.get("id", "")) if isinstance(payload, dict) else ""
@@ -212,10 +245,10 @@ def _apply(conn: sa.Connection, kind: str, source: str, ws: int, topic: str, pay
             return "ignored", None, f"topic {topic!r} is not an order topic"
         if kind == "stripe":
             if topic in stripe.ORDER_TYPES:
-                rec = stripe.parse_session(payload)
+                rec = _parsed(stripe.parse_session, payload)
                 return "processed", rec.key, upsert_order(conn, ws, source, rec, version=triggered_at)
             if topic in stripe.REFUND_TYPES:
-                ref = stripe.parse_charge_refunded(payload)
+                ref = _parsed(stripe.parse_charge_refunded, payload)
                 put_refund(conn, ws, source, ref)
                 found = refresh_refunds(conn, ws, source, ref.order_key)
                 return "processed", ref.order_key, None if found else "refund kept until its order arrives"

@@ -271,9 +271,5 @@ def matches_terms(text: str | None, terms: list[str]) -> list[str]:
     and handle boundaries) when it is installed, else a case-insensitive substring match."""
     if not text or not terms:
         return []
-    try:
-        from influscope.audience.mentions import find_mentions
-    except ImportError:
-        low = text.casefold()
-        return [term for term in terms if term and term.casefold() in low]
+    from influscope.audience.mentions import find_mentions
     return find_mentions(text, terms)

@@ -3,7 +3,8 @@
 The KPI values themselves come from /api/v1/campaigns/{id}/kpis; this route gives the detail behind
 them: comments per day and label (days in the campaign's time zone, by comment time), each creator
 account's credibility checks with their messages in en, zh-Hant and ar, and mentions per term.
-It refreshes the audience tables first, like the KPI engine does.
+It only reads: comments are analysed when they arrive or by the background job, and
+``comments_waiting`` says how many of the campaign's comments that job has still to analyse.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class MentionCount(BaseModel):
 class AudienceReport(BaseModel):
     campaign_id: int
     model: str | None
-    note: str | None = None  # why the tables could not be refreshed
+    note: str | None = None  # why the analysis is incomplete
+    comments_waiting: int = 0  # comments not yet analysed by the current model
     sentiment_by_day: list[SentimentDay]
     undated_comments: int
     credibility: list[AccountCredibility]
@@ -65,14 +67,12 @@ def campaign_audience(campaign_id: ObjectId, p: Principal = Depends(require("rea
                       engine: sa.Engine = Depends(db)) -> AudienceReport:
     with engine.connect() as conn:
         camp = row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign")
-    note = None
-    model = None
-    try:
-        from influscope.audience import refresh
+    from influscope.audience.refresh import pending_comments
+    from influscope.audience.sentiment import current_model_name
 
-        model = refresh(engine, p.workspace_id, campaign_id).model
-    except Exception as exc:  # e.g. the audience extra is not installed: show what is stored
-        note = f"audience analysis could not run: {exc}"
+    model = current_model_name()
+    waiting = pending_comments(engine, p.workspace_id, campaign_id, model)
+    note = f"{waiting:,} comments waiting for analysis" if waiting else None
     try:
         tz = ZoneInfo(camp["timezone"] or "UTC")
     except Exception:
@@ -116,7 +116,7 @@ def campaign_audience(campaign_id: ObjectId, p: Principal = Depends(require("rea
         series.append(SentimentDay(day=day.isoformat(), **d,
                                    net_sentiment=round((d["pos"] - d["neg"]) * 100 / n, 2) if n else None))
     return AudienceReport(
-        campaign_id=campaign_id, model=model, note=note, sentiment_by_day=series, undated_comments=undated,
+        campaign_id=campaign_id, model=model, note=note, comments_waiting=waiting, sentiment_by_day=series, undated_comments=undated,
         credibility=[AccountCredibility(creator_id=r.creator_id, platform=r.platform, handle=r.handle, score=r.score,
                                         computed_at=r.computed_at.isoformat() if r.computed_at else None,
                                         reasons=list(r.reasons or [])) for r in cred],

@@ -107,7 +107,9 @@ async def login_submit(request: Request, engine: sa.Engine = Depends(db)):
     password = str(form.get("password") or "")
     next_ = _safe_next(str(form.get("next") or "/"))
     try:
-        new = await run_in_threadpool(sessions.login, engine, email, password, get_settings().workspace)
+        client = request.client.host if request.client else None
+        new = await run_in_threadpool(sessions.login, engine, email, password, get_settings().workspace,
+                                      client=client)
     except sessions.LoginThrottled as exc:
         return _login_form(request, error="Too many failed attempts. Try again in a minute.",
                            email=email, next_=next_, status=429, headers={"Retry-After": str(exc.retry_after)})

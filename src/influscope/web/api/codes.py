@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Response
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
+from influscope.ingest import rules
 from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Limit, Model, ObjectId, Offset, OptionalRef, Ref,
                                         UtcDateTime, check_ref, row_or_404, strict_query)
 
@@ -28,7 +29,7 @@ class Code(Model):
 
 
 class CodeIn(Model):
-    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    code: Annotated[str, Field(min_length=1, max_length=rules.MAX_CODE + 2), AfterValidator(rules.check_code)]
     campaign_id: Ref
     creator_id: Ref | None = None
     kind: Literal["affiliate", "sitewide"] = "affiliate"

@@ -7,27 +7,57 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from influscope.auth import audit, privacy
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
-from influscope.ingest.canonical import normalise_handle
-from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Count, Limit, Model, ObjectId, Offset, OptionalRef,
-                                        Ref, Text, UtcDateTime, row_or_404, strict_query)
+from influscope.ingest import rules
+from influscope.ingest.rules import normalise_handle
+from influscope.web.api._common import (
+    ERRORS,
+    WRITE_ERRORS,
+    Count,
+    Limit,
+    Model,
+    ObjectId,
+    Offset,
+    OptionalRef,
+    Ref,
+    Text,
+    UtcDateTime,
+    row_or_404,
+    strict_query,
+)
 
 router = APIRouter(prefix="/api/v1/creators", tags=["creators"], responses=ERRORS,
                    dependencies=[Depends(strict_query)])
 
 Platform = Literal[t.PLATFORMS]  # type: ignore[valid-type]
-Handle = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^@?[A-Za-z0-9_.\-]+$")]
+Handle = Annotated[str, Field(min_length=1, max_length=rules.MAX_HANDLE + 1)]
 
 
 class Account(Model):
+    """An account as written: the handle is checked for its platform (see influscope.ingest.rules)."""
+
     platform: Platform
     handle: Handle
     followers: Count | None = None
     following: Count | None = None
+
+    @model_validator(mode="after")
+    def _handle_fits_platform(self) -> Account:
+        self.handle = rules.check_handle(self.handle, self.platform)
+        return self
+
+
+class AccountOut(Model):
+    """An account as stored: shown as it is (every value any door accepted)."""
+
+    platform: str
+    handle: str
+    followers: int | None = None
+    following: int | None = None
 
 
 class Creator(Model):
@@ -36,7 +66,7 @@ class Creator(Model):
     name: str | None
     country: str | None
     language: str | None
-    accounts: list[Account]
+    accounts: list[AccountOut]
     campaign_ids: list[int]
     created_at: UtcDateTime
 
@@ -63,12 +93,12 @@ class Forgotten(Model):
 
 def _load(conn: sa.Connection, rows: list[dict]) -> list[Creator]:
     ids = [r["id"] for r in rows]
-    accounts: dict[int, list[Account]] = {i: [] for i in ids}
+    accounts: dict[int, list[AccountOut]] = {i: [] for i in ids}
     camps: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
         for a in conn.execute(sa.select(t.creator_accounts).where(t.creator_accounts.c.creator_id.in_(ids))
                               .order_by(t.creator_accounts.c.platform)).mappings():
-            accounts[a["creator_id"]].append(Account(platform=a["platform"], handle=a["handle"],
+            accounts[a["creator_id"]].append(AccountOut(platform=a["platform"], handle=a["handle"],
                                                      followers=a["followers"], following=a["following"]))
         for cid, camp in conn.execute(sa.select(t.campaign_creators.c.creator_id, t.campaign_creators.c.campaign_id)
                                       .where(t.campaign_creators.c.creator_id.in_(ids))

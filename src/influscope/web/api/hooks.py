@@ -2,8 +2,11 @@
 
 Each ``{source}`` is a store configured with ``influscope stores add``. A delivery is verified over
 its raw body (constant-time HMAC) before anything is parsed; a missing or bad signature is 401 and
-nothing is stored. A verified delivery is stored raw, once per delivery/event id, and answered at
-once; a background processor turns it into the order (see ``ingest.commerce.sink``).
+nothing is stored. A verified delivery is stored raw and answered at once; a background processor
+turns it into the order (see ``ingest.commerce.sink``). Only signed content counts: Shopify and
+WooCommerce deliveries are deduplicated on a hash of the verified body (their delivery-id headers
+are not signed, so a replayed body under a new id is a duplicate), Stripe events on the event id
+inside the signed body; unsigned timing headers (``X-Shopify-Triggered-At``) never order states.
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ async def _received(request: Request, kind: str, label: str, source: str):
     return engine, store, secret, body
 
 
+def content_key(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
 async def _accept(engine, store: stores.Store, delivery_id: str, topic: str, body: bytes, triggered_at) -> JSONResponse:
     stored = await run_in_threadpool(sink.store_delivery, engine, workspace_id=store.workspace_id,
                                      store_id=store.id, delivery_id=delivery_id, topic=topic, body=body,
@@ -99,13 +106,6 @@ async def _accept(engine, store: stores.Store, delivery_id: str, topic: str, bod
     return JSONResponse({"status": "accepted", "delivery_id": delivery_id})
 
 
-def _triggered(value: str | None):
-    try:
-        return utc_naive(value, field="X-Shopify-Triggered-At") if value else None
-    except ValueError:
-        return None
-
-
 @router.post("/shopify/{source}", summary="Shopify order and refund webhooks")
 async def shopify_hook(source: str, request: Request):
     try:
@@ -114,9 +114,10 @@ async def shopify_hook(source: str, request: Request):
         return refused.response
     if not verify_base64_hmac(body, request.headers.get("x-shopify-hmac-sha256"), secret):
         return _error(401, "missing or invalid X-Shopify-Hmac-Sha256")
-    delivery = request.headers.get("x-shopify-webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    delivery = request.headers.get("x-shopify-webhook-id") or content_key(body)
     topic = request.headers.get("x-shopify-topic") or ""
-    return await _accept(engine, store, delivery, topic, body, _triggered(request.headers.get("x-shopify-triggered-at")))
+    # X-Shopify-Triggered-At is not signed: it is never used to order states (the body's updated_at is)
+    return await _accept(engine, store, delivery, topic, body, None)
 
 
 @router.post("/woocommerce/{source}", summary="WooCommerce order webhooks")
@@ -133,7 +134,7 @@ async def woocommerce_hook(source: str, request: Request):
         return _error(401, "missing or invalid X-WC-Webhook-Signature")
     if is_ping(body):
         return JSONResponse({"status": "ping"})
-    delivery = request.headers.get("x-wc-webhook-delivery-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+    delivery = request.headers.get("x-wc-webhook-delivery-id") or content_key(body)
     topic = request.headers.get("x-wc-webhook-topic") or ""
     return await _accept(engine, store, delivery, topic, body, None)
 

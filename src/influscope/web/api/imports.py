@@ -4,7 +4,9 @@ The upload is checked before anything is written: only the bundle's own file nam
 (paths inside a zip are ignored, so nothing can be written outside a private temporary folder),
 a zip may hold at most ``MAX_ZIP_ENTRIES`` files and ``MAX_UNZIPPED_BYTES`` uncompressed, and the
 import itself is one transaction. A rejected bundle answers 422 with every problem located as
-``{"file", "line", "column", "message"}`` in ``errors``; nothing is written.
+``{"file", "line", "column", "message"}`` in ``errors``; nothing is written. A caller without access
+to budgets and costs gets 403 for a bundle with ``costs.csv`` rows or a ``budget``. The import runs
+in a worker thread (this route is synchronous), never on the server's event loop.
 """
 
 from __future__ import annotations
@@ -147,17 +149,17 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
                                                               "`influscope sources`); the answer then carries a "
                                                               "per-file report"),
                   p: Principal = Depends(require("write")), engine: sa.Engine = Depends(db)):
-    from influscope.ingest.canonical import BundleError
+    from influscope.ingest.canonical import BundleError, CostsNotAllowed
     from influscope.ingest.canonical import import_bundle as do_import
 
     folder = Path(tempfile.mkdtemp(prefix="influscope-import-"))
     try:
         try:
-            if source:
+            if source:  # a platform's native export: post metrics, traffic, followers (no costs)
                 report = _import_export(files, folder, source, engine, p.workspace_slug)
             else:
                 _stage(files, folder)
-                report = do_import(engine, folder, workspace=p.workspace_slug)
+                report = do_import(engine, folder, workspace=p.workspace_slug, costs=p.can_see_costs)
         except _Rejected as exc:
             return _rejected(exc.problems)
         except BundleError as exc:
@@ -165,7 +167,7 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
                                  pr.column) for pr in exc.problems]
             if exc.truncated:
                 problems.append(_problem("-", f"... and {exc.truncated} more problems"))
-            return _rejected(problems)
+            return _rejected(problems, 403 if isinstance(exc, CostsNotAllowed) else 422)
         except UnicodeDecodeError as exc:
             return _rejected([_problem("-", f"not UTF-8 text: {exc.reason}")])
     finally:
@@ -190,10 +192,10 @@ def _import_export(files: list[UploadFile], folder: Path, source: str, engine: s
     return import_export_file(engine, target, source=source, workspace=workspace)
 
 
-def _rejected(problems: list[dict]) -> JSONResponse:
+def _rejected(problems: list[dict], status: int = 422) -> JSONResponse:
     first = problems[0] if problems else _problem("-", "rejected")
     where = first["file"] + (f":{first['line']}" if first["line"] else "") + (
         f": {first['column']}" if first["column"] not in ("-", "") else "")
-    return JSONResponse({"status": 422, "message": f"the bundle was rejected; nothing was written ({where}: "
-                                                   f"{first['message']})", "errors": problems}, status_code=422)
+    return JSONResponse({"status": status, "message": f"the bundle was rejected; nothing was written ({where}: "
+                                                      f"{first['message']})", "errors": problems}, status_code=status)
 

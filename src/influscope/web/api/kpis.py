@@ -65,10 +65,7 @@ def jsonable(value: Any) -> Any:
 
 @router.get("/kpis/catalogue", response_model=list[KpiInfo], summary="Every KPI with its formula")
 def catalogue(p: Principal = Depends(require("read"))) -> list[KpiInfo]:
-    try:
-        from influscope.kpi.catalogue import KPIS
-    except ImportError:
-        raise HTTPException(503, "the KPI engine is not installed") from None
+    from influscope.kpi.catalogue import KPIS
     hidden = cost_kpis()
     return [KpiInfo(id=k.id, name=dict(k.name), formula=dict(k.formula), unit=k.unit, direction=k.direction,
                     stages=list(k.stages), description=dict(k.description), reveals_costs=k.id in hidden)
@@ -91,10 +88,7 @@ def campaign_kpis(campaign_id: ObjectId, by: Breakdown | None = None,
 def report_for(engine: sa.Engine, campaign_row: dict, workspace_slug: str, can_see_costs: bool, *,
                by: str | None = None, start: dt.date | None = None, end: dt.date | None = None) -> dict:
     """The KPI engine's result for a campaign as plain JSON, redacted for callers without cost access."""
-    try:
-        from influscope.kpi.api import kpis
-    except ImportError:
-        raise HTTPException(503, "the KPI engine is not installed") from None
+    from influscope.kpi.api import kpis
     try:
         result = kpis(campaign_row["slug"], by=by, workspace=workspace_slug, engine=engine, start=start, end=end)
     except (ValueError, LookupError) as exc:

@@ -21,8 +21,10 @@ NAV = (
     ("home", "/", N_("Campaigns")),
     ("links", "/links", N_("Links and codes")),
     ("imports", "/imports", N_("Imports")),
+    ("planning", "/planning", N_("Planning")),
     ("settings", "/settings", N_("Settings")),
 )
+COST_PAGES = {"planning"}  # shown only to accounts that may see costs
 
 
 def lang_of(request: Request) -> str:
@@ -78,10 +80,7 @@ def save_lang(request: Request, lang: str) -> bool:
 
 
 def csrf(request: Request) -> str:
-    try:
-        from influscope.auth.csrf import csrf_token
-    except ImportError:  # pragma: no cover - the auth package ships with the app
-        return ""
+    from influscope.auth.csrf import csrf_token
     return csrf_token(request)
 
 
@@ -92,7 +91,8 @@ def page(request: Request, template: str, *, principal: Any = None, status: int 
     html = render(
         template, lang,
         request=request, principal=principal, csrf_token=csrf(request), active=active,
-        nav=[(key, href, _(label)) for key, href, label in NAV],
+        nav=[(key, href, _(label)) for key, href, label in NAV
+             if key not in COST_PAGES or getattr(principal, "can_see_costs", False)],
         nonce=request.scope.get("state", {}).get("csp_nonce", ""),
         path=request.url.path, query=str(request.url.query), **context)
     response = HTMLResponse(html, status_code=status, headers=headers)

@@ -38,6 +38,35 @@ def _tojson(value: Any) -> Markup:
     return Markup(text)
 
 
+# Embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): inside a user-supplied
+# name they could reorder what surrounds it ("\u202egnp.exe" reads "exe.png"), so names are shown
+# without them, isolated from the text around them.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def _plain(value: Any) -> str:
+    return str("" if value is None else value).translate(_BIDI_CONTROLS)
+
+
+def _isolate(value: Any) -> Markup:
+    """A user-supplied name in HTML: escaped, without direction controls, in a <bdi> isolate."""
+    return Markup("<bdi>%s</bdi>") % _plain(value)
+
+
+def _isolate_text(value: Any) -> str:
+    """The same where no tags may go (<title>, attributes): FSI ... PDI around the cleaned text."""
+    return "\u2068" + _plain(value) + "\u2069"
+
+
+def _css_string(value: Any) -> Markup:
+    """Text for a CSS string inside <style> (where HTML entities are not decoded): every character
+    that is not a letter or digit as a CSS escape, so it shows as typed and cannot end the string."""
+    out = []
+    for ch in _plain(value):
+        out.append(ch if ch.isalnum() and ord(ch) < 0x80 else f"\\{ord(ch):06x}")  # a space after an escape is eaten
+    return Markup("".join(out))
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -49,6 +78,9 @@ def environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["tojson"] = _tojson
+    env.filters["isolate"] = _isolate
+    env.filters["isolate_text"] = _isolate_text
+    env.filters["css_string"] = _css_string
     env.globals["LANGS"] = i18n.LANGS
     env.globals["LANG_NAMES"] = i18n.LANG_NAMES
     return env

@@ -254,9 +254,6 @@ def campaign_csv(slug: str, request: Request, p: Principal = Depends(principal))
 
 
 def _shares(request: Request, p: Principal, report: Report) -> list[dict]:
-    """The campaign's share links (for admins), if the share-link module is installed."""
-    try:
-        from influscope.web.ui.share import list_shares
-    except ImportError:
-        return []
+    """The campaign's share links (for admins)."""
+    from influscope.web.ui.share import list_shares
     return list_shares(request, p, report.campaign["id"])

@@ -21,41 +21,66 @@ HISTORY_KPIS = ("posts", "reach", "engagements", "engagement_rate", "clicks", "c
                 "roas", "emv", "credibility_score")
 
 
-def _usd_rate(engine, workspace_id: int, currency: str) -> Any:
-    """The latest stored rate of CURRENCY per 1 USD in the workspace, or None."""
-    if currency == "USD":
-        return None
-    with engine.connect() as conn:
-        return conn.execute(sa.select(t.fx_rates.c.rate).where(
-            t.fx_rates.c.workspace_id == workspace_id, t.fx_rates.c.base == currency, t.fx_rates.c.currency == "USD")
-            .order_by(t.fx_rates.c.date.desc()).limit(1)).scalar()
+EXPECTED_KPI = {"reach": "reach", "impressions": "impressions", "views": "video_views", "engagements": "engagements",
+                "clicks": "clicks", "orders": "conversions", "revenue": "revenue", "emv": "emv"}
+MONEY = ("revenue", "emv")
+ACTUAL = ("cpm", "cpe", "cpc", "cpa", "roas")
 
 
-def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | None = None) -> dict | None:
-    """The planning module's valuation of every account of this creator, formatted for LANG, in
-    CURRENCY (the currency of the creator's latest campaign) when the workspace has a USD rate for it."""
-    try:
-        from influscope.planning.valuation import value_stored_creator
-    except ImportError:
-        return None
+def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
+    """The creator's value from their own history (planning.creator_value), formatted for LANG."""
+    from influscope.planning.creator_value import value_of
+
     fmt = i18n.Formatter(lang)
-    rate = _usd_rate(engine, p.workspace_id, currency) if currency else None
-    money = {"currency": currency, "fx_rate": rate} if rate is not None else {}
     try:
-        stored = value_stored_creator(engine, creator["key"], workspace=p.workspace_slug, **money)
+        v = value_of(engine, creator["key"], workspace=p.workspace_slug)
     except (LookupError, ValueError) as exc:
         return {"error": str(exc)}
+    cur = v.currency
+
+    def show(name: str, x) -> str:
+        if x is None:
+            return "–"
+        if name in MONEY:
+            return fmt.money(x, cur)
+        return fmt.number(x, 1 if x < 10 else 0)
+
     accounts = []
-    for name, v in stored.accounts.items():
-        per = {k: (fmt.number(e.value, 0) + (" *" if e.estimated else "")) if e.value is not None else "–"
-               for k, e in v.per_post.items()}
+    for a in v.accounts:
+        rows = []
+        for name, e in a.expected.items():
+            if name in MONEY and name == "revenue" and not p.can_see_costs:
+                continue
+            rows.append({"name": build.kpi_name(EXPECTED_KPI[name], lang), "value": show(name, e.value),
+                         "interval": "–" if e.low is None else f"{show(name, e.low)} – {show(name, e.high)}",
+                         "basis": e.basis, "observations": e.observations, "note": e.note})
+        actual = [(build.kpi_name(k, lang), (fmt.decimal(a.actual[k], 2) + " x") if k == "roas" and a.actual[k] is not None
+                   else (fmt.money(a.actual[k], cur) if a.actual[k] is not None else "–")) for k in ACTUAL]
+        bench = []
+        for k, b in a.benchmarks.items():
+            if b.get("low") is not None and b.get("high") is not None:
+                text = f"{b['low']:g}–{b['high']:g}" + (f" {b['currency']}" if b.get("currency") else "") + (
+                    " %" if b.get("unit") == "%" else (" x" if b.get("unit") == "x" else ""))
+            elif b.get("value") is not None:
+                text = f"{b['value']:g}" + (" %" if b.get("unit") == "%" else "")
+            else:
+                continue
+            bench.append((build.kpi_name(k, lang), text, b.get("citation") or ""))
+        f = a.fee
+        fee = (f"{fmt.money(f['low'], cur)} – {fmt.money(f['high'], cur)}" if f["low"] is not None else "–")
+        cred = a.credibility
         accounts.append({
-            "name": name, "tier": v.tier, "followers": fmt.number(v.followers), "posts": v.posts_used,
-            "per_post": per, "emv": fmt.money(v.emv, v.currency) if v.emv is not None else "–",
-            "fee": (f"{fmt.money(v.fee_low, v.currency)} – {fmt.money(v.fee_high, v.currency)}"
-                    if v.fee_low is not None else "–"),
-            "formulas": list(v.formulas), "notes": list(v.notes)})
-    return {"accounts": accounts, "skipped": dict(stored.skipped)}
+            "name": f"{a.platform} @{a.handle}", "tier": a.tier or "–", "followers": fmt.number(a.followers),
+            "posts": a.posts_used, "campaigns": a.campaigns_used, "from_history": a.from_history, "rows": rows,
+            "actual": actual if p.can_see_costs else [], "benchmarks": bench,
+            "fee": fee if p.can_see_costs else None, "fee_mid": fmt.money(f["mid"], cur) if f["mid"] is not None else "–",
+            "fee_basis": f["basis_text"] or f["why"], "formulas": list(f["formulas"]) if p.can_see_costs else [],
+            "credibility": None if cred is None else {
+                "score": fmt.number(cred["score"], 0) if cred["score"] is not None else "–",
+                "discount": cred["discount"]},
+            "notes": list(a.notes)})
+    return {"accounts": accounts, "coverage": fmt.percent(v.coverage * 100, 0), "deliverables": v.deliverables,
+            "currency": cur, "campaigns": v.campaigns, "notes": list(v.notes)}
 
 
 def _match(row: dict, key: str) -> bool:
@@ -100,14 +125,11 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
     cols = [k for k in HISTORY_KPIS if p.can_see_costs or k not in build.COST_KPIS]
     return page(request, "creator.html", principal=p, active="home", lang=lang, creator=creator, accounts=accounts,
                 history=history, cols=[(k, build.kpi_name(k, lang)) for k in cols], credibility=cred,
-                valuation=_valuation(engine, p, creator, lang, camps[-1]["currency"] if camps else None))
+                valuation=_valuation(engine, p, creator, lang))
 
 
 def _credibility(conn, account_ids: list[int]) -> list[dict]:
-    try:
-        from influscope.db.audience import account_credibility
-    except ImportError:
-        return []
+    from influscope.db.audience import account_credibility
     if not account_ids:
         return []
     try:

@@ -77,7 +77,8 @@ def _bundle_dir(root: Path) -> Path:
     raise UploadProblem("no campaign.yaml in the upload: a bundle is a folder with campaign.yaml and CSV files")
 
 
-def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str):
+def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
+            costs: bool = True):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
@@ -86,12 +87,12 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
             _safe_extract(root / names[0], unpacked)
-            return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace), [], 0
+            return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace, costs=costs), [], 0
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
-        return import_bundle(engine, _bundle_dir(root), workspace=workspace), [], 0
+        return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
 
@@ -123,7 +124,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
                     shutil.copyfileobj(f.file, out)
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
-                                                              for f in files], source, p.workspace_slug)
+                                                              for f in files], source, p.workspace_slug, p.can_see_costs)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read

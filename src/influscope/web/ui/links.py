@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from influscope.auth.deps import Principal, principal, require
 from influscope.db import tables as t
+from influscope.ingest import rules
 from influscope.web import i18n
 from influscope.web.ui._common import engine_of, lang_of, page
 
@@ -105,12 +106,14 @@ async def create_link_form(request: Request, p: Principal = Depends(require("ana
 async def create_code_form(request: Request, p: Principal = Depends(require("analyst"))) -> Response:
     _ = i18n.gettext_for(lang_of(request))
     form = await request.form()
-    code = str(form.get("code") or "").strip().upper()
     campaign = str(form.get("campaign") or "")
     creator = str(form.get("creator") or "") or None
     kind = str(form.get("kind") or "affiliate")
     problems = []
-    if not code or len(code) > 64 or not all(c.isalnum() or c in "-_" for c in code):
+    try:
+        code = rules.check_code(str(form.get("code") or ""))
+    except ValueError:
+        code = ""
         problems.append("code: " + _("letters, digits, - and _ only, at most 64"))
     if kind not in t.CODE_KINDS:
         problems.append(f"kind: {kind!r} is not one of {', '.join(t.CODE_KINDS)}")

@@ -17,10 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _emv_tables() -> list[dict]:
-    try:
-        from influscope.kpi import emv
-    except ImportError:
-        return []
+    from influscope.kpi import emv
     out = []
     for info in emv.list_tables():
         try:
@@ -54,6 +51,12 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
                       t.campaigns.c.targets, t.campaigns.c.methodology)
             .where(t.campaigns.c.workspace_id == p.workspace_id).order_by(t.campaigns.c.slug)).mappings()]
         fx = _fx(conn, p.workspace_id)
+    if not p.can_see_costs:
+        from influscope.auth.roles import cost_kpis
+
+        hidden = cost_kpis()
+        for c in camps:
+            c["targets"] = {k: v for k, v in (c["targets"] or {}).items() if k not in hidden}
     lang = lang_of(request)
     settings = [{"name": s.name, "default": shown(m.describe({s.name: s.default})[s.name], lang),
                  "allowed": shown(s.allowed, lang), "doc": s.doc,
@@ -61,10 +64,12 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
                 for s in m.SETTINGS.values()]
     from influscope.reports.build import kpi_unit, stage_defaults
 
+    from influscope.metrics.policy import COST_KPIS
+
     for c in camps:  # the stage's KPIs, each with its target (if any) to edit as a number
         current = c["targets"] or {}
-        ids = list(dict.fromkeys([k for k in stage_defaults().get(c["goal"], []) if kpi_unit(k) in TARGET_UNITS]
-                                 + list(current)))
+        ids = list(dict.fromkeys([k for k in stage_defaults().get(c["goal"], []) if kpi_unit(k) in TARGET_UNITS
+                                  and (p.can_see_costs or k not in COST_KPIS)] + list(current)))
         c["target_fields"] = [{"id": k, "unit": kpi_unit(k), "value": current.get(k)} for k in ids]
     return page(request, "settings.html", principal=p, active="settings", lang=lang, settings=settings,
                 campaigns=camps, fx=fx, emv_tables=_emv_tables(), problems=problems or [], saved=saved,
@@ -129,21 +134,33 @@ async def save_methodology(request: Request, p: Principal = Depends(require("adm
 @router.post("/settings/targets/{slug}", response_class=HTMLResponse)
 async def save_targets(slug: str, request: Request, p: Principal = Depends(require("analyst"))) -> Response:
     """A campaign's targets: KPI_ID=NUMBER per line (KPI ids from the catalogue)."""
+    from influscope.auth.roles import cost_kpis
     from influscope.reports.build import catalogue
 
+    with engine_of(request).connect() as conn:
+        known = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == p.workspace_id,
+                                                               t.campaigns.c.slug == slug)).first()
+    if known is None:
+        return _render(request, p, problems=[f"no campaign {slug!r}"], status=404)
     form = await request.form()
+    fields = [(k[len("target_"):], str(v).strip()) for k, v in form.multi_items() if k.startswith("target_")]
+    if "targets" not in form and not fields:  # validate before writing: an empty post changes nothing
+        return _render(request, p, problems=["targets: the field is missing; nothing was changed"], status=422)
     problems, targets = [], {}
     ids = catalogue()
-    fields = [(k[len("target_"):], str(v).strip()) for k, v in form.multi_items() if k.startswith("target_")]
+    hidden = frozenset() if p.can_see_costs else cost_kpis()
     for k, v in fields:  # the number inputs: an empty one means "no target"
         if not v:
             continue
         if k not in ids:
             problems.append(f"target {k!r}: unknown KPI id")
             continue
+        if k in hidden:
+            problems.append(f"target {k}: budgets and costs are not shared with this account")
+            continue
         try:
             num = float(v)
-            if num != num or num in (float("inf"), float("-inf")):
+            if num != num or num in (float("inf"), float("-inf")) or abs(num) > 1e15:
                 raise ValueError
         except ValueError:
             problems.append(f"target {k}: not a number: {v!r}")
@@ -161,6 +178,9 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
         if k not in ids:
             problems.append(f"targets line {i}: unknown KPI id {k!r}")
             continue
+        if k in hidden:
+            problems.append(f"targets line {i}: {k}: budgets and costs are not shared with this account")
+            continue
         try:
             num = float(v)
             if num != num or num in (float("inf"), float("-inf")):
@@ -168,10 +188,17 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
         except ValueError:
             problems.append(f"targets line {i}: {k}: not a number: {v!r}")
             continue
+        if abs(num) > 1e15:
+            problems.append(f"targets line {i}: {k}: out of range: {v!r}")
+            continue
         targets[k] = num
     if problems:
         return _render(request, p, problems=problems, status=422)
     with engine_of(request).begin() as conn:
+        if hidden:  # targets this account cannot see are kept as they are
+            old = conn.execute(sa.select(t.campaigns.c.targets).where(
+                t.campaigns.c.workspace_id == p.workspace_id, t.campaigns.c.slug == slug)).scalar() or {}
+            targets = {**{k: v for k, v in old.items() if k in hidden}, **targets}
         done = conn.execute(t.campaigns.update().where(t.campaigns.c.workspace_id == p.workspace_id,
                                                        t.campaigns.c.slug == slug).values(targets=targets)).rowcount
         if not done:
@@ -181,10 +208,7 @@ async def save_targets(slug: str, request: Request, p: Principal = Depends(requi
 
 
 def _audit(conn, p: Principal, action: str, detail: dict) -> None:
-    try:
-        from influscope.auth import audit
-    except ImportError:
-        return
+    from influscope.auth import audit
     try:
         audit.record_for(conn, p, action, detail=json.loads(json.dumps(detail, default=str)))
     except TypeError:

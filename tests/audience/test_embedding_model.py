@@ -1,0 +1,96 @@
+"""The embedding sentiment model: offline loading, clear and neutral comments, the committed head."""
+
+import json
+import socket
+
+import numpy as np
+import pytest
+
+from influscope.audience import embedding as e
+from influscope.audience import sentiment as s
+
+
+@pytest.fixture(scope="module")
+def model():
+    return s.default_model()
+
+
+def test_the_engine_loads_without_the_network(monkeypatch):
+    def refuse(*_a, **_k):
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    enc = e.Encoder()
+    vectors = enc.encode(["offline", "離線", "بدون اتصال"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+
+
+def test_the_default_model_is_the_embedding_model_with_the_committed_head(model):
+    assert isinstance(model, e.EmbeddingModel)
+    assert model.name == e.model_name() == s.current_model_name()
+    assert model.name.startswith("e5small-q4-lr-")
+    head = json.loads(e.HEAD_FILE.read_text(encoding="utf-8"))
+    assert head["trained_on"]["files"] == ["comments_train.csv", "comments_train_general.csv"]
+    assert 0.5 <= model.neutral_threshold < 1
+
+
+# Written for this test (none of them is in the training files).
+@pytest.mark.parametrize("text, label", [
+    ("The strap snapped on day three and support never answered. Awful.", "neg"),
+    ("Honestly the best purchase I made this year, works beautifully", "pos"),
+    ("收到就壞了，客服也不回，超級失望", "neg"),
+    ("質感很好，用起來很順手，非常滿意", "pos"),
+    ("وصلني خربان والتوصيل تأخر، تجربة سيئة", "neg"),
+    ("جودة ممتازة وسعر مناسب، حبيته مرة", "pos"),
+])
+def test_clear_comments_in_english_chinese_and_arabic(model, text, label):
+    assert s.predict(model, [text])[0].label == label
+
+
+@pytest.mark.parametrize("text", [
+    "when does it ship?", "Does it come in other sizes?", "請問什麼時候出貨？", "متى ينزل في المتاجر؟",
+])
+def test_neutral_comments_stay_neutral(model, text):
+    assert s.predict(model, [text])[0].label == "neu"
+
+
+def test_probabilities_and_the_neutral_threshold(model):
+    probs, labels = model.predict(["Love it so much 😍", "when does it ship?"])
+    assert np.allclose(probs.sum(axis=1), 1)
+    assert labels == ["pos", "neu"]
+    # a comment is neutral exactly when the neutral head reaches the threshold
+    emb = e.encoder().encode(["when does it ship?"])
+    _, p_neu = model.heads(emb)
+    model_copy = e.EmbeddingModel.load()
+    model_copy.neutral_threshold = float(p_neu[0]) + 1e-6
+    assert model_copy.decide(emb)[1] == ["neg" if model.heads(emb)[0][0] < 0.5 else "pos"]
+    model_copy.neutral_threshold = float(p_neu[0])
+    assert model_copy.decide(emb)[1] == ["neu"]
+
+
+def test_long_texts_are_cut_and_links_dropped():
+    text = "great " * 500 + "https://example.com/x?y=1"
+    prepared = e.prepare(text)
+    assert len(prepared) <= e.MAX_CHARS and "http" not in prepared
+    assert e.prepare("see https://a.example/b  now") == "see now"
+
+
+def test_a_bad_head_file_names_the_file(tmp_path):
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps({"polarity": {"coef": [0.0] * 3, "intercept": 0},
+                               "neutral": {"coef": [0.0] * 384, "intercept": 0, "threshold": 0.7}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="head.json: field 'coef'"):
+        e.EmbeddingModel.load(bad)
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match="head.json: not a sentiment head file"):
+        e.EmbeddingModel.load(bad)
+
+
+def test_another_head_is_another_model(tmp_path):
+    head = json.loads(e.HEAD_FILE.read_text(encoding="utf-8"))
+    head["neutral"]["threshold"] = 0.99
+    other = tmp_path / "head.json"
+    other.write_text(json.dumps(head), encoding="utf-8")
+    assert e.model_name(other) != e.model_name()
