@@ -20,7 +20,7 @@ def test_click_buckets_use_the_link_index_after_an_import(engine):
         links = [r[0] for r in conn.execute(sa.select(t.links.c.id).where(t.links.c.workspace_id == ws))]
         assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'clicks'").scalar() > 0
     con = connect(engine)
-    expr = click_buckets(table(con, "clicks"), ws, links[:3], methodology.resolve())
+    expr = click_buckets(table(con, "clicks"), ws, links[:3], methodology.resolve(), "America/New_York", (2024, 2027))
     sql = ibis.to_sql(expr, dialect="sqlite")
     with engine.connect() as conn:
         plan = " | ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))

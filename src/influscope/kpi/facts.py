@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from influscope.attribution.credit import Directory, credited_leads, credited_orders
 from influscope.db import tables as t
 from influscope.kpi.backends import fetch, has_table, table
-from influscope.metrics import unique_windows
+from influscope.metrics import timezones, unique_windows
 
 UTC = dt.timezone.utc
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
            "watch_time_s")
-BUCKET_S = 900  # every real UTC offset is a multiple of 15 minutes
 
 
 class CampaignNotFound(LookupError):
@@ -112,7 +111,7 @@ class Facts:
     posts: list[dict] = field(default_factory=list)
     links: dict[int, dict] = field(default_factory=dict)
     click_days: set[dt.date] = field(default_factory=set)  # days with a hit on the links, before any period filter
-    click_buckets: list[dict] = field(default_factory=list)  # link_id, is_bot, day, n, unique (hits opening a window)
+    click_buckets: list[dict] = field(default_factory=list)  # per link, bot flag and local day: n, unique
     orders: list[dict] = field(default_factory=list)  # credited to a campaign creator, in the window
     leads: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
@@ -206,8 +205,10 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         if not link["platform"] and linked_post:
             link["platform"] = linked_post["platform"]
     if f.links:
-        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings)):
-            day = campaign.day(dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(r["bucket"]) * BUCKET_S))
+        years = (min(d for d in (campaign.start, campaign.baseline_start) if d is not None).year - 2,
+                 max(campaign.end, dt.date.today()).year + 2)
+        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings, campaign.timezone, years)):
+            day = timezones.day_of(r["day"])
             f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"]),
                                     "unique": int(r["u"] or 0)})
 
@@ -290,13 +291,15 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     return f
 
 
-def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict):
-    """Hits and window-opening hits per link, bot flag and 15-minute UTC bucket (an Ibis expression)."""
+def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict, timezone: str = "UTC",
+                  years: tuple[int, int] = (2000, 2100)):
+    """Hits and window-opening hits per link, bot flag and day in TIMEZONE (an Ibis expression;
+    ``day`` counts days since 1970-01-01, exact for hits within YEARS)."""
     c = clicks.filter(clicks.workspace_id == workspace_id, clicks.link_id.isin(link_ids))
-    b = c.mutate(bucket=(c.ts.epoch_seconds() // BUCKET_S).cast("int64"))
+    b = c.mutate(day=timezones.local_day_number(c.ts.epoch_seconds().cast("int64"), timezone, *years))
     # hits that open a unique-click window are flagged when written (influscope.metrics.unique_windows)
     opens = b[unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")]
-    return b.group_by(["link_id", "is_bot", "bucket"]).aggregate(n=b.count(), u=opens.ifelse(1, 0).sum())
+    return b.group_by(["link_id", "is_bot", "day"]).aggregate(n=b.count(), u=opens.ifelse(1, 0).sum())
 
 
 def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
