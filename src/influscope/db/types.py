@@ -8,6 +8,7 @@ with eight decimal places.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -80,3 +81,9 @@ def money_from_storage(value: int | None) -> Decimal | None:
 
 def money_to_storage(value) -> int | None:
     return Money().process_bind_param(value, None)
+
+
+def sqlite_timestamp(ts: dt.datetime) -> str:
+    """TS as SQLAlchemy stores a DateTime in SQLite ('YYYY-MM-DD HH:MM:SS.ffffff'), for raw sqlite3."""
+    text = ts.isoformat(" ")
+    return text if ts.microsecond else text + ".000000"

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.db.types import sqlite_timestamp
 
 WINDOWS: dict[str, int] = {"30m": 1800, "1h": 3600, "1d": 86400}  # preset -> seconds
 FLAG_COLUMNS: tuple[str, ...] = tuple(
@@ -217,11 +218,6 @@ _SQLITE_LONE = ("UPDATE clicks SET " + ", ".join(f"{f} = (is_bot = 0)" if "with_
                 " WHERE workspace_id = ? AND key = ?")
 
 
-def _sqlite_ts(ts: dt.datetime) -> str:
-    text = ts.isoformat(" ")
-    return text if ts.microsecond else text + ".000000"
-
-
 def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
     """Derive the flags of HITS (objects with workspace_id, key, link_id, visitor_hash and ts,
     just inserted in the open transaction of CONN) and of the later hits they affect."""
@@ -234,6 +230,6 @@ def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
         since[k] = min(since[k], h.ts) if k in since else h.ts
     for (link_id, visitor), ts in since.items():
         rows = [(r[0], dt.datetime.fromisoformat(r[1]), *r[2:])
-                for r in conn.execute(_SQLITE_SELECT, (link_id, visitor, _sqlite_ts(ts - _LONGEST)))]
+                for r in conn.execute(_SQLITE_SELECT, (link_id, visitor, sqlite_timestamp(ts - _LONGEST)))]
         for cid, flags in _flags(rows, ts):
             conn.execute(_SQLITE_UPDATE, (*(int(f) for f in flags), cid))

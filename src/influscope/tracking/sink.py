@@ -47,6 +47,7 @@ from typing import Callable, NamedTuple, Sequence
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.db.types import sqlite_timestamp
 from influscope.metrics.unique_windows import derive_for_keys, derive_sqlite
 
 log = logging.getLogger("influscope.tracking")
@@ -102,12 +103,6 @@ class BatchWriter(abc.ABC):
 # --------------------------------------------------------------------------- SQLite
 
 
-def _sqlite_ts(ts: datetime) -> str:
-    """TS as SQLAlchemy stores DateTime in SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
-    text = ts.isoformat(" ")
-    return text if ts.microsecond else text + ".000000"
-
-
 _ROW_SQL = "(" + ", ".join("?" for _ in COLUMNS) + ")"
 _CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per INSERT: 64 x 15 parameters stays under SQLite's oldest limit (999)
 _INSERT_SQL = {n: f"INSERT INTO clicks ({', '.join(COLUMNS)}) VALUES " + ", ".join([_ROW_SQL] * n) for n in _CHUNKS}
@@ -117,7 +112,7 @@ def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
     """Insert CLICKS in one transaction (multi-row INSERTs of cached sizes), or raise with nothing written."""
     params: list = []
     for c in clicks:
-        params.extend((c[0], c[1], c[2], _sqlite_ts(c[3]), int(c[4]), c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+        params.extend((c[0], c[1], c[2], sqlite_timestamp(c[3]), int(c[4]), c[5], c[6], c[7], c[8], c[9], c[10], c[11],
                        c[12], c[13], c[14]))
     width = len(COLUMNS)
     conn.execute("BEGIN IMMEDIATE")
