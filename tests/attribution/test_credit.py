@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from influscope.attribution.credit import Directory, _utm, credited_leads, credited_orders
+from influscope.attribution.credit import credited_leads, credited_orders
+from influscope.attribution.landing import landing_utm
 from influscope.ingest.canonical import import_bundle
 from influscope.kpi import methodology
 from influscope.kpi.backends import connect
@@ -75,9 +76,8 @@ def test_credited_orders_frame_says_which_rule(store):
     assert df.loc[df.order_id == "o4", "revenue"].item() == Decimal("0")
 
 
-def test_directory_and_utm_parsing(store):
-    d = Directory.load(connect(store), 1)
-    assert d.codes["SPRING"][1] == "sitewide" and d.codes["AMY10"][1] == "affiliate"
-    assert _utm("https://x.example/?utm_content=%40Ben.Fit&utm_source=Instagram") == ("ben.fit", "instagram")
-    assert _utm("https://x.example/path") == (None, None)
-    assert _utm(None) == (None, None)
+def test_landing_url_utm_parsing():
+    assert landing_utm("https://x.example/?utm_content=%40Ben.Fit&utm_source=Instagram") == {
+        "landing_utm_content": "ben.fit", "landing_utm_source": "instagram"}
+    assert landing_utm("https://x.example/path") == {"landing_utm_content": None, "landing_utm_source": None}
+    assert landing_utm(None) == {"landing_utm_content": None, "landing_utm_source": None}

@@ -56,7 +56,15 @@ def orders(draw):
                     "counted": None, "units": draw(st.one_of(st.none(), st.integers(1, 5))),
                     "new_customer": draw(st.one_of(st.none(), st.booleans())), "post_id": None, "platform": None})
         out[-1]["counted"] = out[-1]["status"] not in ("cancelled", "refunded")
-    return out
+    return [_bucket(o) for o in out]
+
+
+def _bucket(o: dict) -> dict:
+    """One order as the database's per-key sums give it (a bucket of one)."""
+    status = o["status"] if o["status"] in ("cancelled", "refunded") else "counted"
+    return {**o, "n": 1, "status": status, "discounts": o["discounts"] or 0, "refunded": o["refunded"] or 0,
+            "units_n": int(o["units"] is not None), "new_customer_n": int(o["new_customer"] is not None),
+            "new_customers": int(bool(o["new_customer"])), "code_and_click": 0}
 
 
 @st.composite

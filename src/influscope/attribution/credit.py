@@ -5,195 +5,222 @@ An order (or lead) is credited to at most one creator, by the first rule that ma
 1. ``code``: an affiliate code of a creator on the order (the first such code listed wins;
    sitewide codes credit no one);
 2. ``click``: the click whose id the order carries, if it was no more than the attribution window
-   before the order (``first_click``: the same visitor's earliest click in the window instead);
+   before the order (``first_click``: the same visitor's earliest human click on a creator's link
+   in the window instead, when there is one);
 3. ``utm``: ``utm_content`` of the landing URL (for leads: the ``utm_content`` column) equal to a
-   creator's handle.
+   creator's handle, on the platform ``utm_source`` names when the handle exists on several.
 
 With ``code_beats_link = false`` rules 1 and 2 swap. Every credited row says which rule credited it
-(``rule``). The database does the filtering and joins (Ibis, on any backend); the precedence, which
-needs string parsing, runs in Python so that it is the same everywhere.
+(``rule``) and which rules applied (``code_hit``, ``click_hit``).
+
+The whole decision is one Ibis expression, run by the store's engine (SQLite, PostgreSQL, DuckDB,
+ClickHouse): a candidate per rule (each the best match by a window function), joined back to the
+orders and chosen between by a CASE in the rules' order. The only string work SQL engines do
+differently, reading ``utm_content`` out of a landing URL, is kept on the order when it is written
+(:mod:`influscope.attribution.landing`). :func:`order_buckets` and :func:`lead_buckets` group the
+credited rows by what the KPIs break down by, so that only sums per key reach Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Iterable
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
 
 import ibis
 
-from influscope.kpi.backends import fetch, table
+from influscope.kpi.backends import fetch, first_per, table
+from influscope.metrics import timezones
 
 RULES = ("code", "click", "utm")
 NOT_COUNTED = ("cancelled", "refunded")
+SECONDS_PER_DAY = 86400
 
 
-@dataclass
-class Directory:
-    """What crediting needs to know about the workspace: codes and handles."""
-
-    codes: dict[str, tuple[int | None, str, int]]  # CODE -> (creator_id, kind, campaign_id)
-    handles: dict[str, list[tuple[int, str]]]  # handle -> [(creator_id, platform)]
-
-    @classmethod
-    def load(cls, con, workspace_id: int) -> "Directory":
-        c = table(con, "codes")
-        codes = {r["code"].upper(): (r["creator_id"], r["kind"], r["campaign_id"]) for r in fetch(
-            con, c.filter(c.workspace_id == workspace_id).select("code", "creator_id", "kind", "campaign_id"))}
-        a = table(con, "creator_accounts")
-        handles: dict[str, list[tuple[int, str]]] = {}
-        for r in fetch(con, a.filter(a.workspace_id == workspace_id).select("creator_id", "platform", "handle")):
-            handles.setdefault(r["handle"].lower(), []).append((r["creator_id"], r["platform"]))
-        for v in handles.values():
-            v.sort()
-        return cls(codes, handles)
+def _norm_handle(value):
+    """utm_content as a stored handle, in SQL: trimmed, one leading '@' dropped, lower case."""
+    s = value.strip().lower()
+    return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
 
 
-def _utm(url: str | None) -> tuple[str | None, str | None]:
-    if not url:
-        return None, None
-    try:
-        query = parse_qs(urlsplit(url).query)
-    except ValueError:
-        return None, None
-    content = (query.get("utm_content") or [None])[0]
-    source = (query.get("utm_source") or [None])[0]
-    return (content.strip().lstrip("@").lower() if content else None), (source.lower() if source else None)
+def _epoch(ts):
+    return ts.epoch_seconds().cast("int64")
 
 
-def _by_handle(directory: Directory, handle: str | None, platform: str | None) -> tuple[int, str] | None:
-    if not handle:
-        return None
-    found = directory.handles.get(handle)
-    if not found:
-        return None
-    for creator, plat in found:
-        if platform and plat == platform:
-            return creator, plat
-    return found[0]
+def _events(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime):
+    """The orders or leads of the window, with what each rule needs under common names."""
+    ev = table(con, kind)
+    at = ev.created_at if kind == "orders" else ev.ts
+    ev = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end))
+    if kind == "orders":
+        return ev.mutate(ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
+                         ev_source=ev.landing_utm_source)
+    ev = ev.rename(lead_code="code")  # the credited code takes the name
+    return ev.mutate(ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
+                     ev_source=ibis.null("string"))
 
 
-def _code_match(directory: Directory, codes: Iterable[str]) -> tuple[int, str] | None:
-    for code in codes:
-        entry = directory.codes.get(code.upper())
-        if entry and entry[1] == "affiliate" and entry[0] is not None:
-            return entry[0], code.upper()
-    return None
+def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict):
+    """An Ibis expression: every order (KIND "orders") or lead ("leads") of the workspace in
+    [start, end) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
+    ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``.
+
+    The code and utm rules are decided once per distinct code list and per distinct
+    (utm_content, utm_source) pair (small maps, each the best match by a window function); each
+    event then joins those maps and its carried click (by the click's unique key), so that the
+    engine's plan stays one pass over the events with index look-ups."""
+    window_s = int(settings["attribution_window_days"]) * SECONDS_PER_DAY
+    ev = _events(con, kind, workspace_id, start, end)
+    clicks, links, codes, accounts = (table(con, n) for n in ("clicks", "links", "codes", "creator_accounts"))
+    cw = clicks.filter(clicks.workspace_id == workspace_id)
+    lw = links.filter(links.workspace_id == workspace_id)
+
+    # 1. code: per distinct code list, the first affiliate code listed (codes separated by single spaces)
+    cd = codes.filter(codes.workspace_id == workspace_id, codes.kind == "affiliate", codes.creator_id.notnull())
+    cd = cd.select(c_code=cd.code, c_creator=cd.creator_id)
+    lists = ev.filter(ev.ev_codes.notnull()).select(c_list=ev.ev_codes).distinct()
+    pos = (" " + lists.c_list + " ").find(" " + cd.c_code + " ")
+    code_map = first_per(lists.join(cd, pos >= 0).mutate(c_pos=pos), "c_list", "c_pos").select(
+        "c_list", "c_code", "c_creator")
+
+    # 3. utm: per distinct (utm_content, utm_source), the handle's account, on that platform if it has one
+    acc = accounts.filter(accounts.workspace_id == workspace_id).select(
+        u_handle=accounts.handle.lower(), u_creator=accounts.creator_id, u_platform=accounts.platform)
+    pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
+    uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
+    on_source = ibis.cases((uj.u_platform == uj.u_source, 0), else_=1)
+    utm_map = first_per(uj.mutate(u_pref=on_source), ["u_utm", "u_source"], "u_pref", "u_creator", "u_platform").select(
+        "u_utm", "u_source", "u_creator", "u_platform")
+
+    # 2. click: the carried click, on a creator's link, no later than the event and within the window
+    carried = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
+    link_of = lw.select(l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    j = (ev.left_join(code_map, ev.ev_codes == code_map.c_list)
+           .left_join(utm_map, (ev.ev_utm == utm_map.u_utm) & ev.ev_source.identical_to(utm_map.u_source))
+           .left_join(carried, ev.click_id == carried.k_key)
+           .left_join(link_of, carried.k_link == link_of.l_id))
+    first_click = settings["attribution"] == "first_click"
+    if first_click:  # the visitor's earliest click in the window, when there is one, instead
+        first = _first_clicks(ev, cw, lw, workspace_id, window_s)
+        j = j.left_join(first, ev.id == first.f_ev)
+    last_hit = (j.l_creator.notnull() & (j.k_ts <= j.ev_at)
+                & (_epoch(j.ev_at) - _epoch(j.k_ts) <= window_s)).fill_null(False)
+    click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
+    click_hit = last_hit
+    if first_click:
+        use_first = j.f_ev.notnull()
+        click = {c: ibis.ifelse(use_first, j[f"f_{c}"], v) for c, v in click.items()}
+        click_hit = use_first | last_hit
+
+    code_hit, utm_hit = j.c_code.notnull(), j.u_creator.notnull()
+    first_rule, second_rule = ("code", "click") if settings["code_beats_link"] else ("click", "code")
+    hit = {"code": code_hit, "click": click_hit}
+    rule = ibis.cases((hit[first_rule], first_rule), (hit[second_rule], second_rule), (utm_hit, "utm"),
+                      else_=ibis.null("string"))
+
+    def by_rule(code_v, click_v, utm_v):
+        return ibis.cases((rule == "code", code_v), (rule == "click", click_v), (rule == "utm", utm_v),
+                          else_=ibis.null(code_v.type()))
+
+    none_s, none_i = ibis.null("string"), ibis.null("int64")
+    return j.mutate(
+        rule=rule,
+        creator_id=by_rule(j.c_creator, click["creator"], j.u_creator),
+        code=by_rule(j.c_code, none_s, none_s),
+        credit_click=by_rule(none_s, click["key"], none_s),
+        link_id=by_rule(none_i, click["link"], none_i),
+        platform=by_rule(none_s, click["platform"], j.u_platform),
+        post_id=by_rule(none_i, click["post"], none_i),
+        code_hit=code_hit, click_hit=click_hit,
+    )
 
 
-def _decide(row: dict, directory: Directory, settings: dict, codes: list[str], utm: str | None,
-            utm_source: str | None, at: dt.datetime, first: dict | None) -> dict[str, Any]:
-    window = dt.timedelta(days=settings["attribution_window_days"])
-    out: dict[str, Any] = {"creator_id": None, "rule": None, "code": None, "credit_click": None, "link_id": None,
-                           "platform": None, "post_id": None, "matched": ()}
-    code = _code_match(directory, codes)
-    click = None
-    if settings["attribution"] == "first_click" and first is not None:
-        click = first
-    elif row.get("click_ts") is not None and row.get("link_creator") is not None:
-        if dt.timedelta(0) <= at - row["click_ts"] <= window:
-            click = {"key": row["click_key"], "creator_id": row["link_creator"], "link_id": row["click_link"],
-                     "platform": row["link_platform"], "post_id": row["link_post"]}
-    out["matched"] = tuple(r for r, hit in (("code", code), ("click", click)) if hit)  # rules that applied
-    order = ("code", "click", "utm") if settings["code_beats_link"] else ("click", "code", "utm")
-    for rule in order:
-        if rule == "code" and code:
-            out.update(creator_id=code[0], rule="code", code=code[1])
-            return out
-        if rule == "click" and click:
-            out.update(creator_id=click["creator_id"], rule="click", credit_click=click["key"],
-                       link_id=click["link_id"], platform=click["platform"], post_id=click["post_id"])
-            return out
-        if rule == "utm":
-            hit = _by_handle(directory, utm, utm_source)
-            if hit:
-                out.update(creator_id=hit[0], rule="utm", platform=hit[1])
-                return out
-    return out
-
-
-def _joined(con, events, workspace_id: int, start: dt.datetime, end: dt.datetime, ts_col: str):
-    c = table(con, "clicks")
-    lk = table(con, "links")
-    x = events.filter(events.workspace_id == workspace_id, events[ts_col] >= ibis.literal(start),
-                      events[ts_col] < ibis.literal(end))
-    cw = c.filter(c.workspace_id == workspace_id).select(
-        click_key=c.key, click_ts=c.ts, click_link=c.link_id, click_visitor=c.visitor_hash)
-    lw = lk.filter(lk.workspace_id == workspace_id).select(
-        link_pk=lk.id, link_creator=lk.creator_id, link_platform=lk.platform, link_post=lk.post_id)
-    j = x.left_join(cw, x.click_id == cw.click_key).left_join(lw, cw.click_link == lw.link_pk)
-    return j, c, lw
-
-
-def _first_clicks(con, joined, clicks, links, workspace_id: int, ts_col: str, window_days: int) -> dict[int, dict]:
-    """Each row's visitor's earliest click (human, on a creator's link) within the window before it."""
-    oc = joined.filter(joined.click_visitor.notnull()).select(row_pk=joined.id, visitor=joined.click_visitor,
-                                                              at=joined[ts_col])
-    c2 = clicks.filter(clicks.workspace_id == workspace_id, ~clicks.is_bot, clicks.visitor_hash.notnull()).select(
-        v=clicks.visitor_hash, fts=clicks.ts, fkey=clicks.key, flink=clicks.link_id)
-    j = oc.join(c2, oc.visitor == c2.v).filter(
-        c2.fts <= oc.at, (oc.at.epoch_seconds() - c2.fts.epoch_seconds()) <= window_days * 86400)
-    j = j.join(links, j.flink == links.link_pk).filter(links.link_creator.notnull())
-    best: dict[int, dict] = {}
-    for r in fetch(con, j.select("row_pk", "fts", "fkey", "flink", "link_creator", "link_platform", "link_post")):
-        cur = best.get(r["row_pk"])
-        if cur is None or (r["fts"], r["fkey"]) < (cur["ts"], cur["key"]):
-            best[r["row_pk"]] = {"ts": r["fts"], "key": r["fkey"], "creator_id": r["link_creator"],
-                                 "link_id": r["flink"], "platform": r["link_platform"], "post_id": r["link_post"]}
-    return best
+def _first_clicks(ev, cw, lw, workspace_id: int, window_s: int):
+    """Per event carrying a click with a visitor: that visitor's earliest human click on a creator's
+    link no later than the event and within the window (``f_ev``, ``f_key``, ``f_link``, ...)."""
+    asking = ev.select(f_ev=ev.id, f_at=ev.ev_at, f_click=ev.click_id)
+    known = cw.filter(cw.visitor_hash.notnull()).select(v_key=cw.key, v_visitor=cw.visitor_hash)
+    visitors = asking.join(known, asking.f_click == known.v_key)
+    hv = cw.view()
+    human = hv.filter(~hv.is_bot, hv.visitor_hash.notnull()).select(
+        h_visitor=hv.visitor_hash, h_ts=hv.ts, h_key=hv.key, h_link=hv.link_id)
+    fj = visitors.join(human, visitors.v_visitor == human.h_visitor)
+    fj = fj.filter(fj.h_ts <= fj.f_at, _epoch(fj.f_at) - _epoch(fj.h_ts) <= window_s)
+    creators = lw.filter(lw.creator_id.notnull()).select(
+        l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    fj = fj.join(creators, fj.h_link == creators.l_id)
+    return first_per(fj, "f_ev", "h_ts", "h_key").select(
+        f_ev="f_ev", f_key="h_key", f_link="h_link", f_creator="l_creator", f_platform="l_platform", f_post="l_post")
 
 
 ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
                  "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
+LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
+CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
+                  "click_hit")
 
 
-def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict,
-                    directory: Directory | None = None) -> list[dict[str, Any]]:
-    """Orders placed in [start, end) (naive UTC) with the creator that gets the credit and the ``rule``.
+def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
+    """Orders placed in [start, end) (naive UTC), one row each, with the crediting creator and ``rule``
+    (for listings and exports; the KPIs read :func:`order_buckets`).
 
-    Money columns are raw scaled integers (ten-thousandths). Orders no rule credits are returned
-    with ``creator_id`` and ``rule`` None. ``counted`` is False for cancelled and refunded orders.
+    Money columns are raw scaled integers (ten-thousandths). Orders no rule credits have
+    ``creator_id`` and ``rule`` None. ``counted`` is False for cancelled and refunded orders.
     """
-    directory = directory or Directory.load(con, workspace_id)
-    o = table(con, "orders")
-    j, clicks, links = _joined(con, o, workspace_id, start, end, "created_at")
-    first = (_first_clicks(con, j, clicks, links, workspace_id, "created_at", settings["attribution_window_days"])
-             if settings["attribution"] == "first_click" else {})
-    cols = [*ORDER_COLUMNS, "click_key", "click_ts", "click_link", "link_creator", "link_platform", "link_post"]
-    out = []
-    for r in fetch(con, j.select(*cols)):
-        codes = (r["discount_codes"] or "").split()
-        utm, source = _utm(r["landing_url"])
-        credit = _decide(r, directory, settings, codes, utm, source, r["created_at"], first.get(r["id"]))
-        row = {c: r[c] for c in ORDER_COLUMNS}
-        row["new_customer"] = None if r["new_customer"] is None else bool(r["new_customer"])
-        row.update(credit)
-        row["counted"] = r["status"] not in NOT_COUNTED
-        out.append(row)
-    out.sort(key=lambda x: (x["created_at"], x["source"], x["key"]))
-    return out
+    expr = credited(con, "orders", workspace_id, start, end, settings)
+    rows = fetch(con, expr.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key"))
+    for r in rows:
+        r["counted"] = r["status"] not in NOT_COUNTED
+    return rows
 
 
-LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "code", "utm_content", "value", "currency")
+def credited_leads(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
+    """Leads in [start, end), one row each, with the crediting creator and rule (same rules as orders)."""
+    expr = credited(con, "leads", workspace_id, start, end, settings)
+    return fetch(con, expr.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key"))
 
 
-def credited_leads(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict,
-                   directory: Directory | None = None) -> list[dict[str, Any]]:
-    """Leads in [start, end) with the crediting creator and rule (same rules as orders)."""
-    directory = directory or Directory.load(con, workspace_id)
-    ld = table(con, "leads")
-    j, clicks, links = _joined(con, ld, workspace_id, start, end, "ts")
-    first = (_first_clicks(con, j, clicks, links, workspace_id, "ts", settings["attribution_window_days"])
-             if settings["attribution"] == "first_click" else {})
-    cols = [*LEAD_COLUMNS, "click_key", "click_ts", "click_link", "link_creator", "link_platform", "link_post"]
-    out = []
-    for r in fetch(con, j.select(*cols)):
-        codes = [r["code"]] if r["code"] else []
-        utm = r["utm_content"].strip().lstrip("@").lower() if r["utm_content"] else None
-        credit = _decide(r, directory, settings, codes, utm, None, r["ts"], first.get(r["id"]))
-        row = {c: r[c] for c in LEAD_COLUMNS}
-        row.update(credit)
-        out.append(row)
-    out.sort(key=lambda x: (x["ts"], x["key"]))
-    return out
+def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict,
+                 creator_ids: set[int]) -> set[int]:
+    """Ids of the orders or leads of [start, end) credited to one of CREATOR_IDS."""
+    if not creator_ids:
+        return set()
+    x = credited(con, kind, workspace_id, start, end, settings)
+    return {r["id"] for r in fetch(con, x.filter(x.creator_id.isin(sorted(creator_ids))).select("id"))}
+
+
+def _day(ts, timezone: str, years: tuple[int, int]):
+    return timezones.local_day_number(_epoch(ts), timezone, *years)
+
+
+def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
+                  years: tuple[int, int]) -> list[dict[str, Any]]:
+    """Credited orders of [start, end) summed per creator, post, platform, local day, currency, status
+    class (cancelled, refunded or counted), rule and code: ``n``, money sums (raw scaled integers),
+    units and how many orders reported them, how many say whether the customer is new and how many
+    are, and how many matched both the code and the click rule."""
+    x = credited(con, "orders", workspace_id, start, end, settings)
+    x = x.mutate(day=_day(x.created_at, timezone, years),
+                 status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
+                                         else_="counted"))
+    g = x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
+        n=x.count(), subtotal=x.subtotal.sum(), discounts=x.discounts.fill_null(0).sum(),
+        refunded=x.refunded.fill_null(0).sum(), units=x.units.sum(), units_n=x.units.count(),
+        new_customer_n=x.new_customer.count(), new_customers=ibis.ifelse(x.new_customer, 1, 0).sum(),
+        code_and_click=ibis.ifelse(x.code_hit & x.click_hit, 1, 0).sum())
+    rows = fetch(con, g)
+    for r in rows:
+        r["day"] = timezones.day_of(r["day"])
+        r["status"] = r.pop("status_class")
+        r["counted"] = r["status"] not in NOT_COUNTED
+    return rows
+
+
+def lead_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
+                 years: tuple[int, int]) -> list[dict[str, Any]]:
+    """Credited leads of [start, end) counted per creator, post, platform, local day, type and rule."""
+    x = credited(con, "leads", workspace_id, start, end, settings)
+    x = x.mutate(day=_day(x.ts, timezone, years))
+    rows = fetch(con, x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count()))
+    for r in rows:
+        r["day"] = timezones.day_of(r["day"])
+    return rows

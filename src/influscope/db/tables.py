@@ -239,6 +239,9 @@ orders = sa.Table(
     sa.Column("status", sa.String(24), nullable=False, default="paid"),
     sa.Column("discount_codes", sa.Text),  # space separated, upper case
     sa.Column("landing_url", sa.Text),
+    # utm_content (as a handle) and utm_source of landing_url, kept by every writer for crediting
+    sa.Column("landing_utm_content", sa.String(256)),
+    sa.Column("landing_utm_source", sa.String(64)),
     sa.Column("click_id", sa.String(64)),
     sa.Column("customer_id", sa.String(128)),
     sa.Column("new_customer", sa.Boolean),

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 import yaml
 from babel.numbers import list_currencies
 
+from influscope.attribution.landing import with_landing_utm
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
 from influscope.ingest import rules
@@ -922,7 +923,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
              "refunded": "refunded", "status": "status", "discount_codes": "discount_codes",
              "landing_url": "landing_url", "click_id": "click_id", "customer_id": "customer_id",
              "new_customer": "new_customer", "units": "units"},
-            defaults={"source": "", "status": "paid"})
+            defaults={"source": "", "status": "paid"}, derive=with_landing_utm)
     _simple(conn, bundle, report, ws, "leads.csv", t.leads, ("workspace_id", "key"),
             {"lead_id": "key", "type": "type", "ts": "ts", "click_id": "click_id", "code": "code",
              "utm_content": "utm_content", "value": "value", "currency": "currency"})
@@ -955,8 +956,9 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
 
 
 def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, table: sa.Table, key: tuple[str, ...],
-            mapping: dict[str, str], defaults: dict[str, Any] | None = None) -> None:
-    """A workspace file whose rows map one to one onto a table."""
+            mapping: dict[str, str], defaults: dict[str, Any] | None = None,
+            derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """A workspace file whose rows map one to one onto a table (DERIVE adds the columns kept with it)."""
     rows_in = bundle.rows(name)
     if not rows_in:
         return
@@ -969,9 +971,11 @@ def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, tabl
         for csv_col, tcol in used.items():
             value = r.get(csv_col)
             row[tcol] = defaults.get(tcol) if value is None and tcol in defaults else value
-        rows.append(row)
-    _sync(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()),
-          ["workspace_id", *used.values()])
+        rows.append(derive(row) if derive else row)
+    columns = ["workspace_id", *used.values()]
+    if derive and rows:
+        columns += [c for c in rows[0] if c not in columns]
+    _sync(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()), columns)
 
 
 # ----------------------------------------------------------------------------------- export
@@ -1002,31 +1006,21 @@ def _write_csv(path: Path, spec: FileSpec, rows: Iterable[dict[str, Any]]) -> in
     return n
 
 
-def _credited_keys(engine: sa.Engine, ws: int, camp: Any, members: set[int]) -> tuple[set[int], set[int]]:
+def _credited_keys(engine: sa.Engine, camp: Any, members: set[int]) -> tuple[set[int], set[int]]:
     """Ids of the orders and leads the attribution rules credit to one of the campaign's creators,
     placed from the campaign's first day to its last plus the attribution window (as the KPIs count them)."""
-    from influscope.attribution.credit import Directory, credited_leads, credited_orders
+    from influscope.attribution.credit import credited_ids
     from influscope.kpi import methodology
     from influscope.kpi.backends import connect
+    from influscope.kpi.facts import load_campaign
 
-    with engine.connect() as conn:
-        ws_over = conn.execute(sa.select(t.workspaces.c.methodology).where(t.workspaces.c.id == ws)).scalar() or {}
-    settings = methodology.resolve(workspace=ws_over, campaign=camp["methodology"] or {})
-    try:
-        tz: dt.tzinfo = ZoneInfo(camp["timezone"] or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = dt.timezone.utc
-
-    def utc(day: dt.date) -> dt.datetime:
-        return to_utc_naive(dt.datetime.combine(day, dt.time()), tz)
-
-    lo = utc(camp["start_date"])
-    hi = utc(camp["end_date"] + dt.timedelta(days=1 + settings["attribution_window_days"]))
+    campaign = load_campaign(engine, int(camp["id"]))
+    settings = methodology.resolve(workspace=campaign.workspace_methodology, campaign=campaign.methodology)
+    lo, hi = campaign.credit_span(settings)
     con = connect(engine)
     try:
-        directory = Directory.load(con, ws)
-        orders = {o["id"] for o in credited_orders(con, ws, lo, hi, settings, directory) if o["creator_id"] in members}
-        leads = {x["id"] for x in credited_leads(con, ws, lo, hi, settings, directory) if x["creator_id"] in members}
+        orders = credited_ids(con, "orders", campaign.workspace_id, lo, hi, settings, members)
+        leads = credited_ids(con, "leads", campaign.workspace_id, lo, hi, settings, members)
     finally:
         disconnect = getattr(con, "disconnect", None)
         if disconnect:
@@ -1123,7 +1117,7 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
         scope: dict[str, Any] = {}
         if not everything:
             member_ids = set(conn.execute(members).scalars())
-            order_ids, lead_ids = _credited_keys(engine, ws, camp, member_ids)
+            order_ids, lead_ids = _credited_keys(engine, camp, member_ids)
             accounts = {(p, h) for p, h in conn.execute(
                 sa.select(t.creator_accounts.c.platform, t.creator_accounts.c.handle)
                 .where(t.creator_accounts.c.creator_id.in_(member_ids)))}

@@ -19,6 +19,7 @@ from typing import Any, Mapping, cast
 
 import sqlalchemy as sa
 
+from influscope.attribution import credit
 from influscope.kpi import methodology
 from influscope.kpi.catalogue import KPIS, LANGS, RANK_BY, STAGE_DEFAULTS, ordered_ids
 from influscope.kpi.engine import BREAKDOWNS, Context, Value, compute, counted_orders, label, partition
@@ -446,11 +447,16 @@ def credited_orders(campaign_id: str | int, settings: Mapping[str, Any] | None =
         engine = get_engine()
     camp = load_campaign(engine, campaign_id, workspace)
     resolved = methodology.resolve(workspace=camp.workspace_methodology, campaign=camp.methodology, call=settings)
-    facts = load(connect(engine), camp, resolved)
+    con = connect(engine)
+    facts = load(con, camp, resolved)
     ctx = Context(facts, resolved)
     records = []
-    for o in facts.orders:
-        rev, _ = _revenue(ctx, [o])
+    for o in credit.credited_orders(con, camp.workspace_id, *camp.credit_span(resolved), resolved):
+        if o["creator_id"] not in facts.creators:
+            continue
+        money = {"subtotal": o["subtotal"], "discounts": o["discounts"] or 0, "refunded": o["refunded"] or 0,
+                 "currency": o["currency"], "day": camp.day(o["created_at"])}
+        rev, _ = _revenue(ctx, [money])
         records.append({"order_id": o["key"], "source": o["source"], "created_at": o["created_at"],
                         "status": o["status"], "creator": facts.creators[o["creator_id"]]["key"], "rule": o["rule"],
                         "code": o["code"], "click_id": o["credit_click"], "platform": o["platform"],

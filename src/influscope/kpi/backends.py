@@ -74,7 +74,8 @@ def copy_canonical(engine: sa.Engine, target: str = "duckdb"):
     elif target == "clickhouse":
         import clickhouse_connect
 
-        client = clickhouse_connect.get_client(dsn="chdb://memory")
+        # outer joins fill what they miss with NULL, as in standard SQL (ClickHouse fills type defaults)
+        client = clickhouse_connect.get_client(dsn="chdb://memory", settings={"join_use_nulls": 1})
         con = ibis.clickhouse.from_connection(client)
     else:
         raise ValueError(f"unknown target {target!r} (duckdb, clickhouse)")
@@ -172,6 +173,14 @@ def _fetch_sqlite(con, expr) -> list[dict]:
         return out
     finally:
         cur.close()
+
+
+def first_per(expr, key, *order):
+    """The first row of EXPR per KEY (a column name or a list of them) in ORDER, by a window function."""
+    import ibis
+
+    rn = ibis.row_number().over(group_by=key, order_by=list(order))
+    return expr.mutate(_rn=rn).filter(lambda x: x._rn == 0).drop("_rn")
 
 
 def table(con, name: str):

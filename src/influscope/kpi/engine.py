@@ -117,12 +117,13 @@ def _spend(ctx: Context) -> tuple[Decimal | None, str | None]:
 
 
 def _revenue(ctx: Context, orders: list[dict]) -> tuple[Decimal | None, str | None]:
+    """Revenue of ORDERS (order buckets: sums per currency and day) in the campaign currency."""
     f = ctx.facts
     gross = ctx.settings["revenue_basis"] == "gross"
     total = Decimal(0)
     try:
         for o in orders:
-            raw = int(o["subtotal"]) + (int(o["discounts"] or 0) if gross else -int(o["refunded"] or 0))
+            raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
             total += convert(f, raw, o["currency"], o["day"])
     except FxMissing as exc:
         return None, str(exc)
@@ -130,19 +131,10 @@ def _revenue(ctx: Context, orders: list[dict]) -> tuple[Decimal | None, str | No
 
 
 def counted_orders(ctx: Context) -> list[dict]:
+    """The order buckets that count under the revenue basis (gross: all but cancelled)."""
     if ctx.settings["revenue_basis"] == "gross":
         return [o for o in ctx.facts.orders if o["status"] != "cancelled"]
     return [o for o in ctx.facts.orders if o["counted"]]
-
-
-def _value_at(series: list[tuple[dt.date, int]], on: dt.date) -> int | None:
-    value = None
-    for d, n in series:
-        if d <= on:
-            value = n
-        else:
-            break
-    return value
 
 
 # ------------------------------------------------------------------------------------------ compute
@@ -278,25 +270,26 @@ def compute(ctx: Context) -> dict[str, Value]:
         for kid in ("leads", "leads_by_type"):
             put(kid, None, "no leads recorded in the attribution window")
     else:
-        put("leads", len(leads))
         by_type: dict[str, int] = {}
         for ld in leads:
-            by_type[ld["type"]] = by_type.get(ld["type"], 0) + 1
-        out["leads_by_type"] = Value(len(leads), detail=dict(sorted(by_type.items())))
+            by_type[ld["type"]] = by_type.get(ld["type"], 0) + ld["n"]
+        n_leads = sum(by_type.values())
+        put("leads", n_leads)
+        out["leads_by_type"] = Value(n_leads, detail=dict(sorted(by_type.items())))
 
     # -- orders
     orders = counted_orders(ctx)
-    n_orders = len(orders)
+    n_orders = sum(o["n"] for o in orders)
     no_orders = None if f.orders_seen else "no orders recorded in the attribution window"
     revenue, rev_reason = _revenue(ctx, orders) if not no_orders else (None, no_orders)
     put("orders", n_orders if not no_orders else None, no_orders)
     by_rule: dict[str, int] = {}
     for o in orders:
-        by_rule[o["rule"]] = by_rule.get(o["rule"], 0) + 1
+        by_rule[o["rule"]] = by_rule.get(o["rule"], 0) + o["n"]
     if no_orders:
         put("conversions", None, no_orders)
     else:
-        code_and_click = sum(1 for o in orders if set(o.get("matched", ())) >= {"code", "click"})
+        code_and_click = sum(o["code_and_click"] for o in orders)
         out["conversions"] = Value(n_orders, detail={**{r: by_rule.get(r, 0) for r in ("code", "click", "utm")},
                                                      "code_and_click": code_and_click})
     put("revenue", revenue, rev_reason)
@@ -314,16 +307,17 @@ def compute(ctx: Context) -> dict[str, Value]:
     codes: dict[str, int] = {}
     for o in orders:
         if o["rule"] == "code":
-            codes[o["code"]] = codes.get(o["code"], 0) + 1
+            codes[o["code"]] = codes.get(o["code"], 0) + o["n"]
     if no_orders:
         put("code_redemptions", None, no_orders)
     else:
         out["code_redemptions"] = Value(sum(codes.values()), detail=dict(sorted(codes.items())))
-    units = [int(o["units"]) for o in orders if o["units"] is not None]
-    put("units", sum(units) if units else None, no_orders or ("no attributed orders" if not orders
-                                                              else "orders do not report units"))
-    nc = [o for o in orders if o["new_customer"] is not None]
-    put("new_customer_share", _float(_div(sum(1 for o in nc if o["new_customer"]) * 100, len(nc))) if nc else None,
+    reported = [o for o in orders if o["units_n"]]
+    put("units", sum(int(o["units"]) for o in reported) if reported else None,
+        no_orders or ("no attributed orders" if not orders else "orders do not report units"))
+    nc_known = sum(o["new_customer_n"] for o in orders)
+    put("new_customer_share",
+        _float(_div(sum(int(o["new_customers"] or 0) for o in orders) * 100, nc_known)) if nc_known else None,
         no_orders or ("no attributed orders" if not orders else "orders do not say whether the customer is new"))
 
     # -- earned media value
@@ -461,8 +455,8 @@ def _followers(ctx: Context, put) -> None:
         start = end = 0
         n = 0
         for acc in c.brand_accounts:
-            series = f.followers.get((acc["platform"], acc["handle"]), [])
-            a, b = _value_at(series, lo), _value_at(series, hi)
+            on = f.followers.get((acc["platform"], acc["handle"]), {})
+            a, b = on.get(lo), on.get(hi)
             if a is not None and b is not None:
                 start, end, n = start + a, end + b, n + 1
         return (start, end) if n else None

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import ibis
 import sqlalchemy as sa
 
-from influscope.attribution.credit import Directory, credited_leads, credited_orders
+from influscope.attribution.credit import lead_buckets, order_buckets
 from influscope.db import tables as t
-from influscope.kpi.backends import fetch, has_table, table
+from influscope.kpi.backends import fetch, first_per, has_table, table
 from influscope.metrics import timezones, unique_windows
 
 UTC = dt.timezone.utc
@@ -67,6 +67,12 @@ class Campaign:
         """The UTC instant at which DAY begins in the campaign's time zone."""
         return dt.datetime.combine(day, dt.time(), self.tz).astimezone(UTC).replace(tzinfo=None)
 
+    def credit_span(self, settings: dict) -> tuple[dt.datetime, dt.datetime]:
+        """[from, to) (naive UTC) in which orders and leads can count for the campaign: its first day
+        to its last plus the attribution window."""
+        end = self.end + dt.timedelta(days=1 + settings["attribution_window_days"])
+        return self.utc(self.start), self.utc(end)
+
 
 def _json(value, default):
     if value is None:
@@ -112,11 +118,14 @@ class Facts:
     links: dict[int, dict] = field(default_factory=dict)
     click_days: set[dt.date] = field(default_factory=set)  # days with a hit on the links, before any period filter
     click_buckets: list[dict] = field(default_factory=list)  # per link, bot flag and local day: n, unique
-    orders: list[dict] = field(default_factory=list)  # credited to a campaign creator, in the window
+    # credited to a campaign creator in the window, summed per creator, post, platform, day, currency,
+    # status, rule and code (orders) or per creator, post, platform, day, type and rule (leads): n, sums
+    orders: list[dict] = field(default_factory=list)
     leads: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
     traffic: list[dict] = field(default_factory=list)  # per date and utm_content
-    followers: dict[tuple[str, str], list[tuple[dt.date, int]]] = field(default_factory=dict)
+    # brand accounts: (platform, handle) -> {day: the latest follower count on or before it}
+    followers: dict[tuple[str, str], dict[dt.date, int]] = field(default_factory=dict)
     fx: dict[str, list[tuple[dt.date, Decimal, int]]] = field(default_factory=dict)  # currency -> [(date, rate, inverse)]
     audience: list[dict] = field(default_factory=list)
     comment_stats: list[dict] | None = None  # per post: pos, neg, neu, intent, classified
@@ -129,6 +138,12 @@ class Facts:
 
 def _dates(lo: dt.date, hi: dt.date):
     return ibis.literal(lo), ibis.literal(hi)
+
+
+def _years(campaign: Campaign) -> tuple[int, int]:
+    """The span of years whose time-zone offsets the campaign's day buckets need."""
+    return (min(d for d in (campaign.start, campaign.baseline_start) if d is not None).year - 2,
+            max(campaign.end, dt.date.today()).year + 2)
 
 
 def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = None,
@@ -148,12 +163,14 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     for r in fetch(con, members):
         f.creators[r["cid"]] = {"key": r["ckey"], "name": r["cname"], "accounts": {}}
     acc = T("creator_accounts")
-    acc_rows = fetch(con, acc.filter(acc.workspace_id == ws).select("creator_id", "platform", "handle", "followers"))
+    acc_rows = fetch(con, acc.filter(acc.workspace_id == ws, acc.creator_id.isin(sorted(f.creators) or [-1])).select(
+        "creator_id", "platform", "handle", "followers"))
     for r in acc_rows:
         if r["creator_id"] in f.creators:
             f.creators[r["creator_id"]]["accounts"][r["platform"]] = {"handle": r["handle"], "followers": r["followers"]}
 
-    # posts with their latest snapshot
+    # posts with their latest snapshot, their account and its followers on the posting day (the latest
+    # follower count on or before it, else the account's own count): as-of joins in the database
     p = T("posts")
     p = p.filter(p.workspace_id == ws, p.campaign_id == cid)
     pm = T("post_metrics")
@@ -162,36 +179,38 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     latest = mine.group_by(lpid=mine.post_id).aggregate(last=mine.as_of.max())
     snap = pm.join(latest, [pm.post_id == latest.lpid, pm.as_of == latest.last]).select(
         spid=pm.post_id, as_of=pm.as_of, **{m: pm[m] for m in METRICS})
-    posts = p.left_join(snap, p.id == snap.spid).select(
-        "id", "key", "creator_id", "platform", "content_type", "posted_at", "caption", "as_of", *METRICS)
-    f.posts = fetch(con, posts)
-
-    # follower snapshots of the campaign's accounts and the brand accounts
+    accw = acc.filter(acc.workspace_id == ws).select(
+        a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
     fs = T("follower_snapshots")
-    for r in fetch(con, fs.filter(fs.workspace_id == ws).select("platform", "handle", "date", "followers")):
-        f.followers.setdefault((r["platform"], r["handle"]), []).append((r["date"], int(r["followers"])))
-    for v in f.followers.values():
-        v.sort()
+    fsw = fs.filter(fs.workspace_id == ws)
+    dated = p.filter(p.posted_at.notnull()).select(
+        q_post=p.id, q_creator=p.creator_id, q_platform=p.platform,
+        q_day=timezones.local_day_number(p.posted_at.epoch_seconds().cast("int64"), campaign.timezone,
+                                         *_years(campaign)))
+    qa = dated.join(accw, [dated.q_creator == accw.a_creator, dated.q_platform == accw.a_platform])
+    qs = qa.join(fsw, [qa.a_platform == fsw.platform, qa.a_handle == fsw.handle,
+                       fsw.date.epoch_days() <= qa.q_day])
+    at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
+    posts = (p.left_join(snap, p.id == snap.spid)
+              .left_join(accw, [p.creator_id == accw.a_creator, p.platform == accw.a_platform])
+              .left_join(at_post, p.id == at_post.f_post))
+    f.posts = fetch(con, posts.select(
+        "id", "key", "creator_id", "platform", "content_type", "posted_at", "caption", "as_of", *METRICS,
+        handle=posts.a_handle, followers_at_post=posts.f_followers.fill_null(posts.a_followers)))
     for post in f.posts:
         post["day"] = campaign.day(post["posted_at"])
-        account = f.creators.get(post["creator_id"], {}).get("accounts", {}).get(post["platform"])
-        if account is None:
-            account = next((a for a in acc_rows if a["creator_id"] == post["creator_id"]
-                            and a["platform"] == post["platform"]), None)
-        post["handle"] = account["handle"] if account else None
-        post["followers_at_post"] = None
-        if account:
-            series = f.followers.get((post["platform"], account["handle"]), [])
-            on = post["day"]
-            value = None
-            if on is not None:
-                for d, n in series:
-                    if d <= on:
-                        value = n
-                    else:
-                        break
-            post["followers_at_post"] = value if value is not None else account["followers"]
         post["has_metrics"] = post["as_of"] is not None
+
+    # brand accounts' followers on the days follower growth compares (the latest count on or before each)
+    days = sorted({d for d in (campaign.start, campaign.end, campaign.baseline_start, campaign.baseline_end) if d})
+    brand = {(a["platform"], a["handle"]) for a in campaign.brand_accounts}
+    if brand:
+        mine_fs = fsw.filter(ibis.or_(*((fsw.platform == pl) & (fsw.handle == h) for pl, h in sorted(brand))))
+        parts = [first_per(mine_fs.filter(mine_fs.date <= ibis.literal(d)), ["platform", "handle"],
+                           mine_fs.date.desc()).select("platform", "handle", "followers", on=ibis.literal(d))
+                 for d in days]
+        for r in fetch(con, parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]):
+            f.followers.setdefault((r["platform"], r["handle"]), {})[r["on"]] = int(r["followers"])
 
     # links, clicks per 15-minute bucket, unique clicks
     lk = T("links")
@@ -205,33 +224,24 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         if not link["platform"] and linked_post:
             link["platform"] = linked_post["platform"]
     if f.links:
-        years = (min(d for d in (campaign.start, campaign.baseline_start) if d is not None).year - 2,
-                 max(campaign.end, dt.date.today()).year + 2)
-        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings, campaign.timezone, years)):
+        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings, campaign.timezone,
+                                          _years(campaign))):
             day = timezones.day_of(r["day"])
             f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"]),
                                     "unique": int(r["u"] or 0)})
 
-    # orders and leads credited to the campaign's creators, from the start to the end plus the window
-    window_days = settings["attribution_window_days"]
-    lo = campaign.utc(campaign.start)
-    hi = campaign.utc(campaign.end + dt.timedelta(days=1 + window_days))
-    directory = Directory.load(con, ws)
-    all_orders = credited_orders(con, ws, lo, hi, settings, directory)
-    f.orders_seen = len(all_orders)
-    for o in all_orders:
-        if o["creator_id"] in f.creators:
-            o["day"] = campaign.day(o["created_at"])
-            f.orders.append(o)
-    all_leads = credited_leads(con, ws, lo, hi, settings, directory)
-    f.leads_seen = len(all_leads)
-    for ld in all_leads:
-        if ld["creator_id"] in f.creators:
-            ld["day"] = campaign.day(ld["ts"])
-            f.leads.append(ld)
-    for x in (*f.orders, *f.leads):
-        linked_post = post_by_id.get(x["post_id"])
-        x["content_type"] = linked_post["content_type"] if linked_post else None
+    # orders and leads credited to the campaign's creators, from the start to the end plus the window,
+    # summed per breakdown key by the database (influscope.attribution.credit)
+    lo, hi = campaign.credit_span(settings)
+    years = _years(campaign)
+    for kind, buckets in (("orders", order_buckets), ("leads", lead_buckets)):
+        rows = buckets(con, ws, lo, hi, settings, campaign.timezone, years)
+        setattr(f, f"{kind}_seen", sum(r["n"] for r in rows))
+        mine = [r for r in rows if r["creator_id"] in f.creators]
+        for x in mine:
+            linked_post = post_by_id.get(x["post_id"])
+            x["content_type"] = linked_post["content_type"] if linked_post else None
+        setattr(f, kind, mine)
 
     # costs and exchange rates
     co = T("costs")

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.metrics import unique_windows
+from influscope.metrics import timezones, unique_windows
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
 
 UNIQUE_WINDOWS = unique_windows.WINDOWS  # preset -> seconds, as the unique_click_window setting names them
@@ -106,13 +106,12 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
     window-opening hits (kept on each click, :mod:`influscope.metrics.unique_windows`).
     """
     window = _preset(unique_window)
-    l, k, c, cr = t.links, t.clicks, t.campaigns, t.creators
+    l, c, cr = t.links, t.campaigns, t.creators
     with engine.connect() as conn:
         ws = workspace_id(conn, workspace)
         camp = conn.execute(sa.select(c.c.id, c.c.timezone).where(c.c.workspace_id == ws, c.c.slug == campaign)).first()
         if camp is None:
             raise LinkError([LinkProblem("", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
-        tz = ZoneInfo(camp.timezone or "UTC")
         stats = LinkStats(campaign, camp.timezone or "UTC", include_bots, UNIQUE_WINDOWS[window], start, end)
         slugs: dict[int, str] = {}
         for row in conn.execute(sa.select(l.c.id, l.c.slug, l.c.platform, cr.c.key.label("creator"))
@@ -123,52 +122,60 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
             stats.breakdowns["link"][row.slug] = Count()  # every link is listed, clicked or not
         if not slugs:
             return stats
-        opens = k.c[unique_windows.flag_column(window, include_bots)]
-        where = [k.c.workspace_id == ws, k.c.link_id.in_(sorted(slugs))]
-        if start is not None:
-            where.append(k.c.ts >= _utc(dt.datetime.combine(start, dt.time()), tz))
-        if end is not None:
-            where.append(k.c.ts < _utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz))
-        bucket = sa.cast(sa.func.floor((_epoch(conn, k.c.ts)) / BUCKET_S), sa.BigInteger)
-        keys = {"day": bucket, "country": k.c.country, "device": k.c.device, "app": k.c.app,
-                "referrer": k.c.referrer, "link": k.c.link_id, "bot_reason": k.c.bot_reason}
-        measures = [sa.func.count().label("n"), sa.func.sum(sa.case((opens.is_(True), 1), else_=0)).label("u")]
-        for name, key in [("", None), *keys.items()]:
-            group = [k.c.is_bot] + ([key.label("key")] if key is not None else [])
-            q = sa.select(*group, *measures).where(*where).group_by(*group)
-            for r in conn.execute(q):
-                if key is None:
-                    targets = [stats.totals]
-                else:
-                    value = r.key
-                    if name == "day":
-                        value = (EPOCH + dt.timedelta(seconds=int(value) * BUCKET_S)).replace(
-                            tzinfo=dt.timezone.utc).astimezone(tz).date()
-                    elif name == "referrer":
-                        value = referrer_host(value)
-                    elif name == "link":
-                        value = slugs[value]
-                    elif name == "bot_reason":  # people have no reason; a bot without one is "unknown"
-                        value = (value or "unknown") if r.is_bot else None
-                    targets = [stats.breakdowns[name][value]]
-                for target in targets:
-                    if r.is_bot:
-                        target.bot_clicks += r.n
-                    if include_bots or not r.is_bot:
-                        target.clicks += r.n
-                        target.unique_clicks += int(r.u or 0)
+    for name, r in _grouped(engine, ws, sorted(slugs), unique_windows.flag_column(window, include_bots),
+                            stats.timezone, start, end):
+        if name == "":
+            targets = [stats.totals]
+        else:
+            value = r["key"]
+            if name == "day":
+                value = timezones.day_of(value)
+            elif name == "referrer":
+                value = referrer_host(value)
+            elif name == "link":
+                value = slugs[value]
+            elif name == "bot_reason":  # people have no reason; a bot without one is "unknown"
+                value = (value or "unknown") if r["is_bot"] else None
+            targets = [stats.breakdowns[name][value]]
+        for target in targets:
+            if r["is_bot"]:
+                target.bot_clicks += r["n"]
+            if include_bots or not r["is_bot"]:
+                target.clicks += r["n"]
+                target.unique_clicks += int(r["u"] or 0)
     return stats
 
 
-EPOCH = dt.datetime(1970, 1, 1)
-BUCKET_S = 900  # every real UTC offset is a multiple of 15 minutes, so a bucket lies in one local day
+def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: str, start: dt.date | None,
+             end: dt.date | None):
+    """(breakdown, row) pairs: hits and window-opening hits per bot flag and breakdown key, one grouped
+    query per breakdown run by the store (days in ZONE, from :mod:`influscope.metrics.timezones`)."""
+    import ibis
 
+    from influscope.kpi.backends import connect, fetch, table
 
-def _epoch(conn: sa.Connection, ts: sa.ColumnElement) -> sa.ColumnElement:
-    """Seconds since 1970 of a naive UTC timestamp column, in the connection's dialect."""
-    if conn.dialect.name == "sqlite":
-        return sa.cast(sa.func.strftime("%s", ts), sa.BigInteger)
-    return sa.extract("epoch", ts)
+    tz = ZoneInfo(zone)
+    con = connect(engine)
+    try:
+        k = table(con, "clicks")
+        hits = k.filter(k.workspace_id == ws, k.link_id.isin(link_ids))
+        if start is not None:
+            hits = hits.filter(hits.ts >= ibis.literal(_utc(dt.datetime.combine(start, dt.time()), tz)))
+        if end is not None:
+            hits = hits.filter(hits.ts < ibis.literal(_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz)))
+        years = ((start or dt.date(2000, 1, 1)).year - 2, (end or dt.date.today()).year + 2)
+        day = timezones.local_day_number(hits.ts.epoch_seconds().cast("int64"), zone, *years)
+        keys = {"day": day, "country": hits.country, "device": hits.device, "app": hits.app,
+                "referrer": hits.referrer, "link": hits.link_id, "bot_reason": hits.bot_reason}
+        measures = {"n": hits.count(), "u": ibis.ifelse(hits[flag], 1, 0).sum()}
+        for name, key in [("", None), *keys.items()]:
+            group = {"is_bot": hits.is_bot, **({"key": key} if key is not None else {})}
+            for r in fetch(con, hits.group_by(**group).aggregate(**measures)):
+                yield name, r
+    finally:
+        disconnect = getattr(con, "disconnect", None)
+        if disconnect:
+            disconnect()
 
 
 def _preset(window: int | str) -> str:

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.ingest.commerce.common import PayloadError, utms
+from influscope.ingest.commerce.common import PayloadError
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
@@ -342,77 +342,114 @@ def _window(camp) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+@dataclass
+class Redemptions:
+    """What the leak checks need of one code's redemptions in the campaign, summed by the database."""
+
+    n: int = 0
+    with_click: int = 0
+    max_in_window: int = 0
+    window_start: dt.datetime | None = None
+    referrers: dict[str, int] = field(default_factory=dict)  # referrer -> orders
+
+
+def redemptions(engine: sa.Engine, workspace_id: int, campaign_id: int, start: dt.datetime, end: dt.datetime,
+                burst_window_minutes: int = 60) -> dict[str, Redemptions]:
+    """Per affiliate code of the campaign (with a creator): the orders of [start, end) listing it (not
+    cancelled), how many came with the creator's click (a click id of the creator's links, or a
+    landing ``utm_content`` that is the creator's id or handle, alone or followed by '-'), the most
+    redemptions within BURST_WINDOW_MINUTES and when that window starts, and the orders per referrer.
+    Grouped queries: no order travels to Python."""
+    import ibis
+
+    from influscope.kpi.backends import connect, fetch, table
+
+    con = connect(engine)
+    try:
+        o, cd, k, lk = (table(con, n) for n in ("orders", "codes", "clicks", "links"))
+        cr, ac = table(con, "creators"), table(con, "creator_accounts")
+        ow = o.filter(o.workspace_id == workspace_id, o.created_at >= ibis.literal(start),
+                      o.created_at < ibis.literal(end), o.status != "cancelled", o.discount_codes.notnull())
+        cc = cd.filter(cd.campaign_id == campaign_id, cd.kind == "affiliate", cd.creator_id.notnull()).select(
+            c_code=cd.code, c_creator=cd.creator_id)
+        listed = (" " + ow.discount_codes + " ").find(" " + cc.c_code + " ") >= 0
+        used = ow.join(cc, listed).select(
+            oid=ow.id, at=ow.created_at, referrer=ow.referrer, content=ow.landing_utm_content,
+            click=ow.click_id, c_code=cc.c_code, c_creator=cc.c_creator)
+        kw = k.filter(k.workspace_id == workspace_id).select(k_key=k.key, k_link=k.link_id)
+        lw = lk.select(l_id=lk.id, l_creator=lk.creator_id)
+        ids = sorted({int(r["c_creator"]) for r in fetch(con, cc.select("c_creator").distinct())}) or [-1]
+        names = (cr.filter(cr.id.isin(ids)).select(n_creator=cr.id, name=cr.key.lower())
+                 .union(ac.filter(ac.creator_id.isin(ids)).select(n_creator=ac.creator_id, name=ac.handle.lower())))
+        clicked = used.left_join(kw, used.click == kw.k_key).left_join(lw, kw.k_link == lw.l_id).select(
+            *used.columns, "l_creator")
+        j = clicked.left_join(names, (clicked.c_creator == names.n_creator)
+                              & ((clicked.content == names.name) | clicked.content.startswith(names.name + "-")))
+        from_creator = ((j.l_creator == j.c_creator).fill_null(False) | j.name.notnull())
+        per_order = j.group_by(["oid", "c_code", "at", "referrer"]).aggregate(
+            mine=ibis.ifelse(from_creator, 1, 0).max())
+        out: dict[str, Redemptions] = {}
+        for r in fetch(con, per_order.group_by("c_code").aggregate(n=per_order.count(),
+                                                                   with_click=per_order.mine.sum())):
+            out[r["c_code"]] = Redemptions(int(r["n"]), int(r["with_click"] or 0))
+        if not out:
+            return out
+        # the most redemptions within the window ending at each redemption, and where that window starts
+        e = per_order.at.epoch_seconds().cast("int64")
+        w = ibis.range_window(preceding=burst_window_minutes * 60, following=0, group_by=per_order.c_code, order_by=e)
+        framed = per_order.mutate(in_window=per_order.oid.count().over(w), first=per_order.at.min().over(w))
+        top = framed.group_by(t_code=framed.c_code).aggregate(top=framed.in_window.max())
+        best = framed.join(top, (framed.c_code == top.t_code) & (framed.in_window == top.top))
+        for r in fetch(con, best.group_by(["c_code", "top"]).aggregate(start=best.first.min())):
+            out[r["c_code"]].max_in_window, out[r["c_code"]].window_start = int(r["top"]), r["start"]
+        referred = per_order.filter(per_order.referrer.notnull())
+        for r in fetch(con, referred.group_by(["c_code", "referrer"]).aggregate(n=referred.count())):
+            out[r["c_code"]].referrers[r["referrer"]] = int(r["n"])
+        return out
+    finally:
+        disconnect = getattr(con, "disconnect", None)
+        if disconnect:
+            disconnect()
+
+
 def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
           no_click_share: float = 50.0, burst_window_minutes: int = 60, burst_min: int = 5,
           burst_ratio: float = 5.0) -> list[Finding]:
     """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates."""
     with engine.connect() as conn:
         camp = _campaign(conn, workspace, campaign)
-        ws = camp.workspace_id
-        start, end = _window(camp)
         codes = conn.execute(sa.select(t.codes.c.code, t.codes.c.creator_id, t.creators.c.key).join(
             t.creators, t.creators.c.id == t.codes.c.creator_id).where(
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
-        if not codes:
-            return []
-        # each coded order with the creator of the link its click id names (the database joins them)
-        o, k, lk = t.orders, t.clicks, t.links
-        orders = conn.execute(sa.select(o.c.created_at, o.c.discount_codes, o.c.landing_url, o.c.referrer,
-                                        lk.c.creator_id.label("click_creator"))
-                              .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
-                              .outerjoin(lk, lk.c.id == k.c.link_id).where(
-            t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
-            t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
-        creator_ids = {c.creator_id for c in codes}
-        handles: dict[int, set[str]] = {}
-        for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
-                                             .outerjoin(t.creator_accounts, t.creator_accounts.c.creator_id == t.creators.c.id)
-                                             .where(t.creators.c.id.in_(creator_ids))):
-            handles.setdefault(cid, {key.lower()})
-            if handle:
-                handles[cid].add(handle.lower())
+    if not codes:
+        return []
+    start, end = _window(camp)
+    used = redemptions(engine, camp.workspace_id, camp.id, start, end, burst_window_minutes)
     findings: list[Finding] = []
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
-    by_code: dict[str, list] = {}
-    for o in orders:
-        for listed in dict.fromkeys((o.discount_codes or "").split()):
-            by_code.setdefault(listed, []).append(o)
-    for code, creator_id, creator_key in codes:
-        used = by_code.get(code, [])
-        if not used:
+    for code, _creator_id, creator_key in codes:
+        r = used.get(code)
+        if r is None or not r.n:
             continue
-        names = handles.get(creator_id, set())
-
-        def from_creator(o) -> bool:
-            if o.click_creator is not None and o.click_creator == creator_id:
-                return True
-            content = utms(o.landing_url).get("utm_content", "").lower()
-            return bool(content) and any(content == n or content.startswith(n + "-") for n in names)
-
-        with_click = sum(1 for o in used if from_creator(o))
-        n = len(used)
+        n, with_click = r.n, r.with_click
         without = n - with_click
         share = round(100.0 * without / n, 1)
         if n >= min_redemptions and share >= no_click_share:
             findings.append(Finding("code_redeemed_without_click", "critical" if share >= 80 else "warning", code,
                                     creator_key, {"redemptions": n, "with_click": with_click, "without_click": without,
                                                   "share_without_click_pct": share}))
-        times = sorted(o.created_at for o in used)
-        best, best_start, j = 0, None, 0
-        width = dt.timedelta(minutes=burst_window_minutes)
-        for i, ts in enumerate(times):
-            while times[j] < ts - width:
-                j += 1
-            if i - j + 1 > best:
-                best, best_start = i - j + 1, times[j]
         expected = n * burst_window_minutes / span_min
-        ratio = round(best / expected, 1) if expected else None
-        if best >= burst_min and ratio is not None and ratio >= burst_ratio:
+        ratio = round(r.max_in_window / expected, 1) if expected else None
+        if r.max_in_window >= burst_min and ratio is not None and ratio >= burst_ratio and r.window_start:
             findings.append(Finding("code_redemption_burst", "warning", code, creator_key, {
-                "max_in_window": best, "window_minutes": burst_window_minutes,
-                "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
+                "max_in_window": r.max_in_window, "window_minutes": burst_window_minutes,
+                "window_start": r.window_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
                 "ratio": ratio, "redemptions": n}))
-        sites = Counter(s for s in (coupon_site(o.referrer) for o in used) if s)
+        sites: Counter[str] = Counter()
+        for referrer, count in r.referrers.items():
+            site = coupon_site(referrer)
+            if site:
+                sites[site] += count
         if sites:
             findings.append(Finding("code_on_coupon_site", "critical" if sum(sites.values()) >= 3 else "warning",
                                     code, creator_key, {"orders_from_coupon_sites": sum(sites.values()),

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from influscope.attribution.landing import with_landing_utm
 from influscope.db import commerce as ct
 from influscope.db import tables as t
 from influscope.ingest.commerce import shopify, stripe, woocommerce
@@ -151,7 +152,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
         "referrer": rec.referrer, "raw": _json_safe(rec.raw), "updated_at": version,
     }
     if existing is None:
-        conn.execute(_INS_ORDER, {"workspace_id": ws, "source": source, "key": rec.key, **values})
+        conn.execute(_INS_ORDER, {"workspace_id": ws, "source": source, "key": rec.key, **with_landing_utm(values)})
         return "inserted"
     if merge:
         stored = conn.execute(sa.select(o).where(o.c.id == existing.id)).mappings().one()
@@ -162,6 +163,7 @@ def upsert_order(conn: sa.Connection, ws: int, source: str, rec: OrderRecord, *,
         values = {k: v for k, v in values.items() if stored[k] != v}
         if not values:
             return "unchanged"
+    with_landing_utm(values)
     conn.execute(_UPD_ORDER, {"oid": existing.id, **values})
     return "updated"
 
