@@ -113,22 +113,39 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
     col = {h: i for i, h in enumerate(header)}
     def is_total(r: list[str]) -> bool:
         return any(c.strip().casefold() == "total" for c in r[:2])
-    if "Date" in col and "Content" in col:  # YouTube daily per-video chart: running totals
+    if "Date" in col and "Content" in col:  # YouTube daily per-video chart: each day's counts, running totals
+        daily = {(r["key"], r["date"], r["metric"]): r["value"] for r in q(
+            conn, "select p.key, d.date, d.metric, d.value from post_daily_metrics d join posts p on p.id = d.post_id")}
         stored = {}
-        for r in q(conn, "select p.key, m.as_of, m.views, m.watch_time_s from post_metrics m "
+        for r in q(conn, "select p.key, m.as_of, m.views from post_metrics m "
                          "join posts p on p.id = m.post_id order by p.key, m.as_of"):
             stored.setdefault(r["key"], []).append(r)
-        sums: dict[str, list[float]] = {}
+        sums: dict[str, list[tuple[dt.date, float]]] = {}
+        published: dict[str, dt.date | None] = {}
+        first = None
         for r in rows:
             if is_total(r):
                 continue
-            sums.setdefault(r[col["Content"]], []).append(number(r[col["Views"]]) or 0)
-        for key, snaps in stored.items():
+            key, day = r[col["Content"]], dt.date.fromisoformat(r[col["Date"]].strip())
+            first = day if first is None else min(first, day)
+            for h, metric in (("Views", "views"), ("Watch time (hours)", "watch_time_s")):
+                if h in col:
+                    check.same(f"{key} {day} {h}", number(r[col[h]], h), daily.get((key, str(day), metric), "missing"))
+            sums.setdefault(key, []).append((day, number(r[col["Views"]]) or 0))
+            publish = r[col["Video publish time"]].strip() if "Video publish time" in col else ""
+            published[key] = dt.datetime.strptime(publish, "%b %d, %Y").date() if publish else None
+        check.same("daily values stored", sum(len(v) for v in sums.values()) * sum(
+            h in col for h in ("Views", "Watch time (hours)")), len(daily))
+        for key, values in sums.items():
+            snaps = stored.get(key, [])
+            if published[key] is None or published[key] < first:  # its lifetime total is not in the file
+                check.same(f"{key} lifetime snapshots", 0, len(snaps))
+                continue
             running = 0.0
-            for value, snap in zip(sums.get(key, []), snaps):
+            for (_, value), snap in zip(sorted(values), snaps):
                 running += value
                 check.same(f"{key} {snap['as_of'][:10]} Views (running total)", running, snap["views"])
-            check.same(f"{key} days", len(sums.get(key, [])), len(snaps))
+            check.same(f"{key} days", len(values), len(snaps))
         return
     key_col = next((k for k in POST_KEYS if k in col), None)
     if key_col:  # a per-post table: each row's counts, by post

@@ -394,10 +394,11 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
 
 
 def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
-    """Daily per-video chart (``Date,Content,Video title,Video publish time,Duration,Views``): each
-    video's running total at the end of each day, stored as a post snapshot dated the next midnight.
-    A running total from the chart's first day is the video's lifetime count only for videos
-    published on or after that day; the rows of older videos are not stored (a warning says so)."""
+    """Daily per-video chart (``Date,Content,Video title,Video publish time,Duration,Views``): every
+    row is what the video got on that day, stored as a daily per-post metric. A video published on
+    or after the chart's first day also gets its running total at the end of each day as a post
+    snapshot dated the next midnight, since from its first day on that total is its lifetime count;
+    an older video gets no snapshot (the chart holds only its views in the period)."""
     order = _date_order(table, "date")
     pub_order = _date_order(table, "posted_at")
     additive = {f: m for f, m in YT_POST.items() if f in table.fields}
@@ -426,11 +427,18 @@ def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
         if not key:
             batch.problems.append(Problem(table.file, line0, _header_of(table, "post_id"), "no video id"))
             continue
+        seen: dict[dt.date, int] = {}
+        for line, _, day in items:
+            if day in seen:
+                batch.problems.append(Problem(table.file, line, _header_of(table, "date"),
+                                              f"a second row for video {key} on {day} (the first is line {seen[day]}): "
+                                              "a chart split by a dimension? export it without the split"))
+            seen.setdefault(day, line)
         published = _cell(batch, table.file, line0, _header_of(table, "posted_at"),
                           lambda s: parse_datetime(s, pub_order), rec0.get("posted_at")) if rec0.get("posted_at") else None
-        if published is None or published.date() < first:
+        lifetime = published is not None and published.date() >= first
+        if not lifetime:
             older.append(key)
-            continue
         batch.add_post(key, platform="youtube", campaign_id=target.campaign_id, creator_id=target.creator_id,
                        line=(table.file, line0), content_type="video", url=f"https://www.youtube.com/watch?v={key}",
                        posted_at=published, caption=rec0.get("title") or None)
@@ -440,23 +448,27 @@ def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
             for field, metric in additive.items():
                 parse = parse_count if metric != "watch_time_s" else parse_number
                 value = _cell(batch, table.file, line, _header_of(table, field), parse, rec.get(field))
+                if value is not None and metric == "watch_time_s":
+                    value *= 3600
+                batch.add_post_day(key, day, metric, value, reason=missing_reason(rec.get(field) or ""))
                 if value is not None:
-                    running[metric] = running.get(metric, 0) + (value * 3600 if metric == "watch_time_s" else value)
+                    running[metric] = running.get(metric, 0) + value
                 if metric in running:
                     metrics[metric] = running[metric]
             target.reading.rows_stored += 1
-            batch.add_snapshot(key, dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1), metrics,
-                               raw={"file": table.file, "line": line, "running_total_from": str(first)})
+            if lifetime:
+                batch.add_snapshot(key, dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1), metrics,
+                                   raw={"file": table.file, "line": line, "running_total_from": str(first)})
     ignored = [h for h, f in zip(table.header, table.fields) if h not in used and h.strip()]
     target.reading.columns(table.header, used)
     if ignored:
         target.reading.warn(f"not stored: {', '.join(ignored)} (not a count that adds up over days)")
     if older:
         n = sum(len(by_video[k]) for k in older)
-        target.reading.warn(f"{n} rows of {len(older)} video(s) published before the chart's first day {first} "
-                            f"({', '.join(older[:5])}{', ...' if len(older) > 5 else ''}) were not stored: the chart "
-                            "holds their views in the period only, not their lifetime totals (import Table data.csv "
-                            "for those)")
+        target.reading.warn(f"{len(older)} video(s) published before the chart's first day {first} "
+                            f"({', '.join(older[:5])}{', ...' if len(older) > 5 else ''}): their {n} rows are stored as "
+                            "daily counts only, with no lifetime total (the chart holds their views in the period, "
+                            "not before it; import Table data.csv for their lifetime totals)")
     return batch
 
 
