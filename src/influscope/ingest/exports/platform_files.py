@@ -33,6 +33,7 @@ from influscope.ingest.exports.common import (
     parse_count,
     parse_datetime,
     parse_duration,
+    parse_date,
     parse_month_day,
     parse_net_count,
     parse_number,
@@ -40,6 +41,7 @@ from influscope.ingest.exports.common import (
     require_date,
     tiktok_id_time,
 )
+from influscope.ingest.exports.yearless import Unsettled, settle_year
 
 POST_FIELDS = ("views", "likes", "comments", "shares", "saves", "reach", "impressions")
 TOTAL_ROW = {"total", "totales", "总计", "總計", "合计", "合計", "الإجمالي", "المجموع"}
@@ -58,6 +60,7 @@ class Target:
     creator_id: int | None = None
     year: int | None = None
     date_range: tuple[dt.date, dt.date] | None = None
+    source_name: str | None = None  # the name the file came in under (a zip's), when it carries more
     reading: Reading = dc_field(default_factory=Reading)
 
     def account(self, line: int = 1) -> str:
@@ -101,6 +104,9 @@ TIKTOK_DAILY = {"views": "video_views", "profile_views": "profile_views", "likes
                 "new_viewers": "new_viewers", "returning_viewers": "returning_viewers", "reach": "reached_audience",
                 "website_clicks": "website_clicks"}
 TIKTOK_NET = {"likes", "comments", "shares", "follower_change"}
+# parts of a whole written 0 on the days the whole is "undefined" (before the account's data starts):
+# such a 0 is no count
+TIKTOK_PART_OF = {"new_viewers": "total_viewers", "returning_viewers": "total_viewers", "follower_change": "followers"}
 
 
 def _date_order(table: Table, field: str) -> str | None:
@@ -126,9 +132,40 @@ def _shares(batch: Batch, table: Table, target: Target, dimension: str, field: s
         if value is not None:
             target.reading.rows_stored += 1
             batch.audience.append({"platform": "tiktok", "handle": handle, "date": target.as_of.date(),
-                                   "dimension": dimension, "bucket": bucket, "share": value * scale})
+                                   "dimension": dimension, "bucket": bucket, "share": round(value * scale, 9)})  # 0.29 x 100 is 29, not 28.999...96
     target.reading.columns(table.header, [_header_of(table, field), _header_of(table, "distribution")])
     return batch
+
+
+def _daily_dates(table: Table, target: Target) -> YearlessDates:
+    """The reader of a daily file's dates: with the year given (--year, --date-range), or else settled
+    from the file's days and its name (see :mod:`influscope.ingest.exports.yearless`)."""
+    order = _date_order(table, "date")
+    if target.year is not None or target.date_range is not None:
+        return YearlessDates(target.year, target.date_range, order=order)
+    column = _header_of(table, "date")
+    i = table.fields.index("date")
+    rows = [(line, cells[i].strip()) for line, cells in table.rows if i < len(cells)]
+    rows = [(line, text) for line, text in rows if text and text.casefold() not in TOTAL_ROW]
+    yearless = []
+    for line, text in rows:
+        try:
+            if parse_date(text, order) is not None:
+                continue
+        except ValueError:
+            continue
+        md = parse_month_day(text)
+        if md is not None:
+            yearless.append((line, text, md))
+    if not yearless:
+        return YearlessDates(order=order)
+    try:
+        year, why = settle_year([md for _, _, md in yearless], target.source_name or target.file)
+    except Unsettled as exc:
+        raise ExportProblem(yearless[0][0], column, f"{yearless[0][1]!r}: {exc}") from None
+    target.reading.warn(f"the dates have no year: {yearless[0][1]!r} (line {yearless[0][0]}) is taken as {year}, "
+                        f"settled by {why}")
+    return YearlessDates(year, order=order)
 
 
 def tiktok_studio(path: Path, target: Target) -> Batch:
@@ -142,11 +179,11 @@ def tiktok_studio(path: Path, target: Target) -> Batch:
         return _tiktok_hours(table, target, batch)
     if table.has("date"):
         handle = target.account()
-        dates = YearlessDates(target.year, target.date_range, order=_date_order(table, "date"))
         if not any(f in table.fields for f in (*TIKTOK_DAILY, "followers")):
             raise ExportProblem(1, "-", f"not a TikTok Studio export: unknown columns {', '.join(table.header)}")
         used = [_header_of(table, f) for f in ("date", "followers", *TIKTOK_DAILY) if f in table.fields]
         target.reading.columns(table.header, used)
+        dates = _daily_dates(table, target)
         for line, rec in table.records():
             target.reading.rows_read += 1
             if rec["date"].casefold() in TOTAL_ROW:
@@ -164,7 +201,12 @@ def tiktok_studio(path: Path, target: Target) -> Batch:
                 if field in rec:
                     parse = parse_net_count if field in TIKTOK_NET else parse_count
                     value = _cell(batch, table.file, line, _header_of(table, field), parse, rec[field])
-                    batch.add_account_metric("tiktok", handle, day, metric, value, reason=missing_reason(rec[field]))
+                    reason = missing_reason(rec[field])
+                    whole = TIKTOK_PART_OF.get(field)
+                    if value == 0 and whole in rec and is_undefined(rec[whole]):
+                        value, reason = None, (f"0 beside an undefined {_header_of(table, whole)}: no data for "
+                                               "that day")
+                    batch.add_account_metric("tiktok", handle, day, metric, value, reason=reason)
         return batch
     if table.has("views") and (table.has("url") or table.has("post_id")):
         return _posts_table(table, target, batch, platform="tiktok", tiktok_ids=True,
@@ -176,7 +218,7 @@ def _tiktok_hours(table: Table, target: Target, batch: Batch) -> Batch:
     """``Date,Hour,Active followers``: followers online in each hour, stored per day as
     ``active_followers_hHH``."""
     handle = target.account()
-    dates = YearlessDates(target.year, target.date_range, order=_date_order(table, "date"))
+    dates = _daily_dates(table, target)
     target.reading.columns(table.header, [_header_of(table, f) for f in ("date", "hour", "active_followers")])
     for line, rec in table.records():
         target.reading.rows_read += 1

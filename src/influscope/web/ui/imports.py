@@ -71,6 +71,16 @@ def _safe_extract(data: Path, dest: Path) -> None:
                 shutil.copyfileobj(src, out)
 
 
+def _holds_bundle(path: Path) -> bool:
+    """Whether the zip PATH is a campaign bundle (it has campaign.yaml) rather than a platform's export
+    download; a damaged zip counts as a bundle, whose reader says what is wrong."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(PurePosixPath(n).name in BUNDLE_NAMES for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return True
+
+
 def _bundle_dir(root: Path) -> Path:
     if any((root / n).exists() for n in BUNDLE_NAMES):
         return root
@@ -83,6 +93,10 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
     from influscope.ingest.canonical import BundleError, import_bundle
 
     try:
+        if len(names) == 1 and names[0].lower().endswith(".zip") and not _holds_bundle(root / names[0]):
+            from influscope.ingest.exports import import_export_file  # a platform's export download
+
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
         if len(names) == 1 and names[0].lower().endswith(".zip"):
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
