@@ -2,8 +2,9 @@
 
     python bench/exports/verify.py FOLDER [--year 2025] [--source "Totals.csv=youtube_studio"] [-v]
 
-Every ``.csv`` / ``.json`` file under FOLDER is imported into its own fresh SQLite store (a copy of
-one migrated template) with a throwaway campaign whose creator owns the account ``verify`` on every
+Every ``.csv`` / ``.json`` file under FOLDER, and every such file inside a ``.zip`` (imported alone,
+in a zip under the download's own name, which may settle a yearless file's year), is imported into
+its own fresh SQLite store (a copy of one migrated template) with a throwaway campaign whose creator owns the account ``verify`` on every
 platform; the format is detected from the header unless ``--source NAME=SOURCE`` names it (NAME is
 the file name). Then every value of the file is read again here, with a reader written
 independently of the importers (English headers as the platforms write them, plain number and date
@@ -26,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -265,13 +267,27 @@ def main(argv: list[str] | None = None) -> int:
         template = work / "template.db"
         get_engine(f"sqlite:///{template}").dispose()
         results = []
-        files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".csv", ".json") and p.is_file())
-        for n, path in enumerate(files):
+        items = []  # (name shown, file compared, file imported)
+        for path in sorted(p for p in args.folder.rglob("*") if p.is_file()):
+            rel = str(path.relative_to(args.folder))
+            if path.suffix.lower() in (".csv", ".json"):
+                items.append((rel, path, path))
+            elif path.suffix.lower() == ".zip":  # each member alone, in a zip under the download's own name
+                with zipfile.ZipFile(path) as zf:
+                    for member in zf.namelist():
+                        if member.lower().endswith((".csv", ".json")) and "__MACOSX" not in member:
+                            folder = work / "zips" / str(len(items))
+                            folder.mkdir(parents=True)
+                            extracted = folder / Path(member).name
+                            extracted.write_bytes(zf.read(member))
+                            with zipfile.ZipFile(folder / path.name, "w") as one:
+                                one.write(extracted, Path(member).name)
+                            items.append((f"{rel}/{Path(member).name}", extracted, folder / path.name))
+        for n, (name, path, imported) in enumerate(items):
             db = work / f"{n}.db"
             shutil.copy(template, db)
             engine = get_engine(f"sqlite:///{db}")
             import_bundle(engine, bundle, workspace="default")
-            name = str(path.relative_to(args.folder))
             check, read, stored, status = Check(), "", "", "ok"
             source = sources.get(path.name)
             try:
@@ -284,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                         compare_orders(conn, path, check)
                 else:
                     source = source or detect(path)
-                    rep = import_export_file(engine, path, source=f"{source}@{HANDLE}", year=args.year, as_of=AS_OF)
+                    rep = import_export_file(engine, imported, source=f"{source}@{HANDLE}", year=args.year,
+                                             as_of=AS_OF)
                     reading = getattr(rep, "reading", None)  # absent in versions before the per-file report
                     if reading is not None:
                         read, stored = str(reading.rows_read), str(reading.rows_stored)
