@@ -148,6 +148,9 @@ def test_youtube_daily_chart_with_average_view_duration(eng):
     rows = q(eng, "select m.as_of, m.views from post_metrics m order by m.as_of")
     assert [(r["as_of"][:10], r["views"]) for r in rows] == [("2025-06-03", 1250), ("2025-06-04", 4560),
                                                               ("2025-06-05", 5364)]
+    assert [(r["date"], r["metric"], r["value"]) for r in q(
+        eng, "select date, metric, value from post_daily_metrics order by date, metric")] == [
+        ("2025-06-02", "views", 1250.0), ("2025-06-03", "views", 3310.0), ("2025-06-04", "views", 804.0)]
     assert "Average view duration" in rep.reading.ignored
     assert any("Average view duration" in w and "adds up" in w for w in rep.reading.warnings)
 
@@ -256,7 +259,11 @@ def test_negative_views_are_still_refused(eng, tmp_path):
 
 def test_tiktok_overview_in_russian(eng):
     import_export_file(eng, EXP / "tiktok_Overview_ru.csv", source="tiktok_studio@meilin.eats", year=2024)
-    assert metrics(eng, "video_views") == [("2024-12-31", "video_views", 820.0), ("2025-01-01", "video_views", 905.0)]
+    assert metrics(eng) == [
+        ("2024-12-31", "comments", 2.0), ("2024-12-31", "likes", 60.0), ("2024-12-31", "profile_views", 14.0),
+        ("2024-12-31", "shares", 1.0), ("2024-12-31", "video_views", 820.0),
+        ("2025-01-01", "comments", 3.0), ("2025-01-01", "likes", 71.0), ("2025-01-01", "profile_views", 16.0),
+        ("2025-01-01", "shares", 0.0), ("2025-01-01", "video_views", 905.0)]
 
 
 def test_yearless_date_in_the_future_is_refused(eng):
