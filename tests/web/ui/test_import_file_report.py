@@ -48,3 +48,23 @@ def test_tiktok_studio_zip_upload_reports_each_file(owner, demo_engine):
     with demo_engine.connect() as conn:
         days = conn.execute(sa.text("select min(date), max(date) from account_metrics where handle = 'acme.tiktok'")).one()
     assert tuple(days) == ("2025-12-30", "2026-01-02")
+
+
+def test_account_and_year_fields_reach_the_importer(owner, demo_engine):
+    data = (EXP / "tiktok_Viewers.csv").read_bytes()  # "June 13": nothing in it settles the year
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 422 and "does not name its account" in r.text
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio",
+                                             "account": "acme.tiktok"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 422 and "Viewers.csv:2: Date: &#39;June 13&#39;: the dates have no year" in r.text
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio",
+                                             "account": "acme.tiktok", "year": "2025"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 200, r.text[:500]
+    with demo_engine.connect() as conn:
+        got = conn.execute(sa.text("select date, metric, value from account_metrics where handle = 'acme.tiktok' "
+                                   "and metric = 'total_viewers' order by date")).all()
+    assert [tuple(x) for x in got] == [("2025-06-13", "total_viewers", 5100.0), ("2025-06-14", "total_viewers", 4800.0)]
+    assert 'name="year"' in r.text and 'name="account"' in r.text

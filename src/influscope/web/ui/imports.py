@@ -88,7 +88,7 @@ def _bundle_dir(root: Path) -> Path:
 
 
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
-            costs: bool = True):
+            costs: bool = True, account: str | None = None, year: int | None = None):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
@@ -96,7 +96,8 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
         if len(names) == 1 and names[0].lower().endswith(".zip") and not _holds_bundle(root / names[0]):
             from influscope.ingest.exports import import_export_file  # a platform's export download
 
-            return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
+                                      account=account), [], 0
         if len(names) == 1 and names[0].lower().endswith(".zip"):
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
@@ -105,7 +106,8 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
-            return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
+                                      account=account), [], 0
         return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
@@ -118,6 +120,8 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
     form = await request.form()
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     source = (form.get("source") or "").strip() or None
+    account = (form.get("account") or "").strip() or None
+    year_text = (form.get("year") or "").strip()
     problems: list[str] = []
     report = None
     truncated = 0
@@ -127,6 +131,9 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
         try:
             if not files:
                 raise UploadProblem(_("Choose a bundle .zip, the files of a bundle, or an export file."))
+            if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+                raise UploadProblem(f"year: not a year: {year_text!r}")
+            year = int(year_text) if year_text else None
             if len(files) > MAX_FILES:
                 raise UploadProblem(f"{len(files)} files; at most {MAX_FILES} are accepted")
             for f in files:
@@ -138,7 +145,8 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
                     shutil.copyfileobj(f.file, out)
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
-                                                              for f in files], source, p.workspace_slug, p.can_see_costs)
+                                                              for f in files], source, p.workspace_slug, p.can_see_costs,
+                account, year)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read
