@@ -190,6 +190,9 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
         return
     if "Date" in col:  # a daily table: each column's values in date order, and the days consecutive
         data = [r for r in rows if not is_total(r)]
+        iso = [r[col["Date"]].strip() for r in data]
+        if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in iso):
+            data = [r for _, r in sorted(zip(iso, data), key=lambda x: x[0])]  # stored values come in date order
         names = DAILY_METRICS if any(h in DAILY_METRICS for h in header) and "Views" not in col else YT_DAILY
         for h, i in col.items():
             metric = names.get(h)
@@ -255,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     from influscope.ingest.commerce.common import PayloadError
     from influscope.ingest.commerce.exports import import_orders
     from influscope.ingest.exports import detect, import_export_file
+    from influscope.ingest.exports.common import ExportProblem
 
     work = Path(tempfile.mkdtemp(prefix="verify-exports-"))
     try:
@@ -310,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             except BundleError as exc:
                 status = f"refused: {exc.problems[0]}" + (f" (+{len(exc.problems) - 1 + exc.truncated} more)"
                                                           if len(exc.problems) + exc.truncated > 1 else "")
-            except PayloadError as exc:
+            except (PayloadError, ExportProblem) as exc:  # ExportProblem: detection, before any import
                 status = f"refused: {str(exc).splitlines()[0]}"
             except Exception as exc:  # noqa: BLE001 - a table row per file, whatever happens
                 status = f"error: {type(exc).__name__}: {exc}"

@@ -156,6 +156,7 @@ def test_youtube_daily_chart_with_average_view_duration(eng):
 
 
 def test_youtube_chart_split_by_a_dimension_is_refused_naming_the_column(eng):
+    assert detect(EXP / "youtube_split_subscription.csv") == "youtube_studio"  # the dimension tells it is YouTube's
     with pytest.raises(BundleError) as err:
         import_export_file(eng, EXP / "youtube_split_subscription.csv", source="youtube_studio@meilincooks")
     msg = str(err.value.problems[0])

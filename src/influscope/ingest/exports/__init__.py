@@ -37,6 +37,7 @@ from influscope.ingest.exports.common import (
     read_table,
 )
 from influscope.ingest.exports.platform_files import (
+    YT_DIMENSIONS,
     Target,
     chinese_platform,
     instagram_export,
@@ -138,6 +139,7 @@ def detect(path: Path) -> str:
             {"date", "follower_change"} <= fields or {"date", "total_viewers"} <= fields:
         return "tiktok_studio"
     if "watch_time_hours" in fields or "avg_view_duration" in fields or "comments_added" in fields or (
+            "views" in fields and names & YT_DIMENSIONS) or (
             "post_id" in fields and "title" in fields and any(h.lower() in ("content", "contenido") for h in table.header)):
         return "youtube_studio"
     urls = " ".join(c for _, cells in table.rows[:20] for c in cells)
