@@ -391,3 +391,44 @@ def test_meta_export_of_several_accounts_is_refused(eng, tmp_path):
         import_export_file(eng, f, as_of=AS_OF)
     assert str(err.value.problems[0]).startswith("posts.csv:2: Account username: posts of several accounts in one "
                                                  "file (meilin.eats, other.account)")
+
+
+# ------------------------------------------------------------------ YouTube per-video tables and their period
+
+def test_per_video_table_without_its_period_says_what_its_counts_are(eng):
+    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert any("the counts are those of the period chosen when exporting" in w for w in rep.reading.warnings)
+    assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id order by p.key")] \
+        == [("dQw4w9WgXc1", "2025-06-15", 48211), ("dQw4w9WgXc2", "2025-06-15", 9120)]
+
+
+def test_per_video_table_with_its_period_keeps_older_videos_period_counts_out(eng):
+    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                             date_range=(dt.date(2025, 6, 8), dt.date(2025, 6, 14)))
+    rows = q(eng, """select p.key, m.as_of, m.views, m.watch_time_s, m.impressions from post_metrics m
+                     join posts p on p.id = m.post_id order by p.key""")
+    # published inside the period: its lifetime counts at the period's end
+    assert rows == [{"key": "dQw4w9WgXc1", "as_of": "2025-06-15 00:00:00.000000", "views": 48211,
+                     "watch_time_s": pytest.approx(2008.8 * 3600), "impressions": 350000}]
+    assert q(eng, "select caption from posts where key = 'dQw4w9WgXc2'") == [{"caption": "Pantry tour"}]
+    assert (rep.reading.rows_read, rep.reading.rows_stored) == (3, 1)
+    assert any("1 video(s) published before the period's first day 2025-06-08 (dQw4w9WgXc2)" in w
+               for w in rep.reading.warnings)
+
+
+def test_youtube_download_zip_takes_the_period_from_its_date_file(eng, tmp_path):
+    import zipfile
+
+    z = tmp_path / "Content 2025-06-08_2025-06-14 Mei-Lin.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(EXP / "youtube_Table_data.csv", "Table data.csv")
+        zf.writestr("Totals.csv", "Date,Views\n" + "".join(f"2025-06-{d:02d},{900 + d}\n" for d in range(8, 15)))
+    rep = import_export_file(eng, z, source="youtube_studio@meilincooks")
+    table = next(p for p in rep.parts if p.file.endswith("Table data.csv"))
+    assert "the period 2025-06-08..2025-06-14 is that of Totals.csv in the zip" in table.reading.warnings
+    assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id")] == [
+        ("dQw4w9WgXc1", "2025-06-15", 48211)]
+    assert [(r["date"], r["value"]) for r in q(eng, "select date, value from account_metrics order by date")] == [
+        (f"2025-06-{d:02d}", float(900 + d)) for d in range(8, 15)]

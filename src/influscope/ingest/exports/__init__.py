@@ -32,11 +32,14 @@ from influscope.ingest.connectors.store import Batch, write_batch
 from influscope.ingest.exports.common import (
     ExportProblem,
     Reading,
+    day_order,
     decode,
     norm_header,
     read_table,
+    require_date,
 )
 from influscope.ingest.exports.platform_files import (
+    TOTAL_ROW,
     YT_DIMENSIONS,
     Target,
     chinese_platform,
@@ -212,10 +215,17 @@ def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
     export time into it)."""
     with tempfile.TemporaryDirectory(prefix="influscope-export-") as tmp:
         members = _extract(path, Path(tmp))
+        period = None if options["date_range"] else _download_period(members)
         parsed, problems, truncated = [], [], 0
         for member in members:
+            opts = options
+            if period and _per_video_table(member):  # its counts are those of the period of its date file
+                opts = {**options, "date_range": period[0]}
             try:
-                parsed.append(_parse_file(engine, member, f"{path.name}/{member.name}", path.name, **options))
+                batch, part = _parse_file(engine, member, f"{path.name}/{member.name}", path.name, **opts)
+                if opts is not options:
+                    part.reading.warn(f"the period {period[0][0]}..{period[0][1]} is that of {period[1]} in the zip")
+                parsed.append((batch, part))
             except BundleError as exc:
                 problems.extend(exc.problems)
                 truncated += exc.truncated
@@ -236,6 +246,36 @@ def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
                 report.reading.rows_stored += part.reading.rows_stored
                 report.reading.warnings.extend(f"{part.file}: {w}" for w in part.reading.warnings)
     return report
+
+
+def _per_video_table(path: Path) -> bool:
+    try:
+        table = read_table(path)
+    except (ExportProblem, UnicodeDecodeError, ValueError):
+        return False
+    return table.has("post_id") and not table.has("date")
+
+
+def _download_period(members: list[Path]) -> tuple[tuple[dt.date, dt.date], str] | None:
+    """The period a YouTube Studio download covers, and the file that states it: the first and last
+    day of its date file (Totals.csv, Chart data.csv), when a per-video table is beside it."""
+    if not any(_per_video_table(m) for m in members):
+        return None
+    for member in members:
+        try:
+            table = read_table(member)
+            if not table.has("date"):
+                continue
+            i = table.fields.index("date")
+            texts = [cells[i].strip() for _, cells in table.rows if i < len(cells)]
+            texts = [x for x in texts if x and x.casefold() not in TOTAL_ROW]
+            order = day_order(texts)
+            days = [require_date(x, order) for x in texts]
+        except (ExportProblem, UnicodeDecodeError, ValueError):
+            continue
+        if days:
+            return (min(days), max(days)), member.name
+    return None
 
 
 MAX_MEMBERS = 64

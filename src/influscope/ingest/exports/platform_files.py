@@ -401,10 +401,37 @@ def youtube_studio(path: Path, target: Target) -> Batch:
         for key_, post in out.posts.items():
             if not post.get("url"):
                 post["url"] = f"https://www.youtube.com/watch?v={key_}"
-        return out
+        return _youtube_table_period(out, target)
     if table.has("date"):
         return _youtube_days(table, target, batch)
     raise ExportProblem(1, "-", f"not a YouTube Studio export: unknown columns {', '.join(table.header)}")
+
+
+def _youtube_table_period(batch: Batch, target: Target) -> Batch:
+    """A per-video table holds each video's counts in the period chosen when exporting, which the
+    file does not state. With the period known (``date_range``: --date-range, or the date file beside
+    it in the downloaded zip), the counts of a video published inside it are its lifetime counts at the
+    period's end (the snapshot is dated the next midnight); those of an older video are the period's
+    only, and are not stored as its lifetime counts. Without it, the report says what the counts mean."""
+    if target.date_range is None:
+        target.reading.warn("the counts are those of the period chosen when exporting, which this file does not "
+                            "state: they are stored as each video's lifetime counts, which they are only for the "
+                            "Lifetime period or for videos published inside the period; give the period "
+                            "(--date-range START..END), or import the zip as downloaded, whose Totals.csv or "
+                            "Chart data.csv states it")
+        return batch
+    start, end = target.date_range
+    at = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
+    older = {key for key, post in batch.posts.items()
+             if post.get("posted_at") is None or post["posted_at"].date() < start}
+    batch.snapshots = [{**snap, "as_of": at} for snap in batch.snapshots if snap["post_key"] not in older]
+    if older:
+        target.reading.rows_stored -= len(older)
+        names = sorted(older)
+        target.reading.warn(f"{len(older)} video(s) published before the period's first day {start} "
+                            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): their counts are the "
+                            f"period's, not their lifetime's, so they are not stored (their posts are)")
+    return batch
 
 
 def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
