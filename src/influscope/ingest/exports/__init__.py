@@ -87,13 +87,16 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("tiktok_studio", "tiktok", tiktok_studio,
            ("account_metrics: video_views, profile_views, likes, comments, shares, total/new/returning viewers",
             "followers.csv: followers", "audience.csv: gender", "posts.csv: views, likes, comments, shares"),
-           "TikTok Studio CSV exports (Overview, FollowerHistory, Viewers, FollowerGender, content); dates have no year"),
+           "TikTok Studio CSV exports (Overview, FollowerHistory, Viewers, FollowerGender, content) or their zips; "
+           "dates have no year (settled from the zip's name or the days, else --year)"),
     Source("instagram_export", "instagram", instagram_export, ("account_metrics: the exported metric per day",),
            "Instagram per-metric export (UTF-16LE with BOM, sep=, line, title line, Date,Primary)"),
     Source("youtube_studio", "youtube", youtube_studio,
            ("posts.csv: views, likes, comments, shares, impressions, watch_time_s (from hours)",
+            "post_daily_metrics: each day's views (and other counts) of a daily per-video chart",
             "account_metrics: per-day chart columns"),
-           "YouTube Studio 'Table data' (per video) and 'Chart data' (per day) CSV exports"),
+           "YouTube Studio 'Table data' (per video), 'Chart data' (per day, per video and day) and 'Totals' CSV "
+           "exports, or the zip as downloaded"),
     Source("weibo", "weibo", chinese_platform("weibo"), ("posts.csv: views (reads), likes (attitudes), comments, shares (reposts)",),
            "Weibo status JSON (open API v2 shape) or CSV"),
     Source("douyin", "douyin", chinese_platform("douyin"), ("posts.csv: views (play), likes (digg), comments, shares, saves (collect)",),
