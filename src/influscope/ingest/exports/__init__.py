@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
@@ -202,8 +202,8 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
         source, _, account = source.partition("@")
     if as_of is None:
         as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
-    options = dict(source=source, workspace=workspace, year=year, date_range=date_range, account=account,
-                   campaign=campaign, creator=creator, as_of=as_of)
+    options: dict[str, Any] = dict(source=source, workspace=workspace, year=year, date_range=date_range,
+                                   account=account, campaign=campaign, creator=creator, as_of=as_of)
     if path.suffix.lower() == ".zip":
         return _import_zip(engine, path, options)
     batch, report = _parse_file(engine, path, path.name, path.name, **options)
@@ -221,13 +221,15 @@ def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
         period = None if options["date_range"] else _download_period(members)
         parsed, problems, truncated = [], [], 0
         for member in members:
-            opts = options
+            opts, told = options, None
             if period and _per_video_table(member):  # its counts are those of the period of its date file
-                opts = {**options, "date_range": period[0]}
+                (start, end), source_file = period
+                opts = {**options, "date_range": (start, end)}
+                told = f"the period {start}..{end} is that of {source_file} in the zip"
             try:
                 batch, part = _parse_file(engine, member, f"{path.name}/{member.name}", path.name, **opts)
-                if opts is not options:
-                    part.reading.warn(f"the period {period[0][0]}..{period[0][1]} is that of {period[1]} in the zip")
+                if told:
+                    part.reading.warn(told)
                 parsed.append((batch, part))
             except BundleError as exc:
                 problems.extend(exc.problems)

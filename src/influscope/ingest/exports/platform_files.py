@@ -203,7 +203,7 @@ def tiktok_studio(path: Path, target: Target) -> Batch:
                     value = _cell(batch, table.file, line, _header_of(table, field), parse, rec[field])
                     reason = missing_reason(rec[field])
                     whole = TIKTOK_PART_OF.get(field)
-                    if value == 0 and whole in rec and is_undefined(rec[whole]):
+                    if whole is not None and value == 0 and whole in rec and is_undefined(rec[whole]):
                         value, reason = None, (f"0 beside an undefined {_header_of(table, whole)}: no data for "
                                                "that day")
                     batch.add_account_metric("tiktok", handle, day, metric, value, reason=reason)
