@@ -2,8 +2,9 @@
 
     python bench/exports/verify.py FOLDER [--year 2025] [--source "Totals.csv=youtube_studio"] [-v]
 
-Every ``.csv`` / ``.json`` file under FOLDER is imported into its own fresh SQLite store (a copy of
-one migrated template) with a throwaway campaign whose creator owns the account ``verify`` on every
+Every ``.csv`` / ``.json`` file under FOLDER, and every such file inside a ``.zip`` (imported alone,
+in a zip under the download's own name, which may settle a yearless file's year), is imported into
+its own fresh SQLite store (a copy of one migrated template) with a throwaway campaign whose creator owns the account ``verify`` on every
 platform; the format is detected from the header unless ``--source NAME=SOURCE`` names it (NAME is
 the file name). Then every value of the file is read again here, with a reader written
 independently of the importers (English headers as the platforms write them, plain number and date
@@ -26,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,6 +48,8 @@ DAILY_METRICS = {  # TikTok Studio account files: header -> stored metric
     "Shares": "shares", "Difference in followers from previous day": "follower_change",
     "Total Viewers": "total_viewers", "New Viewers": "new_viewers", "Returning Viewers": "returning_viewers",
     "Reached audience": "reached_audience", "Website clicks": "website_clicks"}
+PART_OF = {"New Viewers": "Total Viewers", "Returning Viewers": "Total Viewers",
+           "Difference in followers from previous day": "Followers"}
 YT_DAILY = {"Views": "views", "Watch time (hours)": "watch_time_s", "Average view duration": "avg_view_duration_s"}
 MISSING = {"", "-", "--", "undefined", "n/a"}
 
@@ -113,22 +117,39 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
     col = {h: i for i, h in enumerate(header)}
     def is_total(r: list[str]) -> bool:
         return any(c.strip().casefold() == "total" for c in r[:2])
-    if "Date" in col and "Content" in col:  # YouTube daily per-video chart: running totals
+    if "Date" in col and "Content" in col:  # YouTube daily per-video chart: each day's counts, running totals
+        daily = {(r["key"], r["date"], r["metric"]): r["value"] for r in q(
+            conn, "select p.key, d.date, d.metric, d.value from post_daily_metrics d join posts p on p.id = d.post_id")}
         stored = {}
-        for r in q(conn, "select p.key, m.as_of, m.views, m.watch_time_s from post_metrics m "
+        for r in q(conn, "select p.key, m.as_of, m.views from post_metrics m "
                          "join posts p on p.id = m.post_id order by p.key, m.as_of"):
             stored.setdefault(r["key"], []).append(r)
-        sums: dict[str, list[float]] = {}
+        sums: dict[str, list[tuple[dt.date, float]]] = {}
+        published: dict[str, dt.date | None] = {}
+        first = None
         for r in rows:
             if is_total(r):
                 continue
-            sums.setdefault(r[col["Content"]], []).append(number(r[col["Views"]]) or 0)
-        for key, snaps in stored.items():
+            key, day = r[col["Content"]], dt.date.fromisoformat(r[col["Date"]].strip())
+            first = day if first is None else min(first, day)
+            for h, metric in (("Views", "views"), ("Watch time (hours)", "watch_time_s")):
+                if h in col:
+                    check.same(f"{key} {day} {h}", number(r[col[h]], h), daily.get((key, str(day), metric), "missing"))
+            sums.setdefault(key, []).append((day, number(r[col["Views"]]) or 0))
+            publish = r[col["Video publish time"]].strip() if "Video publish time" in col else ""
+            published[key] = dt.datetime.strptime(publish, "%b %d, %Y").date() if publish else None
+        check.same("daily values stored", sum(len(v) for v in sums.values()) * sum(
+            h in col for h in ("Views", "Watch time (hours)")), len(daily))
+        for key, values in sums.items():
+            snaps = stored.get(key, [])
+            if published[key] is None or published[key] < first:  # its lifetime total is not in the file
+                check.same(f"{key} lifetime snapshots", 0, len(snaps))
+                continue
             running = 0.0
-            for value, snap in zip(sums.get(key, []), snaps):
+            for (_, value), snap in zip(sorted(values), snaps):
                 running += value
                 check.same(f"{key} {snap['as_of'][:10]} Views (running total)", running, snap["views"])
-            check.same(f"{key} days", len(sums.get(key, [])), len(snaps))
+            check.same(f"{key} days", len(values), len(snaps))
         return
     key_col = next((k for k in POST_KEYS if k in col), None)
     if key_col:  # a per-post table: each row's counts, by post
@@ -169,6 +190,9 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
         return
     if "Date" in col:  # a daily table: each column's values in date order, and the days consecutive
         data = [r for r in rows if not is_total(r)]
+        iso = [r[col["Date"]].strip() for r in data]
+        if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in iso):
+            data = [r for _, r in sorted(zip(iso, data), key=lambda x: x[0])]  # stored values come in date order
         names = DAILY_METRICS if any(h in DAILY_METRICS for h in header) and "Views" not in col else YT_DAILY
         for h, i in col.items():
             metric = names.get(h)
@@ -179,6 +203,10 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
                 stored = [r["value"] for r in q(conn, f"select value from account_metrics where metric = '{metric}' "
                                                       "order by date")]
                 expected = [number(r[i], h) for r in data]
+                whole = PART_OF.get(h)  # a 0 beside an undefined whole is no count
+                if whole in col:
+                    expected = [None if e == 0 and r[col[whole]].strip() == "undefined" else e
+                                for e, r in zip(expected, data)]
             else:
                 continue
             check.same(f"{h}: days", len(expected), len(stored))
@@ -230,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     from influscope.ingest.commerce.common import PayloadError
     from influscope.ingest.commerce.exports import import_orders
     from influscope.ingest.exports import detect, import_export_file
+    from influscope.ingest.exports.common import ExportProblem
 
     work = Path(tempfile.mkdtemp(prefix="verify-exports-"))
     try:
@@ -242,13 +271,27 @@ def main(argv: list[str] | None = None) -> int:
         template = work / "template.db"
         get_engine(f"sqlite:///{template}").dispose()
         results = []
-        files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".csv", ".json") and p.is_file())
-        for n, path in enumerate(files):
+        items = []  # (name shown, file compared, file imported)
+        for path in sorted(p for p in args.folder.rglob("*") if p.is_file()):
+            rel = str(path.relative_to(args.folder))
+            if path.suffix.lower() in (".csv", ".json"):
+                items.append((rel, path, path))
+            elif path.suffix.lower() == ".zip":  # each member alone, in a zip under the download's own name
+                with zipfile.ZipFile(path) as zf:
+                    for member in zf.namelist():
+                        if member.lower().endswith((".csv", ".json")) and "__MACOSX" not in member:
+                            folder = work / "zips" / str(len(items))
+                            folder.mkdir(parents=True)
+                            extracted = folder / Path(member).name
+                            extracted.write_bytes(zf.read(member))
+                            with zipfile.ZipFile(folder / path.name, "w") as one:
+                                one.write(extracted, Path(member).name)
+                            items.append((f"{rel}/{Path(member).name}", extracted, folder / path.name))
+        for n, (name, path, imported) in enumerate(items):
             db = work / f"{n}.db"
             shutil.copy(template, db)
             engine = get_engine(f"sqlite:///{db}")
             import_bundle(engine, bundle, workspace="default")
-            name = str(path.relative_to(args.folder))
             check, read, stored, status = Check(), "", "", "ok"
             source = sources.get(path.name)
             try:
@@ -261,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                         compare_orders(conn, path, check)
                 else:
                     source = source or detect(path)
-                    rep = import_export_file(engine, path, source=f"{source}@{HANDLE}", year=args.year, as_of=AS_OF)
+                    rep = import_export_file(engine, imported, source=f"{source}@{HANDLE}", year=args.year,
+                                             as_of=AS_OF)
                     reading = getattr(rep, "reading", None)  # absent in versions before the per-file report
                     if reading is not None:
                         read, stored = str(reading.rows_read), str(reading.rows_stored)
@@ -270,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             except BundleError as exc:
                 status = f"refused: {exc.problems[0]}" + (f" (+{len(exc.problems) - 1 + exc.truncated} more)"
                                                           if len(exc.problems) + exc.truncated > 1 else "")
-            except PayloadError as exc:
+            except (PayloadError, ExportProblem) as exc:  # ExportProblem: detection, before any import
                 status = f"refused: {str(exc).splitlines()[0]}"
             except Exception as exc:  # noqa: BLE001 - a table row per file, whatever happens
                 status = f"error: {type(exc).__name__}: {exc}"

@@ -124,3 +124,19 @@ def test_woocommerce_plugin_export_one_row_per_item(sqlite_url):
     assert o.customer_id.startswith("email:")
     b = got["3302"]
     assert (b.status, b.refunded, b.subtotal) == ("refunded", Decimal("20.00"), Decimal("20.00"))
+
+
+def test_woocommerce_analytics_with_net_sales_of_older_versions(sqlite_url, tmp_path):
+    engine = get_engine(sqlite_url)
+    path = tmp_path / "wc-orders-report-export-1749000000.csv"
+    path.write_text('"Date","Order #","Status","Customer","Customer type","Product(s)","Items sold","Coupon(s)",'
+                    '"Net Sales","Attribution"\n'
+                    '"2025-06-04 10:00:00","7201","completed","L Chen","new","Tea set","3","mei5","1,280.00",'
+                    '"Source: Tiktok"\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["--db", sqlite_url, "orders", "import", str(path), "--currency", "TWD",
+                                 "--timezone", "Asia/Taipei"])
+    assert r.exit_code == 0, r.output
+    o = orders(engine, "woocommerce")["7201"]
+    assert (o.subtotal, o.currency, o.units, o.discount_codes, o.new_customer, o.status) == (
+        Decimal("1280.00"), "TWD", 3, "MEI5", True, "paid")
+    assert str(o.created_at) == "2025-06-04 02:00:00"

@@ -11,9 +11,9 @@ from influscope.db.engine import alembic_config, current_revisions, heads, upgra
 from influscope.kpi.api import kpis
 
 # what the previous main had, per migration branch: the newer revisions are undone down to these
-PREVIOUS = ("0002_tracking", "0002_commerce", "planning@-1")
+PREVIOUS = ("0002_tracking", "0002_commerce", "planning@-1", "0002_connectors")
 # tables the upgrade creates (empty before and after) and columns it derives from the records
-NEW_TABLES = {"candidate_lists", "candidates", "destination_hosts"}
+NEW_TABLES = {"candidate_lists", "candidates", "destination_hosts", "post_daily_metrics"}
 DERIVED = {"webhook_deliveries": {"body_sha256"}, "clicks": {"unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots",
                       "unique_1d_with_bots"}}
 

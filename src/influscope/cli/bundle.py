@@ -12,11 +12,12 @@ from influscope.cli import _common
 
 
 def import_(
-    path: Path = typer.Argument(..., help="Bundle folder (campaign.yaml + CSV files) or a native export file."),
+    path: Path = typer.Argument(..., help="Bundle folder (campaign.yaml + CSV files), a native export file, or the .zip a platform downloads."),
     source: Optional[str] = typer.Option(None, "--source", help="Native export format of a single file (see `influscope sources`)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for exports whose dates have none (TikTok Studio)."),
-    date_range: Optional[str] = typer.Option(None, "--date-range", help="START..END (ISO dates) of an export whose "
-                                             "dates have no year: each day takes the year that puts it inside."),
+    date_range: Optional[str] = typer.Option(None, "--date-range", help="START..END (ISO dates), the period the "
+                                             "export covers: days without a year take the year that puts them "
+                                             "inside; a YouTube per-video table's counts are those of the period."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
@@ -44,9 +45,9 @@ def import_(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         return
-    reading = getattr(report, "reading", None)
-    if reading is not None:
-        typer.echo(f"{report.file} ({report.source}): {reading.rows_read} row(s) read, {reading.rows_stored} stored")
+    for part in getattr(report, "parts", None) or ([report] if getattr(report, "reading", None) else []):
+        reading = part.reading  # what each file gave (each file of a zip)
+        typer.echo(f"{part.file} ({part.source}): {reading.rows_read} row(s) read, {reading.rows_stored} stored")
         typer.echo(f"columns used:    {', '.join(reading.used) or '-'}")
         typer.echo(f"columns ignored: {', '.join(reading.ignored) or '-'}")
         for warning in reading.warnings:

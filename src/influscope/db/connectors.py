@@ -12,6 +12,9 @@
 - ``account_metrics``: account-level daily series that have no canonical table of their own
   (profile views, account reach, key events...), one row per (platform, account, day, metric);
   a hidden value is NULL with its reason.
+- ``post_daily_metrics``: what a post got on one day (its views on that day, not a running total),
+  one row per (post, day, metric), as a platform's daily per-post chart reports it. Unlike a
+  ``post_metrics`` snapshot it says nothing about the post's lifetime total.
 """
 
 from __future__ import annotations
@@ -95,4 +98,17 @@ account_metrics = sa.Table(
     sa.Column("reason", sa.String(200)),
     sa.Column("source", sa.String(64), nullable=False),
     sa.UniqueConstraint("workspace_id", "platform", "handle", "date", "metric"),
+)
+
+post_daily_metrics = sa.Table(
+    "post_daily_metrics", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _ws(),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),  # the day as the platform's chart reports it
+    sa.Column("metric", sa.String(64), nullable=False),  # views, watch_time_s, likes, comments, shares, ...
+    sa.Column("value", sa.Float),  # what that day added; NULL = not reported (see reason)
+    sa.Column("reason", sa.String(200)),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.UniqueConstraint("post_id", "date", "metric"),
 )

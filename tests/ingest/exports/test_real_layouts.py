@@ -85,23 +85,62 @@ def test_tiktok_video_id_carries_its_posting_time():
 
 # --------------------------------------------------------------------------------------- YouTube Studio
 
-def test_youtube_daily_per_video_chart_is_stored_as_running_totals(eng):
+def test_youtube_daily_per_video_chart_is_stored_as_daily_counts_and_running_totals(eng):
     assert detect(EXP / "youtube_daily_videos.csv") == "youtube_studio"
     rep = import_export_file(eng, EXP / "youtube_daily_videos.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
+    # every row is what the video got that day
+    days = q(eng, """select p.key, d.date, d.metric, d.value, d.reason, d.source from post_daily_metrics d
+                     join posts p on p.id = d.post_id order by p.key, d.date""")
+    assert [(r["key"], r["date"], r["metric"], r["value"]) for r in days] == [
+        ("mlnPantry02", "2025-06-01", "views", 14.0), ("mlnPantry02", "2025-06-02", "views", 9.0),
+        ("mlnPantry02", "2025-06-03", "views", 0.0), ("mlnPantry02", "2025-06-04", "views", 11.0),
+        ("mlnSpring01", "2025-06-01", "views", 0.0), ("mlnSpring01", "2025-06-02", "views", 1250.0),
+        ("mlnSpring01", "2025-06-03", "views", 3310.0), ("mlnSpring01", "2025-06-04", "views", 804.0)]
+    assert {(r["reason"], r["source"]) for r in days} == {(None, "youtube_studio")}
     rows = q(eng, """select p.key, p.posted_at, p.caption, m.as_of, m.views from post_metrics m
                      join posts p on p.id = m.post_id order by p.key, m.as_of""")
-    # one snapshot per day, dated the next midnight, holding the video's running total (its lifetime count)
+    # a video published within the chart: one snapshot per day, dated the next midnight, holding its
+    # running total, which is its lifetime count
     assert [(r["key"], r["as_of"][:10], r["views"]) for r in rows] == [
         ("mlnSpring01", "2025-06-02", 0), ("mlnSpring01", "2025-06-03", 1250), ("mlnSpring01", "2025-06-04", 4560),
         ("mlnSpring01", "2025-06-05", 5364)]
     assert rows[0]["posted_at"].startswith("2025-06-02") and rows[0]["caption"] == "Spring noodles"
-    # the older video's lifetime total is not in the file: its rows are not stored, and the report says so
+    # the older video: its post and daily counts, but no lifetime snapshot (the chart does not hold it)
+    pantry = q(eng, "select posted_at, caption from posts where key = 'mlnPantry02'")
+    assert pantry == [{"posted_at": "2024-04-26 00:00:00.000000", "caption": "Pantry tour"}]
     r = rep.reading
-    assert (r.rows_read, r.rows_stored) == (8, 4)
-    assert any("mlnPantry02" in w and "before the chart's first day 2025-06-01" in w for w in r.warnings)
+    assert (r.rows_read, r.rows_stored) == (8, 8)
+    assert any("mlnPantry02" in w and "before the chart's first day 2025-06-01" in w and "daily counts only" in w
+               for w in r.warnings)
     assert r.used == ["Date", "Content", "Video title", "Video publish time", "Views"] and r.ignored == ["Duration"]
+    assert rep.files["post_daily_metrics"].inserted == 8
     assert import_export_file(eng, EXP / "youtube_daily_videos.csv", source="youtube_studio@meilincooks",
                               as_of=AS_OF).changes == 0
+
+
+def test_youtube_daily_chart_with_watch_time_and_a_hidden_day(eng, tmp_path):
+    f = tmp_path / "Chart data.csv"
+    f.write_text("Date,Content,Video title,Video publish time,Duration,Watch time (hours),Views\n"
+                 "2025-06-01,mlnOld03,Old soup,\"Jan 5, 2025\",200,1.5,40\n"
+                 "2025-06-02,mlnOld03,Old soup,\"Jan 5, 2025\",200,,--\n", encoding="utf-8")
+    import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    days = q(eng, "select date, metric, value, reason from post_daily_metrics order by date, metric")
+    assert [tuple(r.values()) for r in days] == [
+        ("2025-06-01", "views", 40.0, None), ("2025-06-01", "watch_time_s", 5400.0, None),
+        ("2025-06-02", "views", None, "hidden in the export"), ("2025-06-02", "watch_time_s", None, "empty in the export")]
+    assert q(eng, "select count(*) n from post_metrics")[0]["n"] == 0
+
+
+def test_youtube_daily_chart_with_a_video_twice_on_a_day_is_refused(eng, tmp_path):
+    f = tmp_path / "Chart data.csv"
+    f.write_text("Date,Content,Video title,Video publish time,Duration,Views\n"
+                 "2025-06-01,mlnOld03,Old soup,\"Jan 5, 2025\",200,40\n"
+                 "2025-06-01,mlnOld03,Old soup,\"Jan 5, 2025\",200,12\n", encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert str(err.value.problems[0]).startswith("Chart data.csv:3: Date: a second row for video mlnOld03 on "
+                                                 "2025-06-01 (the first is line 2)")
+    assert q(eng, "select count(*) n from posts where key = 'mlnOld03'")[0]["n"] == 0
 
 
 def test_youtube_daily_chart_with_average_view_duration(eng):
@@ -109,11 +148,15 @@ def test_youtube_daily_chart_with_average_view_duration(eng):
     rows = q(eng, "select m.as_of, m.views from post_metrics m order by m.as_of")
     assert [(r["as_of"][:10], r["views"]) for r in rows] == [("2025-06-03", 1250), ("2025-06-04", 4560),
                                                               ("2025-06-05", 5364)]
+    assert [(r["date"], r["metric"], r["value"]) for r in q(
+        eng, "select date, metric, value from post_daily_metrics order by date, metric")] == [
+        ("2025-06-02", "views", 1250.0), ("2025-06-03", "views", 3310.0), ("2025-06-04", "views", 804.0)]
     assert "Average view duration" in rep.reading.ignored
     assert any("Average view duration" in w and "adds up" in w for w in rep.reading.warnings)
 
 
 def test_youtube_chart_split_by_a_dimension_is_refused_naming_the_column(eng):
+    assert detect(EXP / "youtube_split_subscription.csv") == "youtube_studio"  # the dimension tells it is YouTube's
     with pytest.raises(BundleError) as err:
         import_export_file(eng, EXP / "youtube_split_subscription.csv", source="youtube_studio@meilincooks")
     msg = str(err.value.problems[0])
@@ -217,7 +260,11 @@ def test_negative_views_are_still_refused(eng, tmp_path):
 
 def test_tiktok_overview_in_russian(eng):
     import_export_file(eng, EXP / "tiktok_Overview_ru.csv", source="tiktok_studio@meilin.eats", year=2024)
-    assert metrics(eng, "video_views") == [("2024-12-31", "video_views", 820.0), ("2025-01-01", "video_views", 905.0)]
+    assert metrics(eng) == [
+        ("2024-12-31", "comments", 2.0), ("2024-12-31", "likes", 60.0), ("2024-12-31", "profile_views", 14.0),
+        ("2024-12-31", "shares", 1.0), ("2024-12-31", "video_views", 820.0),
+        ("2025-01-01", "comments", 3.0), ("2025-01-01", "likes", 71.0), ("2025-01-01", "profile_views", 16.0),
+        ("2025-01-01", "shares", 0.0), ("2025-01-01", "video_views", 905.0)]
 
 
 def test_yearless_date_in_the_future_is_refused(eng):
@@ -309,8 +356,11 @@ def test_cli_prints_the_file_report(eng, sqlite_url):
     res = CliRunner().invoke(app, ["import", str(EXP / "youtube_daily_videos.csv"), "--source",
                                    "youtube_studio@meilincooks", "--db", sqlite_url])
     assert res.exit_code == 0, res.output
-    assert "youtube_daily_videos.csv (youtube_studio): 8 row(s) read, 4 stored" in res.output
-    assert "columns ignored: Duration" in res.output and "warning: 4 rows of 1 video(s)" in res.output
+    assert "youtube_daily_videos.csv (youtube_studio): 8 row(s) read, 8 stored" in res.output
+    assert "columns ignored: Duration" in res.output
+    assert "warning: 1 video(s) published before the chart's first day 2025-06-01 (mlnPantry02): their 4 rows" \
+        in res.output
+    assert "post_daily_metrics        8 new" in res.output
     res = CliRunner().invoke(app, ["import", str(EXP / "tiktok_Overview_ru.csv"), "--source", "tiktok_studio@meilin.eats",
                                    "--db", sqlite_url, "--date-range", "2024-12-01..2025-01-31"])
     assert res.exit_code == 0, res.output
@@ -341,3 +391,44 @@ def test_meta_export_of_several_accounts_is_refused(eng, tmp_path):
         import_export_file(eng, f, as_of=AS_OF)
     assert str(err.value.problems[0]).startswith("posts.csv:2: Account username: posts of several accounts in one "
                                                  "file (meilin.eats, other.account)")
+
+
+# ------------------------------------------------------------------ YouTube per-video tables and their period
+
+def test_per_video_table_without_its_period_says_what_its_counts_are(eng):
+    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert any("the counts are those of the period chosen when exporting" in w for w in rep.reading.warnings)
+    assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id order by p.key")] \
+        == [("dQw4w9WgXc1", "2025-06-15", 48211), ("dQw4w9WgXc2", "2025-06-15", 9120)]
+
+
+def test_per_video_table_with_its_period_keeps_older_videos_period_counts_out(eng):
+    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                             date_range=(dt.date(2025, 6, 8), dt.date(2025, 6, 14)))
+    rows = q(eng, """select p.key, m.as_of, m.views, m.watch_time_s, m.impressions from post_metrics m
+                     join posts p on p.id = m.post_id order by p.key""")
+    # published inside the period: its lifetime counts at the period's end
+    assert rows == [{"key": "dQw4w9WgXc1", "as_of": "2025-06-15 00:00:00.000000", "views": 48211,
+                     "watch_time_s": pytest.approx(2008.8 * 3600), "impressions": 350000}]
+    assert q(eng, "select caption from posts where key = 'dQw4w9WgXc2'") == [{"caption": "Pantry tour"}]
+    assert (rep.reading.rows_read, rep.reading.rows_stored) == (3, 1)
+    assert any("1 video(s) published before the period's first day 2025-06-08 (dQw4w9WgXc2)" in w
+               for w in rep.reading.warnings)
+
+
+def test_youtube_download_zip_takes_the_period_from_its_date_file(eng, tmp_path):
+    import zipfile
+
+    z = tmp_path / "Content 2025-06-08_2025-06-14 Mei-Lin.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(EXP / "youtube_Table_data.csv", "Table data.csv")
+        zf.writestr("Totals.csv", "Date,Views\n" + "".join(f"2025-06-{d:02d},{900 + d}\n" for d in range(8, 15)))
+    rep = import_export_file(eng, z, source="youtube_studio@meilincooks")
+    table = next(p for p in rep.parts if p.file.endswith("Table data.csv"))
+    assert "the period 2025-06-08..2025-06-14 is that of Totals.csv in the zip" in table.reading.warnings
+    assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id")] == [
+        ("dQw4w9WgXc1", "2025-06-15", 48211)]
+    assert [(r["date"], r["value"]) for r in q(eng, "select date, value from account_metrics order by date")] == [
+        (f"2025-06-{d:02d}", float(900 + d)) for d in range(8, 15)]

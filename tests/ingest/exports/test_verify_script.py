@@ -54,3 +54,15 @@ def test_a_wrong_stored_number_is_caught(verify, folder, capsys, monkeypatch):
     assert code == 1
     assert out["tiktok_Content_by_views.csv"].endswith(" MISMATCH")
     assert out["youtube_days_total.csv"].endswith(" MISMATCH")
+
+
+def test_exports_inside_zips_are_compared_file_by_file(verify, tmp_path, capsys):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "Overview_2025-12-30_1767409200_verify.zip", "w") as zf:
+        zf.write(EXP / "Overview_2025-12-30_1767409200_meilin.eats.csv", "Overview.csv")
+    code = verify.main([str(tmp_path)])  # no --year: the zip's name settles it
+    out = lines(capsys.readouterr().out)
+    assert code == 0
+    row = out["Overview_2025-12-30_1767409200_verify.zip/Overview.csv"]
+    assert row.split()[2:6] == ["4", "4", "27", "0"] and row.endswith(" ok")  # 5 columns x (4 days + count), 2 day checks

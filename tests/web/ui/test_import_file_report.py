@@ -29,3 +29,42 @@ def test_export_file_report_is_translated(owner, demo_engine):
                    files=[("files", ("Totals.csv", data, "text/csv"))], headers={"accept-language": "zh-TW"})
     assert r.status_code == 200, r.text[:500]
     assert "讀取 3 列，儲存 3 列" in r.text and "使用的欄位" in r.text
+
+
+def test_tiktok_studio_zip_upload_reports_each_file(owner, demo_engine):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Overview.csv", (EXP / "Overview_2025-12-30_1767409200_meilin.eats.csv").read_bytes())
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio@acme.tiktok"},
+                   files=[("files", ("Overview_2025-12-30_1767409200_acme.tiktok.zip", buf.getvalue(),
+                                     "application/zip"))])
+    assert r.status_code == 200, r.text[:500]
+    assert "Overview_2025-12-30_1767409200_acme.tiktok.zip/Overview.csv (tiktok_studio)" in r.text
+    assert "4 rows read, 4 stored" in r.text
+    assert "is taken as 2025, settled by the export time in the file name" in r.text
+    with demo_engine.connect() as conn:
+        days = conn.execute(sa.text("select min(date), max(date) from account_metrics where handle = 'acme.tiktok'")).one()
+    assert tuple(days) == ("2025-12-30", "2026-01-02")
+
+
+def test_account_and_year_fields_reach_the_importer(owner, demo_engine):
+    data = (EXP / "tiktok_Viewers.csv").read_bytes()  # "June 13": nothing in it settles the year
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 422 and "does not name its account" in r.text
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio",
+                                             "account": "acme.tiktok"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 422 and "Viewers.csv:2: Date: &#39;June 13&#39;: the dates have no year" in r.text
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf, "source": "tiktok_studio",
+                                             "account": "acme.tiktok", "year": "2025"},
+                   files=[("files", ("Viewers.csv", data, "text/csv"))])
+    assert r.status_code == 200, r.text[:500]
+    with demo_engine.connect() as conn:
+        got = conn.execute(sa.text("select date, metric, value from account_metrics where handle = 'acme.tiktok' "
+                                   "and metric = 'total_viewers' order by date")).all()
+    assert [tuple(x) for x in got] == [("2025-06-13", "total_viewers", 5100.0), ("2025-06-14", "total_viewers", 4800.0)]
+    assert 'name="year"' in r.text and 'name="account"' in r.text

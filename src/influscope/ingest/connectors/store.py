@@ -35,6 +35,7 @@ class Batch:
     source: str  # what wrote them: instagram_api, tiktok_studio, ...
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # post key -> attributes
     snapshots: list[dict[str, Any]] = field(default_factory=list)  # post_key, as_of, metrics, reasons, raw
+    post_days: list[dict[str, Any]] = field(default_factory=list)  # post_key, date, metric, value, reason
     metric_fields: set[str] = field(default_factory=set)  # post metrics this source reports (NULL = hidden)
     creators: dict[str, dict[str, Any]] = field(default_factory=dict)  # UGC authors: key -> platform, handle, name
     followers: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +64,12 @@ class Batch:
         self.metric_fields.update(metrics)
         self.snapshots.append({"post_key": post_key, "as_of": as_of, "metrics": metrics,
                                "reasons": reasons or {}, "raw": raw})
+
+    def add_post_day(self, post_key: str, date: dt.date, metric: str, value: Any, reason: str | None = None) -> None:
+        """What the post got on DATE (that day's views, not a running total)."""
+        self.post_days.append({"post_key": post_key, "date": date, "metric": metric,
+                               "value": None if value is None else float(value),
+                               "reason": reason if value is None else None})
 
     def add_account_metric(self, platform: str, handle: str, date: dt.date, metric: str, value: Any,
                            reason: str | None = None) -> None:
@@ -265,6 +272,15 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
                 t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
             upsert(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep,
                   ["post_id", "as_of", "source", "raw", *metrics])
+        if batch.post_days:
+            days = _dedupe([{"workspace_id": ws, "post_id": post_ids[d["post_key"]], "date": d["date"],
+                             "metric": d["metric"], "value": d["value"], "reason": d["reason"], "source": batch.source}
+                            for d in batch.post_days], ("post_id", "date", "metric"))
+            pids = sorted({d["post_id"] for d in days})
+            scope = ct.post_daily_metrics.c.post_id.in_(pids) if len(pids) <= 2000 else \
+                ct.post_daily_metrics.c.workspace_id == ws
+            upsert(conn, ct.post_daily_metrics, days, ("post_id", "date", "metric"), scope,
+                   report.files.setdefault("post_daily_metrics", FileReport()), list(days[0]))
     elif problems:
         raise BundleError(problems[:200], max(0, len(problems) - 200))
 

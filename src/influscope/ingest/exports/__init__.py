@@ -11,15 +11,19 @@ overview) need it, and posts of that account join its creator's campaign.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.ingest.canonical import (
     BundleError,
+    FileReport,
     ImportReport,
     Problem,
     normalise_handle,
@@ -28,11 +32,15 @@ from influscope.ingest.connectors.store import Batch, write_batch
 from influscope.ingest.exports.common import (
     ExportProblem,
     Reading,
+    day_order,
     decode,
     norm_header,
     read_table,
+    require_date,
 )
 from influscope.ingest.exports.platform_files import (
+    TOTAL_ROW,
+    YT_DIMENSIONS,
     Target,
     chinese_platform,
     instagram_export,
@@ -51,9 +59,13 @@ class ExportReport(ImportReport):
     source: str = ""
     file: str = ""
     reading: Reading = field(default_factory=Reading)
+    parts: list[ExportReport] = field(default_factory=list)  # a zip's files, each with its own report
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "source": self.source, "file": self.file, "report": self.reading.as_dict()}
+        out = {**super().as_dict(), "source": self.source, "file": self.file, "report": self.reading.as_dict()}
+        if self.parts:
+            out["parts"] = [part.as_dict() for part in self.parts]
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,13 +87,16 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("tiktok_studio", "tiktok", tiktok_studio,
            ("account_metrics: video_views, profile_views, likes, comments, shares, total/new/returning viewers",
             "followers.csv: followers", "audience.csv: gender", "posts.csv: views, likes, comments, shares"),
-           "TikTok Studio CSV exports (Overview, FollowerHistory, Viewers, FollowerGender, content); dates have no year"),
+           "TikTok Studio CSV exports (Overview, FollowerHistory, Viewers, FollowerGender, content) or their zips; "
+           "dates have no year (settled from the zip's name or the days, else --year)"),
     Source("instagram_export", "instagram", instagram_export, ("account_metrics: the exported metric per day",),
            "Instagram per-metric export (UTF-16LE with BOM, sep=, line, title line, Date,Primary)"),
     Source("youtube_studio", "youtube", youtube_studio,
            ("posts.csv: views, likes, comments, shares, impressions, watch_time_s (from hours)",
+            "post_daily_metrics: each day's views (and other counts) of a daily per-video chart",
             "account_metrics: per-day chart columns"),
-           "YouTube Studio 'Table data' (per video) and 'Chart data' (per day) CSV exports"),
+           "YouTube Studio 'Table data' (per video), 'Chart data' (per day, per video and day) and 'Totals' CSV "
+           "exports, or the zip as downloaded"),
     Source("weibo", "weibo", chinese_platform("weibo"), ("posts.csv: views (reads), likes (attitudes), comments, shares (reposts)",),
            "Weibo status JSON (open API v2 shape) or CSV"),
     Source("douyin", "douyin", chinese_platform("douyin"), ("posts.csv: views (play), likes (digg), comments, shares, saves (collect)",),
@@ -130,6 +145,7 @@ def detect(path: Path) -> str:
             {"date", "follower_change"} <= fields or {"date", "total_viewers"} <= fields:
         return "tiktok_studio"
     if "watch_time_hours" in fields or "avg_view_duration" in fields or "comments_added" in fields or (
+            "views" in fields and names & YT_DIMENSIONS) or (
             "post_id" in fields and "title" in fields and any(h.lower() in ("content", "contenido") for h in table.header)):
         return "youtube_studio"
     urls = " ".join(c for _, cells in table.rows[:20] for c in cells)
@@ -172,7 +188,9 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
                        year: int | None = None, *, date_range: tuple[dt.date, dt.date] | None = None,
                        account: str | None = None, campaign: str | None = None, creator: str | None = None,
                        as_of: dt.datetime | None = None) -> ExportReport:
-    """Import one native export file; all or nothing. Returns the counts of what changed.
+    """Import one native export file, or the .zip a platform downloads (every export in it, as one
+    import); all or nothing. Returns the counts of what changed and what each file gave (a zip's
+    files in ``parts``).
 
     ``as_of`` (default: the file's modification time, to the second, UTC) is the time of the post
     metric snapshots, so importing the same file again changes nothing.
@@ -180,9 +198,137 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
     path = Path(path)
     if not path.is_file():
         raise BundleError([Problem(str(path), 0, "-", "not a file")])
-    name = path.name
     if source and "@" in source:
         source, _, account = source.partition("@")
+    if as_of is None:
+        as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
+    options: dict[str, Any] = dict(source=source, workspace=workspace, year=year, date_range=date_range,
+                                   account=account, campaign=campaign, creator=creator, as_of=as_of)
+    if path.suffix.lower() == ".zip":
+        return _import_zip(engine, path, options)
+    batch, report = _parse_file(engine, path, path.name, path.name, **options)
+    with engine.begin() as conn:
+        write_batch(conn, workspace, batch, report, file=path.name)
+    return report
+
+
+def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
+    """Every export file in the zip PATH, parsed first and written in one transaction; file names in
+    problems are ``ZIP/MEMBER``, and the zip's own name is kept as evidence (TikTok Studio writes the
+    export time into it)."""
+    with tempfile.TemporaryDirectory(prefix="influscope-export-") as tmp:
+        members = _extract(path, Path(tmp))
+        period = None if options["date_range"] else _download_period(members)
+        parsed, problems, truncated = [], [], 0
+        for member in members:
+            opts, told = options, None
+            if period and _per_video_table(member):  # its counts are those of the period of its date file
+                (start, end), source_file = period
+                opts = {**options, "date_range": (start, end)}
+                told = f"the period {start}..{end} is that of {source_file} in the zip"
+            try:
+                batch, part = _parse_file(engine, member, f"{path.name}/{member.name}", path.name, **opts)
+                if told:
+                    part.reading.warn(told)
+                parsed.append((batch, part))
+            except BundleError as exc:
+                problems.extend(exc.problems)
+                truncated += exc.truncated
+        if problems:
+            raise BundleError(problems[:200], truncated + max(0, len(problems) - 200))
+        report = ExportReport(options["workspace"], None, source=", ".join(dict.fromkeys(r.source for _, r in parsed)),
+                              file=path.name)
+        with engine.begin() as conn:
+            for batch, part in parsed:
+                write_batch(conn, options["workspace"], batch, part, file=part.file)
+                report.parts.append(part)
+                for name, counts in part.files.items():
+                    total = report.files.setdefault(name, FileReport())
+                    total.inserted += counts.inserted
+                    total.updated += counts.updated
+                    total.unchanged += counts.unchanged
+                report.reading.rows_read += part.reading.rows_read
+                report.reading.rows_stored += part.reading.rows_stored
+                report.reading.warnings.extend(f"{part.file}: {w}" for w in part.reading.warnings)
+    return report
+
+
+def _per_video_table(path: Path) -> bool:
+    try:
+        table = read_table(path)
+    except (ExportProblem, UnicodeDecodeError, ValueError):
+        return False
+    return table.has("post_id") and not table.has("date")
+
+
+def _download_period(members: list[Path]) -> tuple[tuple[dt.date, dt.date], str] | None:
+    """The period a YouTube Studio download covers, and the file that states it: the first and last
+    day of its date file (Totals.csv, Chart data.csv), when a per-video table is beside it."""
+    if not any(_per_video_table(m) for m in members):
+        return None
+    for member in members:
+        try:
+            table = read_table(member)
+            if not table.has("date"):
+                continue
+            i = table.fields.index("date")
+            texts = [cells[i].strip() for _, cells in table.rows if i < len(cells)]
+            texts = [x for x in texts if x and x.casefold() not in TOTAL_ROW]
+            order = day_order(texts)
+            days = [require_date(x, order) for x in texts]
+        except (ExportProblem, UnicodeDecodeError, ValueError):
+            continue
+        if days:
+            return (min(days), max(days)), member.name
+    return None
+
+
+MAX_MEMBERS = 64
+MAX_UNZIPPED = 200 * 1024 * 1024
+
+
+def _extract(path: Path, dest: Path) -> list[Path]:
+    """The export files (.csv, .json, .txt) of the zip PATH, extracted flat into DEST; refuses unsafe
+    paths, links, and more than 200 MB or 64 files."""
+    def refuse(message: str) -> BundleError:
+        return BundleError([Problem(path.name, 0, "-", message)])
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise refuse("the .zip file is damaged or not a zip file") from None
+    out: list[Path] = []
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > MAX_MEMBERS:
+            raise refuse(f"the zip holds {len(members)} files; at most {MAX_MEMBERS} are accepted")
+        if sum(m.file_size for m in members) > MAX_UNZIPPED:
+            raise refuse("the zip expands to more than 200 MB")
+        for m in members:
+            name = PurePosixPath(m.filename)
+            if name.is_absolute() or ".." in name.parts or (m.external_attr >> 16) & 0o170000 == 0o120000:
+                raise refuse(f"{m.filename}: unsafe path or link in the zip")
+            if name.name.startswith(".") or "__MACOSX" in name.parts or \
+                    name.suffix.lower() not in (".csv", ".json", ".txt"):
+                continue
+            if name.name.lower() in ("campaign.yaml", "campaign.yml"):
+                raise refuse("this zip is a campaign bundle (campaign.yaml): import it as a bundle")
+            target = dest / name.name
+            if target.exists():
+                raise refuse(f"two files named {name.name} in the zip")
+            with zf.open(m) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            out.append(target)
+    if not out:
+        raise refuse("no export file (.csv, .json) in the zip")
+    return sorted(out)
+
+
+def _parse_file(engine: sa.Engine, path: Path, name: str, source_name: str, *, source: str | None, workspace: str,
+                year: int | None, date_range: tuple[dt.date, dt.date] | None, account: str | None,
+                campaign: str | None, creator: str | None, as_of: dt.datetime) -> tuple[Batch, ExportReport]:
+    """PATH parsed into a batch and its report; problems are located in NAME (the file's name, or
+    ``ZIP/MEMBER``); SOURCE_NAME is the name the file came in under."""
     try:
         source = (source or detect(path)).strip().lower().replace("-", "_")
     except ExportProblem as exc:
@@ -193,8 +339,6 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
         raise BundleError([Problem(name, 0, "--source", f"unknown source {source!r} (one of {', '.join(SOURCES)})")])
     spec = SOURCES[source]
     handle = normalise_handle(account) if account else None
-    if as_of is None:
-        as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
     platform = spec.platform
     if source == "meta_business_suite":  # the file names its account and platform
         try:
@@ -206,7 +350,8 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
         campaign_id, creator_id = _resolve(conn, ws, platform, handle, campaign, creator)
     target = Target(file=name, platform=platform, source=source, as_of=as_of, handle=handle,
-                    campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range)
+                    campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range,
+                    source_name=source_name)
     try:
         batch = spec.parse(path, target)
     except ExportProblem as exc:
@@ -223,7 +368,4 @@ def import_export_file(engine: sa.Engine, path: str | Path, source: str | None =
                                                  "empty for the period chosen?)")])
     elif not reading.rows_stored and not reading.warnings:
         raise BundleError([Problem(name, 1, "-", "no row of this file could be stored")])
-    with engine.begin() as conn:
-        report = write_batch(conn, workspace, batch, ExportReport(workspace, None, source=source, file=name,
-                                                                  reading=reading), file=name)
-    return report  # type: ignore[return-value]
+    return batch, ExportReport(workspace, None, source=source, file=name, reading=reading)

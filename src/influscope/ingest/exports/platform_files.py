@@ -33,6 +33,7 @@ from influscope.ingest.exports.common import (
     parse_count,
     parse_datetime,
     parse_duration,
+    parse_date,
     parse_month_day,
     parse_net_count,
     parse_number,
@@ -40,6 +41,7 @@ from influscope.ingest.exports.common import (
     require_date,
     tiktok_id_time,
 )
+from influscope.ingest.exports.yearless import Unsettled, settle_year
 
 POST_FIELDS = ("views", "likes", "comments", "shares", "saves", "reach", "impressions")
 TOTAL_ROW = {"total", "totales", "总计", "總計", "合计", "合計", "الإجمالي", "المجموع"}
@@ -58,6 +60,7 @@ class Target:
     creator_id: int | None = None
     year: int | None = None
     date_range: tuple[dt.date, dt.date] | None = None
+    source_name: str | None = None  # the name the file came in under (a zip's), when it carries more
     reading: Reading = dc_field(default_factory=Reading)
 
     def account(self, line: int = 1) -> str:
@@ -101,6 +104,9 @@ TIKTOK_DAILY = {"views": "video_views", "profile_views": "profile_views", "likes
                 "new_viewers": "new_viewers", "returning_viewers": "returning_viewers", "reach": "reached_audience",
                 "website_clicks": "website_clicks"}
 TIKTOK_NET = {"likes", "comments", "shares", "follower_change"}
+# parts of a whole written 0 on the days the whole is "undefined" (before the account's data starts):
+# such a 0 is no count
+TIKTOK_PART_OF = {"new_viewers": "total_viewers", "returning_viewers": "total_viewers", "follower_change": "followers"}
 
 
 def _date_order(table: Table, field: str) -> str | None:
@@ -126,9 +132,40 @@ def _shares(batch: Batch, table: Table, target: Target, dimension: str, field: s
         if value is not None:
             target.reading.rows_stored += 1
             batch.audience.append({"platform": "tiktok", "handle": handle, "date": target.as_of.date(),
-                                   "dimension": dimension, "bucket": bucket, "share": value * scale})
+                                   "dimension": dimension, "bucket": bucket, "share": round(value * scale, 9)})  # 0.29 x 100 is 29, not 28.999...96
     target.reading.columns(table.header, [_header_of(table, field), _header_of(table, "distribution")])
     return batch
+
+
+def _daily_dates(table: Table, target: Target) -> YearlessDates:
+    """The reader of a daily file's dates: with the year given (--year, --date-range), or else settled
+    from the file's days and its name (see :mod:`influscope.ingest.exports.yearless`)."""
+    order = _date_order(table, "date")
+    if target.year is not None or target.date_range is not None:
+        return YearlessDates(target.year, target.date_range, order=order)
+    column = _header_of(table, "date")
+    i = table.fields.index("date")
+    rows = [(line, cells[i].strip()) for line, cells in table.rows if i < len(cells)]
+    rows = [(line, text) for line, text in rows if text and text.casefold() not in TOTAL_ROW]
+    yearless = []
+    for line, text in rows:
+        try:
+            if parse_date(text, order) is not None:
+                continue
+        except ValueError:
+            continue
+        md = parse_month_day(text)
+        if md is not None:
+            yearless.append((line, text, md))
+    if not yearless:
+        return YearlessDates(order=order)
+    try:
+        year, why = settle_year([md for _, _, md in yearless], target.source_name or target.file)
+    except Unsettled as exc:
+        raise ExportProblem(yearless[0][0], column, f"{yearless[0][1]!r}: {exc}") from None
+    target.reading.warn(f"the dates have no year: {yearless[0][1]!r} (line {yearless[0][0]}) is taken as {year}, "
+                        f"settled by {why}")
+    return YearlessDates(year, order=order)
 
 
 def tiktok_studio(path: Path, target: Target) -> Batch:
@@ -142,11 +179,11 @@ def tiktok_studio(path: Path, target: Target) -> Batch:
         return _tiktok_hours(table, target, batch)
     if table.has("date"):
         handle = target.account()
-        dates = YearlessDates(target.year, target.date_range, order=_date_order(table, "date"))
         if not any(f in table.fields for f in (*TIKTOK_DAILY, "followers")):
             raise ExportProblem(1, "-", f"not a TikTok Studio export: unknown columns {', '.join(table.header)}")
         used = [_header_of(table, f) for f in ("date", "followers", *TIKTOK_DAILY) if f in table.fields]
         target.reading.columns(table.header, used)
+        dates = _daily_dates(table, target)
         for line, rec in table.records():
             target.reading.rows_read += 1
             if rec["date"].casefold() in TOTAL_ROW:
@@ -164,7 +201,12 @@ def tiktok_studio(path: Path, target: Target) -> Batch:
                 if field in rec:
                     parse = parse_net_count if field in TIKTOK_NET else parse_count
                     value = _cell(batch, table.file, line, _header_of(table, field), parse, rec[field])
-                    batch.add_account_metric("tiktok", handle, day, metric, value, reason=missing_reason(rec[field]))
+                    reason = missing_reason(rec[field])
+                    whole = TIKTOK_PART_OF.get(field)
+                    if whole is not None and value == 0 and whole in rec and is_undefined(rec[whole]):
+                        value, reason = None, (f"0 beside an undefined {_header_of(table, whole)}: no data for "
+                                               "that day")
+                    batch.add_account_metric("tiktok", handle, day, metric, value, reason=reason)
         return batch
     if table.has("views") and (table.has("url") or table.has("post_id")):
         return _posts_table(table, target, batch, platform="tiktok", tiktok_ids=True,
@@ -176,7 +218,7 @@ def _tiktok_hours(table: Table, target: Target, batch: Batch) -> Batch:
     """``Date,Hour,Active followers``: followers online in each hour, stored per day as
     ``active_followers_hHH``."""
     handle = target.account()
-    dates = YearlessDates(target.year, target.date_range, order=_date_order(table, "date"))
+    dates = _daily_dates(table, target)
     target.reading.columns(table.header, [_header_of(table, f) for f in ("date", "hour", "active_followers")])
     for line, rec in table.records():
         target.reading.rows_read += 1
@@ -359,10 +401,37 @@ def youtube_studio(path: Path, target: Target) -> Batch:
         for key_, post in out.posts.items():
             if not post.get("url"):
                 post["url"] = f"https://www.youtube.com/watch?v={key_}"
-        return out
+        return _youtube_table_period(out, target)
     if table.has("date"):
         return _youtube_days(table, target, batch)
     raise ExportProblem(1, "-", f"not a YouTube Studio export: unknown columns {', '.join(table.header)}")
+
+
+def _youtube_table_period(batch: Batch, target: Target) -> Batch:
+    """A per-video table holds each video's counts in the period chosen when exporting, which the
+    file does not state. With the period known (``date_range``: --date-range, or the date file beside
+    it in the downloaded zip), the counts of a video published inside it are its lifetime counts at the
+    period's end (the snapshot is dated the next midnight); those of an older video are the period's
+    only, and are not stored as its lifetime counts. Without it, the report says what the counts mean."""
+    if target.date_range is None:
+        target.reading.warn("the counts are those of the period chosen when exporting, which this file does not "
+                            "state: they are stored as each video's lifetime counts, which they are only for the "
+                            "Lifetime period or for videos published inside the period; give the period "
+                            "(--date-range START..END), or import the zip as downloaded, whose Totals.csv or "
+                            "Chart data.csv states it")
+        return batch
+    start, end = target.date_range
+    at = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
+    older = {key for key, post in batch.posts.items()
+             if post.get("posted_at") is None or post["posted_at"].date() < start}
+    batch.snapshots = [{**snap, "as_of": at} for snap in batch.snapshots if snap["post_key"] not in older]
+    if older:
+        target.reading.rows_stored -= len(older)
+        names = sorted(older)
+        target.reading.warn(f"{len(older)} video(s) published before the period's first day {start} "
+                            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): their counts are the "
+                            f"period's, not their lifetime's, so they are not stored (their posts are)")
+    return batch
 
 
 def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
@@ -394,10 +463,11 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
 
 
 def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
-    """Daily per-video chart (``Date,Content,Video title,Video publish time,Duration,Views``): each
-    video's running total at the end of each day, stored as a post snapshot dated the next midnight.
-    A running total from the chart's first day is the video's lifetime count only for videos
-    published on or after that day; the rows of older videos are not stored (a warning says so)."""
+    """Daily per-video chart (``Date,Content,Video title,Video publish time,Duration,Views``): every
+    row is what the video got on that day, stored as a daily per-post metric. A video published on
+    or after the chart's first day also gets its running total at the end of each day as a post
+    snapshot dated the next midnight, since from its first day on that total is its lifetime count;
+    an older video gets no snapshot (the chart holds only its views in the period)."""
     order = _date_order(table, "date")
     pub_order = _date_order(table, "posted_at")
     additive = {f: m for f, m in YT_POST.items() if f in table.fields}
@@ -426,11 +496,18 @@ def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
         if not key:
             batch.problems.append(Problem(table.file, line0, _header_of(table, "post_id"), "no video id"))
             continue
+        seen: dict[dt.date, int] = {}
+        for line, _, day in items:
+            if day in seen:
+                batch.problems.append(Problem(table.file, line, _header_of(table, "date"),
+                                              f"a second row for video {key} on {day} (the first is line {seen[day]}): "
+                                              "a chart split by a dimension? export it without the split"))
+            seen.setdefault(day, line)
         published = _cell(batch, table.file, line0, _header_of(table, "posted_at"),
                           lambda s: parse_datetime(s, pub_order), rec0.get("posted_at")) if rec0.get("posted_at") else None
-        if published is None or published.date() < first:
+        lifetime = published is not None and published.date() >= first
+        if not lifetime:
             older.append(key)
-            continue
         batch.add_post(key, platform="youtube", campaign_id=target.campaign_id, creator_id=target.creator_id,
                        line=(table.file, line0), content_type="video", url=f"https://www.youtube.com/watch?v={key}",
                        posted_at=published, caption=rec0.get("title") or None)
@@ -440,23 +517,27 @@ def _youtube_daily_videos(table: Table, target: Target, batch: Batch) -> Batch:
             for field, metric in additive.items():
                 parse = parse_count if metric != "watch_time_s" else parse_number
                 value = _cell(batch, table.file, line, _header_of(table, field), parse, rec.get(field))
+                if value is not None and metric == "watch_time_s":
+                    value *= 3600
+                batch.add_post_day(key, day, metric, value, reason=missing_reason(rec.get(field) or ""))
                 if value is not None:
-                    running[metric] = running.get(metric, 0) + (value * 3600 if metric == "watch_time_s" else value)
+                    running[metric] = running.get(metric, 0) + value
                 if metric in running:
                     metrics[metric] = running[metric]
             target.reading.rows_stored += 1
-            batch.add_snapshot(key, dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1), metrics,
-                               raw={"file": table.file, "line": line, "running_total_from": str(first)})
+            if lifetime:
+                batch.add_snapshot(key, dt.datetime(day.year, day.month, day.day) + dt.timedelta(days=1), metrics,
+                                   raw={"file": table.file, "line": line, "running_total_from": str(first)})
     ignored = [h for h, f in zip(table.header, table.fields) if h not in used and h.strip()]
     target.reading.columns(table.header, used)
     if ignored:
         target.reading.warn(f"not stored: {', '.join(ignored)} (not a count that adds up over days)")
     if older:
         n = sum(len(by_video[k]) for k in older)
-        target.reading.warn(f"{n} rows of {len(older)} video(s) published before the chart's first day {first} "
-                            f"({', '.join(older[:5])}{', ...' if len(older) > 5 else ''}) were not stored: the chart "
-                            "holds their views in the period only, not their lifetime totals (import Table data.csv "
-                            "for those)")
+        target.reading.warn(f"{len(older)} video(s) published before the chart's first day {first} "
+                            f"({', '.join(older[:5])}{', ...' if len(older) > 5 else ''}): their {n} rows are stored as "
+                            "daily counts only, with no lifetime total (the chart holds their views in the period, "
+                            "not before it; import Table data.csv for their lifetime totals)")
     return batch
 
 

@@ -71,6 +71,16 @@ def _safe_extract(data: Path, dest: Path) -> None:
                 shutil.copyfileobj(src, out)
 
 
+def _holds_bundle(path: Path) -> bool:
+    """Whether the zip PATH is a campaign bundle (it has campaign.yaml) rather than a platform's export
+    download; a damaged zip counts as a bundle, whose reader says what is wrong."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(PurePosixPath(n).name in BUNDLE_NAMES for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return True
+
+
 def _bundle_dir(root: Path) -> Path:
     if any((root / n).exists() for n in BUNDLE_NAMES):
         return root
@@ -78,11 +88,16 @@ def _bundle_dir(root: Path) -> Path:
 
 
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
-            costs: bool = True):
+            costs: bool = True, account: str | None = None, year: int | None = None):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
     try:
+        if len(names) == 1 and names[0].lower().endswith(".zip") and not _holds_bundle(root / names[0]):
+            from influscope.ingest.exports import import_export_file  # a platform's export download
+
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
+                                      account=account), [], 0
         if len(names) == 1 and names[0].lower().endswith(".zip"):
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
@@ -91,7 +106,8 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
-            return import_export_file(engine, root / names[0], source=source, workspace=workspace), [], 0
+            return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
+                                      account=account), [], 0
         return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
@@ -104,6 +120,9 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
     form = await request.form()
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     source = (form.get("source") or "").strip() or None
+    account_field, year_field = form.get("account"), form.get("year")
+    account = account_field.strip() or None if isinstance(account_field, str) else None
+    year_text = year_field.strip() if isinstance(year_field, str) else ""
     problems: list[str] = []
     report = None
     truncated = 0
@@ -113,6 +132,9 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
         try:
             if not files:
                 raise UploadProblem(_("Choose a bundle .zip, the files of a bundle, or an export file."))
+            if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+                raise UploadProblem(f"year: not a year: {year_text!r}")
+            year = int(year_text) if year_text else None
             if len(files) > MAX_FILES:
                 raise UploadProblem(f"{len(files)} files; at most {MAX_FILES} are accepted")
             for f in files:
@@ -124,7 +146,8 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
                     shutil.copyfileobj(f.file, out)
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
-                                                              for f in files], source, p.workspace_slug, p.can_see_costs)
+                                                              for f in files], source, p.workspace_slug, p.can_see_costs,
+                account, year)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read
