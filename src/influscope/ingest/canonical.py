@@ -102,6 +102,43 @@ def parse_cell(col: Col, raw: str, tz: dt.tzinfo) -> Any:
     return cell_parser(col, tz)(raw)
 
 
+def check_value(col: Col, value: Any) -> Any:
+    """A typed value (from a connector, a native export or an API payload) checked by COL's rule, exactly
+    as a bundle cell of that column is; returns it normalised (None stays None) or raises ValueError."""
+    if value is None:
+        return None
+    kind = col.type
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, float):
+            raise ValueError(f"not a whole number: {value!r}")
+        return rules.check_count(value)
+    if kind == "number":
+        if isinstance(value, bool):
+            raise ValueError(f"not a number: {value!r}")
+        return rules.check_number(value)
+    if kind == "money":
+        return rules.check_money(value)
+    if kind == "decimal":
+        return rules.check_rate(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"not true/false: {value!r}")
+        return value
+    if kind == "date":
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise ValueError(f"not a date: {value!r}")
+        return value
+    if kind == "datetime":
+        if not isinstance(value, dt.datetime):
+            raise ValueError(f"not a date-time: {value!r}")
+        return value if value.tzinfo is None else to_utc_naive(value, dt.timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"not text: {value!r}")
+    return cell_parser(col, dt.timezone.utc)(value)
+
+
 def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
     """The parser of COL's non-empty cells (built once per file: the hot loop only calls it)."""
     kind = col.type
