@@ -457,3 +457,55 @@ def test_private_and_credential_destinations_are_refused_by_default_at_the_form_
             assert done.returncode == 1 and "destination" in done.stderr and "Traceback" not in done.stderr, url
     finally:
         owner.close()
+
+
+def test_the_pdf_running_header_shows_a_hostile_name_once_through_the_server(server):
+    import subprocess
+    import tempfile
+
+    camp = CAMPAIGN.format(slug="bidi-pdf").replace("name: Door test", 'name: "\\u202egnp.exe <script>&amp;"')
+    assert _upload(server, {"campaign.yaml": camp}).status_code == 201
+    pdf = _api(server, "GET", "/campaigns/bidi-pdf/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(pdf.content)
+        fh.flush()
+        text = subprocess.run(["pdftotext", "-layout", fh.name, "-"], check=True, capture_output=True,
+                              text=True).stdout
+    text = "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e\u200e\u200f")
+    assert text.count("gnp.exe <script>&amp;") >= 2  # the running header and the heading, as typed
+    assert "&lt;" not in text and "exe.png" not in text
+
+
+def test_budgets_costs_and_cost_targets_need_cost_access_at_every_door(server):
+    """A write key without cost access: costs and budgets are refused through the upload as through
+    POST /api/v1/costs; the targets form refuses cost KPIs and keeps them; a post without the field
+    changes nothing."""
+    engine = server["engine"]
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "acme")).scalar_one()
+    blind = keys.create_key(engine, ws, scopes="read write", can_see_costs=False).key
+    camp = CAMPAIGN.format(slug="costly")
+    assert _upload(server, {"campaign.yaml": camp + "budget: 5000\ntargets: {roas: 3.0, ctr: 1.5}\n"}).status_code == 201
+    before = _dump(engine, but=("api_keys",))  # a key's last use is noted
+    budget = _upload(server, {"campaign.yaml": camp + "budget: 1\n"}, key=blind)
+    assert budget.status_code == 403 and budget.json()["errors"][0]["column"] == "budget"
+    costs = _upload(server, {"campaign.yaml": camp, "costs.csv": "cost_id,kind,amount,currency,incurred_on\n"
+                                                                 "fee-1,fee,100,TWD,2026-03-02\n"}, key=blind)
+    assert costs.status_code == 403 and costs.json()["errors"][0]["file"] == "costs.csv"
+    targets = _upload(server, {"campaign.yaml": camp + "targets: {roas: 9}\n"}, key=blind)
+    assert targets.status_code == 403 and "roas" in targets.text
+    api = _api(server, "POST", "/api/v1/costs", key=blind, json={
+        "campaign": "costly", "kind": "fee", "amount": "100", "currency": "TWD", "incurred_on": "2026-03-02"})
+    assert api.status_code == 403
+    form = _api(server, "POST", "/settings/targets/costly", key=blind, data={"target_roas": "9", "target_ctr": "2"})
+    assert form.status_code == 422 and "budgets and costs are not shared" in form.text
+    empty = _api(server, "POST", "/settings/targets/costly", key=blind, data={})
+    assert empty.status_code == 422 and "nothing was changed" in empty.text
+    assert _dump(engine, but=("api_keys",)) == before  # nothing of it was written
+    ok = _api(server, "POST", "/settings/targets/costly", key=blind, data={"target_ctr": "2"}, follow_redirects=False)
+    assert ok.status_code == 303
+    with engine.connect() as conn:
+        budget_now, targets_now = conn.execute(sa.select(t.campaigns.c.budget, t.campaigns.c.targets).where(
+            t.campaigns.c.workspace_id == ws, t.campaigns.c.slug == "costly")).one()
+    assert budget_now == 5000 and targets_now == {"roas": 3.0, "ctr": 2.0}  # the hidden cost target kept
