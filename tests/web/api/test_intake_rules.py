@@ -369,6 +369,24 @@ def test_promo_codes_follow_one_rule_at_every_door(server):
     assert made.status_code == 201 and made.json()["code"] == "春季15"
     ok = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="cjk"), "codes.csv": "code,kind\nspring_10,sitewide\n"})
     assert ok.status_code == 201, ok.text
+    # the command line's `codes import` takes and refuses the same codes
+    import subprocess
+    import sys
+    import tempfile
+
+    def cli_import(text: str) -> subprocess.CompletedProcess:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as fh:
+            fh.write(text)
+        return subprocess.run([sys.executable, "-m", "influscope.cli", "--db", str(server["engine"].url),
+                               "--workspace", "acme", "codes", "import", "cjk", fh.name],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    for bad in ("A B", "x;y", "a" * 65):
+        done = cli_import(f'code,kind\n"{bad}",sitewide\n')
+        assert done.returncode == 1 and ": line 2: code:" in done.stderr and "Traceback" not in done.stderr, bad
+    done = cli_import("code,kind\n夏季20,sitewide\n")
+    assert done.returncode == 0, done.stderr
+    assert _api(server, "GET", f"/api/v1/codes?campaign_id={camp}").status_code == 200
 
 
 def _session(server, email: str, source: str) -> httpx.Client:
