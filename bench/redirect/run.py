@@ -136,7 +136,7 @@ def seed_from(src: Path, db_url: str) -> str:
 
 
 def seed(db_url: str) -> str:
-    """A workspace, a campaign, a creator with an Instagram account, and one link; returns its slug."""
+    """A workspace, a campaign, a creator with an Instagram account, and one link; returns its path after /l/."""
     sys.path.insert(0, os.environ.get(SRC_ENV) or str(ROOT / "src"))
     from influscope.db import tables as t
     from influscope.db.engine import get_engine
@@ -158,7 +158,7 @@ def seed(db_url: str) -> str:
     link = create_link(engine, campaign="spring", creator="mei", platform="instagram", destination=DESTINATION,
                        slug="mei-ig", workspace="default")
     engine.dispose()
-    return link.slug
+    return link.short_url.split("/l/", 1)[1]  # the public path: /l/<workspace>/<slug> for a chosen slug
 
 
 def bench_nginx(tmp: Path, duration: int, connections: int, workers: int = 1) -> dict:

@@ -27,6 +27,18 @@ def test_demo_command_loads_and_summarises(tmp_path):
         assert f"[{slug}]" in text
     assert "bots)" in text
     assert "Log in as demo@influscope.example with password" in text
+    # the demo's links (chosen link ids of a bundle) live under the workspace id and are served there
+    from influscope.db.engine import get_engine
+    from influscope.tracking.links import list_links
+
+    engine = get_engine(db)
+    link = list_links(engine, workspace="default", counts=False, base_url="http://x")[0]
+    engine.dispose()
+    assert link.short_url == f"http://x/l/default/{link.slug}"
+    with running_server(db) as (base, _proc):
+        hit = httpx.get(f"{base}/l/default/{link.slug}", follow_redirects=False)
+        assert httpx.get(f"{base}/l/{link.slug}", follow_redirects=False).status_code == 404
+    assert hit.status_code == 302 and f"utm_campaign={link.campaign}" in hit.headers["location"]
 
 
 def test_an_invocation_does_not_inherit_options_of_an_earlier_one(tmp_path, monkeypatch):

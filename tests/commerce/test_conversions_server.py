@@ -156,3 +156,41 @@ def test_amounts_beyond_what_the_store_holds_are_refused_not_500(server):
     lead = httpx.post(server.base + "/api/v1/track/lead", headers=h,
                       json={"lead_id": "L-BIG", "type": "signup", "value": 10**15, "currency": "JPY"})
     assert lead.status_code == 422 and "too large" in lead.json()["message"], lead.text
+
+
+def test_negative_amounts_and_sums_beyond_the_store_are_refused(server):
+    """A sale's amounts are never negative (a refund is not reported as a negative sale), and a total
+    (amount + tax + shipping) beyond what the store holds is refused even when each part fits."""
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    cases = [({"invoice_id": "INV-NEG-1", "amount": -500, "currency": "USD"}, "amount"),
+             ({"invoice_id": "INV-NEG-2", "amount": 500, "tax": -50, "currency": "USD"}, "tax"),
+             ({"invoice_id": "INV-NEG-3", "amount": 500, "discount": -50, "currency": "USD"}, "discount"),
+             ({"invoice_id": "INV-SUM-1", "amount": 99_999_999_999_900, "tax": 99_999_999_999_900,
+               "currency": "USD"}, "total: too large")]
+    for sale, why in cases:
+        r = httpx.post(server.base + "/api/v1/track/sale", json=sale, headers=h)
+        assert r.status_code == 422 and why in r.json()["message"], r.text
+        assert rows(server.engine, t.orders, t.orders.c.key == sale["invoice_id"]) == []
+    lead = httpx.post(server.base + "/api/v1/track/lead", headers=h,
+                      json={"lead_id": "L-NEG", "type": "signup", "value": -100, "currency": "USD"})
+    assert lead.status_code == 422 and "value" in lead.json()["message"]
+    assert "greater than or equal to 0" in lead.json()["message"] or "negative" in lead.json()["message"]
+    assert rows(server.engine, t.leads, t.leads.c.key == "L-NEG") == []
+
+
+def test_lead_and_sale_text_follows_the_rules_of_the_bundle(server):
+    """Ids without line breaks or direction controls, text without control characters: as in leads.csv
+    and orders.csv."""
+    h = {"Authorization": f"Bearer {server.write_key}"}
+    for lead, field in (({"lead_id": "L-T1", "type": "signup", "code": "MIRA\n15"}, "code"),
+                        ({"lead_id": "L-T2", "type": "signup", "code": "\u202eMIRA"}, "code"),
+                        ({"lead_id": "L-T3", "type": "signup", "landing_url": "/join?\x01"}, "landing_url")):
+        r = httpx.post(server.base + "/api/v1/track/lead", json=lead, headers=h)
+        assert r.status_code == 422 and field in r.json()["message"], r.text
+        assert rows(server.engine, t.leads, t.leads.c.key == lead["lead_id"]) == []
+    sale = {"invoice_id": "INV-T1", "amount": 100, "currency": "USD", "customer_id": "cust\u202e9"}
+    r = httpx.post(server.base + "/api/v1/track/sale", json=sale, headers=h)
+    assert r.status_code == 422 and "customer_id" in r.json()["message"], r.text
+    ok = httpx.post(server.base + "/api/v1/track/lead", headers=h,
+                    json={"lead_id": "L-T4", "type": "signup", "code": "春季15", "utm_content": "美食家小王"})
+    assert ok.status_code == 201, ok.text

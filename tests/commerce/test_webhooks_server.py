@@ -317,3 +317,39 @@ def test_an_update_without_a_version_does_not_overwrite_a_versioned_order(server
     post_shopify(server, unversioned, "orders/updated", "v-2", triggered_at="2030-01-01T00:00:00Z")
     settle(eng)
     assert order(eng, "acme-hk", str(key)).status == "paid"
+
+
+def _delivery(engine, delivery_id):
+    with engine.connect() as c:
+        return c.execute(sa.select(ct.webhook_deliveries.c.status, ct.webhook_deliveries.c.error).where(
+            ct.webhook_deliveries.c.delivery_id == delivery_id)).one()
+
+
+def test_negative_and_overflowing_amounts_fail_the_delivery_and_store_nothing(server):
+    """Money given back arrives as a refund, never as a negative amount; an amount the store cannot hold
+    is refused. Either way the delivery is marked failed with the field named, and no order is written."""
+    eng = server.engine
+    cases = [
+        ("neg-sub", shopify_order(6200407299001, subtotal_price="-164.90"), "orders/create",
+         "subtotal: must not be negative"),
+        ("huge-total", shopify_order(6200407299002, total_price="90000000000000.00"), "orders/create",
+         "total_price: too large"),
+        ("neg-refund", shopify_refund(98001, 6200407299003, "-20.00"), "refunds/create", "must not be negative"),
+    ]
+    for delivery_id, payload, topic, why in cases:
+        assert post_shopify(server, payload, topic, delivery_id).status_code == 200
+    woo = dumps(woo_order(9601, total="-59.50", line_items=[]))
+    assert httpx.post(server.base + "/hooks/woocommerce/acme-eu", content=woo,
+                      headers=woo_headers(woo, WOO_SECRET, "order.created", "neg-woo")).status_code == 200
+    settle(eng)
+    for delivery_id, _payload, _topic, why in cases:
+        status, error = _delivery(eng, delivery_id)
+        assert status == "failed" and why in error, (delivery_id, error)
+    status, error = _delivery(eng, "neg-woo")
+    assert status == "failed" and "must not be negative" in error, error
+    for key in ("6200407299001", "6200407299002", "6200407299003"):
+        assert order(eng, "acme-hk", key) is None
+    assert order(eng, "acme-eu", "9601") is None
+    with eng.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(ct.order_refunds).where(
+            ct.order_refunds.c.refund_key == "98001")).scalar() == 0

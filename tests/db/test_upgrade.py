@@ -14,7 +14,7 @@ from influscope.kpi.api import kpis
 PREVIOUS = ("0002_tracking", "0002_commerce", "planning@-1", "0002_connectors")
 # tables the upgrade creates (empty before and after) and columns it derives from the records
 NEW_TABLES = {"candidate_lists", "candidates", "destination_hosts", "post_daily_metrics"}
-DERIVED = {"webhook_deliveries": {"body_sha256"}, "clicks": {"unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots",
+DERIVED = {"webhook_deliveries": {"body_sha256"}, "links": {"key"}, "clicks": {"unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots",
                       "unique_1d_with_bots"}}
 
 

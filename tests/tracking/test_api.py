@@ -35,7 +35,7 @@ def test_create_read_list(api, engine):
     r = api().post("/api/v1/links", json=BODY)
     assert r.status_code == 201, r.text
     link = r.json()
-    assert link["short_url"] == "https://go.example/l/mei-ig"
+    assert link["short_url"] == "https://go.example/l/default/mei-ig"
     assert link["tagged_url"] == ("https://shop.example.com/tea?x=1&utm_source=instagram&utm_medium=influencer"
                                   "&utm_campaign=spring&utm_content=meilin.eats#top")
     assert link["created_at"].endswith("Z") or link["created_at"].endswith("+00:00")
@@ -78,7 +78,7 @@ def test_qr_codes(api):
     api().post("/api/v1/links", json=BODY)
     svg = api(api.read_key).get("/api/v1/links/mei-ig/qr.svg")
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
-    assert b"https://go.example/l/mei-ig" in svg.content
+    assert b"https://go.example/l/default/mei-ig" in svg.content
     png = api().get("/api/v1/links/mei-ig/qr.png", params={"scale": 2})
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
     assert api().get("/api/v1/links/mei-ig/qr.gif").status_code == 422
@@ -105,7 +105,7 @@ def test_stats_list_bot_hits_by_reason(api, engine, seeded):
 
     api().post("/api/v1/links", json=BODY)
     with engine.begin() as conn:
-        link_id = conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == "mei-ig")).scalar_one()
+        link_id = conn.execute(sa.select(t.links.c.id).where(t.links.c.key == "mei-ig")).scalar_one()
         conn.execute(t.clicks.insert(), [
             {"workspace_id": seeded["workspace"], "key": f"c{i}", "link_id": link_id, "ts": dt.datetime(2026, 3, 2, 1, i),
              "is_bot": reason is not None, "bot_reason": reason}

@@ -17,7 +17,7 @@ def test_create_prints_the_short_url(engine, seeded, sqlite_url, monkeypatch):
     r = run(sqlite_url, "links", "create", "--campaign", "spring", "--creator", "mei-lin", "--platform", "instagram",
             "--destination", "https://shop.example.com/tea?x=1", "--slug", "mei-ig")
     assert r.exit_code == 0, r.output
-    assert r.stdout.strip() == "https://go.example/l/mei-ig"
+    assert r.stdout.strip() == "https://go.example/l/default/mei-ig"
     assert links.get_link(engine, "mei-ig").creator == "mei-lin"
 
 
@@ -49,7 +49,7 @@ def test_import_list_qr_and_stats(engine, seeded, sqlite_url, tmp_path):
     svg, png = tmp_path / "q.svg", tmp_path / "q.png"
     assert run(sqlite_url, "links", "qr", "mei-ig", "--out", str(svg)).exit_code == 0
     assert run(sqlite_url, "links", "qr", "mei-ig", "--out", str(png)).exit_code == 0
-    assert svg.read_bytes().startswith(b"<?xml") and b"/l/mei-ig" in svg.read_bytes()
+    assert svg.read_bytes().startswith(b"<?xml") and b"/l/default/mei-ig" in svg.read_bytes()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = run(sqlite_url, "links", "qr", "missing")
     assert r.exit_code == 1 and "no link 'missing'" in r.stderr

@@ -21,7 +21,7 @@ def test_export_writes_redirect_clicks_with_their_bot_flag(engine, seeded, tmp_p
         transport = httpx.ASGITransport(app=app, client=("168.95.1.1", 4000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             for ua in (HUMANS["instagram_ios"][0], BOTS["whatsapp"][0]):
-                await c.get("/l/mei-ig", headers={"user-agent": ua, "referer": "https://l.instagram.com/",
+                await c.get("/l/default/mei-ig", headers={"user-agent": ua, "referer": "https://l.instagram.com/",
                                                   "accept-language": "zh-TW"})
 
     try:

@@ -13,7 +13,7 @@ def test_create_link_with_generated_slug(engine, seeded):
     assert link.tagged_url == ("https://shop.example.com/tea?x=1&utm_source=instagram&utm_medium=influencer"
                                "&utm_campaign=spring&utm_content=meilin.eats#top")
     with engine.connect() as conn:
-        row = conn.execute(sa.select(t.links).where(t.links.c.slug == link.slug)).mappings().one()
+        row = conn.execute(sa.select(t.links).where(t.links.c.key == link.slug)).mappings().one()
         member = conn.execute(sa.select(t.campaign_creators)).all()
     assert row["creator_id"] == seeded["mei"] and row["platform"] == "instagram" and row["paid"] is False
     assert (seeded["campaign"], seeded["mei"]) in member
@@ -53,7 +53,7 @@ def test_every_problem_is_reported_and_nothing_written(engine, seeded):
 
 def test_taken_slug_is_refused(engine, seeded):
     links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/", slug="x1")
-    with pytest.raises(links.LinkError, match="not available"):
+    with pytest.raises(links.LinkError, match="already used by a link of this workspace"):
         links.create_link(engine, campaign="spring", platform="tiktok", destination="https://b.example/", slug="x1")
     with pytest.raises(links.LinkError, match="slug"):
         links.create_link(engine, campaign="spring", platform="tiktok", destination="https://b.example/",
@@ -107,3 +107,59 @@ def test_csv_missing_columns_and_bad_bool(tmp_path):
     f.write_text("campaign,platform,destination,paid\nspring,tiktok,https://x.example/,maybe\n")
     with pytest.raises(links.LinkError, match="l.csv:2: paid"):
         links.read_links_csv(f)
+
+
+def test_generated_slugs_are_unguessable_tokens_at_the_root(engine, seeded):
+    made = [links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                              base_url="https://go.example") for _ in range(50)]
+    assert len({m.slug for m in made}) == 50
+    for m in made:
+        assert len(m.slug) == 12 and set(m.slug) <= set(links.SLUG_ALPHABET)  # 31**12: about 59 random bits
+        assert m.short_url == f"https://go.example/l/{m.slug}"
+
+
+def test_two_workspaces_may_choose_the_same_slug_and_learn_nothing_of_each_other(engine, seeded):
+    from tests.tracking.conftest import seed
+
+    seed(engine, "rival")
+    mine = links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                             slug="launch", base_url="https://go.example")
+    # whether another workspace holds the words changes nothing for this one: it gets its own link
+    theirs = links.create_link(engine, campaign="autumn", platform="tiktok", destination="https://b.example/",
+                               slug="launch", workspace="rival", base_url="https://go.example")
+    assert mine.short_url == "https://go.example/l/default/launch"
+    assert theirs.short_url == "https://go.example/l/rival/launch"
+    assert mine.slug == theirs.slug == "launch"
+    assert links.get_link(engine, "launch").destination_url == "https://a.example/"
+    assert links.get_link(engine, "launch", workspace="rival").destination_url == "https://b.example/"
+    # a refused slug can only be one's own workspace's
+    with pytest.raises(links.LinkError) as err:
+        links.create_link(engine, campaign="autumn", platform="tiktok", destination="https://b.example/",
+                          slug="launch", workspace="rival")
+    assert "spring" not in str(err.value) and "default" not in str(err.value)
+    assert "this workspace" in str(err.value)
+
+
+def test_a_workspace_id_that_cannot_be_a_path_gets_random_slugs_only(engine):
+    from tests.tracking.conftest import seed
+
+    seed(engine, "Acme Corp")
+    with pytest.raises(links.LinkError, match="cannot be part of a URL"):
+        links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                          slug="mine", workspace="Acme Corp")
+    made = links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                             workspace="Acme Corp")
+    assert len(made.slug) == 12
+
+
+def test_a_link_made_before_namespaces_keeps_its_short_url(engine, seeded):
+    """A row as the previous version wrote it (a bare chosen slug, no key) is listed and found by that slug."""
+    with engine.begin() as conn:
+        conn.execute(t.links.insert().values(workspace_id=seeded["workspace"], campaign_id=seeded["campaign"],
+                                             slug="old-words", platform="instagram",
+                                             destination_url="https://a.example/", paid=False))
+    found = links.get_link(engine, "old-words", base_url="https://go.example")
+    assert found is not None and found.short_url == "https://go.example/l/old-words"
+    with pytest.raises(links.LinkError, match="already used"):
+        links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                          slug="old-words")

@@ -36,7 +36,7 @@ def _setup(engine, seeded):
     link = links.create_link(engine, campaign="spring", creator="mei-lin", platform="instagram", slug="mei-ig",
                              destination="https://shop.example.com/")
     with engine.connect() as conn:
-        link_id = conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == link.slug)).scalar_one()
+        link_id = conn.execute(sa.select(t.links.c.id).where(t.links.c.key == link.slug)).scalar_one()
     ws = seeded["workspace"]
     rows = [
         # stored as human by an older rule set, but a list names it now

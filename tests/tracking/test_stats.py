@@ -13,7 +13,7 @@ T0 = dt.datetime(2026, 3, 1, 10, 0)  # 18:00 in Asia/Taipei
 
 def _add(engine, ws, slug, rows):
     with engine.begin() as conn:
-        link_id = conn.execute(t.links.select().where(t.links.c.slug == slug)).first().id
+        link_id = conn.execute(t.links.select().where(t.links.c.key == slug)).first().id
         conn.execute(t.clicks.insert(), [
             {"workspace_id": ws, "key": f"{slug}-{i}", "link_id": link_id, "ts": ts, "is_bot": bot,
              "visitor_hash": vh, "country": cc, "device": dev, "app": app, "referrer": ref}

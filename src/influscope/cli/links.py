@@ -40,7 +40,7 @@ def create(
     creator: Optional[str] = typer.Option(None, "--creator", "-k", help="Creator id (utm_content is their handle)."),
     post: Optional[str] = typer.Option(None, "--post", help="Post id the link belongs to."),
     paid: bool = typer.Option(False, "--paid", help="Paid / whitelisted placement (utm_medium=paid_influencer)."),
-    slug: Optional[str] = typer.Option(None, "--slug", help="Custom slug (default: 7 random characters)."),
+    slug: Optional[str] = typer.Option(None, "--slug", help="Your own slug, unique in the workspace; its short URL is /l/<workspace>/<slug> (default: a random, unguessable 12-character one at /l/<slug>)."),
     as_json: bool = typer.Option(False, "--json", help="Print the link as JSON."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,

@@ -185,13 +185,19 @@ links = sa.Table(
     _ws(),
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False,
               index=True),
-    sa.Column("slug", sa.String(64), nullable=False, unique=True),  # link_id in the bundle; /l/{slug}
+    # The public path after /l/: a generated random token, or "<workspace slug>/<key>" for a chosen one
+    # (links made before workspaces had their own namespace keep their bare chosen slug).
+    sa.Column("slug", sa.String(130), nullable=False, unique=True),
     sa.Column("creator_id", sa.Integer, sa.ForeignKey("creators.id", ondelete="CASCADE")),
     sa.Column("platform", sa.String(32)),
     sa.Column("destination_url", sa.Text, nullable=False),
     sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="SET NULL")),
     sa.Column("paid", sa.Boolean, nullable=False, default=False),  # whitelisted/paid: utm_medium=paid_influencer
     _created(),
+    # The link's id in its workspace: link_id in the bundle, the slug the API, CLI and dashboard show.
+    # Always written (NULL only if a row was inserted around the writers); unique per workspace.
+    sa.Column("key", sa.String(64)),
+    sa.Index("uq_links_workspace_key", "workspace_id", "key", unique=True),
 )
 
 clicks = sa.Table(

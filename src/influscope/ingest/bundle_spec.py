@@ -110,7 +110,7 @@ CODES = FileSpec(
 LINKS = FileSpec(
     "links.csv", "tracking link", scope="campaign", unique=("link_id",),
     columns=(
-        Col("link_id", "text", "The link's slug: the short URL is /l/{link_id}.", key=True, example="mei-ig-1"),
+        Col("link_id", "text", "The link's slug, unique in the workspace: a new link's short URL is /l/{workspace}/{link_id} (a link already in the workspace keeps its own).", key=True, example="mei-ig-1"),
         Col("creator_id", "text", "Creator the link was given to.", example="mei-lin"),
         Col("platform", "choice", "Platform where it is published (utm_source).", choices=PLATFORMS, example="instagram"),
         Col("destination_url", "text", "Landing page; UTM tags and the click id are added on redirect.", key=True, example="https://shop.example.com/spring"),
@@ -229,7 +229,7 @@ AUDIENCE = FileSpec(
         Col("platform", "choice", "Platform of the account.", choices=PLATFORMS, key=True, example="instagram"),
         Col("handle", "text", "Account handle.", key=True, example="meilin.eats"),
         Col("date", "date", "Day the breakdown was read.", key=True, example="2026-03-01"),
-        Col("dimension", "choice", "What is broken down.", key=True, choices=("age", "gender", "country", "city", "age_gender"), example="age"),
+        Col("dimension", "choice", "What is broken down: followers' age, gender, country, city; `engaged_*` are the shares of the accounts that engaged (Instagram).", key=True, choices=("age", "gender", "country", "city", "age_gender", "engaged_age", "engaged_gender", "engaged_country", "engaged_city"), example="age"),
         Col("bucket", "text", "The group (18-24, F, TW, Taipei, F.18-24).", key=True, example="18-24"),
         Col("share", "number", "Share of the audience in percent (0-100).", key=True, unit="%", example="34.5"),
     ),

@@ -103,6 +103,43 @@ def parse_cell(col: Col, raw: str, tz: dt.tzinfo) -> Any:
     return cell_parser(col, tz)(raw)
 
 
+def check_value(col: Col, value: Any) -> Any:
+    """A typed value (from a connector, a native export or an API payload) checked by COL's rule, exactly
+    as a bundle cell of that column is; returns it normalised (None stays None) or raises ValueError."""
+    if value is None:
+        return None
+    kind = col.type
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, float):
+            raise ValueError(f"not a whole number: {value!r}")
+        return rules.check_count(value)
+    if kind == "number":
+        if isinstance(value, bool):
+            raise ValueError(f"not a number: {value!r}")
+        return rules.check_number(value)
+    if kind == "money":
+        return rules.check_money(value)
+    if kind == "decimal":
+        return rules.check_rate(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"not true/false: {value!r}")
+        return value
+    if kind == "date":
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise ValueError(f"not a date: {value!r}")
+        return value
+    if kind == "datetime":
+        if not isinstance(value, dt.datetime):
+            raise ValueError(f"not a date-time: {value!r}")
+        return value if value.tzinfo is None else to_utc_naive(value, dt.timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"not text: {value!r}")
+    return cell_parser(col, dt.timezone.utc)(value)
+
+
 def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
     """The parser of COL's non-empty cells (built once per file: the hot loop only calls it)."""
     kind = col.type
@@ -652,9 +689,11 @@ class _Refs:
         q = sa.select(t.posts.c.key, t.posts.c.id, t.posts.c.campaign_id).where(t.posts.c.workspace_id == self.ws)
         return {k: (i, c) for k, i, c in self.conn.execute(q)}
 
-    def links(self) -> dict[str, tuple[int, int, int]]:
-        q = sa.select(t.links.c.slug, t.links.c.id, t.links.c.workspace_id, t.links.c.campaign_id)
-        return {s: (i, w, c) for s, i, w, c in self.conn.execute(q)}
+    def links(self) -> dict[str, tuple[int, int]]:
+        """This workspace's links: {link_id (the key): (id, campaign id)}; other workspaces' are never read."""
+        key = sa.func.coalesce(t.links.c.key, t.links.c.slug)
+        q = sa.select(key, t.links.c.id, t.links.c.campaign_id).where(t.links.c.workspace_id == self.ws)
+        return {k: (i, c) for k, i, c in self.conn.execute(q)}
 
     def codes(self) -> dict[str, int]:
         q = sa.select(t.codes.c.code, t.codes.c.campaign_id).where(t.codes.c.workspace_id == self.ws)
@@ -662,7 +701,7 @@ class _Refs:
 
 
 def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campaign_id: int | None,
-                      problems: _Collector) -> None:
+                      problems: _Collector, workspace: str | None = None) -> None:
     """Cross-file checks against the bundle itself and what the workspace already holds.
 
     A reference into a file that could not be read at all is not checked (its rows are unknown).
@@ -675,7 +714,7 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
     db_posts = refs.posts() if refs else {}
     post_keys = {r["post_id"] for r in bundle.rows("posts.csv")} | set(db_posts)
     db_links = refs.links() if refs else {}
-    link_keys = {r["link_id"] for r in bundle.rows("links.csv")} | {s for s, v in db_links.items() if v[1] == ws}
+    link_keys = {r["link_id"] for r in bundle.rows("links.csv")} | set(db_links)
 
     first_attrs: dict[str, dict[str, Any]] = {}
     for r in bundle.rows("creators.csv"):
@@ -712,9 +751,16 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
         if r.get("post_id") and r["post_id"] not in post_keys:
             problems.add("links.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
         other = db_links.get(r["link_id"])
-        if other and (other[1] != ws or (campaign_id is not None and other[2] != campaign_id)):
-            # the same words whoever holds it: nothing about other campaigns or workspaces
-            problems.add("links.csv", r["_line"], "link_id", f"{r['link_id']!r} is not available: choose another")
+        if other and campaign_id is not None and other[1] != campaign_id:
+            problems.add("links.csv", r["_line"], "link_id",
+                         f"link {r['link_id']!r} belongs to another campaign of this workspace")
+        elif other is None and r["link_id"] and workspace is not None:
+            try:  # a new link's short URL is /l/<workspace>/<link_id>
+                from influscope.tracking.links import chosen_path
+
+                chosen_path(workspace, r["link_id"])
+            except ValueError as exc:
+                problems.add("links.csv", r["_line"], "link_id", str(exc))
     hosts = allowed_hosts(conn, ws) if ws is not None else []
     for r in bundle.rows("links.csv"):
         if hosts and r.get("destination_url"):
@@ -777,7 +823,7 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         if ws_id is not None and bundle.campaign and "id" in bundle.campaign:
             camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
                 t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
-        _check_references(conn, bundle, ws_id, camp_id, problems)
+        _check_references(conn, bundle, ws_id, camp_id, problems, workspace)
     problems.raise_if_any()
     with engine.begin() as conn:
         report = _write(conn, bundle, workspace, costs=costs)
@@ -892,18 +938,22 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
 
     if bundle.rows("links.csv"):
         rep = report.files.setdefault("links.csv", FileReport())
-        rows = [{"workspace_id": ws, "campaign_id": campaign_id, "slug": r["link_id"],
-                 "creator_id": creator_ids.get(r.get("creator_id")), "platform": r.get("platform"),
+        from influscope.tracking.links import chosen_path
+
+        # a new link's public path is /l/<workspace>/<link_id>; a link already here keeps its own
+        known = _Refs(conn, ws).links()
+        rows = [{"workspace_id": ws, "campaign_id": campaign_id, "key": r["link_id"],
+                 "slug": None if r["link_id"] in known else chosen_path(workspace, r["link_id"]), "creator_id": creator_ids.get(r.get("creator_id")), "platform": r.get("platform"),
                  "destination_url": r["destination_url"], "post_id": post_map.get(r.get("post_id")),
                  "paid": bool(r.get("paid"))}
                 for r in bundle.rows("links.csv")]
-        cols = ["workspace_id", "campaign_id", "slug", "destination_url"] + _present(
+        cols = ["workspace_id", "campaign_id", "key", "destination_url"] + _present(
             bundle, "links.csv", {"creator_id": "creator_id", "platform": "platform", "post_id": "post_id", "paid": "paid"})
-        _sync(conn, t.links, rows, ("slug",), t.links.c.workspace_id == ws, rep, cols)
+        _sync(conn, t.links, rows, ("key",), t.links.c.workspace_id == ws, rep, cols)
 
     if bundle.rows("clicks.csv"):
         rep = report.files.setdefault("clicks.csv", FileReport())
-        link_ids = {s: v[0] for s, v in _Refs(conn, ws).links().items() if v[1] == ws}
+        link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
         optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
                     "request_hints")
         rows = [{"workspace_id": ws, "key": r["click_id"], "link_id": link_ids[r["link_id"]], "ts": r["ts"],
@@ -1096,13 +1146,14 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
 
         creator = sa.select(t.creators.c.key).where(t.creators.c.id == t.links.c.creator_id).scalar_subquery()
         post = sa.select(t.posts.c.key).where(t.posts.c.id == t.links.c.post_id).scalar_subquery()
-        q = (sa.select(t.links.c.slug.label("link_id"), creator.label("creator_id"), t.links.c.platform,
+        link_key = sa.func.coalesce(t.links.c.key, t.links.c.slug)
+        q = (sa.select(link_key.label("link_id"), creator.label("creator_id"), t.links.c.platform,
                        t.links.c.destination_url, post.label("post_id"), t.links.c.paid)
-             .where(t.links.c.campaign_id == cid).order_by(t.links.c.slug))
+             .where(t.links.c.campaign_id == cid).order_by(link_key))
         counts["links.csv"] = _write_csv(path / "links.csv", BY_NAME["links.csv"], conn.execute(q).mappings())
 
         ck = t.clicks
-        q = (sa.select(ck.c.key.label("click_id"), t.links.c.slug.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
+        q = (sa.select(ck.c.key.label("click_id"), link_key.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
                        ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer,
                        ck.c.user_agent, ck.c.request_hints)
              .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))

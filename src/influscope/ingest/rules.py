@@ -275,6 +275,9 @@ def check_destination(value: str, *, allowed_hosts: frozenset[str] | set[str] | 
     return url
 
 
+MAX_ALLOWED_HOSTS = 500
+
+
 def parse_host_list(text: str) -> list[str]:
     """A workspace's destination allow-list written one host per line or comma separated."""
     hosts = []
@@ -288,7 +291,14 @@ def parse_host_list(text: str) -> list[str]:
             raise ValueError(f"not a host name: {item!r}") from None
         if not _HOST.fullmatch(ascii_host) or "." not in ascii_host:
             raise ValueError(f"not a host name: {item!r}")
+        try:  # listing a host never lets in what every link refuses (loopback, private, local names)
+            check_destination(f"https://{ascii_host}/")
+        except BadDestination:
+            raise ValueError(f"not a public host: {item!r} (loopback, private, reserved addresses and local "
+                             "host names are refused for every link)") from None
         hosts.append(ascii_host)
+    if len(set(hosts)) > MAX_ALLOWED_HOSTS:
+        raise ValueError(f"at most {MAX_ALLOWED_HOSTS} hosts")
     return sorted(set(hosts))
 
 
@@ -302,6 +312,14 @@ def check_link_slug(value: str) -> str:
     if not isinstance(value, str) or not LINK_SLUG.fullmatch(value):
         raise ValueError(f"{value!r} must be 1-64 letters, digits, '-' or '_'")
     return value
+
+
+def check_link_namespace(workspace_slug: str) -> str:
+    """The first part of a chosen slug's short URL, ``/l/<workspace>/<slug>``: the workspace's id."""
+    if not isinstance(workspace_slug, str) or not CAMPAIGN_SLUG.fullmatch(workspace_slug):
+        raise ValueError(f"a chosen slug's short URL starts with the workspace id, and {workspace_slug!r} cannot "
+                         "be part of a URL (letters, digits, '.', '-', '_'): leave the slug out to get a random one")
+    return workspace_slug
 
 
 def check_campaign_slug(value: str) -> str:

@@ -7,7 +7,7 @@ subdomains are accepted, through every way a link is made (REST API, dashboard, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -21,11 +21,19 @@ def allowed_hosts(conn: sa.Connection, workspace_id: int) -> list[str]:
         destination_hosts.c.workspace_id == workspace_id).order_by(destination_hosts.c.host)).scalars())
 
 
-def set_allowed_hosts(engine: sa.Engine, workspace_id: int, hosts: Iterable[str]) -> list[str]:
-    """Replace the allow-list with HOSTS (checked host names; none clears it). Returns the new list."""
+def set_allowed_hosts(engine: sa.Engine, workspace_id: int, hosts: Iterable[str],
+                      on_saved: Callable[[sa.Connection, list[str]], None] | None = None) -> list[str]:
+    """Replace the allow-list with HOSTS (checked host names; none clears it). Returns the new list.
+
+    A host that is not a public host name (an address in a loopback or private range, a local name)
+    raises :class:`ValueError` and nothing changes. ON_SAVED runs in the same transaction (an audit
+    entry, say).
+    """
     clean = rules.parse_host_list(" ".join(hosts))
     with engine.begin() as conn:
         conn.execute(destination_hosts.delete().where(destination_hosts.c.workspace_id == workspace_id))
         if clean:
             conn.execute(destination_hosts.insert(), [{"workspace_id": workspace_id, "host": h} for h in clean])
+        if on_saved is not None:
+            on_saved(conn, clean)
     return clean

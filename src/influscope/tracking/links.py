@@ -1,8 +1,15 @@
 """Tracking links: create (one or in bulk), list, look up.
 
 A link belongs to a campaign and usually to a creator and the platform where it is published
-(optionally to one post). Its short URL is ``<base URL>/l/<slug>``; the redirect sends visitors to
-the destination with the UTM tags of :mod:`~influscope.tracking.utm` and a click id.
+(optionally to one post). The redirect sends visitors to the destination with the UTM tags of
+:mod:`~influscope.tracking.utm` and a click id.
+
+Slugs reveal nothing about other workspaces. A link's slug (its key) is unique in its workspace
+only. Its short URL is ``<base URL>/l/<token>`` for a generated slug, a random token of
+:data:`SLUG_LENGTH` characters (about 59 bits: nobody finds one by trying), and
+``<base URL>/l/<workspace>/<slug>`` for a slug the user chose, so two workspaces may choose the same
+words and a refused slug only ever means "taken in this workspace". Links made before this keep
+their short URL (the ``slug`` column holds the public path, the ``key`` column the slug).
 
 Bulk creation (a list, or a CSV file) is all or nothing: every row is checked first and every
 problem is reported with its file, line and field; nothing is written unless all rows are valid.
@@ -22,12 +29,15 @@ import sqlalchemy as sa
 
 from influscope.config import get_settings
 from influscope.db import tables as t
+from influscope.ingest import rules
 from influscope.tracking import utm
 from influscope.tracking.destinations import allowed_hosts
 
 SLUG_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read aloud and type
-SLUG_LENGTH = 7
+SLUG_LENGTH = 12  # 31**12 is about 2**59.5: unguessable, and still short to type
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A link's slug as the workspace knows it (rows inserted around the writers have only the path).
+_KEY = sa.func.coalesce(t.links.c.key, t.links.c.slug)
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0", ""}
 
@@ -98,9 +108,16 @@ class LinkError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def short_url(slug: str, base_url: str | None = None) -> str:
+def short_url(path: str, base_url: str | None = None) -> str:
+    """The short URL of a link whose public path (the ``slug`` column) is PATH."""
     base = (base_url or get_settings().public_base_url).rstrip("/")
-    return f"{base}/l/{slug}"
+    return f"{base}/l/{path}"
+
+
+def chosen_path(workspace_slug: str, slug: str) -> str:
+    """The public path of a slug a user chose: ``<workspace>/<slug>`` (ValueError if the workspace id
+    cannot be part of a URL path)."""
+    return f"{rules.check_link_namespace(workspace_slug)}/{slug}"
 
 
 def new_slug(length: int = SLUG_LENGTH) -> str:
@@ -108,6 +125,10 @@ def new_slug(length: int = SLUG_LENGTH) -> str:
 
 
 def workspace_id(conn: sa.Connection, workspace: str | None = None, *, create: bool = False) -> int:
+    return _workspace(conn, workspace, create=create)[0]
+
+
+def _workspace(conn: sa.Connection, workspace: str | None = None, *, create: bool = False) -> tuple[int, str]:
     slug = workspace or get_settings().workspace
     found = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
     if found is None:
@@ -115,7 +136,7 @@ def workspace_id(conn: sa.Connection, workspace: str | None = None, *, create: b
             raise LinkError([LinkProblem("", None, "workspace", f"unknown workspace {slug!r}")])
         found = conn.execute(t.workspaces.insert().values(
             slug=slug, name=slug, methodology={}, created_at=_now())).inserted_primary_key[0]
-    return found
+    return found, slug
 
 
 def create_link(engine: sa.Engine, *, campaign: str, destination: str, platform: str, creator: str | None = None,
@@ -137,7 +158,7 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
     specs = list(specs)
     problems: list[LinkProblem] = []
     with engine.begin() as conn:
-        ws = workspace_id(conn, workspace)
+        ws, ws_slug = _workspace(conn, workspace)
         campaigns = dict(conn.execute(sa.select(t.campaigns.c.slug, t.campaigns.c.id)
                                       .where(t.campaigns.c.workspace_id == ws)).all())
         creators = dict(conn.execute(sa.select(t.creators.c.key, t.creators.c.id)
@@ -147,11 +168,14 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
             .where(t.posts.c.workspace_id == ws))}
         hosts = allowed_hosts(conn, ws)
         wanted = [s.slug for s in specs if s.slug]
-        taken = set(conn.execute(sa.select(t.links.c.slug).where(t.links.c.slug.in_(wanted))).scalars()) \
+        # Chosen slugs are compared with this workspace's links only: whatever other workspaces hold
+        # is never looked at, so no answer here can depend on it.
+        taken = set(conn.execute(sa.select(_KEY).where(t.links.c.workspace_id == ws, _KEY.in_(wanted))).scalars()) \
             if wanted else set()
         seen: set[str] = set()
         rows: list[dict[str, Any]] = []
         now = _now()
+        paths: dict[str, str] = {}
         for i, spec in enumerate(specs):
             line = spec.line if spec.line is not None else (i + 1 if len(specs) > 1 else None)
 
@@ -191,21 +215,33 @@ def create_links(engine: sa.Engine, specs: Iterable[LinkSpec], *, workspace: str
                 if not SLUG_RE.match(slug):
                     bad("slug", f"{slug!r} must be 1-64 letters, digits, '-' or '_'")
                 elif slug in taken or slug in seen:
-                    bad("slug", f"slug {slug!r} is not available: choose another")  # same words whoever holds it
+                    bad("slug", f"slug {slug!r} is already used by a link of this workspace: choose another")
+                else:
+                    try:
+                        paths[slug] = chosen_path(ws_slug, slug)
+                    except ValueError as exc:
+                        bad("slug", str(exc))
             if len(problems) > n_before:
                 continue
             if not slug:
-                slug = _free_slug(conn, taken | seen)
+                slug = _free_slug(conn, ws, taken | seen)
+                paths[slug] = slug
             seen.add(slug)
-            rows.append({"workspace_id": ws, "campaign_id": campaign_id, "slug": slug, "creator_id": creator_id,
+            rows.append({"workspace_id": ws, "campaign_id": campaign_id, "key": slug, "slug": paths[slug],
+                         "creator_id": creator_id,
                          "platform": platform, "destination_url": destination, "post_id": post_id,
                          "paid": bool(spec.paid), "created_at": now})
         if problems:
             raise LinkError(problems)
         if rows:
-            conn.execute(t.links.insert(), rows)
+            try:
+                with conn.begin_nested():
+                    conn.execute(t.links.insert(), rows)
+            except sa.exc.IntegrityError:  # a link made at the same moment took a slug of this workspace
+                raise LinkError([LinkProblem(source, None, "slug", "a slug was taken by a link made at the same "
+                                             "time in this workspace; nothing was written: try again")]) from None
             _join_campaigns(conn, {(r["campaign_id"], r["creator_id"]) for r in rows if r["creator_id"]})
-        slugs = [r["slug"] for r in rows]
+        slugs = [r["key"] for r in rows]
         found_links = {link.slug: link for link in _select(conn, ws, slugs=slugs, base_url=base_url)}
         made = [found_links[s] for s in slugs]
         if on_created is not None:
@@ -282,12 +318,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def _free_slug(conn: sa.Connection, reserved: set[str]) -> str:
+def _free_slug(conn: sa.Connection, ws: int, reserved: set[str]) -> str:
+    """A new random token, free as a public path and as a slug of workspace WS.
+
+    A clash (about one in 2**59 per existing link) just draws again, so it tells nothing.
+    """
     for _ in range(20):
         slug = new_slug()
         if slug in reserved:
             continue
-        if conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == slug)).first() is None:
+        clash = conn.execute(sa.select(t.links.c.id).where(
+            sa.or_(t.links.c.slug == slug, sa.and_(t.links.c.workspace_id == ws, t.links.c.key == slug)))).first()
+        if clash is None:
             return slug
     raise RuntimeError("could not find a free slug after 20 tries")
 
@@ -305,7 +347,7 @@ def _join_campaigns(conn: sa.Connection, pairs: set[tuple[int, int]]) -> None:
 def _select(conn: sa.Connection, ws: int, *, slugs: list[str] | None = None, campaign: str | None = None,
             creator: str | None = None, counts: bool = False, base_url: str | None = None) -> list[Link]:
     l, c, cr, ca, p = t.links, t.campaigns, t.creators, t.creator_accounts, t.posts
-    cols = [l.c.slug, c.c.slug.label("campaign"), cr.c.key.label("creator"), l.c.platform, l.c.destination_url,
+    cols = [_KEY.label("key"), l.c.slug.label("path"), c.c.slug.label("campaign"), cr.c.key.label("creator"), l.c.platform, l.c.destination_url,
             p.c.key.label("post"), l.c.paid, l.c.created_at, ca.c.handle]
     q = (sa.select(*cols)
          .join_from(l, c, c.c.id == l.c.campaign_id)
@@ -321,19 +363,19 @@ def _select(conn: sa.Connection, ws: int, *, slugs: list[str] | None = None, cam
                                                 k.c.is_bot == sa.true()).scalar_subquery())
         q = q.add_columns(human.label("clicks"), bot.label("bot_clicks"))
     if slugs is not None:
-        q = q.where(l.c.slug.in_(slugs))
+        q = q.where(_KEY.in_(slugs))
     if campaign:
         q = q.where(c.c.slug == campaign)
     if creator:
         q = q.where(cr.c.key == creator)
-    q = q.order_by(c.c.slug, l.c.created_at, l.c.slug)
+    q = q.order_by(c.c.slug, l.c.created_at, _KEY)
     out = []
     for r in conn.execute(q).mappings():
         tags = utm.utm_tags(platform=r["platform"], campaign=r["campaign"], handle=r["handle"] or r["creator"],
                             paid=bool(r["paid"]))
-        out.append(Link(slug=r["slug"], campaign=r["campaign"], creator=r["creator"], platform=r["platform"],
+        out.append(Link(slug=r["key"], campaign=r["campaign"], creator=r["creator"], platform=r["platform"],
                         destination_url=r["destination_url"], post=r["post"], paid=bool(r["paid"]),
-                        created_at=r["created_at"], short_url=short_url(r["slug"], base_url),
+                        created_at=r["created_at"], short_url=short_url(r["path"], base_url),
                         tagged_url=utm.tag_url(r["destination_url"], tags),
                         clicks=r.get("clicks") if counts else None,
                         bot_clicks=r.get("bot_clicks") if counts else None))
@@ -341,4 +383,4 @@ def _select(conn: sa.Connection, ws: int, *, slugs: list[str] | None = None, cam
 
 
 __all__ = ["Link", "LinkSpec", "LinkError", "LinkProblem", "create_link", "create_links", "list_links",
-           "get_link", "read_links_csv", "import_links_csv", "short_url", "new_slug"]
+           "get_link", "read_links_csv", "import_links_csv", "short_url", "chosen_path", "new_slug"]

@@ -1,5 +1,8 @@
 """``GET /l/{slug}``: the tracking redirect, a plain ASGI callable outside the web framework.
 
+``{slug}`` is the link's public path (the ``slug`` column): a generated token, or
+``<workspace>/<slug>`` for a slug the user chose (see :mod:`~influscope.tracking.links`).
+
 For each GET of a known slug it
 
 1. classifies the visitor (:mod:`~influscope.tracking.bots`: bot or human, device, OS, browser,
@@ -48,7 +51,8 @@ from influscope.tracking.sink import Click, ClickSink, default_sink
 log = logging.getLogger("influscope.tracking")
 
 PREFIX = "/l/"
-SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# a generated token (or a slug from before namespaces), or <workspace>/<chosen slug>
+SLUG_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/)?[A-Za-z0-9_-]{1,64}$")
 CACHE_ENV = "INFLUSCOPE_LINK_CACHE_SECONDS"
 MAX_REFERRER = 2048
 

@@ -114,7 +114,8 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
             raise LinkError([LinkProblem("", None, "campaign", f"unknown campaign {campaign!r} in this workspace")])
         stats = LinkStats(campaign, camp.timezone or "UTC", include_bots, UNIQUE_WINDOWS[window], start, end)
         slugs: dict[int, str] = {}
-        for row in conn.execute(sa.select(l.c.id, l.c.slug, l.c.platform, cr.c.key.label("creator"))
+        key = sa.func.coalesce(l.c.key, l.c.slug).label("slug")  # the slug as the workspace knows it
+        for row in conn.execute(sa.select(l.c.id, key, l.c.platform, cr.c.key.label("creator"))
                                 .outerjoin(cr, cr.c.id == l.c.creator_id)
                                 .where(l.c.workspace_id == ws, l.c.campaign_id == camp.id)):
             slugs[row.id] = row.slug

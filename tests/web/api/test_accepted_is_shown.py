@@ -113,7 +113,7 @@ def test_every_route_and_page_shows_what_the_importer_accepted(env, data):
                "post_id": conn.execute(sa.select(t.posts.c.id).where(t.posts.c.key == f"{slug}-p")).scalar_one(),
                "cost_id": conn.execute(sa.select(t.costs.c.id).where(t.costs.c.key == f"{slug}-c")).scalar_one(),
                "code_id": conn.execute(sa.select(t.codes.c.id).where(t.codes.c.code == f"E{n}CODE")).scalar_one(),
-               "link_id": conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == f"{slug}-l")).scalar_one()}
+               "link_id": conn.execute(sa.select(t.links.c.id).where(t.links.c.key == f"{slug}-l")).scalar_one()}
         creator_id = conn.execute(sa.select(t.campaign_creators.c.creator_id)
                                   .where(t.campaign_creators.c.campaign_id == camp)).scalar_one()
         ids["creator_id"] = creator_id

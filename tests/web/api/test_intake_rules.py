@@ -135,13 +135,13 @@ def test_bundle_links_obey_the_destination_rule_of_the_api(server):
         assert resp.status_code == 422, url
         assert _located(resp) == [("links.csv", 2, "destination_url")]
         assert why in resp.json()["errors"][0]["message"]
-        assert httpx.get(f"{server['base']}/l/imp-js{i}", follow_redirects=False).status_code == 404
+        assert httpx.get(f"{server['base']}/l/acme/imp-js{i}", follow_redirects=False).status_code == 404
         api = _api(server, "POST", "/api/v1/links", json={"campaign": "bomb-site", "platform": "instagram",
                                                           "destination": url})
         assert api.status_code == 422 and why in api.text, url
     ok = _upload(server, {"campaign.yaml": camp, "links.csv": "link_id,destination_url\nimp-ok,https://shop.example.com/a\n"})
     assert ok.status_code == 201, ok.text
-    loc = httpx.get(f"{server['base']}/l/imp-ok", follow_redirects=False).headers["location"]
+    loc = httpx.get(f"{server['base']}/l/acme/imp-ok", follow_redirects=False).headers["location"]
     assert loc.startswith("https://shop.example.com/a?")
 
 
@@ -216,19 +216,47 @@ def test_cell_and_reference_problems_come_in_one_pass(server):
     assert _located(resp) == [("posts.csv", 2, "posted_at"), ("posts.csv", 3, "likes"), ("posts.csv", 4, "creator_id")]
 
 
-def test_slug_taken_in_another_workspace_says_nothing_about_it(server):
+def test_slugs_say_nothing_about_another_workspace(server):
+    """Chosen slugs live under the workspace id, so another workspace's words are neither refused nor
+    reachable; generated ones are random tokens. The same at the bundle upload, the API and the QR code."""
     camp = CAMPAIGN.format(slug="rival-secret-launch")
     mine = _upload(server, {"campaign.yaml": camp, "links.csv": "link_id,destination_url\nshared-slug,https://a.example.com/\n"})
     assert mine.status_code == 201, mine.text
+    # the other workspace gets exactly what it would get if nobody held the words
     theirs = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="x"),
                               "links.csv": "link_id,destination_url\nshared-slug,https://b.example.com/\n"},
                      key=server["other"])
-    assert theirs.status_code == 422
-    message = theirs.json()["errors"][0]["message"]
-    assert "rival" not in theirs.text and "campaign" not in message and "workspace" not in message
+    assert theirs.status_code == 201, theirs.text
+    fresh = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="x"),
+                             "links.csv": "link_id,destination_url\nnobody-has-it,https://b.example.com/\n"},
+                    key=server["other"])
+    assert fresh.status_code == 201
     api = _api(server, "POST", "/api/v1/links", key=server["other"], json={
+        "campaign": "x", "platform": "instagram", "destination": "https://b.example.com/", "slug": "api-shared"})
+    assert api.status_code == 201 and api.json()["short_url"].endswith("/l/globex/api-shared")
+    assert _api(server, "POST", "/api/v1/links", json={
+        "campaign": "rival-secret-launch", "platform": "instagram", "destination": "https://a.example.com/",
+        "slug": "api-shared"}).status_code == 201
+    # the redirect: each workspace's link under its own id, with its own campaign
+    a = httpx.get(f"{server['base']}/l/acme/shared-slug", follow_redirects=False)
+    b = httpx.get(f"{server['base']}/l/globex/shared-slug", follow_redirects=False)
+    assert a.status_code == b.status_code == 302
+    assert "utm_campaign=rival-secret-launch" in a.headers["location"] and "rival" not in b.headers["location"]
+    assert httpx.get(f"{server['base']}/l/shared-slug", follow_redirects=False).status_code == 404
+    # a conflict names only the caller's own workspace
+    again = _api(server, "POST", "/api/v1/links", key=server["other"], json={
         "campaign": "x", "platform": "instagram", "destination": "https://b.example.com/", "slug": "shared-slug"})
-    assert api.status_code in (404, 422) and "rival" not in api.text
+    assert again.status_code == 422 and "this workspace" in again.text and "rival" not in again.text
+    # each workspace reads its own link by the slug; the QR code carries its own short URL
+    got = _api(server, "GET", "/api/v1/links/shared-slug", key=server["other"]).json()
+    assert got["campaign"] == "x" and got["short_url"].endswith("/l/globex/shared-slug")
+    qr = _api(server, "GET", "/api/v1/links/shared-slug/qr.svg", key=server["other"])
+    assert qr.status_code == 200 and b"/l/globex/shared-slug" in qr.content
+    # a generated slug: 12 random characters at the root
+    gen = _api(server, "POST", "/api/v1/links", key=server["other"], json={
+        "campaign": "x", "platform": "instagram", "destination": "https://b.example.com/"}).json()
+    assert len(gen["slug"]) == 12 and gen["short_url"].endswith(f"/l/{gen['slug']}")
+    assert httpx.get(f"{server['base']}/l/{gen['slug']}", follow_redirects=False).status_code == 302
 
 
 def test_names_are_isolated_and_direction_controls_dropped_in_titles_and_headings(server):
@@ -341,3 +369,161 @@ def test_promo_codes_follow_one_rule_at_every_door(server):
     assert made.status_code == 201 and made.json()["code"] == "春季15"
     ok = _upload(server, {"campaign.yaml": CAMPAIGN.format(slug="cjk"), "codes.csv": "code,kind\nspring_10,sitewide\n"})
     assert ok.status_code == 201, ok.text
+    # the command line's `codes import` takes and refuses the same codes
+    import subprocess
+    import sys
+    import tempfile
+
+    def cli_import(text: str) -> subprocess.CompletedProcess:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as fh:
+            fh.write(text)
+        return subprocess.run([sys.executable, "-m", "influscope.cli", "--db", str(server["engine"].url),
+                               "--workspace", "acme", "codes", "import", "cjk", fh.name],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    for bad in ("A B", "x;y", "a" * 65):
+        done = cli_import(f'code,kind\n"{bad}",sitewide\n')
+        assert done.returncode == 1 and ": line 2: code:" in done.stderr and "Traceback" not in done.stderr, bad
+    done = cli_import("code,kind\n夏季20,sitewide\n")
+    assert done.returncode == 0, done.stderr
+    assert _api(server, "GET", f"/api/v1/codes?campaign_id={camp}").status_code == 200
+
+
+def _session(server, email: str, source: str) -> httpx.Client:
+    """A logged-in dashboard session (cookie and CSRF header) from the client address SOURCE."""
+    import re
+
+    client = httpx.Client(base_url=server["base"], transport=httpx.HTTPTransport(local_address=source), timeout=30)
+    token = re.search(r"""name=["']csrf_token["'] value=["']([^"']+)""", client.get("/login").text).group(1)
+    done = client.post("/login", data={"email": email, "password": "correct horse battery", "csrf_token": token},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = client.get("/settings")
+    client.headers["X-CSRF-Token"] = re.search(r"""name=["']csrf_token["'] value=["']([^"']+)""", page.text).group(1)
+    return client
+
+
+def test_the_allow_list_is_kept_by_admins_through_the_api_and_the_settings_page(server):
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in ENV.items():
+            mp.setenv(k, v)
+        try:
+            create_user(server["engine"], "ana@acme.example", "correct horse battery", workspace="acme",
+                        role="analyst")
+        except Exception:  # noqa: BLE001 - made by an earlier run of this module's server
+            pass
+    _site(server)
+    path = "/api/v1/settings/destination-hosts"
+    owner, analyst = _session(server, "ann@acme.example", "127.0.0.3"), _session(server, "ana@acme.example", "127.0.0.4")
+    try:
+        # admins and owners only, as for every workspace setting: an analyst's session and a write key get 403
+        assert _api(server, "GET", path).status_code == 403
+        assert _api(server, "PUT", path, json={"hosts": ["shop.example.com"]}).status_code == 403
+        assert analyst.put(path, json={"hosts": ["shop.example.com"]}).status_code == 403
+        assert analyst.post("/settings/destination-hosts", data={"hosts": "shop.example.com"}).status_code == 403
+        assert owner.get(path).json() == {"hosts": []}
+        # what every link refuses cannot be listed either; a refused list changes nothing
+        for bad, why in (("127.0.0.1", "not a public host"), ("10.1.2.3", "not a public host"),
+                         ("intranet.local", "not a public host"), ("user@shop.example.com", "not a host name")):
+            resp = owner.put(path, json={"hosts": ["shop.example.com", bad]})
+            assert resp.status_code == 422 and why in resp.text, bad
+            assert resp.json()["errors"][0]["location"] == ["body", "hosts", 1]
+        assert owner.get(path).json() == {"hosts": []}
+        page = owner.post("/settings/destination-hosts", data={"hosts": "shop.example.com\n192.168.0.10"})
+        assert page.status_code == 422 and "not a public host" in page.text and "Nothing was saved" in page.text
+        assert owner.get(path).json() == {"hosts": []}
+        # set through the API: the list holds for the API, the bundle and the dashboard form alike
+        assert owner.put(path, json={"hosts": ["Shop.Example.com."]}).json() == {"hosts": ["shop.example.com"]}
+        elsewhere = {"campaign": "bomb-site", "platform": "instagram", "destination": "https://elsewhere.example/"}
+        assert _api(server, "POST", "/api/v1/links", json=elsewhere).status_code == 422
+        form = owner.post("/links", data=elsewhere)
+        assert form.status_code == 422 and "destination hosts" in form.text
+        assert "shop.example.com" in owner.get("/settings").text
+        # set through the settings page; an empty list allows any public host again
+        saved = owner.post("/settings/destination-hosts", data={"hosts": "brand.example\nshop.example.com"},
+                           follow_redirects=False)
+        assert saved.status_code == 303
+        assert owner.get(path).json() == {"hosts": ["brand.example", "shop.example.com"]}
+        assert owner.post("/settings/destination-hosts", data={}).status_code == 422  # no field: nothing changes
+        assert owner.get(path).json() == {"hosts": ["brand.example", "shop.example.com"]}
+        assert owner.post("/settings/destination-hosts", data={"hosts": ""}, follow_redirects=False).status_code == 303
+        assert owner.get(path).json() == {"hosts": []}
+        assert _api(server, "POST", "/api/v1/links", json=elsewhere).status_code == 201
+        audit = owner.get("/api/v1/audit").json()
+        assert any(e["action"] == "settings.destination_hosts" for e in audit)
+    finally:
+        owner.put(path, json={"hosts": []})
+        owner.close()
+        analyst.close()
+
+
+def test_private_and_credential_destinations_are_refused_by_default_at_the_form_and_the_cli(server):
+    import subprocess
+    import sys
+
+    _site(server)
+    owner = _session(server, "ann@acme.example", "127.0.0.3")
+    try:
+        for url in ("http://127.0.0.1:8080/admin", "https://192.168.1.1/", "https://user:pass@shop.example.com/",
+                    "http://[::1]/", "http://2130706433/"):
+            form = owner.post("/links", data={"campaign": "bomb-site", "platform": "instagram", "destination": url})
+            assert form.status_code == 422 and "destination" in form.text, url
+            done = subprocess.run([sys.executable, "-m", "influscope.cli", "--db", str(server["engine"].url),
+                                   "--workspace", "acme", "links", "create", "--campaign", "bomb-site", "--platform",
+                                   "instagram", "--destination", url], capture_output=True, text=True, timeout=120,
+                                  check=False)
+            assert done.returncode == 1 and "destination" in done.stderr and "Traceback" not in done.stderr, url
+    finally:
+        owner.close()
+
+
+def test_the_pdf_running_header_shows_a_hostile_name_once_through_the_server(server):
+    import subprocess
+    import tempfile
+
+    camp = CAMPAIGN.format(slug="bidi-pdf").replace("name: Door test", 'name: "\\u202egnp.exe <script>&amp;"')
+    assert _upload(server, {"campaign.yaml": camp}).status_code == 201
+    pdf = _api(server, "GET", "/campaigns/bidi-pdf/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(pdf.content)
+        fh.flush()
+        text = subprocess.run(["pdftotext", "-layout", fh.name, "-"], check=True, capture_output=True,
+                              text=True).stdout
+    text = "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e\u200e\u200f")
+    assert text.count("gnp.exe <script>&amp;") >= 2  # the running header and the heading, as typed
+    assert "&lt;" not in text and "exe.png" not in text
+
+
+def test_budgets_costs_and_cost_targets_need_cost_access_at_every_door(server):
+    """A write key without cost access: costs and budgets are refused through the upload as through
+    POST /api/v1/costs; the targets form refuses cost KPIs and keeps them; a post without the field
+    changes nothing."""
+    engine = server["engine"]
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "acme")).scalar_one()
+    blind = keys.create_key(engine, ws, scopes="read write", can_see_costs=False).key
+    camp = CAMPAIGN.format(slug="costly")
+    assert _upload(server, {"campaign.yaml": camp + "budget: 5000\ntargets: {roas: 3.0, ctr: 1.5}\n"}).status_code == 201
+    before = _dump(engine, but=("api_keys",))  # a key's last use is noted
+    budget = _upload(server, {"campaign.yaml": camp + "budget: 1\n"}, key=blind)
+    assert budget.status_code == 403 and budget.json()["errors"][0]["column"] == "budget"
+    costs = _upload(server, {"campaign.yaml": camp, "costs.csv": "cost_id,kind,amount,currency,incurred_on\n"
+                                                                 "fee-1,fee,100,TWD,2026-03-02\n"}, key=blind)
+    assert costs.status_code == 403 and costs.json()["errors"][0]["file"] == "costs.csv"
+    targets = _upload(server, {"campaign.yaml": camp + "targets: {roas: 9}\n"}, key=blind)
+    assert targets.status_code == 403 and "roas" in targets.text
+    api = _api(server, "POST", "/api/v1/costs", key=blind, json={
+        "campaign": "costly", "kind": "fee", "amount": "100", "currency": "TWD", "incurred_on": "2026-03-02"})
+    assert api.status_code == 403
+    form = _api(server, "POST", "/settings/targets/costly", key=blind, data={"target_roas": "9", "target_ctr": "2"})
+    assert form.status_code == 422 and "budgets and costs are not shared" in form.text
+    empty = _api(server, "POST", "/settings/targets/costly", key=blind, data={})
+    assert empty.status_code == 422 and "nothing was changed" in empty.text
+    assert _dump(engine, but=("api_keys",)) == before  # nothing of it was written
+    ok = _api(server, "POST", "/settings/targets/costly", key=blind, data={"target_ctr": "2"}, follow_redirects=False)
+    assert ok.status_code == 303
+    with engine.connect() as conn:
+        budget_now, targets_now = conn.execute(sa.select(t.campaigns.c.budget, t.campaigns.c.targets).where(
+            t.campaigns.c.workspace_id == ws, t.campaigns.c.slug == "costly")).one()
+    assert budget_now == 5000 and targets_now == {"roas": 3.0, "ctr": 2.0}  # the hidden cost target kept

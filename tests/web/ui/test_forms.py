@@ -62,14 +62,23 @@ def test_upload_needs_csrf_and_analyst(owner, viewer):
 
 def test_links_page_create_copy_and_qr(owner, demo_engine):
     page = owner.get("/links")
-    assert page.status_code == 200 and "/l/spring-mei-lin" in page.text and 'data-copy="' in page.text
+    assert page.status_code == 200 and "/l/acme/spring-mei-lin" in page.text and 'data-copy="' in page.text
     r = owner.post("/links", data={"csrf_token": owner.csrf, "campaign": "spring-launch", "creator": "omar",
                                    "platform": "tiktok", "destination": "https://shop.example.com/new"},
                    follow_redirects=False)
     assert r.status_code == 303
     slug = r.headers["location"].split("created=")[1]
+    assert len(slug) == 12  # random and unguessable, at /l/<slug>
     qr = owner.get(f"/links/{slug}/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and b"<svg" in qr.content
+    assert f"/l/{slug}".encode() in qr.content or b"<path" in qr.content
+    # a slug of one's own lives under the workspace id; taken again in the workspace, it is refused
+    own = {"csrf_token": owner.csrf, "campaign": "spring-launch", "platform": "tiktok",
+           "destination": "https://shop.example.com/own", "slug": "omar-tt"}
+    assert owner.post("/links", data=own, follow_redirects=False).status_code == 303
+    assert "/l/acme/omar-tt" in owner.get("/links?q=omar-tt").text
+    again = owner.post("/links", data=own)
+    assert again.status_code == 422 and "already used by a link of this workspace" in again.text
     bad = owner.post("/links", data={"csrf_token": owner.csrf, "campaign": "spring-launch", "platform": "tiktok",
                                      "destination": "javascript:alert(1)"})
     assert bad.status_code == 422 and "destination" in bad.text

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.ingest import rules
 from influscope.ingest.commerce.common import PayloadError
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -189,11 +190,12 @@ def import_codes(engine: sa.Engine, campaign: str, path: str | Path, *, workspac
         seen: dict[str, int] = {}
         for line, raw in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            code = row.get("code", "").upper()
             creator = row.get("creator_id") or None
             kind = (row.get("kind") or ("affiliate" if creator else "sitewide")).lower()
-            if not code or not re.fullmatch(r"[A-Z0-9_-]{1,64}", code):
-                problems.append(f"{path.name}: line {line}: code: {row.get('code')!r} must be 1-64 characters A-Z, 0-9, '-', '_'")
+            try:  # the rule of every door (the API, the dashboard, the bundle's codes.csv)
+                code = rules.check_code(row.get("code", ""))
+            except ValueError as exc:
+                problems.append(f"{path.name}: line {line}: code: {exc}")
                 continue
             if code in seen:
                 problems.append(f"{path.name}: line {line}: code: {code} repeats line {seen[code]}")

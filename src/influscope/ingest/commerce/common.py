@@ -254,7 +254,9 @@ def check_order(rec: OrderRecord) -> OrderRecord:
         ("units", rec.units, rules.check_count),
     ]
     for name in ("subtotal", "discounts", "tax", "shipping", "total", "refunded_hint"):
-        checks.append((name, getattr(rec, name), lambda v: rules.check_money(v, negative=True)))
+        checks.append((name, getattr(rec, name), _amount))
+    for i, refund in enumerate(rec.refunds):
+        checks.append((f"refunds[{i}]", refund.amount, _amount))
     for name, value, check in checks:
         if value is None:
             continue
@@ -263,3 +265,24 @@ def check_order(rec: OrderRecord) -> OrderRecord:
         except ValueError as exc:
             raise PayloadError(f"{name}: {exc}") from None
     return rec
+
+
+def check_refund(refund: RefundRecord) -> RefundRecord:
+    """A refund's amount against the same rule: refunded merchandise, a non-negative amount."""
+    try:
+        _amount(refund.amount)
+    except ValueError as exc:
+        raise PayloadError(f"refund {refund.key}: amount: {exc}") from None
+    return refund
+
+
+def _amount(value: Decimal) -> Decimal:
+    """An order amount as the bundle's orders.csv takes it: at most MAX_MONEY, never negative.
+
+    Money given back is never a negative amount on the order: it is a refund, its own record
+    (Shopify's refunds, WooCommerce's refunds[], Stripe's charge.refunded), netted into ``refunded``.
+    """
+    if value < 0:
+        raise ValueError(f"must not be negative ({value}): a refund is reported as a refund, not as a "
+                         "negative amount")
+    return rules.check_money(value)

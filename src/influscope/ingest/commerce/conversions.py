@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.ingest import rules
 from influscope.ingest.commerce.common import (
     OrderRecord,
     PayloadError,
@@ -71,13 +72,18 @@ def _ts(payload: dict) -> dt.datetime:
     return ts
 
 
-def _text(payload: dict, name: str, limit: int) -> str | None:
+def _text(payload: dict, name: str, limit: int, rule=rules.check_text) -> str | None:
+    """A text field, by the rule of the bundle column it is stored as (no NUL or control characters;
+    ids also no line breaks or direction controls)."""
     value = payload.get(name)
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+    if not isinstance(value, str) or len(value) > limit:
         raise PayloadError(f"{name}: text of at most {limit} characters")
-    return value
+    try:
+        return rule(value)
+    except ValueError as exc:
+        raise PayloadError(f"{name}: {exc}") from None
 
 
 def record_sale(engine: sa.Engine, workspace_id: int, payload: dict[str, Any], *, source: str = "api") -> Result:
@@ -106,7 +112,7 @@ def record_sale(engine: sa.Engine, workspace_id: int, payload: dict[str, Any], *
         shipping=shipping, total=amount + (tax or 0) + (shipping or 0), status=status,
         discount_codes=codes_text(c for c in codes if isinstance(c, str)),
         landing_url=_text(payload, "landing_url", 2000), click_id=_click(payload),
-        customer_id=_text(payload, "customer_id", 128), new_customer=new_customer,
+        customer_id=_text(payload, "customer_id", 128, rules.check_key), new_customer=new_customer,
         referrer=_text(payload, "referrer", 2000), raw={"reported": payload},
     )
     o = t.orders
@@ -139,7 +145,7 @@ def record_lead(engine: sa.Engine, workspace_id: int, payload: dict[str, Any], *
         value = from_minor(payload.get("value"), currency, field="value")
     elif currency:
         currency = currency_code(currency)
-    code = _text(payload, "code", 64)
+    code = _text(payload, "code", 64, rules.check_key)
     utm_content = _text(payload, "utm_content", 128) or utms(landing).get("utm_content")
     row = {"workspace_id": workspace_id, "key": key, "type": kind, "ts": _ts(payload), "click_id": _click(payload),
            "code": code.strip().upper() if code else None, "utm_content": (utm_content or "")[:128] or None,

@@ -31,8 +31,8 @@ from influscope.attribution.landing import with_landing_utm
 from influscope.db import commerce as ct
 from influscope.db import tables as t
 from influscope.ingest.commerce import shopify, stripe, woocommerce
-from influscope.ingest.commerce.common import (OrderRecord, PayloadError, RefundRecord, check_order, final_status,
-                                               redact)
+from influscope.ingest.commerce.common import (OrderRecord, PayloadError, RefundRecord, check_order, check_refund,
+                                               final_status, redact)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ _UPD_REFUND = _rf.update().where(_rf.c.id == _B("rid"))
 
 def put_refund(conn: sa.Connection, ws: int, source: str, r: RefundRecord) -> None:
     """Insert or replace one refund (by its own id)."""
+    check_refund(r)
     found = conn.execute(_Q_REFUND, {"ws": ws, "src": source, "rk": r.key}).first()
     values = {"order_key": r.order_key, "amount": r.amount, "currency": r.currency, "created_at": r.created_at}
     if found is None:

@@ -350,7 +350,8 @@ def creator_for_content(conn, workspace_id: int):
 
     handles = {h.lower(): c for h, c in conn.execute(sa.select(t.creator_accounts.c.handle, t.creator_accounts.c.creator_id)
                                                     .where(t.creator_accounts.c.workspace_id == workspace_id))}
-    slugs = {s.lower(): c for s, c in conn.execute(sa.select(t.links.c.slug, t.links.c.creator_id).where(
+    slugs = {s.lower(): c for s, c in conn.execute(sa.select(sa.func.coalesce(t.links.c.key, t.links.c.slug),
+                                                             t.links.c.creator_id).where(
         t.links.c.workspace_id == workspace_id, t.links.c.creator_id.isnot(None)))}
     by_length = sorted(handles, key=len, reverse=True)
 

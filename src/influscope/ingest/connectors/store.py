@@ -188,8 +188,15 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
                 file: str = "-") -> ImportReport:
     """Upsert BATCH into WORKSPACE within the open transaction of CONN.
 
-    Raises :class:`BundleError` (before writing anything) when a new post has no campaign or creator.
+    Raises :class:`BundleError` (before writing anything) when a value breaks the record rules of the
+    bundle (:func:`~influscope.ingest.connectors.checks.check_batch`) or a new post has no campaign or
+    creator.
     """
+    from influscope.ingest.connectors.checks import check_batch
+
+    refused = check_batch(batch, None if file == "-" else file)
+    if refused:
+        raise BundleError(refused)
     ws = ensure_workspace(conn, workspace)
     report = report or ImportReport(workspace, None)
     problems = list(batch.problems)

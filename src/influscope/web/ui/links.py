@@ -96,7 +96,8 @@ async def create_link_form(request: Request, p: Principal = Depends(require("ana
         link = create_link(engine_of(request), campaign=str(form.get("campaign") or ""),
                            destination=str(form.get("destination") or "").strip(),
                            platform=str(form.get("platform") or ""), creator=str(form.get("creator") or "") or None,
-                           paid=form.get("paid") == "1", workspace=p.workspace_slug)
+                           paid=form.get("paid") == "1", slug=str(form.get("slug") or "").strip() or None,
+                           workspace=p.workspace_slug)
     except LinkError as exc:
         return _render(request, p, problems=[str(pr) for pr in exc.problems], status=422)
     return RedirectResponse(f"/links?created={link.slug}", status_code=303)
@@ -149,14 +150,12 @@ async def create_code_form(request: Request, p: Principal = Depends(require("ana
 
 @router.get("/links/{slug}/qr.svg")
 def qr_svg(slug: str, request: Request, p: Principal = Depends(principal)) -> Response:
-    from influscope.tracking.links import short_url
+    from influscope.tracking.links import SLUG_RE, get_link
 
-    with engine_of(request).connect() as conn:
-        found = conn.execute(sa.select(t.links.c.id).where(t.links.c.workspace_id == p.workspace_id,
-                                                           t.links.c.slug == slug)).scalar()
+    found = get_link(engine_of(request), slug, workspace=p.workspace_slug) if SLUG_RE.match(slug) else None
     if found is None:
         raise HTTPException(404, f"no link {slug!r}")
-    return Response(qr_code_svg(short_url(slug)), media_type="image/svg+xml",
+    return Response(qr_code_svg(found.short_url), media_type="image/svg+xml",
                     headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -1,5 +1,6 @@
 """Settings page: methodology (workspace overrides, validated), EMV rate tables with their
-sources, exchange rates (currencies) and campaign targets."""
+sources, exchange rates (currencies), campaign targets and the hosts tracking links may send
+visitors to."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from influscope.auth.deps import Principal, principal, require
 from influscope.db import tables as t
+from influscope.tracking.destinations import allowed_hosts, set_allowed_hosts
 from influscope.web.ui._common import engine_of, kpi_names, lang_of, page
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +42,7 @@ def _fx(conn, ws: int) -> list[dict]:
 
 
 def _render(request: Request, p: Principal, *, problems: list[str] | None = None, saved: bool = False,
-            status: int = 200, form_text: str | None = None) -> HTMLResponse:
+            status: int = 200, form_text: str | None = None, hosts_text: str | None = None) -> HTMLResponse:
     from influscope.kpi import methodology as m
 
     engine = engine_of(request)
@@ -51,6 +53,7 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
                       t.campaigns.c.targets, t.campaigns.c.methodology)
             .where(t.campaigns.c.workspace_id == p.workspace_id).order_by(t.campaigns.c.slug)).mappings()]
         fx = _fx(conn, p.workspace_id)
+        hosts = allowed_hosts(conn, p.workspace_id)
     if not p.can_see_costs:
         from influscope.auth.roles import cost_kpis
 
@@ -73,7 +76,8 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
         c["target_fields"] = [{"id": k, "unit": kpi_unit(k), "value": current.get(k)} for k in ids]
     return page(request, "settings.html", principal=p, active="settings", lang=lang, settings=settings,
                 campaigns=camps, fx=fx, emv_tables=_emv_tables(), problems=problems or [], saved=saved,
-                status=status, names=kpi_names(lang),
+                status=status, names=kpi_names(lang), destination_hosts=hosts,
+                hosts_text=hosts_text if hosts_text is not None else "\n".join(hosts),
                 overrides_text=form_text if form_text is not None else
                 "\n".join(f"{k}={_plain(v)}" for k, v in ws_over.items()))
 
@@ -128,6 +132,24 @@ async def save_methodology(request: Request, p: Principal = Depends(require("adm
     with engine_of(request).begin() as conn:
         conn.execute(t.workspaces.update().where(t.workspaces.c.id == p.workspace_id).values(methodology=stored))
         _audit(conn, p, "settings.methodology", {"overrides": stored})
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.post("/settings/destination-hosts", response_class=HTMLResponse)
+async def save_destination_hosts(request: Request, p: Principal = Depends(require("admin"))) -> Response:
+    """The hosts tracking links may send visitors to, one per line (empty: any public host)."""
+    form = await request.form()
+    if "hosts" not in form:  # validate before writing: a post without the field changes nothing
+        return _render(request, p, problems=["hosts: the field is missing; nothing was changed"], status=422)
+    text = str(form.get("hosts") or "")
+
+    def log(conn, hosts: list[str]) -> None:
+        _audit(conn, p, "settings.destination_hosts", {"hosts": hosts})
+
+    try:
+        set_allowed_hosts(engine_of(request), p.workspace_id, text.split(), on_saved=log)
+    except ValueError as exc:
+        return _render(request, p, problems=[f"hosts: {exc}"], status=422, hosts_text=text)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 
