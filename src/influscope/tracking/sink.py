@@ -48,7 +48,7 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.db.types import sqlite_timestamp
-from influscope.metrics.unique_windows import derive_for_keys, derive_sqlite
+from influscope.metrics.unique_windows import FLAG_COLUMNS, derive_for_keys, flags_for_new_sqlite
 
 log = logging.getLogger("influscope.tracking")
 
@@ -103,26 +103,19 @@ class BatchWriter(abc.ABC):
 # --------------------------------------------------------------------------- SQLite
 
 
-_ROW_SQL = "(" + ", ".join("?" for _ in COLUMNS) + ")"
-_CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per INSERT: 64 x 15 parameters stays under SQLite's oldest limit (999)
-_INSERT_SQL = {n: f"INSERT INTO clicks ({', '.join(COLUMNS)}) VALUES " + ", ".join([_ROW_SQL] * n) for n in _CHUNKS}
+_SQLITE_COLUMNS = (*COLUMNS, *FLAG_COLUMNS)  # the unique-window flags are written with the row
+_INSERT_SQL = (f"INSERT INTO clicks ({', '.join(_SQLITE_COLUMNS)}) "
+               f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})")
 
 
 def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
-    """Insert CLICKS in one transaction (multi-row INSERTs of cached sizes), or raise with nothing written."""
-    params: list = []
-    for c in clicks:
-        params.extend((c[0], c[1], c[2], sqlite_timestamp(c[3]), int(c[4]), c[5], c[6], c[7], c[8], c[9], c[10], c[11],
-                       c[12], c[13], c[14]))
-    width = len(COLUMNS)
+    """Insert CLICKS with their unique-window flags in one transaction, or raise with nothing written."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        i, n = 0, len(clicks)
-        while i < n:
-            size = next(k for k in _CHUNKS if k <= n - i)
-            conn.execute(_INSERT_SQL[size], params[i * width:(i + size) * width])
-            i += size
-        derive_sqlite(conn, clicks)
+        flags = flags_for_new_sqlite(conn, clicks)
+        conn.executemany(_INSERT_SQL, [
+            (c[0], c[1], c[2], sqlite_timestamp(c[3]), c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12],
+             c[13], c[14], *f) for c, f in zip(clicks, flags)])
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
