@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -208,7 +209,6 @@ def test_checkpoints_keep_the_wal_small(engine, seeded):
     """The sink turns automatic checkpoints off on its connections; its own checkpointer copies the WAL
     back into the database file, so the file grows while nothing else touches the database."""
     import os
-    import time
 
     link = _link(engine, seeded["workspace"], seeded["campaign"])
     path = sinks.sqlite_path(engine)
@@ -223,3 +223,21 @@ def test_checkpoints_keep_the_wal_small(engine, seeded):
         assert os.path.getsize(path) > before
     finally:
         sink.close()
+
+
+def test_click_ids_are_unique_and_a_forked_worker_draws_its_own():
+    ids = [new_click_id() for _ in range(5000)]
+    assert len(set(ids)) == 5000 and all(len(i) == 24 for i in ids)
+    assert len({i[12:] for i in ids}) == 5000  # the random part alone
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a server worker forked after the parent drew ids: it must not repeat the parent's next ones
+        os.write(write, "".join(new_click_id()[12:] for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as f:
+        text = f.read()
+    child = {text[i:i + 12] for i in range(0, len(text), 12)}
+    parent = {new_click_id()[12:] for _ in range(50)}
+    assert len(child) == 50 and not child & parent
