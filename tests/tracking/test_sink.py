@@ -225,6 +225,39 @@ def test_checkpoints_keep_the_wal_small(engine, seeded):
         sink.close()
 
 
+def test_under_a_steady_stream_of_commits_the_wal_starts_over(engine, seeded):
+    """A passive checkpoint alone never catches up with a writer that commits back to back, so the WAL
+    would grow without bound; the checkpointer's RESTART once it is large lets the next commit start it over."""
+    link = _link(engine, seeded["workspace"], seeded["campaign"])
+    path = sinks.sqlite_path(engine)
+    engine.dispose()
+    conn = sinks._sqlite_connect(path, busy_ms=0)
+    checkpointer = sinks.Checkpointer(path, interval=0.01, restart_frames=64)
+    try:
+        n = 0
+        while checkpointer.restarts < 2 and n < 2000:
+            batch = [c._replace(key=new_click_id(), visitor_hash=os.urandom(16).hex())
+                     for c in _clicks(seeded["workspace"], link, 25)]
+            for attempt in range(200):  # the checkpointer holds the write lock for a moment now and then
+                try:
+                    sinks.sqlite_insert(conn, batch)
+                    break
+                except sqlite3.OperationalError as exc:
+                    assert "locked" in str(exc) or "busy" in str(exc)
+                    time.sleep(0.001)
+            else:
+                raise AssertionError("the write lock stayed taken")
+            n += 1
+        wal_size = os.path.getsize(path + "-wal")  # (the last connection to close deletes it)
+    finally:
+        checkpointer.close()
+        conn.close()
+    assert checkpointer.restarts >= 2
+    assert wal_size <= sinks.WAL_SIZE_LIMIT
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM clicks").fetchone()[0] == 25 * n
+
+
 def test_click_ids_are_unique_and_a_forked_worker_draws_its_own():
     ids = [new_click_id() for _ in range(5000)]
     assert len(set(ids)) == 5000 and all(len(i) == 24 for i in ids)

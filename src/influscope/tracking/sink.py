@@ -131,6 +131,7 @@ def _sqlite_connect(path: str, *, busy_ms: int = 30000, synchronous: str = "NORM
     conn.execute(f"PRAGMA synchronous={synchronous}")
     # Checkpoints are done by a Checkpointer thread, never inside a click's commit.
     conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     return conn
 
 
@@ -141,11 +142,25 @@ def _synchronous(value: str | None) -> str:
     return sync
 
 
-class Checkpointer:
-    """Copies the WAL into the database file every INTERVAL seconds (PASSIVE: never blocks writers)."""
+WAL_RESTART_FRAMES = 4096  # pages in the WAL (16 MiB of 4 KiB pages) past which the checkpointer makes it start over
+WAL_SIZE_LIMIT = 64 << 20  # bytes a WAL file is cut back to when it starts over
 
-    def __init__(self, path: str, interval: float = 1.0):
+
+class Checkpointer:
+    """Copies the WAL into the database file every INTERVAL seconds.
+
+    A PASSIVE checkpoint never blocks writers, but under a steady stream of commits it never copies
+    the last frame either (new ones arrive while it runs), so the WAL never starts over and grows
+    without bound (hundreds of megabytes a minute under load), and every page look-up searches it.
+    Once the WAL holds RESTART_FRAMES pages, a RESTART checkpoint follows the passive one: it takes
+    the write lock (only if it is free: it never waits), copies the few frames written since, and
+    the next commit writes the WAL from its start again (cut back to ``WAL_SIZE_LIMIT`` bytes).
+    """
+
+    def __init__(self, path: str, interval: float = 1.0, restart_frames: int = WAL_RESTART_FRAMES):
         self.path = path
+        self.restart_frames = restart_frames
+        self.restarts = 0  # RESTART checkpoints that completed (the next commit starts the WAL over)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, args=(interval,), name="influscope-clicks-checkpoint",
                                         daemon=True)
@@ -158,7 +173,10 @@ class Checkpointer:
                 try:
                     if conn is None:
                         conn = _sqlite_connect(self.path, busy_ms=0)
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+                    if frames >= self.restart_frames:
+                        busy = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+                        self.restarts += not busy
                 except sqlite3.Error as exc:  # busy: try again next round
                     log.debug("click checkpoint skipped: %s", exc)
         finally:
