@@ -162,3 +162,29 @@ def test_link_statistics_count_from_the_kept_flags_on_every_store(any_engine):
             assert sum(c.unique_clicks for c in stats.breakdowns["day"].values()) == expected
             assert sum(c.clicks for c in stats.breakdowns["link"].values()) == stats.totals.clicks
     assert stats.totals.bot_clicks == sum(h.is_bot for h in hits)
+
+
+def test_the_redirect_writer_flags_a_batch_with_one_read_per_link(engine):
+    """The redirect's SQLite writer reads the stored hits of a batch's visitors once per link, writes the new
+    hits with their flags, and updates only stored hits whose flags change: a later hit of the same visitor
+    (written by another process) and none else."""
+    ids = seed(engine)
+    ws = ids["workspace"]
+    link, other = _link(engine, ws, ids["campaign"], "s1"), _link(engine, ws, ids["campaign"], "s2")
+    conn = sinks._sqlite_connect(engine.url.database)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    sinks.sqlite_insert(conn, [_hit(ws, link, 50, "later"), _hit(ws, link, 0, "old")])
+    statements.clear()
+    # 40 first-time visitors over two links, one visitor three times (a bot among them), one visitor-less hit,
+    # a returning visitor, and an earlier hit of a visitor whose later hit is stored
+    batch = [_hit(ws, (link, other)[i % 2], 10, f"new{i}") for i in range(40)]
+    batch += [_hit(ws, link, m, "thrice", bot=m == 12) for m in (11, 12, 45)]
+    batch += [_hit(ws, link, 10, None), _hit(ws, link, 20, "old"), _hit(ws, link, 30, "later")]
+    sinks.sqlite_insert(conn, batch)
+    conn.close()
+    reads = [s for s in statements if s.startswith("SELECT")]
+    updates = [s for s in statements if s.startswith("UPDATE")]
+    assert len(reads) == 2  # one per link
+    assert len(updates) == 1  # the stored hit at minute 50 no longer opens its 30-minute window
+    assert _stored(engine, ws) == _expected(engine, ws)

@@ -39,3 +39,10 @@ def test_ipv6_networks_and_non_canonical_addresses():
     assert proxies.trusts("2001:db8::5") and proxies.trusts("0:0:0:0:0:0:0:1")
     assert not proxies.trusts("2001:db9::5") and not proxies.trusts("127.0.0.1") and not proxies.trusts("junk")
     assert proxies.client_ip("::1", "168.95.1.1, 2001:db8::9") == "168.95.1.1"
+
+
+def test_single_ipv4_proxies_match_by_their_one_spelling():
+    proxies = geo.TrustedProxies("127.0.0.1, 192.0.2.7/32")
+    assert proxies.trusts("127.0.0.1") and proxies.trusts("192.0.2.7")
+    assert not proxies.trusts("127.0.0.2") and not proxies.trusts("127.0.0.01") and not proxies.trusts("127.1")
+    assert proxies.client_ip("192.0.2.7", "168.95.1.1, 127.0.0.1") == "168.95.1.1"

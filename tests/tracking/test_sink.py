@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -208,7 +209,6 @@ def test_checkpoints_keep_the_wal_small(engine, seeded):
     """The sink turns automatic checkpoints off on its connections; its own checkpointer copies the WAL
     back into the database file, so the file grows while nothing else touches the database."""
     import os
-    import time
 
     link = _link(engine, seeded["workspace"], seeded["campaign"])
     path = sinks.sqlite_path(engine)
@@ -223,3 +223,54 @@ def test_checkpoints_keep_the_wal_small(engine, seeded):
         assert os.path.getsize(path) > before
     finally:
         sink.close()
+
+
+def test_under_a_steady_stream_of_commits_the_wal_starts_over(engine, seeded):
+    """A passive checkpoint alone never catches up with a writer that commits back to back, so the WAL
+    would grow without bound; the checkpointer's RESTART once it is large lets the next commit start it over."""
+    link = _link(engine, seeded["workspace"], seeded["campaign"])
+    path = sinks.sqlite_path(engine)
+    engine.dispose()
+    conn = sinks._sqlite_connect(path, busy_ms=0)
+    checkpointer = sinks.Checkpointer(path, interval=0.01, restart_frames=64)
+    try:
+        n = 0
+        while checkpointer.restarts < 2 and n < 2000:
+            batch = [c._replace(key=new_click_id(), visitor_hash=os.urandom(16).hex())
+                     for c in _clicks(seeded["workspace"], link, 25)]
+            for attempt in range(200):  # the checkpointer holds the write lock for a moment now and then
+                try:
+                    sinks.sqlite_insert(conn, batch)
+                    break
+                except sqlite3.OperationalError as exc:
+                    assert "locked" in str(exc) or "busy" in str(exc)
+                    time.sleep(0.001)
+            else:
+                raise AssertionError("the write lock stayed taken")
+            n += 1
+        wal_size = os.path.getsize(path + "-wal")  # (the last connection to close deletes it)
+    finally:
+        checkpointer.close()
+        conn.close()
+    assert checkpointer.restarts >= 2
+    assert wal_size <= sinks.WAL_SIZE_LIMIT
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM clicks").fetchone()[0] == 25 * n
+
+
+def test_click_ids_are_unique_and_a_forked_worker_draws_its_own():
+    ids = [new_click_id() for _ in range(5000)]
+    assert len(set(ids)) == 5000 and all(len(i) == 24 for i in ids)
+    assert len({i[12:] for i in ids}) == 5000  # the random part alone
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a server worker forked after the parent drew ids: it must not repeat the parent's next ones
+        os.write(write, "".join(new_click_id()[12:] for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as f:
+        text = f.read()
+    child = {text[i:i + 12] for i in range(0, len(text), 12)}
+    parent = {new_click_id()[12:] for _ in range(50)}
+    assert len(child) == 50 and not child & parent

@@ -9,7 +9,8 @@ link and day.
 Which hits open a window depends only on the same visitor's earlier hits on the same link, so it
 is decided when a hit is written, for each window preset and for both ``bot_clicks`` settings:
 ``unique_<w>`` over human hits only (always false on a bot hit) and ``unique_<w>_with_bots`` over
-every hit. Writers call :func:`derive_sqlite` (the redirect's raw SQLite connection) or
+every hit. The redirect's SQLite writer asks :func:`flags_for_new_sqlite` for the flags of a batch
+before it inserts it (its raw connection, one query per link of the batch); the other writers call
 :func:`derive` (SQLAlchemy) in the transaction that wrote the hits; hits that arrive late (an
 import of older clicks) re-derive the later hits of the same visitor and link. :func:`rebuild`
 recomputes every flag from the raw hits.
@@ -210,26 +211,70 @@ def recompute(conn: sa.Connection, workspace_id: int) -> dict[int, tuple[bool, .
 
 # ----------------------------------------------------------------------------- raw SQLite (the redirect)
 
-_SQLITE_SELECT = ("SELECT id, ts, key, is_bot, " + ", ".join(FLAG_COLUMNS) +
-                  " FROM clicks WHERE link_id = ? AND visitor_hash = ? AND ts >= ?")
+_FIRST_HUMAN, _FIRST_BOT = _single_hit_flags(False), _single_hit_flags(True)
 _SQLITE_UPDATE = "UPDATE clicks SET " + ", ".join(f"{f} = ?" for f in FLAG_COLUMNS) + " WHERE id = ?"
-_SQLITE_LONE = ("UPDATE clicks SET " + ", ".join(f"{f} = (is_bot = 0)" if "with_bots" not in f else f"{f} = 1"
-                                                  for f in FLAG_COLUMNS) +
-                " WHERE workspace_id = ? AND key = ?")
 
 
-def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
-    """Derive the flags of HITS (objects with workspace_id, key, link_id, visitor_hash and ts,
-    just inserted in the open transaction of CONN) and of the later hits they affect."""
-    since: dict[Pair, dt.datetime] = {}
-    for h in hits:
+def flags_for_new_sqlite(conn: sqlite3.Connection, hits: Sequence[Any]) -> list[tuple[bool, ...]]:
+    """The flags of HITS (objects with workspace_id, key, link_id, visitor_hash, is_bot and ts, about to
+    be inserted in the open transaction of CONN), in the order of HITS.
+
+    Same flags as inserting the hits and then calling :func:`derive_for_keys`, at one query per link
+    of the batch instead of a query and an update per hit: the stored hits of the batch's visitors
+    are read once, the new hits get their flags before they are written, and only stored hits whose
+    flags change (later hits of the same visitor and link, written by another process or an import)
+    are updated here.
+    """
+    out: list[Any] = [None] * len(hits)
+    pairs: dict[Pair, list[int]] = {}
+    for i, h in enumerate(hits):
         if h.visitor_hash is None:
-            conn.execute(_SQLITE_LONE, (h.workspace_id, h.key))
+            out[i] = _FIRST_BOT if h.is_bot else _FIRST_HUMAN
+        else:
+            pairs.setdefault((h.link_id, h.visitor_hash), []).append(i)
+    if not pairs:
+        return out
+    stored = _stored_sqlite(conn, hits, pairs)
+    blank = (None,) * len(FLAG_COLUMNS)
+    for pair, indexes in pairs.items():
+        before = stored.get(pair)
+        if before is None and len(indexes) == 1:  # the common case: a visitor's first hit on the link
+            out[indexes[0]] = _FIRST_BOT if hits[indexes[0]].is_bot else _FIRST_HUMAN
             continue
-        k = (h.link_id, h.visitor_hash)
-        since[k] = min(since[k], h.ts) if k in since else h.ts
-    for (link_id, visitor), ts in since.items():
-        rows = [(r[0], dt.datetime.fromisoformat(r[1]), *r[2:])
-                for r in conn.execute(_SQLITE_SELECT, (link_id, visitor, sqlite_timestamp(ts - _LONGEST)))]
-        for cid, flags in _flags(rows, ts):
-            conn.execute(_SQLITE_UPDATE, (*(int(f) for f in flags), cid))
+        # the new hits get negative ids -1, -2, ... (index + 1), which no stored row has
+        rows = [(-(i + 1), hits[i].ts, hits[i].key, hits[i].is_bot, *blank) for i in indexes]
+        since = min(r[1] for r in rows)
+        for cid, flags in _flags(rows + (before or []), since):
+            if cid < 0:
+                out[-cid - 1] = flags
+            else:
+                conn.execute(_SQLITE_UPDATE, (*(int(f) for f in flags), cid))
+    return out
+
+
+_SQLITE_STORED = ("SELECT visitor_hash, id, ts, key, is_bot, " + ", ".join(FLAG_COLUMNS) +
+                  " FROM clicks WHERE link_id = ? AND ts >= ? AND visitor_hash IN ({})")
+_IN_CHUNK = 500  # visitors per query: stays under SQLite's oldest parameter limit (999)
+
+
+def _stored_sqlite(conn: sqlite3.Connection, hits: Sequence[Any], pairs: dict[Pair, list[int]]) -> dict[Pair, list]:
+    """The stored hits of PAIRS from the longest window before each link's earliest new hit on."""
+    by_link: dict[int, tuple[dt.datetime, list[str]]] = {}
+    for (link_id, visitor), indexes in pairs.items():
+        first = min(hits[i].ts for i in indexes)
+        entry = by_link.get(link_id)
+        if entry is None:
+            by_link[link_id] = (first, [visitor])
+        else:
+            entry[1].append(visitor)
+            if first < entry[0]:
+                by_link[link_id] = (first, entry[1])
+    stored: dict[Pair, list] = {}
+    for link_id, (first, visitors) in by_link.items():
+        low = sqlite_timestamp(first - _LONGEST)
+        for i in range(0, len(visitors), _IN_CHUNK):
+            chunk = visitors[i:i + _IN_CHUNK]
+            sql = _SQLITE_STORED.format(", ".join("?" * len(chunk)))
+            for r in conn.execute(sql, (link_id, low, *chunk)):
+                stored.setdefault((link_id, r[0]), []).append((r[1], dt.datetime.fromisoformat(r[2]), *r[3:]))
+    return stored

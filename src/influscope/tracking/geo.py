@@ -47,9 +47,12 @@ class TrustedProxies:
                     self.networks.append(ipaddress.ip_network(item, strict=False))
                 except ValueError as exc:
                     raise ValueError(f"{TRUSTED_PROXIES_ENV}: {item!r} is not an IP address or network") from exc
-        # a fast path for single addresses written canonically, then (network int, mask int) per family
+        # a fast path for single addresses written canonically, then (network int, mask int) per family. An
+        # IPv4 address has one accepted spelling (inet_pton refuses leading zeros and short forms), so a single
+        # IPv4 address needs no mask; IPv6 ones do ("::1" and "0:0::1" are one address).
         self._exact = {str(n.network_address) for n in self.networks if n.num_addresses == 1}
-        self._v4 = [(int(n.network_address), int(n.netmask)) for n in self.networks if n.version == 4]
+        self._v4 = [(int(n.network_address), int(n.netmask)) for n in self.networks
+                    if n.version == 4 and n.num_addresses > 1]
         self._v6 = [(int(n.network_address), int(n.netmask)) for n in self.networks if n.version == 6]
 
     def __bool__(self) -> bool:

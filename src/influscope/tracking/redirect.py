@@ -35,6 +35,7 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -55,19 +56,49 @@ PREFIX = "/l/"
 SLUG_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/)?[A-Za-z0-9_-]{1,64}$")
 CACHE_ENV = "INFLUSCOPE_LINK_CACHE_SECONDS"
 MAX_REFERRER = 2048
+AGENT_CACHE_SIZE = 16384  # distinct (user agent, request hints) verdicts kept per process
 
 _HINT_HEADERS = {h.encode() for h in (*bots.PREFETCH_HEADERS, "accept-language")}
 _WANTED = {b"user-agent", b"referer", b"x-forwarded-for"} | _HINT_HEADERS
 _ALLOW = (b"allow", b"GET, HEAD, OPTIONS")
 
 
-def new_click_id() -> str:
-    """The click id (the ``isc`` parameter): 24 hex characters, milliseconds since 1970 then 48 random bits.
+def new_click_id(now: float | None = None) -> str:
+    """The click id (the ``isc`` parameter): 24 hex characters, milliseconds since 1970 (NOW, default
+    the current time) then 48 random bits.
 
     Time first keeps the store's unique index on click ids append-mostly, so a batch of clicks
     touches a few index pages instead of one page per click.
     """
-    return f"{int(time.time() * 1000):012x}{os.urandom(6).hex()}"
+    return f"{int((time.time() if now is None else now) * 1000):012x}{_random_hex12()}"
+
+
+class _RandomPool(threading.local):
+    """Random bytes from the operating system, drawn 1,536 at a time (one system call per 256 click ids)."""
+
+    hex = ""
+    pos = 0
+
+
+_pool = _RandomPool()
+
+
+def _random_hex12() -> str:
+    """48 random bits as 12 hex characters."""
+    pool = _pool
+    pos = pool.pos
+    if pos >= len(pool.hex):
+        pool.hex, pos = os.urandom(1536).hex(), 0
+    pool.pos = pos + 12
+    return pool.hex[pos:pos + 12]
+
+
+def _new_pool_after_fork() -> None:  # a forked worker must not hand out the ids its parent had drawn
+    global _pool
+    _pool = _RandomPool()
+
+
+os.register_at_fork(after_in_child=_new_pool_after_fork)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +217,14 @@ class RedirectApp:
         self.links = LinkCache(engine, ttl)
         self.salt = DailySalt(engine)
         self.bursts = BurstDetector()
+        self._agents: dict[tuple[str, str | None], bots.Agent] = {}
+
+    def _classify(self, user_agent: str, hints: str | None) -> bots.Agent:
+        """The verdict on an agent string with the request's hints, kept per distinct pair (bounded)."""
+        if len(self._agents) >= AGENT_CACHE_SIZE:
+            self._agents.clear()
+        agent = self._agents[(user_agent, hints)] = bots.classify_stored(user_agent, hints)
+        return agent
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -246,11 +285,14 @@ class RedirectApp:
                     hint_headers[name.decode("latin-1")] = value.decode("latin-1")
         user_agent = bots.normalize(user_agent)
         hints = bots.request_hints(hint_headers, method)
-        agent = bots.classify_stored(user_agent, hints)
+        agent = self._agents.get((user_agent, hints))
+        if agent is None:
+            agent = self._classify(user_agent, hints)
         client = scope.get("client")
         ip = self.proxies.client_ip(client[0] if client else None, forwarded)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        key = new_click_id()
+        seconds = time.time()
+        now = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+        key = new_click_id(seconds)
         ws = target.workspace_id
         vhash = visitor_hash(self.salt.for_day(now.date()), ip, user_agent, ws)
         if self.bursts.hit(target.link_id, vhash, now) and not agent.is_bot:
