@@ -117,20 +117,22 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
     rule = ibis.cases((hit[first_rule], first_rule), (hit[second_rule], second_rule), (utm_hit, "utm"),
                       else_=ibis.null("string"))
 
+    # the rule first, as a column, so that each credited value below reads it rather than repeating it
+    picked = j.mutate(rule=rule, code_hit=code_hit, click_hit=click_hit,
+                      **{f"x_{c}": v for c, v in click.items()})
+
     def by_rule(code_v, click_v, utm_v):
-        return ibis.cases((rule == "code", code_v), (rule == "click", click_v), (rule == "utm", utm_v),
-                          else_=ibis.null(code_v.type()))
+        return ibis.cases((picked.rule == "code", code_v), (picked.rule == "click", click_v),
+                          (picked.rule == "utm", utm_v), else_=ibis.null(code_v.type()))
 
     none_s, none_i = ibis.null("string"), ibis.null("int64")
-    return j.mutate(
-        rule=rule,
-        creator_id=by_rule(j.c_creator, click["creator"], j.u_creator),
-        code=by_rule(j.c_code, none_s, none_s),
-        credit_click=by_rule(none_s, click["key"], none_s),
-        link_id=by_rule(none_i, click["link"], none_i),
-        platform=by_rule(none_s, click["platform"], j.u_platform),
-        post_id=by_rule(none_i, click["post"], none_i),
-        code_hit=code_hit, click_hit=click_hit,
+    return picked.mutate(
+        creator_id=by_rule(picked.c_creator, picked.x_creator, picked.u_creator),
+        code=by_rule(picked.c_code, none_s, none_s),
+        credit_click=by_rule(none_s, picked.x_key, none_s),
+        link_id=by_rule(none_i, picked.x_link, none_i),
+        platform=by_rule(none_s, picked.x_platform, picked.u_platform),
+        post_id=by_rule(none_i, picked.x_post, none_i),
     )
 
 

@@ -492,16 +492,11 @@ def _audience(ctx: Context, put, out: dict) -> None:
     active = {(p["platform"], p["handle"]): p["followers_at_post"] for p in f.posts if p["handle"]}
 
     def snapshot(on: dt.date) -> dict[tuple, dict[str, Decimal]]:
-        latest: dict[tuple, dt.date] = {}
-        for r in f.audience:
-            if (r["platform"], r["handle"]) in active and r["date"] <= on:
-                k = (r["platform"], r["handle"], r["dimension"])
-                latest[k] = max(latest.get(k, r["date"]), r["date"])
         out_: dict[tuple, dict[str, Decimal]] = {}
         for r in f.audience:
-            k = (r["platform"], r["handle"], r["dimension"])
-            if latest.get(k) == r["date"]:
-                out_.setdefault(k, {})[r["bucket"]] = Decimal(repr(float(r["share"])))
+            if r["on"] == on and (r["platform"], r["handle"]) in active:
+                out_.setdefault((r["platform"], r["handle"], r["dimension"]), {})[r["bucket"]] = Decimal(
+                    repr(float(r["share"])))
         return out_
 
     def weighted(snap: dict[tuple, dict[str, Decimal]], keys) -> dict[str, dict[str, float]]:

@@ -127,6 +127,7 @@ class Facts:
     # brand accounts: (platform, handle) -> {day: the latest follower count on or before it}
     followers: dict[tuple[str, str], dict[dt.date, int]] = field(default_factory=dict)
     fx: dict[str, list[tuple[dt.date, Decimal, int]]] = field(default_factory=dict)  # currency -> [(date, rate, inverse)]
+    # the accounts' latest audience breakdown per dimension on or before ``on`` (campaign start, end)
     audience: list[dict] = field(default_factory=list)
     comment_stats: list[dict] | None = None  # per post: pos, neg, neu, intent, classified
     mentions: list[dict] | None = None
@@ -282,10 +283,17 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     # audience shares of the campaign's accounts
     au = T("audience")
     handles = {(p_, a["handle"]) for c_ in f.creators.values() for p_, a in c_["accounts"].items()}
-    if handles:
-        rows = fetch(con, au.filter(au.workspace_id == ws, au.date <= ibis.literal(campaign.end)).select(
-            "platform", "handle", "date", "dimension", "bucket", "share"))
-        f.audience = [r for r in rows if (r["platform"], r["handle"]) in handles]
+    if handles:  # each account's latest breakdown per dimension on or before the start and the end
+        mine_au = au.filter(au.workspace_id == ws, ibis.or_(*((au.platform == pl) & (au.handle == h)
+                                                               for pl, h in sorted(handles))))
+        parts = []
+        for on in sorted({campaign.start, campaign.end}):
+            upto = mine_au.filter(mine_au.date <= ibis.literal(on))
+            last = upto.date.max().over(group_by=[upto.platform, upto.handle, upto.dimension])
+            latest = upto.mutate(last=last)
+            parts.append(latest.filter(latest.date == latest.last).select(
+                "platform", "handle", "date", "dimension", "bucket", "share", on=ibis.literal(on)))
+        f.audience = fetch(con, parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
 
     _load_audience_analysis(con, f, ws, cid)
 
