@@ -547,17 +547,17 @@ def _audience(ctx: Context, put, out: dict) -> None:
         ids = {p["id"] for p in f.posts}
         rows = f.mentions if ctx.scope == "campaign" else [m for m in f.mentions if m["post_id"] in ids]
         b = [m for m in rows if m["kind"] == "brand"]
-        r_ = [m for m in rows if m["kind"] == "competitor"]
+        n_brand = sum(m["n"] for m in b)
+        n_rival = sum(m["n"] for m in rows if m["kind"] == "competitor")
         brand_terms = f.campaign.brand_terms
-        put("brand_mentions", len(b) if brand_terms else None, "no brand terms set")
-        tagged = {m["post_id"] for m in b if m["post_id"] is not None and m["comment_id"] is None
-                  and m["term"].startswith("#")}
+        put("brand_mentions", n_brand if brand_terms else None, "no brand terms set")
+        tagged = {m["post_id"] for m in b if m["post_id"] is not None and m["on_post"] and m["hashtag"]}
         put("hashtag_posts", len(tagged) if any(x.startswith("#") for x in brand_terms) else None,
             "no brand hashtags set")
         if not f.campaign.competitor_terms:
             put("share_of_voice", None, "no competitor terms set")
         else:
-            put("share_of_voice", _float(_div(len(b) * 100, len(b) + len(r_))), "no brand or competitor mentions")
+            put("share_of_voice", _float(_div(n_brand * 100, n_brand + n_rival)), "no brand or competitor mentions")
 
     if f.credibility is None:
         put("credibility_score", None, note)

@@ -130,7 +130,7 @@ class Facts:
     # the accounts' latest audience breakdown per dimension on or before ``on`` (campaign start, end)
     audience: list[dict] = field(default_factory=list)
     comment_stats: list[dict] | None = None  # per post: pos, neg, neu, intent, classified
-    mentions: list[dict] | None = None
+    mentions: list[dict] | None = None  # per post, kind, on the post itself or a comment, hashtag: n
     credibility: list[dict] | None = None
     audience_note: str | None = None
     orders_seen: int = 0  # orders of the workspace in the attribution window, credited or not
@@ -343,7 +343,8 @@ def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
     if "mentions" in present:
         mn = T("mentions")
         m = mn.filter(mn.workspace_id == ws, mn.campaign_id == cid)
-        f.mentions = fetch(con, m.select("post_id", "comment_id", "term", "kind"))
+        f.mentions = fetch(con, m.group_by(post_id=m.post_id, kind=m.kind, on_post=m.comment_id.isnull(),
+                                           hashtag=m.term.startswith("#")).aggregate(n=m.count()))
     if "account_credibility" in present:
         ac = T("account_credibility")
         acc = T("creator_accounts")
