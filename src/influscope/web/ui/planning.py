@@ -47,6 +47,11 @@ def _lookup(fn, *args, **kw):
 
 @router.get("/planning", response_class=HTMLResponse)
 def planning_index(request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
+    return _index(request, p)
+
+
+def _index(request: Request, p: Principal, problems: list[str] | None = None, form: dict | None = None,
+           status: int = 200) -> HTMLResponse:
     from influscope.db import tables as t
     from influscope.db.planning import candidate_lists, candidates
 
@@ -58,7 +63,47 @@ def planning_index(request: Request, p: Principal = Depends(require("costs"))) -
             .select_from(candidate_lists.outerjoin(t.campaigns, t.campaigns.c.id == candidate_lists.c.campaign_id)
                          .outerjoin(n, n.c.list_id == candidate_lists.c.id))
             .where(candidate_lists.c.workspace_id == p.workspace_id).order_by(candidate_lists.c.slug)).mappings()]
-    return page(request, "planning_index.html", principal=p, active="planning", lists=rows)
+    return page(request, "planning_index.html", principal=p, active="planning", lists=rows, problems=problems or [],
+                form=form or {}, status=status, goals=("tofu", "mofu", "bofu"))
+
+
+@router.post("/planning/campaigns", response_class=HTMLResponse)
+async def create_planned_form(request: Request, p: Principal = Depends(require("analyst")),
+                              _costs: Principal = Depends(require("costs"))) -> Response:
+    """A new planned campaign and its candidate list (same slug), then its planning page."""
+    import datetime as dt
+
+    from fastapi.responses import RedirectResponse
+
+    from influscope.planning.campaign_state import CampaignStateError, create_campaign
+    from influscope.planning.candidates import create_list
+
+    form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "csrf_token"}
+    problems = []
+    dates = {}
+    for name in ("start", "end"):
+        try:
+            dates[name] = dt.date.fromisoformat(form.get(name, ""))
+        except ValueError:
+            problems.append(f"{name}: not a date (YYYY-MM-DD): {form.get(name, '')!r}")
+    slug = form.get("slug", "")
+    from influscope.db.planning import candidate_lists
+
+    with engine_of(request).connect() as conn:  # checked first, so a campaign is never left without its list
+        if conn.execute(sa.select(candidate_lists.c.id).where(candidate_lists.c.workspace_id == p.workspace_id,
+                                                              candidate_lists.c.slug == slug)).scalar():
+            problems.append(f"slug: a candidate list {slug!r} exists already")
+    if not problems:
+        try:
+            create_campaign(engine_of(request), p.workspace_slug, slug, name=form.get("name") or slug,
+                            goal=form.get("goal", ""), start=dates["start"], end=dates["end"],
+                            currency=form.get("currency", ""), budget=form.get("budget") or None, status="planned")
+            create_list(engine_of(request), p.workspace_slug, slug, name=form.get("name") or slug, campaign=slug)
+        except (CampaignStateError, ValueError, LookupError) as exc:
+            problems.append(str(exc))
+    if problems:
+        return _index(request, p, problems=problems, form=form, status=422)
+    return RedirectResponse(f"/planning/{slug}", status_code=303)
 
 
 def _budget_bounds(lv) -> tuple[Decimal, Decimal]:
