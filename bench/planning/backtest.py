@@ -106,7 +106,7 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                               outcome_campaigns=6 if outcomes else 0)
         actual_rows = {}
         if outcomes:
-            rows, _ = history.campaign_rows(engine, workspace, [camp])
+            rows, _ = history.campaign_rows(engine, workspace, [camp], project=False)
             actual_rows = {r.creator: r for r in rows}
         followers_of = cv._followers_by_key(engine, ctx)
         with engine.connect() as conn:

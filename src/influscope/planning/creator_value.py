@@ -189,6 +189,9 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
                                       exclude_campaign=camp["id"] if camp else None)
     ctx_rows, errors = history.campaign_rows(engine, workspace, past[:outcome_campaigns]) if outcome_campaigns else ([], [])
     notes = [f"campaign not computed: {e}" for e in errors]
+    for slug, factor in sorted({(r.campaign, r.revenue_factor) for r in ctx_rows if r.revenue_factor}):
+        notes.append(f"{slug} is still running: its creators' revenue is projected to its end by its sales forecast "
+                     f"(x {factor:.2f})")
     if fx.get(table.currency) is None:
         notes.append(f"EMV is in {table.currency}: import an exchange rate to {cur} to see it in {cur}")
     return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table, fx.get(table.currency), peers,
