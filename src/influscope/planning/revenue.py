@@ -206,6 +206,8 @@ def from_forecast(engine, workspace: str, currency: str, fees: Decimal, coverage
         used.append({"campaign": r["slug"], "revenue_to_date": float(revenue), "final_revenue": final,
                      "low": low, "high": high, "projected": projected, "fees": fees_r,
                      "revenue_per_fee": final / fees_r, "forecast_days": detail.get("days_used"), "_sd": sd})
+    if not refs:
+        return Estimate(None, None, None, [f"no earlier campaign in {currency}"])
     if not used:
         return Estimate(None, None, None, [f"no earlier {scope} in {currency} with creator fees and attributed sales"]
                         + notes)
