@@ -142,10 +142,12 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     """The expected revenue's three estimates, each with what it rests on, in the page's language."""
     if rv is None:
         return None
+    from babel.lists import format_list
+
     _ = i18n.gettext_for(lang)
 
     def money(x):
-        return "–" if x is None else fmt.money(Decimal(repr(x)).quantize(Decimal(1)), rv.currency)
+        return "–" if x is None else fmt.money(Decimal(repr(x)), rv.currency, digits=0)
 
     def est(e, rests):
         return {"value": money(e.value), "low": money(e.low), "high": money(e.high), "rests_on": rests,
@@ -154,28 +156,30 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     c, f, m = rv.creators.detail, rv.forecast.detail, rv.combined.detail
     if c:
         creators = [_("%(n)s booked creators: %(k)s valued from their own past campaigns' code and link sales, "
-                      "%(p)s from comparable creators") % {"n": c["creators"], "k": c["with_history"],
-                                                           "p": c["creators"] - c["with_history"]},
-                    _("Past campaigns: %(names)s") % {"names": ", ".join(c["past_campaigns"]) or "–"}]
+                      "%(p)s from comparable creators") % {"n": fmt.number(c["creators"]), "k": fmt.number(c["with_history"]),
+                                                           "p": fmt.number(c["creators"] - c["with_history"])},
+                    _("Past campaigns: %(names)s") % {
+                        "names": format_list([fmt.ltr(x) for x in c["past_campaigns"]], locale=fmt.locale)
+                        if c["past_campaigns"] else "–"}]
     else:
         creators = [_("No booked creator has an expected revenue.")]
     if f:
-        n = {"currency": rv.currency, "n": len(f["campaigns"])}
+        n = {"currency": fmt.ltr(rv.currency), "n": fmt.number(len(f["campaigns"]))}
         forecast = [_("Earlier BOFU campaigns in %(currency)s: %(n)s") % n if f["scope"] == "bofu" else
                     _("Earlier campaigns in %(currency)s (none of them BOFU): %(n)s") % n,
                     _("Revenue per unit of creator fees: %(ratio)s") % {"ratio": fmt.number(f["revenue_per_fee"], 2)}]
         for u in f["campaigns"]:
             line = _("%(campaign)s: %(revenue)s revenue for %(fees)s of fees") % {
-                "campaign": u["campaign"], "revenue": money(u["final_revenue"]), "fees": money(u["fees"])}
+                "campaign": fmt.ltr(u["campaign"]), "revenue": money(u["final_revenue"]), "fees": money(u["fees"])}
             if u["projected"]:
                 line += " · " + _("projected to its end by the sales forecast from %(days)s days of sales") % {
-                    "days": u["forecast_days"]}
+                    "days": fmt.number(u["forecast_days"])}
             forecast.append(line)
         if f["assumed_scatter"] is not None:
             forecast.append(_("Fewer than 3 campaigns: the scatter between campaigns is assumed"))
     else:
         forecast = [_("No earlier campaign in %(currency)s with creator fees and attributed sales.")
-                    % {"currency": rv.currency}]
+                    % {"currency": fmt.ltr(rv.currency)}]
     if "weight_creators" in m:
         combined = [_("Weights: creators' values %(a)s, sales forecast %(b)s") % {
                         "a": fmt.percent(m["weight_creators"] * 100, 0), "b": fmt.percent(m["weight_forecast"] * 100, 0)},
@@ -183,7 +187,7 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     else:
         combined = [_("One estimate only.")]
     return {"combined": est(rv.combined, combined), "creators": est(rv.creators, creators),
-            "forecast": est(rv.forecast, forecast), "fees": fmt.money(rv.fees, rv.currency),
+            "forecast": est(rv.forecast, forecast), "fees": fmt.money(rv.fees, rv.currency, digits=0),
             "coverage": fmt.percent(rv.coverage * 100, 0), "notes": rv.notes}
 
 
