@@ -335,9 +335,10 @@ def main() -> None:
                     help="generated campaigns with links, codes, fees, clicks and orders: clicks, orders and revenue "
                          "per post with history, and each campaign as a BOFU plan (expected revenue)")
     ap.add_argument("--only-sales", action="store_true", help="only the --sales store")
+    ap.add_argument("--only-demo", action="store_true", help="only the demo store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.only_sales:
+        if not args.only_sales and not args.only_demo:
             engine = get_engine(f"sqlite:///{Path(tmp) / 'past.db'}")
             generate(engine, args.creators, args.campaigns, args.seed)
             t0 = time.perf_counter()
@@ -345,7 +346,7 @@ def main() -> None:
             report(f"generated: {args.creators} creators, {args.campaigns} campaigns "
                    f"({time.perf_counter() - t0:.1f} s)", stats)
             engine.dispose()
-        if args.sales or args.only_sales:
+        if (args.sales or args.only_sales) and not args.only_demo:
             engine = get_engine(f"sqlite:///{Path(tmp) / 'sales.db'}")
             t0 = time.perf_counter()
             generate(engine, args.creators, args.campaigns, args.seed, sales=True)

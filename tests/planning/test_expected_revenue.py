@@ -50,8 +50,12 @@ def test_combine_weights_by_precision_and_claims_no_independence():
     c = revenue.combine(a, b, 0.8)
     assert c.detail["weight_creators"] == pytest.approx(0.8)  # 1/0.25 against 1/1
     assert c.value == pytest.approx(math.exp(0.8 * math.log(100) + 0.2 * math.log(400)))
-    # the interval is as wide as the narrower input's (log sd 0.5), not sqrt(1 / (4 + 1))
-    assert math.log(c.high / c.low) == pytest.approx(2 * z * 0.5)
+    # the spread of the two as a mixture (each one's spread and its distance from the centre), never the
+    # narrower sqrt(1 / (4 + 1)) that independence would give
+    mu = math.log(c.value)
+    sd = math.sqrt(0.8 * (0.25 + (math.log(100) - mu) ** 2) + 0.2 * (1.0 + (math.log(400) - mu) ** 2))
+    assert math.log(c.high / c.low) == pytest.approx(2 * z * sd)
+    assert sd > 0.5 > math.sqrt(1 / 5)
     only = revenue.combine(a, revenue.Estimate(None, None, None), 0.8)
     assert (only.value, only.low, only.high) == (a.value, a.low, a.high) and only.detail == {"only": "creators"}
 

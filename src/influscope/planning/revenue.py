@@ -20,8 +20,10 @@ what it rests on (see docs/planning.md):
    uncertainty of the pooled ratio (``/ n``) and the forecast intervals of campaigns still running.
 3. **Combined**: the precision-weighted mean of the two in log space, ``1 / sd^2`` weights, with
    ``sd = (log high - log low) / (2 z)``. The two share their data (the creators' past sales are
-   part of the campaigns' sales), so they are not independent: the combined interval is kept no
-   narrower than the narrower of the two.
+   part of the campaigns' sales), so they are not independent and no gain from independence is
+   claimed: the combined spread is that of the two taken as a mixture with those weights,
+   ``sd^2 = w (sd_a^2 + (mu_a - mu)^2) + (1 - w) (sd_b^2 + (mu_b - mu)^2)``, which widens when they
+   disagree.
 
 Only for a list whose goal is BOFU (revenue); otherwise ``None``.
 """
@@ -83,7 +85,7 @@ def _log_sd(e: Estimate, coverage: float) -> float | None:
 
 
 def combine(a: Estimate, b: Estimate, coverage: float) -> Estimate:
-    """Precision-weighted log-space mean of two estimates; the interval no narrower than the narrower one's."""
+    """Precision-weighted log-space mean of two estimates; the spread of the two as a weighted mixture."""
     sa_, sb = _log_sd(a, coverage), _log_sd(b, coverage)
     if sa_ is None or sb is None or sa_ == 0 or sb == 0:
         one = a if sa_ is not None else b
@@ -94,10 +96,14 @@ def combine(a: Estimate, b: Estimate, coverage: float) -> Estimate:
                                                                               else "the sales forecast")],
                         {"only": which})
     wa, wb = 1 / sa_ ** 2, 1 / sb ** 2
-    mu = (wa * math.log(a.value) + wb * math.log(b.value)) / (wa + wb)
-    sd = min(sa_, sb)  # not sqrt(1 / (wa + wb)): the two share data, so no gain from independence is claimed
-    z = _z(coverage)
     share = wa / (wa + wb)
+    ma, mb = math.log(a.value), math.log(b.value)
+    mu = share * ma + (1 - share) * mb
+    # the spread of the two estimates taken as a mixture with those weights: each one's own spread plus
+    # how far it lies from the combined centre (not sqrt(1 / (wa + wb)): the two share data, so no gain
+    # from independence is claimed, and when they disagree the interval widens)
+    sd = math.sqrt(share * (sa_ ** 2 + (ma - mu) ** 2) + (1 - share) * (sb ** 2 + (mb - mu) ** 2))
+    z = _z(coverage)
     return Estimate(math.exp(mu), math.exp(mu - z * sd), math.exp(mu + z * sd),
                     [f"weights: creators' values {share:.0%}, sales forecast {1 - share:.0%} (1 / variance in log space)"],
                     {"weight_creators": share, "weight_forecast": 1 - share})

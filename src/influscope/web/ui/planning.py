@@ -183,7 +183,8 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     if "weight_creators" in m:
         combined = [_("Weights: creators' values %(a)s, sales forecast %(b)s") % {
                         "a": fmt.percent(m["weight_creators"] * 100, 0), "b": fmt.percent(m["weight_forecast"] * 100, 0)},
-                    _("The interval is kept as wide as the narrower estimate's: both rest on the same past sales.")]
+                    _("Both rest on the same past sales: the interval is that of the two as a weighted mixture, "
+                      "wider when they disagree.")]
     else:
         combined = [_("One estimate only.")]
     return {"combined": est(rv.combined, combined), "creators": est(rv.creators, creators),
