@@ -25,7 +25,8 @@ def test_create_list_apart_and_start(owner, viewer, demo_engine):
     assert 'hx-get="/campaigns/autumn/summary-row"' not in home  # no KPI is loaded for it
     assert 'href="/planning/autumn"' in planned and "Start campaign" in planned
     assert "Start campaign" not in viewer.get("/").text.partition('id="planned"')[2]
-    assert "has not started" in owner.get("/campaigns/autumn").text
+    camp = owner.get("/campaigns/autumn").text
+    assert "has not started" in camp and 'href="/planning/autumn"' in camp
 
     assert viewer.post("/campaigns/autumn/start", data={"csrf_token": viewer.csrf}).status_code == 403
     assert owner.post("/campaigns/autumn/start", data={}).status_code == 403  # no CSRF token

@@ -200,7 +200,9 @@ def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str
     with engine_of(request).connect() as conn:
         status = conn.execute(sa.select(t.campaigns.c.status).where(t.campaigns.c.workspace_id == p.workspace_id,
                                                                     t.campaigns.c.slug == slug)).scalar()
+        lists = _lists_of(conn, [report.campaign["id"]]).get(report.campaign["id"], []) if status == "planned" else []
     return page(request, "campaign.html", principal=p, active="home", lang=lang, report=report, planned=status == "planned",
+                planned_lists=lists if p.can_see_costs else [],
                 board=board, sort=sort or _default_sort(board), sort_dir=dir, charts=chart_options(report),
                 stages=stage_names(lang), start=request.query_params.get("start", ""),
                 end=request.query_params.get("end", ""), compare=_compare(request), slug=slug,
