@@ -79,7 +79,8 @@ campaigns = sa.Table(
     sa.Column("competitor_terms", sa.JSON, nullable=False, default=list),
     sa.Column("methodology", sa.JSON, nullable=False, default=dict),
     _created(),
-    sa.Column("status", sa.String(16), nullable=False, default="started", server_default="started"),
+    sa.Column("status", sa.String(16), nullable=False, server_default="started"),  # no Python default: inserts that
+    # name no status also work on a store not yet upgraded (the database fills it in)
     sa.UniqueConstraint("workspace_id", "slug"),
 )
 
