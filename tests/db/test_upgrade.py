@@ -11,7 +11,7 @@ from influscope.db.engine import alembic_config, current_revisions, heads, upgra
 from influscope.kpi.api import kpis
 
 # what the previous main had, per migration branch: the newer revisions are undone down to these
-PREVIOUS = ("0002_tracking", "0002_commerce", "planning@-1", "0002_connectors")
+PREVIOUS = ("0002_tracking", "0002_commerce", "0002_planning", "0002_connectors")
 # tables the upgrade creates (empty before and after) and columns it derives from the records
 NEW_TABLES = {"candidate_lists", "candidates", "destination_hosts", "post_daily_metrics"}
 DERIVED = {"webhook_deliveries": {"body_sha256"}, "links": {"key"}, "clicks": {"unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots",
@@ -55,7 +55,11 @@ def test_previous_schema_upgrades_in_place(any_engine):
     for target in PREVIOUS:  # the database as the previous main made it
         command.downgrade(alembic_config(any_engine), target)
     assert current_revisions(any_engine) != heads()
+    assert "status" not in {c["name"] for c in sa.inspect(any_engine).get_columns("campaigns")}
     upgrade(any_engine)
     assert current_revisions(any_engine) == heads()
-    assert _records(any_engine) == records
+    assert _records(any_engine) == records  # every campaign with every value, and "started" as before
     assert _values(any_engine) == values
+    with any_engine.connect() as conn:
+        statuses = conn.execute(sa.text("SELECT slug, status FROM campaigns ORDER BY slug")).all()
+    assert statuses == [("finlit-webinars", "started"), ("glow-awareness", "started"), ("spring-launch", "started")]

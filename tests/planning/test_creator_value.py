@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from influscope.audience.refresh import refresh_credibility
 from influscope.cli import app
 from influscope.db import tables as t
+from influscope.planning import creator_value as cv
 from influscope.planning import forecast
 from influscope.planning.creator_value import value_of
 
@@ -221,3 +222,16 @@ def test_first_creator_of_an_empty_workspace_uses_the_published_er_band(engine):
     assert e.low < e.value < e.high and 50 < e.value < 5_000
     assert acc.expected["reach"].value is None and acc.expected["reach"].basis == "none"
     assert not acc.from_history
+
+
+def test_a_platform_without_peers_gets_the_spread_between_platforms(engine):
+    """Valued from other platforms' accounts, the interval widens by how much platforms differ."""
+    seed(engine)  # every peer is on Instagram
+    ctx = cv.load_context(engine, "acme", currency="TWD")
+    same, _, _ = cv.value_prospect(engine, ctx, "instagram", 20000, {}, coverage=0.8)
+    other, _, _ = cv.value_prospect(engine, ctx, "x", 20000, {}, coverage=0.8)
+    a, b = same["impressions"], other["impressions"]
+    assert a.value == pytest.approx(b.value)  # the same peers' median rate
+    assert b.high / b.low > a.high / a.low * 1.5
+    assert "no x peers: the spread between platforms is added" in b.note
+    assert "no instagram peers" not in a.note

@@ -424,8 +424,12 @@ def split_cmd(
     engine = _common.engine(db, workspace)
     lv, sp = _list_call(split_list, engine, _common.apply().workspace, slug, budget, objective=objective,
                         alpha=alpha, coverage=coverage, goal=goal)
+    from influscope.planning.revenue import expected_revenue
+
+    rv = _list_call(expected_revenue, engine, _common.apply().workspace, lv, sp, alpha=alpha)
     if fmt == "json":
-        typer.echo(json.dumps(sp.to_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**sp.to_dict(), "expected_revenue": None if rv is None else rv.to_dict()}, indent=2,
+                              ensure_ascii=False))
         return
     if fmt == "csv":
         buf = io.StringIO()
@@ -450,6 +454,27 @@ def split_cmd(
                    f"{sp.objective} for {Decimal(nb['costs']):,.2f}" + (f", {Decimal(nb['short_by']):,.2f} over the budget"
                                                                         if Decimal(nb["short_by"]) > 0 else ""))
     for n in sp.notes:
+        typer.echo(f"note: {n}")
+    if rv is not None:
+        _print_revenue(rv)
+
+
+def _print_revenue(rv) -> None:
+    pct = f"{rv.coverage:.0%}"
+
+    def line(name, e):
+        if e.value is None:
+            return f"  {name:22} n/a"
+        rng = "" if e.low is None else f" ({pct} interval {e.low:,.0f} - {e.high:,.0f})"
+        return f"  {name:22} {e.value:,.0f} {rv.currency}{rng}"
+
+    typer.echo(f"expected revenue (BOFU), for {rv.fees:,.2f} {rv.currency} of creator fees:")
+    for name, e in (("combined", rv.combined), ("from creators' values", rv.creators),
+                    ("from sales forecast", rv.forecast)):
+        typer.echo(line(name, e))
+        for r in e.rests_on:
+            typer.echo(f"    - {r}")
+    for n in rv.notes:
         typer.echo(f"note: {n}")
 
 

@@ -36,6 +36,8 @@ COST_KINDS = ("fee", "product", "production", "ad_spend", "platform_fee", "shipp
 CODE_KINDS = ("affiliate", "sitewide")
 ORDER_STATUSES = ("paid", "pending", "cancelled", "refunded", "partially_refunded")
 LEAD_TYPES = ("signup", "newsletter", "download", "webinar", "demo", "trial", "other")
+# planned: being prepared (candidates, budget split), never reported as running; started: live or over
+CAMPAIGN_STATUSES = ("planned", "started")
 
 
 def _ws(index: bool = True) -> sa.Column:
@@ -77,6 +79,8 @@ campaigns = sa.Table(
     sa.Column("competitor_terms", sa.JSON, nullable=False, default=list),
     sa.Column("methodology", sa.JSON, nullable=False, default=dict),
     _created(),
+    sa.Column("status", sa.String(16), nullable=False, server_default="started"),  # no Python default: inserts that
+    # name no status also work on a store not yet upgraded (the database fills it in)
     sa.UniqueConstraint("workspace_id", "slug"),
 )
 

@@ -265,4 +265,5 @@ CAMPAIGN_FIELDS: tuple[Col, ...] = (
     Col("brand_terms", "text", "Mentions and hashtags to track.", example='["acme", "#acmespring"]'),
     Col("competitor_terms", "text", "Competitors' terms for share of voice.", example='["globex"]'),
     Col("methodology", "text", "Overrides of the methodology settings for this campaign.", example="{er_denominator: reach}"),
+    Col("status", "choice", "planned (being prepared: never paced or forecast as running) or started; blank = started for a new campaign, unchanged for an existing one; a started campaign cannot be planned again.", choices=("planned", "started"), example="planned"),
 )

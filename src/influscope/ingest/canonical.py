@@ -824,6 +824,11 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
             camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
                 t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
         _check_references(conn, bundle, ws_id, camp_id, problems, workspace)
+        if camp_id is not None and (bundle.campaign or {}).get("status") == "planned":
+            was = conn.execute(sa.select(t.campaigns.c.status).where(t.campaigns.c.id == camp_id)).scalar()
+            if was != "planned":
+                problems.add("campaign.yaml", 1, "status", f"campaign {bundle.campaign['id']!r} is {was}; "
+                             "a started campaign cannot be planned again")
     problems.raise_if_any()
     with engine.begin() as conn:
         report = _write(conn, bundle, workspace, costs=costs)
@@ -847,6 +852,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
             "brand_terms": c.get("brand_terms", []), "competitor_terms": c.get("competitor_terms", []),
             "methodology": c.get("methodology", {}),
         }
+        if c.get("status"):  # absent: a new campaign is started, an existing one keeps its status
+            row["status"] = c["status"]
         if not costs:
             del row["budget"]  # a new campaign has none; an existing one keeps its own
             from influscope.auth.roles import cost_kpis
@@ -1108,6 +1115,8 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
                    currency=camp["currency"])
         if camp["budget"] is not None:
             doc["budget"] = _yaml_number(camp["budget"])
+        if camp["status"] == "planned":
+            doc["status"] = "planned"
         if camp["baseline_start"]:
             doc["baseline"] = {"start": camp["baseline_start"], "end": camp["baseline_end"]}
         for k in ("targets", "brand_accounts", "brand_terms", "competitor_terms", "methodology"):

@@ -20,6 +20,7 @@ from typing import Any, Mapping, cast
 import sqlalchemy as sa
 
 from influscope.attribution import credit
+from influscope.db import tables as t
 from influscope.kpi import methodology
 from influscope.kpi.catalogue import KPIS, LANGS, RANK_BY, STAGE_DEFAULTS, ordered_ids
 from influscope.kpi.engine import BREAKDOWNS, Context, Value, compute, counted_orders, label, partition
@@ -276,6 +277,11 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     if note:
         facts.audience_note = note
     today = today or dt.date.today()
+    with engine.connect() as conn:  # a planned campaign is never paced or forecast as running
+        from influscope.planning.campaign_state import kpi_day
+
+        today = kpi_day(conn.execute(sa.select(t.campaigns.c.status).where(t.campaigns.c.id == camp.id)).scalar(),
+                        camp.start, today)
     table, table_note = _emv_table(resolved, camp.start)
     ctx = Context(facts, resolved, "campaign", today, table, {"emv": table_note} if table_note else {})
 

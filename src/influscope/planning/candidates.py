@@ -294,6 +294,7 @@ class CandidateValue:
     max_deliverables: int
     choice: str
     notes: list[str] = field(default_factory=list)
+    campaigns: list[str] = field(default_factory=list)  # the store creator's past campaigns it is valued from
 
     @property
     def label(self) -> str:
@@ -315,7 +316,8 @@ class CandidateValue:
                 "quoted_fee": m(self.quoted_fee), "fair_fee": {"low": m(self.fair_low), "mid": m(self.fair_mid),
                                                                "high": m(self.fair_high)},
                 "fee": m(self.fee), "credibility": self.credibility, "min_deliverables": self.min_deliverables,
-                "max_deliverables": self.max_deliverables, "choice": self.choice, "notes": list(self.notes)}
+                "max_deliverables": self.max_deliverables, "choice": self.choice, "notes": list(self.notes),
+                "campaigns": list(self.campaigns)}
 
 
 @dataclass
@@ -354,6 +356,7 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
     for r in rows:
         notes: list[str] = []
         cred = None
+        past: list[str] = []
         if r["creator_id"] is not None:
             v = cv.value_of(engine, r["creator_key"], workspace=workspace, coverage=coverage, context=ctx)
             acc = next((a for a in v.accounts if a.platform == r["platform"] and a.handle == r["handle"]), None)
@@ -362,6 +365,7 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
                 continue
             expected, fee, followers, tier, hist = acc.expected, acc.fee, acc.followers, acc.tier, acc.from_history
             cred = None if acc.credibility is None else acc.credibility["score"]
+            past = list(v.campaigns)
             notes += acc.notes
         else:
             expected, fee, tier = cv.value_prospect(engine, ctx, r["platform"], r["followers"], r["metrics"],
@@ -386,7 +390,7 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
             followers=followers, tier=tier, from_history=hist, expected=expected, quoted_fee=quoted,
             fair_low=fee["low"], fair_mid=fee["mid"], fair_high=fee["high"], credibility=cred,
             min_deliverables=r["min_deliverables"], max_deliverables=r["max_deliverables"], choice=r["choice"],
-            notes=notes))
+            notes=notes, campaigns=past))
     return ListValue(lst["slug"], lst["name"], campaign, ctx.currency, ctx.goal, coverage, out, list(ctx.notes))
 
 

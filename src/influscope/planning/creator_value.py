@@ -189,6 +189,9 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
                                       exclude_campaign=camp["id"] if camp else None)
     ctx_rows, errors = history.campaign_rows(engine, workspace, past[:outcome_campaigns]) if outcome_campaigns else ([], [])
     notes = [f"campaign not computed: {e}" for e in errors]
+    for slug, factor in sorted({(r.campaign, r.revenue_factor) for r in ctx_rows if r.revenue_factor}):
+        notes.append(f"{slug} is still running: its creators' revenue is projected to its end by its sales forecast "
+                     f"(x {factor:.2f})")
     if fx.get(table.currency) is None:
         notes.append(f"EMV is in {table.currency}: import an exchange rate to {cur} to see it in {cur}")
     return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table, fx.get(table.currency), peers,
@@ -211,7 +214,7 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
     With no peer at all, engagements fall back to the published engagement-rate band of the
     platform and follower count (its midpoint; the between-creator spread a default).
     """
-    def rows(match):
+    def rows(match, platforms: dict | None = None):
         out = []
         for a in ctx.peers:
             if a.creator_id == exclude or not a.followers or not match(a):
@@ -221,23 +224,45 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
                 continue
             lm, ls = forecast.log_stats(s / n, q / n, n)
             out.append((float(a.followers), n, lm, ls))
+            if platforms is not None:
+                platforms.setdefault(a.platform, []).append(lm - math.log(a.followers))
         return out
 
     for match, scope in (
             (lambda a: a.platform == platform and _tier(a.followers, ctx.preset) == tier,
              f"{platform} {tier} accounts in this workspace"),
-            (lambda a: a.platform == platform, f"{platform} accounts in this workspace"),
-            (lambda a: True, "accounts in this workspace")):
+            (lambda a: a.platform == platform, f"{platform} accounts in this workspace")):
         found = rows(match)
         if len(found) >= 3:
             return forecast.prior_from_accounts(found, scope)
-    found = rows(lambda a: True)
+    by_platform: dict[str, list[float]] = {}
+    found = rows(lambda a: True, by_platform)
+    if len(found) >= 3:
+        return _across_platforms(forecast.prior_from_accounts(found, "accounts in this workspace"), by_platform,
+                                 platform)
     if not found and metric == "engagements" and followers:
         band = bm.er_band(platform, followers) or bm.for_kpi("engagement_rate", platform)
         if band is not None and band.value:
             return forecast.Prior(math.log(band.value / 100), forecast.DEFAULT_TAU, forecast.DEFAULT_SIGMA, 0,
                                   f"published engagement rate {band.value:g} % ({band.scope}; {band.source.cite()})")
     return forecast.prior_from_accounts(found, "accounts in this workspace")
+
+
+def _across_platforms(prior: forecast.Prior, by_platform: dict[str, list[float]], platform: str) -> forecast.Prior:
+    """A prior from other platforms' accounts: their rates differ by platform, so that spread is added.
+
+    ``tau^2 + s^2``, with ``s`` the deviation between the platforms' median log rates (platforms with
+    two or more accounts), or ``DEFAULT_TAU`` when fewer than two platforms say so. Without it a
+    prospect on X or Facebook valued from Instagram peers gets an interval as narrow as theirs.
+    """
+    import statistics
+
+    medians = [statistics.median(v) for v in by_platform.values() if len(v) >= 2]
+    spread = statistics.pstdev(medians) if len(medians) >= 2 else forecast.DEFAULT_TAU
+    spread = max(spread, forecast.DEFAULT_TAU / 2)
+    tau = math.sqrt(prior.tau ** 2 + spread ** 2)
+    return forecast.Prior(prior.log_rate, tau, prior.sigma, prior.accounts,
+                          f"{prior.scope} (no {platform} peers: the spread between platforms is added)")
 
 
 def _per_post(row: history.CampaignRow, metric: str, ctx: Context) -> float | None:

@@ -8,7 +8,8 @@
 Engagements are likes + comments + shares + saves (the parts a post reports); a post's EMV is
 ``sum(count x rate)`` of the rate table's actions on its platform, in the table's currency.
 - :func:`campaign_rows`: per creator and campaign, the KPI engine's results (``influscope.kpis``
-  by creator, memoised): posts, impressions, engagements, clicks, orders, revenue and spend.
+  by creator, memoised): posts, impressions, engagements, clicks, orders, revenue and spend; the
+  revenue of a campaign still running projected to its end by its sales forecast.
 
 ``before`` limits everything to posts published (campaigns started) before that moment, which is
 how the backtest values a creator "as of" the start of a campaign; ``exclude_campaign`` leaves out
@@ -170,6 +171,7 @@ class CampaignRow:
     currency: str
     creator: str
     values: dict[str, float | None]  # posts, impressions, reach, engagements, clicks, orders, revenue, spend, emv
+    revenue_factor: float | None = None  # running campaign: its revenue to date x this = projected to its end
 
 
 _KPI_OF = {"posts": "posts", "impressions": "impressions", "reach": "reach", "views": "video_views",
@@ -186,8 +188,29 @@ def _num(v) -> float | None:
         return None
 
 
-def campaign_rows(engine, workspace: str, campaigns: list[dict]) -> tuple[list[CampaignRow], list[str]]:
-    """The KPI engine's per-creator results of ``campaigns`` (rows of the campaigns table)."""
+def revenue_projection(result: dict) -> float | None:
+    """to_end / actual_to_date of a campaign's sales forecast (KPI ``sales_forecast``) while it runs, else None.
+
+    A campaign still running has only part of its code and link sales; the forecast (Theil-Sen trend
+    of its daily attributed revenue, :mod:`influscope.kpi.forecast`) projects them to its end date.
+    """
+    fc = (result.get("kpis") or {}).get("sales_forecast") or {}
+    detail = fc.get("detail") or {}
+    try:
+        actual, to_end = float(detail.get("actual_to_date")), float(detail.get("to_end"))
+    except (TypeError, ValueError):
+        return None
+    return to_end / actual if actual > 0 and to_end > actual else None
+
+
+def campaign_rows(engine, workspace: str, campaigns: list[dict], *,
+                  project: bool = True) -> tuple[list[CampaignRow], list[str]]:
+    """The KPI engine's per-creator results of ``campaigns`` (rows of the campaigns table).
+
+    ``project``: the revenue of a campaign still running is projected to its end with the campaign's
+    sales forecast (each creator's revenue x the campaign's ``to_end / actual_to_date``); the factor
+    is kept in :attr:`CampaignRow.revenue_factor`. ``project=False`` gives the revenue to date.
+    """
     from influscope.reports import build
 
     rows: list[CampaignRow] = []
@@ -198,6 +221,7 @@ def campaign_rows(engine, workspace: str, campaigns: list[dict]) -> tuple[list[C
         except Exception as exc:  # noqa: BLE001 - one campaign that cannot be computed must not hide the rest
             errors.append(f"{c['slug']}: {exc}")
             continue
+        factor = revenue_projection(result) if project else None
         for r in result.get("rows", []):
             key = build.row_key(r).get("creator")
             kpis = r.get("kpis", {})
@@ -205,5 +229,7 @@ def campaign_rows(engine, workspace: str, campaigns: list[dict]) -> tuple[list[C
             for name, kid in _KPI_OF.items():
                 v = (kpis.get(kid) or {}).get("value")
                 values[name] = _num(v)
-            rows.append(CampaignRow(c["slug"], c["name"], c["start_date"], c["currency"], str(key), values))
+            if factor is not None and values["revenue"] is not None:
+                values["revenue"] *= factor
+            rows.append(CampaignRow(c["slug"], c["name"], c["start_date"], c["currency"], str(key), values, factor))
     return rows, errors

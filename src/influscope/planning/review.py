@@ -70,7 +70,7 @@ def plan_vs_actual(engine, workspace: str, campaign: str, *, coverage: float = 0
     before = dt.datetime.combine(camp["start_date"], dt.time())
     ctx = cv.load_context(engine, workspace, currency=camp["currency"], goal=camp["goal"], before=before)
     ctx.campaign_id = camp["id"]
-    actual_rows, errors = history.campaign_rows(engine, workspace, [dict(camp)])
+    actual_rows, errors = history.campaign_rows(engine, workspace, [dict(camp)], project=False)
     review.notes += [f"not computed: {e}" for e in errors]
     actual = {r.creator: r for r in actual_rows}
     seen = set()

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import NormalDist
 
-__all__ = ["Option", "Split", "exhaustive", "response", "split"]
+__all__ = ["Option", "Split", "exhaustive", "outcome_interval", "response", "split"]
 
 DRAWS = 4000
 IMPROVE_UP_TO = 60  # candidates up to which the drop-and-refill pass runs (it costs one greedy per booking)
@@ -171,6 +171,12 @@ def _interval(options: Sequence[Option], d: dict[str, int], alpha: float, covera
     totals = (np.expm1(mu + draws * sd).clip(min=0) * weight).sum(axis=1)
     lo, hi = np.quantile(totals, [0.5 - coverage / 2, 0.5 + coverage / 2])
     return float(lo), float(hi)
+
+
+def outcome_interval(options: Sequence[Option], booked: dict[str, int], alpha: float,
+                     coverage: float) -> tuple[float | None, float | None]:
+    """The ``coverage`` interval of the summed outcome of a booking (the simulation of the module docstring)."""
+    return _interval(options, booked, alpha, coverage)
 
 
 def split(options: Sequence[Option], budget, *, objective: str, alpha: float = 0.7, coverage: float = 0.8,

@@ -102,6 +102,11 @@ def test_candidate_lists_and_split(env):
     assert booked["instagram @new.face"] == 0 and booked["instagram @acme_mei"] >= 1
     assert j["interval"]["low"] < j["outcome"] < j["interval"]["high"]
     assert booked["instagram @acme_mei"] == 2 and j["next_best"] is None  # mei at her maximum; new.face excluded
+    assert j["expected_revenue"] is None  # a TOFU split: no revenue expectation
+    bofu = w.get("/api/v1/plan/lists/autumn/split", params={"budget": "10000", "goal": "bofu"}).json()
+    rev = bofu["expected_revenue"]
+    assert set(rev) >= {"expected", "from_creators", "from_sales_forecast", "currency", "coverage", "fees"}
+    assert rev["from_creators"]["rests_on"] and rev["from_sales_forecast"]["rests_on"]
     nobudget = w.get("/api/v1/plan/lists/autumn/split")
     assert nobudget.status_code == 422 and "budget: required" in nobudget.text
     # fees are costs; other workspaces do not see the list

@@ -1,4 +1,7 @@
-"""/api/v1/campaigns: list, read, create, change and delete campaigns of the caller's workspace.
+"""/api/v1/campaigns: list, read, create, change, start and delete campaigns of the caller's workspace.
+
+A campaign is created ``planned`` (being prepared: candidate lists, the budget split; never paced
+or forecast as running) or ``started`` (the default); ``POST /{id}/start`` starts a planned one.
 
 Budgets are returned as ``null`` (with ``budget_hidden: true``) to callers that may not see costs.
 """
@@ -23,6 +26,7 @@ router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], responses=ERR
                    dependencies=[Depends(strict_query)])
 
 Goal = Literal["tofu", "mofu", "bofu"]
+Status = Literal["planned", "started"]
 
 
 class Campaign(Model):
@@ -41,6 +45,7 @@ class Campaign(Model):
     baseline_end: dt.date | None
     targets: dict[str, float]
     brand_terms: list[str]
+    status: Status
     created_at: UtcDateTime
 
 
@@ -62,7 +67,7 @@ class CampaignIn(Model):
     baseline_end: _Date | None = None
     targets: _Targets = Field(default_factory=dict, max_length=100)
     brand_terms: list[Text(200, 1)] = Field(default_factory=list, max_length=200)
-
+    status: Status = "started"
 
     @model_validator(mode="after")
     def _dates(self):
@@ -97,15 +102,17 @@ def _out(row: dict, p: Principal) -> Campaign:
         budget=row["budget"] if p.can_see_costs else None, budget_hidden=not p.can_see_costs,
         baseline_start=row["baseline_start"], baseline_end=row["baseline_end"],
         targets={k: float(v) for k, v in (row["targets"] or {}).items() if isinstance(v, (int, float))},
-        brand_terms=list(row["brand_terms"] or []), created_at=row["created_at"])
+        brand_terms=list(row["brand_terms"] or []), status=row["status"], created_at=row["created_at"])
 
 
 @router.get("", response_model=list[Campaign], summary="List campaigns")
-def list_campaigns(limit: Limit = 100, offset: Offset = 0, p: Principal = Depends(require("read")),
-                   engine: sa.Engine = Depends(db)) -> list[Campaign]:
+def list_campaigns(limit: Limit = 100, offset: Offset = 0, status: Status | None = None,
+                   p: Principal = Depends(require("read")), engine: sa.Engine = Depends(db)) -> list[Campaign]:
+    q = sa.select(t.campaigns).where(t.campaigns.c.workspace_id == p.workspace_id)
+    if status is not None:
+        q = q.where(t.campaigns.c.status == status)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == p.workspace_id)
-                            .order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.id)
+        rows = conn.execute(q.order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.id)
                             .limit(limit).offset(offset)).mappings()
         return [_out(dict(r), p) for r in rows]
 
@@ -124,7 +131,8 @@ def create_campaign(body: CampaignIn, p: Principal = Depends(require("write")),
         workspace_id=p.workspace_id, slug=body.slug, name=body.name, brand=body.brand, goal=body.goal,
         start_date=body.start, end_date=body.end, timezone=body.timezone, currency=body.currency,
         budget=body.budget, baseline_start=body.baseline_start, baseline_end=body.baseline_end,
-        targets=body.targets, brand_accounts=[], brand_terms=body.brand_terms, competitor_terms=[], methodology={})
+        targets=body.targets, brand_accounts=[], brand_terms=body.brand_terms, competitor_terms=[], methodology={},
+        status=body.status)
     with engine.begin() as conn:
         exists = conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == p.workspace_id,
                                                                 t.campaigns.c.slug == body.slug)).first()
@@ -132,7 +140,7 @@ def create_campaign(body: CampaignIn, p: Principal = Depends(require("write")),
             raise HTTPException(409, f"a campaign with slug {body.slug!r} already exists")
         new_id = conn.execute(t.campaigns.insert().values(**values).returning(t.campaigns.c.id)).scalar_one()
         audit.record_for(conn, p, "campaign.create", object_type="campaign", object_id=new_id,
-                         detail={"slug": body.slug})
+                         detail={"slug": body.slug, "status": body.status})
         return _out(row_or_404(conn, t.campaigns, new_id, p.workspace_id, "campaign"), p)
 
 
@@ -157,6 +165,25 @@ def update_campaign(campaign_id: ObjectId, body: CampaignPatch, p: Principal = D
             conn.execute(t.campaigns.update().where(t.campaigns.c.id == campaign_id).values(**values))
             audit.record_for(conn, p, "campaign.update", object_type="campaign", object_id=campaign_id,
                              detail={"fields": sorted(changes)})
+        return _out(row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign"), p)
+
+
+@router.post("/{campaign_id}/start", response_model=Campaign, summary="Start a planned campaign",
+             responses=WRITE_ERRORS)
+def start(campaign_id: ObjectId, p: Principal = Depends(require("write")),
+          engine: sa.Engine = Depends(db)) -> Campaign:
+    """From planned to started: from now on the campaign is measured, paced and forecast. 409 when it is not planned."""
+    from influscope.planning.campaign_state import CampaignStateError, start_campaign
+
+    with engine.connect() as conn:
+        row = row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign")
+    try:
+        start_campaign(engine, p.workspace_slug, row["slug"])
+    except CampaignStateError as exc:
+        raise HTTPException(409, str(exc)) from None
+    with engine.begin() as conn:
+        audit.record_for(conn, p, "campaign.start", object_type="campaign", object_id=campaign_id,
+                         detail={"slug": row["slug"]})
         return _out(row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign"), p)
 
 

@@ -9,7 +9,9 @@
 - ``POST /api/v1/plan/lists``, ``POST /api/v1/plan/lists/{slug}/creators``,
   ``POST /api/v1/plan/lists/{slug}/prospects`` (CSV body), ``PATCH /api/v1/plan/lists/{slug}/candidates/{id}``,
   ``GET /api/v1/plan/lists/{slug}`` (valued candidates), ``GET /api/v1/plan/lists/{slug}/split?budget=``:
-  candidate lists and the budget split (:mod:`influscope.planning.candidates`).
+  candidate lists and the budget split (:mod:`influscope.planning.candidates`); for a BOFU list the
+  split carries ``expected_revenue``: the creators' values combined with the sales forecast
+  (:mod:`influscope.planning.revenue`).
 
 Planning answers are about fees, so they need an account that may see costs. The ``plan``
 endpoints compute from the request body only; they read no workspace data. Only shipped EMV tables can be
@@ -303,7 +305,9 @@ def split_candidate_list(slug: Slug,
                          coverage: Annotated[float, Query(ge=0.5, le=0.99)] = 0.8,
                          p: Principal = Depends(require("costs")), engine: sa.Engine = Depends(db)) -> dict[str, Any]:
     """The budget split over the list for the campaign's goal: deliverables per creator, the expected
-    outcome with its interval, and what the next best creator would have added."""
+    outcome with its interval, and what the next best creator would have added. For a BOFU list,
+    ``expected_revenue``: from the creators' values, from the sales forecast of earlier campaigns
+    (revenue per unit of creator fees), and the two combined, each with its interval and what it rests on."""
     from influscope.db.planning import candidate_lists
     from influscope.planning.candidates import split_list
 
@@ -313,6 +317,10 @@ def split_candidate_list(slug: Slug,
             raise HTTPException(404, f"no candidate list {slug!r}")
     if budget is None:
         raise HTTPException(422, "budget: required")
+    from influscope.planning.revenue import expected_revenue
+
     lv, sp = _planning_errors(split_list, engine, p.workspace_slug, slug, budget, objective=objective, alpha=alpha,
                               coverage=coverage, goal=goal)
-    return {"list": lv.slug, "currency": lv.currency, "goal": lv.goal, **sp.to_dict()}
+    rv = expected_revenue(engine, p.workspace_slug, lv, sp, alpha=alpha)
+    return {"list": lv.slug, "currency": lv.currency, "goal": lv.goal, **sp.to_dict(),
+            "expected_revenue": None if rv is None else rv.to_dict()}

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from influscope.auth.deps import Principal, principal
+from influscope.auth.deps import Principal, principal, require
 from influscope.db import tables as t
 from influscope.reports import build, charts
 from influscope.reports.model import Report, Table
@@ -50,10 +50,51 @@ def home(request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
         rows = [dict(r) for r in conn.execute(
             sa.select(t.campaigns).where(t.campaigns.c.workspace_id == p.workspace_id)
             .order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.slug)).mappings()]
+        planned = [c for c in rows if c["status"] == "planned"]
+        lists = _lists_of(conn, [c["id"] for c in planned])
     from influscope.reports.pdf import stage_names
 
+    fmt = i18n.Formatter(lang)
+    # planned campaigns are listed apart and load no KPI: they are not running, whatever their dates
     return page(request, "home.html", principal=p, active="home", lang=lang,
-                items=[{"c": c, "loaded": False} for c in rows], stages=stage_names(lang))
+                items=[{"c": c, "loaded": False} for c in rows if c["status"] != "planned"],
+                planned=[{"c": c, "lists": lists.get(c["id"], []),
+                          "budget": fmt.money(c["budget"], c["currency"]) if p.can_see_costs and c["budget"] is not None
+                          else "–"} for c in planned],
+                stages=stage_names(lang))
+
+
+def _lists_of(conn, campaign_ids: list[int]) -> dict[int, list[dict]]:
+    """The candidate lists attached to each of the campaigns."""
+    from influscope.db.planning import candidate_lists
+
+    out: dict[int, list[dict]] = {}
+    if not campaign_ids:
+        return out
+    for r in conn.execute(sa.select(candidate_lists.c.campaign_id, candidate_lists.c.slug, candidate_lists.c.name)
+                          .where(candidate_lists.c.campaign_id.in_(campaign_ids))
+                          .order_by(candidate_lists.c.slug)).mappings():
+        out.setdefault(r["campaign_id"], []).append({"slug": r["slug"], "name": r["name"]})
+    return out
+
+
+@router.post("/campaigns/{slug}/start")
+def start_form(slug: str, request: Request, p: Principal = Depends(require("analyst"))) -> Response:
+    """The home page's Start button: a planned campaign becomes started (measured, paced, forecast)."""
+    from fastapi.responses import RedirectResponse
+
+    from influscope.auth import audit
+    from influscope.planning.campaign_state import CampaignStateError, start_campaign
+
+    try:
+        row = start_campaign(engine_of(request), p.workspace_slug, slug)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except CampaignStateError as exc:
+        raise HTTPException(409, str(exc)) from None
+    with engine_of(request).begin() as conn:
+        audit.record_for(conn, p, "campaign.start", object_type="campaign", object_id=row["id"], detail={"slug": slug})
+    return RedirectResponse(f"/campaigns/{slug}", status_code=303)
 
 
 def campaign_summary(request: Request, p: Principal, c: dict, lang: str) -> dict[str, Any]:
@@ -156,7 +197,12 @@ def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str
         board = sort_table(board, sort or _default_sort(board), dir)
     from influscope.reports.pdf import stage_names
 
-    return page(request, "campaign.html", principal=p, active="home", lang=lang, report=report,
+    with engine_of(request).connect() as conn:
+        status = conn.execute(sa.select(t.campaigns.c.status).where(t.campaigns.c.workspace_id == p.workspace_id,
+                                                                    t.campaigns.c.slug == slug)).scalar()
+        lists = _lists_of(conn, [report.campaign["id"]]).get(report.campaign["id"], []) if status == "planned" else []
+    return page(request, "campaign.html", principal=p, active="home", lang=lang, report=report, planned=status == "planned",
+                planned_lists=lists if p.can_see_costs else [],
                 board=board, sort=sort or _default_sort(board), sort_dir=dir, charts=chart_options(report),
                 stages=stage_names(lang), start=request.query_params.get("start", ""),
                 end=request.query_params.get("end", ""), compare=_compare(request), slug=slug,

@@ -47,6 +47,11 @@ def _lookup(fn, *args, **kw):
 
 @router.get("/planning", response_class=HTMLResponse)
 def planning_index(request: Request, p: Principal = Depends(require("costs"))) -> HTMLResponse:
+    return _index(request, p)
+
+
+def _index(request: Request, p: Principal, problems: list[str] | None = None, form: dict | None = None,
+           status: int = 200) -> HTMLResponse:
     from influscope.db import tables as t
     from influscope.db.planning import candidate_lists, candidates
 
@@ -58,7 +63,47 @@ def planning_index(request: Request, p: Principal = Depends(require("costs"))) -
             .select_from(candidate_lists.outerjoin(t.campaigns, t.campaigns.c.id == candidate_lists.c.campaign_id)
                          .outerjoin(n, n.c.list_id == candidate_lists.c.id))
             .where(candidate_lists.c.workspace_id == p.workspace_id).order_by(candidate_lists.c.slug)).mappings()]
-    return page(request, "planning_index.html", principal=p, active="planning", lists=rows)
+    return page(request, "planning_index.html", principal=p, active="planning", lists=rows, problems=problems or [],
+                form=form or {}, status=status, goals=("tofu", "mofu", "bofu"))
+
+
+@router.post("/planning/campaigns", response_class=HTMLResponse)
+async def create_planned_form(request: Request, p: Principal = Depends(require("analyst")),
+                              _costs: Principal = Depends(require("costs"))) -> Response:
+    """A new planned campaign and its candidate list (same slug), then its planning page."""
+    import datetime as dt
+
+    from fastapi.responses import RedirectResponse
+
+    from influscope.planning.campaign_state import CampaignStateError, create_campaign
+    from influscope.planning.candidates import create_list
+
+    form = {k: str(v).strip() for k, v in (await request.form()).items() if k != "csrf_token"}
+    problems = []
+    dates = {}
+    for name in ("start", "end"):
+        try:
+            dates[name] = dt.date.fromisoformat(form.get(name, ""))
+        except ValueError:
+            problems.append(f"{name}: not a date (YYYY-MM-DD): {form.get(name, '')!r}")
+    slug = form.get("slug", "")
+    from influscope.db.planning import candidate_lists
+
+    with engine_of(request).connect() as conn:  # checked first, so a campaign is never left without its list
+        if conn.execute(sa.select(candidate_lists.c.id).where(candidate_lists.c.workspace_id == p.workspace_id,
+                                                              candidate_lists.c.slug == slug)).scalar():
+            problems.append(f"slug: a candidate list {slug!r} exists already")
+    if not problems:
+        try:
+            create_campaign(engine_of(request), p.workspace_slug, slug, name=form.get("name") or slug,
+                            goal=form.get("goal", ""), start=dates["start"], end=dates["end"],
+                            currency=form.get("currency", ""), budget=form.get("budget") or None, status="planned")
+            create_list(engine_of(request), p.workspace_slug, slug, name=form.get("name") or slug, campaign=slug)
+        except (CampaignStateError, ValueError, LookupError) as exc:
+            problems.append(str(exc))
+    if problems:
+        return _index(request, p, problems=problems, form=form, status=422)
+    return RedirectResponse(f"/planning/{slug}", status_code=303)
 
 
 def _budget_bounds(lv) -> tuple[Decimal, Decimal]:
@@ -87,7 +132,67 @@ def _state(request: Request, p: Principal, slug: str):
     return lv, sp, budget, top
 
 
-def _view(lv, sp, lang: str) -> dict[str, Any]:
+def _revenue(request: Request, p: Principal, lv, sp):
+    from influscope.planning.revenue import expected_revenue
+
+    return expected_revenue(engine_of(request), p.workspace_slug, lv, sp, alpha=sp.alpha)
+
+
+def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
+    """The expected revenue's three estimates, each with what it rests on, in the page's language."""
+    if rv is None:
+        return None
+    from babel.lists import format_list
+
+    _ = i18n.gettext_for(lang)
+
+    def money(x):
+        return "–" if x is None else fmt.money(Decimal(repr(x)), rv.currency, digits=0)
+
+    def est(e, rests):
+        return {"value": money(e.value), "low": money(e.low), "high": money(e.high), "rests_on": rests,
+                "known": e.value is not None}
+
+    c, f, m = rv.creators.detail, rv.forecast.detail, rv.combined.detail
+    if c:
+        creators = [_("%(n)s booked creators: %(k)s valued from their own past campaigns' code and link sales, "
+                      "%(p)s from comparable creators") % {"n": fmt.number(c["creators"]), "k": fmt.number(c["with_history"]),
+                                                           "p": fmt.number(c["creators"] - c["with_history"])},
+                    _("Past campaigns: %(names)s") % {
+                        "names": format_list([fmt.ltr(x) for x in c["past_campaigns"]], locale=fmt.locale)
+                        if c["past_campaigns"] else "–"}]
+    else:
+        creators = [_("No booked creator has an expected revenue.")]
+    if f:
+        n = {"currency": fmt.ltr(rv.currency), "n": fmt.number(len(f["campaigns"]))}
+        forecast = [_("Earlier BOFU campaigns in %(currency)s: %(n)s") % n if f["scope"] == "bofu" else
+                    _("Earlier campaigns in %(currency)s (none of them BOFU): %(n)s") % n,
+                    _("Revenue per unit of creator fees: %(ratio)s") % {"ratio": fmt.number(f["revenue_per_fee"], 2)}]
+        for u in f["campaigns"]:
+            line = _("%(campaign)s: %(revenue)s revenue for %(fees)s of fees") % {
+                "campaign": fmt.ltr(u["campaign"]), "revenue": money(u["final_revenue"]), "fees": money(u["fees"])}
+            if u["projected"]:
+                line += " · " + _("projected to its end by the sales forecast from %(days)s days of sales") % {
+                    "days": fmt.number(u["forecast_days"])}
+            forecast.append(line)
+        if f["assumed_scatter"] is not None:
+            forecast.append(_("Fewer than 3 campaigns: the scatter between campaigns is assumed"))
+    else:
+        forecast = [_("No earlier campaign in %(currency)s with creator fees and attributed sales.")
+                    % {"currency": fmt.ltr(rv.currency)}]
+    if "weight_creators" in m:
+        combined = [_("Weights: creators' values %(a)s, sales forecast %(b)s") % {
+                        "a": fmt.percent(m["weight_creators"] * 100, 0), "b": fmt.percent(m["weight_forecast"] * 100, 0)},
+                    _("Both rest on the same past sales: the interval is that of the two as a weighted mixture, "
+                      "wider when they disagree.")]
+    else:
+        combined = [_("One estimate only.")]
+    return {"combined": est(rv.combined, combined), "creators": est(rv.creators, creators),
+            "forecast": est(rv.forecast, forecast), "fees": fmt.money(rv.fees, rv.currency, digits=0),
+            "coverage": fmt.percent(rv.coverage * 100, 0), "notes": rv.notes}
+
+
+def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
     fmt = i18n.Formatter(lang)
     cur = lv.currency
 
@@ -130,7 +235,8 @@ def _view(lv, sp, lang: str) -> dict[str, Any]:
                           "costs": fmt.money(Decimal(nb["costs"]), cur),
                           "short_by": fmt.money(Decimal(nb["short_by"]), cur) if Decimal(nb["short_by"]) > 0 else None,
                           "book": nb["what"] == "book"},
-                      "notes": sp.notes}}
+                      "notes": sp.notes},
+            "revenue": _revenue_view(rv, fmt, lang)}
 
 
 @router.get("/planning/{slug}", response_class=HTMLResponse)
@@ -140,7 +246,7 @@ def planning_page(slug: str, request: Request, p: Principal = Depends(require("c
     step = max((top / 200).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
     return page(request, "planning.html", principal=p, active="planning", lang=lang, lv=lv, budget=budget,
                 top=top, step=step, objectives=[(k, build.kpi_name(KPI_OF[k], lang)) for k in OBJECTIVES],
-                objective=sp.objective, **_view(lv, sp, lang))
+                objective=sp.objective, **_view(lv, sp, lang, _revenue(request, p, lv, sp)))
 
 
 @router.get("/planning/{slug}/split", response_class=HTMLResponse)
@@ -148,10 +254,10 @@ def planning_split(slug: str, request: Request, p: Principal = Depends(require("
     lang = lang_of(request)
     lv, sp, budget, _ = _state(request, p, slug)
     return page(request, "partials/planning_split.html", principal=p, lang=lang, lv=lv, budget=budget,
-                **_view(lv, sp, lang))
+                **_view(lv, sp, lang, _revenue(request, p, lv, sp)))
 
 
-def _tables(lv, sp) -> list[Table]:
+def _tables(lv, sp, rv=None) -> list[Table]:
     cols = [Column("candidate", "candidate", "text"), Column("name", "name", "text"), Column("tier", "tier", "text"),
             Column("followers", "followers"), Column("from_history", "from_history", "text")]
     for k in SHOWN:
@@ -181,7 +287,17 @@ def _tables(lv, sp) -> list[Table]:
     split_rows.append({"candidate": f"total ({lv.currency}; {sp.coverage:.0%} interval {_round(sp.low)}-{_round(sp.high)})",
                        "deliverables": sum(r["deliverables"] for r in sp.rows), "spend": sp.spent,
                        f"expected_{obj}": _round(sp.outcome)})
-    return [Table("candidates", "Candidates", cols, rows), Table("split", "Budget split", split_cols, split_rows)]
+    tables = [Table("candidates", "Candidates", cols, rows), Table("split", "Budget split", split_cols, split_rows)]
+    if rv is not None:
+        rcols = [Column("estimate", "estimate", "text"), Column("revenue", "revenue"), Column("low", "low"),
+                 Column("high", "high"), Column("rests_on", "rests_on", "text")]
+        rrows = [{"estimate": name, "revenue": _round(e.value), "low": _round(e.low), "high": _round(e.high),
+                  "rests_on": "; ".join(e.rests_on)}
+                 for name, e in (("combined", rv.combined), ("from creators' values", rv.creators),
+                                 ("from sales forecast", rv.forecast))]
+        tables.append(Table("expected_revenue", f"Expected revenue ({rv.currency}, {rv.coverage:.0%} interval)",
+                            rcols, rrows))
+    return tables
 
 
 def _round(x):
@@ -193,7 +309,7 @@ def planning_xlsx(slug: str, request: Request, p: Principal = Depends(require("c
     from influscope.reports.exports import xlsx_bytes
 
     lv, sp, _, _ = _state(request, p, slug)
-    return Response(xlsx_bytes(_tables(lv, sp), rtl=i18n.text_direction(lang_of(request)) == "rtl"),
+    return Response(xlsx_bytes(_tables(lv, sp, _revenue(request, p, lv, sp)), rtl=i18n.text_direction(lang_of(request)) == "rtl"),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="plan-{lv.slug}.xlsx"'})
 
@@ -205,7 +321,7 @@ def planning_csv(slug: str, request: Request, p: Principal = Depends(require("co
     lv, sp, _, _ = _state(request, p, slug)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for table in _tables(lv, sp):
+        for table in _tables(lv, sp, _revenue(request, p, lv, sp)):
             z.writestr(f"{table.id}.csv", table_csv(table))
     return Response(buf.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="plan-{lv.slug}-csv.zip"'})

@@ -1,0 +1,269 @@
+"""Expected revenue of a BOFU plan: the creators' values combined with the sales forecast.
+
+    expected_revenue(engine, workspace, lv, sp, *, alpha=0.7) -> RevenueExpectation | None
+
+Two estimates of the revenue the booked deliverables will bring, and their combination; each says
+what it rests on (see docs/planning.md):
+
+1. **From the creators' values** (bottom-up): each booked creator's expected revenue per
+   deliverable (their own past campaigns' code and link sales per post, weighed against comparable
+   creators; a past campaign still running counts with its revenue projected to its end by its
+   sales forecast) x ``d ^ alpha`` for ``d`` deliverables, summed; the interval is the split's
+   simulation of the sum (one log-normal draw per creator).
+2. **From the sales forecast** (top-down): the workspace's recent BOFU campaigns in the same
+   currency (any goal when there is none), each with its final attributed revenue, i.e. the sales
+   forecast's projection to its end date while it runs (:func:`influscope.kpi.forecast.sales_forecast`
+   through the ``sales_forecast`` KPI), or its revenue once over, divided by the creator fees it
+   paid (costs of kind ``fee``): revenue per unit of creator fees. The plan's fees x the pooled
+   ratio is the estimate. Its log-normal spread adds the campaigns' scatter around the pooled ratio
+   (the sample deviation of ``log(ratio)`` from 3 campaigns on, else ``FEW_CAMPAIGNS_SD``), the
+   uncertainty of the pooled ratio (``/ n``) and the forecast intervals of campaigns still running.
+3. **Combined**: the precision-weighted mean of the two in log space, ``1 / sd^2`` weights, with
+   ``sd = (log high - log low) / (2 z)``. The two share their data (the creators' past sales are
+   part of the campaigns' sales), so they are not independent and no gain from independence is
+   claimed: the combined spread is that of the two taken as a mixture with those weights,
+   ``sd^2 = w (sd_a^2 + (mu_a - mu)^2) + (1 - w) (sd_b^2 + (mu_b - mu)^2)``, which widens when they
+   disagree.
+
+Only for a list whose goal is BOFU (revenue); otherwise ``None``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import NormalDist, stdev
+
+import sqlalchemy as sa
+
+from influscope.db import tables as t
+
+__all__ = ["FEW_CAMPAIGNS_SD", "Estimate", "RevenueExpectation", "combine", "expected_revenue"]
+
+FEW_CAMPAIGNS_SD = 0.6  # log-space scatter of revenue per fee between campaigns, assumed with fewer than 3
+REFERENCE_CAMPAIGNS = 6
+
+
+@dataclass
+class Estimate:
+    value: float | None
+    low: float | None
+    high: float | None
+    rests_on: list[str] = field(default_factory=list)
+    detail: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "low": self.low, "high": self.high, "rests_on": list(self.rests_on),
+                **self.detail}
+
+
+@dataclass
+class RevenueExpectation:
+    currency: str
+    coverage: float
+    fees: Decimal
+    combined: Estimate
+    creators: Estimate
+    forecast: Estimate
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"currency": self.currency, "coverage": self.coverage, "fees": str(self.fees),
+                "expected": self.combined.to_dict(), "from_creators": self.creators.to_dict(),
+                "from_sales_forecast": self.forecast.to_dict(), "notes": list(self.notes), "estimate": True}
+
+
+def _z(coverage: float) -> float:
+    return NormalDist().inv_cdf(0.5 + coverage / 2)
+
+
+def _log_sd(e: Estimate, coverage: float) -> float | None:
+    if e.value is None or e.low is None or e.high is None or e.value <= 0 or e.low <= 0 or e.high <= 0:
+        return None
+    return max(math.log(e.high) - math.log(e.low), 0.0) / (2 * _z(coverage))
+
+
+def combine(a: Estimate, b: Estimate, coverage: float) -> Estimate:
+    """Precision-weighted log-space mean of two estimates; the spread of the two as a weighted mixture."""
+    sa_, sb = _log_sd(a, coverage), _log_sd(b, coverage)
+    if sa_ is None or sb is None or sa_ == 0 or sb == 0:
+        one = a if sa_ is not None else b
+        if one.value is None:
+            return Estimate(None, None, None, ["neither estimate could be made"])
+        which = "creators" if one is a else "forecast"
+        return Estimate(one.value, one.low, one.high, ["one estimate only: " + ("the creators' values" if one is a
+                                                                              else "the sales forecast")],
+                        {"only": which})
+    wa, wb = 1 / sa_ ** 2, 1 / sb ** 2
+    share = wa / (wa + wb)
+    ma, mb = math.log(a.value), math.log(b.value)
+    mu = share * ma + (1 - share) * mb
+    # the spread of the two estimates taken as a mixture with those weights: each one's own spread plus
+    # how far it lies from the combined centre (not sqrt(1 / (wa + wb)): the two share data, so no gain
+    # from independence is claimed, and when they disagree the interval widens)
+    sd = math.sqrt(share * (sa_ ** 2 + (ma - mu) ** 2) + (1 - share) * (sb ** 2 + (mb - mu) ** 2))
+    z = _z(coverage)
+    return Estimate(math.exp(mu), math.exp(mu - z * sd), math.exp(mu + z * sd),
+                    [f"weights: creators' values {share:.0%}, sales forecast {1 - share:.0%} (1 / variance in log space)"],
+                    {"weight_creators": share, "weight_forecast": 1 - share})
+
+
+def from_creators(lv, sp, alpha: float, coverage: float) -> Estimate:
+    """The booked deliverables' expected revenue from each creator's value, with the simulated interval."""
+    from influscope.planning.split import Option, outcome_interval, response
+
+    options, booked, notes = [], {}, []
+    with_history = from_peers = 0
+    campaigns: set[str] = set()
+    for c in lv.candidates:
+        d = sp.booked.get(str(c.id), 0)
+        if not d:
+            continue
+        e = c.expected.get("revenue")
+        if e is None or e.value is None:
+            notes.append(f"{c.label}: no expected revenue, left out of this sum")
+            continue
+        options.append(Option(str(c.id), c.label, c.fee or Decimal(1), e.value, e.low, e.high))
+        booked[str(c.id)] = d
+        if e.observations:
+            with_history += 1
+        else:
+            from_peers += 1
+        campaigns.update(c.campaigns)
+    if not options:
+        return Estimate(None, None, None, notes or ["nobody booked"])
+    value = sum(response(o, booked[o.id], alpha) for o in options)
+    low, high = outcome_interval(options, booked, alpha, coverage)
+    rests = [f"{len(options)} booked creator(s): {with_history} from their own past campaigns' code and link sales, "
+             f"{from_peers} from comparable creators' revenue per post",
+             f"d deliverables bring d ^ {alpha} times one"]
+    if campaigns:
+        rests.append("past campaigns: " + ", ".join(sorted(campaigns)))
+    return Estimate(value, low, high, rests + notes, {"creators": len(options), "with_history": with_history,
+                                                      "past_campaigns": sorted(campaigns), "alpha": alpha})
+
+
+def _fees(conn, ws: int, campaign_id: int, currency: str) -> float | None:
+    from influscope.planning.history import fx_rate
+
+    total, seen = 0.0, False
+    for cur, amount in conn.execute(sa.select(t.costs.c.currency, sa.func.sum(t.costs.c.amount))
+                                    .where(t.costs.c.campaign_id == campaign_id, t.costs.c.kind == "fee")
+                                    .group_by(t.costs.c.currency)):
+        rate = fx_rate(conn, ws, cur, currency)
+        if rate is None or amount is None:
+            continue
+        total += float(amount) * rate
+        seen = True
+    return total if seen and total > 0 else None
+
+
+def _references(conn, ws: int, currency: str, planned: dict | None) -> tuple[list[dict], str]:
+    q = (sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws, t.campaigns.c.currency == currency,
+                                      t.campaigns.c.status == "started")
+         .order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.slug))
+    if planned is not None:
+        q = q.where(t.campaigns.c.id != planned["id"], t.campaigns.c.start_date < planned["start_date"])
+    rows = [dict(r) for r in conn.execute(q).mappings()]
+    bofu = [r for r in rows if r["goal"] == "bofu"]
+    return (bofu, "bofu") if bofu else (rows, "any")
+
+
+def from_forecast(engine, workspace: str, currency: str, fees: Decimal, coverage: float,
+                  planned: dict | None = None) -> Estimate:
+    """The plan's fees x the revenue per unit of creator fees of recent campaigns, projected to their end."""
+    from influscope.planning.history import revenue_projection
+    from influscope.reports import build
+
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
+        refs, goal_scope = _references(conn, ws, currency, planned)
+        fee_of = {r["id"]: _fees(conn, ws, r["id"], currency) for r in refs}
+    scope = "BOFU campaigns" if goal_scope == "bofu" else "campaigns of any goal (no BOFU campaign yet)"
+    z = _z(coverage)
+    used, notes = [], []
+    for r in refs:
+        if len(used) == REFERENCE_CAMPAIGNS:
+            break
+        if fee_of[r["id"]] is None:
+            notes.append(f"{r['slug']}: no creator fees recorded in {currency}, left out")
+            continue
+        try:
+            result = build.compute(engine, workspace, r["slug"], by="creator")
+        except Exception as exc:  # noqa: BLE001 - one campaign that cannot be computed must not hide the rest
+            notes.append(f"{r['slug']}: not computed ({exc})")
+            continue
+        kp = result.get("kpis") or {}
+        revenue = (kp.get("revenue") or {}).get("value")
+        if revenue is None or float(revenue) <= 0:
+            notes.append(f"{r['slug']}: no attributed code or link sales, left out")
+            continue
+        fc = kp.get("sales_forecast") or {}
+        detail = fc.get("detail") or {}
+        final, low, high, projected = float(revenue), float(revenue), float(revenue), False
+        if revenue_projection(result) is not None:  # still running: its sales projected to its end date
+            final, low, high = (float(detail[k]) for k in ("to_end", "to_end_low", "to_end_high"))
+            projected = True
+        elif fc.get("reason") and r["end_date"] >= _today():
+            notes.append(f"{r['slug']}: still running and no forecast yet ({fc['reason']}); its revenue to date is used")
+        fees_r = fee_of[r["id"]]
+        sd = (math.log(max(high, 1e-9)) - math.log(max(low, 1e-9))) / (2 * z) if projected else 0.0
+        used.append({"campaign": r["slug"], "revenue_to_date": float(revenue), "final_revenue": final,
+                     "low": low, "high": high, "projected": projected, "fees": fees_r,
+                     "revenue_per_fee": final / fees_r, "forecast_days": detail.get("days_used"), "_sd": sd})
+    if not refs:
+        return Estimate(None, None, None, [f"no earlier campaign in {currency}"])
+    if not used:
+        return Estimate(None, None, None, [f"no earlier {scope} in {currency} with creator fees and attributed sales"]
+                        + notes)
+    total_rev = sum(u["final_revenue"] for u in used)
+    ratio = total_rev / sum(u["fees"] for u in used)
+    n = len(used)
+    logs = [math.log(u["revenue_per_fee"]) for u in used]
+    between = stdev(logs) if n >= 3 else FEW_CAMPAIGNS_SD
+    forecast_sd = math.sqrt(sum((u["final_revenue"] / total_rev * u["_sd"]) ** 2 for u in used))
+    sd = math.sqrt(between ** 2 * (1 + 1 / n) + forecast_sd ** 2)
+    value = float(fees) * ratio
+    if value <= 0:
+        return Estimate(0.0, 0.0, 0.0, ["no creator fees booked"])
+    from influscope.kpi.forecast import METHOD
+
+    rests = [f"{n} earlier {scope} in {currency}".replace("campaigns", "campaign(s)", 1)
+             + f": revenue per unit of creator fees {ratio:,.2f} (pooled)",
+             *[f"{u['campaign']}: {u['final_revenue']:,.0f} revenue / {u['fees']:,.0f} fees"
+               + (f" (projected to its end from {u['forecast_days']} days of sales)" if u["projected"] else "")
+               for u in used],
+             f"sales forecast: {METHOD}"]
+    if n < 3:
+        rests.append(f"fewer than 3 campaigns: their scatter is assumed ({FEW_CAMPAIGNS_SD} in log space)")
+    for u in used:
+        u.pop("_sd")
+    return Estimate(value, value * math.exp(-z * sd), value * math.exp(z * sd), rests + notes,
+                    {"revenue_per_fee": ratio, "campaigns": used, "scope": goal_scope,
+                     "assumed_scatter": FEW_CAMPAIGNS_SD if n < 3 else None, "log_sd": sd})
+
+
+def _today():
+    import datetime as dt
+
+    return dt.date.today()
+
+
+def expected_revenue(engine, workspace: str, lv, sp, *, alpha: float = 0.7) -> RevenueExpectation | None:
+    """The plan's expected revenue (see the module docstring); None unless the list's goal is BOFU."""
+    if lv.goal != "bofu":
+        return None
+    planned = None
+    if lv.campaign:
+        with engine.connect() as conn:
+            planned = conn.execute(sa.select(t.campaigns).join(t.workspaces).where(
+                t.workspaces.c.slug == workspace, t.campaigns.c.slug == lv.campaign)).mappings().first()
+        planned = dict(planned) if planned else None
+    creators = from_creators(lv, sp, alpha, lv.coverage)
+    forecast = from_forecast(engine, workspace, lv.currency, sp.spent, lv.coverage, planned)
+    combined = combine(creators, forecast, lv.coverage)
+    notes = []
+    if planned is not None and planned["status"] != "planned":
+        notes.append(f"campaign {planned['slug']} has started: compare with its own sales forecast")
+    return RevenueExpectation(lv.currency, lv.coverage, sp.spent, combined, creators, forecast, notes)
