@@ -100,7 +100,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
            .left_join(link_of, carried.k_link == link_of.l_id))
     first_click = settings["attribution"] == "first_click"
     if first_click:  # the visitor's earliest click in the window, when there is one, instead
-        first = _first_clicks(ev, cw, lw, workspace_id, window_s)
+        first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
     last_hit = (j.l_creator.notnull() & (j.k_ts <= j.ev_at)
                 & (_epoch(j.ev_at) - _epoch(j.k_ts) <= window_s)).fill_null(False)
@@ -136,7 +136,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
     )
 
 
-def _first_clicks(ev, cw, lw, workspace_id: int, window_s: int):
+def _first_clicks(ev, cw, lw, window_s: int):
     """Per event carrying a click with a visitor: that visitor's earliest human click on a creator's
     link no later than the event and within the window (``f_ev``, ``f_key``, ``f_link``, ...)."""
     asking = ev.select(f_ev=ev.id, f_at=ev.ev_at, f_click=ev.click_id)
