@@ -591,7 +591,7 @@ def _unknown(bundle: Bundle, name: str, column: str, known: set[str], what: str,
     if table is None:
         return
     values = table.column(column)
-    missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=pa.array(sorted(known), pa.large_string()))))
+    missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=pa.array(sorted(k for k in known if k is not None), pa.large_string()))))
     picked = table.select([column, "_line"]).filter(missing)
     for value, line in zip(picked.column(0).to_pylist(), picked.column(1).to_pylist()):
         problems.add(name, line, column, f"{what} {value!r}")

@@ -53,6 +53,11 @@ _DATETIME = (r"^(?P<d>[1-9][0-9]{3}-[0-9]{2}-[0-9]{2})[T ](?P<t>(?:[01][0-9]|2[0
              r"(?:\.(?P<f>[0-9]{1,6}))?(?P<z>Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
 
 
+_EPOCH = dt.datetime(1970, 1, 1)
+_FIRST_US = (dt.datetime.min - _EPOCH) // dt.timedelta(microseconds=1)
+_LAST_US = (dt.datetime.max - _EPOCH) // dt.timedelta(microseconds=1)
+
+
 class ReadProblem(Exception):
     """The file cannot be read at all (encoding, empty); LINE and MESSAGE locate it."""
 
@@ -297,6 +302,7 @@ def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Arr
         mm = pc.cast(pc.utf8_slice_codeunits(pc.if_else(pa.array(has_offset), zone, "+00:00"), 4, 6), pa.int64())
         offset = np.where(has_offset, sign * (hh.to_numpy() * 3600 + mm.to_numpy() * 60) * 1_000_000, 0)
     micro_np = np.asarray(pc.fill_null(micro, 0).to_numpy(zero_copy_only=False), dtype=np.int64) - offset
+    ok = ok & (micro_np >= _FIRST_US) & (micro_np <= _LAST_US)  # Python's datetime range (else: "out of range")
     local = ok & (zone_np == "")
     if local.any() and tz is not dt.timezone.utc and getattr(tz, "key", None) not in (None, "UTC", "Etc/UTC"):
         naive = pa.array(np.where(local, micro_np, 0), pa.timestamp("us"))
@@ -305,6 +311,7 @@ def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Arr
             micro_np = np.where(local, pc.cast(pc.cast(utc, pa.timestamp("us")), pa.int64()).to_numpy(), micro_np)
         except pa.ArrowInvalid:  # a local time that the clock skipped: Python's rule reads it
             ok = ok & ~local
+        ok = ok & (micro_np >= _FIRST_US) & (micro_np <= _LAST_US)
     return pa.array(np.where(ok, micro_np, 0), pa.timestamp("us"), mask=~ok), ok
 
 
