@@ -28,10 +28,10 @@ REBUILD_INDEXES_FROM = 50_000  # rows inserted before dropping and recreating in
 def storage(column: sa.Column, values: pa.Array) -> list[Any]:
     """VALUES as SQLite stores them for COLUMN (what SQLAlchemy's bind processors would give)."""
     kind = column.type
-    if isinstance(kind, sa.DateTime):
-        values = pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
+    if isinstance(kind, sa.DateTime):  # Arrow writes microsecond times as 'YYYY-MM-DD HH:MM:SS.ffffff'
+        values = pc.cast(values, pa.string())
     elif isinstance(kind, sa.Date):
-        values = pc.strftime(values, format="%Y-%m-%d")
+        values = pc.cast(values, pa.string())
     elif isinstance(kind, sa.Boolean):
         values = pc.cast(values, pa.int64())
     elif isinstance(kind, _Scaled) or isinstance(kind, sa.Integer):

@@ -281,6 +281,40 @@ def _scaled(values: pa.Array, ok: np.ndarray, digits: int, places: int, scale: i
 
 
 def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Array, np.ndarray]:
+    """Plain ISO 8601 times (as :data:`_DATETIME`) as naive UTC microseconds."""
+    ok = ok & _mask(pc.match_substring_regex(values, _DATETIME))
+    zoned = ok & _mask(pc.match_substring_regex(values, r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"))
+    local = ok & ~zoned
+    micro = np.zeros(len(values), dtype=np.int64)
+    try:  # Arrow's ISO 8601 reading, which refuses impossible days such as 2026-02-30
+        if zoned.any():
+            utc = pc.cast(pc.if_else(pa.array(zoned), values, None), pa.timestamp("us", "UTC"))
+            micro = np.where(zoned, _int64(pc.cast(utc, pa.timestamp("us"))), micro)
+        if local.any():
+            naive = pc.cast(pc.if_else(pa.array(local), values, None), pa.timestamp("us"))
+            micro = np.where(local, _int64(naive), micro)
+    except pa.ArrowInvalid:  # some cell is not a real time: find which, one check per part
+        micro, ok = _timestamps_by_parts(values, ok)
+        local = ok & ~zoned
+    ok = ok & (micro >= _FIRST_US) & (micro <= _LAST_US)  # Python's datetime range (else: "out of range")
+    if local.any() and tz is not dt.timezone.utc and getattr(tz, "key", None) not in (None, "UTC", "Etc/UTC"):
+        naive = pa.array(np.where(local, micro, 0), pa.timestamp("us"))
+        try:
+            utc = pc.assume_timezone(naive, timezone=tz.key, ambiguous="earliest", nonexistent="raise")
+            micro = np.where(local, _int64(pc.cast(utc, pa.timestamp("us"))), micro)
+        except pa.ArrowInvalid:  # a local time that the clock skipped: Python's rule reads it
+            ok = ok & ~local
+        ok = ok & (micro >= _FIRST_US) & (micro <= _LAST_US)
+    return pa.array(np.where(ok, micro, 0), pa.timestamp("us"), mask=~ok), ok
+
+
+def _int64(values: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.cast(values, pa.int64()), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _timestamps_by_parts(values: pa.Array, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds (UTC for cells with a zone, local otherwise) of plain ISO 8601 times, with the
+    cells that name no real time (2026-02-30) left to the rule."""
     parts = pc.extract_regex(values, _DATETIME)
     ok = ok & _mask(pc.is_valid(parts))
     day, clock, frac, zone = (pc.struct_field(parts, [i]) for i in range(4))
@@ -288,31 +322,17 @@ def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Arr
     text = pc.if_else(pa.array(ok), text, None)
     seconds = pc.strptime(text, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
     # strptime rolls 2026-02-30 over into March: keep what reads back the same
-    same = pc.equal(pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S"), text)
-    ok = ok & _mask(same)
-    micro = pc.cast(pc.cast(seconds, pa.timestamp("us")), pa.int64())
-    frac_us = pc.cast(pc.utf8_rpad(frac, width=6, padding="0"), pa.int64())
-    micro = pc.add(micro, pc.if_else(pc.equal(pc.utf8_length(frac), 0), 0, frac_us))
-    zone_np = zone.to_numpy(zero_copy_only=False).astype(object)
-    offset = np.zeros(len(values), dtype=np.int64)
+    ok = ok & _mask(pc.equal(pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S"), text))
+    micro = _int64(pc.cast(seconds, pa.timestamp("us")))
+    micro = micro + _int64(pc.cast(pc.utf8_rpad(frac, width=6, padding="0"), pa.int64()))
     has_offset = _mask(pc.greater(pc.utf8_length(zone), 1))
     if has_offset.any():
         sign = np.where(_mask(pc.starts_with(zone, "-")), -1, 1)
-        hh = pc.cast(pc.utf8_slice_codeunits(pc.if_else(pa.array(has_offset), zone, "+00:00"), 1, 3), pa.int64())
-        mm = pc.cast(pc.utf8_slice_codeunits(pc.if_else(pa.array(has_offset), zone, "+00:00"), 4, 6), pa.int64())
-        offset = np.where(has_offset, sign * (hh.to_numpy() * 3600 + mm.to_numpy() * 60) * 1_000_000, 0)
-    micro_np = np.asarray(pc.fill_null(micro, 0).to_numpy(zero_copy_only=False), dtype=np.int64) - offset
-    ok = ok & (micro_np >= _FIRST_US) & (micro_np <= _LAST_US)  # Python's datetime range (else: "out of range")
-    local = ok & (zone_np == "")
-    if local.any() and tz is not dt.timezone.utc and getattr(tz, "key", None) not in (None, "UTC", "Etc/UTC"):
-        naive = pa.array(np.where(local, micro_np, 0), pa.timestamp("us"))
-        try:
-            utc = pc.assume_timezone(naive, timezone=tz.key, ambiguous="earliest", nonexistent="raise")
-            micro_np = np.where(local, pc.cast(pc.cast(utc, pa.timestamp("us")), pa.int64()).to_numpy(), micro_np)
-        except pa.ArrowInvalid:  # a local time that the clock skipped: Python's rule reads it
-            ok = ok & ~local
-        ok = ok & (micro_np >= _FIRST_US) & (micro_np <= _LAST_US)
-    return pa.array(np.where(ok, micro_np, 0), pa.timestamp("us"), mask=~ok), ok
+        padded = pc.if_else(pa.array(has_offset), zone, "+00:00")
+        hh = _int64(pc.cast(pc.utf8_slice_codeunits(padded, 1, 3), pa.int64()))
+        mm = _int64(pc.cast(pc.utf8_slice_codeunits(padded, 4, 6), pa.int64()))
+        micro = micro - np.where(has_offset, sign * (hh * 3600 + mm * 60) * 1_000_000, 0)
+    return micro, ok
 
 
 def _in(values: pa.Array, words: frozenset[str] | tuple[str, ...]) -> np.ndarray:

@@ -240,12 +240,13 @@ def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
 
 # ----------------------------------------------------------------------------- whole columns (bulk writers)
 
-def _opens(group: "np.ndarray", ts: "np.ndarray", seconds: int) -> "np.ndarray":
+def _opens(group: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray, seconds: int) -> np.ndarray:
     """Which hits open a window of SECONDS, for hits sorted by (group, ts, key).
 
-    Each round takes, in every group still open, the hit that opens the next window: the first hit
-    at or after the last opening plus the window. Rounds are as many as the most windows any one
-    group opens, each a few vectorised searches over the groups still going.
+    TS are the hits' times, RANK their places among VALUES (every distinct time, sorted). Each
+    round takes, in every group still open, the hit that opens the next window: the first hit at
+    or after the last opening plus the window. Rounds are as many as the most windows any one group
+    opens, each a few vectorised searches over the groups still going.
     """
     import numpy as np
 
@@ -255,14 +256,17 @@ def _opens(group: "np.ndarray", ts: "np.ndarray", seconds: int) -> "np.ndarray":
         return opens
     first = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
     ends = np.concatenate((first[1:], [n]))
-    gid = np.repeat(np.arange(first.size, dtype=np.int64), np.diff(np.concatenate((first, [n]))))
-    values, rank = np.unique(ts, return_inverse=True)
+    opens[first] = True  # a visitor's first hit on a link always opens a window
+    several = ends - first > 1
+    if not several.any():
+        return opens
+    gid = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
     bits = int(values.size).bit_length()
     if first.size.bit_length() + bits > 62:
         raise OverflowError("too many hits for one vectorised pass")
-    combined = (gid << bits) | rank.astype(np.int64)
+    combined = (gid << bits) | rank
     step = seconds * 1_000_000
-    cand, cg = first, np.arange(first.size, dtype=np.int64)
+    cand, cg = first[several], np.flatnonzero(several)
     while cand.size:
         opens[cand] = True
         target = np.searchsorted(values, ts[cand] + step, "left")
@@ -307,12 +311,14 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
             run = order[s:e + 2]
             order[s:e + 2] = sorted(run, key=lambda i: keys[int(i)].as_py())
     group = link_id[order] * (int(vcode.max()) + 2) + vcode[order]
+    values, rank = np.unique(ts_us, return_inverse=True)
+    rank = rank.astype(np.int64)
     for human_only in (True, False):
         sel = order[~is_bot[order]] if human_only else order
         g = group[~is_bot[order]] if human_only else group
         for j, seconds in enumerate(WINDOWS.values()):
             col = j if human_only else k + j
-            flags[sel, col] = _opens(g, ts_us[sel], seconds)
+            flags[sel, col] = _opens(g, ts_us[sel], rank[sel], values, seconds)
     return flags
 
 
