@@ -154,8 +154,23 @@ def test_plain_cells_skip_the_rules_and_odd_ones_do_not(tmp_path):
                               ("created_at", ["2026-03-01T10:00:00Z", "2026-03-01T10:00"], [False, True])):
         problems: list = []
         values, took_rule = columnar.check_column(spec.col(name), pa.array(cells, pa.large_string()), lines,
-                                                  dt.timezone.utc, 0, problems, True)
+                                                  dt.timezone.utc, 0, problems, columnar.Scan())
         assert list(took_rule) == slow and not problems
     (tmp_path / "orders.csv").write_text(text)
     parsed = canonical._read_csv(tmp_path / "orders.csv", spec, dt.timezone.utc, canonical._Collector())
     assert [r["subtotal"] for r in parsed.rows] == [Decimal("1800.5"), Decimal("1800")]
+
+
+def test_files_read_in_many_blocks_read_alike(tmp_path, monkeypatch):
+    """Arrow reads big files in blocks: columns come in pieces, and odd cells sit in any piece."""
+    monkeypatch.setattr(columnar, "BLOCK_SIZE", 512)
+    rng = np.random.default_rng(3)
+    lines = ["click_id,link_id,ts,is_bot,visitor_hash,country,referrer"]
+    for i in range(400):
+        odd = rng.integers(0, 25)
+        lines.append(",".join([
+            f"k{i}" if odd != 1 else f"k{i}\u200e", "l1" if odd != 2 else "l 1",
+            "2026-03-01T10:00:00Z" if odd != 3 else "2026-02-30T10:00:00Z", "true" if odd != 4 else "maybe",
+            f"v{i % 7}", "TW" if odd != 5 else "ÄÖ", '"https://x.example/?a=1,b=2"' if odd != 6 else "\x07"]))
+    text = "\n".join(lines) + "\n"
+    _same(*_both(tmp_path, BY_NAME["clicks.csv"], text, dt.timezone.utc))

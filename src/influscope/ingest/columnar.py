@@ -41,6 +41,7 @@ from influscope.ingest.bundle_spec import Col, FileSpec
 
 MAX_CELL = 64 * 1024  # characters in one CSV cell
 MAX_ROWS = 5_000_000  # data rows in one CSV file
+BLOCK_SIZE = 8 << 20  # bytes Arrow splits a file into (read in parallel)
 csv.field_size_limit(MAX_CELL)
 
 # Python's str.strip() removes these (str.isspace); the ASCII ones are trimmed in bulk, a cell that
@@ -164,7 +165,7 @@ def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array]
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(newlines_in_values=layout.newlines_in_values, ignore_empty_lines=True,
                                              invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.large_string() for c in names},
@@ -174,7 +175,7 @@ def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array]
         return None
     if bad or table.num_rows != len(layout.lines):
         return None
-    return [table.column(i).combine_chunks() for i in range(ncols)]
+    return [table.column(i) for i in range(ncols)]
 
 
 def _split_with_python(text: str, ncols: int, name: str, problems: list) -> tuple[list[list[str]], list[int], tuple[int, str] | None]:
@@ -263,8 +264,34 @@ def _no_match(values: pa.Array, pattern: str) -> np.ndarray:
     return ~_mask(pc.match_substring_regex(values, pattern))
 
 
-def _text_ok(values: pa.Array, max_length: int, pattern: str = _CONTROL) -> np.ndarray:
-    return _no_match(values, pattern) & (pc.utf8_length(values).to_numpy(zero_copy_only=False) <= max_length)
+@dataclass(frozen=True)
+class Scan:
+    """What the whole file's bytes rule out, so that some cell checks need not run."""
+
+    ascii_only: bool = False  # no byte above 127: no Unicode spaces, no text-direction controls
+    controls: bool = True  # some byte below 32 other than tab, CR and LF
+    breaks: bool = True  # a tab, or a quote (so possibly a line break inside a cell)
+
+    @classmethod
+    def of(cls, raw: bytes) -> Scan:
+        data = np.frombuffer(raw, dtype=np.uint8)
+        low = np.bincount(data[data < 32], minlength=32)
+        return cls(ascii_only=raw.isascii(), controls=bool(low[[*range(9), 11, 12, *range(14, 32)]].any()),
+                   breaks=bool(low[9]) or b'"' in raw)
+
+
+def _text_ok(values: pa.Array, max_length: int, scan: Scan, key: bool = False) -> np.ndarray:
+    """Cells the text rule (or the key rule) accepts as they are."""
+    if scan.ascii_only:  # one byte per character
+        length = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    else:
+        length = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+    ok = length <= max_length
+    if key and (scan.controls or scan.breaks or not scan.ascii_only):
+        ok &= _no_match(values, _NOT_IN_KEY)
+    elif not key and scan.controls:
+        ok &= _no_match(values, _CONTROL)
+    return ok
 
 
 def _scaled(values: pa.Array, ok: np.ndarray, digits: int, places: int, scale: int) -> tuple[pa.Array, np.ndarray]:
@@ -339,7 +366,7 @@ def _in(values: pa.Array, words: frozenset[str] | tuple[str, ...]) -> np.ndarray
     return _mask(pc.is_in(values, value_set=pa.array(sorted(words), pa.large_string())))
 
 
-def _fast(col: Col, values: pa.Array, tz: dt.tzinfo) -> tuple[pa.Array | None, np.ndarray]:
+def _fast(col: Col, values: pa.Array, tz: dt.tzinfo, scan: Scan = Scan()) -> tuple[pa.Array | None, np.ndarray]:
     """Bulk values of COL for the plain cells of VALUES (trimmed, non-empty), and which cells those are.
 
     A cell not marked is read by the column's rule instead; the type is the column's Arrow type.
@@ -358,12 +385,12 @@ def _fast(col: Col, values: pa.Array, tz: dt.tzinfo) -> tuple[pa.Array | None, n
         if name == "destination_url":
             return None, none
         if name in cells.ID_COLUMNS:
-            return values, _text_ok(values, rules.MAX_KEY, _NOT_IN_KEY)
+            return values, _text_ok(values, rules.MAX_KEY, scan, key=True)
         if name in cells.NAME_COLUMNS:
-            return values, _text_ok(values, rules.MAX_NAME)
+            return values, _text_ok(values, rules.MAX_NAME, scan)
         if name in ("url", "landing_url", "referrer"):
-            return values, _text_ok(values, rules.MAX_URL)
-        return values, _text_ok(values, rules.MAX_TEXT)
+            return values, _text_ok(values, rules.MAX_URL, scan)
+        return values, _text_ok(values, rules.MAX_TEXT, scan)
     if kind == "int":
         ok = _mask(pc.match_substring_regex(values, r"^[0-9]{1,15}$"))
         return pc.cast(pc.if_else(pa.array(ok), values, None), pa.int64()), ok
@@ -423,16 +450,16 @@ def to_arrow_value(col: Col, value: Any) -> Any:
 
 
 def check_column(col: Col, raw: pa.Array, lines: np.ndarray, tz: dt.tzinfo, order: int,
-                 problems: list, ascii_only: bool) -> tuple[pa.Array, np.ndarray]:
+                 problems: list, scan: Scan) -> tuple[pa.Array, np.ndarray]:
     """Parse one column; returns its values and which rows were read by the rule one by one."""
     n = len(raw)
     values = pc.utf8_trim(raw, characters=_ASCII_SPACE)
     slow = np.zeros(n, dtype=bool)
-    if not ascii_only:
+    if not scan.ascii_only:
         slow = _mask(pc.match_substring_regex(values, f"^{_OTHER_SPACE}|{_OTHER_SPACE}$"))
     length = pc.utf8_length(values).to_numpy(zero_copy_only=False)
     empty = (length == 0) & ~slow
-    parsed, ok = _fast(col, values, tz)
+    parsed, ok = _fast(col, values, tz, scan)
     target = arrow_type(col)
     ok = ok & ~empty & ~slow
     slow |= ~ok & ~empty
@@ -483,12 +510,12 @@ def read_columns(path: Path, spec: FileSpec, tz: dt.tzinfo, header: list[str], r
             keep = np.ones(len(lines), dtype=bool)
             keep[blank_py] = False
             columns, lines = [c.filter(pa.array(keep)) for c in columns], lines[keep]
-    ascii_only = raw.isascii()
+    scan = Scan.of(raw)
     cols = [spec.col(h) for h in header]
     out: dict[str, pa.Array] = {}
     slow_rows: dict[str, np.ndarray] = {}
     for order, (col, arr) in enumerate(zip(cols, columns)):
-        out[col.name], slow_rows[col.name] = check_column(col, arr, lines, tz, order, problems, ascii_only)
+        out[col.name], slow_rows[col.name] = check_column(col, arr, lines, tz, order, problems, scan)
     if "handle" in out and "platform" in out:
         _check_handles(out, slow_rows["handle"], lines, ncols, problems)
     out["_line"] = pa.array(lines, pa.int64())
