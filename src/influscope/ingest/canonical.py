@@ -608,6 +608,7 @@ class ImportProgress:
     rows: int = 0
     total: int = 0
     started: float = field(default_factory=time.monotonic)
+    phase_started: float = field(default_factory=time.monotonic)
     _files: dict[str, list[int]] = field(default_factory=dict)  # name -> [done, total]
 
     def _changed(self) -> None:
@@ -621,7 +622,7 @@ class ImportProgress:
         self._changed()
 
     def begin(self, phase: str) -> None:
-        self.phase, self.rows = phase, 0
+        self.phase, self.rows, self.phase_started = phase, 0, time.monotonic()
         self._changed()
 
     def step(self, name: str) -> Callable[[int], None]:
@@ -645,12 +646,15 @@ class ImportProgress:
 
     @property
     def rate(self) -> float:
-        """Rows per second in the current phase's run so far (0 at the start)."""
-        elapsed = time.monotonic() - self.started
+        """Rows per second in the current phase so far (0 at its start)."""
+        elapsed = time.monotonic() - self.phase_started
         return self.rows / elapsed if elapsed > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"phase": self.phase, "rows": self.rows, "total": self.total,
+        rate = self.rate
+        left = (self.total - self.rows) / rate if rate and self.phase == "writing" else None
+        return {"phase": self.phase, "rows": self.rows, "total": self.total, "rows_per_s": round(rate),
+                "seconds_left": None if left is None else round(left, 1),
                 "elapsed_s": round(time.monotonic() - self.started, 1)}
 
 
