@@ -13,6 +13,7 @@ random B-tree insertions); both happen in the same transaction, so a failure lea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -23,6 +24,8 @@ import sqlalchemy as sa
 from influscope.db.types import _Scaled
 
 REBUILD_INDEXES_FROM = 50_000  # rows inserted before dropping and recreating indexes pays
+ROWS_PER_STATEMENT = 100  # rows in one INSERT ... VALUES (...), (...): fewer statement steps per row
+MAX_VARIABLES = 32_766  # SQLite's limit on ? in one statement (since 3.32)
 
 
 def storage(column: sa.Column, values: pa.Array) -> list[Any]:
@@ -113,12 +116,20 @@ def insert(conn: sa.Connection, table: sa.Table, constants: dict[str, int], valu
         for stmt in rebuild:
             cur.execute(f'DROP INDEX "{stmt[0]}"')
         columns = [_take(values[c], rows) for c in names]
-        step = 100_000
+        per = max(1, min(ROWS_PER_STATEMENT, MAX_VARIABLES // max(len(names), 1)))
+        one = f"({marks})"
+        many = f'INSERT INTO "{table.name}" ({cols}) VALUES {", ".join([one] * per)}'
+        single = f'INSERT INTO "{table.name}" ({cols}) VALUES {one}'
+        step = per * 1000
         for start in range(0, len(rows), step):
-            cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})',
-                            zip(*(c[start:start + step] for c in columns)))
+            chunk = list(zip(*(c[start:start + step] for c in columns)))
+            whole = len(chunk) - len(chunk) % per
+            if whole:
+                cur.executemany(many, (tuple(chain.from_iterable(chunk[i:i + per])) for i in range(0, whole, per)))
+            if whole < len(chunk):
+                cur.executemany(single, chunk[whole:])
             if progress:
-                progress(min(step, len(rows) - start))
+                progress(len(chunk))
         for stmt in rebuild:
             cur.execute(stmt[1])
     finally:

@@ -105,11 +105,12 @@ class _Layout:
     newlines_in_values: bool = False
 
 
-def _layout(data: np.ndarray) -> _Layout:
+def _layout(data: np.ndarray, counts: np.ndarray) -> _Layout:
     n = data.size
-    quotes = np.flatnonzero(data == 34)
+    empty_positions = np.zeros(0, dtype=np.int64)
+    quotes = np.flatnonzero(data == 34) if counts[34] else empty_positions
     lf = np.flatnonzero(data == 10)
-    cr = np.flatnonzero(data == 13)
+    cr = np.flatnonzero(data == 13) if counts[13] else empty_positions
     if cr.size:
         lone_cr = cr[(cr + 1 >= n) | (data[np.minimum(cr + 1, n - 1)] != 10)]
         breaks = np.union1d(lf, lone_cr)  # line ends: \n, \r\n (at its \n), lone \r
@@ -235,9 +236,15 @@ def read_header(path: Path) -> tuple[bytes, list[str]]:
     return raw, [h.strip() for h in header]
 
 
-def split(raw: bytes, ncols: int, name: str) -> tuple[list[pa.Array], np.ndarray, list, tuple[int, str] | None]:
+def byte_counts(raw: bytes) -> np.ndarray:
+    """How often each byte value occurs in RAW (one pass, for the checks the bytes decide)."""
+    return np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256)
+
+
+def split(raw: bytes, ncols: int, name: str, counts: np.ndarray | None = None
+          ) -> tuple[list[pa.Array], np.ndarray, list, tuple[int, str] | None]:
     """The data rows of RAW (header included) as string columns with their start lines."""
-    layout = _layout(np.frombuffer(raw, dtype=np.uint8))
+    layout = _layout(np.frombuffer(raw, dtype=np.uint8), byte_counts(raw) if counts is None else counts)
     if layout.regular:
         columns = _split_with_arrow(raw, layout, ncols)
         if columns is not None:
@@ -273,11 +280,10 @@ class Scan:
     breaks: bool = True  # a tab, or a quote (so possibly a line break inside a cell)
 
     @classmethod
-    def of(cls, raw: bytes) -> Scan:
-        data = np.frombuffer(raw, dtype=np.uint8)
-        low = np.bincount(data[data < 32], minlength=32)
-        return cls(ascii_only=raw.isascii(), controls=bool(low[[*range(9), 11, 12, *range(14, 32)]].any()),
-                   breaks=bool(low[9]) or b'"' in raw)
+    def of(cls, counts: np.ndarray) -> Scan:
+        """From the file's byte counts (:func:`byte_counts`)."""
+        return cls(ascii_only=not counts[128:].any(), controls=bool(counts[[*range(9), 11, 12, *range(14, 32)]].any()),
+                   breaks=bool(counts[9] or counts[34]))
 
 
 def _text_ok(values: pa.Array, max_length: int, scan: Scan, key: bool = False) -> np.ndarray:
@@ -500,7 +506,8 @@ def read_columns(path: Path, spec: FileSpec, tz: dt.tzinfo, header: list[str], r
     """Parse the rows of a file whose HEADER was checked against SPEC."""
     problems: list[tuple[int, int, str, str]] = []
     ncols = len(header)
-    columns, lines, split_problems, fatal = split(raw, ncols, spec.name)
+    counts = byte_counts(raw)
+    columns, lines, split_problems, fatal = split(raw, ncols, spec.name, counts)
     problems.extend(split_problems)
     if ncols == 1 and len(lines):  # a blank row of a one-column file is an empty line
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(columns[0])), 0)
@@ -510,7 +517,7 @@ def read_columns(path: Path, spec: FileSpec, tz: dt.tzinfo, header: list[str], r
             keep = np.ones(len(lines), dtype=bool)
             keep[blank_py] = False
             columns, lines = [c.filter(pa.array(keep)) for c in columns], lines[keep]
-    scan = Scan.of(raw)
+    scan = Scan.of(counts)
     cols = [spec.col(h) for h in header]
     out: dict[str, pa.Array] = {}
     slow_rows: dict[str, np.ndarray] = {}
