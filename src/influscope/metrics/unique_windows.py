@@ -240,8 +240,21 @@ def derive_sqlite(conn: sqlite3.Connection, hits: Iterable[Any]) -> None:
 
 # ----------------------------------------------------------------------------- whole columns (bulk writers)
 
-def _opens(group: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray, seconds: int) -> np.ndarray:
-    """Which hits open a window of SECONDS, for hits sorted by (group, ts, key).
+def _groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of GROUP (sorted) starts and ends (exclusive)."""
+    import numpy as np
+
+    n = group.size
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+    return first, np.concatenate((first[1:], [n]))
+
+
+def _opens(first: np.ndarray, ends: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray,
+           seconds: int) -> np.ndarray:
+    """Which hits open a window of SECONDS, for hits sorted by (group, ts, key) whose groups
+    start at FIRST and end before ENDS.
 
     TS are the hits' times, RANK their places among VALUES (every distinct time, sorted). Each
     round takes, in every group still open, the hit that opens the next window: the first hit at
@@ -254,8 +267,6 @@ def _opens(group: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarr
     opens = np.zeros(n, dtype=bool)
     if not n:
         return opens
-    first = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
-    ends = np.concatenate((first[1:], [n]))
     opens[first] = True  # a visitor's first hit on a link always opens a window
     several = ends - first > 1
     if not several.any():
@@ -316,9 +327,11 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     for human_only in (True, False):
         sel = order[~is_bot[order]] if human_only else order
         g = group[~is_bot[order]] if human_only else group
+        first, ends = _groups(g)
+        ts_sel, rank_sel = ts_us[sel], rank[sel]
         for j, seconds in enumerate(WINDOWS.values()):
             col = j if human_only else k + j
-            flags[sel, col] = _opens(g, ts_us[sel], rank[sel], values, seconds)
+            flags[sel, col] = _opens(first, ends, ts_sel, rank_sel, values, seconds)
     return flags
 
 
