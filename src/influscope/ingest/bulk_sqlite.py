@@ -117,19 +117,23 @@ def insert(conn: sa.Connection, table: sa.Table, constants: dict[str, int], valu
             cur.execute(f'DROP INDEX "{stmt[0]}"')
         columns = [_take(values[c], rows) for c in names]
         per = max(1, min(ROWS_PER_STATEMENT, MAX_VARIABLES // max(len(names), 1)))
-        one = f"({marks})"
-        many = f'INSERT INTO "{table.name}" ({cols}) VALUES {", ".join([one] * per)}'
-        single = f'INSERT INTO "{table.name}" ({cols}) VALUES {one}'
+        lead = "".join(f"{int(v)}, " for v in constants.values())
+        # numbered parameters, column by column: ?1..?per are the first column of the PER rows, and so on,
+        # so that the parameters are slices of the columns, without a tuple per row
+        many = f'INSERT INTO "{table.name}" ({cols}) VALUES ' + ", ".join(
+            "(" + lead + ", ".join(f"?{j * per + r + 1}" for j in range(len(names))) + ")" for r in range(per))
+        single = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})'
         step = per * 1000
         for start in range(0, len(rows), step):
-            chunk = list(zip(*(c[start:start + step] for c in columns)))
-            whole = len(chunk) - len(chunk) % per
-            if whole:
-                cur.executemany(many, (tuple(chain.from_iterable(chunk[i:i + per])) for i in range(0, whole, per)))
-            if whole < len(chunk):
-                cur.executemany(single, chunk[whole:])
+            stop = min(start + step, len(rows))
+            whole = start + (stop - start) // per * per
+            if whole > start:
+                cur.executemany(many, (tuple(chain.from_iterable(c[i:i + per] for c in columns))
+                                       for i in range(start, whole, per)))
+            if whole < stop:
+                cur.executemany(single, zip(*(c[whole:stop] for c in columns)))
             if progress:
-                progress(len(chunk))
+                progress(stop - start)
         for stmt in rebuild:
             cur.execute(stmt[1])
     finally:

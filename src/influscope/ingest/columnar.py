@@ -283,12 +283,14 @@ class Scan:
     ascii_only: bool = False  # no byte above 127: no Unicode spaces, no text-direction controls
     controls: bool = True  # some byte below 32 other than tab, CR and LF
     breaks: bool = True  # a tab, or a quote (so possibly a line break inside a cell)
+    spaces: bool = True  # some ASCII whitespace a cell could start or end with
 
     @classmethod
     def of(cls, counts: np.ndarray) -> Scan:
         """From the file's byte counts (:func:`byte_counts`)."""
         return cls(ascii_only=not counts[128:].any(), controls=bool(counts[[*range(9), 11, 12, *range(14, 32)]].any()),
-                   breaks=bool(counts[9] or counts[34]))
+                   breaks=bool(counts[9] or counts[34]),
+                   spaces=bool(counts[[9, 11, 12, 13, 28, 29, 30, 31, 32]].any() or (counts[34] and counts[10])))
 
 
 def _text_ok(values: pa.Array, max_length: int, scan: Scan, key: bool = False) -> np.ndarray:
@@ -464,12 +466,11 @@ def check_column(col: Col, raw: pa.Array, lines: np.ndarray, tz: dt.tzinfo, orde
                  problems: list, scan: Scan) -> tuple[pa.Array, np.ndarray]:
     """Parse one column; returns its values and which rows were read by the rule one by one."""
     n = len(raw)
-    values = pc.utf8_trim(raw, characters=_ASCII_SPACE)
+    values = pc.utf8_trim(raw, characters=_ASCII_SPACE) if scan.spaces else raw
     slow = np.zeros(n, dtype=bool)
     if not scan.ascii_only:
         slow = _mask(pc.match_substring_regex(values, f"^{_OTHER_SPACE}|{_OTHER_SPACE}$"))
-    length = pc.utf8_length(values).to_numpy(zero_copy_only=False)
-    empty = (length == 0) & ~slow
+    empty = (pc.binary_length(values).to_numpy(zero_copy_only=False) == 0) & ~slow
     parsed, ok = _fast(col, values, tz, scan)
     target = arrow_type(col)
     ok = ok & ~empty & ~slow
