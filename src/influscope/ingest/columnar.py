@@ -569,6 +569,8 @@ def _check_unique(spec: FileSpec, table: pa.Table, lines: np.ndarray, order: int
     for name in spec.unique:
         part = _codes(table.column(name)) if name in table.column_names else np.zeros(n, dtype=np.int64)
         width = int(part.max()) + 1
+        if width == n + 1 and part.min() > 0:  # this column alone is different on every row (no blank)
+            return
         if code.max(initial=0) > (2**62) // max(width, 1):
             code = np.unique(code, return_inverse=True)[1].astype(np.int64)
         code = code * width + part
