@@ -28,7 +28,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -79,7 +79,6 @@ class Columns:
     fatal: tuple[int, str] | None = None
 
 
-Progress = Callable[[int], None]
 
 
 # ------------------------------------------------------------------------------- splitting
