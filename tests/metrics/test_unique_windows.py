@@ -188,3 +188,68 @@ def test_the_redirect_writer_flags_a_batch_with_one_read_per_link(engine):
     assert len(reads) == 2  # one per link
     assert len(updates) == 1  # the stored hit at minute 50 no longer opens its 30-minute window
     assert _stored(engine, ws) == _expected(engine, ws)
+
+
+def test_flags_from_whole_columns_equal_the_hit_by_hit_derivation():
+    import numpy as np
+
+    rng = random.Random(5)
+    for _ in range(200):
+        rows = []
+        for i in range(rng.randrange(1, 80)):
+            seconds = rng.choice([0, 1, 1799, 1800, 3599, 3600, 86399, 86400, rng.randrange(300_000)])
+            rows.append((i + 1, T0 + dt.timedelta(seconds=seconds), f"k{rng.randrange(10**4):04d}-{i}",
+                         rng.random() < 0.3, rng.randrange(1, 4), rng.choice([None, "a", "b", "c"])))
+        expected: dict[int, tuple] = {}
+        pairs: dict[tuple, list] = {}
+        for r in rows:
+            if r[5] is None:
+                expected[r[0]] = uw._single_hit_flags(r[3])
+            else:
+                pairs.setdefault((r[4], r[5]), []).append((*r[:4], *(None,) * len(uw.FLAG_COLUMNS)))
+        for group in pairs.values():
+            expected.update(dict(uw._flags(group, None)))
+        micro = np.array([(r[1] - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1) for r in rows])
+        got = uw.flags_of(np.array([r[4] for r in rows]), [r[5] for r in rows], micro, [r[2] for r in rows],
+                          np.array([r[3] for r in rows]))
+        assert {r[0]: tuple(bool(x) for x in got[i]) for i, r in enumerate(rows)} == expected
+
+
+def test_importing_hits_onto_links_that_have_hits_derives_them_again(engine, tmp_path):
+    """A first import derives the flags from its columns; later imports of earlier, later and
+    changed hits on the same links (and hits from the redirect in between) re-derive them."""
+    from influscope.ingest.canonical import import_bundle
+
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "campaign.yaml").write_text("id: w\nname: W\ngoal: mofu\nstart: 2026-03-01\nend: 2026-03-31\n"
+                                          "currency: USD\n")
+    (bundle / "links.csv").write_text("link_id,destination_url\nw1,https://shop.example.com/\n"
+                                      "w2,https://shop.example.com/\n")
+    rng = random.Random(9)
+
+    def clicks(first: int, n: int, start_minute: int) -> str:
+        lines = ["click_id,link_id,ts,is_bot,visitor_hash"]
+        for i in range(first, first + n):
+            ts = T0 + dt.timedelta(minutes=start_minute + rng.randrange(3000))
+            lines.append(f"c{i},w{rng.randrange(1, 3)},{ts.isoformat()}Z,{rng.choice(['true', 'false', 'false'])},"
+                         f"{rng.choice(['', 'v1', 'v2', 'v3'])}")
+        return "\n".join(lines) + "\n"
+
+    (bundle / "clicks.csv").write_text(clicks(0, 300, 0))
+    import_bundle(engine, bundle)
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "default")).scalar_one()
+    assert _stored(engine, ws) == _expected(engine, ws)
+    with engine.connect() as conn:
+        link = conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == "w1")).scalar_one()
+    sinks.SQLAlchemyBatchWriter(engine).write([_hit(ws, link, m, "v1") for m in (10, 70, 100)])
+    (bundle / "clicks.csv").write_text(clicks(300, 200, -2000))  # earlier hits of the same visitors
+    import_bundle(engine, bundle)
+    assert _stored(engine, ws) == _expected(engine, ws)
+    text = (bundle / "clicks.csv").read_text().replace("T0", "T1").replace(",true,", ",false,")
+    (bundle / "clicks.csv").write_text(text)  # the same hits, now humans: updated
+    report = import_bundle(engine, bundle)
+    assert report.files["clicks.csv"].updated > 0
+    assert _stored(engine, ws) == _expected(engine, ws)
+    assert import_bundle(engine, bundle).changes == 0

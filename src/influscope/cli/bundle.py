@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -34,7 +36,8 @@ def import_(
             report = import_export_file(engine, path, source=source, workspace=ws, year=year,
                                         date_range=_date_range(date_range))
         else:
-            report = import_bundle(engine, path, workspace=ws)
+            with _progress_bar(enabled=not as_json) as progress:
+                report = import_bundle(engine, path, workspace=ws, progress=progress)
     except BundleError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
@@ -55,6 +58,41 @@ def import_(
     for name, r in report.files.items():
         typer.echo(f"{name:16} {r.inserted:>8} new {r.updated:>8} changed {r.unchanged:>8} unchanged")
     typer.echo(f"{report.changes} change(s) in workspace {report.workspace!r}")
+
+
+PHASES = {"reading": "reading", "checking": "checking references", "writing": "writing", "done": "done"}
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool = True):
+    """A progress bar on standard error (rows, rows/s, time left) while a bundle imports, when it is
+    a terminal; yields the ImportProgress to pass to the importer (None otherwise)."""
+    import sys
+
+    from influscope.ingest.canonical import ImportProgress
+
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description:20}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("rows  {task.fields[rate]:>9} rows/s"), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task("reading", total=None, rate="-")
+    last = [0.0]
+
+    def show(p: ImportProgress) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and p.phase != "done":
+            return
+        last[0] = now
+        bar.update(task, description=PHASES.get(p.phase, p.phase), completed=p.rows, total=p.total or None,
+                   rate=f"{p.rate:,.0f}")
+
+    with bar:
+        yield ImportProgress(on_change=show)
 
 
 def _date_range(text: str | None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import time
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,26 +18,26 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import numpy as np
 import sqlalchemy as sa
 import yaml
-from babel.numbers import list_currencies
 
-from influscope.attribution.landing import with_landing_utm
+from influscope.attribution.landing import landing_utm
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
-from influscope.ingest import rules
+from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
+from influscope.ingest.cells import (  # noqa: F401 - public names
+    cell_parser, check_value, normalise_handle, parse_cell, to_utc_naive)
 from influscope.metrics import unique_windows
 from influscope.tracking.destinations import allowed_hosts
 
 MAX_PROBLEMS = 200
 MAX_YAML_BYTES = 64 * 1024  # campaign.yaml: a few dozen fields
-MAX_CELL = 64 * 1024  # characters in one CSV cell
-MAX_ROWS = 5_000_000  # data rows in one CSV file
-csv.field_size_limit(MAX_CELL)
-_CURRENCIES = frozenset(list_currencies())
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+MAX_CELL = columnar.MAX_CELL  # characters in one CSV cell
+MAX_ROWS = columnar.MAX_ROWS  # data rows in one CSV file
 
 
 # --------------------------------------------------------------------------------------- problems
@@ -81,171 +81,24 @@ class _Collector:
             raise BundleError(self.items, self.dropped)
 
 
-# ---------------------------------------------------------------------------------- cell parsing
-
-normalise_handle = rules.normalise_handle
-
-# Text columns that hold ids (checked as keys), names and URLs; the other text columns are free text.
-_ID_COLUMNS = frozenset({"creator_id", "post_id", "cost_id", "code", "click_id", "order_id", "lead_id",
-                         "comment_id", "customer_id", "source", "visitor_hash", "bucket", "language"})
-_NAME_COLUMNS = frozenset({"name", "author", "bot_reason", "device", "os", "browser", "app", "medium", "campaign",
-                           "content", "utm_content"})
-
-
-def to_utc_naive(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def parse_cell(col: Col, raw: str, tz: dt.tzinfo) -> Any:
-    """Parse one non-empty cell; raise ValueError with a message for the user."""
-    return cell_parser(col, tz)(raw)
-
-
-def check_value(col: Col, value: Any) -> Any:
-    """A typed value (from a connector, a native export or an API payload) checked by COL's rule, exactly
-    as a bundle cell of that column is; returns it normalised (None stays None) or raises ValueError."""
-    if value is None:
-        return None
-    kind = col.type
-    if kind == "int":
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, float):
-            raise ValueError(f"not a whole number: {value!r}")
-        return rules.check_count(value)
-    if kind == "number":
-        if isinstance(value, bool):
-            raise ValueError(f"not a number: {value!r}")
-        return rules.check_number(value)
-    if kind == "money":
-        return rules.check_money(value)
-    if kind == "decimal":
-        return rules.check_rate(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"not true/false: {value!r}")
-        return value
-    if kind == "date":
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise ValueError(f"not a date: {value!r}")
-        return value
-    if kind == "datetime":
-        if not isinstance(value, dt.datetime):
-            raise ValueError(f"not a date-time: {value!r}")
-        return value if value.tzinfo is None else to_utc_naive(value, dt.timezone.utc)
-    if not isinstance(value, str):
-        raise ValueError(f"not text: {value!r}")
-    return cell_parser(col, dt.timezone.utc)(value)
-
-
-def cell_parser(col: Col, tz: dt.tzinfo) -> Callable[[str], Any]:
-    """The parser of COL's non-empty cells (built once per file: the hot loop only calls it)."""
-    kind = col.type
-
-    if kind == "text":
-        name = col.name
-        if name == "handle":
-            return rules.check_handle
-        if name == "link_id":
-            return rules.check_link_slug
-        if name == "code" and col.key:  # codes.csv: a code we hand out (leads.csv: what a visitor typed)
-            return rules.check_code
-        if name == "destination_url":
-            return rules.check_destination
-        if name in _ID_COLUMNS:
-            return rules.check_key
-        if name in _NAME_COLUMNS:
-            return lambda raw: rules.check_text(raw, rules.MAX_NAME)
-        if name in ("url", "landing_url", "referrer"):
-            return lambda raw: rules.check_text(raw, rules.MAX_URL)
-        return rules.check_text
-
-    if kind == "int":
-        return rules.check_count
-
-    if kind == "number":
-        return rules.check_number
-
-    if kind == "money":
-        return rules.check_money
-
-    if kind == "decimal":
-        return rules.check_rate
-
-    if kind == "bool":
-        def parse_bool(raw: str) -> bool:
-            low = raw.lower()
-            if low in _TRUE:
-                return True
-            if low in _FALSE:
-                return False
-            raise ValueError(f"not true/false: {raw!r}")
-        return parse_bool
-
-    if kind == "date":
-        def parse_date(raw: str) -> dt.date:
-            try:
-                return dt.date.fromisoformat(raw)
-            except ValueError:
-                raise ValueError(f"not a date (YYYY-MM-DD): {raw!r}") from None
-        return parse_date
-
-    if kind == "datetime":
-        utc = dt.timezone.utc
-
-        def parse_datetime(raw: str) -> dt.datetime:
-            try:
-                value = dt.datetime.fromisoformat(raw)
-            except ValueError:
-                raise ValueError(f"not an ISO 8601 date-time: {raw!r}") from None
-            if value.tzinfo is utc:
-                return value.replace(tzinfo=None)
-            try:
-                return to_utc_naive(value, tz)
-            except OverflowError:
-                raise ValueError(f"out of range: {raw!r}") from None
-        return parse_datetime
-
-    if kind == "choice":
-        choices, listed = frozenset(col.choices), ", ".join(col.choices)
-
-        def parse_choice(raw: str) -> str:
-            low = raw.lower()
-            if low not in choices:
-                raise ValueError(f"{raw!r} is not one of {listed}")
-            return low
-        return parse_choice
-
-    if kind == "currency":
-        def parse_currency(raw: str) -> str:
-            up = raw.upper()
-            if up not in _CURRENCIES:
-                raise ValueError(f"not an ISO 4217 currency code: {raw!r}")
-            return up
-        return parse_currency
-
-    if kind == "country":
-        def parse_country(raw: str) -> str:
-            up = raw.upper()
-            if len(up) != 2 or not up.isalpha():
-                raise ValueError(f"not an ISO 3166 two-letter country code: {raw!r}")
-            return up
-        return parse_country
-
-    if kind == "code_list":
-        return lambda raw: " ".join(rules.check_key(c).upper() for c in rules.check_text(raw).split()) or None
-    raise AssertionError(f"unknown column type {kind}")
-
-
 # ----------------------------------------------------------------------------------- reading
 
 @dataclass
 class ParsedFile:
     spec: FileSpec
     columns: list[str]  # columns present in the header
-    rows: list[dict[str, Any]]  # parsed values, plus "_line"
+    table: pa.Table  # parsed values by column (the store's terms, see influscope.ingest.columnar), plus "_line"
+    _rows: list[dict[str, Any]] | None = None
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts of the rules' Python values, plus "_line" (made once, on first use)."""
+        if self._rows is None:
+            self._rows = columnar.to_rows(self.spec, self.table)
+        return self._rows
+
+    def __len__(self) -> int:
+        return self.table.num_rows
 
 
 @dataclass
@@ -416,21 +269,10 @@ def _campaign_value(col: Col, value: Any) -> Any:
 def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -> ParsedFile | None:
     name = spec.name
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        problems.add(name, line, "-", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        raw, header = columnar.read_header(path)
+    except columnar.ReadProblem as exc:
+        problems.add(name, exc.line, "-", exc.message)
         return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        problems.add(name, 1, "-", "empty file (a header line is required)")
-        return None
-    except csv.Error as exc:
-        problems.add(name, 1, "-", _csv_error(exc))
-        return None
-    header = [h.strip() for h in header]
     known = {c.name: c for c in spec.columns}
     header_ok = True
     seen: set[str] = set()
@@ -448,66 +290,13 @@ def _read_csv(path: Path, spec: FileSpec, tz: dt.tzinfo, problems: _Collector) -
             header_ok = False
     if not header_ok:
         return None
-    cols = [known[h] for h in header]
-    parsers = [(c.name, c.must_fill, cell_parser(c, tz)) for c in cols]
-    rows: list[dict[str, Any]] = []
-    keys: dict[tuple, int] = {}
-    ncols = len(cols)
-    end = 1
-    check_platform = "handle" in header and "platform" in header
-    records = iter(reader)
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.add(name, end + 1, "-", _csv_error(exc))
-            return None
-        start, end = end + 1, reader.line_num  # a quoted cell may span lines
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            problems.add(name, start, "-", f"more than {MAX_ROWS:,} rows: split the file into several imports")
-            return None
-        if len(record) != ncols:
-            problems.add(name, start, "-", f"has {len(record)} cells, the header has {ncols}")
-            continue
-        row: dict[str, Any] = {"_line": start}
-        for (cname, must_fill, parse), cell in zip(parsers, record):
-            cell = cell.strip()
-            if not cell:
-                if must_fill:
-                    problems.add(name, start, cname, "is required")
-                row[cname] = None
-                continue
-            try:
-                row[cname] = parse(cell)
-            except ValueError as exc:
-                problems.add(name, start, cname, str(exc))
-                row[cname] = None
-        if check_platform and row.get("handle") and row.get("platform"):
-            try:
-                rules.check_handle(row["handle"], row["platform"])
-            except ValueError as exc:
-                problems.add(name, start, "handle", str(exc))
-        key = tuple(row.get(k) if row.get(k) is not None else "" for k in spec.unique)
-        if key in keys:
-            problems.add(name, start, spec.unique[-1] if len(spec.unique) == 1 else "+".join(spec.unique),
-                         f"duplicate key {'/'.join(map(str, key))} (first on line {keys[key]})")
-        else:
-            keys[key] = start
-        rows.append(row)
-    return ParsedFile(spec, header, rows)
-
-
-def _csv_error(exc: csv.Error) -> str:
-    text = str(exc)
-    if "field larger than field limit" in text:
-        return f"a cell is longer than {MAX_CELL:,} characters"
-    if "unexpected end of data" in text:
-        return "a quoted cell is not closed before the end of the file"
-    return f"not valid CSV: {text}"
+    read = columnar.read_columns(path, spec, tz, header, raw)
+    for line, _order, column, message in read.problems:
+        problems.add(name, line, column, message)
+    if read.fatal:
+        problems.add(name, read.fatal[0], "-", read.fatal[1])
+        return None
+    return ParsedFile(spec, header, read.table)
 
 
 def read_bundle(path: str | Path) -> Bundle:
@@ -517,7 +306,7 @@ def read_bundle(path: str | Path) -> Bundle:
     return bundle
 
 
-def _parse_bundle(path: Path) -> tuple[Bundle, _Collector]:
+def _parse_bundle(path: Path, progress: ImportProgress | None = None) -> tuple[Bundle, _Collector]:
     problems = _Collector()
     if not path.is_dir():
         raise BundleError([Problem(str(path), 0, "-", "not a folder")])
@@ -535,6 +324,8 @@ def _parse_bundle(path: Path) -> tuple[Bundle, _Collector]:
             parsed = _read_csv(fpath, spec, tz, problems)
             if parsed:
                 bundle.files[spec.name] = parsed
+                if progress:
+                    progress.read(spec.name, len(parsed))
             else:
                 bundle.unreadable.add(spec.name)
     if not bundle.files and campaign is None and not problems.items:
@@ -768,23 +559,114 @@ def _check_references(conn: sa.Connection, bundle: Bundle, ws: int | None, campa
                 rules.check_destination(r["destination_url"], allowed_hosts=hosts)
             except ValueError as exc:
                 problems.add("links.csv", r["_line"], "destination_url", str(exc))
-    for r in bundle.rows("clicks.csv"):
-        if r["link_id"] and r["link_id"] not in link_keys:
-            problems.add("clicks.csv", r["_line"], "link_id", f"unknown link {r['link_id']!r}")
-    for r in bundle.rows("comments.csv"):
-        if r["post_id"] and r["post_id"] not in post_keys:
-            problems.add("comments.csv", r["_line"], "post_id", f"unknown post {r['post_id']!r}")
-    for r in bundle.rows("orders.csv"):
-        for c in ("subtotal", "discounts", "tax", "shipping", "total", "refunded"):
-            if r.get(c) is not None and r[c] < 0:
-                problems.add("orders.csv", r["_line"], c, "must not be negative")
-        if r.get("refunded") is not None and r.get("subtotal") is not None and r["refunded"] > r["subtotal"]:
-            problems.add("orders.csv", r["_line"], "refunded", "is more than the subtotal")
-    for r in bundle.rows("fx_rates.csv"):
-        if r.get("rate") is not None and r["rate"] <= 0:
-            problems.add("fx_rates.csv", r["_line"], "rate", "must be positive")
-        if not r.get("base") and not bundle.campaign:
-            problems.add("fx_rates.csv", r["_line"], "base", "is required when the bundle has no campaign.yaml")
+    _unknown(bundle, "clicks.csv", "link_id", link_keys, "unknown link", problems)
+    _unknown(bundle, "comments.csv", "post_id", post_keys, "unknown post", problems)
+    found: list[tuple[int, int, str, str]] = []
+    orders = _table(bundle, "orders.csv")
+    if orders is not None:
+        for order, c in enumerate(("subtotal", "discounts", "tax", "shipping", "total", "refunded")):
+            if c in orders.column_names:
+                found += _where(orders, pc.less(orders.column(c), 0), order, c, "must not be negative")
+        if "refunded" in orders.column_names:
+            found += _where(orders, pc.greater(orders.column("refunded"), orders.column("subtotal")), 6, "refunded",
+                            "is more than the subtotal")
+    _report_sorted("orders.csv", found, problems)
+    found = []
+    rates = _table(bundle, "fx_rates.csv")
+    if rates is not None:
+        found += _where(rates, pc.less_equal(rates.column("rate"), 0), 0, "rate", "must be positive")
+        if not bundle.campaign:
+            base = rates.column("base") if "base" in rates.column_names else pa.nulls(rates.num_rows, pa.large_string())
+            found += _where(rates, pc.is_null(base), 1, "base", "is required when the bundle has no campaign.yaml")
+    _report_sorted("fx_rates.csv", found, problems)
+
+
+def _table(bundle: Bundle, name: str) -> pa.Table | None:
+    parsed = bundle.files.get(name)
+    return parsed.table if parsed is not None and len(parsed) else None
+
+
+def _where(table: pa.Table, condition: pa.Array, order: int, column: str, message: str) -> list[tuple[int, int, str, str]]:
+    rows = pc.filter(table.column("_line"), pc.fill_null(condition, False)).to_pylist()
+    return [(line, order, column, message) for line in rows]
+
+
+def _report_sorted(name: str, found: list[tuple[int, int, str, str]], problems: _Collector) -> None:
+    for line, _order, column, message in sorted(found, key=lambda p: (p[0], p[1])):
+        problems.add(name, line, column, message)
+
+
+def _unknown(bundle: Bundle, name: str, column: str, known: set[str], what: str, problems: _Collector) -> None:
+    """Rows of NAME whose COLUMN names none of KNOWN."""
+    table = _table(bundle, name)
+    if table is None:
+        return
+    values = table.column(column)
+    missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=pa.array(sorted(k for k in known if k is not None), pa.large_string()))))
+    picked = table.select([column, "_line"]).filter(missing)
+    for value, line in zip(picked.column(0).to_pylist(), picked.column(1).to_pylist()):
+        problems.add(name, line, column, f"{what} {value!r}")
+
+
+@dataclass
+class ImportProgress:
+    """How far a running import is, for a progress bar: ``phase`` (reading, checking, writing,
+    done), ``rows`` done of ``total`` rows in the bundle's files. ON_CHANGE is called after each step
+    (from the importing thread)."""
+
+    on_change: Callable[[ImportProgress], None] | None = None
+    phase: str = "reading"
+    rows: int = 0
+    total: int = 0
+    started: float = field(default_factory=time.monotonic)
+    phase_started: float = field(default_factory=time.monotonic)
+    _files: dict[str, list[int]] = field(default_factory=dict)  # name -> [done, total]
+
+    def _changed(self) -> None:
+        if self.on_change:
+            self.on_change(self)
+
+    def read(self, name: str, rows: int) -> None:
+        self._files[name] = [0, rows]
+        self.total += rows
+        self.rows += rows
+        self._changed()
+
+    def begin(self, phase: str) -> None:
+        self.phase, self.rows, self.phase_started = phase, 0, time.monotonic()
+        self._changed()
+
+    def step(self, name: str) -> Callable[[int], None]:
+        """A callback adding rows written of file NAME."""
+        def add(rows: int) -> None:
+            counts = self._files.setdefault(name, [0, 0])
+            counts[0] += rows
+            self.rows += rows
+            self._changed()
+        return add
+
+    def finish(self) -> None:
+        self.phase, self.rows = "done", self.total
+        self._changed()
+
+    def done(self, name: str) -> None:
+        counts = self._files.setdefault(name, [0, 0])
+        self.rows += max(counts[1] - counts[0], 0)
+        counts[0] = counts[1]
+        self._changed()
+
+    @property
+    def rate(self) -> float:
+        """Rows per second in the current phase so far (0 at its start)."""
+        elapsed = time.monotonic() - self.phase_started
+        return self.rows / elapsed if elapsed > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.rate
+        left = (self.total - self.rows) / rate if rate and self.phase == "writing" else None
+        return {"phase": self.phase, "rows": self.rows, "total": self.total, "rows_per_s": round(rate),
+                "seconds_left": None if left is None else round(left, 1),
+                "elapsed_s": round(time.monotonic() - self.started, 1)}
 
 
 class CostsNotAllowed(BundleError):
@@ -792,7 +674,7 @@ class CostsNotAllowed(BundleError):
 
 
 def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default", *,
-                  costs: bool = True) -> ImportReport:
+                  costs: bool = True, progress: ImportProgress | None = None) -> ImportReport:
     """Validate and load a bundle in one transaction; raise BundleError and write nothing on any problem.
 
     Every problem is reported in one pass: cell problems and reference problems together (up to
@@ -800,7 +682,7 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
     with ``costs.csv`` rows, a ``budget`` or targets of cost KPIs raises :class:`CostsNotAllowed`,
     and a campaign's stored budget is left as it is.
     """
-    bundle, problems = _parse_bundle(Path(path))
+    bundle, problems = _parse_bundle(Path(path), progress)
     if not costs:
         denied = _Collector()
         if bundle.rows("costs.csv") or "costs.csv" in bundle.unreadable:
@@ -823,6 +705,8 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         if ws_id is not None and bundle.campaign and "id" in bundle.campaign:
             camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
                 t.campaigns.c.workspace_id == ws_id, t.campaigns.c.slug == bundle.campaign["id"])).scalar()
+        if progress:
+            progress.begin("checking")
         _check_references(conn, bundle, ws_id, camp_id, problems, workspace)
         if camp_id is not None and (bundle.campaign or {}).get("status") == "planned":
             was = conn.execute(sa.select(t.campaigns.c.status).where(t.campaigns.c.id == camp_id)).scalar()
@@ -830,14 +714,19 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
                 problems.add("campaign.yaml", 1, "status", f"campaign {bundle.campaign['id']!r} is {was}; "
                              "a started campaign cannot be planned again")
     problems.raise_if_any()
+    if progress:
+        progress.begin("writing")
     with engine.begin() as conn:
-        report = _write(conn, bundle, workspace, costs=costs)
+        report = _write(conn, bundle, workspace, costs=costs, progress=progress)
     if report.changes:
         refresh_statistics(engine)
+    if progress:
+        progress.finish()
     return report
 
 
-def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool = True) -> ImportReport:
+def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool = True,
+           progress: ImportProgress | None = None) -> ImportReport:
     ws = ensure_workspace(conn, workspace)
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
@@ -958,81 +847,175 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
             bundle, "links.csv", {"creator_id": "creator_id", "platform": "platform", "post_id": "post_id", "paid": "paid"})
         _sync(conn, t.links, rows, ("key",), t.links.c.workspace_id == ws, rep, cols)
 
-    if bundle.rows("clicks.csv"):
+    if _table(bundle, "clicks.csv") is not None:
         rep = report.files.setdefault("clicks.csv", FileReport())
         link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
-        optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
-                    "request_hints")
-        rows = [{"workspace_id": ws, "key": r["click_id"], "link_id": link_ids[r["link_id"]], "ts": r["ts"],
-                 "is_bot": bool(r.get("is_bot")), **{o: r.get(o) for o in optional}}
-                for r in bundle.rows("clicks.csv")]
-        header = bundle.files["clicks.csv"].columns
-        cols = ["workspace_id", "key", "link_id", "ts"] + (["is_bot"] if "is_bot" in header else []) + [
-            o for o in optional if o in header]
-        written = rep.inserted + rep.updated
-        _sync(conn, t.clicks, rows, ("workspace_id", "key"), t.clicks.c.workspace_id == ws, rep, cols)
-        if rep.inserted + rep.updated > written:  # new or changed hits: their links' unique windows
-            unique_windows.rebuild(conn, ws, {r["link_id"] for r in rows})
+        if conn.dialect.name == "sqlite":
+            _write_clicks_sqlite(conn, bundle.files["clicks.csv"], ws, link_ids, rep, progress)
+        else:
+            _write_clicks(conn, bundle.files["clicks.csv"], ws, link_ids, rep)
+        if progress:
+            progress.done("clicks.csv")
 
     _simple(conn, bundle, report, ws, "orders.csv", t.orders, ("workspace_id", "source", "key"),
             {"order_id": "key", "source": "source", "created_at": "created_at", "currency": "currency",
              "subtotal": "subtotal", "discounts": "discounts", "tax": "tax", "shipping": "shipping", "total": "total",
              "refunded": "refunded", "status": "status", "discount_codes": "discount_codes",
              "landing_url": "landing_url", "click_id": "click_id", "customer_id": "customer_id",
-             "new_customer": "new_customer", "units": "units"},
-            defaults={"source": "", "status": "paid"}, derive=with_landing_utm)
+             "new_customer": "new_customer", "units": "units", "_utm_content": "landing_utm_content",
+             "_utm_source": "landing_utm_source"},
+            defaults={"source": "", "status": "paid"}, extra=_landing_utm_columns(bundle), progress=progress)
     _simple(conn, bundle, report, ws, "leads.csv", t.leads, ("workspace_id", "key"),
             {"lead_id": "key", "type": "type", "ts": "ts", "click_id": "click_id", "code": "code",
-             "utm_content": "utm_content", "value": "value", "currency": "currency"})
+             "utm_content": "utm_content", "value": "value", "currency": "currency"}, progress=progress)
     _simple(conn, bundle, report, ws, "traffic.csv", t.traffic,
             ("workspace_id", "date", "source", "medium", "campaign", "content"),
             {"date": "date", "source": "source", "medium": "medium", "campaign": "campaign", "content": "content",
              "sessions": "sessions", "new_users": "new_users", "returning_users": "returning_users",
              "engaged_sessions": "engaged_sessions",
              "pageviews": "pageviews", "session_duration_s": "session_duration_s"},
-            defaults={"source": "", "medium": "", "campaign": "", "content": ""})
+            defaults={"source": "", "medium": "", "campaign": "", "content": ""}, progress=progress)
     _simple(conn, bundle, report, ws, "followers.csv", t.follower_snapshots,
             ("workspace_id", "platform", "handle", "date"),
-            {"platform": "platform", "handle": "handle", "date": "date", "followers": "followers"})
-    if bundle.rows("comments.csv"):
-        for r in bundle.rows("comments.csv"):
-            r["_post"] = post_map[r["post_id"]]
+            {"platform": "platform", "handle": "handle", "date": "date", "followers": "followers"}, progress=progress)
+    comments = _table(bundle, "comments.csv")
+    if comments is not None:
+        keys = sorted(post_map)
+        post_col = pc.take(pa.array([post_map[k] for k in keys], pa.int64()),
+                           pc.index_in(comments.column("post_id"), value_set=pa.array(keys, pa.large_string())))
         _simple(conn, bundle, report, ws, "comments.csv", t.comments, ("workspace_id", "key"),
                 {"comment_id": "key", "_post": "post_id", "author": "author", "text": "text", "ts": "ts",
-                 "likes": "likes"}, defaults={"text": ""})
+                 "likes": "likes"}, defaults={"text": ""}, extra={"_post": post_col}, progress=progress)
     _simple(conn, bundle, report, ws, "audience.csv", t.audience,
             ("workspace_id", "platform", "handle", "date", "dimension", "bucket"),
             {"platform": "platform", "handle": "handle", "date": "date", "dimension": "dimension", "bucket": "bucket",
-             "share": "share"})
-    if bundle.rows("fx_rates.csv"):
-        for r in bundle.rows("fx_rates.csv"):
-            r["base"] = r.get("base") or c["currency"]
+             "share": "share"}, progress=progress)
+    rates = _table(bundle, "fx_rates.csv")
+    if rates is not None:
+        base = rates.column("base") if "base" in rates.column_names else pa.nulls(rates.num_rows, pa.large_string())
         _simple(conn, bundle, report, ws, "fx_rates.csv", t.fx_rates, ("workspace_id", "date", "base", "currency"),
-                {"date": "date", "base": "base", "currency": "currency", "rate": "rate"})
+                {"date": "date", "base": "base", "currency": "currency", "rate": "rate"},
+                extra={"base": pc.fill_null(base, c["currency"]) if c else base}, progress=progress)
     return report
 
 
+def _landing_utm_columns(bundle: Bundle) -> dict[str, pa.Array]:
+    """The utm values of orders.csv's landing URLs, kept with each order (``_utm_content``, ``_utm_source``)."""
+    parsed = bundle.files.get("orders.csv")
+    if parsed is None or "landing_url" not in parsed.columns:
+        return {}
+    seen: dict[str | None, dict[str, str | None]] = {}
+    found = [seen.get(u) or seen.setdefault(u, landing_utm(u)) for u in parsed.table.column("landing_url").to_pylist()]
+    return {f"_utm_{part}": pa.array([f[f"landing_utm_{part}"] for f in found], pa.large_string())
+            for part in ("content", "source")}
+
+
 def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, table: sa.Table, key: tuple[str, ...],
-            mapping: dict[str, str], defaults: dict[str, Any] | None = None,
-            derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
-    """A workspace file whose rows map one to one onto a table (DERIVE adds the columns kept with it)."""
-    rows_in = bundle.rows(name)
-    if not rows_in:
+            mapping: dict[str, str], defaults: dict[str, Any] | None = None, extra: dict[str, pa.Array] | None = None,
+            progress: ImportProgress | None = None) -> None:
+    """A workspace file whose rows map one to one onto a table (EXTRA: computed columns by CSV name)."""
+    parsed = bundle.files.get(name)
+    if parsed is None or not len(parsed):
         return
     defaults = defaults or {}
-    header = set(bundle.files[name].columns) | {k for k in mapping if k.startswith("_")}
+    extra = extra or {}
+    header = set(parsed.columns) | set(extra) | {k for k in mapping if k.startswith("_")}
     used = {csv_col: tcol for csv_col, tcol in mapping.items() if csv_col in header or tcol in key or tcol in defaults}
-    rows = []
-    for r in rows_in:
-        row = {"workspace_id": ws}
+    rep = report.files.setdefault(name, FileReport())
+    if conn.dialect.name == "sqlite":
+        n = len(parsed)
+        arrays: dict[str, pa.Array] = {}
         for csv_col, tcol in used.items():
-            value = r.get(csv_col)
-            row[tcol] = defaults.get(tcol) if value is None and tcol in defaults else value
-        rows.append(derive(row) if derive else row)
-    columns = ["workspace_id", *used.values()]
-    if derive and rows:
-        columns += [c for c in rows[0] if c not in columns]
-    _sync(conn, table, rows, key, table.c.workspace_id == ws, report.files.setdefault(name, FileReport()), columns)
+            if csv_col in extra:
+                arr = extra[csv_col]
+            elif csv_col in parsed.columns:
+                arr = parsed.table.column(csv_col)
+            else:
+                arr = pa.nulls(n, pa.large_string())
+            if tcol in defaults:
+                arr = pc.fill_null(arr, defaults[tcol])
+            arrays[tcol] = arr
+        values = {tcol: bulk_sqlite.storage(table.c[tcol], arr) for tcol, arr in arrays.items()}
+        keys = tuple(k for k in key if k != "workspace_id")
+        plan = bulk_sqlite.plan(conn, table, values, keys, table.c.workspace_id == ws, list(values))
+        order = arrays["key"] if "key" in arrays else None
+        bulk_sqlite.insert(conn, table, {"workspace_id": ws}, values, plan.inserts, order_by=order,
+                           progress=progress.step(name) if progress else None)
+        bulk_sqlite.update(conn, table, {c: v for c, v in values.items() if c not in keys}, plan.updates,
+                           plan.update_ids)
+        rep.inserted += len(plan.inserts)
+        rep.updated += len(plan.updates)
+        rep.unchanged += plan.unchanged
+    else:
+        extra_values = {k: v.to_pylist() for k, v in extra.items()}
+        rows = []
+        for i, r in enumerate(parsed.rows):
+            row = {"workspace_id": ws}
+            for csv_col, tcol in used.items():
+                value = extra_values[csv_col][i] if csv_col in extra_values else r.get(csv_col)
+                row[tcol] = defaults.get(tcol) if value is None and tcol in defaults else value
+            rows.append(row)
+        _sync(conn, table, rows, key, table.c.workspace_id == ws, rep, ["workspace_id", *used.values()])
+    if progress:
+        progress.done(name)
+
+
+def _write_clicks(conn: sa.Connection, parsed: ParsedFile, ws: int, link_ids: dict[str, int], rep: FileReport) -> None:
+    """Clicks through SQLAlchemy (PostgreSQL and other stores), then their links' unique windows."""
+    optional = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
+                "request_hints")
+    rows = [{"workspace_id": ws, "key": r["click_id"], "link_id": link_ids[r["link_id"]], "ts": r["ts"],
+             "is_bot": bool(r.get("is_bot")), **{o: r.get(o) for o in optional}}
+            for r in parsed.rows]
+    header = parsed.columns
+    cols = ["workspace_id", "key", "link_id", "ts"] + (["is_bot"] if "is_bot" in header else []) + [
+        o for o in optional if o in header]
+    written = rep.inserted + rep.updated
+    _sync(conn, t.clicks, rows, ("workspace_id", "key"), t.clicks.c.workspace_id == ws, rep, cols)
+    if rep.inserted + rep.updated > written:  # new or changed hits: their links' unique windows
+        unique_windows.rebuild(conn, ws, {r["link_id"] for r in rows})
+
+
+def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_ids: dict[str, int], rep: FileReport,
+                         progress: ImportProgress | None) -> None:
+    """Clicks in bulk. When the links had no hits before, the new hits' unique-window flags are
+    derived from the file's columns and written with them; otherwise the links' windows are derived
+    again from every stored hit after the write (as :func:`unique_windows.rebuild` does)."""
+    c = t.clicks
+    table = parsed.table
+    header = parsed.columns
+    optional = [o for o in ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer",
+                            "user_agent", "request_hints") if o in header]
+    slugs = sorted(link_ids)
+    link = pc.take(pa.array([link_ids[s] for s in slugs], pa.int64()),
+                   pc.index_in(table.column("link_id"), value_set=pa.array(slugs, pa.large_string())))
+    is_bot = table.column("is_bot") if "is_bot" in header else pa.nulls(len(table), pa.bool_())
+    arrays = {"key": table.column("click_id"), "link_id": link, "ts": table.column("ts"),
+              "is_bot": pc.fill_null(is_bot, False), **{o: table.column(o) for o in optional}}
+    values = {name: bulk_sqlite.storage(c.c[name], arr) for name, arr in arrays.items()}
+    compared = ["link_id", "ts", *(["is_bot"] if "is_bot" in header else []), *optional]
+    plan = bulk_sqlite.plan(conn, c, values, ("key",), c.c.workspace_id == ws, compared)
+    rep.inserted += len(plan.inserts)
+    rep.updated += len(plan.updates)
+    rep.unchanged += plan.unchanged
+    if not len(plan.inserts) and not len(plan.updates):
+        return
+    touched = sorted(set(pc.unique(link).to_pylist()))
+    dbapi = conn.connection.driver_connection
+    fresh = not len(plan.updates) and not unique_windows.links_have_hits(dbapi, touched)
+    if fresh:
+        visitor = arrays.get("visitor_hash", pa.nulls(len(table), pa.large_string()))
+        flags = unique_windows.flags_of(
+            np.asarray(link.to_numpy(zero_copy_only=False)), visitor,
+            np.asarray(pc.cast(arrays["ts"], pa.int64()).to_numpy(zero_copy_only=False)), arrays["key"],
+            np.asarray(arrays["is_bot"].to_numpy(zero_copy_only=False), dtype=bool))
+        for j, name in enumerate(unique_windows.FLAG_COLUMNS):
+            values[name] = flags[:, j].astype(np.int64).tolist()
+    bulk_sqlite.insert(conn, c, {"workspace_id": ws}, values, plan.inserts, order_by=arrays["key"],
+                       progress=progress.step("clicks.csv") if progress else None)
+    bulk_sqlite.update(conn, c, {k: values[k] for k in compared}, plan.updates, plan.update_ids)
+    if not fresh:
+        unique_windows.rebuild_sqlite(dbapi, touched)
 
 
 # ----------------------------------------------------------------------------------- export

@@ -21,12 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.db.types import sqlite_timestamp
+
+if TYPE_CHECKING:
+    import numpy as np
 
 WINDOWS: dict[str, int] = {"30m": 1800, "1h": 3600, "1d": 86400}  # preset -> seconds
 FLAG_COLUMNS: tuple[str, ...] = tuple(
@@ -278,3 +281,144 @@ def _stored_sqlite(conn: sqlite3.Connection, hits: Sequence[Any], pairs: dict[Pa
             for r in conn.execute(sql, (link_id, low, *chunk)):
                 stored.setdefault((link_id, r[0]), []).append((r[1], dt.datetime.fromisoformat(r[2]), *r[3:]))
     return stored
+
+
+# ----------------------------------------------------------------------------- whole columns (bulk writers)
+
+def _groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of GROUP (sorted) starts and ends (exclusive)."""
+    import numpy as np
+
+    n = group.size
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+    return first, np.concatenate((first[1:], [n]))
+
+
+def _opens(first: np.ndarray, ends: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray,
+           seconds: int) -> np.ndarray:
+    """Which hits open a window of SECONDS, for hits sorted by (group, ts, key) whose groups
+    start at FIRST and end before ENDS.
+
+    TS are the hits' times, RANK their places among VALUES (every distinct time, sorted). Each
+    round takes, in every group still open, the hit that opens the next window: the first hit at
+    or after the last opening plus the window. Rounds are as many as the most windows any one group
+    opens, each a few vectorised searches over the groups still going.
+    """
+    import numpy as np
+
+    n = ts.size
+    opens = np.zeros(n, dtype=bool)
+    if not n:
+        return opens
+    opens[first] = True  # a visitor's first hit on a link always opens a window
+    several = ends - first > 1
+    if not several.any():
+        return opens
+    gid = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
+    bits = int(values.size).bit_length()
+    if first.size.bit_length() + bits > 62:
+        raise OverflowError("too many hits for one vectorised pass")
+    combined = (gid << bits) | rank
+    step = seconds * 1_000_000
+    cand, cg = first[several], np.flatnonzero(several)
+    while cand.size:
+        opens[cand] = True
+        target = np.searchsorted(values, ts[cand] + step, "left")
+        nxt = np.searchsorted(combined, (cg << bits) | target, "left")
+        going = nxt < ends[cg]
+        cand, cg = nxt[going], cg[going]
+    return opens
+
+
+def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.ndarray", key: Sequence[str],
+             is_bot: "np.ndarray") -> "np.ndarray":
+    """Every hit's flags (columns in FLAG_COLUMNS order) from whole columns, as :func:`recompute`
+    gives them: the hits are all the hits of their links (times as integer microseconds, UTC)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = ts_us.size
+    flags = np.zeros((n, len(FLAG_COLUMNS)), dtype=bool)
+    if not n:
+        return flags
+    visitor_arr = pa.array(visitor) if not isinstance(visitor, (pa.Array, pa.ChunkedArray)) else visitor
+    if isinstance(visitor_arr, pa.ChunkedArray):
+        visitor_arr = visitor_arr.combine_chunks()
+    vcode = np.asarray(pc.fill_null(pc.dictionary_encode(visitor_arr).indices, -1).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)
+    is_bot = np.asarray(is_bot, dtype=bool)
+    lone = vcode < 0
+    k = len(WINDOWS)
+    flags[lone, :k] = ~is_bot[lone, None]
+    flags[lone, k:] = True
+    order = np.lexsort((ts_us, vcode, link_id))
+    order = order[~lone[order]]
+    # hits of one visitor on one link at the same instant: the smaller click id comes first
+    s_link, s_vis, s_ts = link_id[order], vcode[order], ts_us[order]
+    tie = (s_link[1:] == s_link[:-1]) & (s_vis[1:] == s_vis[:-1]) & (s_ts[1:] == s_ts[:-1])
+    if tie.any():
+        keys = key if isinstance(key, (pa.Array, pa.ChunkedArray)) else pa.array(key)
+        at = np.flatnonzero(tie)
+        cut = np.flatnonzero(np.diff(at) != 1)
+        for s, e in zip(np.concatenate(([at[0]], at[cut + 1])), np.concatenate((at[cut], [at[-1]]))):
+            run = order[s:e + 2]
+            order[s:e + 2] = sorted(run, key=lambda i: keys[int(i)].as_py())
+    group = link_id[order] * (int(vcode.max()) + 2) + vcode[order]
+    values, rank = np.unique(ts_us, return_inverse=True)
+    rank = rank.astype(np.int64)
+    for human_only in (True, False):
+        sel = order[~is_bot[order]] if human_only else order
+        g = group[~is_bot[order]] if human_only else group
+        first, ends = _groups(g)
+        ts_sel, rank_sel = ts_us[sel], rank[sel]
+        for j, seconds in enumerate(WINDOWS.values()):
+            col = j if human_only else k + j
+            flags[sel, col] = _opens(first, ends, ts_sel, rank_sel, values, seconds)
+    return flags
+
+
+def links_have_hits(conn: sqlite3.Connection, link_ids: Sequence[int]) -> bool:
+    """Whether any hit is stored on LINK_IDS (raw SQLite connection)."""
+    for i in range(0, len(link_ids), 500):
+        part = link_ids[i:i + 500]
+        q = f"SELECT 1 FROM clicks WHERE link_id IN ({', '.join('?' * len(part))}) LIMIT 1"
+        if conn.execute(q, part).fetchone():
+            return True
+    return False
+
+
+def rebuild_sqlite(conn: sqlite3.Connection, link_ids: Sequence[int]) -> int:
+    """:func:`rebuild` for LINK_IDS on a raw SQLite connection, with the columns in bulk
+    (:func:`flags_of`); returns how many hits changed."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids, links, visitors, stamps, keys, bots, stored = [], [], [], [], [], [], []
+    n_flags = len(FLAG_COLUMNS)
+    for i in range(0, len(link_ids), 500):
+        part = list(link_ids[i:i + 500])
+        q = (f"SELECT id, link_id, visitor_hash, ts, key, is_bot, {', '.join(FLAG_COLUMNS)} FROM clicks "
+             f"WHERE link_id IN ({', '.join('?' * len(part))})")
+        for r in conn.execute(q, part):
+            ids.append(r[0])
+            links.append(r[1])
+            visitors.append(r[2])
+            stamps.append(r[3])
+            keys.append(r[4])
+            bots.append(bool(r[5]))
+            stored.append(r[6:6 + n_flags])
+    if not ids:
+        return 0
+    ts_us = np.asarray(pc.cast(pc.cast(pa.array(stamps, pa.string()), pa.timestamp("us")), pa.int64()).to_numpy(),
+                       dtype=np.int64)
+    flags = flags_of(np.asarray(links, dtype=np.int64), pa.array(visitors, pa.string()), ts_us,
+                     pa.array(keys, pa.string()), np.asarray(bots, dtype=bool))
+    old = np.array([[-1 if x is None else int(x) for x in row] for row in stored], dtype=np.int64)
+    changed = np.flatnonzero((old != flags.astype(np.int64)).any(axis=1))
+    if changed.size:
+        conn.executemany(_SQLITE_UPDATE, ((*(int(f) for f in flags[i]), ids[i]) for i in changed))
+    return int(changed.size)

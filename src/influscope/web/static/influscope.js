@@ -38,8 +38,41 @@
     });
   }
 
+  // The imports page: while the upload is answered, ask the server how far the import is.
+  function importProgress() {
+    var form = document.getElementById("import-form");
+    var box = document.getElementById("import-progress");
+    if (!form || !box || !window.fetch) return;
+    form.addEventListener("submit", function () {
+      var bytes = new Uint8Array(16);
+      (window.crypto || window.msCrypto).getRandomValues(bytes);
+      var token = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      form.elements.progress.value = token;
+      var bar = box.querySelector("progress"), text = box.querySelector(".import-progress-text");
+      var fmt = function (n) { return Number(n).toLocaleString(document.documentElement.lang || undefined); };
+      box.hidden = false;
+      bar.removeAttribute("value");
+      text.textContent = box.dataset.waiting;
+      var poll = function () {
+        fetch("/imports/progress/" + token, { credentials: "same-origin" }).then(function (r) {
+          return r.ok ? r.json() : null;
+        }).then(function (p) {
+          if (p && p.phase === "writing" && p.total) {
+            bar.max = p.total; bar.value = p.rows;
+            text.textContent = box.dataset.writing.replace("{rows}", fmt(p.rows)).replace("{total}", fmt(p.total))
+              .replace("{rate}", fmt(p.rows_per_s)).replace("{left}", p.seconds_left == null ? "…" : fmt(Math.ceil(p.seconds_left)));
+          } else if (p && p.phase !== "done") {
+            bar.removeAttribute("value");
+            text.textContent = box.dataset.reading;
+          }
+        }).catch(function () { /* the page is being replaced */ }).then(function () { setTimeout(poll, 500); });
+      };
+      setTimeout(poll, 300);
+    });
+  }
+
   function init(root) { drawCharts(root); copyButtons(root); }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () { init(document); importProgress(); });
   document.addEventListener("htmx:afterSettle", function (ev) { init(ev.target); });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -4,14 +4,16 @@ export file; see every problem located by file, line and column; nothing is half
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from influscope.auth.deps import Principal, require
@@ -27,6 +29,40 @@ BUNDLE_NAMES = {"campaign.yaml", "campaign.yml"}
 
 class UploadProblem(ValueError):
     pass
+
+
+# Imports under way in this process, by the token the page sent with its upload: the page asks
+# GET /imports/progress/{token} while it waits for the answer to its POST.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_running: dict[str, tuple[str, object]] = {}
+_running_lock = threading.Lock()
+
+
+def _track(token: str | None, workspace: str):
+    """An ImportProgress registered under TOKEN (None without a valid token)."""
+    if not token or not _TOKEN.fullmatch(token):
+        return None
+    from influscope.ingest.canonical import ImportProgress
+
+    progress = ImportProgress()
+    with _running_lock:
+        _running[token] = (workspace, progress)
+    return progress
+
+
+def _untrack(token: str | None) -> None:
+    with _running_lock:
+        _running.pop(token or "", None)
+
+
+@router.get("/imports/progress/{token}")
+def import_progress(token: str, p: Principal = Depends(require("analyst"))) -> JSONResponse:
+    """Where the upload sent with TOKEN is: phase, rows done of total, rows/s, seconds left."""
+    with _running_lock:
+        found = _running.get(token)
+    if found is None or found[0] != p.workspace_slug:
+        return JSONResponse({"phase": "unknown"}, status_code=404)
+    return JSONResponse(found[1].as_dict())  # type: ignore[attr-defined]
 
 
 def _sources() -> list[str]:
@@ -88,7 +124,7 @@ def _bundle_dir(root: Path) -> Path:
 
 
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
-            costs: bool = True, account: str | None = None, year: int | None = None):
+            costs: bool = True, account: str | None = None, year: int | None = None, progress=None):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
@@ -102,13 +138,14 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
             _safe_extract(root / names[0], unpacked)
-            return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace, costs=costs), [], 0
+            return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace, costs=costs,
+                                 progress=progress), [], 0
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
                                       account=account), [], 0
-        return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs), [], 0
+        return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs, progress=progress), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
 
@@ -123,6 +160,8 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
     account_field, year_field = form.get("account"), form.get("year")
     account = account_field.strip() or None if isinstance(account_field, str) else None
     year_text = year_field.strip() if isinstance(year_field, str) else ""
+    token = str(form.get("progress") or "")
+    progress = _track(token, p.workspace_slug)
     problems: list[str] = []
     report = None
     truncated = 0
@@ -147,11 +186,13 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
                                                               for f in files], source, p.workspace_slug, p.can_see_costs,
-                account, year)
+                account, year, progress)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read
             problems = [str(exc)]
+        finally:
+            _untrack(token)
     status = 422 if problems else 200
     return page(request, "imports.html", principal=p, active="imports", lang=lang, sources=_sources(),
                 problems=problems, truncated=truncated, report=report, status=status)
