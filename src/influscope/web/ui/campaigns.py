@@ -63,7 +63,8 @@ def campaign_summary(request: Request, p: Principal, c: dict, lang: str) -> dict
     if p.can_see_costs and c["budget"] is not None:
         item["budget"] = fmt.money(c["budget"], c["currency"])
     try:
-        k = build.compute(engine_of(request), p.workspace_slug, c["slug"], by="creator").get("kpis", {})
+        # the campaign KPIs only: no breakdown, no diagnostics (the cheapest engine call)
+        k = build.compute(engine_of(request), p.workspace_slug, c["slug"], diagnostics=False).get("kpis", {})
     except Exception as exc:  # noqa: BLE001 - one broken campaign must not hide the others
         item["error"] = str(exc)
         return item
@@ -98,11 +99,13 @@ def _compare(request: Request) -> str:
     return value
 
 
-def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts")) -> Report:
+def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts"), board: bool = True) -> Report:
+    """The campaign's report; a panel (``board=False``) gets only its part, without comparisons."""
     start, end = _period(request)
     try:
         return build.build_report(engine_of(request), p.workspace_slug, slug, lang=lang_of(request), start=start,
-                                  end=end, compare=_compare(request), show_costs=p.can_see_costs, parts=parts)
+                                  end=end, compare=_compare(request) if board else "none",
+                                  show_costs=p.can_see_costs, parts=parts, board=board)
     except build.CampaignNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -182,14 +185,14 @@ def _qs(request: Request) -> str:
 
 @router.get("/campaigns/{slug}/daily", response_class=HTMLResponse)
 def daily_panel(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    report = _report(request, p, slug, parts=("daily",))
+    report = _report(request, p, slug, parts=("daily",), board=False)
     return page(request, "partials/daily.html", principal=p, lang=report.lang, report=report,
                 charts=chart_options(report))
 
 
 @router.get("/campaigns/{slug}/posts", response_class=HTMLResponse)
 def posts_panel(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    report = _report(request, p, slug, parts=("posts",))
+    report = _report(request, p, slug, parts=("posts",), board=False)
     posts = report.tables.get("posts")
     if posts is not None:
         posts = sort_table(posts, _default_sort(posts, ("reach", "impressions", "engagements")) if not request.query_params.get("sort")

@@ -110,7 +110,7 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
     for c in camps:
         entry: dict[str, Any] = {"c": c, "values": {}, "error": None}
         try:
-            rows = build.compute(engine, p.workspace_slug, c["slug"], by="creator").get("rows", [])
+            rows = build.compute(engine, p.workspace_slug, c["slug"], by="creator", diagnostics=False).get("rows", [])
         except Exception as exc:  # noqa: BLE001
             entry["error"] = str(exc)
             history.append(entry)
