@@ -23,6 +23,7 @@ from influscope.db import tables as t
 from influscope.metrics.policy import COST_KPIS  # hidden from those who may not see costs, in every face
 from influscope.reports.model import Card, Column, Comparison, Diagnostic, FunnelStep, Report, Series, Summary, Table
 from influscope.web import i18n
+from influscope.web.i18n.data_texts import benchmark_text
 
 # Each stage's funnel follows its own path; every step is shown as a share of the one before.
 FUNNELS: dict[str, tuple[str, ...]] = {
@@ -290,9 +291,10 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
         card.benchmark_display = fmt.kpi(value, unit, currency)
         src = entry.get("benchmark_source") or (bench.get("source") if isinstance(bench, dict) else None)
         if isinstance(src, dict) and src.get("name"):
-            card.benchmark_display += f" ({src['name']}{', ' + str(src['year']) if src.get('year') else ''})"
+            name = benchmark_text(src["name"], lang)
+            card.benchmark_display += f" ({name}{', ' + str(src['year']) if src.get('year') else ''})"
         elif isinstance(src, str):
-            card.benchmark_display += f" ({src})"
+            card.benchmark_display += f" ({benchmark_text(src, lang)})"
     card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id, settings)]
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
@@ -558,7 +560,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         key, name = _subject(dg.get("subject"))
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
-            message=_text(dg.get("message"), lang), figures=figures,
+            message=diagnostic_message(dg, lang), figures=figures,
             title=_text(dg.get("title"), lang) or _text(dg.get("message"), lang).split(":")[0],
             creator=name or key, creator_key=key,
             figure=" · ".join(v if k == "code" else f"{k} {v}" for k, v in (named or figures)[:2]),
@@ -637,6 +639,25 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang,
                                     since=start)
     return report
+
+
+_NUMBER = re.compile(r"(?<![\w/.])[-+]?\d[\d,.]*(?:\s?%|x\b|×)?(?![\w/])")
+
+
+def diagnostic_message(dg: dict, lang: str) -> str:
+    """A diagnostic's advice in LANG, saying which baseline it compares with and why (the source
+    of a CTR or engagement-rate baseline, translated), its numbers isolated in right-to-left text."""
+    _ = i18n.gettext_for(lang)
+    text = benchmark_text(_text(dg.get("message"), lang), lang)
+    for key in ("ctr_source", "band_source"):
+        source = (dg.get("figures") or {}).get(key)
+        if isinstance(source, str) and source:
+            source = benchmark_text(source, lang)
+            if source not in text:
+                text += " " + _("Baseline: %(source)s.") % {"source": source}
+    if i18n.text_direction(lang) == "rtl":
+        text = _NUMBER.sub(lambda m: f"{i18n.LRI}{m.group()}{i18n.PDI}", text)
+    return text
 
 
 def funnel_steps(goal: str, kpis: dict, lang: str, currency: str) -> list[FunnelStep]:

@@ -13,6 +13,7 @@ from influscope.auth.deps import Principal, principal
 from influscope.db import tables as t
 from influscope.reports import build
 from influscope.web import i18n
+from influscope.web.i18n.data_texts import benchmark_text
 from influscope.web.ui._common import engine_of, lang_of, page
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +66,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
                 text = f"{b['value']:g}" + (" %" if b.get("unit") == "%" else "")
             else:
                 continue
-            bench.append((build.kpi_name(k, lang), text, b.get("citation") or ""))
+            bench.append((build.kpi_name(k, lang), text, benchmark_text(b.get("citation") or "", lang)))
         f = a.fee
         fee = (f"{fmt.money(f['low'], cur)} – {fmt.money(f['high'], cur)}" if f["low"] is not None else "–")
         cred = a.credibility
