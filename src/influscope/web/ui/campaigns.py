@@ -99,13 +99,15 @@ def _compare(request: Request) -> str:
     return value
 
 
-def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts"), board: bool = True) -> Report:
+def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts"), board: bool = True,
+            compare: str | None = None) -> Report:
     """The campaign's report; a panel (``board=False``) gets only its part, without comparisons."""
     start, end = _period(request)
+    if compare is None:
+        compare = _compare(request) if board else "none"
     try:
         return build.build_report(engine_of(request), p.workspace_slug, slug, lang=lang_of(request), start=start,
-                                  end=end, compare=_compare(request) if board else "none",
-                                  show_costs=p.can_see_costs, parts=parts, board=board)
+                                  end=end, compare=compare, show_costs=p.can_see_costs, parts=parts, board=board)
     except build.CampaignNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -151,8 +153,10 @@ def chart_options(report: Report) -> dict[str, dict]:
 @router.get("/campaigns/{slug}", response_class=HTMLResponse)
 def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str = "desc",
                   p: Principal = Depends(principal)) -> HTMLResponse:
-    # the daily trends and the posts table are loaded by htmx after the page (one engine call each)
-    report = _report(request, p, slug, parts=())
+    # the comparison periods, the daily trends and the posts table are loaded by htmx after the
+    # page shows (one engine call each): the page itself needs one call
+    compare = _compare(request)
+    report = _report(request, p, slug, parts=(), compare="none")
     lang = report.lang
     board = report.tables.get("creators")
     if board is not None:
@@ -162,8 +166,15 @@ def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str
     return page(request, "campaign.html", principal=p, active="home", lang=lang, report=report,
                 board=board, sort=sort or _default_sort(board), sort_dir=dir, charts=chart_options(report),
                 stages=stage_names(lang), start=request.query_params.get("start", ""),
-                end=request.query_params.get("end", ""), compare=_compare(request), slug=slug,
+                end=request.query_params.get("end", ""), compare=compare, slug=slug,
                 shares=_shares(request, p, report), qs=_qs(request))
+
+
+@router.get("/campaigns/{slug}/comparisons", response_class=HTMLResponse)
+def comparisons(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    """Each card's comparison with the chosen periods, swapped into the campaign page's cards."""
+    report = _report(request, p, slug, parts=())
+    return page(request, "partials/comparisons.html", principal=p, lang=report.lang, report=report)
 
 
 def _default_sort(board: Table | None, prefs=("revenue", "conversions", "leads", "engagements", "reach")) -> str | None:
@@ -212,7 +223,7 @@ POSTS_SHOWN = 20  # the page stays short; the rest is one click away (and in the
 def leaderboard(slug: str, request: Request, sort: str | None = None, dir: str = "desc",
                 p: Principal = Depends(principal)) -> HTMLResponse:
     """The sortable creator leaderboard alone (swapped in by htmx when a column header is clicked)."""
-    report = _report(request, p, slug, parts=())
+    report = _report(request, p, slug, parts=(), compare="none")
     board = report.tables.get("creators")
     board = sort_table(board, sort, dir) if board is not None else None
     return page(request, "partials/leaderboard.html", principal=p, lang=report.lang, board=board, sort=sort,
