@@ -551,7 +551,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     for dg in main.get("diagnostics", []) or []:
         if not show_costs and reveals_costs(dg):
             continue
-        figures = [(kpi_name(k, lang) if k in catalogue() else k,
+        figures = [(kpi_name(k, lang) if k in catalogue() else figure_name(k, lang),
                     fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
                    for k, v in (dg.get("figures") or {}).items() if not str(k).endswith("_source")]
         named = [(n, v) for (k, _v), (n, v) in zip(((k, v) for k, v in (dg.get("figures") or {}).items()
@@ -639,6 +639,26 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang,
                                     since=start)
     return report
+
+
+# The figures of the promo-code findings that are not KPIs, by the name the finding gives them.
+FIGURE_NAMES = {
+    "redemptions": N_("redemptions"),
+    "max_in_window": N_("most in one window"),
+    "window_minutes": N_("window (minutes)"),
+    "with_click": N_("with the creator's click"),
+    "without_click": N_("without the creator's click"),
+    "share_without_click_pct": N_("share without a click (%)"),
+    "expected_per_window": N_("expected per window"),
+    "ratio": N_("times the average rate"),
+    "orders_from_coupon_sites": N_("orders from coupon sites"),
+}
+
+
+def figure_name(key: str, lang: str) -> str:
+    """A diagnostic figure's name in LANG (its key when it has no name)."""
+    name = FIGURE_NAMES.get(key)
+    return i18n.gettext_for(lang)(name) if name else key
 
 
 _NUMBER = re.compile(r"(?<![\w/.])[-+]?\d[\d,.]*(?:\s?%|x\b|×)?(?![\w/])")

@@ -55,7 +55,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
             rows.append({"name": build.kpi_name(EXPECTED_KPI[name], lang), "value": show(name, e.value),
                          "interval": "–" if e.low is None else f"{show(name, e.low)} – {show(name, e.high)}",
                          "basis": e.basis, "observations": e.observations, "note": e.note})
-        actual = [(build.kpi_name(k, lang), (fmt.decimal(a.actual[k], 2) + " x") if k == "roas" and a.actual[k] is not None
+        actual = [(build.kpi_name(k, lang), fmt.kpi(a.actual[k], "x") if k == "roas" and a.actual[k] is not None
                    else (fmt.money(a.actual[k], cur) if a.actual[k] is not None else "–")) for k in ACTUAL]
         bench = []
         for k, b in a.benchmarks.items():
@@ -66,7 +66,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
                 text = f"{b['value']:g}" + (" %" if b.get("unit") == "%" else "")
             else:
                 continue
-            bench.append((build.kpi_name(k, lang), text, benchmark_text(b.get("citation") or "", lang)))
+            bench.append((build.kpi_name(k, lang), fmt.ltr(text), benchmark_text(b.get("citation") or "", lang)))
         f = a.fee
         fee = (f"{fmt.money(f['low'], cur)} – {fmt.money(f['high'], cur)}" if f["low"] is not None else "–")
         cred = a.credibility
