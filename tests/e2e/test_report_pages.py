@@ -127,3 +127,17 @@ def test_links_page_searches_pages_and_draws_qr_codes_on_demand(page, demo_serve
     page.wait_for_url(re.compile(r"q=no-such-link-anywhere"))
     assert page.locator("table.links tbody tr[data-link]").count() == 0
     assert "No link matches." in page.locator("table.links").inner_text()
+
+
+def test_the_comparison_periods_arrive_in_each_card_after_the_page_shows(page, demo_server):
+    page.goto(demo_server + "/campaigns/spring-launch?compare=both")
+    cards = page.locator("#cards .card")
+    assert cards.count() >= 4
+    # each stage card gets its previous period and same period last year lines, swapped in by htmx
+    page.wait_for_selector("#cards .card .cmps .cmp", timeout=60_000)
+    first = cards.first.locator(".cmps").inner_text()
+    assert "previous period:" in first and "same period last year:" in first, first
+    assert page.locator("#cards .cmps .cmp").count() == 2 * cards.count()
+    # the summary stays at the top: the next steps read across the page, above the cards
+    actions = page.locator('#summary [data-summary="actions"]').bounding_box()
+    assert actions["width"] > 0.8 * page.locator("#summary").bounding_box()["width"]

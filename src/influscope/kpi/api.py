@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Mapping, cast
+from typing import Any, Mapping, Sequence, cast
 
 import sqlalchemy as sa
 
@@ -245,7 +245,7 @@ def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
 def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, Any] | None = None, *,
          workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
          end: dt.date | None = None, backend=None, today: dt.date | None = None,
-         refresh_audience: bool = False) -> KpiResult:
+         refresh_audience: bool = False, diagnostics: bool = True) -> KpiResult:
     """Compute every KPI of the catalogue for a campaign (slug in WORKSPACE, or id).
 
     ``by``: None or one of creator, post, platform, content_type, day. ``settings``: methodology
@@ -255,12 +255,29 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
 
     Reading only: comment analysis runs when comments arrive or as a background job; the comment
     KPIs carry ``detail.comments_waiting`` while some are still waiting. ``refresh_audience=True``
-    runs that analysis first (it writes; for scripts, never for a read path).
+    runs that analysis first (it writes; for scripts, never for a read path). ``diagnostics=False``
+    skips the diagnostic rules (``result.diagnostics`` stays empty), for callers that only compare
+    values, such as a previous period.
     """
-    if by is not None and by != "campaign" and by not in BREAKDOWNS:
-        raise ValueError(f"unknown breakdown {by!r} (one of campaign, {', '.join(BREAKDOWNS)})")
-    if by == "campaign":
-        by = None
+    return kpis_by(campaign_id, [by], settings, workspace=workspace, engine=engine, start=start, end=end,
+                   backend=backend, today=today, refresh_audience=refresh_audience, diagnostics=diagnostics)[
+        None if by == "campaign" else by]
+
+
+def kpis_by(campaign_id: str | int, breakdowns: Sequence[str | None], settings: Mapping[str, Any] | None = None, *,
+            workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
+            end: dt.date | None = None, backend=None, today: dt.date | None = None,
+            refresh_audience: bool = False, diagnostics: bool = True) -> dict[str | None, KpiResult]:
+    """:func:`kpis` for several breakdowns of the same campaign and period (None for none) from one
+    read of the store: ``kpis_by(c, ["creator", "day"])["day"]`` equals ``kpis(c, by="day")``. The
+    campaign-level KPIs and the diagnostics are computed once and shared by the results."""
+    wanted: list[str | None] = []
+    for by in breakdowns:
+        if by is not None and by != "campaign" and by not in BREAKDOWNS:
+            raise ValueError(f"unknown breakdown {by!r} (one of campaign, {', '.join(BREAKDOWNS)})")
+        by = None if by == "campaign" else by
+        if by not in wanted:
+            wanted.append(by)
     if engine is None:
         from influscope.db.engine import get_engine
 
@@ -300,6 +317,21 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
     top["goal_attainment"] = _goal_attainment(top, camp)
     top = {k: top[k] for k in ordered_ids(camp.goal)}
 
+    results: dict[str | None, KpiResult] = {}
+    for by in wanted:
+        rows = _breakdown(facts, by, camp, resolved, ctx, table, today, waiting, note, objects) if by else []
+        results[by] = KpiResult(camp, resolved, top, rows, by, [], start, end,
+                                table.to_dict() if table is not None else None)
+    found = _diagnostics(results[wanted[0]], facts, resolved, today, table, backend=backend, engine=engine) \
+        if diagnostics and wanted else []
+    for result in results.values():
+        result.diagnostics = found
+    return results
+
+
+def _breakdown(facts: Facts, by: str, camp: Campaign, resolved: dict, ctx: Context, table, today: dt.date,
+               waiting: int | None, note: str | None, objects) -> list[dict]:
+    """One result row per key of the breakdown BY (ranked), as :func:`kpis` returns them."""
     rows = []
     if by:
         for key, sub in partition(facts, by).items():
@@ -321,11 +353,7 @@ def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, A
                 row["tier"] = methodology.tier(followers, resolved["tiers"])
             rows.append(row)
         rows = _rank(rows, by, camp.goal)
-
-    result = KpiResult(camp, resolved, top, rows, by, [], start, end,
-                       table.to_dict() if table is not None else None)
-    result.diagnostics = _diagnostics(result, facts, resolved, today, table, backend=backend, engine=engine)
-    return result
+    return rows
 
 
 def _platform_followers(facts: Facts) -> tuple[str | None, int | None, int | None]:

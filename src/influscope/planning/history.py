@@ -217,7 +217,7 @@ def campaign_rows(engine, workspace: str, campaigns: list[dict], *,
     errors: list[str] = []
     for c in campaigns:
         try:
-            result = build.compute(engine, workspace, c["slug"], by="creator")
+            result = build.compute(engine, workspace, c["slug"], by="creator", diagnostics=False)
         except Exception as exc:  # noqa: BLE001 - one campaign that cannot be computed must not hide the rest
             errors.append(f"{c['slug']}: {exc}")
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import re
 import threading
 import time
 from decimal import Decimal
@@ -22,6 +23,7 @@ from influscope.db import tables as t
 from influscope.metrics.policy import COST_KPIS  # hidden from those who may not see costs, in every face
 from influscope.reports.model import Card, Column, Comparison, Diagnostic, FunnelStep, Report, Series, Summary, Table
 from influscope.web import i18n
+from influscope.web.i18n.data_texts import benchmark_text
 
 # Each stage's funnel follows its own path; every step is shown as a share of the one before.
 FUNNELS: dict[str, tuple[str, ...]] = {
@@ -53,27 +55,63 @@ def stage_defaults() -> dict[str, list[str]]:
 
 
 def compute(engine: sa.Engine, workspace: str, campaign: str, *, by: str | None = None,
-            start: dt.date | None = None, end: dt.date | None = None, settings: dict | None = None) -> dict:
-    """``kpis(...).to_dict()``, memoised while the data are unchanged (see :func:`data_version`)."""
-    key = (engine.url.render_as_string(hide_password=False), workspace, campaign, by, start, end,
-           json.dumps(settings or {}, sort_keys=True, default=str))
+            start: dt.date | None = None, end: dt.date | None = None, settings: dict | None = None,
+            diagnostics: bool = True) -> dict:
+    """``kpis(...).to_dict()``, memoised while the data are unchanged (see :func:`data_version`).
+
+    ``diagnostics=False``: the diagnostics may be left out (a previous period is only compared)."""
+    return compute_many(engine, workspace, campaign, [by], start=start, end=end, settings=settings,
+                        diagnostics=diagnostics)[by]
+
+
+def compute_many(engine: sa.Engine, workspace: str, campaign: str, breakdowns: Iterable[str | None], *,
+                 start: dt.date | None = None, end: dt.date | None = None, settings: dict | None = None,
+                 diagnostics: bool = True) -> dict[str | None, dict]:
+    """:func:`compute` for several breakdowns of one campaign and period: those not in the cache
+    come from one engine call (one read of the store), however many they are."""
+    wanted = list(dict.fromkeys(breakdowns))
+    base = (engine.url.render_as_string(hide_password=False), workspace, campaign, start, end,
+            json.dumps(settings or {}, sort_keys=True, default=str))
     version = data_version(engine, workspace, campaign)
     now = time.monotonic()
+    found: dict[str | None, dict] = {}
     with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == version and now - hit[1] < CACHE_TTL:
-            _CACHE.move_to_end(key)
-            return hit[2]
-    from influscope.kpi.api import kpis
+        for by in wanted:
+            for with_diagnostics in (True, False) if not diagnostics else (True,):
+                hit = _CACHE.get((*base, by, with_diagnostics))
+                if hit is not None and hit[0] == version and now - hit[1] < CACHE_TTL:
+                    _CACHE.move_to_end((*base, by, with_diagnostics))
+                    found[by] = hit[2]
+                    break
+        if None in wanted and None not in found:  # any breakdown's result holds the campaign KPIs
+            for key, hit in reversed(_CACHE.items()):
+                if key[:len(base)] == base and (diagnostics is False or key[-1]) and hit[0] == version \
+                        and now - hit[1] < CACHE_TTL:
+                    found[None] = {**hit[2], "rows": [], "by": None}
+                    break
+    missing = [by for by in wanted if by not in found]
+    if missing:
+        from influscope.kpi.api import kpis_by
 
-    # Reading only: comments are analysed when they arrive or by the background job.
-    res = kpis(campaign, by=by, settings=settings, workspace=workspace, engine=engine, start=start, end=end)
-    result = _exact_money(res)
-    with _CACHE_LOCK:
-        _CACHE[key] = (version, now, result)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
+        # Reading only: comments are analysed when they arrive or by the background job. The
+        # diagnostics do not depend on the breakdown: computed once, whichever result carries them.
+        run_diagnostics = diagnostics and not any(r.get("diagnostics_run") for r in found.values())
+        results = kpis_by(campaign, missing, settings=settings, workspace=workspace, engine=engine, start=start,
+                          end=end, diagnostics=run_diagnostics)
+        with _CACHE_LOCK:
+            for by, res in results.items():
+                found[by] = _exact_money(res)
+                found[by]["diagnostics_run"] = run_diagnostics
+                _CACHE[(*base, by, run_diagnostics)] = (version, now, found[by])
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    if diagnostics:
+        source = next((r for r in found.values() if r.get("diagnostics_run")), None)
+        if source is not None:
+            for by, r in found.items():
+                if not r.get("diagnostics_run"):
+                    found[by] = {**r, "diagnostics": source.get("diagnostics", []), "diagnostics_run": True}
+    return {by: found[by] for by in wanted}
 
 
 def _exact_money(res) -> dict:
@@ -253,9 +291,10 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
         card.benchmark_display = fmt.kpi(value, unit, currency)
         src = entry.get("benchmark_source") or (bench.get("source") if isinstance(bench, dict) else None)
         if isinstance(src, dict) and src.get("name"):
-            card.benchmark_display += f" ({src['name']}{', ' + str(src['year']) if src.get('year') else ''})"
+            name = benchmark_text(src["name"], lang)
+            card.benchmark_display += f" ({name}{', ' + str(src['year']) if src.get('year') else ''})"
         elif isinstance(src, str):
-            card.benchmark_display += f" ({src})"
+            card.benchmark_display += f" ({benchmark_text(src, lang)})"
     card.inputs = [(kpi_name(i, lang), fmt_kpi(fmt, all_kpis.get(i), currency)) for i in formula_inputs(kpi_id, settings)]
     card.settings = [(name, _setting_text(settings.get(name))) for name in settings_for(kpi_id) if name in settings]
     for label, start, end, other in comparisons:
@@ -275,7 +314,8 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
                 and float(o["value"]) == 0 and float(entry["value"]) != 0:
             # from nothing: a relative change has no meaning, the difference does
             ch = float(entry["value"])
-            shown = ("+" if ch > 0 else "") + fmt.kpi(entry["value"], unit, currency)
+            shown = fmt.kpi(entry["value"], unit, currency)
+            shown = with_plus(fmt, shown) if ch > 0 else shown
         else:
             shown = fmt.delta(ch) if ch is not None else None
         card.comparisons.append(Comparison(
@@ -285,6 +325,17 @@ def make_card(kpi_id: str, entry: dict, *, lang: str, currency: str, all_kpis: d
                                      else _("no comparable value")),
             better=_better(ch, card.direction)))
     return card
+
+
+_FIRST_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def with_plus(fmt: i18n.Formatter, text: str) -> str:
+    """A formatted positive value with its plus sign, which stays next to the number in
+    right-to-left text (the sign and the digits in one left-to-right isolate)."""
+    if fmt.dir != "rtl":
+        return "+" + text
+    return _FIRST_NUMBER.sub(lambda m: f"{i18n.LRI}+{m.group()}{i18n.PDI}", text, count=1)
 
 
 def _pacing_value(p: Any) -> Any:
@@ -424,12 +475,13 @@ COMPARE_CHOICES = ("none", "previous", "last_year", "both")
 def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str = "en",
                  start: dt.date | None = None, end: dt.date | None = None, compare: str | bool = "previous",
                  show_costs: bool = True, settings: dict | None = None,
-                 parts: Iterable[str] = ("daily", "posts")) -> Report:
+                 parts: Iterable[str] = ("daily", "posts"), board: bool = True) -> Report:
     """Everything the campaign page and the PDF show, from the KPI engine and the store.
 
     One engine call gives the campaign KPIs and the creator leaderboard (``by="creator"``);
-    ``compare`` adds the previous period and/or the same period last year; ``parts`` adds the
-    daily trends and the posts table (one call each).
+    ``compare`` adds the previous period and/or the same period last year (one call each);
+    ``parts`` adds the daily trends and the posts table (in the same call). ``board=False`` leaves
+    out the creator leaderboard and the summary (for the panels that show only a part).
     """
     if compare is True:
         compare = "both"
@@ -449,7 +501,13 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     period_given = (start, end) != (camp["start_date"], camp["end_date"])
     q_start, q_end = (start, end) if period_given else (None, None)
 
-    main = compute(engine, workspace, campaign, by="creator", start=q_start, end=q_end, settings=settings)
+    # One engine call gives every breakdown this report shows (the leaderboard, the daily trends,
+    # the posts) and the campaign KPIs; a comparison period is a second call, without diagnostics.
+    wanted = (["creator"] if board else []) + [b for part, b in (("daily", "day"), ("posts", "post"))
+                                                  if part in parts]
+    results = compute_many(engine, workspace, campaign, wanted or [None], start=q_start, end=q_end,
+                           settings=settings, diagnostics=board)
+    main = results.get("creator") or next(iter(results.values()))
     kpis: dict = main.get("kpis", {})
     if not show_costs:
         kpis = {k: (v if k not in COST_KPIS else {**v, "value": None, "target": None, "attainment": None,
@@ -461,7 +519,8 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     wanted = {"none": [], "previous": periods[:1], "last_year": periods[1:], "both": periods}[compare]
     if wanted:
         for label, cs, ce in wanted:
-            other = compute(engine, workspace, campaign, start=cs, end=ce, settings=settings).get("kpis", {})
+            other = compute(engine, workspace, campaign, start=cs, end=ce, settings=settings,
+                            diagnostics=False).get("kpis", {})
             comps.append((label, cs, ce, other))
 
     goal = camp["goal"]
@@ -492,7 +551,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     for dg in main.get("diagnostics", []) or []:
         if not show_costs and reveals_costs(dg):
             continue
-        figures = [(kpi_name(k, lang) if k in catalogue() else k,
+        figures = [(kpi_name(k, lang) if k in catalogue() else figure_name(k, lang),
                     fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
                    for k, v in (dg.get("figures") or {}).items() if not str(k).endswith("_source")]
         named = [(n, v) for (k, _v), (n, v) in zip(((k, v) for k, v in (dg.get("figures") or {}).items()
@@ -501,7 +560,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         key, name = _subject(dg.get("subject"))
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
-            message=_text(dg.get("message"), lang), figures=figures,
+            message=diagnostic_message(dg, lang), figures=figures,
             title=_text(dg.get("title"), lang) or _text(dg.get("message"), lang).split(":")[0],
             creator=name or key, creator_key=key,
             figure=" · ".join(v if k == "code" else f"{k} {v}" for k, v in (named or figures)[:2]),
@@ -558,13 +617,14 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
          Column("figure", _("Figure"), "text"), Column("action", _("What to do"), "text"),
          Column("message", _("Details"), "text"), Column("figures", _("Figures"), "text")],
         diag_rows, [{**r, "rank": str(r["rank"])} for r in diag_rows])
-    report.summary = summarise(report, kpis, main.get("rows", []), lang=lang, currency=currency,
-                               budget=camp["budget"] if show_costs else None)
-    board_ids = leaderboard_kpis(goal, kpis, show_costs)
-    report.tables["creators"] = kpi_table("creators", _("Creators"), main.get("rows", []), "creator",
-                                          board_ids, lang=lang, currency=currency, key_label=_("Creator"))
+    if board:
+        report.summary = summarise(report, kpis, main.get("rows", []), lang=lang, currency=currency,
+                                   budget=camp["budget"] if show_costs else None)
+        board_ids = leaderboard_kpis(goal, kpis, show_costs)
+        report.tables["creators"] = kpi_table("creators", _("Creators"), main.get("rows", []), "creator",
+                                              board_ids, lang=lang, currency=currency, key_label=_("Creator"))
     if "posts" in parts:
-        by_post = compute(engine, workspace, campaign, by="post", start=q_start, end=q_end, settings=settings)
+        by_post = results["post"]
         post_ids = [k for k in ("reach", "impressions", "video_views", "engagements", "engagement_rate", "clicks",
                                 "ctr", "conversions", "revenue") if k in kpis]
         posts = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
@@ -572,13 +632,52 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         with engine.connect() as conn:
             report.tables["posts"] = describe_posts(posts, post_details(conn, camp["id"]), lang)
     if "daily" in parts:
-        by_day = compute(engine, workspace, campaign, by="day", start=q_start, end=q_end, settings=settings)
+        by_day = results["day"]
         day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
         report.tables["daily"] = kpi_table("daily", _("Daily"), by_day.get("rows", []), "day", day_ids,
                                            lang=lang, currency=currency, key_label=_("Day"))
         report.daily = daily_series(by_day.get("rows", []), [k for k in day_ids if k != "revenue"], lang,
                                     since=start)
     return report
+
+
+# The figures of the promo-code findings that are not KPIs, by the name the finding gives them.
+FIGURE_NAMES = {
+    "redemptions": N_("redemptions"),
+    "max_in_window": N_("most in one window"),
+    "window_minutes": N_("window (minutes)"),
+    "with_click": N_("with the creator's click"),
+    "without_click": N_("without the creator's click"),
+    "share_without_click_pct": N_("share without a click (%)"),
+    "expected_per_window": N_("expected per window"),
+    "ratio": N_("times the average rate"),
+    "orders_from_coupon_sites": N_("orders from coupon sites"),
+}
+
+
+def figure_name(key: str, lang: str) -> str:
+    """A diagnostic figure's name in LANG (its key when it has no name)."""
+    name = FIGURE_NAMES.get(key)
+    return i18n.gettext_for(lang)(name) if name else key
+
+
+_NUMBER = re.compile(r"(?<![\w/.])[-+]?\d[\d,.]*(?:\s?%|x\b|×)?(?![\w/])")
+
+
+def diagnostic_message(dg: dict, lang: str) -> str:
+    """A diagnostic's advice in LANG, saying which baseline it compares with and why (the source
+    of a CTR or engagement-rate baseline, translated), its numbers isolated in right-to-left text."""
+    _ = i18n.gettext_for(lang)
+    text = benchmark_text(_text(dg.get("message"), lang), lang)
+    for key in ("ctr_source", "band_source"):
+        source = (dg.get("figures") or {}).get(key)
+        if isinstance(source, str) and source:
+            source = benchmark_text(source, lang)
+            if source not in text:
+                text += " " + _("Baseline: %(source)s.") % {"source": source}
+    if i18n.text_direction(lang) == "rtl":
+        text = _NUMBER.sub(lambda m: f"{i18n.LRI}{m.group()}{i18n.PDI}", text)
+    return text
 
 
 def funnel_steps(goal: str, kpis: dict, lang: str, currency: str) -> list[FunnelStep]:
@@ -644,16 +743,20 @@ def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, curren
                 setattr(out, slot, {"name": item[1], "key": item[2], "kpi": kpi_name(rank_by, lang),
                                     "display": fmt.kpi(item[3], unit, currency)})
     by_action: dict[str, Diagnostic] = {}
+    names: dict[str, list[str]] = {}
     for d in report.diagnostics:  # already ranked: severity, then the rules' order
         if not d.action:
             continue
         if d.action in by_action:  # the same advice for several creators: one step naming them all
-            first = by_action[d.action]
-            if d.creator and d.creator not in first.creator.split(", "):
-                first.creator = ", ".join(x for x in (first.creator, d.creator) if x)
+            if d.creator and d.creator not in names[d.action]:
+                names[d.action].append(d.creator)
         elif len(by_action) < 3:
             by_action[d.action] = Diagnostic(d.id, d.severity, d.message, d.figures, d.title, d.creator,
                                              d.creator_key, d.figure, d.action, d.rank)
+            names[d.action] = [d.creator] if d.creator else []
+    for action, step in by_action.items():
+        # each name isolated: Latin and Chinese names between commas keep their order in Arabic text
+        step.creator = ("، " if lang == "ar" else ", ").join(fmt.isolate(n) for n in names[action])
     out.actions = list(by_action.values())
     return out
 

@@ -71,26 +71,37 @@ def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
             if x not in xs:
                 xs.append(x)
     xs.sort(key=lambda v: (str(type(v)), v))
-    values = [y for s in series for _x, y in s.points if y is not None]
+    # Series marked axis=1 (orders, leads: counted in tens beside engagements in thousands) get
+    # their own scale on a right-hand axis, when there are series on both axes.
+    two_axes = any(s.axis == 1 for s in series) and any(s.axis == 0 for s in series)
+    values = [y for s in series if not (two_axes and s.axis == 1) for _x, y in s.points if y is not None]
+    right_values = [y for s in series if two_axes and s.axis == 1 for _x, y in s.points if y is not None]
     if hline is not None:
         values.append(hline)
-    left, right, top, bottom = 48, 12, 14, 40
+    # the right margin holds half of the last date label (or the right axis' labels): never cut
+    left, right, top, bottom = 48, 44 if two_axes else 20, 14, 40
     pw, ph = width - left - right, height - top - bottom
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              f'height="{height}" font-family="{FONT}" font-size="10" direction="ltr">']
-    if not xs or not values:
+    if not xs or not (values or right_values):
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#6b7280">–</text></svg>')
         return "".join(parts)
-    lo = min(0.0, min(values))
-    hi = _nice_max(max(values)) if max(values) > 0 else 1.0
-    span = hi - lo or 1.0
+
+    def scale(vals: list[float]) -> tuple[float, float]:
+        lo = min(0.0, min(vals)) if vals else 0.0
+        hi = _nice_max(max(vals)) if vals and max(vals) > 0 else 1.0
+        return lo, (hi - lo) or 1.0
+
+    lo, span = scale(values)
+    r_lo, r_span = scale(right_values)
     n = len(xs)
 
     def px(i: int) -> float:
         return left + (pw * i / (n - 1) if n > 1 else pw / 2)
 
-    def py(v: float) -> float:
-        return top + ph - (v - lo) / span * ph
+    def py(v: float, axis: int = 0) -> float:
+        base, extent = (r_lo, r_span) if axis == 1 and two_axes else (lo, span)
+        return top + ph - (v - base) / extent * ph
 
     if shade is not None:
         idx = [i for i, x in enumerate(xs) if shade[0] <= x <= shade[1]]
@@ -99,10 +110,13 @@ def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
             parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 2):.1f}" height="{ph}" fill="#dbeafe" '
                          f'opacity="0.6"/>')
     for k in range(5):
-        v = lo + span * k / 4
-        y = py(v)
+        y = top + ph - ph * k / 4
         parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#6b7280">{_short(v)}</text>')
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#6b7280">'
+                     f'{_short(lo + span * k / 4)}</text>')
+        if two_axes:
+            parts.append(f'<text x="{left + pw + 4}" y="{y + 3:.1f}" text-anchor="start" fill="#6b7280">'
+                         f'{_short(r_lo + r_span * k / 4)}</text>')
     step = max(1, math.ceil(n / 8))
     for i in range(0, n, step):
         parts.append(f'<text x="{px(i):.1f}" y="{top + ph + 14}" text-anchor="middle" fill="#6b7280">'
@@ -112,7 +126,8 @@ def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
         parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#6b7280" '
                      f'stroke-dasharray="4 3"/>')
         if hline_label:
-            parts.append(f'<text x="{left + pw}" y="{y - 3:.1f}" text-anchor="end" fill="#374151">'
+            # above the line at its left end, where the days before the campaign (the baseline) are
+            parts.append(f'<text x="{left + 4}" y="{y - 4:.1f}" text-anchor="start" fill="#374151">'
                          f'{escape(hline_label)}</text>')
     pos = {x: i for i, x in enumerate(xs)}
     for k, s in enumerate(series):
@@ -122,10 +137,11 @@ def line_svg(series: Sequence[Series], *, width: int = 640, height: int = 220,
             if y is None:
                 pen_up = True
                 continue
-            path.append(f'{"M" if pen_up else "L"}{px(pos[x]):.1f},{py(y):.1f}')
+            path.append(f'{"M" if pen_up else "L"}{px(pos[x]):.1f},{py(y, s.axis):.1f}')
             pen_up = False
         if path:
-            parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="1.8"/>')
+            dash = ' stroke-dasharray="5 2"' if two_axes and s.axis == 1 else ""
+            parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="1.8"{dash}/>')
     # legend (callers that print right-to-left text put the legend in HTML instead: see legend_items)
     lx = left
     for k, s in enumerate(series if legend else []):

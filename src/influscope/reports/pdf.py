@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 from influscope.reports import charts
-from influscope.reports.model import Report
+from influscope.reports.model import Column, Report
 from influscope.web import i18n
 from influscope.web.ui._render import render
 
@@ -72,6 +72,11 @@ def check_fonts(lang: str, text: str, installed: frozenset[str] | None = None) -
 
 PDF_TABLES = ("kpis", "creators", "posts")
 MAX_PDF_ROWS = 60
+# A client reads the top posts; every post is in the CSV/XLSX export (and the layout of long tables
+# is most of a PDF's rendering time). Every KPI is listed (three short columns).
+MAX_PDF_ROWS_OF = {"posts": 20, "kpis": 1000}
+# The columns a reader needs; the exports keep the ids, units and raw values.
+PDF_COLUMNS = {"kpis": ("kpi", "display", "reason")}
 
 
 def stage_names(lang: str) -> dict[str, str]:
@@ -87,7 +92,10 @@ def chart_svgs(report: Report) -> dict[str, str]:
     # HTML legends, where the layout engine shapes and orders them.
     if report.daily:
         out["daily"] = charts.line_svg(report.daily, legend=False, height=200)
-        out["daily_legend"] = charts.legend_items(report.daily)
+        _ = i18n.gettext_for(report.lang)
+        right = any(s.axis == 1 for s in report.daily) and any(s.axis == 0 for s in report.daily)
+        out["daily_legend"] = [(color, _("%(name)s (right axis)") % {"name": s.name} if right and s.axis == 1
+                                else name) for (color, name), s in zip(charts.legend_items(report.daily), report.daily)]
     if report.traffic.get("series"):
         mean = report.traffic.get("baseline_mean")
         out["traffic"] = charts.line_svg(report.traffic["series"], width=320, height=170, hline=mean,
@@ -108,11 +116,17 @@ def report_html(report: Report) -> str:
         table = report.tables.get(name)
         if table is None or not table.rows:
             continue
-        if len(table.display_rows) > MAX_PDF_ROWS:
+        limit = MAX_PDF_ROWS_OF.get(name, MAX_PDF_ROWS)
+        if len(table.display_rows) > limit:
             _ = i18n.gettext_for(report.lang)
             table = type(table)(table.id, table.title + " " + _("(first %(n)s rows; the CSV/XLSX export has all)")
-                                % {"n": MAX_PDF_ROWS}, table.columns, table.rows[:MAX_PDF_ROWS],
-                                table.display_rows[:MAX_PDF_ROWS])
+                                % {"n": limit}, table.columns, table.rows[:limit], table.display_rows[:limit])
+        if name in PDF_COLUMNS:
+            _ = i18n.gettext_for(report.lang)
+            # the formatted value is the one shown (as a number, aligned to the end)
+            cols = [Column(c.key, _("Value"), "number") if c.key == "display" else c
+                    for c in table.columns if c.key in PDF_COLUMNS[name]]
+            table = type(table)(table.id, table.title, cols, table.rows, table.display_rows)
         if name == "posts":  # the id and the address are for the exports; the caption names the post
             cols = [c for c in table.columns if c.key not in ("post", "url")]
             table = type(table)(table.id, table.title, cols, table.rows, table.display_rows)

@@ -75,8 +75,18 @@ def test_traditional_chinese_and_language_switch(owner, fresh_cookies):
 def test_period_comparison_and_date_filter(owner):
     r = owner.get("/campaigns/spring-launch?compare=both&start=2026-03-04&end=2026-03-10")
     assert r.status_code == 200
-    assert "previous period" in r.text and "same period last year" in r.text
     assert 'value="2026-03-04"' in r.text
+    # the comparisons come after the page shows, into each card (one engine call per period)
+    deferred = re.search(r'hx-get="/campaigns/spring-launch/comparisons\?([^"]*)"', r.text)
+    assert deferred, "the comparisons are not requested"
+    assert all(x in deferred.group(1) for x in ("start=2026-03-04", "end=2026-03-10", "compare=both")), deferred
+    assert 'class="sub cmp"' not in r.text
+    cards = re.findall(r'id="cmp-([a-z_]+)"', r.text)
+    c = owner.get("/campaigns/spring-launch/comparisons?start=2026-03-04&end=2026-03-10&compare=both")
+    assert c.status_code == 200
+    assert re.findall(r'id="cmp-([a-z_]+)" hx-swap-oob="true"', c.text) == [k for k in cards if k in c.text]
+    assert c.text.count("previous period:") >= 1 and c.text.count("same period last year:") >= 1
+    assert 'id="comparisons"' not in owner.get("/campaigns/spring-launch?compare=none").text
     assert owner.get("/campaigns/spring-launch?start=2026-03-10&end=2026-03-01").status_code == 422
     assert owner.get("/campaigns/spring-launch?compare=sometimes").status_code == 422
 

@@ -40,6 +40,11 @@ def extract(write: bool = True) -> Catalog:
         for filename, lineno, message, comments, context in extract_from_dir(
                 str(PACKAGE / sub), method_map=METHOD_MAP, options_map=OPTIONS):
             catalog.add(message, None, [(f"{sub}/{filename}", lineno)], auto_comments=comments, context=context)
+    from influscope.web.i18n import data_texts
+
+    for message, where in data_texts.messages():  # settings' descriptions, benchmark sources and scopes
+        flags = ("python-format",) if "%(" in message else ("no-python-format",) if "%" in message else ()
+        catalog.add(message, None, [(where, 0)], flags=flags)
     if write:
         with open(POT, "wb") as fh:
             write_po(fh, catalog, width=100, sort_output=True)

@@ -104,7 +104,8 @@ def campaign_summary(request: Request, p: Principal, c: dict, lang: str) -> dict
     if p.can_see_costs and c["budget"] is not None:
         item["budget"] = fmt.money(c["budget"], c["currency"])
     try:
-        k = build.compute(engine_of(request), p.workspace_slug, c["slug"], by="creator").get("kpis", {})
+        # the campaign KPIs only: no breakdown, no diagnostics (the cheapest engine call)
+        k = build.compute(engine_of(request), p.workspace_slug, c["slug"], diagnostics=False).get("kpis", {})
     except Exception as exc:  # noqa: BLE001 - one broken campaign must not hide the others
         item["error"] = str(exc)
         return item
@@ -139,11 +140,15 @@ def _compare(request: Request) -> str:
     return value
 
 
-def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts")) -> Report:
+def _report(request: Request, p: Principal, slug: str, *, parts=("daily", "posts"), board: bool = True,
+            compare: str | None = None) -> Report:
+    """The campaign's report; a panel (``board=False``) gets only its part, without comparisons."""
     start, end = _period(request)
+    if compare is None:
+        compare = _compare(request) if board else "none"
     try:
         return build.build_report(engine_of(request), p.workspace_slug, slug, lang=lang_of(request), start=start,
-                                  end=end, compare=_compare(request), show_costs=p.can_see_costs, parts=parts)
+                                  end=end, compare=compare, show_costs=p.can_see_costs, parts=parts, board=board)
     except build.CampaignNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -189,8 +194,10 @@ def chart_options(report: Report) -> dict[str, dict]:
 @router.get("/campaigns/{slug}", response_class=HTMLResponse)
 def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str = "desc",
                   p: Principal = Depends(principal)) -> HTMLResponse:
-    # the daily trends and the posts table are loaded by htmx after the page (one engine call each)
-    report = _report(request, p, slug, parts=())
+    # the comparison periods, the daily trends and the posts table are loaded by htmx after the
+    # page shows (one engine call each): the page itself needs one call
+    compare = _compare(request)
+    report = _report(request, p, slug, parts=(), compare="none")
     lang = report.lang
     board = report.tables.get("creators")
     if board is not None:
@@ -205,8 +212,15 @@ def campaign_page(slug: str, request: Request, sort: str | None = None, dir: str
                 planned_lists=lists if p.can_see_costs else [],
                 board=board, sort=sort or _default_sort(board), sort_dir=dir, charts=chart_options(report),
                 stages=stage_names(lang), start=request.query_params.get("start", ""),
-                end=request.query_params.get("end", ""), compare=_compare(request), slug=slug,
+                end=request.query_params.get("end", ""), compare=compare, slug=slug,
                 shares=_shares(request, p, report), qs=_qs(request))
+
+
+@router.get("/campaigns/{slug}/comparisons", response_class=HTMLResponse)
+def comparisons(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
+    """Each card's comparison with the chosen periods, swapped into the campaign page's cards."""
+    report = _report(request, p, slug, parts=())
+    return page(request, "partials/comparisons.html", principal=p, lang=report.lang, report=report)
 
 
 def _default_sort(board: Table | None, prefs=("revenue", "conversions", "leads", "engagements", "reach")) -> str | None:
@@ -228,14 +242,14 @@ def _qs(request: Request) -> str:
 
 @router.get("/campaigns/{slug}/daily", response_class=HTMLResponse)
 def daily_panel(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    report = _report(request, p, slug, parts=("daily",))
+    report = _report(request, p, slug, parts=("daily",), board=False)
     return page(request, "partials/daily.html", principal=p, lang=report.lang, report=report,
                 charts=chart_options(report))
 
 
 @router.get("/campaigns/{slug}/posts", response_class=HTMLResponse)
 def posts_panel(slug: str, request: Request, p: Principal = Depends(principal)) -> HTMLResponse:
-    report = _report(request, p, slug, parts=("posts",))
+    report = _report(request, p, slug, parts=("posts",), board=False)
     posts = report.tables.get("posts")
     if posts is not None:
         posts = sort_table(posts, _default_sort(posts, ("reach", "impressions", "engagements")) if not request.query_params.get("sort")
@@ -255,7 +269,7 @@ POSTS_SHOWN = 20  # the page stays short; the rest is one click away (and in the
 def leaderboard(slug: str, request: Request, sort: str | None = None, dir: str = "desc",
                 p: Principal = Depends(principal)) -> HTMLResponse:
     """The sortable creator leaderboard alone (swapped in by htmx when a column header is clicked)."""
-    report = _report(request, p, slug, parts=())
+    report = _report(request, p, slug, parts=(), compare="none")
     board = report.tables.get("creators")
     board = sort_table(board, sort, dir) if board is not None else None
     return page(request, "partials/leaderboard.html", principal=p, lang=report.lang, board=board, sort=sort,

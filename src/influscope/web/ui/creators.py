@@ -13,6 +13,7 @@ from influscope.auth.deps import Principal, principal
 from influscope.db import tables as t
 from influscope.reports import build
 from influscope.web import i18n
+from influscope.web.i18n.data_texts import benchmark_text
 from influscope.web.ui._common import engine_of, lang_of, page
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +55,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
             rows.append({"name": build.kpi_name(EXPECTED_KPI[name], lang), "value": show(name, e.value),
                          "interval": "–" if e.low is None else f"{show(name, e.low)} – {show(name, e.high)}",
                          "basis": e.basis, "observations": e.observations, "note": e.note})
-        actual = [(build.kpi_name(k, lang), (fmt.decimal(a.actual[k], 2) + " x") if k == "roas" and a.actual[k] is not None
+        actual = [(build.kpi_name(k, lang), fmt.kpi(a.actual[k], "x") if k == "roas" and a.actual[k] is not None
                    else (fmt.money(a.actual[k], cur) if a.actual[k] is not None else "–")) for k in ACTUAL]
         bench = []
         for k, b in a.benchmarks.items():
@@ -65,7 +66,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
                 text = f"{b['value']:g}" + (" %" if b.get("unit") == "%" else "")
             else:
                 continue
-            bench.append((build.kpi_name(k, lang), text, b.get("citation") or ""))
+            bench.append((build.kpi_name(k, lang), fmt.ltr(text), benchmark_text(b.get("citation") or "", lang)))
         f = a.fee
         fee = (f"{fmt.money(f['low'], cur)} – {fmt.money(f['high'], cur)}" if f["low"] is not None else "–")
         cred = a.credibility
@@ -110,7 +111,7 @@ def creator_page(key: str, request: Request, p: Principal = Depends(principal)) 
     for c in camps:
         entry: dict[str, Any] = {"c": c, "values": {}, "error": None}
         try:
-            rows = build.compute(engine, p.workspace_slug, c["slug"], by="creator").get("rows", [])
+            rows = build.compute(engine, p.workspace_slug, c["slug"], by="creator", diagnostics=False).get("rows", [])
         except Exception as exc:  # noqa: BLE001
             entry["error"] = str(exc)
             history.append(entry)

@@ -46,7 +46,8 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
     engine = engine_of(request)
     campaign = request.query_params.get("campaign") or None
     query = (request.query_params.get("q") or "").strip()
-    found = search_links(list_links(engine, workspace=p.workspace_slug, campaign=campaign), query)
+    # search and page first; the clicks are counted for the links shown, in one grouped query
+    found = search_links(list_links(engine, workspace=p.workspace_slug, campaign=campaign, counts=False), query)
     pages = max(1, -(-len(found) // PAGE_SIZE))
     try:
         page_no = min(max(1, int(request.query_params.get("page") or 1)), pages)
@@ -54,6 +55,7 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
         page_no = 1
     links = found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
     with engine.connect() as conn:
+        links = with_click_counts(conn, p.workspace_id, links)
         campaigns = _campaigns(conn, p.workspace_id)
         creators = _creators(conn, p.workspace_id)
         codes = _codes(conn, p.workspace_id, campaign)
@@ -66,6 +68,23 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
 
 
 PAGE_SIZE = 25
+
+
+def with_click_counts(conn, ws: int, links: list) -> list:
+    """LINKS with their human and bot clicks, counted in one query grouped by link and bot flag."""
+    import dataclasses
+
+    if not links:
+        return links
+    ids = dict(conn.execute(sa.select(t.links.c.id, t.links.c.slug).where(
+        t.links.c.workspace_id == ws, t.links.c.slug.in_([link.slug for link in links]))).all())
+    # by the workspace's link ids only, so that the clicks' (link_id, ...) index answers each count
+    q = (sa.select(t.clicks.c.link_id, t.clicks.c.is_bot, sa.func.count())
+         .where(t.clicks.c.link_id.in_(list(ids)))
+         .group_by(t.clicks.c.link_id, t.clicks.c.is_bot))
+    counts: dict[tuple[str, bool], int] = {(ids[link_id], bool(bot)): n for link_id, bot, n in conn.execute(q)}
+    return [dataclasses.replace(link, clicks=counts.get((link.slug, False), 0), bot_clicks=counts.get((link.slug, True), 0))
+            for link in links]
 
 
 def search_links(links: list, query: str) -> list:

@@ -61,8 +61,10 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
         for c in camps:
             c["targets"] = {k: v for k, v in (c["targets"] or {}).items() if k not in hidden}
     lang = lang_of(request)
+    from influscope.web.i18n.data_texts import setting_text
+
     settings = [{"name": s.name, "default": shown(m.describe({s.name: s.default})[s.name], lang),
-                 "allowed": shown(s.allowed, lang), "doc": s.doc,
+                 "allowed": setting_text(shown(s.allowed, lang), lang), "doc": setting_text(s.doc, lang),
                  "override": None if ws_over.get(s.name) is None else shown(ws_over.get(s.name), lang)}
                 for s in m.SETTINGS.values()]
     from influscope.reports.build import kpi_unit, stage_defaults
