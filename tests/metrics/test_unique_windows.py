@@ -242,7 +242,7 @@ def test_importing_hits_onto_links_that_have_hits_derives_them_again(engine, tmp
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == "default")).scalar_one()
     assert _stored(engine, ws) == _expected(engine, ws)
     with engine.connect() as conn:
-        link = conn.execute(sa.select(t.links.c.id).where(t.links.c.slug == "w1")).scalar_one()
+        link = conn.execute(sa.select(t.links.c.id).where(t.links.c.key == "w1")).scalar_one()
     sinks.SQLAlchemyBatchWriter(engine).write([_hit(ws, link, m, "v1") for m in (10, 70, 100)])
     (bundle / "clicks.csv").write_text(clicks(300, 200, -2000))  # earlier hits of the same visitors
     import_bundle(engine, bundle)

@@ -322,7 +322,7 @@ def _parse_bundle(path: Path, progress: ImportProgress | None = None) -> tuple[B
         fpath = path / spec.name
         if fpath.exists():
             parsed = _read_csv(fpath, spec, tz, problems)
-            if parsed:
+            if parsed is not None:  # a file with its header and no rows is a bundle file too
                 bundle.files[spec.name] = parsed
                 if progress:
                     progress.read(spec.name, len(parsed))

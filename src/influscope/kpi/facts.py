@@ -343,8 +343,9 @@ def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
     if "mentions" in present:
         mn = T("mentions")
         m = mn.filter(mn.workspace_id == ws, mn.campaign_id == cid)
-        f.mentions = fetch(con, m.group_by(post_id=m.post_id, kind=m.kind, on_post=m.comment_id.isnull(),
-                                           hashtag=m.term.startswith("#")).aggregate(n=m.count()))
+        f.mentions = fetch(con, m.group_by(post_id=m.post_id, kind=m.kind,
+                                           on_post=ibis.ifelse(m.comment_id.isnull(), 1, 0),
+                                           hashtag=ibis.ifelse(m.term.startswith("#"), 1, 0)).aggregate(n=m.count()))
     if "account_credibility" in present:
         ac = T("account_credibility")
         acc = T("creator_accounts")
