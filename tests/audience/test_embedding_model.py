@@ -70,6 +70,25 @@ def test_probabilities_and_the_neutral_threshold(model):
     assert model_copy.decide(emb)[1] == ["neu"]
 
 
+def test_engine_calls_of_a_few_hundred_tokens_give_the_same_vectors():
+    enc = e.encoder()
+    texts = ["Love it so much 😍", "收到就壞了，客服也不回", "جودة ممتازة وسعر مناسب", "ok",
+             "The strap snapped on day three and support never answered. " * 3] * 5
+    prepared = [e.prepare(t) for t in texts]
+    calls = enc._calls(prepared, 60)
+    # contiguous ranges covering every text, each within the budget unless it holds one text
+    assert calls[0][0] == 0 and calls[-1][1] == len(texts)
+    assert all(a[1] == b[0] for a, b in zip(calls, calls[1:]))
+    sizes = [sum(enc._e5.token_count(t, True) for t in prepared[a:b]) for a, b in calls]
+    assert all(size <= 60 or b - a == 1 for size, (a, b) in zip(sizes, calls))
+    assert len(calls) > 3
+    assert enc._calls(prepared, 1) == [(i, i + 1) for i in range(len(texts))]
+    # a text's vector does not depend on how the texts are grouped into calls
+    one_call = enc.encode(texts, call_tokens=10**9)
+    assert np.allclose(enc.encode(texts), one_call, atol=1e-5)
+    assert np.allclose(enc.encode(texts, call_tokens=1), one_call, atol=1e-5)
+
+
 def test_long_texts_are_cut_and_links_dropped():
     text = "great " * 500 + "https://example.com/x?y=1"
     prepared = e.prepare(text)
