@@ -164,7 +164,7 @@ def main() -> None:
             results["speed"][f"dev_{name}_embedding_x{args.workers}"] = round(len(texts) / (time.perf_counter() - t0), 1)
             np.save(stored, embeddings[name])
         _, labels = model.decide(embeddings[name], texts)
-        p_pos, _ = model.heads(embeddings[name])
+        p_pos, _ = model.heads(embeddings[name], texts)
         forced = ["pos" if p >= 0.5 else "neg" for p in p_pos]
         ref_probs = ref.predict_proba(texts)
         ref_pred = [LABELS[int(i)] for i in np.argmax(ref_probs, axis=1)]
@@ -175,9 +175,9 @@ def main() -> None:
 
     # the same threshold for every script, to show the trade (the committed ones are above)
     sweep = []
-    committed = (model.neutral_threshold, model.neutral_threshold_han)
+    committed = (model.neutral_threshold, model.neutral_threshold_han, getattr(model, "neutral_threshold_latin", None))
     for thr in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01):
-        model.neutral_threshold = model.neutral_threshold_han = thr
+        model.neutral_threshold = model.neutral_threshold_han = model.neutral_threshold_latin = thr
         row = {"threshold": thr}
         for name, (gold, texts) in data.items():
             s = score(gold, model.decide(embeddings[name], texts)[1])
@@ -185,7 +185,7 @@ def main() -> None:
             if "neutral_kept" in s:
                 row[f"{name}_neutral_kept"] = s["neutral_kept"]
         sweep.append(row)
-    model.neutral_threshold, model.neutral_threshold_han = committed
+    model.neutral_threshold, model.neutral_threshold_han, model.neutral_threshold_latin = committed
     results["threshold_sweep"] = sweep
 
     # purchase intent / advocacy: no real text labelled for it is at hand, so only how often the
