@@ -95,6 +95,7 @@ def test_engine_calls_of_a_few_hundred_tokens_give_the_same_vectors():
 def test_script_of_a_text():
     assert e.is_latin_script("Love it 😍") and e.is_latin_script("Très bien")
     assert not e.is_latin_script("") and not e.is_latin_script("👍👍")
+    assert not e.is_latin_script("😍 https://shop.example/item")
     assert not e.is_latin_script("質感很好 ok") and not e.is_latin_script("حلو مرة lol")
 
 

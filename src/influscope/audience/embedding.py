@@ -15,10 +15,10 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
   threshold (one for text with Chinese characters, one for the rest; chosen on labelled text,
   see docs/audience.md), otherwise it is positive or negative by the polarity head.
 
-Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of heads, trained on
-the same comments plus the English rows of ``data/comments_train_generated.csv`` (text the project
-generated from its own templates), with its own neutral threshold; Chinese and Arabic text keep
-the heads above, which that text did not improve.
+Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of
+heads, trained on the same comments plus the English rows of ``data/comments_train_generated.csv``
+(text the project generated from its own templates), with its own neutral threshold; Chinese and
+Arabic text keep the heads above, which that text did not improve.
 
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
 The model id (``name``) includes a digest of the head file, so labels stored by another head
@@ -54,14 +54,14 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_OR_ARABIC = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-
-
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 def is_latin_script(text: str) -> bool:
-    """True when TEXT has a Latin letter and no Chinese or Arabic character (emoji-only text is not)."""
-    return _LATIN_LETTER.search(text or "") is not None and _HAN_OR_ARABIC.search(text) is None
+    """True when TEXT, as the encoder sees it (links removed), has a Latin letter and no Chinese or
+    Arabic character; emoji-only text is not."""
+    text = prepare(text)
+    return _LATIN_LETTER.search(text) is not None and _HAN_OR_ARABIC.search(text) is None
 
 
 def prepare(text: str) -> str:
