@@ -15,9 +15,14 @@ model (the previous default, the reference) in the same run:
 - neutral kept: on the English neu items, the share labelled neutral;
 - a sweep of the neutral threshold (the one committed in the head is marked), to show the trade.
 
-Speed, interleaved (reference, embedding x 1 process, embedding x WORKERS processes of one thread
-each), median of three rounds: comments per second on a sample of the English tweets and on the
-demo's comments (generated at DEMO_SCALE), every text analysed (no cache).
+Speed, interleaved, median of three rounds: comments per second on a sample of the English tweets
+and on the demo's comments (generated at DEMO_SCALE), every text analysed (no cache), for the
+reference, and for the embedding model fed to the engine as before (all of a batch in one engine
+call) and as now (calls of about ``CALL_TOKENS`` tokens), each in 1 process and in WORKERS
+processes of one thread; also per second of CPU time of one process, for both ways.
+
+``--head PATH`` scores another head file (for example one trained with ``--generated en`` by
+``train_sentiment_head.py``) instead of the committed one.
 """
 
 from __future__ import annotations
@@ -79,13 +84,21 @@ def _init_worker() -> None:
     _worker_encoder.encode(["warm up"])
 
 
-def _encode_chunk(texts: list[str]) -> np.ndarray:
-    return _worker_encoder.encode(texts)
+ONE_CALL = 10**9  # tokens per engine call: the whole chunk in one call, as before
 
 
-def encode_parallel(pool, texts: list[str], chunk: int = 32) -> np.ndarray:
+def _encode_chunk(texts: list[str], call_tokens: int | None = None) -> np.ndarray:
+    if call_tokens is None:
+        return _worker_encoder.encode(texts)
+    return _worker_encoder.encode(texts, call_tokens=call_tokens)
+
+
+def encode_parallel(pool, texts: list[str], chunk: int = 64, call_tokens: int | None = None) -> np.ndarray:
+    """Chunks of CHUNK texts (as the refresh job sends them to its workers) over the pool."""
     parts = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
-    return np.vstack(list(pool.map(_encode_chunk, parts))) if parts else np.zeros((0, 384))
+    if not parts:
+        return np.zeros((0, 384))
+    return np.vstack(list(pool.map(_encode_chunk, parts, [call_tokens] * len(parts))))
 
 
 def demo_texts(scale: float) -> list[str]:
@@ -114,12 +127,14 @@ def main() -> None:
     ap.add_argument("--demo-sample", type=int, default=600, help="demo comments timed per round")
     ap.add_argument("--output", type=Path, help="also write the results here as JSON")
     ap.add_argument("--accuracy-only", action="store_true", help="skip the speed rounds")
+    ap.add_argument("--head", type=Path, help="score this head file instead of the committed one")
     args = ap.parse_args()
 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from influscope.audience.embedding import (
+        CALL_TOKENS,
         ENCODER,
         MAX_CHARS,
         EmbeddingModel,
@@ -128,7 +143,7 @@ def main() -> None:
     from influscope.audience.sentiment import LABELS, reference_model
 
     data = {name: load_set(args.cache, name) for name in SETS}
-    model = EmbeddingModel.load()
+    model = EmbeddingModel.load(args.head) if args.head else EmbeddingModel.load()
     ref = reference_model()
     results: dict = {"embedding_model": model.name, "reference_model": ref.name,
                      "neutral_threshold": model.neutral_threshold,
@@ -149,7 +164,7 @@ def main() -> None:
             results["speed"][f"dev_{name}_embedding_x{args.workers}"] = round(len(texts) / (time.perf_counter() - t0), 1)
             np.save(stored, embeddings[name])
         _, labels = model.decide(embeddings[name], texts)
-        p_pos, _ = model.heads(embeddings[name])
+        p_pos, _ = model.heads(embeddings[name], texts)
         forced = ["pos" if p >= 0.5 else "neg" for p in p_pos]
         ref_probs = ref.predict_proba(texts)
         ref_pred = [LABELS[int(i)] for i in np.argmax(ref_probs, axis=1)]
@@ -160,9 +175,9 @@ def main() -> None:
 
     # the same threshold for every script, to show the trade (the committed ones are above)
     sweep = []
-    committed = (model.neutral_threshold, model.neutral_threshold_han)
+    committed = (model.neutral_threshold, model.neutral_threshold_han, getattr(model, "neutral_threshold_latin", None))
     for thr in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01):
-        model.neutral_threshold = model.neutral_threshold_han = thr
+        model.neutral_threshold = model.neutral_threshold_han = model.neutral_threshold_latin = thr
         row = {"threshold": thr}
         for name, (gold, texts) in data.items():
             s = score(gold, model.decide(embeddings[name], texts)[1])
@@ -170,7 +185,7 @@ def main() -> None:
             if "neutral_kept" in s:
                 row[f"{name}_neutral_kept"] = s["neutral_kept"]
         sweep.append(row)
-    model.neutral_threshold, model.neutral_threshold_han = committed
+    model.neutral_threshold, model.neutral_threshold_han, model.neutral_threshold_latin = committed
     results["threshold_sweep"] = sweep
 
     # purchase intent / advocacy: no real text labelled for it is at hand, so only how often the
@@ -199,28 +214,32 @@ def main() -> None:
     results["demo_comments"] = {"n": len(demo), "distinct": len(set(demo)),
                                 "mean_chars": round(statistics.mean(len(t) for t in demo), 1)}
     demo_sample = demo[:args.demo_sample]
+    results["speed"]["call_tokens"] = CALL_TOKENS
+    ways = {"one_call": ONE_CALL, "calls": CALL_TOKENS}
     for label, texts in (("tweets_en", tweets), ("demo", demo_sample)):
-        times: dict[str, list[float]] = {"reference": [], "embedding_x1": [], f"embedding_x{args.workers}": []}
+        runs = {"reference": lambda: ref.predict_proba(texts)}
+        for way, tokens in ways.items():
+            runs[f"embedding_{way}_x1"] = lambda tokens=tokens: model.decide(enc.encode(texts, call_tokens=tokens), texts)
+            runs[f"embedding_{way}_x{args.workers}"] = lambda tokens=tokens: model.decide(
+                encode_parallel(pool, texts, call_tokens=tokens), texts)
+        times: dict[str, list[float]] = {k: [] for k in runs}
+        cpu: dict[str, list[float]] = {k: [] for k in ways}
         for _ in range(args.rounds):
-            t0 = time.perf_counter()
-            ref.predict_proba(texts)
-            times["reference"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            model.decide(enc.encode(texts), texts)
-            times["embedding_x1"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            model.decide(encode_parallel(pool, texts), texts)
-            times[f"embedding_x{args.workers}"].append(time.perf_counter() - t0)
+            for k, run in runs.items():
+                t0 = time.perf_counter()
+                run()
+                times[k].append(time.perf_counter() - t0)
+            # per second of CPU time of this one process: what a free core gives, whatever the load
+            for way, tokens in ways.items():
+                c0 = time.process_time()
+                enc.encode(texts, call_tokens=tokens)
+                cpu[way].append(time.process_time() - c0)
         for k, v in times.items():
             results["speed"][f"{label}_{k}"] = round(len(texts) / statistics.median(v), 1)
+        for way, v in cpu.items():
+            results["speed"][f"{label}_embedding_{way}_per_cpu_second"] = round(len(texts) / statistics.median(v), 1)
         results["speed"][f"{label}_n"] = len(texts)
-        # per second of CPU time of the one process: what a free core gives, whatever the load
-        c0 = time.process_time()
-        enc.encode(texts)
-        results["speed"][f"{label}_embedding_per_cpu_second"] = round(len(texts) / (time.process_time() - c0), 1)
-        c0 = time.process_time()
-        ref.predict_proba(texts)
-        results["speed"][f"{label}_reference_per_cpu_second"] = round(len(texts) / (time.process_time() - c0), 1)
+        results["speed"][f"{label}_mean_chars"] = round(statistics.mean(len(t) for t in texts), 1)
     # the demo's comments through the text-hash cache: each distinct text is analysed once
     distinct = sorted(set(demo))
     t0 = time.perf_counter()

