@@ -184,15 +184,19 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
     fs = T("follower_snapshots")
     fsw = fs.filter(fs.workspace_id == ws)
-    posting = accw.filter(accw.a_creator.isin(p.creator_id))  # the accounts of the posts' creators
-    fs_posting = fsw.semi_join(posting, [fsw.platform == posting.a_platform, fsw.handle == posting.a_handle])
+    # the follower counts of the posting creators' accounts (a few operational rows name them)
+    posting = fetch(con, accw.filter(accw.a_creator.isin(p.creator_id)).select("a_creator", "a_platform", "a_handle"))
+    owned = [((fsw.platform == r["a_platform"]) & (fsw.handle == r["a_handle"]), r["a_creator"]) for r in posting]
+    counted = fsw.filter(ibis.or_(*(cond for cond, _ in owned)) if owned else ibis.literal(False))
+    counted = counted.select(s_creator=ibis.cases(*owned, else_=ibis.null("int64")) if owned else ibis.null("int64"),
+                             s_platform=counted.platform, date=counted.date, followers=counted.followers,
+                             s_day=counted.date.cast("timestamp").epoch_seconds().cast("int64") // timezones.DAY_S)
     dated = p.filter(p.posted_at.notnull()).select(
         q_post=p.id, q_creator=p.creator_id, q_platform=p.platform,
         q_day=timezones.local_day_number(p.posted_at.epoch_seconds().cast("int64"), campaign.timezone,
                                          *_years(campaign)))
-    qa = dated.join(accw, [dated.q_creator == accw.a_creator, dated.q_platform == accw.a_platform])
-    on_or_before = fs_posting.date.cast("timestamp").epoch_seconds().cast("int64") < (qa.q_day + 1) * timezones.DAY_S
-    qs = qa.join(fs_posting, [qa.a_platform == fs_posting.platform, qa.a_handle == fs_posting.handle, on_or_before])
+    qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
+                              counted.s_day <= dated.q_day])
     at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
     posts = (p.left_join(snap, p.id == snap.spid)
               .left_join(accw, [p.creator_id == accw.a_creator, p.platform == accw.a_platform])
