@@ -355,6 +355,18 @@ class Redemptions:
     referrers: dict[str, int] = field(default_factory=dict)  # referrer -> orders
 
 
+def _epoch_s(conn: sa.Connection, ts: sa.ColumnElement) -> sa.ColumnElement:
+    """Seconds since 1970 of a naive UTC timestamp column, in the connection's dialect."""
+    if conn.dialect.name == "sqlite":
+        return sa.cast(sa.func.strftime("%s", ts), sa.BigInteger)
+    return sa.cast(sa.extract("epoch", ts), sa.BigInteger)
+
+
+def _position(conn: sa.Connection, text: sa.ColumnElement, part: sa.ColumnElement) -> sa.ColumnElement:
+    """1-based position of PART in TEXT, 0 when absent."""
+    return sa.func.instr(text, part) if conn.dialect.name == "sqlite" else sa.func.strpos(text, part)
+
+
 def redemptions(engine: sa.Engine, workspace_id: int, campaign_id: int, start: dt.datetime, end: dt.datetime,
                 burst_window_minutes: int = 60) -> dict[str, Redemptions]:
     """Per affiliate code of the campaign (with a creator): the orders of [start, end) listing it (not
@@ -362,56 +374,48 @@ def redemptions(engine: sa.Engine, workspace_id: int, campaign_id: int, start: d
     landing ``utm_content`` that is the creator's id or handle, alone or followed by '-'), the most
     redemptions within BURST_WINDOW_MINUTES and when that window starts, and the orders per referrer.
     Grouped queries: no order travels to Python."""
-    import ibis
-
-    from influscope.kpi.backends import connect, fetch, table
-
-    con = connect(engine)
-    try:
-        o, cd, k, lk = (table(con, n) for n in ("orders", "codes", "clicks", "links"))
-        cr, ac = table(con, "creators"), table(con, "creator_accounts")
-        ow = o.filter(o.workspace_id == workspace_id, o.created_at >= ibis.literal(start),
-                      o.created_at < ibis.literal(end), o.status != "cancelled", o.discount_codes.notnull())
-        cc = cd.filter(cd.campaign_id == campaign_id, cd.kind == "affiliate", cd.creator_id.notnull()).select(
-            c_code=cd.code, c_creator=cd.creator_id)
-        listed = (" " + ow.discount_codes + " ").find(" " + cc.c_code + " ") >= 0
-        used = ow.join(cc, listed).select(
-            oid=ow.id, at=ow.created_at, referrer=ow.referrer, content=ow.landing_utm_content,
-            click=ow.click_id, c_code=cc.c_code, c_creator=cc.c_creator)
-        kw = k.filter(k.workspace_id == workspace_id).select(k_key=k.key, k_link=k.link_id)
-        lw = lk.select(l_id=lk.id, l_creator=lk.creator_id)
-        ids = sorted({int(r["c_creator"]) for r in fetch(con, cc.select("c_creator").distinct())}) or [-1]
-        names = (cr.filter(cr.id.isin(ids)).select(n_creator=cr.id, name=cr.key.lower())
-                 .union(ac.filter(ac.creator_id.isin(ids)).select(n_creator=ac.creator_id, name=ac.handle.lower())))
-        clicked = used.left_join(kw, used.click == kw.k_key).left_join(lw, kw.k_link == lw.l_id).select(
-            *used.columns, "l_creator")
-        j = clicked.left_join(names, (clicked.c_creator == names.n_creator)
-                              & ((clicked.content == names.name) | clicked.content.startswith(names.name + "-")))
-        from_creator = ((j.l_creator == j.c_creator).fill_null(False) | j.name.notnull())
-        per_order = j.group_by(["oid", "c_code", "at", "referrer"]).aggregate(
-            mine=ibis.ifelse(from_creator, 1, 0).max())
+    o, cd, k, lk, cr, ac = t.orders, t.codes, t.clicks, t.links, t.creators, t.creator_accounts
+    with engine.connect() as conn:
+        listed = _position(conn, " " + o.c.discount_codes + " ", " " + cd.c.code + " ") > 0
+        used = (sa.select(o.c.id.label("oid"), o.c.created_at.label("at"), o.c.referrer, cd.c.code,
+                          cd.c.creator_id.label("creator"), o.c.landing_utm_content.label("content"),
+                          lk.c.creator_id.label("click_creator"))
+                .join(cd, sa.and_(cd.c.campaign_id == campaign_id, cd.c.kind == "affiliate",
+                                  cd.c.creator_id.is_not(None), listed))
+                .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
+                .outerjoin(lk, lk.c.id == k.c.link_id)
+                .where(o.c.workspace_id == workspace_id, o.c.created_at >= start, o.c.created_at < end,
+                       o.c.status != "cancelled", o.c.discount_codes.is_not(None))).cte("used")
+        names = sa.union(sa.select(cr.c.id.label("creator"), sa.func.lower(cr.c.key).label("name")),
+                         sa.select(ac.c.creator_id.label("creator"), sa.func.lower(ac.c.handle).label("name"))).cte("names")
+        by_name = sa.exists().where(names.c.creator == used.c.creator, sa.or_(
+            used.c.content == names.c.name, used.c.content.like(names.c.name + "-%")))
+        mine = sa.case((sa.or_(used.c.click_creator == used.c.creator, by_name), 1), else_=0)
+        per_order = sa.select(used.c.oid, used.c.at, used.c.referrer, used.c.code, mine.label("mine")).cte("per_order")
         out: dict[str, Redemptions] = {}
-        for r in fetch(con, per_order.group_by("c_code").aggregate(n=per_order.count(),
-                                                                   with_click=per_order.mine.sum())):
-            out[r["c_code"]] = Redemptions(int(r["n"]), int(r["with_click"] or 0))
+        for code, n, with_click in conn.execute(sa.select(per_order.c.code, sa.func.count(), sa.func.sum(per_order.c.mine))
+                                                .group_by(per_order.c.code)):
+            out[code] = Redemptions(int(n), int(with_click or 0))
         if not out:
             return out
         # the most redemptions within the window ending at each redemption, and where that window starts
-        e = per_order.at.epoch_seconds().cast("int64")
-        w = ibis.range_window(preceding=burst_window_minutes * 60, following=0, group_by=per_order.c_code, order_by=e)
-        framed = per_order.mutate(in_window=per_order.oid.count().over(w), first=per_order.at.min().over(w))
-        top = framed.group_by(t_code=framed.c_code).aggregate(top=framed.in_window.max())
-        best = framed.join(top, (framed.c_code == top.t_code) & (framed.in_window == top.top))
-        for r in fetch(con, best.group_by(["c_code", "top"]).aggregate(start=best.first.min())):
-            out[r["c_code"]].max_in_window, out[r["c_code"]].window_start = int(r["top"]), r["start"]
-        referred = per_order.filter(per_order.referrer.notnull())
-        for r in fetch(con, referred.group_by(["c_code", "referrer"]).aggregate(n=referred.count())):
-            out[r["c_code"]].referrers[r["referrer"]] = int(r["n"])
-        return out
-    finally:
-        disconnect = getattr(con, "disconnect", None)
-        if disconnect:
-            disconnect()
+        frame = dict(partition_by=per_order.c.code, order_by=_epoch_s(conn, per_order.c.at),
+                     range_=(-burst_window_minutes * 60, 0))
+        framed = sa.select(per_order.c.code, sa.func.count().over(**frame).label("in_window"),
+                           sa.func.min(per_order.c.at).over(**frame).label("first")).cte("framed")
+        top = sa.select(framed.c.code, sa.func.max(framed.c.in_window).label("top")).group_by(framed.c.code).cte("top")
+        best = (sa.select(framed.c.code, top.c.top, sa.func.min(framed.c.first))
+                .join_from(framed, top, sa.and_(framed.c.code == top.c.code, framed.c.in_window == top.c.top))
+                .group_by(framed.c.code, top.c.top))
+        for code, most, first in conn.execute(best):
+            if isinstance(first, str):
+                first = dt.datetime.fromisoformat(first)
+            out[code].max_in_window, out[code].window_start = int(most), first
+        for code, referrer, n in conn.execute(sa.select(per_order.c.code, per_order.c.referrer, sa.func.count())
+                                              .where(per_order.c.referrer.is_not(None))
+                                              .group_by(per_order.c.code, per_order.c.referrer)):
+            out[code].referrers[referrer] = int(n)
+    return out
 
 
 def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
