@@ -42,7 +42,7 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.ingest import rules
-from influscope.ingest.commerce.common import PayloadError
+from influscope.ingest.commerce.common import PayloadError, utms
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
@@ -344,118 +344,77 @@ def _window(camp) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-@dataclass
-class Redemptions:
-    """What the leak checks need of one code's redemptions in the campaign, summed by the database."""
-
-    n: int = 0
-    with_click: int = 0
-    max_in_window: int = 0
-    window_start: dt.datetime | None = None
-    referrers: dict[str, int] = field(default_factory=dict)  # referrer -> orders
-
-
-def _epoch_s(conn: sa.Connection, ts: sa.ColumnElement) -> sa.ColumnElement:
-    """Seconds since 1970 of a naive UTC timestamp column, in the connection's dialect."""
-    if conn.dialect.name == "sqlite":
-        return sa.cast(sa.func.strftime("%s", ts), sa.BigInteger)
-    return sa.cast(sa.extract("epoch", ts), sa.BigInteger)
-
-
-def _position(conn: sa.Connection, text: sa.ColumnElement, part: sa.ColumnElement) -> sa.ColumnElement:
-    """1-based position of PART in TEXT, 0 when absent."""
-    return sa.func.instr(text, part) if conn.dialect.name == "sqlite" else sa.func.strpos(text, part)
-
-
-def redemptions(engine: sa.Engine, workspace_id: int, campaign_id: int, start: dt.datetime, end: dt.datetime,
-                burst_window_minutes: int = 60) -> dict[str, Redemptions]:
-    """Per affiliate code of the campaign (with a creator): the orders of [start, end) listing it (not
-    cancelled), how many came with the creator's click (a click id of the creator's links, or a
-    landing ``utm_content`` that is the creator's id or handle, alone or followed by '-'), the most
-    redemptions within BURST_WINDOW_MINUTES and when that window starts, and the orders per referrer.
-    Grouped queries: no order travels to Python."""
-    o, cd, k, lk, cr, ac = t.orders, t.codes, t.clicks, t.links, t.creators, t.creator_accounts
-    with engine.connect() as conn:
-        listed = _position(conn, " " + o.c.discount_codes + " ", " " + cd.c.code + " ") > 0
-        used = (sa.select(o.c.id.label("oid"), o.c.created_at.label("at"), o.c.referrer, cd.c.code,
-                          cd.c.creator_id.label("creator"), o.c.landing_utm_content.label("content"),
-                          lk.c.creator_id.label("click_creator"))
-                .join(cd, sa.and_(cd.c.campaign_id == campaign_id, cd.c.kind == "affiliate",
-                                  cd.c.creator_id.is_not(None), listed))
-                .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
-                .outerjoin(lk, lk.c.id == k.c.link_id)
-                .where(o.c.workspace_id == workspace_id, o.c.created_at >= start, o.c.created_at < end,
-                       o.c.status != "cancelled", o.c.discount_codes.is_not(None))).cte("used")
-        names = sa.union(sa.select(cr.c.id.label("creator"), sa.func.lower(cr.c.key).label("name")),
-                         sa.select(ac.c.creator_id.label("creator"), sa.func.lower(ac.c.handle).label("name"))).cte("names")
-        by_name = sa.exists().where(names.c.creator == used.c.creator, sa.or_(
-            used.c.content == names.c.name, used.c.content.like(names.c.name + "-%")))
-        mine = sa.case((sa.or_(used.c.click_creator == used.c.creator, by_name), 1), else_=0)
-        per_order = sa.select(used.c.oid, used.c.at, used.c.referrer, used.c.code, mine.label("mine")).cte("per_order")
-        out: dict[str, Redemptions] = {}
-        for code, n, with_click in conn.execute(sa.select(per_order.c.code, sa.func.count(), sa.func.sum(per_order.c.mine))
-                                                .group_by(per_order.c.code)):
-            out[code] = Redemptions(int(n), int(with_click or 0))
-        if not out:
-            return out
-        # the most redemptions within the window ending at each redemption, and where that window starts
-        frame = dict(partition_by=per_order.c.code, order_by=_epoch_s(conn, per_order.c.at),
-                     range_=(-burst_window_minutes * 60, 0))
-        framed = sa.select(per_order.c.code, sa.func.count().over(**frame).label("in_window"),
-                           sa.func.min(per_order.c.at).over(**frame).label("first")).cte("framed")
-        top = sa.select(framed.c.code, sa.func.max(framed.c.in_window).label("top")).group_by(framed.c.code).cte("top")
-        best = (sa.select(framed.c.code, top.c.top, sa.func.min(framed.c.first))
-                .join_from(framed, top, sa.and_(framed.c.code == top.c.code, framed.c.in_window == top.c.top))
-                .group_by(framed.c.code, top.c.top))
-        for code, most, first in conn.execute(best):
-            if isinstance(first, str):
-                first = dt.datetime.fromisoformat(first)
-            out[code].max_in_window, out[code].window_start = int(most), first
-        for code, referrer, n in conn.execute(sa.select(per_order.c.code, per_order.c.referrer, sa.func.count())
-                                              .where(per_order.c.referrer.is_not(None))
-                                              .group_by(per_order.c.code, per_order.c.referrer)):
-            out[code].referrers[referrer] = int(n)
-    return out
-
-
 def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
           no_click_share: float = 50.0, burst_window_minutes: int = 60, burst_min: int = 5,
           burst_ratio: float = 5.0) -> list[Finding]:
     """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates."""
     with engine.connect() as conn:
         camp = _campaign(conn, workspace, campaign)
+        ws = camp.workspace_id
+        start, end = _window(camp)
         codes = conn.execute(sa.select(t.codes.c.code, t.codes.c.creator_id, t.creators.c.key).join(
             t.creators, t.creators.c.id == t.codes.c.creator_id).where(
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
-    if not codes:
-        return []
-    start, end = _window(camp)
-    used = redemptions(engine, camp.workspace_id, camp.id, start, end, burst_window_minutes)
+        if not codes:
+            return []
+        # each coded order with the creator of the link its click id names (the database joins them)
+        o, k, lk = t.orders, t.clicks, t.links
+        orders = conn.execute(sa.select(o.c.created_at, o.c.discount_codes, o.c.landing_url, o.c.referrer,
+                                        lk.c.creator_id.label("click_creator"))
+                              .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
+                              .outerjoin(lk, lk.c.id == k.c.link_id).where(
+            t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
+            t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
+        creator_ids = {c.creator_id for c in codes}
+        handles: dict[int, set[str]] = {}
+        for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
+                                             .outerjoin(t.creator_accounts, t.creator_accounts.c.creator_id == t.creators.c.id)
+                                             .where(t.creators.c.id.in_(creator_ids))):
+            handles.setdefault(cid, {key.lower()})
+            if handle:
+                handles[cid].add(handle.lower())
     findings: list[Finding] = []
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
-    for code, _creator_id, creator_key in codes:
-        r = used.get(code)
-        if r is None or not r.n:
+    by_code: dict[str, list] = {}
+    for o in orders:
+        for listed in dict.fromkeys((o.discount_codes or "").split()):
+            by_code.setdefault(listed, []).append(o)
+    for code, creator_id, creator_key in codes:
+        used = by_code.get(code, [])
+        if not used:
             continue
-        n, with_click = r.n, r.with_click
+        names = handles.get(creator_id, set())
+
+        def from_creator(o) -> bool:
+            if o.click_creator is not None and o.click_creator == creator_id:
+                return True
+            content = utms(o.landing_url).get("utm_content", "").lower()
+            return bool(content) and any(content == n or content.startswith(n + "-") for n in names)
+
+        with_click = sum(1 for o in used if from_creator(o))
+        n = len(used)
         without = n - with_click
         share = round(100.0 * without / n, 1)
         if n >= min_redemptions and share >= no_click_share:
             findings.append(Finding("code_redeemed_without_click", "critical" if share >= 80 else "warning", code,
                                     creator_key, {"redemptions": n, "with_click": with_click, "without_click": without,
                                                   "share_without_click_pct": share}))
+        times = sorted(o.created_at for o in used)
+        best, best_start, j = 0, None, 0
+        width = dt.timedelta(minutes=burst_window_minutes)
+        for i, ts in enumerate(times):
+            while times[j] < ts - width:
+                j += 1
+            if i - j + 1 > best:
+                best, best_start = i - j + 1, times[j]
         expected = n * burst_window_minutes / span_min
-        ratio = round(r.max_in_window / expected, 1) if expected else None
-        if r.max_in_window >= burst_min and ratio is not None and ratio >= burst_ratio and r.window_start:
+        ratio = round(best / expected, 1) if expected else None
+        if best >= burst_min and ratio is not None and ratio >= burst_ratio:
             findings.append(Finding("code_redemption_burst", "warning", code, creator_key, {
-                "max_in_window": r.max_in_window, "window_minutes": burst_window_minutes,
-                "window_start": r.window_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
+                "max_in_window": best, "window_minutes": burst_window_minutes,
+                "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
                 "ratio": ratio, "redemptions": n}))
-        sites: Counter[str] = Counter()
-        for referrer, count in r.referrers.items():
-            site = coupon_site(referrer)
-            if site:
-                sites[site] += count
+        sites = Counter(s for s in (coupon_site(o.referrer) for o in used) if s)
         if sites:
             findings.append(Finding("code_on_coupon_site", "critical" if sum(sites.values()) >= 3 else "warning",
                                     code, creator_key, {"orders_from_coupon_sites": sum(sites.values()),
