@@ -42,10 +42,6 @@ def _norm_handle(value):
     return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
 
 
-def _epoch(ts):
-    return ts.epoch_seconds().cast("int64")
-
-
 def _events(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime):
     """The orders or leads of the window, with what each rule needs under common names."""
     ev = table(con, kind)
@@ -103,7 +99,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
         first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
     last_hit = (j.l_creator.notnull() & (j.k_ts <= j.ev_at)
-                & (_epoch(j.ev_at) - _epoch(j.k_ts) <= window_s)).fill_null(False)
+                & (timezones.epoch_s(j.ev_at) - timezones.epoch_s(j.k_ts) <= window_s)).fill_null(False)
     click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
     click_hit = last_hit
     if first_click:
@@ -146,7 +142,7 @@ def _first_clicks(ev, cw, lw, window_s: int):
     human = hv.filter(~hv.is_bot, hv.visitor_hash.notnull()).select(
         h_visitor=hv.visitor_hash, h_ts=hv.ts, h_key=hv.key, h_link=hv.link_id)
     fj = visitors.join(human, visitors.v_visitor == human.h_visitor)
-    fj = fj.filter(fj.h_ts <= fj.f_at, _epoch(fj.f_at) - _epoch(fj.h_ts) <= window_s)
+    fj = fj.filter(fj.h_ts <= fj.f_at, timezones.epoch_s(fj.f_at) - timezones.epoch_s(fj.h_ts) <= window_s)
     creators = lw.filter(lw.creator_id.notnull()).select(
         l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
     fj = fj.join(creators, fj.h_link == creators.l_id)
@@ -191,7 +187,7 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
 
 
 def _day(ts, timezone: str, years: tuple[int, int]):
-    return timezones.local_day_number(_epoch(ts), timezone, *years)
+    return timezones.local_day(ts, timezone, *years)
 
 
 def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,

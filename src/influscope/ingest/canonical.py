@@ -1051,20 +1051,15 @@ def _credited_keys(engine: sa.Engine, camp: Any, members: set[int]) -> tuple[set
     placed from the campaign's first day to its last plus the attribution window (as the KPIs count them)."""
     from influscope.attribution.credit import credited_ids
     from influscope.kpi import methodology
-    from influscope.kpi.backends import connect
+    from influscope.kpi.backends import connect, disconnecting
     from influscope.kpi.facts import load_campaign
 
     campaign = load_campaign(engine, int(camp["id"]))
     settings = methodology.resolve(workspace=campaign.workspace_methodology, campaign=campaign.methodology)
     lo, hi = campaign.credit_span(settings)
-    con = connect(engine)
-    try:
+    with disconnecting(connect(engine)) as con:
         orders = credited_ids(con, "orders", campaign.workspace_id, lo, hi, settings, members)
         leads = credited_ids(con, "leads", campaign.workspace_id, lo, hi, settings, members)
-    finally:
-        disconnect = getattr(con, "disconnect", None)
-        if disconnect:
-            disconnect()
     return orders, leads
 
 

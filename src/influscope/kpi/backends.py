@@ -9,6 +9,7 @@ is filled by the event pipeline instead).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -173,6 +174,17 @@ def _fetch_sqlite(con, expr) -> list[dict]:
         return out
     finally:
         cur.close()
+
+
+@contextlib.contextmanager
+def disconnecting(con):
+    """Use the Ibis backend CON and close it afterwards (backends without ``disconnect`` stay as they are)."""
+    try:
+        yield con
+    finally:
+        disconnect = getattr(con, "disconnect", None)
+        if disconnect:
+            disconnect()
 
 
 def first_per(expr, key, *order):

@@ -190,11 +190,10 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     counted = fsw.filter(ibis.or_(*(cond for cond, _ in owned)) if owned else ibis.literal(False))
     counted = counted.select(s_creator=ibis.cases(*owned, else_=ibis.null("int64")) if owned else ibis.null("int64"),
                              s_platform=counted.platform, date=counted.date, followers=counted.followers,
-                             s_day=counted.date.cast("timestamp").epoch_seconds().cast("int64") // timezones.DAY_S)
+                             s_day=timezones.epoch_s(counted.date.cast("timestamp")) // timezones.DAY_S)
     dated = p.filter(p.posted_at.notnull()).select(
         q_post=p.id, q_creator=p.creator_id, q_platform=p.platform,
-        q_day=timezones.local_day_number(p.posted_at.epoch_seconds().cast("int64"), campaign.timezone,
-                                         *_years(campaign)))
+        q_day=timezones.local_day(p.posted_at, campaign.timezone, *_years(campaign)))
     qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
                               counted.s_day <= dated.q_day])
     at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
@@ -320,7 +319,7 @@ def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict
     """Hits and window-opening hits per link, bot flag and day in TIMEZONE (an Ibis expression;
     ``day`` counts days since 1970-01-01, exact for hits within YEARS)."""
     c = clicks.filter(clicks.workspace_id == workspace_id, clicks.link_id.isin(link_ids))
-    b = c.mutate(day=timezones.local_day_number(c.ts.epoch_seconds().cast("int64"), timezone, *years))
+    b = c.mutate(day=timezones.local_day(c.ts, timezone, *years))
     # hits that open a unique-click window are flagged when written (influscope.metrics.unique_windows)
     opens = b[unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")]
     return b.group_by(["link_id", "is_bot", "day"]).aggregate(n=b.count(), u=opens.ifelse(1, 0).sum())

@@ -65,5 +65,15 @@ def local_day_number(epoch_s, zone: str, first_year: int, last_year: int):
     return ((epoch_s + offset) // DAY_S).cast("int64")
 
 
+def epoch_s(ts):
+    """An Ibis integer expression: the seconds since 1970 of TS (a naive UTC timestamp expression)."""
+    return ts.epoch_seconds().cast("int64")
+
+
+def local_day(ts, zone: str, first_year: int, last_year: int):
+    """:func:`local_day_number` of a naive UTC timestamp expression."""
+    return local_day_number(epoch_s(ts), zone, first_year, last_year)
+
+
 def day_of(number: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(number))

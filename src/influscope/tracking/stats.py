@@ -153,11 +153,10 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
     query per breakdown run by the store (days in ZONE, from :mod:`influscope.metrics.timezones`)."""
     import ibis
 
-    from influscope.kpi.backends import connect, fetch, table
+    from influscope.kpi.backends import connect, disconnecting, fetch, table
 
     tz = ZoneInfo(zone)
-    con = connect(engine)
-    try:
+    with disconnecting(connect(engine)) as con:
         k = table(con, "clicks")
         hits = k.filter(k.workspace_id == ws, k.link_id.isin(link_ids))
         if start is not None:
@@ -165,7 +164,7 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
         if end is not None:
             hits = hits.filter(hits.ts < ibis.literal(_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz)))
         years = ((start or dt.date(2000, 1, 1)).year - 2, (end or dt.date.today()).year + 2)
-        day = timezones.local_day_number(hits.ts.epoch_seconds().cast("int64"), zone, *years)
+        day = timezones.local_day(hits.ts, zone, *years)
         keys = {"day": day, "country": hits.country, "device": hits.device, "app": hits.app,
                 "referrer": hits.referrer, "link": hits.link_id, "bot_reason": hits.bot_reason}
         measures = {"n": hits.count(), "u": ibis.ifelse(hits[flag], 1, 0).sum()}
@@ -173,10 +172,6 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
             group = {"is_bot": hits.is_bot, **({"key": key} if key is not None else {})}
             for r in fetch(con, hits.group_by(**group).aggregate(**measures)):
                 yield name, r
-    finally:
-        disconnect = getattr(con, "disconnect", None)
-        if disconnect:
-            disconnect()
 
 
 def _preset(window: int | str) -> str:

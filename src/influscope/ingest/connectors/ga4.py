@@ -71,14 +71,11 @@ class GA4Connector:
             import ibis
 
             start = min(ctx.since.date(), ctx.until.date() - dt.timedelta(days=3))
-            con = ibis.connect(ctx.options["export_url"])
-            try:
+            from influscope.kpi.backends import disconnecting
+
+            with disconnecting(ibis.connect(ctx.options["export_url"])) as con:
                 return bigquery_batch(con, start, ctx.until.date(), database=ctx.options.get("dataset"),
                                       intraday=bool(ctx.options.get("intraday", False)))
-            finally:
-                disconnect = getattr(con, "disconnect", None)
-                if disconnect:
-                    disconnect()
         batch = Batch("ga4_data_api")
         http = Http(ctx, batch, ctx.options.get("base_url", DEFAULT_BASE), headers={"Authorization": f"Bearer {ctx.token}"})
         start, end = ctx.since.date(), ctx.until.date()
