@@ -1,8 +1,9 @@
 """Loading a campaign's facts from the canonical tables with Ibis.
 
 The database does the scoping, joins and aggregation (latest snapshot per post, clicks per link and
-15-minute bucket, traffic per day and utm_content, comment labels per post); what comes back is
-small (one row per post, link bucket, order, lead, cost, traffic day) and is turned into KPIs by
+local day, orders and leads credited and summed per breakdown key, followers as of the posting day,
+traffic per day and utm_content, comment labels per post); what comes back is small (one row per
+post, link and day, order or lead bucket, cost, traffic day) and is turned into KPIs by
 :mod:`influscope.kpi.engine` with integer and Decimal arithmetic, so that every backend gives the
 same numbers. Timestamps are naive UTC; each fact gets its ``day`` in the campaign's time zone.
 """
@@ -218,7 +219,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         for r in fetch(con, parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]):
             f.followers.setdefault((r["platform"], r["handle"]), {})[r["on"]] = int(r["followers"])
 
-    # links, clicks per 15-minute bucket, unique clicks
+    # links, and their hits and window-opening hits per link, bot flag and local day
     lk = T("links")
     for r in fetch(con, lk.filter(lk.workspace_id == ws, lk.campaign_id == cid).select(
             "id", "slug", "creator_id", "platform", "post_id")):
