@@ -149,7 +149,8 @@ def _err(pred, actual) -> float:
 def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "engagements", "emv"),
              outcomes: bool = False) -> dict[str, dict]:
     """Per metric: comparisons, coverage, median log error of the valuation and of the naive estimate."""
-    stats: dict[str, dict] = {m: {"n": 0, "hits": 0, "err": [], "naive": [], "history": 0} for m in
+    stats: dict[str, dict] = {m: {"n": 0, "hits": 0, "err": [], "naive": [], "history": 0, "width": [],
+                                  "new_hits": 0} for m in
                               list(metrics) + (list(history.OUTCOMES) if outcomes else [])}
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
@@ -157,7 +158,7 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                                               .order_by(t.campaigns.c.start_date)).mappings()]
     for camp in camps:
         before = dt.datetime.combine(camp["start_date"], dt.time())
-        ctx = cv.load_context(engine, workspace, before=before, currency=camp["currency"],
+        ctx = cv.load_context(engine, workspace, before=before, currency=camp["currency"], goal=camp["goal"],
                               outcome_campaigns=6 if outcomes else 0)
         actual_rows = {}
         if outcomes:
@@ -181,13 +182,9 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                         scale = ctx.emv_fx if m == "emv" else 1.0
                         for x in mine[m]:
                             x = x * (scale or 1.0)
-                            s = stats[m]
-                            s["n"] += 1
-                            s["hits"] += _hit(e.low, e.high, x)
-                            s["err"].append(_err(e.value, x))
-                            s["history"] += e.observations > 0
+                            _count(stats[m], e, x)
                             if naive is not None:
-                                s["naive"].append(_err(naive * (scale or 1.0), x))
+                                stats[m]["naive"].append(_err(naive * (scale or 1.0), x))
                 if outcomes and key in actual_rows and value.accounts:
                     row = actual_rows[key]
                     for m in history.OUTCOMES:
@@ -204,13 +201,20 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                         prior = cv._outcome_prior(ctx, m, key, followers_of)
                         naive = forecast.estimate(followers_of.get(key), [], prior).value
                         s = stats[m]
-                        s["n"] += 1
-                        s["hits"] += _hit(est.low, est.high, x)
-                        s["err"].append(_err(est.value, x))
-                        s["history"] += est.observations > 0
+                        _count(s, est, x)
                         if naive is not None:
                             s["naive"].append(_err(naive, x))
     return stats
+
+
+def _count(s: dict, e, x: float) -> None:
+    hit = _hit(e.low, e.high, x)
+    s["n"] += 1
+    s["hits"] += hit
+    s["err"].append(_err(e.value, x))
+    s["history"] += e.observations > 0
+    s["new_hits"] += hit and not e.observations
+    s["width"].append(math.log1p(e.high) - math.log1p(e.low))
 
 
 def _campaign_posts(conn, ws, creator_id, platform, campaign_id, ctx) -> dict[str, list[float]]:
@@ -315,14 +319,19 @@ def plan_report(rows: list[dict]) -> None:
 
 def report(name: str, stats: dict[str, dict]) -> None:
     print(f"\n{name}")
-    print(f"{'metric':12} {'compared':>8} {'w/ history':>10} {'80% coverage':>13} {'med |log err|':>14} {'naive':>8} {'ratio':>6}")
+    print(f"{'metric':12} {'compared':>8} {'w/ history':>10} {'80% coverage':>13} {'no-history cov':>15} "
+          f"{'width x':>8} {'med |log err|':>14} {'naive':>8} {'ratio':>6}")
     for m, s in stats.items():
         if not s["n"]:
             continue
         err = statistics.median(s["err"])
         naive = statistics.median(s["naive"]) if s["naive"] else float("nan")
-        print(f"{m:12} {s['n']:>8} {s['history']:>10} {s['hits'] / s['n']:>12.1%} {err:>14.3f} {naive:>8.3f} "
-              f"{err / naive if naive else float('nan'):>6.2f}")
+        new = s["n"] - s["history"]
+        new_cov = f"{s['new_hits'] / new:.1%} of {new}" if new else "-"
+        # width: the median of (1 + high) / (1 + low), how many times the low end the high end is
+        width = math.exp(statistics.median(s["width"]))
+        print(f"{m:12} {s['n']:>8} {s['history']:>10} {s['hits'] / s['n']:>12.1%} {new_cov:>15} {width:>8.1f} "
+              f"{err:>14.3f} {naive:>8.3f} {err / naive if naive else float('nan'):>6.2f}")
 
 
 def main() -> None:
