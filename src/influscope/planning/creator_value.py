@@ -147,8 +147,6 @@ class Context:
     before: dt.datetime | None
     preset: str
     notes: list[str] = field(default_factory=list)
-    peer_campaigns: list[history.PeerAccount] = field(default_factory=list)  # per account and campaign
-    calibrations: dict = field(default_factory=dict)  # memo of the post metrics' calibrations
 
     def to_currency(self, amount: float | None, currency: str) -> float | None:
         rate = self.fx.get(currency)
@@ -189,8 +187,6 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
         fx = {c: history.fx_rate(conn, ws, c, cur) for c in currencies}
         peers = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates,
                                       exclude_campaign=camp["id"] if camp else None)
-        peer_campaigns = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates,
-                                               exclude_campaign=camp["id"] if camp else None, by_campaign=True)
     ctx_rows, errors = history.campaign_rows(engine, workspace, past[:outcome_campaigns]) if outcome_campaigns else ([], [])
     notes = [f"campaign not computed: {e}" for e in errors]
     for slug, factor in sorted({(r.campaign, r.revenue_factor) for r in ctx_rows if r.revenue_factor}):
@@ -198,8 +194,8 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
                      f"(x {factor:.2f})")
     if fx.get(table.currency) is None:
         notes.append(f"EMV is in {table.currency}: import an exchange rate to {cur} to see it in {cur}")
-    return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table,
-                   fx.get(table.currency), peers, ctx_rows, past, fx, before, preset, notes, peer_campaigns)
+    return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table, fx.get(table.currency), peers,
+                   ctx_rows, past, fx, before, preset, notes)
 
 
 def _tier(followers: int | None, preset: str) -> str | None:
@@ -232,17 +228,13 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
                 platforms.setdefault(a.platform, []).append(lm - math.log(a.followers))
         return out
 
-    for level, match, scope in (
-            ("tier", lambda a: a.platform == platform and _tier(a.followers, ctx.preset) == tier,
+    for match, scope in (
+            (lambda a: a.platform == platform and _tier(a.followers, ctx.preset) == tier,
              f"{platform} {tier} accounts in this workspace"),
-            ("platform", lambda a: a.platform == platform, f"{platform} accounts in this workspace")):
+            (lambda a: a.platform == platform, f"{platform} accounts in this workspace")):
         found = rows(match)
         if len(found) >= 3:
-            prior = forecast.prior_from_accounts(found, scope)
-            key = (level, platform, tier if level == "tier" else None, metric)
-            if key not in ctx.calibrations:
-                ctx.calibrations[key] = forecast.calibrate(_by_campaign(ctx, metric, match), scope)
-            return forecast.with_calibration(prior, ctx.calibrations[key])
+            return forecast.prior_from_accounts(found, scope)
     by_platform: dict[str, list[float]] = {}
     found = rows(lambda a: True, by_platform)
     if len(found) >= 3:
@@ -254,18 +246,6 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
             return forecast.Prior(math.log(band.value / 100), forecast.DEFAULT_TAU, forecast.DEFAULT_SIGMA, 0,
                                   f"published engagement rate {band.value:g} % ({band.scope}; {band.source.cite()})")
     return forecast.prior_from_accounts(found, "accounts in this workspace")
-
-
-def _by_campaign(ctx: Context, metric: str, match) -> list[tuple]:
-    """(campaign, followers, posts, log mean, log sd) of every account and campaign matching, for calibration."""
-    out = []
-    for a in ctx.peer_campaigns:
-        if a.campaign_id is None or not a.followers or not match(a):
-            continue
-        n, s, q = a.sums[metric]
-        if n:
-            out.append((a.campaign_id, float(a.followers), n, *forecast.log_stats(s / n, q / n, n)))
-    return out
 
 
 def _across_platforms(prior: forecast.Prior, by_platform: dict[str, list[float]], platform: str) -> forecast.Prior:

@@ -144,9 +144,7 @@ def calibrate(rows: Sequence[tuple[object, float, int, float, float | None]], sc
     ``rows``: ``(group, followers, deliverables, log mean, log sd or None)``, one per account and group
     (a group is a campaign). For every group with others beside it, the prior is built from the other
     groups' rows and each of the group's rows is predicted from its followers alone; the residuals'
-    mean square, split into its part between groups and within them, is the predictive variance. A row
-    that averages ``n`` deliverables with log sd ``s`` adds ``s^2 (n - 1) / n``: one deliverable
-    scatters more than their mean.
+    mean square, split into its part between groups and within them, is the predictive variance.
 
     ``assumed_between``: the groups are of another stage than the plan's, so the plan's campaign may
     differ from all of them; the between-group variance is then shrunk towards ``assumed_between^2``
@@ -158,7 +156,6 @@ def calibrate(rows: Sequence[tuple[object, float, int, float, float | None]], sc
         if f and f > 0 and n > 0:
             groups.setdefault(g, []).append((f, n, lm, ls))
     by_group: list[list[float]] = []
-    spread: list[float] = []
     if len(groups) >= 2:
         for g, mine in groups.items():
             others = [r for h, rs in groups.items() if h != g for r in rs]
@@ -166,13 +163,12 @@ def calibrate(rows: Sequence[tuple[object, float, int, float, float | None]], sc
             if prior.log_rate is None:
                 continue
             by_group.append([lm - (prior.log_rate + math.log(f)) for f, _, lm, _ in mine])
-            spread += [ls * ls * (n - 1) / n if ls is not None else 0.0 for _, n, _, ls in mine]
     k = sum(len(r) for r in by_group)
     if len(by_group) < 2 or k < min_residuals:
         return None if not assumed_between or not groups else _one_group(groups, scope, assumed_between)
     flat = [x for r in by_group for x in r]
     g = len(by_group)
-    within = sum((x - statistics.fmean(r)) ** 2 for r in by_group for x in r) / k + statistics.fmean(spread)
+    within = sum((x - statistics.fmean(r)) ** 2 for r in by_group for x in r) / k
     between = statistics.fmean(statistics.fmean(r) ** 2 for r in by_group)  # per campaign, bias included
     between_df = float(g)
     if assumed_between:

@@ -108,16 +108,11 @@ class PeerAccount:
     followers: int | None
     posts: int
     sums: dict[str, tuple[int, float, float]]  # metric -> (count, sum, sum of squares)
-    campaign_id: int | None = None  # with ``by_campaign``: the campaign these posts belong to
 
 
 def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
-                  emv_rates: dict | None = None, exclude_campaign: int | None = None,
-                  by_campaign: bool = False) -> list[PeerAccount]:
-    """One row per creator account with posts: followers and per-metric count, sum, sum of squares.
-
-    ``by_campaign``: one row per account and campaign instead (for the leave-one-campaign-out check).
-    """
+                  emv_rates: dict | None = None, exclude_campaign: int | None = None) -> list[PeerAccount]:
+    """One row per creator account with posts: followers and per-metric count, sum, sum of squares."""
     p, a = t.posts, t.creator_accounts
     m, latest = _latest_metrics()
     cols = _metric_columns(m, p, emv_rates)
@@ -125,14 +120,13 @@ def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
     for k, c in cols.items():
         f = sa.cast(c, sa.Float)
         aggs += [sa.func.count(c).label(f"{k}_n"), sa.func.sum(f).label(f"{k}_s"), sa.func.sum(f * f).label(f"{k}_q")]
-    keys = [p.c.creator_id, p.c.platform] + ([p.c.campaign_id] if by_campaign else [])
-    q = (sa.select(*keys, sa.func.max(a.c.followers).label("followers"),
+    q = (sa.select(p.c.creator_id, p.c.platform, sa.func.max(a.c.followers).label("followers"),
                    sa.func.count().label("posts"), *aggs)
          .select_from(p.join(latest, latest.c.post_id == p.c.id)
                       .join(m, sa.and_(m.c.post_id == latest.c.post_id, m.c.as_of == latest.c.as_of))
                       .outerjoin(a, sa.and_(a.c.creator_id == p.c.creator_id, a.c.platform == p.c.platform)))
          .where(p.c.workspace_id == workspace_id)
-         .group_by(*keys))
+         .group_by(p.c.creator_id, p.c.platform))
     if before is not None:
         q = q.where(p.c.posted_at < before)
     if exclude_campaign is not None:
@@ -140,8 +134,7 @@ def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
     out = []
     for r in conn.execute(q).mappings():
         sums = {k: (int(r[f"{k}_n"] or 0), float(r[f"{k}_s"] or 0), float(r[f"{k}_q"] or 0)) for k in POST_METRICS}
-        out.append(PeerAccount(r["creator_id"], r["platform"], r["followers"], int(r["posts"]), sums,
-                               r["campaign_id"] if by_campaign else None))
+        out.append(PeerAccount(r["creator_id"], r["platform"], r["followers"], int(r["posts"]), sums))
     return out
 
 
