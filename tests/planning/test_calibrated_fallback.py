@@ -122,6 +122,7 @@ def test_one_campaign_of_another_stage_adds_the_assumed_spread():
     assert e_same.value == pytest.approx(e_other.value)
     assert e_other.high / e_other.low > 3 * (e_same.high / e_same.low)
     assert "assumed log spread of 1.5 between stages" in e_other.note
+    assert "one earlier campaign only" in e_other.note and not other.calibration.left_out
 
 
 def test_revenue_in_other_currencies_is_converted():

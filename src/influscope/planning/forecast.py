@@ -77,12 +77,14 @@ class Calibration:
     groups: int
     bias: float  # mean residual: how far the rate of the other campaigns missed on average
     assumed: float = 0.0  # spread added without evidence (one campaign only, of another stage)
+    left_out: bool = True  # False: too few campaigns or creators to leave one out; the model's spread used
 
     def describe(self) -> str:
         stage = (f"; the plan's stage has no campaign yet: an assumed log spread of {self.assumed:g} between stages "
                  f"is added") if self.assumed else ""
-        if self.groups < 2:
-            return f"one earlier campaign only: its creators' spread (log spread {self.sd:.2f}){stage}"
+        if not self.left_out:
+            what = "one earlier campaign only" if self.groups < 2 else "too few creators to leave campaigns out"
+            return f"{what}: its creators' spread (log spread {self.sd:.2f}){stage}"
         return (f"interval calibrated on {self.residuals} creators of {self.groups} campaigns, each left out in turn "
                 f"(log spread {self.sd:.2f}){stage}")
 
@@ -188,7 +190,7 @@ def _one_group(groups: dict, scope: str, assumed_between: float) -> Calibration:
     model = prior.tau ** 2 * (1 + math.pi / 2 / max(prior.accounts, 1)) + prior.sigma ** 2
     total = model + assumed_between ** 2
     df = total ** 2 / (model ** 2 / max(len(rows) - 1, 1) + assumed_between ** 4 / STAGE_PSEUDO_CAMPAIGNS)
-    return Calibration(math.sqrt(total), max(2.0, df), len(rows), len(groups), 0.0, assumed_between)
+    return Calibration(math.sqrt(total), max(2.0, df), len(rows), len(groups), 0.0, assumed_between, False)
 
 
 def with_calibration(prior: Prior, calibration: Calibration | None) -> Prior:
