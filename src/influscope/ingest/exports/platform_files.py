@@ -60,7 +60,9 @@ class Target:
     creator_id: int | None = None
     year: int | None = None
     date_range: tuple[dt.date, dt.date] | None = None
+    lifetime: bool = False  # told that the export's period is Lifetime (a YouTube per-video table's counts)
     source_name: str | None = None  # the name the file came in under (a zip's), when it carries more
+    names: tuple[str, ...] = ()  # every name the file came under: its zip's, its own, its folder's
     reading: Reading = dc_field(default_factory=Reading)
 
     def account(self, line: int = 1) -> str:
@@ -407,21 +409,55 @@ def youtube_studio(path: Path, target: Target) -> Batch:
     raise ExportProblem(1, "-", f"not a YouTube Studio export: unknown columns {', '.join(table.header)}")
 
 
+# YouTube Studio names its download "<report> <first day>_<last day> <channel>" (the zip, and the folder
+# it unzips to): "Content 2025-06-13_2026-06-12 Mei-Lin Cooks.zip"
+YT_DOWNLOAD_NAME = re.compile(r"\b(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})\b")
+
+
+def download_period(name: str) -> tuple[dt.date, dt.date] | None:
+    """The period a YouTube Studio download's name states (its first and last day), if it has one."""
+    m = YT_DOWNLOAD_NAME.search(name.strip())
+    if not m:
+        return None
+    try:
+        start, end = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
+
+
 def _youtube_table_period(batch: Batch, target: Target) -> Batch:
     """A per-video table holds each video's counts in the period chosen when exporting, which the
-    file does not state. With the period known (``date_range``: --date-range, or the date file beside
-    it in the downloaded zip), the counts of a video published inside it are its lifetime counts at the
-    period's end (the snapshot is dated the next midnight); those of an older video are the period's
-    only, and are not stored as its lifetime counts. Without it, the report says what the counts mean."""
-    if target.date_range is None:
-        target.reading.warn("the counts are those of the period chosen when exporting, which this file does not "
-                            "state: they are stored as each video's lifetime counts, which they are only for the "
-                            "Lifetime period or for videos published inside the period; give the period "
-                            "(--date-range START..END), or import the zip as downloaded, whose Totals.csv or "
-                            "Chart data.csv states it")
+    file does not state. With the period known (``date_range``: --date-range, the date file beside
+    it in the downloaded zip, or the download's name), the counts of a video published inside it are
+    its lifetime counts at the period's end (the snapshot is dated the next midnight); those of an
+    older video are the period's only, and are not stored as its lifetime counts. Told it is the
+    Lifetime period, every video's counts are its lifetime counts at the file's time. Without either,
+    the file is refused: its numbers could be any period's."""
+    if target.lifetime and target.date_range is None:
+        target.reading.warn("the counts are each video's lifetime counts (the Lifetime period, as told), stored "
+                            f"at {target.as_of:%Y-%m-%d %H:%M} UTC")
         return batch
-    start, end = target.date_range
+    date_range = target.date_range
+    if date_range is None:
+        for name in target.names:
+            date_range = download_period(name)
+            if date_range is not None:
+                target.reading.warn(f"the period {date_range[0]}..{date_range[1]} is that of the download's name "
+                                    f"{name!r}")
+                break
+    if date_range is None:  # after the rows' own problems, if any
+        batch.problems.append(Problem(
+            target.file, 1, "-", "the counts of a per-video table are those of the period chosen in YouTube Studio, which this "
+                    "file does not state: give it (--date-range FROM..TO, or --lifetime if it was exported for "
+                    "Lifetime; the Period field on the import page), or import the zip as downloaded, whose "
+                    "Totals.csv, Chart data.csv or name states it"))
+        return batch
+    start, end = date_range
     at = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
+    if at > target.as_of + dt.timedelta(days=2):
+        raise ExportProblem(1, "-", f"the period {start}..{end} ends after the file was written "
+                                    f"({target.as_of:%Y-%m-%d}): it cannot be this file's period")
     older = {key for key, post in batch.posts.items()
              if post.get("posted_at") is None or post["posted_at"].date() < start}
     batch.snapshots = [{**snap, "as_of": at} for snap in batch.snapshots if snap["post_key"] not in older]

@@ -123,8 +123,29 @@ def _bundle_dir(root: Path) -> Path:
     raise UploadProblem("no campaign.yaml in the upload: a bundle is a folder with campaign.yaml and CSV files")
 
 
+def _period(text: str) -> dict:
+    """The period field: ``FROM..TO`` (ISO dates) or ``lifetime``, as the export importer's options."""
+    import datetime as dt
+
+    text = text.strip()
+    if not text:
+        return {}
+    if text.casefold() == "lifetime":
+        return {"lifetime": True}
+    start, sep, end = text.partition("..")
+    try:
+        period = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
+    except ValueError:
+        period = None
+    if not sep or period is None or period[0] > period[1]:
+        raise UploadProblem(f"period: expected FROM..TO as ISO dates (2025-06-13..2026-06-12) or lifetime, "
+                            f"got {text!r}")
+    return {"date_range": period}
+
+
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
-            costs: bool = True, account: str | None = None, year: int | None = None, progress=None):
+            costs: bool = True, account: str | None = None, year: int | None = None, progress=None,
+            period: dict | None = None):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
@@ -133,7 +154,7 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             from influscope.ingest.exports import import_export_file  # a platform's export download
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
-                                      account=account), [], 0
+                                      account=account, **(period or {})), [], 0
         if len(names) == 1 and names[0].lower().endswith(".zip"):
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
@@ -144,7 +165,7 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             from influscope.ingest.exports import import_export_file
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
-                                      account=account), [], 0
+                                      account=account, **(period or {})), [], 0
         return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs, progress=progress), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
@@ -157,7 +178,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
     form = await request.form()
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     source = (form.get("source") or "").strip() or None
-    account_field, year_field = form.get("account"), form.get("year")
+    account_field, year_field, period_field = form.get("account"), form.get("year"), form.get("period")
     account = account_field.strip() or None if isinstance(account_field, str) else None
     year_text = year_field.strip() if isinstance(year_field, str) else ""
     token = str(form.get("progress") or "")
@@ -174,6 +195,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
             if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
                 raise UploadProblem(f"year: not a year: {year_text!r}")
             year = int(year_text) if year_text else None
+            period = _period(period_field if isinstance(period_field, str) else "")
             if len(files) > MAX_FILES:
                 raise UploadProblem(f"{len(files)} files; at most {MAX_FILES} are accepted")
             for f in files:
@@ -186,7 +208,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
                                                               for f in files], source, p.workspace_slug, p.can_see_costs,
-                account, year, progress)
+                account, year, progress, period)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read
