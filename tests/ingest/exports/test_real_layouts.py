@@ -527,3 +527,41 @@ def test_youtube_download_zip_takes_the_period_from_its_date_file(eng, tmp_path)
         ("dQw4w9WgXc1", "2025-06-15", 48211)]
     assert [(r["date"], r["value"]) for r in q(eng, "select date, value from account_metrics order by date")] == [
         (f"2025-06-{d:02d}", float(900 + d)) for d in range(8, 15)]
+
+
+def test_a_date_table_joined_with_a_per_video_table_is_refused(eng, tmp_path):
+    f = tmp_path / "dates data.csv"  # a user's paste of Chart data.csv beside Table data.csv
+    f.write_text("Date,Views,Watch time (hours),Video title,Video publish time,Duration,Views\n"
+                 "11/26/24,1710,510.5,Bird nest,12-Dec-23,49,86763\n", encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert str(err.value.problems[0]) == (
+        "dates data.csv:1: Views: 1 column name(s) appear twice: not one YouTube Studio export as downloaded (two "
+        "tables joined?); import its Chart data.csv, Totals.csv or Table data.csv as exported")
+    f.write_text("Date,Video title,Views\n2025-06-01,Bird nest,5\n2025-06-01,Pantry,7\n", encoding="utf-8")
+    with pytest.raises(BundleError, match=r"dates data.csv:1: Video title: a date table with per-video columns"):
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+
+
+def test_a_date_table_with_a_day_twice_is_refused(eng, tmp_path):
+    f = tmp_path / "Chart data.csv"
+    f.write_text("Date,Views\n2025-06-01,5\n2025-06-02,6\n2025-06-01,7\n", encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert str(err.value.problems[0]) == ("Chart data.csv:4: Date: a second row for 2025-06-01 (the first is line 2): "
+                                          "the rows would overwrite each other; export the chart without a split")
+    assert q(eng, "select count(*) n from account_metrics") == [{"n": 0}]
+
+
+def test_a_spreadsheet_resave_in_a_legacy_encoding_is_refused_at_its_line(eng, tmp_path):
+    f = tmp_path / "Table data.csv"  # Excel for Mac writes "CSV" in Mac Roman: 0xCA is its no-break space
+    f.write_bytes(b"Content,Video title,Video publish time,Duration,Views\r\n"
+                  b'mlnSpring01,Spring noodles,"Jun 2, 2025",412,5364\r\n'
+                  b'mlnPantry02,Pantry tour #smuggling\xca #pantry,"Apr 26, 2024",301,9120\r\n')
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF, lifetime=True)
+    assert str(err.value.problems[0]).startswith(
+        "Table data.csv:3: -: not UTF-8 text: byte 0xCA after 'antry02,Pantry tour #smuggling'; was it re-saved "
+        "by a spreadsheet in another encoding? Save it as CSV UTF-8")
+    with pytest.raises(BundleError, match=r"Table data.csv:3: -: not UTF-8 text: byte 0xCA"):
+        import_export_file(eng, f, as_of=AS_OF)  # detecting the format meets it first

@@ -474,13 +474,22 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
     """A date table (``Chart data.csv`` of the channel, ``Totals.csv``): every column a daily account
     metric; durations (h:mm:ss) in seconds, watch time in seconds, percentages as written."""
     handle = target.account()
+    per_video = [_header_of(table, f) for f in ("title", "posted_at", "duration") if f in table.fields]
+    twice = sorted({h for h in table.header if h.strip() and table.header.count(h) > 1})
+    if per_video or twice:  # e.g. a date table and a per-video table pasted side by side
+        raise ExportProblem(1, ", ".join(twice or per_video),
+                            (f"{len(twice)} column name(s) appear twice" if twice else
+                             "a date table with per-video columns") + ": not one YouTube Studio export as "
+                            "downloaded (two tables joined?); import its Chart data.csv, Totals.csv or Table data.csv "
+                            "as exported")
     order = _date_order(table, "date")
     date_col = table.fields.index("date")
     columns = [(i, h, *_yt_metric(h, f)) for i, (h, f) in enumerate(zip(table.header, table.fields))
-               if i != date_col and f != "title" and h.strip()]
+               if i != date_col and h.strip()]
     if not columns:
         raise ExportProblem(1, "-", f"no value column next to {table.header[date_col]}: nothing to import")
     target.reading.columns(table.header, [table.header[date_col], *(h for _, h, _, _ in columns)])
+    seen: dict[dt.date, int] = {}
     for line, cells in table.rows:
         target.reading.rows_read += 1
         text = cells[date_col].strip() if date_col < len(cells) else ""
@@ -490,6 +499,12 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
         day = _cell(batch, table.file, line, table.header[date_col], lambda s: require_date(s, order), text)
         if day is None:
             continue
+        if day in seen:
+            batch.problems.append(Problem(table.file, line, table.header[date_col],
+                                          f"a second row for {day} (the first is line {seen[day]}): the rows would "
+                                          "overwrite each other; export the chart without a split"))
+            continue
+        seen[day] = line
         target.reading.rows_stored += 1
         for i, header, name, parse in columns:
             raw = cells[i].strip() if i < len(cells) else ""
