@@ -99,3 +99,28 @@ def test_period_field_reaches_the_importer(owner, demo_engine):
                                  "where p.key = 'dQw4w9WgXc2'")).scalar()
     assert n == 1
     assert 'name="period"' in r.text
+
+
+SHOP = Path(__file__).resolve().parents[2] / "commerce" / "data"
+
+
+def test_shop_orders_export_upload_shows_its_report(owner, demo_engine):
+    data = (SHOP / "shopify_orders_automatic.csv").read_bytes()
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("orders_export.csv", data, "text/csv"))])
+    assert r.status_code == 200, r.text[:500]
+    assert "orders_export.csv (shopify): 5 rows read, 5 stored" in r.text
+    assert "2 order(s) with an automatic discount" in r.text and "2 cancelled order(s) had money refunded" in r.text
+    assert "Lineitem name" in r.text  # among the columns not used
+    with demo_engine.connect() as conn:
+        got = dict(conn.execute(sa.text("select key, discount_codes from orders where source = 'shopify' "
+                                        "and key like '63000000000%'")).all())
+    assert got["6300000000001"] is None and got["6300000000002"] == "MEI15" and len(got) == 5
+    bad = data.replace(b"TWD,900.00", b"TWD,9x0.00")
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("orders_export.csv", bad, "text/csv"))])
+    assert r.status_code == 422 and "orders_export.csv:2: Subtotal:" in r.text
+    woo = (SHOP / "woocommerce_analytics_bdt.csv").read_bytes()
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("wc-orders.csv", woo, "text/csv"))])
+    assert r.status_code == 422 and "states neither its currency nor its time zone" in r.text

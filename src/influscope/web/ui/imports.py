@@ -143,6 +143,43 @@ def _period(text: str) -> dict:
     return {"date_range": period}
 
 
+def _shop_export(path: Path) -> bool:
+    """Whether PATH is a shop's own orders export (Shopify, WooCommerce) rather than a platform's."""
+    from influscope.ingest.commerce.common import PayloadError
+    from influscope.ingest.commerce.exports import detect
+
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        detect(path)
+    except (PayloadError, OSError):
+        return False
+    return True
+
+
+def _import_orders(engine, path: Path, workspace: str):
+    """A shop's orders export, with its file report; a layout that needs what the page does not ask
+    (a WooCommerce Analytics download has no currency, and its dates are the site's time zone) is
+    refused, saying how to import it."""
+    from influscope.ingest.canonical import BundleError, Problem
+    from influscope.ingest.commerce.common import PayloadError
+    from influscope.ingest.commerce.exports import import_orders
+
+    try:
+        return import_orders(engine, path, workspace=workspace)
+    except PayloadError as exc:
+        message = str(exc)
+        if "--currency" in message:
+            message = (f"{path.name}: a WooCommerce Analytics download states neither its currency nor its time zone: "
+                       "import it with influscope orders import FILE --currency CODE --timezone ZONE")
+        problems = []
+        for text in message.splitlines():  # "FILE: line N: COLUMN: message"
+            m = re.fullmatch(r"(?:.+?: )?line (\d+): (?:([^:]{1,64}): )?(.*)", text.removeprefix(f"{path.name}: "))
+            problems.append(Problem(path.name, int(m[1]), m[2] or "-", m[3]) if m else
+                            Problem(path.name, 0, "-", text.removeprefix(f"{path.name}: ")))
+        raise BundleError(problems) from None
+
+
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
             costs: bool = True, account: str | None = None, year: int | None = None, progress=None,
             period: dict | None = None):
@@ -161,6 +198,8 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             _safe_extract(root / names[0], unpacked)
             return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace, costs=costs,
                                  progress=progress), [], 0
+        if len(names) == 1 and not source and _shop_export(root / names[0]):
+            return _import_orders(engine, root / names[0], workspace), [], 0
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
