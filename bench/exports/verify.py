@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             source = sources.get(path.name)
             try:
                 if source in ("shopify", "woocommerce") or (source is None and path.suffix == ".csv" and
-                                                             "Financial Status" in text_of(path)[:2000]):
+                                                             "Financial Status" in path.read_bytes()[:2000].decode("utf-8", "replace")):
                     report = import_orders(engine, path, fmt=source, currency=args.currency)
                     source = source or "shopify"
                     read, stored = str(len(rows_of(path)[1])), str(sum(report.counts.values()))
@@ -329,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
             except BundleError as exc:
                 status = f"refused: {exc.problems[0]}" + (f" (+{len(exc.problems) - 1 + exc.truncated} more)"
                                                           if len(exc.problems) + exc.truncated > 1 else "")
-            except (PayloadError, ExportProblem) as exc:  # ExportProblem: detection, before any import
+            except ExportProblem as exc:  # detection, before any import
+                status = f"refused: {path.name}:{exc.line}: {exc.column}: {exc}"
+            except PayloadError as exc:
                 status = f"refused: {str(exc).splitlines()[0]}"
             except Exception as exc:  # noqa: BLE001 - a table row per file, whatever happens
                 status = f"error: {type(exc).__name__}: {exc}"
