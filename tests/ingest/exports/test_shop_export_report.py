@@ -27,8 +27,8 @@ def test_shopify_export_report_in_the_cli(sqlite_url):
                       "Discount Code, Discount Amount, Created at, Lineitem quantity, Note Attributes, Cancelled at, "
                       "Refunded Amount, Id")
     assert out[2].startswith("columns ignored: Paid at, Fulfillment Status,") and "Lineitem name" in out[2]
-    assert "warning: 2 order(s) with an automatic discount (its title, such as AUTOMATIC DISCOUNTS, in Discount " \
-           "Code): a discount, not a code a buyer typed; not stored as a code" in out
+    assert "warning: 2 order(s) with the automatic discount 'AUTOMATIC DISCOUNTS' in Discount Code: a discount's " \
+           "title, not a code a buyer typed; not stored as a code (the discount amount is)" in out
     assert "warning: 2 cancelled order(s) had money refunded: stored as refunded (the sale and its refund), not as " \
            "cancelled, so revenue after refunds stays right" in out
     assert json.loads(out[-1]) == {"source": "acme-tw", "inserted": 5}

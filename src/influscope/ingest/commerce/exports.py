@@ -68,12 +68,14 @@ def _reading(path: Path, fmt: str, records: list) -> Reading:
     if read > len(records):
         reading.warn(f"{read - len(records)} row(s) are further line items of an order above (counted in its units)")
     if fmt == "shopify":
-        automatic = [r.key for r in records if any(
-            e.strip().upper() in shopify.AUTOMATIC_DISCOUNT_TITLES or " " in e.strip()
-            for e in (r.raw.get("Discount Code") or "").split(",") if e.strip())]
-        if automatic:
-            reading.warn(f"{len(automatic)} order(s) with an automatic discount (its title, such as AUTOMATIC "
-                         "DISCOUNTS, in Discount Code): a discount, not a code a buyer typed; not stored as a code")
+        titles: dict[str, int] = {}  # an automatic discount's title, by the orders it is on
+        for r in records:
+            for entry in {e.strip() for e in (r.raw.get("Discount Code") or "").split(",") if e.strip()}:
+                if entry.upper() in shopify.AUTOMATIC_DISCOUNT_TITLES or " " in entry:
+                    titles[entry] = titles.get(entry, 0) + 1
+        for title, n in sorted(titles.items()):
+            reading.warn(f"{n} order(s) with the automatic discount {title!r} in Discount Code: a discount's title, "
+                         "not a code a buyer typed; not stored as a code (the discount amount is)")
         cancelled_refunds = [r.key for r in records if (r.raw.get("Cancelled at") or "").strip() and
                              (r.raw.get("Financial Status") or "").strip().lower() in ("refunded", "partially_refunded")]
         if cancelled_refunds:
