@@ -160,6 +160,25 @@ def detect(path: Path) -> str:
                                 "name it with --source (see `influscope sources`)")
 
 
+def period_options(text: str | None) -> dict[str, Any]:
+    """The period an export covers, as written in a form or a request: ``FROM..TO`` (ISO dates) or
+    ``lifetime``; the matching options of :func:`import_export_file` (none when empty). Raises
+    ValueError naming what is expected."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if text.casefold() == "lifetime":
+        return {"lifetime": True}
+    start, sep, end = text.partition("..")
+    try:
+        period = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
+    except ValueError:
+        period = None
+    if not sep or period is None or period[0] > period[1]:
+        raise ValueError(f"period: expected FROM..TO as ISO dates (2025-06-13..2026-06-12) or lifetime, got {text!r}")
+    return {"date_range": period}
+
+
 def _resolve(conn: sa.Connection, ws: int | None, platform: str, handle: str | None,
              campaign: str | None, creator: str | None) -> tuple[int | None, int | None]:
     """(campaign_id, creator_id) for posts of HANDLE (or the named creator/campaign)."""

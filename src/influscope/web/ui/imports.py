@@ -125,22 +125,12 @@ def _bundle_dir(root: Path) -> Path:
 
 def _period(text: str) -> dict:
     """The period field: ``FROM..TO`` (ISO dates) or ``lifetime``, as the export importer's options."""
-    import datetime as dt
+    from influscope.ingest.exports import period_options
 
-    text = text.strip()
-    if not text:
-        return {}
-    if text.casefold() == "lifetime":
-        return {"lifetime": True}
-    start, sep, end = text.partition("..")
     try:
-        period = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
-    except ValueError:
-        period = None
-    if not sep or period is None or period[0] > period[1]:
-        raise UploadProblem(f"period: expected FROM..TO as ISO dates (2025-06-13..2026-06-12) or lifetime, "
-                            f"got {text!r}")
-    return {"date_range": period}
+        return period_options(text)
+    except ValueError as exc:
+        raise UploadProblem(str(exc)) from None
 
 
 def _shop_export(path: Path) -> bool:
