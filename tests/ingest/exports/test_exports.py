@@ -72,6 +72,9 @@ def test_tiktok_followers_and_gender(eng):
     import_export_file(eng, EXP / "tiktok_FollowerGender.csv", source="tiktok_studio@meilin.eats", as_of=AS_OF)
     assert q(eng, "select date, followers from follower_snapshots order by date") == [
         {"date": "2024-12-30", "followers": 91000}, {"date": "2024-12-31", "followers": 91150}]
+    assert q(eng, "select date, metric, value from account_metrics order by date") == [
+        {"date": "2024-12-30", "metric": "follower_change", "value": 120.0},
+        {"date": "2024-12-31", "metric": "follower_change", "value": 150.0}]
     shares = {r["bucket"]: r["share"] for r in q(eng, "select bucket, share from audience")}
     assert shares == {"Male": pytest.approx(31.0), "Female": pytest.approx(67.0), "Other": pytest.approx(2.0)}
 
