@@ -95,7 +95,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            ("posts.csv: views, likes, comments, shares, impressions, watch_time_s (from hours)",
             "post_daily_metrics: each day's views (and other counts) of a daily per-video chart",
             "account_metrics: per-day chart columns"),
-           "YouTube Studio 'Table data' (per video), 'Chart data' (per day, per video and day) and 'Totals' CSV "
+           "YouTube Studio 'Table data' (per video; its period from --date-range, --lifetime, or the download's "
+           "name or date file), 'Chart data' (per day, per video and day) and 'Totals' CSV "
            "exports, or the zip as downloaded"),
     Source("weibo", "weibo", chinese_platform("weibo"), ("posts.csv: views (reads), likes (attitudes), comments, shares (reposts)",),
            "Weibo status JSON (open API v2 shape) or CSV"),
