@@ -162,7 +162,10 @@ def _daily_dates(table: Table, target: Target) -> YearlessDates:
     if not yearless:
         return YearlessDates(order=order)
     try:
-        year, why = settle_year([md for _, _, md in yearless], target.source_name or target.file)
+        # the name it came under; an unzipped TikTok Studio download keeps the zip's name on its folder
+        name = " ".join([target.source_name or target.file,
+                         *(n for n in target.names[1:] if re.match(r"(?:Overview|Followers|Viewers|Content)_", n))])
+        year, why = settle_year([md for _, _, md in yearless], name)
     except Unsettled as exc:
         raise ExportProblem(yearless[0][0], column, f"{yearless[0][1]!r}: {exc}") from None
     target.reading.warn(f"the dates have no year: {yearless[0][1]!r} (line {yearless[0][0]}) is taken as {year}, "
