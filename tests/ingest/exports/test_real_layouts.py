@@ -565,3 +565,17 @@ def test_a_spreadsheet_resave_in_a_legacy_encoding_is_refused_at_its_line(eng, t
         "by a spreadsheet in another encoding? Save it as CSV UTF-8")
     with pytest.raises(BundleError, match=r"Table data.csv:3: -: not UTF-8 text: byte 0xCA"):
         import_export_file(eng, f, as_of=AS_OF)  # detecting the format meets it first
+
+
+def test_a_video_without_a_publish_time_gets_no_counts_for_a_period(eng, tmp_path):
+    f = tmp_path / "Table data.csv"
+    f.write_text("Content,Video title,Video publish time,Views\n"
+                 'mlnSpring01,Spring noodles,"Jun 2, 2025",5364\nmlnOld03,Old soup,,40\n', encoding="utf-8")
+    rep = import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF,
+                             date_range=(dt.date(2025, 6, 1), dt.date(2025, 6, 14)))
+    assert [(r["key"], r["views"]) for r in q(
+        eng, "select p.key, m.views from post_metrics m join posts p on p.id = m.post_id")] == [("mlnSpring01", 5364)]
+    assert rep.reading.rows_stored == 1
+    assert rep.reading.warnings[-1] == (
+        "1 video(s) without a publish time (whether they were published inside the period is unknown) (mlnOld03): "
+        "their counts are the period's, not their lifetime's, so they are not stored (their posts are)")

@@ -464,12 +464,15 @@ def _youtube_table_period(batch: Batch, target: Target) -> Batch:
     older = {key for key, post in batch.posts.items()
              if post.get("posted_at") is None or post["posted_at"].date() < start}
     batch.snapshots = [{**snap, "as_of": at} for snap in batch.snapshots if snap["post_key"] not in older]
-    if older:
-        target.reading.rows_stored -= len(older)
-        names = sorted(older)
-        target.reading.warn(f"{len(older)} video(s) published before the period's first day {start} "
-                            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): their counts are the "
-                            f"period's, not their lifetime's, so they are not stored (their posts are)")
+    target.reading.rows_stored -= len(older)
+    undated = sorted(k for k in older if batch.posts[k].get("posted_at") is None)
+    for names, what in ((sorted(older - set(undated)), f"published before the period's first day {start}"),
+                        (undated, "without a publish time (whether they were published inside the period is "
+                                  "unknown)")):
+        if names:
+            target.reading.warn(f"{len(names)} video(s) {what} ({', '.join(names[:5])}"
+                                f"{', ...' if len(names) > 5 else ''}): their counts are the period's, not their "
+                                "lifetime's, so they are not stored (their posts are)")
     return batch
 
 
