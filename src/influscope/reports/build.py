@@ -154,6 +154,8 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
         camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws[0],
                                                          t.campaigns.c.slug == campaign)).mappings().first()
         parts.append(json.dumps(dict(camp), sort_keys=True, default=str) if camp else None)
+        from influscope.db import connectors  # noqa: F401  (defines post_daily_metrics in the same metadata)
+
         for name in _VERSIONED:
             table = t.metadata.tables[name]
             parts.append(conn.execute(sa.select(sa.func.max(table.c.id))).scalar())  # index look-up, O(log n)

@@ -54,3 +54,15 @@ def test_period_views_are_in_the_posts_panel(eng):
         # a period without any of its days: no period count (not 0)
         details = post_details(conn, cid, dt.date(2025, 7, 1), dt.date(2025, 7, 31))
         assert "period_views" not in details["mlnPantry02"]
+
+
+def test_report_runs_in_a_process_that_never_imported_the_connectors_tables(eng, tmp_path):
+    import subprocess
+    import sys
+
+    url = eng.url.render_as_string(hide_password=False)
+    code = ("import sys; from influscope.db.engine import get_engine; from influscope.reports.build import "
+            "data_version; assert 'influscope.db.connectors' not in sys.modules; "
+            f"print(len(data_version(get_engine({url!r}), 'default', 'spring')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
