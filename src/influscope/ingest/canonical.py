@@ -1029,9 +1029,15 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
     bulk_sqlite.insert(conn, c, {"workspace_id": ws}, values, plan.inserts, order_by=arrays["key"],
                        progress=progress.step("clicks.csv") if progress else None)
     bulk_sqlite.update(conn, c, {k: values[k] for k in compared}, plan.updates, plan.update_ids)
-    if not fresh:
+    if fresh:  # the new hits' rollups from the same columns
+        rows = np.asarray(plan.inserts, dtype=np.int64)
+        click_rollups.apply(conn, click_rollups.tally_columns(
+            click_rollups.zones(conn, touched), np.asarray(link.to_numpy(zero_copy_only=False))[rows],
+            np.asarray(pc.cast(arrays["ts"], pa.int64()).to_numpy(zero_copy_only=False))[rows],
+            np.asarray(arrays["is_bot"].to_numpy(zero_copy_only=False), dtype=bool)[rows], flags[rows]))
+    else:
         unique_windows.rebuild_sqlite(dbapi, touched)
-    click_rollups.rebuild(conn, ws, touched)
+        click_rollups.rebuild(conn, ws, touched)
 
 
 # ----------------------------------------------------------------------------------- export

@@ -144,8 +144,9 @@ def follow_zones(conn: sa.Connection, workspace_id: int | None = None, link_ids:
 # ----------------------------------------------------------------------------- writing rows
 
 def _rows(tally: Tally) -> list[dict[str, Any]]:
+    # in key order, so that concurrent writers lock rows in the same order (PostgreSQL)
     return [{"workspace_id": k[0], "link_id": k[1], "zone": k[2], "day": day_of(k[3]), "is_bot": k[4],
-             **dict(zip(MEASURES, v))} for k, v in tally.items() if any(v)]
+             **dict(zip(MEASURES, v))} for k, v in sorted(tally.items(), key=lambda kv: kv[0][1:]) if any(v)]
 
 
 def apply(conn: sa.Connection, tally: Tally) -> None:
@@ -164,7 +165,7 @@ def apply(conn: sa.Connection, tally: Tally) -> None:
                                       set_={m: click_days.c[m] + stmt.excluded[m] for m in MEASURES})
     for i in range(0, len(rows), 5000):
         conn.execute(stmt, rows[i:i + 5000])
-    if any(r["hits"] < 0 for r in rows) or any(v[0] <= 0 for v in tally.values()):
+    if any(r["hits"] < 0 for r in rows):  # hits taken away: rows left with none go
         links = sorted({r["link_id"] for r in rows})
         for i in range(0, len(links), 500):
             conn.execute(click_days.delete().where(click_days.c.link_id.in_(links[i:i + 500]), click_days.c.hits <= 0))
@@ -182,6 +183,44 @@ def record(conn: sa.Connection, hits: Iterable[tuple[int, dt.datetime, bool]], c
         _add(tally, (ws, link_id, zone, day_number(ts, zone), bool(is_bot)), 1, none)
     tally_changes(tally, changes, links)
     apply(conn, tally)
+
+
+def tally_columns(links: dict[int, tuple[int, str]], link_id: Any, ts_us: Any, is_bot: Any, flags: Any) -> Tally:
+    """The rows of hits given as whole columns (numpy: link ids, UTC times in integer microseconds,
+    bot flags, and the window flags in FLAG_COLUMNS order, one row per hit), for LINKS (link ->
+    (workspace, zone)); the bulk importer's hits on links that had none."""
+    import numpy as np
+
+    tally: Tally = {}
+    link_id = np.asarray(link_id, dtype=np.int64)
+    if not link_id.size:
+        return tally
+    epoch = np.asarray(ts_us, dtype=np.int64) // 1_000_000
+    is_bot = np.asarray(is_bot, dtype=bool)
+    flags = np.asarray(flags, dtype=np.int64)
+    ids = np.array(sorted(links), dtype=np.int64)
+    zone_names = sorted({z for _, z in links.values()})
+    zone_of = np.array([zone_names.index(links[int(i)][1]) for i in ids], dtype=np.int64)
+    row_zone = zone_of[np.searchsorted(ids, link_id)]
+    for z, zone in enumerate(zone_names):
+        sel = row_zone == z
+        if not sel.any():
+            continue
+        e = epoch[sel]
+        first, last = (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(x)) for x in (e.min(), e.max()))
+        schedule = timezones.offsets(zone, min(max(first.year, SPAN[0]), SPAN[1]), min(max(last.year, SPAN[0]), SPAN[1]))
+        starts = np.array([s for s, _ in schedule], dtype=np.int64)
+        offs = np.array([o for _, o in schedule], dtype=np.int64)
+        at = np.clip(np.searchsorted(starts, e, side="right") - 1, 0, None)
+        day = (e + offs[at]) // timezones.DAY_S
+        keys = np.stack([link_id[sel], is_bot[sel].astype(np.int64), day], axis=1)
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        hits = np.bincount(inverse, minlength=len(uniq))
+        sums = [np.bincount(inverse, weights=flags[sel][:, j], minlength=len(uniq)) for j in range(flags.shape[1])]
+        for k, (lid, bot, d) in enumerate(uniq.tolist()):
+            tally[(links[lid][0], lid, zone, d, bool(bot))] = [int(hits[k]), *(int(col[k]) for col in sums)]
+    return tally
 
 
 # raw SQLite (the redirect's sink)

@@ -27,6 +27,10 @@ the factory is called with the SQLAlchemy engine of the operational store.
 
 If a batch fails, its clicks are retried one by one, so one bad row (say, a link deleted a moment
 ago) fails only its own request.
+
+Both writers keep what is derived from the clicks in the batch's transaction: the unique-click
+window flags (:mod:`influscope.metrics.unique_windows`) and the clicks per link and local day
+(:mod:`influscope.metrics.click_rollups`).
 """
 
 from __future__ import annotations
