@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--workspace", default="demo")
     ap.add_argument("--campaign")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of the read side (0: the import only)")
     ap.add_argument("--import-rows", type=int, default=200_000)
     ap.add_argument("--import-rounds", type=int, default=3)
     args = ap.parse_args()
@@ -129,6 +129,9 @@ def main() -> None:
         return _timed(lambda: fetch(con, facts.click_buckets(table(con, "clicks"), camp.workspace_id, links, settings,
                                                              camp.timezone, facts._years(camp))))
 
+    if not args.rounds:  # the import only
+        _imports(args.import_rows, args.import_rounds)
+        return
     res = _rotate({"kpis_rollups": kpis_rollups, "kpis_raw": kpis_raw, "kpis_ref": kpis_ref,
                    "rows_rollups": rows_rollups, "rows_raw": rows_raw}, args.rounds)
     med = {k: statistics.median(v) for k, v in res.items()}
