@@ -176,6 +176,8 @@ def _imports(rows: int, rounds: int) -> None:
         if not keep:
             patches.enter_context(mock.patch.object(click_rollups, "rebuild", lambda *a, **k: 0))
             patches.enter_context(mock.patch.object(click_rollups, "follow_zones", lambda *a, **k: []))
+            patches.enter_context(mock.patch.object(click_rollups, "tally_columns", lambda *a, **k: {}))
+            patches.enter_context(mock.patch.object(click_rollups, "apply_sqlite", lambda *a, **k: None))
         with patches:
             took = _timed(lambda: canonical.import_bundle(engine, bundle))
         with engine.connect() as conn:

@@ -1031,7 +1031,7 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
     bulk_sqlite.update(conn, c, {k: values[k] for k in compared}, plan.updates, plan.update_ids)
     if fresh:  # the new hits' rollups from the same columns
         rows = np.asarray(plan.inserts, dtype=np.int64)
-        click_rollups.apply(conn, click_rollups.tally_columns(
+        click_rollups.apply_sqlite(dbapi, click_rollups.tally_columns(
             click_rollups.zones(conn, touched), np.asarray(link.to_numpy(zero_copy_only=False))[rows],
             np.asarray(pc.cast(arrays["ts"], pa.int64()).to_numpy(zero_copy_only=False))[rows],
             np.asarray(arrays["is_bot"].to_numpy(zero_copy_only=False), dtype=bool)[rows], flags[rows]))

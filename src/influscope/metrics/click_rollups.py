@@ -213,13 +213,19 @@ def tally_columns(links: dict[int, tuple[int, str]], link_id: Any, ts_us: Any, i
         offs = np.array([o for _, o in schedule], dtype=np.int64)
         at = np.clip(np.searchsorted(starts, e, side="right") - 1, 0, None)
         day = (e + offs[at]) // timezones.DAY_S
-        keys = np.stack([link_id[sel], is_bot[sel].astype(np.int64), day], axis=1)
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        # one integer per (link, bot flag, day): a flat unique is many times faster than a unique of rows
+        d0 = int(day.min())
+        span = int(day.max()) - d0 + 1
+        combined = (np.searchsorted(ids, link_id[sel]) * 2 + is_bot[sel]) * span + (day - d0)
+        uniq, inverse = np.unique(combined, return_inverse=True)
         inverse = inverse.reshape(-1)
         hits = np.bincount(inverse, minlength=len(uniq))
-        sums = [np.bincount(inverse, weights=flags[sel][:, j], minlength=len(uniq)) for j in range(flags.shape[1])]
-        for k, (lid, bot, d) in enumerate(uniq.tolist()):
-            tally[(links[lid][0], lid, zone, d, bool(bot))] = [int(hits[k]), *(int(col[k]) for col in sums)]
+        chosen = flags[sel]
+        sums = [np.bincount(inverse, weights=chosen[:, j], minlength=len(uniq)) for j in range(flags.shape[1])]
+        for k, value in enumerate(uniq.tolist()):
+            rest, d = divmod(value, span)
+            lid = int(ids[rest // 2])
+            tally[(links[lid][0], lid, zone, d + d0, bool(rest % 2))] = [int(hits[k]), *(int(col[k]) for col in sums)]
     return tally
 
 
@@ -247,6 +253,11 @@ def record_sqlite(conn: sqlite3.Connection, hits: Sequence[Any], flags: Sequence
         ws, zone = links[h.link_id]
         _add(tally, (ws, h.link_id, zone, day_number(h.ts, zone), bool(h.is_bot)), 1, f)
     tally_changes(tally, changes, links)
+    apply_sqlite(conn, tally)
+
+
+def apply_sqlite(conn: sqlite3.Connection, tally: Tally) -> None:
+    """:func:`apply` of rows that only grow (new hits, flag changes) on a raw SQLite connection."""
     conn.executemany(_SQLITE_UPSERT, [(k[0], k[1], k[2], day_of(k[3]).isoformat(), int(k[4]), *v)
                                       for k, v in tally.items() if any(v)])
 
