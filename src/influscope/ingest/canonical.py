@@ -27,6 +27,7 @@ import yaml
 from influscope.attribution.landing import landing_utm
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
+from influscope.events import importer as event_clicks
 from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.ingest.cells import (  # noqa: F401 - public names
@@ -731,6 +732,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
     campaign_id = None
+    pending_clicks = None
     if c:
         row = {
             "workspace_id": ws, "slug": c["id"], "name": c["name"], "brand": c.get("brand"), "goal": c["goal"],
@@ -850,7 +852,9 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     if _table(bundle, "clicks.csv") is not None:
         rep = report.files.setdefault("clicks.csv", FileReport())
         link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
-        if conn.dialect.name == "sqlite":
+        if event_clicks.enabled():  # into the event store, once every other record is written (below)
+            pending_clicks = (bundle.files["clicks.csv"], link_ids, rep)
+        elif conn.dialect.name == "sqlite":
             _write_clicks_sqlite(conn, bundle.files["clicks.csv"], ws, link_ids, rep, progress)
         else:
             _write_clicks(conn, bundle.files["clicks.csv"], ws, link_ids, rep)
@@ -896,6 +900,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
         _simple(conn, bundle, report, ws, "fx_rates.csv", t.fx_rates, ("workspace_id", "date", "base", "currency"),
                 {"date": "date", "base": "base", "currency": "currency", "rate": "rate"},
                 extra={"base": pc.fill_null(base, c["currency"]) if c else base}, progress=progress)
+    if pending_clicks is not None:  # last, so that a failure rolls back the whole transaction
+        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws)
     return report
 
 

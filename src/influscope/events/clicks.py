@@ -1,0 +1,232 @@
+"""Writing clicks into the event store, with their unique-window flags.
+
+``clicks`` is a ReplacingMergeTree sorted by (workspace_id, link_id, ts, key): a click written
+again (a re-import, a journal batch forwarded twice after a crash) replaces its earlier row, the one
+with the highest ``version`` winning, and readers see merged rows (``final = 1``). A click whose
+link or time changed is deleted under its old sorting key first.
+
+The unique-window flags are kept at write, as on the SQL stores
+(:mod:`influscope.metrics.unique_windows`): which hits open a window depends only on the same
+visitor's earlier hits on the same link, so each writer reads the stored hits its new hits can
+affect, computes the flags, and writes the new hits together with the stored hits whose flags
+changed (under a higher version).
+
+- :func:`import_clicks` (the bundle importer): every stored hit of the links the file touches,
+  and the flags of all of them from whole columns (:func:`unique_windows.flags_of`).
+- :func:`forward_clicks` (the redirect's journal): the stored hits of the batch's visitors on the
+  batch's links from the longest window before its first hit, and the flags pair by pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from influscope.events import schema
+from influscope.events.store import EventStoreURL
+from influscope.metrics import unique_windows as uw
+
+FLAGS = uw.FLAG_COLUMNS
+OPTIONAL = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
+            "request_hints")
+ROW = ("workspace_id", "key", "link_id", "ts", "is_bot", *OPTIONAL, *FLAGS)  # stored columns but the version
+ARROW = pa.schema([
+    ("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()), ("ts", pa.timestamp("us")),
+    ("is_bot", pa.bool_()), *((o, pa.string()) for o in OPTIONAL), *((f, pa.bool_()) for f in FLAGS),
+    ("version", pa.uint64())])
+_LONGEST = dt.timedelta(seconds=max(uw.WINDOWS.values()))
+
+
+@dataclass
+class Written:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reflagged: int = 0  # stored hits written again because their flags changed
+
+
+def _version() -> int:
+    return time.time_ns()
+
+
+def _list(values: Sequence[Any]) -> str:
+    """A ClickHouse literal list of ints or strings."""
+    out = []
+    for v in values:
+        if isinstance(v, (int, np.integer)):
+            out.append(str(int(v)))
+        else:
+            out.append("'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'")
+    return "(" + ", ".join(out) + ")" if out else "(NULL)"
+
+
+def _stored(client: Any, store: EventStoreURL, where: str) -> pa.Table:
+    cols = ", ".join(ROW)
+    table = client.query_arrow(f"SELECT {cols} FROM {schema.write_table(store, 'clicks')} WHERE {where}")
+    return _conform(table)
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    """TABLE's columns of ROW in the writer's types (times naive UTC)."""
+    arrays = []
+    for name in ROW:
+        field = ARROW.field(name)
+        arr = table.column(name) if name in table.column_names else pa.nulls(len(table), field.type)
+        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+            arr = pc.cast(arr, pa.timestamp("us", tz="UTC")).cast(pa.int64()).cast(pa.timestamp("us"))
+        arrays.append(pc.cast(arr, field.type))
+    return pa.table(arrays, names=list(ROW))
+
+
+def _delete(client: Any, store: EventStoreURL, workspace_id: int, keys: list[str]) -> None:
+    target = schema.local_table(store, "clicks")
+    for i in range(0, len(keys), 10_000):
+        client.command(f"DELETE FROM {target}{schema.on_cluster(store)} WHERE workspace_id = {int(workspace_id)} "
+                       f"AND key IN {_list(keys[i:i + 10_000])}")
+
+
+def _insert(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
+    if not len(rows):
+        return
+    rows = rows.append_column("version", pa.array(np.full(len(rows), _version(), dtype=np.uint64)))
+    settings = {"insert_distributed_sync": 1} if store.cluster else None
+    client.insert_arrow(schema.write_table(store, "clicks"), rows.cast(ARROW), settings=settings)
+
+
+def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
+    eq = pc.equal(a, b)
+    return pc.or_kleene(pc.fill_null(eq, False), pc.and_(pc.is_null(a), pc.is_null(b)))
+
+
+def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.Table,
+                  present: Sequence[str]) -> Written:
+    """Write the bundle's clicks NEW (columns key, link_id, ts, is_bot and the optional columns
+    PRESENT in the file) for WORKSPACE_ID; the flags of every hit of the links touched are derived
+    again. Returns what was inserted, updated and left as it was."""
+    out = Written()
+    n = len(new)
+    if not n:
+        return out
+    arrays: dict[str, Any] = {"workspace_id": pa.array(np.full(n, workspace_id, dtype=np.int64)),
+                              "key": pc.cast(new.column("key"), pa.string()),
+                              "link_id": pc.cast(new.column("link_id"), pa.int64()),
+                              "ts": pc.cast(new.column("ts"), pa.timestamp("us")),
+                              "is_bot": pc.fill_null(pc.cast(new.column("is_bot"), pa.bool_()), False)}
+    touched = sorted(set(pc.unique(arrays["link_id"]).to_pylist()))
+    stored = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id IN {_list(touched)}")
+    at = pc.index_in(arrays["key"], value_set=stored.column("key"))  # the stored row of each new key
+    existing = pc.is_valid(at)
+    old = stored.take(pc.fill_null(at, 0)) if len(stored) else None
+    for name in OPTIONAL:  # a column the file lacks keeps the stored value
+        if name in present:
+            arrays[name] = pc.cast(new.column(name), pa.string())
+        elif old is not None:
+            arrays[name] = pc.if_else(existing, old.column(name), pa.nulls(n, pa.string()))
+        else:
+            arrays[name] = pa.nulls(n, pa.string())
+    changed = pa.array(np.zeros(n, dtype=bool))
+    moved = changed
+    if old is not None:
+        same = pa.array(np.ones(n, dtype=bool))
+        for name in ("link_id", "ts", "is_bot", *OPTIONAL):
+            same = pc.and_(same, _same(arrays[name], old.column(name)))
+        changed = pc.and_(existing, pc.invert(same))
+        moved = pc.and_(existing, pc.invert(pc.and_(_same(arrays["link_id"], old.column("link_id")),
+                                                    _same(arrays["ts"], old.column("ts")))))
+    kept = stored.filter(pc.invert(pc.is_in(stored.column("key"), value_set=arrays["key"])))
+    blank = {f: pa.nulls(n, pa.bool_()) for f in FLAGS}
+    fresh = pa.table({**arrays, **blank}).select(list(ROW))
+    every = pa.concat_tables([kept, fresh])
+    flags = uw.flags_of(np.asarray(every.column("link_id").to_numpy()), every.column("visitor_hash"),
+                        np.asarray(pc.cast(every.column("ts"), pa.int64()).to_numpy()), every.column("key"),
+                        np.asarray(every.column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+    before = np.column_stack([
+        np.asarray(pc.fill_null(pa.concat_arrays([kept.column(f).combine_chunks(),
+                                                  (old.column(f).combine_chunks() if old is not None
+                                                   else pa.nulls(n, pa.bool_()))]), False)
+                   .to_numpy(zero_copy_only=False), dtype=bool) for f in FLAGS])
+    known = np.concatenate([np.ones(len(kept), dtype=bool), np.asarray(existing.to_numpy(zero_copy_only=False))])
+    reflag = (flags != before).any(axis=1) | ~known
+    is_new = np.concatenate([np.zeros(len(kept), dtype=bool), np.ones(n, dtype=bool)])
+    changed_np = np.asarray(pc.fill_null(changed, False).to_numpy(zero_copy_only=False), dtype=bool)
+    existing_np = np.asarray(existing.to_numpy(zero_copy_only=False), dtype=bool)
+    out.inserted = int((~existing_np).sum())
+    out.updated = int(changed_np.sum())
+    out.unchanged = n - out.inserted - out.updated
+    write = reflag.copy()
+    write[len(kept):] |= changed_np
+    out.reflagged = int((write & ~is_new).sum())
+    moved_keys = [k for k, m in zip(arrays["key"].to_pylist(), moved.to_pylist()) if m] if old is not None else []
+    if moved_keys:
+        _delete(client, store, workspace_id, moved_keys)
+    rows = every.drop_columns(list(FLAGS))
+    for j, f in enumerate(FLAGS):
+        rows = rows.append_column(f, pa.array(flags[:, j]))
+    _insert(client, store, rows.filter(pa.array(write)))
+    return out
+
+
+def forward_clicks(client: Any, store: EventStoreURL, clicks: Sequence[Any]) -> int:
+    """Write CLICKS (tuples in the order of :data:`influscope.tracking.sink.COLUMNS`) with their
+    flags; a click already stored under its key is replaced. Returns how many rows were written."""
+    by_ws: dict[int, list[Any]] = {}
+    for c in clicks:
+        by_ws.setdefault(c.workspace_id, []).append(c)
+    written = 0
+    for ws, hits in by_ws.items():
+        written += _forward_workspace(client, store, ws, hits)
+    return written
+
+
+def _forward_workspace(client: Any, store: EventStoreURL, ws: int, hits: list[Any]) -> int:
+    latest: dict[str, Any] = {}
+    for h in hits:  # the same click twice in one batch (a journal row forwarded again): one row
+        latest[h.key] = h
+    hits = list(latest.values())
+    keys = [h.key for h in hits]
+    visitors = sorted({h.visitor_hash for h in hits if h.visitor_hash is not None})
+    links = sorted({h.link_id for h in hits})
+    since = min(h.ts for h in hits) - _LONGEST
+    where = (f"workspace_id = {int(ws)} AND ((link_id IN {_list(links)} AND visitor_hash IN {_list(visitors)} "
+             f"AND ts >= toDateTime64('{since.isoformat(' ')}', 6, 'UTC')) OR key IN {_list(keys)})")
+    stored = _stored(client, store, where).to_pylist()
+    replaced = {r["key"]: r for r in stored if r["key"] in latest}
+    moved = [k for k, r in replaced.items() if (r["link_id"], r["ts"]) != (latest[k].link_id, latest[k].ts)]
+    stored = [r for r in stored if r["key"] not in latest]
+    flags: dict[int, tuple[bool, ...]] = {}  # index in HITS -> flags
+    restored: list[dict[str, Any]] = []
+    pairs: dict[tuple[int, str], list[int]] = {}
+    for i, h in enumerate(hits):
+        if h.visitor_hash is None:
+            flags[i] = uw._single_hit_flags(bool(h.is_bot))
+        else:
+            pairs.setdefault((h.link_id, h.visitor_hash), []).append(i)
+    by_pair: dict[tuple[int, str], list[int]] = {}
+    for j, r in enumerate(stored):
+        by_pair.setdefault((r["link_id"], r["visitor_hash"]), []).append(j)
+    blank = (None,) * len(FLAGS)
+    for pair, indexes in pairs.items():
+        rows = [(-(i + 1), hits[i].ts, hits[i].key, bool(hits[i].is_bot), *blank) for i in indexes]
+        first = min(r[1] for r in rows)
+        old = [(j, stored[j]["ts"], stored[j]["key"], stored[j]["is_bot"], *(stored[j][f] for f in FLAGS))
+               for j in by_pair.get(pair, [])]
+        changes = dict(uw._flags(rows + old, first))
+        for i in indexes:
+            flags[i] = changes.get(-(i + 1), blank)  # type: ignore[assignment]
+        for j, new_flags in changes.items():
+            if j >= 0:
+                restored.append({**stored[j], **dict(zip(FLAGS, new_flags))})
+    if moved:
+        _delete(client, store, ws, moved)
+    fresh = [{"workspace_id": ws, "key": h.key, "link_id": h.link_id, "ts": h.ts, "is_bot": bool(h.is_bot),
+              **{o: getattr(h, o) for o in OPTIONAL}, **dict(zip(FLAGS, flags[i]))} for i, h in enumerate(hits)]
+    rows = pa.Table.from_pylist(fresh + restored, schema=pa.schema([ARROW.field(c) for c in ROW]))
+    _insert(client, store, rows)
+    return len(rows)
