@@ -19,6 +19,13 @@ def upgrade(db: Optional[str] = _common.DbOption, revision: str = typer.Argument
     settings = _common.apply(db)
     do_upgrade(get_engine(settings.database_url, migrate=False), revision)
     typer.echo(f"database at {revision}: {settings.database_url}")
+    from influscope.events import schema, store
+
+    events = store.configured()
+    if events is not None:  # the event store's own migrations (influscope.events.schema)
+        with store.session(events) as client:
+            have = schema.applied(client)
+        typer.echo(f"event store at migration {max(have)}: {events.describe()}")
 
 
 @db_app.command("current")
