@@ -5,7 +5,9 @@ on SQLite alone."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -95,3 +97,34 @@ def test_a_changed_click_replaces_its_row(tmp_path):
     assert query(events, "SELECT count(), uniqExact(key) FROM clicks", final=False) == [[8, 8]]
     assert query(events, "SELECT link_id, is_bot FROM clicks WHERE key = 'c4'") == \
         [[query(events, "SELECT link_id FROM clicks WHERE key = 'c8'")[0][0], True]]
+
+
+SERVER_ENV = "INFLUSCOPE_TEST_CLICKHOUSE_URL"
+
+
+@pytest.mark.skipif(not os.environ.get(SERVER_ENV), reason=(
+    f"no ClickHouse server: set {SERVER_ENV}=clickhouse://user:password@host:8123/ to run the server path "
+    "(no recent ClickHouse server installs from this machine's package registries; Debian's is 18.16)"))
+def test_clickhouse_server_gives_the_kpis_of_sqlite(sqlite_only, tmp_path):
+    import uuid
+
+    import clickhouse_connect
+
+    from influscope.events.store import parse
+
+    base = parse(os.environ[SERVER_ENV])
+    database = f"influscope_test_{uuid.uuid4().hex[:12]}"
+    admin = clickhouse_connect.get_client(host=base.host, port=base.port, username=base.username,
+                                          password=base.password, secure=base.secure)
+    admin.command(f"CREATE DATABASE {database}")
+    try:
+        scheme = "clickhouses" if base.secure else "clickhouse"
+        events = f"{scheme}://{quote(base.username)}:{quote(base.password)}@{base.host}:{base.port}/{database}"
+        got = _scenario(tmp_path, events)
+        assert got["kpis"] == sqlite_only["kpis"]
+        assert got["stats"] == sqlite_only["stats"]
+        assert got["again"]["files"]["clicks.csv"] == {"inserted": 0, "updated": 0, "unchanged": 8}
+        assert query(events, "SELECT count() FROM clicks") == [[8 + len(HITS) + 1]]
+    finally:
+        admin.command(f"DROP DATABASE IF EXISTS {database}")
+        admin.close()

@@ -1,0 +1,119 @@
+"""The event store's URL, migrations and click writers, on a real chdb folder in this process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from influscope.events import clicks, schema, store
+from influscope.metrics import unique_windows
+from influscope.tracking.sink import Click
+
+pytestmark = pytest.mark.clickhouse
+
+
+@pytest.fixture
+def chdb(tmp_path):
+    gc.collect()  # chdb allows one engine path per process: let a test's earlier in-memory engine go
+    where = store.parse(f"chdb://{tmp_path / 'events'}")
+    yield where
+    store.close_all()
+
+
+def test_urls():
+    assert store.parse("chdb:///var/lib/influscope/events").path == "/var/lib/influscope/events"
+    s = store.parse("clickhouse://app:s%40cret@ch.internal:9000/influscope?cluster=events")
+    assert (s.host, s.port, s.username, s.password, s.database, s.cluster, s.secure) == \
+        ("ch.internal", 9000, "app", "s@cret", "influscope", "events", False)
+    assert store.parse("clickhouses://ch.example.com").port == 8443
+    assert "s@cret" not in s.describe()
+    for bad in ("chdb://relative", "chdb:///", "postgresql://x/y", "clickhouse:///db"):
+        with pytest.raises(ValueError, match="event store URL"):
+            store.parse(bad)
+
+
+def test_without_the_setting_nothing_is_configured(monkeypatch):
+    monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+    assert store.configured() is None
+
+
+def test_cluster_layout_statements():
+    one = schema.create_statements(store.parse("chdb:///x"), schema.MIGRATIONS[0][2][0])
+    assert len(one) == 1 and "ReplacingMergeTree(version)" in one[0]
+    assert "ORDER BY (workspace_id, link_id, ts, key)" in one[0]
+    local, distributed = schema.create_statements(store.parse("clickhouse://h/db?cluster=c1"), schema.MIGRATIONS[0][2][0])
+    assert local.startswith("CREATE TABLE IF NOT EXISTS `clicks_local` ON CLUSTER `c1`")
+    assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/clicks_local', '{replica}', version)" in local
+    assert "Distributed(`c1`, currentDatabase(), `clicks_local`, workspace_id)" in distributed
+
+
+def test_migrations_apply_once(chdb):
+    with store.session(chdb) as client:
+        assert schema.applied(client) == {n for n, _, _ in schema.MIGRATIONS}
+        assert schema.ensure(client, chdb) == []
+        names = {r[0] for r in client.query("SHOW TABLES").result_rows}
+    assert "clicks" in names
+
+
+def _hits(n: int, seed: int) -> list[Click]:
+    rnd = random.Random(seed)
+    start = dt.datetime(2026, 3, 1)
+    out = []
+    for i in range(n):
+        visitor = rnd.choice(["v1", "v2", "v3", None])
+        out.append(Click(1, f"k{i:04d}", rnd.choice([10, 11]), start + dt.timedelta(seconds=rnd.randrange(0, 3 * 86400)),
+                         rnd.random() < 0.2, None, visitor, "TW", None, None, None, None, None))
+    return out
+
+
+def _flags_by_key(client) -> dict[str, tuple[bool, ...]]:
+    rows = client.query(f"SELECT key, {', '.join(clicks.FLAGS)} FROM clicks").result_rows
+    return {r[0]: tuple(bool(x) for x in r[1:]) for r in rows}
+
+
+def _expected(hits: list[Click]) -> dict[str, tuple[bool, ...]]:
+    ts = np.array([int((h.ts - dt.datetime(1970, 1, 1)).total_seconds() * 1_000_000) for h in hits], dtype=np.int64)
+    flags = unique_windows.flags_of(np.array([h.link_id for h in hits]), pa.array([h.visitor_hash for h in hits]), ts,
+                                    pa.array([h.key for h in hits]), np.array([h.is_bot for h in hits]))
+    return {h.key: tuple(bool(x) for x in f) for h, f in zip(hits, flags)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_forwarded_batches_in_any_order_keep_the_flags_of_a_full_recomputation(chdb, seed):
+    hits = _hits(300, seed)
+    shuffled = hits[:]
+    random.Random(seed).shuffle(shuffled)  # late arrivals: earlier hits after later ones
+    with store.session(chdb) as client:
+        for i in range(0, len(shuffled), 37):
+            clicks.forward_clicks(client, chdb, shuffled[i:i + 37])
+        clicks.forward_clicks(client, chdb, shuffled[:50])  # a batch sent again changes nothing
+        assert _flags_by_key(client) == _expected(hits)
+        assert client.query("SELECT count() FROM clicks").result_rows == [(300,)]
+
+
+def test_import_then_forward_then_import_again(chdb):
+    hits = _hits(200, 9)
+    first, later = hits[:120], hits[120:]
+
+    def table(part):
+        return pa.table({"key": [h.key for h in part], "link_id": [h.link_id for h in part],
+                         "ts": pa.array([h.ts for h in part], pa.timestamp("us")), "is_bot": [h.is_bot for h in part],
+                         "visitor_hash": [h.visitor_hash for h in part], "country": [h.country for h in part]})
+
+    with store.session(chdb) as client:
+        w = clicks.import_clicks(client, chdb, 1, table(first), ["visitor_hash", "country"])
+        assert (w.inserted, w.updated, w.unchanged) == (120, 0, 0)
+        clicks.forward_clicks(client, chdb, later)
+        assert _flags_by_key(client) == _expected(hits)
+        w = clicks.import_clicks(client, chdb, 1, table(hits), ["visitor_hash", "country"])
+        assert (w.inserted, w.updated, w.unchanged, w.reflagged) == (0, 0, 200, 0)
+        # a file without the country column leaves the stored countries alone
+        w = clicks.import_clicks(client, chdb, 1, table(hits).drop_columns(["country"]), ["visitor_hash"])
+        assert (w.inserted, w.updated, w.unchanged) == (0, 0, 200)
+        assert client.query("SELECT count() FROM clicks WHERE country = 'TW'").result_rows == [(200,)]
+        assert _flags_by_key(client) == _expected(hits)
