@@ -117,3 +117,35 @@ def test_import_then_forward_then_import_again(chdb):
         assert (w.inserted, w.updated, w.unchanged) == (0, 0, 200)
         assert client.query("SELECT count() FROM clicks WHERE country = 'TW'").result_rows == [(200,)]
         assert _flags_by_key(client) == _expected(hits)
+
+
+def test_retention_and_forgetting_reach_the_event_store(chdb, engine, monkeypatch):
+    from influscope.auth import privacy
+
+    monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", chdb.url)
+    from influscope.ingest.canonical import ensure_workspace
+
+    with engine.begin() as conn:
+        ws = ensure_workspace(conn, "w")
+    assert ws == 1
+    hits = _hits(300, 4)
+    with store.session(chdb) as client:
+        clicks.forward_clicks(client, chdb, hits)
+    privacy.set_click_retention(engine, 1, 30)
+    now = dt.datetime(2026, 3, 31, 12)  # 30 days before: 2026-03-01 12:00, within the hits' three days
+    horizon = now - dt.timedelta(days=30)
+    kept = [h for h in hits if h.ts >= horizon]
+    assert privacy.apply_retention(engine, now=now) == {1: len(hits) - len(kept)}
+    with store.session(chdb) as client:
+        # the windows the deleted hits had opened are gone: the first kept hit of a visitor opens one
+        assert _flags_by_key(client) == _expected(kept)
+    on_link = event_clicks_of_link(chdb, 11)
+    assert on_link == sum(1 for h in kept if h.link_id == 11) > 0
+    assert clicks.forget_links(1, [11]) == on_link  # a forgotten creator's links take their clicks along
+    assert event_clicks_of_link(chdb, 11) == 0
+    assert event_clicks_of_link(chdb, 10) == sum(1 for h in kept if h.link_id == 10)
+
+
+def event_clicks_of_link(where, link_id: int) -> int:
+    with store.session(where) as client:
+        return client.query(f"SELECT count() FROM clicks WHERE link_id = {link_id}").result_rows[0][0]

@@ -27,6 +27,7 @@ from influscope.auth._util import utcnow
 from influscope.db import tables as t
 from influscope.metrics import unique_windows
 from influscope.db.auth import data_policies
+from influscope.events import clicks as event_clicks
 
 
 class NotFound(LookupError):
@@ -78,6 +79,7 @@ def forget_creator(engine: sa.Engine, workspace_id: int, creator_id: int, *, use
                                                      table.c.platform == platform, table.c.handle == handle))
         if link_ids:
             run("clicks", t.clicks.delete().where(t.clicks.c.link_id.in_(link_ids)))
+            counts["clicks"] += event_clicks.forget_links(workspace_id, link_ids)  # and from the event store
             run("links", t.links.delete().where(t.links.c.id.in_(link_ids)))
         run("codes", t.codes.delete().where(t.codes.c.creator_id == creator_id))
         run("posts", t.posts.delete().where(t.posts.c.creator_id == creator_id))
@@ -119,7 +121,8 @@ def apply_retention(engine: sa.Engine, *, now: dt.datetime | None = None) -> dic
         for ws, days in policies:
             horizon = now - dt.timedelta(days=days)
             n = conn.execute(t.clicks.delete().where(t.clicks.c.workspace_id == ws, t.clicks.c.ts < horizon)).rowcount
-            done[ws] = n or 0
+            n = (n or 0) + event_clicks.apply_retention(ws, horizon)  # and from the event store
+            done[ws] = n
             if n:  # windows the deleted hits had opened no longer hold the hits just after the horizon
                 unique_windows.derive_after(conn, ws, horizon)
                 audit.record(conn, "policy.click_retention_applied", workspace_id=ws,

@@ -230,3 +230,70 @@ def _forward_workspace(client: Any, store: EventStoreURL, ws: int, hits: list[An
     rows = pa.Table.from_pylist(fresh + restored, schema=pa.schema([ARROW.field(c) for c in ROW]))
     _insert(client, store, rows)
     return len(rows)
+
+
+def _ts(value: dt.datetime) -> str:
+    return f"toDateTime64('{value.isoformat(' ')}', 6, 'UTC')"
+
+
+def delete_clicks(client: Any, store: EventStoreURL, workspace_id: int, *, link_ids: Sequence[int] | None = None,
+                  before: dt.datetime | None = None) -> int:
+    """Delete the clicks of WORKSPACE_ID on LINK_IDS, or older than BEFORE (naive UTC); returns how many.
+    After deleting by time, the windows the deleted hits had opened are derived again."""
+    where = [f"workspace_id = {int(workspace_id)}"]
+    if link_ids is not None:
+        if not link_ids:
+            return 0
+        where.append(f"link_id IN {_list(sorted(link_ids))}")
+    if before is not None:
+        where.append(f"ts < {_ts(before)}")
+    condition = " AND ".join(where)
+    n = int(client.query(f"SELECT count() FROM {schema.write_table(store, 'clicks')} WHERE {condition}")
+            .result_rows[0][0])
+    if n:
+        client.command(f"DELETE FROM {schema.local_table(store, 'clicks')}{schema.on_cluster(store)} WHERE {condition}")
+        if before is not None:
+            rederive_after(client, store, workspace_id, before)
+    return n
+
+
+def rederive_after(client: Any, store: EventStoreURL, workspace_id: int, since: dt.datetime) -> int:
+    """Derive the flags again of the visitors' hits from SINCE on whose windows may have been opened
+    before it (hits before SINCE were deleted); returns how many hits changed."""
+    table = schema.write_table(store, "clicks")
+    pairs = client.query(f"SELECT DISTINCT link_id, visitor_hash FROM {table} WHERE workspace_id = {int(workspace_id)} "
+                         f"AND visitor_hash IS NOT NULL AND ts >= {_ts(since)} AND ts < {_ts(since + _LONGEST)}"
+                         ).result_rows
+    changed: list[dict[str, Any]] = []
+    for link_id, visitor in pairs:
+        rows = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id = {int(link_id)} AND "
+                                      f"visitor_hash = {_list([visitor])[1:-1]} AND ts >= {_ts(since - _LONGEST)}"
+                       ).to_pylist()
+        flat = [(j, r["ts"], r["key"], r["is_bot"], *(r[f] for f in FLAGS)) for j, r in enumerate(rows)]
+        for j, flags in uw._flags(flat, since):
+            changed.append({**rows[j], **dict(zip(FLAGS, flags))})
+    if changed:
+        _insert(client, store, pa.Table.from_pylist(changed, schema=pa.schema([ARROW.field(c) for c in ROW])))
+    return len(changed)
+
+
+def forget_links(workspace_id: int, link_ids: Sequence[int]) -> int:
+    """:func:`delete_clicks` on the configured event store (0 without one): a forgotten creator's clicks."""
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return 0
+    with session(where) as client:
+        return delete_clicks(client, where, workspace_id, link_ids=link_ids)
+
+
+def apply_retention(workspace_id: int, horizon: dt.datetime) -> int:
+    """:func:`delete_clicks` older than HORIZON on the configured event store (0 without one)."""
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return 0
+    with session(where) as client:
+        return delete_clicks(client, where, workspace_id, before=horizon)
