@@ -101,6 +101,8 @@ def crediting_clicks(con, events, workspace_id: int, start: dt.datetime, end: dt
     if reader is None:
         return table(con, "clicks")
     keys = sorted({r["click_id"] for r in fetch(con, events.filter(events.click_id.notnull()).select("click_id"))})
+    if not keys:
+        return _temporary_clicks(con, [])
     cols = ", ".join(_CREDIT_COLUMNS)
     source = schema.write_table(reader.store, "clicks")
     parts: list[pa.Table] = []

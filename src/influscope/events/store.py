@@ -4,7 +4,7 @@
 
 - ``chdb:///path/to/folder``: the embedded ClickHouse engine (chdb) with its data in FOLDER, for
   one box. chdb locks its folder against every other process, so each use opens the engine, does
-  its work and closes it again (about 40 ms), waiting up to ``INFLUSCOPE_EVENTS_LOCK_TIMEOUT``
+  its work and closes it again soon after (opening costs about 40 ms), waiting up to ``INFLUSCOPE_EVENTS_LOCK_TIMEOUT``
   seconds (default 60) while another process holds the folder.
 - ``clickhouse://user:password@host:port/database`` (``clickhouses://`` for TLS): a ClickHouse
   server or cluster, through clickhouse-connect's HTTP client; ``?cluster=NAME`` makes
@@ -12,7 +12,7 @@
 
 :func:`session` hands out one client per process and URL, shared by the threads of the process
 one at a time (a lock is held for the whole ``with`` block) and, for chdb, closed when the last
-user leaves. Every client reads with ``final = 1`` (ReplacingMergeTree rows as merged) and
+user leaves (after an idle half second, so that the queries of one read share it). Every client reads with ``final = 1`` (ReplacingMergeTree rows as merged) and
 ``join_use_nulls = 1`` (outer joins fill with NULL, as in standard SQL).
 """
 
@@ -115,11 +115,22 @@ def _open(store: EventStoreURL) -> Any:
         pause = min(pause * 1.5, 0.5)
 
 
+LINGER_S = 0.5  # how long an idle chdb engine stays open for the next query of the same process
+
+
 class _Shared:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.client: Any = None
         self.users = 0
+        self.used = 0.0  # monotonic time of the last release
+        self.timer: threading.Timer | None = None
+
+    def close_if_idle(self) -> None:
+        with self.lock:
+            if self.users == 0 and self.client is not None and time.monotonic() - self.used >= LINGER_S * 0.9:
+                client, self.client = self.client, None
+                client.close()
 
 
 _shared: dict[str, _Shared] = {}
@@ -145,15 +156,22 @@ def session(store: EventStoreURL | None = None) -> Iterator[Any]:
             yield shared.client
         finally:
             shared.users -= 1
-            if shared.users == 0 and store.embedded:  # release the folder for other processes
-                client, shared.client = shared.client, None
-                client.close()
+            if shared.users == 0 and store.embedded:
+                # release the folder for other processes soon, but not between the queries of one read
+                shared.used = time.monotonic()
+                if shared.timer is not None:
+                    shared.timer.cancel()
+                shared.timer = threading.Timer(LINGER_S, shared.close_if_idle)
+                shared.timer.daemon = True
+                shared.timer.start()
 
 
 def close_all() -> None:
     """Close every open client of this process (tests, and a process about to exec another)."""
     for shared in list(_shared.values()):
         with shared.lock:
+            if shared.timer is not None:
+                shared.timer.cancel()
             if shared.client is not None:
                 shared.client.close()
                 shared.client = None
