@@ -68,7 +68,7 @@ def influscope_import(bundle: Path, tmp: Path, events: bool) -> tuple[float, flo
     start = time.perf_counter()
     result = kpis("bench", engine=engine, workspace="default", diagnostics=False)
     read = time.perf_counter() - start
-    assert result.kpis["clicks"]["value"], "no clicks counted"
+    assert result.kpis["clicks"]["value"] or not (bundle / "clicks.csv").exists(), "no clicks counted"
     engine.dispose()
     config.configure(events_url="")
     return took, read

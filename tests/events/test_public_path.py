@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from urllib.parse import quote
 
@@ -51,8 +52,10 @@ def _scenario(tmp_path, events: str | None) -> dict:
             for name, args in RUNS.items()}
     stats = {by: json.loads(cli("links", "stats", "--campaign", "hand", "-w", "w", "--json", "--by", by,
                                 "--include-bots", db=db, events=events).stdout) for by in ("day", "bot_reason")}
+    cli("export", str(tmp_path / "export"), "--campaign", "hand", "-w", "w", db=db, events=events)
+    exported = (tmp_path / "export" / "clicks.csv").read_text().splitlines()
     return {"first": first, "again": again, "acked": acked, "kpis": kpis, "db": tmp_path / "influscope.db",
-            "stats": stats}
+            "stats": stats, "exported": exported}
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,13 @@ def test_chdb_event_store_gives_the_kpis_of_sqlite(sqlite_only, tmp_path):
     assert got["again"]["files"]["clicks.csv"] == {"inserted": 0, "updated": 0, "unchanged": 8}
     assert got["again"]["changes"] == sqlite_only["again"]["changes"] == 0
     assert got["stats"] == sqlite_only["stats"]  # the link statistics read the same clicks
+    # export writes the clicks back from the event store: the bundle's exactly, the redirect's too
+    # (their keys and salted visitor hashes differ between the two runs)
+    assert len(got["exported"]) == len(sqlite_only["exported"]) == 1 + len(stored)
+    assert got["exported"][0] == sqlite_only["exported"][0]
+    mine = re.compile(r"^c\d,")  # the bundle's click ids (the redirect's are 24 hex digits)
+    assert [x for x in got["exported"] if mine.match(x)] == [x for x in sqlite_only["exported"] if mine.match(x)]
+    assert len([x for x in got["exported"] if mine.match(x)]) == 8
 
 
 def test_a_changed_click_replaces_its_row(tmp_path):

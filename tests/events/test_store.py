@@ -149,3 +149,51 @@ def test_retention_and_forgetting_reach_the_event_store(chdb, engine, monkeypatc
 def event_clicks_of_link(where, link_id: int) -> int:
     with store.session(where) as client:
         return client.query(f"SELECT count() FROM clicks WHERE link_id = {link_id}").result_rows[0][0]
+
+
+def test_rebuild_repairs_flags(chdb):
+    hits = _hits(250, 5)
+    with store.session(chdb) as client:
+        clicks.forward_clicks(client, chdb, hits)
+        # damage: every hit of link 10 claims to open every window (a newer version of the row)
+        client.command(f"INSERT INTO clicks SELECT * REPLACE ({', '.join(f'true AS {f}' for f in clicks.FLAGS)}, "
+                       f"version + 1 AS version) FROM clicks WHERE link_id = 10")
+        assert _flags_by_key(client) != _expected(hits)
+        damaged = sum(1 for k, f in _flags_by_key(client).items() if f != _expected(hits)[k])
+        assert clicks.rebuild(client, chdb, 1) == damaged
+        assert _flags_by_key(client) == _expected(hits)
+        assert clicks.rebuild(client, chdb) == 0
+
+
+def _hand_kpis(engine, tmp_path) -> dict:
+    from influscope.ingest.canonical import import_bundle
+    from influscope.kpi.api import kpis
+    from tests.backends.test_kpi_conformance import TODAY, VARIANT
+    from tests.kpi import handmade
+
+    import_bundle(engine, handmade.write(tmp_path / "hand-bundle"), workspace="w")
+    return {"creator": kpis("hand", by="creator", workspace="w", engine=engine, today=TODAY),
+            "day": kpis("hand", by="day", workspace="w", engine=engine, today=TODAY, settings=VARIANT)}
+
+
+@pytest.mark.postgres
+def test_postgres_with_a_chdb_event_store_gives_the_kpis_of_sqlite(chdb, engine, pg_url, tmp_path, monkeypatch):
+    """Crediting's clicks are handed to PostgreSQL as a temporary table (SQLite: tests/events/test_public_path.py)."""
+    from influscope.db.engine import make_engine, upgrade
+    from tests.backends.test_kpi_conformance import _compare
+
+    monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+    reference = _hand_kpis(engine, tmp_path / "ref")
+    monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", chdb.url)
+    pg = make_engine(pg_url)
+    try:
+        upgrade(pg)
+        got = _hand_kpis(pg, tmp_path / "pg")
+        with pg.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM clicks").scalar() == 0
+    finally:
+        pg.dispose()
+    with store.session(chdb) as client:
+        assert client.query("SELECT count() FROM clicks").result_rows == [(8,)]
+    assert _compare(reference, got) == []
+    assert got["day"].kpis["conversions"]["value"] == reference["day"].kpis["conversions"]["value"] > 0

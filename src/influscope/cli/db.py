@@ -65,6 +65,13 @@ def rebuild(db: Optional[str] = _common.DbOption,
         utm_changed = landing.rebuild(conn, ws)
     refresh_statistics(engine)
     typer.echo(f"unique-click windows: {changed} clicks changed")
+    from influscope.events import clicks as event_clicks, store
+
+    events = store.configured()
+    if events is not None:
+        with store.session(events) as client:
+            typer.echo(f"unique-click windows in the event store: {event_clicks.rebuild(client, events, ws)} "
+                       "clicks changed")
     typer.echo(f"landing-URL utm values: {utm_changed} orders changed")
 
 

@@ -297,3 +297,31 @@ def apply_retention(workspace_id: int, horizon: dt.datetime) -> int:
         return 0
     with session(where) as client:
         return delete_clicks(client, where, workspace_id, before=horizon)
+
+
+def rebuild(client: Any, store: EventStoreURL, workspace_id: int | None = None) -> int:
+    """Derive every hit's flags again from the stored hits (of one workspace, or all), links a few
+    at a time; write the hits whose flags change. Returns how many changed."""
+    table = schema.write_table(store, "clicks")
+    scope = f"WHERE workspace_id = {int(workspace_id)}" if workspace_id is not None else ""
+    pairs = client.query(f"SELECT DISTINCT workspace_id, link_id FROM {table} {scope} ORDER BY 1, 2").result_rows
+    by_ws: dict[int, list[int]] = {}
+    for ws, link in pairs:
+        by_ws.setdefault(int(ws), []).append(int(link))
+    changed = 0
+    for ws, links in by_ws.items():
+        for i in range(0, len(links), 50):
+            stored = _stored(client, store, f"workspace_id = {ws} AND link_id IN {_list(links[i:i + 50])}")
+            flags = uw.flags_of(np.asarray(stored.column("link_id").to_numpy()), stored.column("visitor_hash"),
+                                np.asarray(pc.cast(stored.column("ts"), pa.int64()).to_numpy()), stored.column("key"),
+                                np.asarray(stored.column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+            before = np.column_stack([np.asarray(pc.fill_null(stored.column(f), False).to_numpy(zero_copy_only=False),
+                                                 dtype=bool) for f in FLAGS])
+            differs = (flags != before).any(axis=1)
+            if differs.any():
+                rows = stored.drop_columns(list(FLAGS))
+                for j, f in enumerate(FLAGS):
+                    rows = rows.append_column(f, pa.array(flags[:, j]))
+                _insert(client, store, rows.filter(pa.array(differs)))
+                changed += int(differs.sum())
+    return changed

@@ -1146,12 +1146,17 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
         counts["links.csv"] = _write_csv(path / "links.csv", BY_NAME["links.csv"], conn.execute(q).mappings())
 
         ck = t.clicks
-        q = (sa.select(ck.c.key.label("click_id"), link_key.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
-                       ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer,
-                       ck.c.user_agent, ck.c.request_hints)
-             .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
-        counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
-                                          conn.execution_options(yield_per=50_000).execute(q).mappings())
+        if event_clicks.enabled():  # the clicks live in the event store
+            keys = dict(conn.execute(sa.select(t.links.c.id, link_key).where(t.links.c.campaign_id == cid)).all())
+            counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
+                                              event_clicks.campaign_clicks(ws, keys))
+        else:
+            q = (sa.select(ck.c.key.label("click_id"), link_key.label("link_id"), ck.c.ts, ck.c.is_bot,
+                           ck.c.bot_reason, ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser,
+                           ck.c.app, ck.c.referrer, ck.c.user_agent, ck.c.request_hints)
+                 .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
+            counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
+                                              conn.execution_options(yield_per=50_000).execute(q).mappings())
 
         cm = t.comments
         q = (sa.select(cm.c.key.label("comment_id"), t.posts.c.key.label("post_id"), cm.c.author, cm.c.text, cm.c.ts,
