@@ -33,6 +33,14 @@ def _root(
 ) -> None:
     config.reset()  # an invocation never inherits the options of an earlier one in the same process
     config.configure(database_url=db, workspace=workspace, events_url=events)
+    if config.get_settings().events_url:
+        from influscope.events.store import parse
+
+        try:
+            parse(config.get_settings().events_url)
+        except ValueError as exc:
+            typer.echo(f"--events / INFLUSCOPE_EVENTS_URL: {exc}", err=True)
+            raise typer.Exit(2)
 
 
 def _discover() -> None:
