@@ -526,11 +526,14 @@ def default_sink(engine: sa.Engine) -> ClickSink:
         if not isinstance(made, ClickSink):
             raise TypeError(f"{spec} returned {type(made).__name__}, not a ClickSink or BatchWriter")
         return made
-    from influscope.events.journal import configured_sink
+    from influscope.config import get_settings
 
-    events = configured_sink(engine)  # INFLUSCOPE_EVENTS_URL: clicks go to the ClickHouse event store
-    if events is not None:
-        return events
+    if get_settings().events_url.strip():  # INFLUSCOPE_EVENTS_URL: clicks go to the ClickHouse event store
+        from influscope.events.journal import configured_sink
+
+        events = configured_sink(engine)
+        if events is not None:
+            return events
     path = sqlite_path(engine)
     if path is not None:
         return SQLiteSink(path)
