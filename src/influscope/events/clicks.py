@@ -175,7 +175,8 @@ def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.
 
 def forward_clicks(client: Any, store: EventStoreURL, clicks: Sequence[Any]) -> int:
     """Write CLICKS (tuples in the order of :data:`influscope.tracking.sink.COLUMNS`) with their
-    flags; a click already stored under its key is replaced. Returns how many rows were written."""
+    flags; a click already stored under its key (a journal batch sent again: same link and time) is
+    replaced. Returns how many rows were written."""
     by_ws: dict[int, list[Any]] = {}
     for c in clicks:
         by_ws.setdefault(c.workspace_id, []).append(c)
@@ -185,49 +186,65 @@ def forward_clicks(client: Any, store: EventStoreURL, clicks: Sequence[Any]) -> 
     return written
 
 
+_FIRST_HUMAN, _FIRST_BOT = uw._single_hit_flags(False), uw._single_hit_flags(True)
+_FLAG_READ = ("link_id", "visitor_hash", "ts", "key", "is_bot", *FLAGS)
+
+
 def _forward_workspace(client: Any, store: EventStoreURL, ws: int, hits: list[Any]) -> int:
     latest: dict[str, Any] = {}
     for h in hits:  # the same click twice in one batch (a journal row forwarded again): one row
         latest[h.key] = h
     hits = list(latest.values())
-    keys = [h.key for h in hits]
-    visitors = sorted({h.visitor_hash for h in hits if h.visitor_hash is not None})
-    links = sorted({h.link_id for h in hits})
-    since = min(h.ts for h in hits) - _LONGEST
-    where = (f"workspace_id = {int(ws)} AND ((link_id IN {_list(links)} AND visitor_hash IN {_list(visitors)} "
-             f"AND ts >= toDateTime64('{since.isoformat(' ')}', 6, 'UTC')) OR key IN {_list(keys)})")
-    stored = _stored(client, store, where).to_pylist()
-    replaced = {r["key"]: r for r in stored if r["key"] in latest}
-    moved = [k for k, r in replaced.items() if (r["link_id"], r["ts"]) != (latest[k].link_id, latest[k].ts)]
-    stored = [r for r in stored if r["key"] not in latest]
-    flags: dict[int, tuple[bool, ...]] = {}  # index in HITS -> flags
-    restored: list[dict[str, Any]] = []
     pairs: dict[tuple[int, str], list[int]] = {}
+    flags: list[tuple[bool, ...]] = [_FIRST_HUMAN] * len(hits)
     for i, h in enumerate(hits):
         if h.visitor_hash is None:
-            flags[i] = uw._single_hit_flags(bool(h.is_bot))
+            flags[i] = _FIRST_BOT if h.is_bot else _FIRST_HUMAN
         else:
             pairs.setdefault((h.link_id, h.visitor_hash), []).append(i)
-    by_pair: dict[tuple[int, str], list[int]] = {}
-    for j, r in enumerate(stored):
-        by_pair.setdefault((r["link_id"], r["visitor_hash"]), []).append(j)
+    by_pair: dict[tuple[int, str], list[tuple]] = {}
+    if pairs:
+        # the batch's visitors' hits on its links from the longest window before its first hit (one
+        # range of the sorting key per link); a click of the batch forwarded before (a journal batch
+        # sent again after a crash: same link, time and visitor) is among them and is left out
+        since = min(h.ts for h in hits) - _LONGEST
+        visitors = sorted({v for _, v in pairs})
+        links = sorted({link for link, _ in pairs})
+        found = client.query(
+            f"SELECT {', '.join(_FLAG_READ)} FROM {schema.write_table(store, 'clicks')} WHERE workspace_id = {int(ws)} "
+            f"AND link_id IN {_list(links)} AND ts >= {_ts(since)} AND visitor_hash IN {_list(visitors)}").result_rows
+        for r in found:
+            if r[3] not in latest:
+                ts = r[2].replace(tzinfo=None) if r[2].tzinfo else r[2]
+                by_pair.setdefault((r[0], r[1]), []).append((r[3], ts, r[3], bool(r[4]),
+                                                             *(bool(x) for x in r[5:])))
     blank = (None,) * len(FLAGS)
+    restore: dict[str, tuple[bool, ...]] = {}  # stored hits whose flags a late hit changes
     for pair, indexes in pairs.items():
+        old = by_pair.get(pair)
+        if old is None and len(indexes) == 1:  # the common case: a visitor's first hit on the link
+            flags[indexes[0]] = _FIRST_BOT if hits[indexes[0]].is_bot else _FIRST_HUMAN
+            continue
         rows = [(-(i + 1), hits[i].ts, hits[i].key, bool(hits[i].is_bot), *blank) for i in indexes]
         first = min(r[1] for r in rows)
-        old = [(j, stored[j]["ts"], stored[j]["key"], stored[j]["is_bot"], *(stored[j][f] for f in FLAGS))
-               for j in by_pair.get(pair, [])]
-        changes = dict(uw._flags(rows + old, first))
-        for i in indexes:
-            flags[i] = changes.get(-(i + 1), blank)  # type: ignore[assignment]
-        for j, new_flags in changes.items():
-            if j >= 0:
-                restored.append({**stored[j], **dict(zip(FLAGS, new_flags))})
-    if moved:
-        _delete(client, store, ws, moved)
-    fresh = [{"workspace_id": ws, "key": h.key, "link_id": h.link_id, "ts": h.ts, "is_bot": bool(h.is_bot),
-              **{o: getattr(h, o) for o in OPTIONAL}, **dict(zip(FLAGS, flags[i]))} for i, h in enumerate(hits)]
-    rows = pa.Table.from_pylist(fresh + restored, schema=pa.schema([ARROW.field(c) for c in ROW]))
+        for ident, new_flags in uw._flags(rows + (old or []), first):
+            if isinstance(ident, int):
+                flags[-ident - 1] = new_flags
+            else:
+                restore[ident] = new_flags
+    columns: dict[str, Any] = {"workspace_id": [ws] * len(hits), "key": [h.key for h in hits],
+                               "link_id": [h.link_id for h in hits], "ts": [h.ts for h in hits],
+                               "is_bot": [bool(h.is_bot) for h in hits],
+                               **{o: [getattr(h, o) for h in hits] for o in OPTIONAL},
+                               **{f: [x[j] for x in flags] for j, f in enumerate(FLAGS)}}
+    rows = pa.table(columns, schema=pa.schema([ARROW.field(c) for c in ROW]))
+    if restore:  # late hits: the stored hits after them, whole, with their new flags
+        again = _stored(client, store, f"workspace_id = {int(ws)} AND key IN {_list(sorted(restore))}")
+        again = again.drop_columns(list(FLAGS))
+        changed = [restore[k] for k in again.column("key").to_pylist()]
+        for j, f in enumerate(FLAGS):
+            again = again.append_column(f, pa.array([x[j] for x in changed], pa.bool_()))
+        rows = pa.concat_tables([rows, again])
     _insert(client, store, rows)
     return len(rows)
 
