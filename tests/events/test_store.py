@@ -197,3 +197,31 @@ def test_postgres_with_a_chdb_event_store_gives_the_kpis_of_sqlite(chdb, engine,
         assert client.query("SELECT count() FROM clicks").result_rows == [(8,)]
     assert _compare(reference, got) == []
     assert got["day"].kpis["conversions"]["value"] == reference["day"].kpis["conversions"]["value"] > 0
+
+
+def test_the_code_leak_check_sees_the_clicks_in_the_event_store(chdb, tmp_path, monkeypatch):
+    """Six AMY10 orders, four carrying a click on Amy's link: not a leak (a third without a click),
+    on SQLite alone and with the clicks in the event store alike."""
+    from influscope.db.engine import get_engine
+    from influscope.ingest.canonical import import_bundle
+    from influscope.ingest.commerce.codes import leaks
+    from tests.kpi import handmade
+
+    files = dict(handmade.FILES)
+    files["orders.csv"] = "order_id,created_at,currency,subtotal,discount_codes,click_id\n" + "".join(
+        f"x{i},2026-03-0{3 + i}T10:00:00Z,TWD,1000,AMY10,{click}\n"
+        for i, click in enumerate(["c1", "c2", "c3", "c4", "", ""]))
+    found = {}
+    for name, events in (("sqlite", None), ("events", chdb.url)):
+        if events:
+            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
+        else:
+            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+        import_bundle(engine, handmade.write(tmp_path / name, files), workspace="w")
+        found[name] = leaks(engine, "hand", workspace="w", min_redemptions=5)
+        engine.dispose()
+    assert found["events"] == found["sqlite"]
+    assert not [f for f in found["sqlite"] if f.code == "AMY10" and f.id == "code_redeemed_without_click"]
+    with store.session(chdb) as client:
+        assert client.query("SELECT count() FROM clicks").result_rows == [(8,)]

@@ -149,3 +149,32 @@ def _temporary_clicks(con, rows: list[dict]):
         schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
                           ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
     return con.create_table(name, ibis.memtable(data), temp=True)
+
+
+def with_click_creators(conn, workspace_id: int, rows: list) -> list:
+    """ROWS (with ``click_id`` and ``click_creator``, the creator of the link the click id names,
+    joined in the operational store) with ``click_creator`` read through the event store's clicks
+    when one is configured (the operational store then holds none); ROWS as they are otherwise."""
+    import types
+
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.events.store import configured
+
+    where = configured()
+    keys = sorted({r.click_id for r in rows if r.click_id})
+    if where is None or not keys:
+        return rows
+    link_of: dict[str, int] = {}
+    with session(where) as client:
+        source = schema.write_table(where, "clicks")
+        for i in range(0, len(keys), 10_000):
+            for key, link in client.query(f"SELECT key, link_id FROM {source} WHERE workspace_id = {int(workspace_id)} "
+                                          f"AND key IN {_quoted(keys[i:i + 10_000])}").result_rows:
+                link_of[key] = int(link)
+    links = sorted(set(link_of.values()))
+    creator_of = dict(conn.execute(sa.select(t.links.c.id, t.links.c.creator_id).where(t.links.c.id.in_(links))).all()) \
+        if links else {}
+    return [types.SimpleNamespace(**{**r._mapping, "click_creator": creator_of.get(link_of.get(r.click_id))})
+            for r in rows]
