@@ -18,6 +18,8 @@ class Settings:
     port: int = field(default_factory=lambda: int(_env("INFLUSCOPE_PORT", "8000")))
     base_url: str = field(default_factory=lambda: _env("INFLUSCOPE_BASE_URL", ""))
     secret_key: str = field(default_factory=lambda: _secret("INFLUSCOPE_SECRET_KEY"))
+    # the ClickHouse event store (influscope.events): "" keeps every event in the database above
+    events_url: str = field(default_factory=lambda: _env("INFLUSCOPE_EVENTS_URL", ""))
 
     @property
     def public_base_url(self) -> str:

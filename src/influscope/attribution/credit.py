@@ -28,6 +28,7 @@ from typing import Any
 
 import ibis
 
+from influscope.events.read import crediting_clicks
 from influscope.kpi.backends import fetch, first_per, table
 from influscope.metrics import timezones
 
@@ -66,7 +67,8 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
     engine's plan stays one pass over the events with index look-ups."""
     window_s = int(settings["attribution_window_days"]) * SECONDS_PER_DAY
     ev = _events(con, kind, workspace_id, start, end)
-    clicks, links, codes, accounts = (table(con, n) for n in ("clicks", "links", "codes", "creator_accounts"))
+    links, codes, accounts = (table(con, n) for n in ("links", "codes", "creator_accounts"))
+    clicks = crediting_clicks(con, ev, workspace_id, start, end, window_s, settings["attribution"] == "first_click")
     cw = clicks.filter(clicks.workspace_id == workspace_id)
     lw = links.filter(links.workspace_id == workspace_id)
 

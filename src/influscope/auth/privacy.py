@@ -28,6 +28,7 @@ from influscope.db import tables as t
 from influscope.metrics import click_rollups, unique_windows
 from influscope.db.auth import data_policies
 from influscope.db.tracking import click_days
+from influscope.events import clicks as event_clicks
 
 
 class NotFound(LookupError):
@@ -80,6 +81,7 @@ def forget_creator(engine: sa.Engine, workspace_id: int, creator_id: int, *, use
         if link_ids:
             conn.execute(click_days.delete().where(click_days.c.link_id.in_(link_ids)))  # counts, no person in them
             run("clicks", t.clicks.delete().where(t.clicks.c.link_id.in_(link_ids)))
+            counts["clicks"] += event_clicks.forget_links(workspace_id, link_ids)  # and from the event store
             run("links", t.links.delete().where(t.links.c.id.in_(link_ids)))
         run("codes", t.codes.delete().where(t.codes.c.creator_id == creator_id))
         run("posts", t.posts.delete().where(t.posts.c.creator_id == creator_id))
@@ -123,7 +125,8 @@ def apply_retention(engine: sa.Engine, *, now: dt.datetime | None = None) -> dic
             old = t.clicks.c.workspace_id == ws, t.clicks.c.ts < horizon
             links = list(conn.execute(sa.select(t.clicks.c.link_id).distinct().where(*old)).scalars())
             n = conn.execute(t.clicks.delete().where(*old)).rowcount
-            done[ws] = n or 0
+            n = (n or 0) + event_clicks.apply_retention(ws, horizon)  # and from the event store
+            done[ws] = n
             if n:  # windows the deleted hits had opened no longer hold the hits just after the horizon
                 unique_windows.derive_after(conn, ws, horizon)
                 click_rollups.rebuild(conn, ws, links)

@@ -27,9 +27,20 @@ app = typer.Typer(
 def _root(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: $INFLUSCOPE_DATABASE_URL or sqlite:///influscope.db)."),
     workspace: Optional[str] = typer.Option(None, "--workspace", "-w", help="Workspace slug (default: $INFLUSCOPE_WORKSPACE or 'default')."),
+    events: Optional[str] = typer.Option(None, "--events", help="ClickHouse event store URL: chdb:///FOLDER or "
+                                         "clickhouse://USER:PASSWORD@HOST:PORT/DB (default: $INFLUSCOPE_EVENTS_URL; "
+                                         "none keeps events in the database)."),
 ) -> None:
     config.reset()  # an invocation never inherits the options of an earlier one in the same process
-    config.configure(database_url=db, workspace=workspace)
+    config.configure(database_url=db, workspace=workspace, events_url=events)
+    if config.get_settings().events_url:
+        from influscope.events.store import parse
+
+        try:
+            parse(config.get_settings().events_url)
+        except ValueError as exc:
+            typer.echo(f"--events / INFLUSCOPE_EVENTS_URL: {exc}", err=True)
+            raise typer.Exit(2)
 
 
 def _discover() -> None:

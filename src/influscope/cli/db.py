@@ -19,6 +19,13 @@ def upgrade(db: Optional[str] = _common.DbOption, revision: str = typer.Argument
     settings = _common.apply(db)
     do_upgrade(get_engine(settings.database_url, migrate=False), revision)
     typer.echo(f"database at {revision}: {settings.database_url}")
+    from influscope.events import schema, store
+
+    events = store.configured()
+    if events is not None:  # the event store's own migrations (influscope.events.schema)
+        with store.session(events) as client:
+            have = schema.applied(client)
+        typer.echo(f"event store at migration {max(have)}: {events.describe()}")
 
 
 @db_app.command("current")
@@ -60,6 +67,13 @@ def rebuild(db: Optional[str] = _common.DbOption,
     refresh_statistics(engine)
     typer.echo(f"unique-click windows: {changed} clicks changed")
     typer.echo(f"clicks per link and day: {rollup_rows} rows made from the raw clicks")
+    from influscope.events import clicks as event_clicks, store
+
+    events = store.configured()
+    if events is not None:
+        with store.session(events) as client:
+            typer.echo(f"unique-click windows in the event store: {event_clicks.rebuild(client, events, ws)} "
+                       "clicks changed")
     typer.echo(f"landing-URL utm values: {utm_changed} orders changed")
 
 

@@ -25,6 +25,8 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     os.environ["INFLUSCOPE_DATABASE_URL"] = settings.database_url
     os.environ["INFLUSCOPE_WORKSPACE"] = settings.workspace
     os.environ["INFLUSCOPE_BASE_URL"] = settings.base_url
+    if settings.events_url:
+        os.environ["INFLUSCOPE_EVENTS_URL"] = settings.events_url
     target = "influscope.web.app:create_links_only" if links_only else "influscope.web.app:create_asgi"
     # One single-threaded Rust runtime per worker (granian's "st" mode) and no websocket handling (nothing
     # here uses websockets): under the redirect bench's load a do-nothing ASGI app needed about 15 % less

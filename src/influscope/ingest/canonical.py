@@ -27,6 +27,7 @@ import yaml
 from influscope.attribution.landing import landing_utm
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
+from influscope.events import importer as event_clicks
 from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.ingest.cells import (  # noqa: F401 - public names
@@ -731,6 +732,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
     campaign_id = None
+    pending_clicks = None
     if c:
         row = {
             "workspace_id": ws, "slug": c["id"], "name": c["name"], "brand": c.get("brand"), "goal": c["goal"],
@@ -850,7 +852,9 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     if _table(bundle, "clicks.csv") is not None:
         rep = report.files.setdefault("clicks.csv", FileReport())
         link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
-        if conn.dialect.name == "sqlite":
+        if event_clicks.enabled():  # into the event store, once every other record is written (below)
+            pending_clicks = (bundle.files["clicks.csv"], link_ids, rep)
+        elif conn.dialect.name == "sqlite":
             _write_clicks_sqlite(conn, bundle.files["clicks.csv"], ws, link_ids, rep, progress)
         else:
             _write_clicks(conn, bundle.files["clicks.csv"], ws, link_ids, rep)
@@ -898,6 +902,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
                 extra={"base": pc.fill_null(base, c["currency"]) if c else base}, progress=progress)
     if c or bundle.rows("links.csv"):  # a campaign's new time zone, links moved to another campaign
         click_rollups.follow_zones(conn, ws)
+    if pending_clicks is not None:  # last, so that a failure rolls back the whole transaction
+        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws)
     return report
 
 
@@ -1162,12 +1168,17 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
         counts["links.csv"] = _write_csv(path / "links.csv", BY_NAME["links.csv"], conn.execute(q).mappings())
 
         ck = t.clicks
-        q = (sa.select(ck.c.key.label("click_id"), link_key.label("link_id"), ck.c.ts, ck.c.is_bot, ck.c.bot_reason,
-                       ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser, ck.c.app, ck.c.referrer,
-                       ck.c.user_agent, ck.c.request_hints)
-             .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
-        counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
-                                          conn.execution_options(yield_per=50_000).execute(q).mappings())
+        if event_clicks.enabled():  # the clicks live in the event store
+            keys = dict(conn.execute(sa.select(t.links.c.id, link_key).where(t.links.c.campaign_id == cid)).all())
+            counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
+                                              event_clicks.campaign_clicks(ws, keys))
+        else:
+            q = (sa.select(ck.c.key.label("click_id"), link_key.label("link_id"), ck.c.ts, ck.c.is_bot,
+                           ck.c.bot_reason, ck.c.visitor_hash, ck.c.country, ck.c.device, ck.c.os, ck.c.browser,
+                           ck.c.app, ck.c.referrer, ck.c.user_agent, ck.c.request_hints)
+                 .join_from(ck, t.links).where(t.links.c.campaign_id == cid).order_by(ck.c.ts, ck.c.key))
+            counts["clicks.csv"] = _write_csv(path / "clicks.csv", BY_NAME["clicks.csv"],
+                                              conn.execution_options(yield_per=50_000).execute(q).mappings())
 
         cm = t.comments
         q = (sa.select(cm.c.key.label("comment_id"), t.posts.c.key.label("post_id"), cm.c.author, cm.c.text, cm.c.ts,

@@ -28,14 +28,20 @@ OPTIONAL = ("comment_labels", "account_credibility", "mentions")
 
 
 def connect(engine: sa.Engine):
-    """An Ibis backend on ENGINE's database."""
+    """An Ibis backend on ENGINE's database (with the configured event store's tables, if any:
+    :mod:`influscope.events.read`)."""
     url = engine.url
     if url.get_backend_name() == "sqlite":
-        return ibis.sqlite.connect(url.database or ":memory:")
-    if url.get_backend_name() == "postgresql":
-        return ibis.postgres.connect(host=url.host or "localhost", port=url.port or 5432, user=url.username,
-                                     password=url.password, database=url.database)
-    raise ValueError(f"no KPI backend for {url.get_backend_name()!r} databases")
+        con = ibis.sqlite.connect(url.database or ":memory:")
+    elif url.get_backend_name() == "postgresql":
+        con = ibis.postgres.connect(host=url.host or "localhost", port=url.port or 5432, user=url.username,
+                                    password=url.password, database=url.database)
+    else:
+        raise ValueError(f"no KPI backend for {url.get_backend_name()!r} databases")
+    from influscope.events.read import attach
+
+    attach(con)
+    return con
 
 
 @functools.cache
@@ -128,10 +134,19 @@ def _plain(value, col: sa.Column):
 
 def fetch(con, expr) -> list[dict]:
     """Run EXPR and return plain Python rows: ints stay ints (no float NaN), times are naive UTC."""
-    import datetime as _dt
+    from influscope.events.read import reader_of
 
+    events = reader_of(con)
+    if events is not None and events.owns(expr):  # over the event store's tables: run there
+        return events.fetch(expr, lambda backend: _fetch_arrow(backend, expr))
     if getattr(con, "name", None) == "sqlite":
         return _fetch_sqlite(con, expr)
+    return _fetch_arrow(con, expr)
+
+
+def _fetch_arrow(con, expr) -> list[dict]:
+    import datetime as _dt
+
     table = con.to_pyarrow(expr)
     rows = table.to_pylist()
     for row in rows:
@@ -199,7 +214,10 @@ def table(con, name: str):
     """``con.table(name)``, memoised on the connection (reading a table's schema is a query per call)."""
     cache = con.__dict__.setdefault("_influscope_tables", {})
     if name not in cache:
-        cache[name] = con.table(name)
+        from influscope.events.read import reader_of
+
+        events = reader_of(con)
+        cache[name] = events.table(name) if events is not None and events.has(name) else con.table(name)
     return cache[name]
 
 

@@ -319,7 +319,7 @@ def _click_rows(con, campaign: Campaign, link_ids: list[int], settings: dict) ->
     (:mod:`influscope.metrics.click_rollups`) when all of them are in the campaign's time zone,
     else from the raw clicks."""
     flag = unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")
-    if has_table(con, "click_days"):
+    if click_rollups.kept_for(con):
         rows = click_rollups.in_zone(fetch(con, click_rollups.buckets(table(con, "click_days"), campaign.workspace_id,
                                                                       link_ids, flag)), campaign.timezone)
         if rows is not None:

@@ -366,6 +366,16 @@ def buckets(rollups, workspace_id: int, link_ids: list[int], flag: str):
     return r.select("link_id", "is_bot", "day", "zone", n=r.hits, u=r[flag])
 
 
+def kept_for(con) -> bool:
+    """Whether the Ibis backend CON holds rollups of its clicks: the table exists and the clicks are
+    not in an event store (which keeps none; the readers then count from the clicks there)."""
+    from influscope.events.read import reader_of
+    from influscope.kpi.backends import has_table
+
+    events = reader_of(con)
+    return has_table(con, "click_days") and not (events is not None and events.has("clicks"))
+
+
 def in_zone(rows: list[dict], zone: str) -> list[dict] | None:
     """ROWS of :func:`buckets` with ``day`` as days since 1970, as the raw click query gives them;
     None when any row was made in another zone than ZONE (the caller counts from the raw clicks)."""

@@ -523,7 +523,8 @@ def sqlite_path(engine: sa.Engine) -> str | None:
 
 
 def default_sink(engine: sa.Engine) -> ClickSink:
-    """The sink named by ``INFLUSCOPE_CLICK_SINK``, else group commit into the operational store."""
+    """The sink named by ``INFLUSCOPE_CLICK_SINK``, else the event store's journal when one is
+    configured (:mod:`influscope.events.journal`), else group commit into the operational store."""
     spec = os.environ.get(SINK_ENV, "").strip()
     if spec:
         module, _, name = spec.partition(":")
@@ -535,6 +536,14 @@ def default_sink(engine: sa.Engine) -> ClickSink:
         if not isinstance(made, ClickSink):
             raise TypeError(f"{spec} returned {type(made).__name__}, not a ClickSink or BatchWriter")
         return made
+    from influscope.config import get_settings
+
+    if get_settings().events_url.strip():  # INFLUSCOPE_EVENTS_URL: clicks go to the ClickHouse event store
+        from influscope.events.journal import configured_sink
+
+        events = configured_sink(engine)
+        if events is not None:
+            return events
     path = sqlite_path(engine)
     if path is not None:
         return SQLiteSink(path)

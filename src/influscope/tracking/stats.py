@@ -154,7 +154,7 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
     the totals and the days and links from the click rollups kept at ingest when they are in ZONE."""
     import ibis
 
-    from influscope.kpi.backends import connect, disconnecting, fetch, has_table, table
+    from influscope.kpi.backends import connect, disconnecting, fetch, table
 
     tz = ZoneInfo(zone)
     with disconnecting(connect(engine)) as con:
@@ -170,7 +170,7 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
                 "referrer": hits.referrer, "link": hits.link_id, "bot_reason": hits.bot_reason}
         measures = {"n": hits.count(), "u": ibis.ifelse(hits[flag], 1, 0).sum()}
         kept = None  # totals, days and links from the click rollups when they are in the campaign's zone
-        if has_table(con, "click_days"):
+        if click_rollups.kept_for(con):
             kept = click_rollups.in_zone(fetch(con, click_rollups.buckets(table(con, "click_days"), ws, link_ids, flag)),
                                          zone)
         if kept is not None:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.events.read import with_click_creators
 from influscope.ingest import rules
 from influscope.ingest.commerce.common import PayloadError, utms
 
@@ -360,11 +361,12 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
         # each coded order with the creator of the link its click id names (the database joins them)
         o, k, lk = t.orders, t.clicks, t.links
         orders = conn.execute(sa.select(o.c.created_at, o.c.discount_codes, o.c.landing_url, o.c.referrer,
-                                        lk.c.creator_id.label("click_creator"))
+                                        o.c.click_id, lk.c.creator_id.label("click_creator"))
                               .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
                               .outerjoin(lk, lk.c.id == k.c.link_id).where(
             t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
             t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
+        orders = with_click_creators(conn, ws, orders)  # the clicks may live in the event store
         creator_ids = {c.creator_id for c in codes}
         handles: dict[int, set[str]] = {}
         for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)

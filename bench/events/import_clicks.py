@@ -1,0 +1,136 @@
+"""A 1M-click bundle imported with the ClickHouse event store (chdb) against SQLite alone and
+against what a data engineer would type to load the same file.
+
+    python bench/events/import_clicks.py [--clicks 1000000] [--rounds 3]
+
+The bundle is bench/import/read_csv_ratio.py's clicks file (400 links, returning visitors, 10 %
+bots) with the campaign, creators and links it references. Each round, in turn:
+
+- ``import_bundle`` into a fresh SQLite file (every cell and reference checked, unique-click
+  windows derived, one transaction);
+- the same with ``INFLUSCOPE_EVENTS_URL=chdb:///...`` (a fresh folder): operational records into
+  SQLite, clicks into ClickHouse with their flags;
+- DuckDB: ``CREATE TABLE t AS SELECT * FROM read_csv('clicks.csv')`` into a fresh file;
+- chdb: ``CREATE TABLE t ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM file('clicks.csv')``
+  into a fresh folder.
+
+Then the campaign's KPIs (``kpis(campaign)``, every KPI, no breakdown) are read from each of the
+two influscope stores. Order alternates between rounds; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench" / "import"))
+
+import duckdb  # noqa: E402
+
+from influscope import config  # noqa: E402
+from influscope.db.engine import get_engine  # noqa: E402
+from influscope.events import store  # noqa: E402
+from influscope.ingest.canonical import import_bundle  # noqa: E402
+from influscope.kpi.api import kpis  # noqa: E402
+from read_csv_ratio import make_bundle, only  # noqa: E402
+
+
+def _fresh(path: Path) -> Path:
+    if path.is_dir():
+        shutil.rmtree(path)
+    for old in path.parent.glob(path.name + "*"):
+        old.unlink()
+    return path
+
+
+def influscope_import(bundle: Path, tmp: Path, events: bool) -> tuple[float, float]:
+    """(import seconds, campaign KPI seconds)."""
+    for old in tmp.glob("store-*.db*"):
+        old.unlink()
+    db = tmp / f"store-{time.monotonic_ns()}.db"  # a new file each time (engines are cached by URL)
+    folder = _fresh(tmp / "events")
+    config.configure(events_url=f"chdb://{folder}" if events else "")
+    engine = get_engine(f"sqlite:///{db}")
+    if events:
+        with store.session():  # the event store's tables exist before the clock starts
+            pass
+    start = time.perf_counter()
+    import_bundle(engine, bundle)
+    took = time.perf_counter() - start
+    start = time.perf_counter()
+    result = kpis("bench", engine=engine, workspace="default", diagnostics=False)
+    read = time.perf_counter() - start
+    assert result.kpis["clicks"]["value"] or not (bundle / "clicks.csv").exists(), "no clicks counted"
+    engine.dispose()
+    config.configure(events_url="")
+    return took, read
+
+
+def duckdb_read_csv(csv_path: Path, tmp: Path) -> float:
+    db = _fresh(tmp / "reference.duckdb")
+    con = duckdb.connect(str(db))
+    start = time.perf_counter()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')")
+    con.close()
+    return time.perf_counter() - start
+
+
+def chdb_file(csv_path: Path, tmp: Path) -> float:
+    import clickhouse_connect
+
+    gc.collect()
+    folder = _fresh(tmp / "reference-chdb")
+    client = clickhouse_connect.get_client(dsn=f"chdb://{folder}")
+    start = time.perf_counter()
+    client.command(f"CREATE TABLE t ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM file('{csv_path}', CSVWithNames)")
+    took = time.perf_counter() - start
+    client.close()
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clicks", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        make_bundle(tmp / "full", args.clicks)
+        bundle = only(tmp / "full", tmp / "bundle", "clicks.csv")
+        csv_path = bundle / "clicks.csv"
+        warm = only(tmp / "full", tmp / "warm", "traffic.csv")  # load the modules once, outside the clock
+        influscope_import(warm, tmp, False)
+        influscope_import(warm, tmp, True)
+        steps = {"sqlite": lambda: influscope_import(bundle, tmp, False),
+                 "events": lambda: influscope_import(bundle, tmp, True),
+                 "duckdb": lambda: (duckdb_read_csv(csv_path, tmp), 0.0),
+                 "chdb": lambda: (chdb_file(csv_path, tmp), 0.0)}
+        times: dict[str, list[tuple[float, float]]] = {k: [] for k in steps}
+        for r in range(args.rounds):
+            order = list(steps) if r % 2 == 0 else list(reversed(steps))
+            for name in order:
+                times[name].append(steps[name]())
+                print(f"round {r + 1} {name}: {times[name][-1][0]:.2f} s (KPIs {times[name][-1][1]:.2f} s)",
+                      file=sys.stderr)
+    med = {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
+    n = args.clicks
+    print(f"clicks.csv with {n:,} rows; {args.rounds} rounds, medians")
+    print("| load | seconds | rows/s | DuckDB read_csv / this | campaign KPIs (s) |")
+    print("|---|---:|---:|---:|---:|")
+    labels = {"sqlite": "import_bundle, SQLite alone", "events": "import_bundle, clicks into chdb",
+              "duckdb": "DuckDB read_csv (reference)", "chdb": "chdb file() into MergeTree (reference)"}
+    for k, (secs, read) in med.items():
+        kpi = f"{read:.2f}" if k in ("sqlite", "events") else "-"
+        print(f"| {labels[k]} | {secs:.2f} | {n / secs:,.0f} | {med['duckdb'][0] / secs:.2f} | {kpi} |")
+
+
+if __name__ == "__main__":
+    main()

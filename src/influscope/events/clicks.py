@@ -1,0 +1,344 @@
+"""Writing clicks into the event store, with their unique-window flags.
+
+``clicks`` is a ReplacingMergeTree sorted by (workspace_id, link_id, ts, key): a click written
+again (a re-import, a journal batch forwarded twice after a crash) replaces its earlier row, the one
+with the highest ``version`` winning, and readers see merged rows (``final = 1``). A click whose
+link or time changed is deleted under its old sorting key first.
+
+The unique-window flags are kept at write, as on the SQL stores
+(:mod:`influscope.metrics.unique_windows`): which hits open a window depends only on the same
+visitor's earlier hits on the same link, so each writer reads the stored hits its new hits can
+affect, computes the flags, and writes the new hits together with the stored hits whose flags
+changed (under a higher version).
+
+- :func:`import_clicks` (the bundle importer): every stored hit of the links the file touches,
+  and the flags of all of them from whole columns (:func:`unique_windows.flags_of`).
+- :func:`forward_clicks` (the redirect's journal): the stored hits of the batch's visitors on the
+  batch's links from the longest window before its first hit, and the flags pair by pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from influscope.events import schema
+from influscope.events.store import EventStoreURL
+from influscope.metrics import unique_windows as uw
+
+FLAGS = uw.FLAG_COLUMNS
+OPTIONAL = ("bot_reason", "visitor_hash", "country", "device", "os", "browser", "app", "referrer", "user_agent",
+            "request_hints")
+ROW = ("workspace_id", "key", "link_id", "ts", "is_bot", *OPTIONAL, *FLAGS)  # stored columns but the version
+ARROW = pa.schema([
+    ("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()), ("ts", pa.timestamp("us")),
+    ("is_bot", pa.bool_()), *((o, pa.string()) for o in OPTIONAL), *((f, pa.bool_()) for f in FLAGS),
+    ("version", pa.uint64())])
+_LONGEST = dt.timedelta(seconds=max(uw.WINDOWS.values()))
+
+
+@dataclass
+class Written:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reflagged: int = 0  # stored hits written again because their flags changed
+
+
+def _version() -> int:
+    return time.time_ns()
+
+
+def _list(values: Sequence[Any]) -> str:
+    """A ClickHouse literal list of ints or strings."""
+    out = []
+    for v in values:
+        if isinstance(v, (int, np.integer)):
+            out.append(str(int(v)))
+        else:
+            out.append("'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'")
+    return "(" + ", ".join(out) + ")" if out else "(NULL)"
+
+
+def _stored(client: Any, store: EventStoreURL, where: str) -> pa.Table:
+    cols = ", ".join(ROW)
+    table = client.query_arrow(f"SELECT {cols} FROM {schema.write_table(store, 'clicks')} WHERE {where}")
+    return _conform(table)
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    """TABLE's columns of ROW in the writer's types (times naive UTC)."""
+    arrays = []
+    for name in ROW:
+        field = ARROW.field(name)
+        arr = table.column(name) if name in table.column_names else pa.nulls(len(table), field.type)
+        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+            arr = pc.cast(arr, pa.timestamp("us", tz="UTC")).cast(pa.int64()).cast(pa.timestamp("us"))
+        arrays.append(pc.cast(arr, field.type))
+    return pa.table(arrays, names=list(ROW))
+
+
+def _delete(client: Any, store: EventStoreURL, workspace_id: int, keys: list[str]) -> None:
+    target = schema.local_table(store, "clicks")
+    for i in range(0, len(keys), 10_000):
+        client.command(f"DELETE FROM {target}{schema.on_cluster(store)} WHERE workspace_id = {int(workspace_id)} "
+                       f"AND key IN {_list(keys[i:i + 10_000])}")
+
+
+def _insert(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
+    if not len(rows):
+        return
+    rows = rows.append_column("version", pa.array(np.full(len(rows), _version(), dtype=np.uint64)))
+    settings = {"insert_distributed_sync": 1} if store.cluster else None
+    client.insert_arrow(schema.write_table(store, "clicks"), rows.cast(ARROW), settings=settings)
+
+
+def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
+    eq = pc.equal(a, b)
+    return pc.or_kleene(pc.fill_null(eq, False), pc.and_(pc.is_null(a), pc.is_null(b)))
+
+
+def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.Table,
+                  present: Sequence[str]) -> Written:
+    """Write the bundle's clicks NEW (columns key, link_id, ts, is_bot and the optional columns
+    PRESENT in the file) for WORKSPACE_ID; the flags of every hit of the links touched are derived
+    again. Returns what was inserted, updated and left as it was."""
+    out = Written()
+    n = len(new)
+    if not n:
+        return out
+    arrays: dict[str, Any] = {"workspace_id": pa.array(np.full(n, workspace_id, dtype=np.int64)),
+                              "key": pc.cast(new.column("key"), pa.string()),
+                              "link_id": pc.cast(new.column("link_id"), pa.int64()),
+                              "ts": pc.cast(new.column("ts"), pa.timestamp("us")),
+                              "is_bot": pc.fill_null(pc.cast(new.column("is_bot"), pa.bool_()), False)}
+    touched = sorted(set(pc.unique(arrays["link_id"]).to_pylist()))
+    stored = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id IN {_list(touched)}")
+    at = pc.index_in(arrays["key"], value_set=stored.column("key"))  # the stored row of each new key
+    existing = pc.is_valid(at)
+    old = stored.take(pc.fill_null(at, 0)) if len(stored) else None
+    for name in OPTIONAL:  # a column the file lacks keeps the stored value
+        if name in present:
+            arrays[name] = pc.cast(new.column(name), pa.string())
+        elif old is not None:
+            arrays[name] = pc.if_else(existing, old.column(name), pa.nulls(n, pa.string()))
+        else:
+            arrays[name] = pa.nulls(n, pa.string())
+    changed = pa.array(np.zeros(n, dtype=bool))
+    moved = changed
+    if old is not None:
+        same = pa.array(np.ones(n, dtype=bool))
+        for name in ("link_id", "ts", "is_bot", *OPTIONAL):
+            same = pc.and_(same, _same(arrays[name], old.column(name)))
+        changed = pc.and_(existing, pc.invert(same))
+        moved = pc.and_(existing, pc.invert(pc.and_(_same(arrays["link_id"], old.column("link_id")),
+                                                    _same(arrays["ts"], old.column("ts")))))
+    kept = stored.filter(pc.invert(pc.is_in(stored.column("key"), value_set=arrays["key"])))
+    blank = {f: pa.nulls(n, pa.bool_()) for f in FLAGS}
+    fresh = pa.table({**arrays, **blank}).select(list(ROW))
+    every = pa.concat_tables([kept, fresh])
+    flags = uw.flags_of(np.asarray(every.column("link_id").to_numpy()), every.column("visitor_hash"),
+                        np.asarray(pc.cast(every.column("ts"), pa.int64()).to_numpy()), every.column("key"),
+                        np.asarray(every.column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+    before = np.column_stack([
+        np.asarray(pc.fill_null(pa.concat_arrays([kept.column(f).combine_chunks(),
+                                                  (old.column(f).combine_chunks() if old is not None
+                                                   else pa.nulls(n, pa.bool_()))]), False)
+                   .to_numpy(zero_copy_only=False), dtype=bool) for f in FLAGS])
+    known = np.concatenate([np.ones(len(kept), dtype=bool), np.asarray(existing.to_numpy(zero_copy_only=False))])
+    reflag = (flags != before).any(axis=1) | ~known
+    is_new = np.concatenate([np.zeros(len(kept), dtype=bool), np.ones(n, dtype=bool)])
+    changed_np = np.asarray(pc.fill_null(changed, False).to_numpy(zero_copy_only=False), dtype=bool)
+    existing_np = np.asarray(existing.to_numpy(zero_copy_only=False), dtype=bool)
+    out.inserted = int((~existing_np).sum())
+    out.updated = int(changed_np.sum())
+    out.unchanged = n - out.inserted - out.updated
+    write = reflag.copy()
+    write[len(kept):] |= changed_np
+    out.reflagged = int((write & ~is_new).sum())
+    moved_keys = [k for k, m in zip(arrays["key"].to_pylist(), moved.to_pylist()) if m] if old is not None else []
+    if moved_keys:
+        _delete(client, store, workspace_id, moved_keys)
+    rows = every.drop_columns(list(FLAGS))
+    for j, f in enumerate(FLAGS):
+        rows = rows.append_column(f, pa.array(flags[:, j]))
+    _insert(client, store, rows.filter(pa.array(write)))
+    return out
+
+
+def forward_clicks(client: Any, store: EventStoreURL, clicks: Sequence[Any]) -> int:
+    """Write CLICKS (tuples in the order of :data:`influscope.tracking.sink.COLUMNS`) with their
+    flags; a click already stored under its key (a journal batch sent again: same link and time) is
+    replaced. Returns how many rows were written."""
+    by_ws: dict[int, list[Any]] = {}
+    for c in clicks:
+        by_ws.setdefault(c.workspace_id, []).append(c)
+    written = 0
+    for ws, hits in by_ws.items():
+        written += _forward_workspace(client, store, ws, hits)
+    return written
+
+
+_FIRST_HUMAN, _FIRST_BOT = uw._single_hit_flags(False), uw._single_hit_flags(True)
+_FLAG_READ = ("link_id", "visitor_hash", "ts", "key", "is_bot", *FLAGS)
+
+
+def _forward_workspace(client: Any, store: EventStoreURL, ws: int, hits: list[Any]) -> int:
+    latest: dict[str, Any] = {}
+    for h in hits:  # the same click twice in one batch (a journal row forwarded again): one row
+        latest[h.key] = h
+    hits = list(latest.values())
+    pairs: dict[tuple[int, str], list[int]] = {}
+    flags: list[tuple[bool, ...]] = [_FIRST_HUMAN] * len(hits)
+    for i, h in enumerate(hits):
+        if h.visitor_hash is None:
+            flags[i] = _FIRST_BOT if h.is_bot else _FIRST_HUMAN
+        else:
+            pairs.setdefault((h.link_id, h.visitor_hash), []).append(i)
+    by_pair: dict[tuple[int, str], list[tuple]] = {}
+    if pairs:
+        # the batch's visitors' hits on its links from the longest window before its first hit (one
+        # range of the sorting key per link); a click of the batch forwarded before (a journal batch
+        # sent again after a crash: same link, time and visitor) is among them and is left out
+        since = min(h.ts for h in hits) - _LONGEST
+        visitors = sorted({v for _, v in pairs})
+        links = sorted({link for link, _ in pairs})
+        found = client.query(
+            f"SELECT {', '.join(_FLAG_READ)} FROM {schema.write_table(store, 'clicks')} WHERE workspace_id = {int(ws)} "
+            f"AND link_id IN {_list(links)} AND ts >= {_ts(since)} AND visitor_hash IN {_list(visitors)}").result_rows
+        for r in found:
+            if r[3] not in latest:
+                ts = r[2].replace(tzinfo=None) if r[2].tzinfo else r[2]
+                by_pair.setdefault((r[0], r[1]), []).append((r[3], ts, r[3], bool(r[4]),
+                                                             *(bool(x) for x in r[5:])))
+    blank = (None,) * len(FLAGS)
+    restore: dict[str, tuple[bool, ...]] = {}  # stored hits whose flags a late hit changes
+    for pair, indexes in pairs.items():
+        old = by_pair.get(pair)
+        if old is None and len(indexes) == 1:  # the common case: a visitor's first hit on the link
+            flags[indexes[0]] = _FIRST_BOT if hits[indexes[0]].is_bot else _FIRST_HUMAN
+            continue
+        rows = [(-(i + 1), hits[i].ts, hits[i].key, bool(hits[i].is_bot), *blank) for i in indexes]
+        first = min(r[1] for r in rows)
+        for ident, new_flags in uw._flags(rows + (old or []), first):
+            if isinstance(ident, int):
+                flags[-ident - 1] = new_flags
+            else:
+                restore[ident] = new_flags
+    columns: dict[str, Any] = {"workspace_id": [ws] * len(hits), "key": [h.key for h in hits],
+                               "link_id": [h.link_id for h in hits], "ts": [h.ts for h in hits],
+                               "is_bot": [bool(h.is_bot) for h in hits],
+                               **{o: [getattr(h, o) for h in hits] for o in OPTIONAL},
+                               **{f: [x[j] for x in flags] for j, f in enumerate(FLAGS)}}
+    rows = pa.table(columns, schema=pa.schema([ARROW.field(c) for c in ROW]))
+    if restore:  # late hits: the stored hits after them, whole, with their new flags
+        again = _stored(client, store, f"workspace_id = {int(ws)} AND key IN {_list(sorted(restore))}")
+        again = again.drop_columns(list(FLAGS))
+        changed = [restore[k] for k in again.column("key").to_pylist()]
+        for j, f in enumerate(FLAGS):
+            again = again.append_column(f, pa.array([x[j] for x in changed], pa.bool_()))
+        rows = pa.concat_tables([rows, again])
+    _insert(client, store, rows)
+    return len(rows)
+
+
+def _ts(value: dt.datetime) -> str:
+    return f"toDateTime64('{value.isoformat(' ')}', 6, 'UTC')"
+
+
+def delete_clicks(client: Any, store: EventStoreURL, workspace_id: int, *, link_ids: Sequence[int] | None = None,
+                  before: dt.datetime | None = None) -> int:
+    """Delete the clicks of WORKSPACE_ID on LINK_IDS, or older than BEFORE (naive UTC); returns how many.
+    After deleting by time, the windows the deleted hits had opened are derived again."""
+    where = [f"workspace_id = {int(workspace_id)}"]
+    if link_ids is not None:
+        if not link_ids:
+            return 0
+        where.append(f"link_id IN {_list(sorted(link_ids))}")
+    if before is not None:
+        where.append(f"ts < {_ts(before)}")
+    condition = " AND ".join(where)
+    n = int(client.query(f"SELECT count() FROM {schema.write_table(store, 'clicks')} WHERE {condition}")
+            .result_rows[0][0])
+    if n:
+        client.command(f"DELETE FROM {schema.local_table(store, 'clicks')}{schema.on_cluster(store)} WHERE {condition}")
+        if before is not None:
+            rederive_after(client, store, workspace_id, before)
+    return n
+
+
+def rederive_after(client: Any, store: EventStoreURL, workspace_id: int, since: dt.datetime) -> int:
+    """Derive the flags again of the visitors' hits from SINCE on whose windows may have been opened
+    before it (hits before SINCE were deleted); returns how many hits changed."""
+    table = schema.write_table(store, "clicks")
+    pairs = client.query(f"SELECT DISTINCT link_id, visitor_hash FROM {table} WHERE workspace_id = {int(workspace_id)} "
+                         f"AND visitor_hash IS NOT NULL AND ts >= {_ts(since)} AND ts < {_ts(since + _LONGEST)}"
+                         ).result_rows
+    changed: list[dict[str, Any]] = []
+    for link_id, visitor in pairs:
+        rows = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id = {int(link_id)} AND "
+                                      f"visitor_hash = {_list([visitor])[1:-1]} AND ts >= {_ts(since - _LONGEST)}"
+                       ).to_pylist()
+        flat = [(j, r["ts"], r["key"], r["is_bot"], *(r[f] for f in FLAGS)) for j, r in enumerate(rows)]
+        for j, flags in uw._flags(flat, since):
+            changed.append({**rows[j], **dict(zip(FLAGS, flags))})
+    if changed:
+        _insert(client, store, pa.Table.from_pylist(changed, schema=pa.schema([ARROW.field(c) for c in ROW])))
+    return len(changed)
+
+
+def forget_links(workspace_id: int, link_ids: Sequence[int]) -> int:
+    """:func:`delete_clicks` on the configured event store (0 without one): a forgotten creator's clicks."""
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return 0
+    with session(where) as client:
+        return delete_clicks(client, where, workspace_id, link_ids=link_ids)
+
+
+def apply_retention(workspace_id: int, horizon: dt.datetime) -> int:
+    """:func:`delete_clicks` older than HORIZON on the configured event store (0 without one)."""
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return 0
+    with session(where) as client:
+        return delete_clicks(client, where, workspace_id, before=horizon)
+
+
+def rebuild(client: Any, store: EventStoreURL, workspace_id: int | None = None) -> int:
+    """Derive every hit's flags again from the stored hits (of one workspace, or all), links a few
+    at a time; write the hits whose flags change. Returns how many changed."""
+    table = schema.write_table(store, "clicks")
+    scope = f"WHERE workspace_id = {int(workspace_id)}" if workspace_id is not None else ""
+    pairs = client.query(f"SELECT DISTINCT workspace_id, link_id FROM {table} {scope} ORDER BY 1, 2").result_rows
+    by_ws: dict[int, list[int]] = {}
+    for ws, link in pairs:
+        by_ws.setdefault(int(ws), []).append(int(link))
+    changed = 0
+    for ws, links in by_ws.items():
+        for i in range(0, len(links), 50):
+            stored = _stored(client, store, f"workspace_id = {ws} AND link_id IN {_list(links[i:i + 50])}")
+            flags = uw.flags_of(np.asarray(stored.column("link_id").to_numpy()), stored.column("visitor_hash"),
+                                np.asarray(pc.cast(stored.column("ts"), pa.int64()).to_numpy()), stored.column("key"),
+                                np.asarray(stored.column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+            before = np.column_stack([np.asarray(pc.fill_null(stored.column(f), False).to_numpy(zero_copy_only=False),
+                                                 dtype=bool) for f in FLAGS])
+            differs = (flags != before).any(axis=1)
+            if differs.any():
+                rows = stored.drop_columns(list(FLAGS))
+                for j, f in enumerate(FLAGS):
+                    rows = rows.append_column(f, pa.array(flags[:, j]))
+                _insert(client, store, rows.filter(pa.array(differs)))
+                changed += int(differs.sum())
+    return changed

@@ -1,0 +1,180 @@
+"""How the KPI engine reads the event store.
+
+:func:`influscope.kpi.backends.connect` gives the Ibis backend of the operational store an
+:class:`EventReader` when an event store is configured. Then ``table(con, name)`` answers the
+tables that live in the event store (:data:`EVENT_TABLES`) with Ibis tables bound to ClickHouse,
+and ``fetch(con, expr)`` runs an expression over them on ClickHouse, inside a session
+(:func:`influscope.events.store.session`): the click buckets per link, bot flag and local day,
+and the link statistics, are computed there, and only their sums come back.
+
+Where a query joins events with operational records, one side is handed to the other. Crediting
+(:mod:`influscope.attribution.credit`) joins the window's orders and leads (operational store)
+with the clicks they carry: :func:`crediting_clicks` reads just those clicks from ClickHouse (by
+key, plus for ``first_click`` the same visitors' human clicks in the window) and gives them to
+the operational store as a temporary table of this connection. See docs/scale.md for why, and for
+what changes when orders move to the event store too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.operations as ops
+import pyarrow as pa
+
+from influscope.events import schema
+from influscope.events.store import EventStoreURL, session
+
+EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS}
+_CREDIT_COLUMNS = ("workspace_id", "key", "link_id", "ts", "is_bot", "visitor_hash")
+_counter = itertools.count()
+
+
+class EventReader:
+    """The event store as the KPI engine sees it: Ibis tables bound to a ClickHouse backend whose
+    client is lent by a session for each query."""
+
+    def __init__(self, store: EventStoreURL):
+        from ibis.backends.clickhouse import Backend
+
+        self.store = store
+        self.backend = Backend()
+        self.backend._can_reconnect = False
+        self.backend.__dict__["_influscope_event_reader"] = self
+
+    def has(self, name: str) -> bool:
+        return name in EVENT_TABLES
+
+    def table(self, name: str):
+        columns = {c: k for c, k in EVENT_TABLES[name].items() if c != "version"}
+        return ops.DatabaseTable(name=schema.write_table(self.store, name), schema=schema.ibis_schema(columns),
+                                 source=self.backend).to_expr()
+
+    def owns(self, expr) -> bool:
+        try:
+            return expr._find_backend(use_default=False) is self.backend
+        except Exception:  # an expression over several backends, or none
+            return False
+
+    def fetch(self, expr, run: Callable[[Any], list[dict]]) -> list[dict]:
+        """RUN(backend) with the backend connected for the duration."""
+        with session(self.store) as client:
+            self.backend.con = client
+            try:
+                return run(self.backend)
+            finally:
+                self.backend.con = None
+
+
+def reader_of(con) -> EventReader | None:
+    return getattr(con, "__dict__", {}).get("_influscope_events")
+
+
+def attach(con) -> None:
+    """Give the Ibis backend CON of the operational store the configured event store, if any."""
+    from influscope.events.store import configured
+
+    store = configured()
+    if store is not None:
+        con.__dict__["_influscope_events"] = EventReader(store)
+
+
+def _quoted(values) -> str:
+    from influscope.events.clicks import _list
+
+    return _list(values)
+
+
+def crediting_clicks(con, events, workspace_id: int, start: dt.datetime, end: dt.datetime, window_s: int,
+                     first_click: bool):
+    """The ``clicks`` table crediting joins EVENTS (orders or leads of [start, end), an Ibis table on
+    CON with ``click_id``) with: the store's own, or - when clicks live in the event store - a
+    temporary table of CON holding the clicks EVENTS carry and, for FIRST_CLICK, the human clicks of
+    the same visitors from WINDOW_S before START to END."""
+    from influscope.kpi.backends import fetch, table
+
+    reader = reader_of(con)
+    if reader is None:
+        return table(con, "clicks")
+    keys = sorted({r["click_id"] for r in fetch(con, events.filter(events.click_id.notnull()).select("click_id"))})
+    if not keys:
+        return _temporary_clicks(con, [])
+    cols = ", ".join(_CREDIT_COLUMNS)
+    source = schema.write_table(reader.store, "clicks")
+    parts: list[pa.Table] = []
+    with session(reader.store) as client:
+        for i in range(0, len(keys), 10_000):
+            parts.append(client.query_arrow(f"SELECT {cols} FROM {source} WHERE workspace_id = {int(workspace_id)} "
+                                            f"AND key IN {_quoted(keys[i:i + 10_000])}"))
+        visitors = sorted({v for p in parts for v in p.column("visitor_hash").to_pylist() if v is not None})
+        if first_click and visitors:
+            since = (start - dt.timedelta(seconds=window_s)).isoformat(" ")
+            until = end.isoformat(" ")
+            for i in range(0, len(visitors), 10_000):
+                parts.append(client.query_arrow(
+                    f"SELECT {cols} FROM {source} WHERE workspace_id = {int(workspace_id)} AND NOT is_bot "
+                    f"AND visitor_hash IN {_quoted(visitors[i:i + 10_000])} "
+                    f"AND ts >= toDateTime64('{since}', 6, 'UTC') AND ts < toDateTime64('{until}', 6, 'UTC')"))
+    rows: dict[str, dict] = {}
+    for part in parts:
+        for r in part.to_pylist():
+            rows[r["key"]] = r
+    return _temporary_clicks(con, list(rows.values()))
+
+
+def _naive(ts: dt.datetime) -> dt.datetime:
+    return ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def _temporary_clicks(con, rows: list[dict]):
+    name = f"influscope_event_clicks_{next(_counter)}"
+    if getattr(con, "name", None) == "sqlite":
+        from influscope.db.types import sqlite_timestamp
+
+        raw = con.con
+        raw.execute(f'CREATE TEMP TABLE "{name}" (id INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, '
+                    f'key VARCHAR(64) NOT NULL, link_id INTEGER NOT NULL, ts DATETIME NOT NULL, '
+                    f'is_bot BOOLEAN NOT NULL, visitor_hash VARCHAR(64))')
+        raw.executemany(f'INSERT INTO "{name}" (workspace_id, key, link_id, ts, is_bot, visitor_hash) '
+                        f'VALUES (?, ?, ?, ?, ?, ?)',
+                        [(r["workspace_id"], r["key"], r["link_id"], sqlite_timestamp(_naive(r["ts"])),
+                          int(bool(r["is_bot"])), r["visitor_hash"]) for r in rows])
+        return con.table(name, database="temp")
+    data = pa.Table.from_pylist(
+        [{**r, "ts": _naive(r["ts"])} for r in rows],
+        schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
+                          ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
+    return con.create_table(name, ibis.memtable(data), temp=True)
+
+
+def with_click_creators(conn, workspace_id: int, rows: list) -> list:
+    """ROWS (with ``click_id`` and ``click_creator``, the creator of the link the click id names,
+    joined in the operational store) with ``click_creator`` read through the event store's clicks
+    when one is configured (the operational store then holds none); ROWS as they are otherwise."""
+    import types
+
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.events.store import configured
+
+    where = configured()
+    keys = sorted({r.click_id for r in rows if r.click_id})
+    if where is None or not keys:
+        return rows
+    link_of: dict[str, int] = {}
+    with session(where) as client:
+        source = schema.write_table(where, "clicks")
+        for i in range(0, len(keys), 10_000):
+            for key, link in client.query(f"SELECT key, link_id FROM {source} WHERE workspace_id = {int(workspace_id)} "
+                                          f"AND key IN {_quoted(keys[i:i + 10_000])}").result_rows:
+                link_of[key] = int(link)
+    links = sorted(set(link_of.values()))
+    creator_of = dict(conn.execute(sa.select(t.links.c.id, t.links.c.creator_id).where(t.links.c.id.in_(links))).all()) \
+        if links else {}
+    return [types.SimpleNamespace(**{**r._mapping, "click_creator": creator_of.get(link_of.get(r.click_id))})
+            for r in rows]
