@@ -141,3 +141,28 @@ def test_the_comparison_periods_arrive_in_each_card_after_the_page_shows(page, d
     # the summary stays at the top: the next steps read across the page, above the cards
     actions = page.locator('#summary [data-summary="actions"]').bounding_box()
     assert actions["width"] > 0.8 * page.locator("#summary").bounding_box()["width"]
+
+
+def test_the_creator_page_shows_at_once_and_its_campaign_rows_and_valuation_arrive(page, demo_server):
+    from influscope.demo import PLANS, headline_creator
+
+    key = headline_creator(PLANS[-1])
+    for lang, loading, expected in (("en", "Loading…", "Expected per deliverable"),
+                                    ("ar", "جارٍ التحميل…", "المتوقع لكل منشور")):
+        page.goto(demo_server + f"/creators/{key}?lang={lang}", wait_until="domcontentloaded")
+        # the page itself: identity and accounts, with the engine's parts still to come
+        assert page.locator("h1").inner_text().strip()
+        assert page.locator("table").first.locator("tbody tr").count() >= 1
+        rows = page.locator("table.history tbody tr[data-campaign]")
+        assert rows.count() >= 1
+        # each campaign's row is swapped in by its own request
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('table.history tbody tr[data-campaign]')]"
+            ".every(r => !r.hasAttribute('hx-get') && r.querySelectorAll('td.num').length > 3)", timeout=60_000)
+        history = page.locator("table.history").inner_text()
+        assert loading not in history and re.search(r"\d", rows.first.locator("td.num").nth(1).inner_text())
+        # then the valuation panel
+        page.wait_for_selector("#valuation:not([hx-get]) table.valuation", timeout=60_000)
+        valuation = page.locator("#valuation").inner_text()
+        assert expected in valuation and loading not in valuation
+    assert page.locator("html").get_attribute("dir") == "rtl"

@@ -9,13 +9,14 @@ charts, credibility reasons).
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import re
 import threading
 import time
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -73,6 +74,41 @@ def compute_many(engine: sa.Engine, workspace: str, campaign: str, breakdowns: I
     base = (engine.url.render_as_string(hide_password=False), workspace, campaign, start, end,
             json.dumps(settings or {}, sort_keys=True, default=str))
     version = data_version(engine, workspace, campaign)
+    found = _cached(base, wanted, version, diagnostics)
+    missing = [by for by in wanted if by not in found]
+    if missing:
+        # Reading only: comments are analysed when they arrive or by the background job. The
+        # diagnostics do not depend on the breakdown: computed once, whichever result carries them.
+        run_diagnostics = diagnostics and not any(r.get("diagnostics_run") for r in found.values())
+        # Requests made together (a page's rows and panels) may ask for the same result: the first
+        # computes it, the others wait for it and take it from the cache.
+        with _in_flight((*base, tuple(missing), run_diagnostics)):
+            found.update(_cached(base, missing, version, diagnostics))
+            missing = [by for by in missing if by not in found]
+            if missing:
+                from influscope.kpi.api import kpis_by
+
+                results = kpis_by(campaign, missing, settings=settings, workspace=workspace, engine=engine,
+                                  start=start, end=end, diagnostics=run_diagnostics)
+                now = time.monotonic()
+                with _CACHE_LOCK:
+                    for by, res in results.items():
+                        found[by] = _exact_money(res)
+                        found[by]["diagnostics_run"] = run_diagnostics
+                        _CACHE[(*base, by, run_diagnostics)] = (version, now, found[by])
+                    while len(_CACHE) > CACHE_SIZE:
+                        _CACHE.popitem(last=False)
+    if diagnostics:
+        source = next((r for r in found.values() if r.get("diagnostics_run")), None)
+        if source is not None:
+            for by, r in found.items():
+                if not r.get("diagnostics_run"):
+                    found[by] = {**r, "diagnostics": source.get("diagnostics", []), "diagnostics_run": True}
+    return {by: found[by] for by in wanted}
+
+
+def _cached(base: tuple, wanted: list[str | None], version: tuple, diagnostics: bool) -> dict[str | None, dict]:
+    """The results of WANTED found in the cache for this data version (and not too old)."""
     now = time.monotonic()
     found: dict[str | None, dict] = {}
     with _CACHE_LOCK:
@@ -89,29 +125,23 @@ def compute_many(engine: sa.Engine, workspace: str, campaign: str, breakdowns: I
                         and now - hit[1] < CACHE_TTL:
                     found[None] = {**hit[2], "rows": [], "by": None}
                     break
-    missing = [by for by in wanted if by not in found]
-    if missing:
-        from influscope.kpi.api import kpis_by
+    return found
 
-        # Reading only: comments are analysed when they arrive or by the background job. The
-        # diagnostics do not depend on the breakdown: computed once, whichever result carries them.
-        run_diagnostics = diagnostics and not any(r.get("diagnostics_run") for r in found.values())
-        results = kpis_by(campaign, missing, settings=settings, workspace=workspace, engine=engine, start=start,
-                          end=end, diagnostics=run_diagnostics)
+
+@contextlib.contextmanager
+def _in_flight(key: tuple) -> Iterator[None]:
+    """Hold KEY's lock: one computation of the same result at a time in this process."""
+    with _CACHE_LOCK:
+        entry = _FLIGHTS.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
         with _CACHE_LOCK:
-            for by, res in results.items():
-                found[by] = _exact_money(res)
-                found[by]["diagnostics_run"] = run_diagnostics
-                _CACHE[(*base, by, run_diagnostics)] = (version, now, found[by])
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    if diagnostics:
-        source = next((r for r in found.values() if r.get("diagnostics_run")), None)
-        if source is not None:
-            for by, r in found.items():
-                if not r.get("diagnostics_run"):
-                    found[by] = {**r, "diagnostics": source.get("diagnostics", []), "diagnostics_run": True}
-    return {by: found[by] for by in wanted}
+            entry[1] -= 1
+            if entry[1] == 0:
+                _FLIGHTS.pop(key, None)
 
 
 def _exact_money(res) -> dict:
@@ -135,6 +165,7 @@ CACHE_SIZE = 128
 CACHE_TTL = 600.0  # seconds; also bounds staleness after in-place corrections the version cannot see
 _CACHE: "collections.OrderedDict[tuple, tuple[Any, float, dict]]" = collections.OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_FLIGHTS: dict[tuple, list] = {}  # key -> [lock, number of holders and waiters]
 _VERSIONED = ("post_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
               "fx_rates", "codes", "links", "posts", "creator_accounts", "audience")
 
