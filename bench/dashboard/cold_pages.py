@@ -12,10 +12,13 @@ outermost ``kpis``/``kpis_by`` call) is recorded beside the page's total: the re
 own cost (store reads, templates, charts, PDF layout). The reference is the one engine call a
 campaign page needs, ``kpis(slug, by="creator")``, timed in the same process.
 
-Pages: the home page (``GET /`` and the campaign rows htmx loads after it), each campaign page
-(cold) and the requests htmx makes after it shows (comparison periods where the tree defers them,
-daily trends, posts: timed as they come, the cache holding what the page computed), the headline
-creator of each campaign, links, settings, and each campaign's PDF in en, zh-Hant and ar (cold).
+Pages: the home page (``GET /``, then each campaign row htmx loads after it, cold), each campaign
+page (cold) and the requests htmx makes after it shows (comparison periods where the tree defers
+them, daily trends, posts: timed as they come, the cache holding what the page computed), the
+headline creator of each campaign (cold) and, where the tree defers them, the requests htmx makes
+after it (each campaign's row of the history, the valuation: one after the other, the cache
+holding what the earlier ones computed), links, settings, and each campaign's PDF in en, zh-Hant
+and ar (cold).
 Prints a Markdown table.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -98,7 +102,7 @@ def worker(db: str) -> dict:
 
     out: dict[str, dict] = {}
 
-    def cold(label: str, path: str, *, clear: bool = True) -> None:
+    def cold(label: str, path: str, *, clear: bool = True) -> str:
         if clear:
             clear_cache()
         spent.update(seconds=0.0, calls=0)
@@ -106,19 +110,18 @@ def worker(db: str) -> dict:
         r = client.get(path)
         total = time.perf_counter() - t0
         if r.status_code == 404 and not clear:  # a request this tree's page does not make
-            return
+            return ""
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
         out[label] = {"total": total, "engine": spent["seconds"], "calls": spent["calls"], "bytes": len(r.content)}
+        return r.text
 
-    cold("home: GET /", "/")
-    # the rows htmx loads after the home page: one after the other, as one cold page view
-    clear_cache()
-    spent.update(seconds=0.0, calls=0)
-    t0 = time.perf_counter()
+    home = cold("home: GET /", "/")
+    deferred = set(re.findall(r'hx-get="(/campaigns/[^/"]+/summary-row)"', home))
+    # the rows htmx loads after the home page, each its own request (cold)
     for slug in slugs:
-        assert client.get(f"/campaigns/{slug}/summary-row").status_code == 200
-    out["home: campaign rows"] = {"total": time.perf_counter() - t0, "engine": spent["seconds"],
-                                  "calls": spent["calls"], "bytes": 0}
+        if f"/campaigns/{slug}/summary-row" not in deferred:
+            raise SystemExit(f"the home page does not load {slug}'s row after it shows")
+        cold(f"  after it: campaign row {slug}", f"/campaigns/{slug}/summary-row")
     for slug in slugs:
         clear_cache()
         t0 = time.perf_counter()
@@ -132,7 +135,11 @@ def worker(db: str) -> dict:
         cold(f"  after it: posts panel {slug}", f"/campaigns/{slug}/posts", clear=False)
     for plan in PLANS:
         key = headline_creator(plan)
-        cold(f"creator {key}", f"/creators/{key}")
+        html = cold(f"creator {key}", f"/creators/{key}")
+        # where the tree defers them: each campaign's row and the valuation, as htmx asks for them
+        for path in re.findall(r'hx-get="(/creators/[^"]+)" hx-trigger="load"', html):
+            part = "valuation" if path.endswith("/valuation") else "row " + path.rsplit("/", 1)[-1]
+            cold(f"  after it: {key} {part}", path, clear=False)
     cold("links", "/links")
     cold("settings", "/settings")
     for slug in slugs:

@@ -17,7 +17,7 @@ from influscope.db import tables as t
 from influscope.reports import build
 from influscope.web import i18n
 from influscope.web.i18n.data_texts import benchmark_text
-from influscope.web.ui._common import engine_of, lang_of, page
+from influscope.web.ui._common import engine_of, lang_of, page, plain_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,10 +63,10 @@ def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
         bench = []
         for k, b in a.benchmarks.items():
             if b.get("low") is not None and b.get("high") is not None:
-                text = f"{b['low']:g}–{b['high']:g}" + (f" {b['currency']}" if b.get("currency") else "") + (
+                text = f"{plain_number(b['low'])}–{plain_number(b['high'])}" + (f" {b['currency']}" if b.get("currency") else "") + (
                     " %" if b.get("unit") == "%" else (" x" if b.get("unit") == "x" else ""))
             elif b.get("value") is not None:
-                text = f"{b['value']:g}" + (" %" if b.get("unit") == "%" else "")
+                text = plain_number(b["value"]) + (" %" if b.get("unit") == "%" else "")
             else:
                 continue
             bench.append((build.kpi_name(k, lang), fmt.ltr(text), benchmark_text(b.get("citation") or "", lang)))
