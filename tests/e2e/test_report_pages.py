@@ -146,10 +146,9 @@ def test_the_comparison_periods_arrive_in_each_card_after_the_page_shows(page, d
 def test_the_creator_page_shows_at_once_and_its_campaign_rows_and_valuation_arrive(page, demo_server):
     from influscope.demo import PLANS, headline_creator
 
-    key = headline_creator(PLANS[-1])
-    for lang, loading, expected in (("en", "Loading…", "Expected per deliverable"),
-                                    ("ar", "جارٍ التحميل…", "المتوقع لكل منشور")):
-        page.goto(demo_server + f"/creators/{key}?lang={lang}", wait_until="domcontentloaded")
+    for plan, lang, loading, expected in ((PLANS[-1], "en", "Loading…", "Expected per deliverable"),
+                                          (PLANS[1], "ar", "جارٍ التحميل…", "المتوقع لكل منشور")):
+        page.goto(demo_server + f"/creators/{headline_creator(plan)}?lang={lang}", wait_until="domcontentloaded")
         # the page itself: identity and accounts, with the engine's parts still to come
         assert page.locator("h1").inner_text().strip()
         assert page.locator("table").first.locator("tbody tr").count() >= 1
@@ -161,8 +160,10 @@ def test_the_creator_page_shows_at_once_and_its_campaign_rows_and_valuation_arri
             ".every(r => !r.hasAttribute('hx-get') && r.querySelectorAll('td.num').length > 3)", timeout=60_000)
         history = page.locator("table.history").inner_text()
         assert loading not in history and re.search(r"\d", rows.first.locator("td.num").nth(1).inner_text())
-        # then the valuation panel
+        # then the valuation panel, in the currency of the creator's campaign
         page.wait_for_selector("#valuation:not([hx-get]) table.valuation", timeout=60_000)
         valuation = page.locator("#valuation").inner_text()
         assert expected in valuation and loading not in valuation
+        symbol = {"TWD": "NT$", "AED": "د.إ."}[plan.currency]
+        assert symbol in valuation and ("NT$" not in valuation if plan.currency != "TWD" else True), valuation[:500]
     assert page.locator("html").get_attribute("dir") == "rtl"

@@ -31,13 +31,14 @@ MONEY = ("revenue", "emv")
 ACTUAL = ("cpm", "cpe", "cpc", "cpa", "roas")
 
 
-def _valuation(engine, p: Principal, creator: dict, lang: str) -> dict | None:
-    """The creator's value from their own history (planning.creator_value), formatted for LANG."""
+def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | None = None) -> dict | None:
+    """The creator's value from their own history (planning.creator_value), formatted for LANG, in
+    CURRENCY (default: that of the workspace's latest campaign)."""
     from influscope.planning.creator_value import value_of
 
     fmt = i18n.Formatter(lang)
     try:
-        v = value_of(engine, creator["key"], workspace=p.workspace_slug)
+        v = value_of(engine, creator["key"], workspace=p.workspace_slug, currency=currency)
     except (LookupError, ValueError) as exc:
         return {"error": str(exc)}
     cur = v.currency
@@ -170,8 +171,10 @@ def valuation_panel(key: str, request: Request, p: Principal = Depends(principal
     engine = engine_of(request)
     with engine.connect() as conn:
         creator = _creator_or_404(conn, p, key)
+        camps = _campaigns_of(conn, p, creator["id"])
+    # in the currency of the creator's latest campaign: their fees and costs were agreed in it
     return page(request, "partials/creator_valuation.html", principal=p, lang=lang,
-                valuation=_valuation(engine, p, creator, lang))
+                valuation=_valuation(engine, p, creator, lang, camps[-1]["currency"] if camps else None))
 
 
 def _credibility(conn, account_ids: list[int]) -> list[dict]:
