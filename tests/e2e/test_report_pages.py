@@ -167,3 +167,14 @@ def test_the_creator_page_shows_at_once_and_its_campaign_rows_and_valuation_arri
         symbol = {"TWD": "NT$", "AED": "د.إ."}[plan.currency]
         assert symbol in valuation and ("NT$" not in valuation if plan.currency != "TWD" else True), valuation[:500]
     assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+def test_the_audience_panel_shows_demographics_and_their_change(page, demo_server):
+    page.goto(demo_server + "/campaigns/glow-awareness?compare=none&lang=zh-Hant")
+    panel = page.locator("#audience")
+    assert [t.get_attribute("data-dimension") for t in panel.locator("table.audience").all()] == \
+        ["age", "gender", "country"]
+    assert "台灣" in panel.locator('[data-dimension="country"]').inner_text()
+    assert "個百分點" in panel.inner_text()
+    box, width = panel.bounding_box(), page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing runs off the page

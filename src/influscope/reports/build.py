@@ -604,6 +604,9 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         report.sentiment = {"rows": rows, "values": {k: (kpis.get(k) or {}).get("value") for k in SENTIMENT_KPIS},
                             "waiting": waiting}
 
+    report.audience = audience_panel((kpis.get("audience_demographics") or {}).get("detail"), lang,
+                                     (kpis.get("audience_demographics") or {}).get("value"))
+
     # before/after (raw listings; the lift KPIs come from the engine)
     with engine.connect() as conn:
         b0 = camp["baseline_start"] or (start - dt.timedelta(days=(end - start).days + 1))
@@ -790,6 +793,48 @@ def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, curren
         step.creator = ("، " if lang == "ar" else ", ").join(fmt.isolate(n) for n in names[action])
     out.actions = list(by_action.values())
     return out
+
+
+AUDIENCE_COUNTRIES = 5  # the largest countries; the rest are summed as "other countries"
+
+
+def audience_panel(detail: dict | None, lang: str, accounts: Any = None) -> dict[str, Any]:
+    """The audience demographics KPI's detail as tables: per dimension (age, gender, country) each
+    bucket's share of the activated accounts' audiences at the campaign end and its change in
+    points since the start. Empty when the engine had no audience data."""
+    if not detail or not detail.get("shares"):
+        return {}
+    _ = i18n.gettext_for(lang)
+    fmt = i18n.Formatter(lang)
+    titles = {"age": _("Age"), "gender": _("Gender"), "country": _("Country")}
+    genders = {"F": _("Women"), "M": _("Men"), "U": _("Other or not stated")}
+    territories = i18n.locale(lang).territories
+    dims = []
+    order = [d for d in ("age", "gender", "country") if d in detail["shares"]] + sorted(
+        d for d in detail["shares"] if d not in ("age", "gender", "country"))
+    for dim in order:
+        shares = detail["shares"][dim]
+        change = (detail.get("change_pp") or {}).get(dim, {})
+        buckets = sorted(shares) if dim == "age" else sorted(shares, key=lambda b: -shares[b])
+        rows = []
+        shown = buckets[:AUDIENCE_COUNTRIES] if dim == "country" else buckets
+        for b in shown:
+            label = genders.get(b, b) if dim == "gender" else (
+                territories.get(b, b) if dim == "country" else fmt.ltr(b))
+            rows.append({"bucket": b, "label": label, "share": fmt.percent(shares[b], 1),
+                         "change": _points(fmt, change.get(b))})
+        rest = [b for b in buckets if b not in shown]
+        if rest:
+            moved = [change[b] for b in rest if b in change]
+            rows.append({"bucket": "", "label": _("Other countries"), "share": fmt.percent(sum(shares[b] for b in rest), 1),
+                         "change": _points(fmt, sum(moved) if moved else None)})
+        dims.append({"id": dim, "title": titles.get(dim, dim), "rows": rows})
+    return {"dimensions": dims, "accounts": accounts}
+
+
+def _points(fmt: i18n.Formatter, value: float | None) -> str:
+    """A change in points to one decimal; a change that rounds to nothing reads 0.0, not -0.0."""
+    return "–" if value is None else fmt.points(round(value, 1) + 0.0, 1)
 
 
 def post_details(conn: sa.Connection, campaign_id: int) -> dict[str, dict]:

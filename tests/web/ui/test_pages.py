@@ -246,3 +246,9 @@ def test_campaign_plan_review_panel(owner, demo_engine):
     html = owner.get("/campaigns/spring-launch/plan-review").text
     assert "Plan and actual results" in html and 'href="/creators/omar"' in html and "expected" in html
     assert 'hx-get="/campaigns/spring-launch/plan-review"' in owner.get("/campaigns/spring-launch?compare=none").text
+
+
+def test_campaign_page_without_audience_data_has_no_demographics_panel(owner):
+    # the test bundle has no audience breakdowns: no empty panel
+    html = owner.get("/campaigns/spring-launch?compare=none").text
+    assert 'id="audience"' not in html
