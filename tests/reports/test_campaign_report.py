@@ -120,3 +120,18 @@ def test_audience_demographics_show_shares_and_their_change(demo):
     ar = _report(demo, "glow-awareness", lang="ar").audience["dimensions"]
     assert ar[2]["rows"][0]["label"] == "تايوان" and "نقطة مئوية" in ar[0]["rows"][0]["change"]
     assert ar[0]["rows"][0]["label"].startswith("\u2066")  # 13-17 reads left to right
+
+
+def test_numbers_inside_arabic_reasons_keep_their_sign_and_ranges(demo):
+    text = "قفز عدد المتابعين بمقدار +3,379 في 2026-06-07، أي 510.4 ضعف؛ نطاق 3.23-6.45%؛ الرمز YATING220"
+    out = build.isolate_numbers(text, "ar")
+    for number in ("+3,379", "2026-06-07", "510.4", "3.23-6.45%"):
+        assert f"\u2066{number}\u2069" in out
+    assert "YATING220" in out and "\u2066220" not in out  # a code's digits stay part of the code
+    assert build.isolate_numbers(out, "ar") == out  # isolating twice changes nothing
+    assert build.isolate_numbers("jumped by +3,379", "en") == "jumped by +3,379"
+    rep = _report(demo, "spring-launch", lang="ar")
+    for account in rep.credibility:
+        for reason in account["reasons_list"]:
+            assert not any(m.start() == 0 or reason[m.start() - 1] != "\u2066"
+                           for m in build._NUMBER_IN_TEXT.finditer(reason)), reason

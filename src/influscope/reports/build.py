@@ -913,6 +913,18 @@ def daily_series(rows: list[dict], kpi_ids: list[str], lang: str, since: dt.date
     return out
 
 
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w\u2066+\-\u2212.,])[+\-\u2212]?\d(?:[\d,.:/\-\u2013T]*\d)?%?")
+
+
+def isolate_numbers(text: str, lang: str) -> str:
+    """In a right-to-left language, every number of TEXT (with its sign, a range such as 3.23-6.45%,
+    a date such as 2026-06-07) as a left-to-right isolate: "+3,379" stays "+3,379", not "3,379+".
+    Texts written elsewhere (the audience engine's reasons) come with their numbers bare."""
+    if i18n.text_direction(lang) != "rtl" or not text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: f"\u2066{m.group(0)}\u2069", text)
+
+
 def _reasons(value: Any, lang: str) -> list[str]:
     """The credibility checks that lowered the score, in LANG (the audience engine reports every
     check; passed ones carry no message)."""
@@ -928,9 +940,9 @@ def _reasons(value: Any, lang: str) -> list[str]:
             if item.get("fired") is False or (item.get("fired") is None and "message" not in item):
                 continue
             msg = item.get("message") or item.get("text") or item.get("id")
-            out.append(_text(msg, lang))
+            out.append(isolate_numbers(_text(msg, lang), lang))
         else:
-            out.append(str(item))
+            out.append(isolate_numbers(str(item), lang))
     return out
 
 
@@ -939,9 +951,9 @@ def credibility_checks(value: Any, lang: str) -> dict[str, Any]:
     fired, passed, skipped = [], [], []
     for item in value or []:
         if not isinstance(item, dict):
-            fired.append(str(item))
+            fired.append(isolate_numbers(str(item), lang))
         elif item.get("fired"):
-            fired.append(_text(item.get("message") or item.get("id"), lang))
+            fired.append(isolate_numbers(_text(item.get("message") or item.get("id"), lang), lang))
         elif item.get("fired") is False:
             passed.append(str(item.get("id")))
         else:
