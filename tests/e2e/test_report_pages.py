@@ -178,3 +178,42 @@ def test_the_audience_panel_shows_demographics_and_their_change(page, demo_serve
     assert "個百分點" in panel.inner_text()
     box, width = panel.bounding_box(), page.viewport_size["width"]
     assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing runs off the page
+
+
+# Where the browser draws each sign: for every + or - that starts a number in the page's text, is it
+# to the left of the number's first digit (as a signed number reads, in any language)?
+SIGNS_JS = r'''() => {
+  const marks = '\u2066\u2067\u2068\u2069\u200e\u200f';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || ['SCRIPT', 'STYLE'].includes(el.tagName) || !el.getClientRects().length) continue;
+    const t = n.data;
+    for (let i = 0; i + 1 < t.length; i++) {
+      if (t[i] !== '-' && t[i] !== '+') continue;
+      let j = i + 1, k = i - 1;
+      while (j < t.length && marks.includes(t[j])) j++;
+      while (k >= 0 && marks.includes(t[k])) k--;
+      if (j >= t.length || !/[0-9]/.test(t[j]) || (k >= 0 && /[0-9A-Za-z\u0600-\u06ff.,%]/.test(t[k]))) continue;
+      const r = document.createRange();
+      r.setStart(n, i); r.setEnd(n, i + 1); const a = r.getBoundingClientRect();
+      r.setStart(n, j); r.setEnd(n, j + 1); const b = r.getBoundingClientRect();
+      if (a.width && b.width) out.push({text: t.replace(/[\u2066-\u2069\u200e\u200f]/g, ''), ok: a.x < b.x});
+    }
+  }
+  return out;
+}'''
+
+
+def test_signed_numbers_in_arabic_pages_keep_their_sign_on_the_left(page, demo_server):
+    page.goto(demo_server + "/campaigns/spring-launch?lang=ar")
+    page.wait_for_selector("#cards .cmps .cmp", timeout=60_000)  # the comparisons carry +/- changes
+    page.wait_for_load_state("networkidle")
+    signs = page.evaluate(SIGNS_JS)
+    assert len(signs) >= 3, signs
+    assert [s["text"] for s in signs if not s["ok"]] == []
+    # the same probe finds a bare number in right-to-left text (it can fail)
+    page.set_content('<html dir="rtl"><body><p>التغير -0.1 نقطة</p></body></html>')
+    assert [s["ok"] for s in page.evaluate(SIGNS_JS)] == [False]
