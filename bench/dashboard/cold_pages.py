@@ -154,6 +154,7 @@ def main() -> None:
     ap.add_argument("--tree", action="append", default=[], help="NAME=PATH of a src folder (twice)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--report", default=None, help="print the table of a run saved with --json, without running")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -162,7 +163,12 @@ def main() -> None:
     trees = [tuple(x.split("=", 1)) for x in args.tree]
     runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
     loads = []
-    for i in range(args.rounds):
+    if args.report:
+        with open(args.report) as fh:
+            runs = json.load(fh)
+        trees = [(name, "") for name in runs]
+        args.rounds = min(len(r) for r in runs.values())
+    for i in range(0 if args.report else args.rounds):
         order = trees if i % 2 == 0 else trees[::-1]
         for name, path in order:
             env = {**os.environ, "PYTHONPATH": os.path.abspath(path)}
@@ -177,11 +183,21 @@ def main() -> None:
         with open(args.json, "w") as fh:
             json.dump(runs, fh, indent=1)
     names = [n for n, _ in trees]
-    labels = list(runs[names[0]][0])
+    # every tree's pages, in the order the last tree requested them (pages only one tree requests
+    # keep their place after the page before them)
+    labels: list[str] = []
+    for n in reversed(names):
+        for lab in runs[n][0]:
+            if lab in labels:
+                continue
+            own = list(runs[n][0])
+            before = next((x for x in reversed(own[:own.index(lab)]) if x in labels), None)
+            labels.insert(labels.index(before) + 1 if before is not None else 0, lab)
     med = {n: {lab: {k: statistics.median(r[lab][k] for r in runs[n]) for k in ("total", "engine", "calls")}
                for lab in labels if all(lab in r for r in runs[n])} for n in names}
-    print(f"\nMedians of {args.rounds} rounds; load average at the start of each process: "
-          f"{min(loads):.1f}-{max(loads):.1f}\n")
+    if loads:
+        print(f"\nMedians of {args.rounds} rounds; load average at the start of each process: "
+              f"{min(loads):.1f}-{max(loads):.1f}\n")
     head = " | ".join(f"{n}: total (engine, calls)" for n in names)
     print(f"| page | {head} | {names[-1]} / {names[0]} | {names[-1]}: outside the engine |")
     print("|---|" + "---|" * (len(names) + 2))
