@@ -12,10 +12,13 @@ outermost ``kpis``/``kpis_by`` call) is recorded beside the page's total: the re
 own cost (store reads, templates, charts, PDF layout). The reference is the one engine call a
 campaign page needs, ``kpis(slug, by="creator")``, timed in the same process.
 
-Pages: the home page (``GET /`` and the campaign rows htmx loads after it), each campaign page
-(cold) and the requests htmx makes after it shows (comparison periods where the tree defers them,
-daily trends, posts: timed as they come, the cache holding what the page computed), the headline
-creator of each campaign, links, settings, and each campaign's PDF in en, zh-Hant and ar (cold).
+Pages: the home page (``GET /``, then each campaign row htmx loads after it, cold), each campaign
+page (cold) and the requests htmx makes after it shows (comparison periods where the tree defers
+them, daily trends, posts: timed as they come, the cache holding what the page computed), the
+headline creator of each campaign (cold) and, where the tree defers them, the requests htmx makes
+after it (each campaign's row of the history, the valuation: one after the other, the cache
+holding what the earlier ones computed), links, settings, and each campaign's PDF in en, zh-Hant
+and ar (cold).
 Prints a Markdown table.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -98,7 +102,7 @@ def worker(db: str) -> dict:
 
     out: dict[str, dict] = {}
 
-    def cold(label: str, path: str, *, clear: bool = True) -> None:
+    def cold(label: str, path: str, *, clear: bool = True) -> str:
         if clear:
             clear_cache()
         spent.update(seconds=0.0, calls=0)
@@ -106,19 +110,18 @@ def worker(db: str) -> dict:
         r = client.get(path)
         total = time.perf_counter() - t0
         if r.status_code == 404 and not clear:  # a request this tree's page does not make
-            return
+            return ""
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
         out[label] = {"total": total, "engine": spent["seconds"], "calls": spent["calls"], "bytes": len(r.content)}
+        return r.text
 
-    cold("home: GET /", "/")
-    # the rows htmx loads after the home page: one after the other, as one cold page view
-    clear_cache()
-    spent.update(seconds=0.0, calls=0)
-    t0 = time.perf_counter()
+    home = cold("home: GET /", "/")
+    deferred = set(re.findall(r'hx-get="(/campaigns/[^/"]+/summary-row)"', home))
+    # the rows htmx loads after the home page, each its own request (cold)
     for slug in slugs:
-        assert client.get(f"/campaigns/{slug}/summary-row").status_code == 200
-    out["home: campaign rows"] = {"total": time.perf_counter() - t0, "engine": spent["seconds"],
-                                  "calls": spent["calls"], "bytes": 0}
+        if f"/campaigns/{slug}/summary-row" not in deferred:
+            raise SystemExit(f"the home page does not load {slug}'s row after it shows")
+        cold(f"  after it: campaign row {slug}", f"/campaigns/{slug}/summary-row")
     for slug in slugs:
         clear_cache()
         t0 = time.perf_counter()
@@ -132,7 +135,11 @@ def worker(db: str) -> dict:
         cold(f"  after it: posts panel {slug}", f"/campaigns/{slug}/posts", clear=False)
     for plan in PLANS:
         key = headline_creator(plan)
-        cold(f"creator {key}", f"/creators/{key}")
+        html = cold(f"creator {key}", f"/creators/{key}")
+        # where the tree defers them: each campaign's row and the valuation, as htmx asks for them
+        for path in re.findall(r'hx-get="(/creators/[^"]+)" hx-trigger="load"', html):
+            part = "valuation" if path.endswith("/valuation") else "row " + path.rsplit("/", 1)[-1]
+            cold(f"  after it: {key} {part}", path, clear=False)
     cold("links", "/links")
     cold("settings", "/settings")
     for slug in slugs:
@@ -147,6 +154,7 @@ def main() -> None:
     ap.add_argument("--tree", action="append", default=[], help="NAME=PATH of a src folder (twice)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--report", default=None, help="print the table of a run saved with --json, without running")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -155,7 +163,12 @@ def main() -> None:
     trees = [tuple(x.split("=", 1)) for x in args.tree]
     runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
     loads = []
-    for i in range(args.rounds):
+    if args.report:
+        with open(args.report) as fh:
+            runs = json.load(fh)
+        trees = [(name, "") for name in runs]
+        args.rounds = min(len(r) for r in runs.values())
+    for i in range(0 if args.report else args.rounds):
         order = trees if i % 2 == 0 else trees[::-1]
         for name, path in order:
             env = {**os.environ, "PYTHONPATH": os.path.abspath(path)}
@@ -170,11 +183,21 @@ def main() -> None:
         with open(args.json, "w") as fh:
             json.dump(runs, fh, indent=1)
     names = [n for n, _ in trees]
-    labels = list(runs[names[0]][0])
+    # every tree's pages, in the order the last tree requested them (pages only one tree requests
+    # keep their place after the page before them)
+    labels: list[str] = []
+    for n in reversed(names):
+        for lab in runs[n][0]:
+            if lab in labels:
+                continue
+            own = list(runs[n][0])
+            before = next((x for x in reversed(own[:own.index(lab)]) if x in labels), None)
+            labels.insert(labels.index(before) + 1 if before is not None else 0, lab)
     med = {n: {lab: {k: statistics.median(r[lab][k] for r in runs[n]) for k in ("total", "engine", "calls")}
                for lab in labels if all(lab in r for r in runs[n])} for n in names}
-    print(f"\nMedians of {args.rounds} rounds; load average at the start of each process: "
-          f"{min(loads):.1f}-{max(loads):.1f}\n")
+    if loads:
+        print(f"\nMedians of {args.rounds} rounds; load average at the start of each process: "
+              f"{min(loads):.1f}-{max(loads):.1f}\n")
     head = " | ".join(f"{n}: total (engine, calls)" for n in names)
     print(f"| page | {head} | {names[-1]} / {names[0]} | {names[-1]}: outside the engine |")
     print("|---|" + "---|" * (len(names) + 2))

@@ -141,3 +141,79 @@ def test_the_comparison_periods_arrive_in_each_card_after_the_page_shows(page, d
     # the summary stays at the top: the next steps read across the page, above the cards
     actions = page.locator('#summary [data-summary="actions"]').bounding_box()
     assert actions["width"] > 0.8 * page.locator("#summary").bounding_box()["width"]
+
+
+def test_the_creator_page_shows_at_once_and_its_campaign_rows_and_valuation_arrive(page, demo_server):
+    from influscope.demo import PLANS, headline_creator
+
+    for plan, lang, loading, expected in ((PLANS[-1], "en", "Loading…", "Expected per deliverable"),
+                                          (PLANS[1], "ar", "جارٍ التحميل…", "المتوقع لكل منشور")):
+        page.goto(demo_server + f"/creators/{headline_creator(plan)}?lang={lang}", wait_until="domcontentloaded")
+        # the page itself: identity and accounts, with the engine's parts still to come
+        assert page.locator("h1").inner_text().strip()
+        assert page.locator("table").first.locator("tbody tr").count() >= 1
+        rows = page.locator("table.history tbody tr[data-campaign]")
+        assert rows.count() >= 1
+        # each campaign's row is swapped in by its own request
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('table.history tbody tr[data-campaign]')]"
+            ".every(r => !r.hasAttribute('hx-get') && r.querySelectorAll('td.num').length > 3)", timeout=60_000)
+        history = page.locator("table.history").inner_text()
+        assert loading not in history and re.search(r"\d", rows.first.locator("td.num").nth(1).inner_text())
+        # then the valuation panel, in the currency of the creator's campaign
+        page.wait_for_selector("#valuation:not([hx-get]) table.valuation", timeout=60_000)
+        valuation = page.locator("#valuation").inner_text()
+        assert expected in valuation and loading not in valuation
+        symbol = {"TWD": "NT$", "AED": "د.إ."}[plan.currency]
+        assert symbol in valuation and ("NT$" not in valuation if plan.currency != "TWD" else True), valuation[:500]
+    assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+def test_the_audience_panel_shows_demographics_and_their_change(page, demo_server):
+    page.goto(demo_server + "/campaigns/glow-awareness?compare=none&lang=zh-Hant")
+    panel = page.locator("#audience")
+    assert [t.get_attribute("data-dimension") for t in panel.locator("table.audience").all()] == \
+        ["age", "gender", "country"]
+    assert "台灣" in panel.locator('[data-dimension="country"]').inner_text()
+    assert "個百分點" in panel.inner_text()
+    box, width = panel.bounding_box(), page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing runs off the page
+
+
+# Where the browser draws each sign: for every + or - that starts a number in the page's text, is it
+# to the left of the number's first digit (as a signed number reads, in any language)?
+SIGNS_JS = r'''() => {
+  const marks = '\u2066\u2067\u2068\u2069\u200e\u200f';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || ['SCRIPT', 'STYLE'].includes(el.tagName) || !el.getClientRects().length) continue;
+    const t = n.data;
+    for (let i = 0; i + 1 < t.length; i++) {
+      if (t[i] !== '-' && t[i] !== '+') continue;
+      let j = i + 1, k = i - 1;
+      while (j < t.length && marks.includes(t[j])) j++;
+      while (k >= 0 && marks.includes(t[k])) k--;
+      if (j >= t.length || !/[0-9]/.test(t[j]) || (k >= 0 && /[0-9A-Za-z\u0600-\u06ff.,%]/.test(t[k]))) continue;
+      const r = document.createRange();
+      r.setStart(n, i); r.setEnd(n, i + 1); const a = r.getBoundingClientRect();
+      r.setStart(n, j); r.setEnd(n, j + 1); const b = r.getBoundingClientRect();
+      if (a.width && b.width) out.push({text: t.replace(/[\u2066-\u2069\u200e\u200f]/g, ''), ok: a.x < b.x});
+    }
+  }
+  return out;
+}'''
+
+
+def test_signed_numbers_in_arabic_pages_keep_their_sign_on_the_left(page, demo_server):
+    page.goto(demo_server + "/campaigns/spring-launch?lang=ar")
+    page.wait_for_selector("#cards .cmps .cmp", timeout=60_000)  # the comparisons carry +/- changes
+    page.wait_for_load_state("networkidle")
+    signs = page.evaluate(SIGNS_JS)
+    assert len(signs) >= 3, signs
+    assert [s["text"] for s in signs if not s["ok"]] == []
+    # the same probe finds a bare number in right-to-left text (it can fail)
+    page.set_content('<html dir="rtl"><body><p>التغير -0.1 نقطة</p></body></html>')
+    assert [s["ok"] for s in page.evaluate(SIGNS_JS)] == [False]

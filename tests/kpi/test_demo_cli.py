@@ -55,3 +55,15 @@ def test_by_creator_ranks_the_demo_creators(demo_url):
     values = [r["kpis"][metric]["value"] or 0 for r in doc["rows"]]
     assert values == sorted(values, reverse=True)
     assert [r["rank"] for r in doc["rows"]] == list(range(1, len(doc["rows"]) + 1))
+
+
+def test_the_diagnostics_table_names_the_creator_of_each_finding(demo_url):
+    url, campaigns = demo_url
+    doc = json.loads(_kpi(url, "spring-launch", "--format", "json").output)
+    about_creators = [d for d in doc["diagnostics"] if d.get("subject")]
+    assert about_creators, "the demo plants problems with creators"
+    text = _kpi(url, "spring-launch").output
+    assert "Diagnostics, most urgent first" in text
+    for d in about_creators:  # the numbered list under the table: "3. [warning] Name (key): message"
+        key, _, name = d["subject"].partition("/")
+        assert (f"{name} ({key}): " if name else f"] {key}: ") in text, d["subject"]

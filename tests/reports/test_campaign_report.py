@@ -97,3 +97,41 @@ def test_arabic_report_isolates_its_numbers_and_dates(demo):
     card = next(c for c in rep.cards if c.kpi_id == "conversion_rate")
     assert card.display.startswith("\u2066") and card.display.endswith("%\u2069")
     assert all(st.rate_display.startswith("\u2066") for st in rep.funnel_steps[1:])
+
+
+def test_audience_demographics_show_shares_and_their_change(demo):
+    rep = _report(demo, "glow-awareness")
+    detail = build.compute(demo, "demo", "glow-awareness", by="creator")["kpis"]["audience_demographics"]["detail"]
+    dims = {d["id"]: d for d in rep.audience["dimensions"]}
+    assert list(dims) == ["age", "gender", "country"]
+    # ages in order; every share is the engine's, to one decimal
+    ages = dims["age"]["rows"]
+    assert [r["bucket"] for r in ages] == sorted(detail["shares"]["age"])
+    assert [r["share"] for r in ages] == [f"{detail['shares']['age'][r['bucket']]:.1f}%" for r in ages]
+    assert all(r["change"].endswith(" pp") and not r["change"].startswith("-0.0") for r in ages)
+    assert {r["label"] for r in dims["gender"]["rows"]} <= {"Women", "Men", "Other or not stated"}
+    # the largest countries by name, the rest summed
+    countries = dims["country"]["rows"]
+    assert countries[0]["label"] == "Taiwan" and len(countries) <= build.AUDIENCE_COUNTRIES + 1
+    if len(detail["shares"]["country"]) > build.AUDIENCE_COUNTRIES:
+        assert countries[-1]["label"] == "Other countries"
+    total = sum(float(r["share"].rstrip("%")) for r in countries)
+    assert abs(total - 100) < 0.5
+    ar = _report(demo, "glow-awareness", lang="ar").audience["dimensions"]
+    assert ar[2]["rows"][0]["label"] == "تايوان" and "نقطة مئوية" in ar[0]["rows"][0]["change"]
+    assert ar[0]["rows"][0]["label"].startswith("\u2066")  # 13-17 reads left to right
+
+
+def test_numbers_inside_arabic_reasons_keep_their_sign_and_ranges(demo):
+    text = "قفز عدد المتابعين بمقدار +3,379 في 2026-06-07، أي 510.4 ضعف؛ نطاق 3.23-6.45%؛ الرمز YATING220"
+    out = build.isolate_numbers(text, "ar")
+    for number in ("+3,379", "2026-06-07", "510.4", "3.23-6.45%"):
+        assert f"\u2066{number}\u2069" in out
+    assert "YATING220" in out and "\u2066220" not in out  # a code's digits stay part of the code
+    assert build.isolate_numbers(out, "ar") == out  # isolating twice changes nothing
+    assert build.isolate_numbers("jumped by +3,379", "en") == "jumped by +3,379"
+    rep = _report(demo, "spring-launch", lang="ar")
+    for account in rep.credibility:
+        for reason in account["reasons_list"]:
+            assert not any(m.start() == 0 or reason[m.start() - 1] != "\u2066"
+                           for m in build._NUMBER_IN_TEXT.finditer(reason)), reason

@@ -87,3 +87,33 @@ def test_the_campaign_kpis_alone_come_from_any_cached_breakdown(demo, calls):
     build.compute(demo, "demo", "finlit-webinars", by="day", diagnostics=False)
     wanted = build.compute(demo, "demo", "finlit-webinars", by="day")
     assert calls[-1]["diagnostics"] is True and wanted["diagnostics"]
+
+
+def test_requests_made_together_for_the_same_result_make_one_call(demo, calls):
+    # the creator page's history rows and its valuation ask for the same per-creator results at once
+    import threading
+
+    results: list[dict] = []
+    barrier = threading.Barrier(4)
+
+    def ask() -> None:
+        barrier.wait()
+        results.append(build.compute(demo, "demo", "spring-launch", by="creator", diagnostics=False))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(calls) == 1 and calls[0]["breakdowns"] == ["creator"]
+    assert len(results) == 4 and all(r["rows"] == results[0]["rows"] for r in results)
+    assert not build._FLIGHTS  # nothing left behind
+    # different campaigns each get their own call
+    threads = [threading.Thread(target=build.compute, args=(demo, "demo", slug),
+                                kwargs={"by": "creator", "diagnostics": False})
+               for slug in ("glow-awareness", "finlit-webinars")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(c["breakdowns"][0] for c in calls[1:]) == ["creator", "creator"] and len(calls) == 3

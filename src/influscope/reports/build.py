@@ -9,13 +9,14 @@ charts, credibility reasons).
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import re
 import threading
 import time
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -73,6 +74,41 @@ def compute_many(engine: sa.Engine, workspace: str, campaign: str, breakdowns: I
     base = (engine.url.render_as_string(hide_password=False), workspace, campaign, start, end,
             json.dumps(settings or {}, sort_keys=True, default=str))
     version = data_version(engine, workspace, campaign)
+    found = _cached(base, wanted, version, diagnostics)
+    missing = [by for by in wanted if by not in found]
+    if missing:
+        # Reading only: comments are analysed when they arrive or by the background job. The
+        # diagnostics do not depend on the breakdown: computed once, whichever result carries them.
+        run_diagnostics = diagnostics and not any(r.get("diagnostics_run") for r in found.values())
+        # Requests made together (a page's rows and panels) may ask for the same result: the first
+        # computes it, the others wait for it and take it from the cache.
+        with _in_flight((*base, tuple(missing), run_diagnostics)):
+            found.update(_cached(base, missing, version, diagnostics))
+            missing = [by for by in missing if by not in found]
+            if missing:
+                from influscope.kpi.api import kpis_by
+
+                results = kpis_by(campaign, missing, settings=settings, workspace=workspace, engine=engine,
+                                  start=start, end=end, diagnostics=run_diagnostics)
+                now = time.monotonic()
+                with _CACHE_LOCK:
+                    for by, res in results.items():
+                        found[by] = _exact_money(res)
+                        found[by]["diagnostics_run"] = run_diagnostics
+                        _CACHE[(*base, by, run_diagnostics)] = (version, now, found[by])
+                    while len(_CACHE) > CACHE_SIZE:
+                        _CACHE.popitem(last=False)
+    if diagnostics:
+        source = next((r for r in found.values() if r.get("diagnostics_run")), None)
+        if source is not None:
+            for by, r in found.items():
+                if not r.get("diagnostics_run"):
+                    found[by] = {**r, "diagnostics": source.get("diagnostics", []), "diagnostics_run": True}
+    return {by: found[by] for by in wanted}
+
+
+def _cached(base: tuple, wanted: list[str | None], version: tuple, diagnostics: bool) -> dict[str | None, dict]:
+    """The results of WANTED found in the cache for this data version (and not too old)."""
     now = time.monotonic()
     found: dict[str | None, dict] = {}
     with _CACHE_LOCK:
@@ -89,29 +125,23 @@ def compute_many(engine: sa.Engine, workspace: str, campaign: str, breakdowns: I
                         and now - hit[1] < CACHE_TTL:
                     found[None] = {**hit[2], "rows": [], "by": None}
                     break
-    missing = [by for by in wanted if by not in found]
-    if missing:
-        from influscope.kpi.api import kpis_by
+    return found
 
-        # Reading only: comments are analysed when they arrive or by the background job. The
-        # diagnostics do not depend on the breakdown: computed once, whichever result carries them.
-        run_diagnostics = diagnostics and not any(r.get("diagnostics_run") for r in found.values())
-        results = kpis_by(campaign, missing, settings=settings, workspace=workspace, engine=engine, start=start,
-                          end=end, diagnostics=run_diagnostics)
+
+@contextlib.contextmanager
+def _in_flight(key: tuple) -> Iterator[None]:
+    """Hold KEY's lock: one computation of the same result at a time in this process."""
+    with _CACHE_LOCK:
+        entry = _FLIGHTS.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
         with _CACHE_LOCK:
-            for by, res in results.items():
-                found[by] = _exact_money(res)
-                found[by]["diagnostics_run"] = run_diagnostics
-                _CACHE[(*base, by, run_diagnostics)] = (version, now, found[by])
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    if diagnostics:
-        source = next((r for r in found.values() if r.get("diagnostics_run")), None)
-        if source is not None:
-            for by, r in found.items():
-                if not r.get("diagnostics_run"):
-                    found[by] = {**r, "diagnostics": source.get("diagnostics", []), "diagnostics_run": True}
-    return {by: found[by] for by in wanted}
+            entry[1] -= 1
+            if entry[1] == 0:
+                _FLIGHTS.pop(key, None)
 
 
 def _exact_money(res) -> dict:
@@ -135,6 +165,7 @@ CACHE_SIZE = 128
 CACHE_TTL = 600.0  # seconds; also bounds staleness after in-place corrections the version cannot see
 _CACHE: "collections.OrderedDict[tuple, tuple[Any, float, dict]]" = collections.OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_FLIGHTS: dict[tuple, list] = {}  # key -> [lock, number of holders and waiters]
 _VERSIONED = ("post_metrics", "post_daily_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
               "fx_rates", "codes", "links", "posts", "creator_accounts", "audience")
 
@@ -575,6 +606,9 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         report.sentiment = {"rows": rows, "values": {k: (kpis.get(k) or {}).get("value") for k in SENTIMENT_KPIS},
                             "waiting": waiting}
 
+    report.audience = audience_panel((kpis.get("audience_demographics") or {}).get("detail"), lang,
+                                     (kpis.get("audience_demographics") or {}).get("value"))
+
     # before/after (raw listings; the lift KPIs come from the engine)
     with engine.connect() as conn:
         b0 = camp["baseline_start"] or (start - dt.timedelta(days=(end - start).days + 1))
@@ -763,6 +797,48 @@ def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, curren
     return out
 
 
+AUDIENCE_COUNTRIES = 5  # the largest countries; the rest are summed as "other countries"
+
+
+def audience_panel(detail: dict | None, lang: str, accounts: Any = None) -> dict[str, Any]:
+    """The audience demographics KPI's detail as tables: per dimension (age, gender, country) each
+    bucket's share of the activated accounts' audiences at the campaign end and its change in
+    points since the start. Empty when the engine had no audience data."""
+    if not detail or not detail.get("shares"):
+        return {}
+    _ = i18n.gettext_for(lang)
+    fmt = i18n.Formatter(lang)
+    titles = {"age": _("Age"), "gender": _("Gender"), "country": _("Country")}
+    genders = {"F": _("Women"), "M": _("Men"), "U": _("Other or not stated")}
+    territories = i18n.locale(lang).territories
+    dims = []
+    order = [d for d in ("age", "gender", "country") if d in detail["shares"]] + sorted(
+        d for d in detail["shares"] if d not in ("age", "gender", "country"))
+    for dim in order:
+        shares = detail["shares"][dim]
+        change = (detail.get("change_pp") or {}).get(dim, {})
+        buckets = sorted(shares) if dim == "age" else sorted(shares, key=lambda b: -shares[b])
+        rows = []
+        shown = buckets[:AUDIENCE_COUNTRIES] if dim == "country" else buckets
+        for b in shown:
+            label = genders.get(b, b) if dim == "gender" else (
+                territories.get(b, b) if dim == "country" else fmt.ltr(b))
+            rows.append({"bucket": b, "label": label, "share": fmt.percent(shares[b], 1),
+                         "change": _points(fmt, change.get(b))})
+        rest = [b for b in buckets if b not in shown]
+        if rest:
+            moved = [change[b] for b in rest if b in change]
+            rows.append({"bucket": "", "label": _("Other countries"), "share": fmt.percent(sum(shares[b] for b in rest), 1),
+                         "change": _points(fmt, sum(moved) if moved else None)})
+        dims.append({"id": dim, "title": titles.get(dim, dim), "rows": rows})
+    return {"dimensions": dims, "accounts": accounts}
+
+
+def _points(fmt: i18n.Formatter, value: float | None) -> str:
+    """A change in points to one decimal; a change that rounds to nothing reads 0.0, not -0.0."""
+    return "–" if value is None else fmt.points(round(value, 1) + 0.0, 1)
+
+
 def post_details(conn: sa.Connection, campaign_id: int, start: dt.date | None = None,
                  end: dt.date | None = None) -> dict[str, dict]:
     """Caption, address, date and creator of each post of the campaign, by the platform's post id;
@@ -858,6 +934,18 @@ def daily_series(rows: list[dict], kpi_ids: list[str], lang: str, since: dt.date
     return out
 
 
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w\u2066+\-\u2212.,])[+\-\u2212]?\d(?:[\d,.:/\-\u2013T]*\d)?%?")
+
+
+def isolate_numbers(text: str, lang: str) -> str:
+    """In a right-to-left language, every number of TEXT (with its sign, a range such as 3.23-6.45%,
+    a date such as 2026-06-07) as a left-to-right isolate: "+3,379" stays "+3,379", not "3,379+".
+    Texts written elsewhere (the audience engine's reasons) come with their numbers bare."""
+    if i18n.text_direction(lang) != "rtl" or not text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: f"\u2066{m.group(0)}\u2069", text)
+
+
 def _reasons(value: Any, lang: str) -> list[str]:
     """The credibility checks that lowered the score, in LANG (the audience engine reports every
     check; passed ones carry no message)."""
@@ -873,9 +961,9 @@ def _reasons(value: Any, lang: str) -> list[str]:
             if item.get("fired") is False or (item.get("fired") is None and "message" not in item):
                 continue
             msg = item.get("message") or item.get("text") or item.get("id")
-            out.append(_text(msg, lang))
+            out.append(isolate_numbers(_text(msg, lang), lang))
         else:
-            out.append(str(item))
+            out.append(isolate_numbers(str(item), lang))
     return out
 
 
@@ -884,9 +972,9 @@ def credibility_checks(value: Any, lang: str) -> dict[str, Any]:
     fired, passed, skipped = [], [], []
     for item in value or []:
         if not isinstance(item, dict):
-            fired.append(str(item))
+            fired.append(isolate_numbers(str(item), lang))
         elif item.get("fired"):
-            fired.append(_text(item.get("message") or item.get("id"), lang))
+            fired.append(isolate_numbers(_text(item.get("message") or item.get("id"), lang), lang))
         elif item.get("fired") is False:
             passed.append(str(item.get("id")))
         else:

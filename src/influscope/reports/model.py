@@ -128,6 +128,7 @@ class Report:
     traffic: dict[str, Any] = field(default_factory=dict)  # series + baseline mean + lift
     followers: dict[str, Any] = field(default_factory=dict)
     sentiment: dict[str, Any] = field(default_factory=dict)
+    audience: dict[str, Any] = field(default_factory=dict)  # demographics at the end and change since the start
     credibility: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)

@@ -140,6 +140,12 @@ def test_targets_are_edited_as_numbers_and_settings_read_plainly(owner, demo_eng
     assert stored == {"roas": 3.5, "conversion_rate": 2.0}  # an empty field is no target
     bad = owner.post("/settings/targets/spring-launch", data={"csrf_token": owner.csrf, "target_roas": "lots"})
     assert bad.status_code == 422 and "target roas: not a number" in bad.text
+    # a large target reads as typed, never in exponent notation
+    assert owner.post("/settings/targets/spring-launch", data={
+        "csrf_token": owner.csrf, "target_roas": "3.5", "target_conversions": "2500000"},
+        follow_redirects=False).status_code == 303
+    form = owner.get("/settings").text.split('data-campaign="spring-launch"', 1)[1].split("</form>", 1)[0]
+    assert 'name="target_conversions" value="2500000"' in form and 'value="3.5"' in form and "e+" not in form
 
 
 def test_targets_post_validates_before_it_writes_and_keeps_cost_targets_from_analysts(owner, demo_engine):

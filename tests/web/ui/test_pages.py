@@ -165,12 +165,29 @@ def test_unknown_campaign_is_404_and_other_workspace_invisible(owner, demo_engin
     assert "secret-launch" not in owner.get("/").text
 
 
+def _with_deferred(client, path: str) -> str:
+    """The page at PATH with the parts htmx loads after it (hx-trigger="load") appended."""
+    html = client.get(path).text
+    parts = [client.get(url.replace("&amp;", "&")) for url in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html)]
+    assert all(r.status_code == 200 for r in parts)
+    return html + "".join(r.text for r in parts)
+
+
 def test_creator_page_history(owner):
     r = owner.get("/creators/omar")
     assert r.status_code == 200
     assert "عمر" in r.text and 'href="/campaigns/spring-launch"' in r.text
-    assert "NT$30,000.00" in r.text  # revenue credited by OMAR10
+    # the page computes no KPI: each campaign's row is its own request
+    assert "NT$30,000.00" not in r.text
+    assert 'hx-get="/creators/omar/history/spring-launch"' in r.text
+    assert 'hx-get="/creators/omar/valuation"' in r.text
+    row = owner.get("/creators/omar/history/spring-launch")
+    assert row.status_code == 200 and row.text.startswith('<tr data-campaign="spring-launch">')
+    assert "NT$30,000.00" in row.text and "hx-get" not in row.text  # revenue credited by OMAR10
     assert owner.get("/creators/nobody").status_code == 404
+    assert owner.get("/creators/nobody/history/spring-launch").status_code == 404
+    assert owner.get("/creators/omar/history/no-such-campaign").status_code == 404
+    assert owner.get("/creators/nobody/valuation").status_code == 404
 
 
 def test_static_files_are_local_and_vendored(owner):
@@ -202,19 +219,19 @@ def test_language_choice_is_saved_per_user(owner, demo_engine, fresh_cookies):
 
 
 def test_creator_page_valuation(owner, viewer):
-    html = owner.get("/creators/omar").text
+    html = _with_deferred(owner, "/creators/omar")
     section = html[html.index('id="valuation"'):]
     assert "Expected per deliverable" in section and "Interval (<bdi>80%</bdi>)" in section
     assert "What they cost per result" in section and "Fair fee range" in section
     assert "own history and comparable creators" in section and "(n = 2)" in section
     # the bundle has no target cost per result and no USD rate: the fee range says why it is missing
     assert "no target CPM, CPE, CPC or CPA in TWD" in section
-    ar = owner.get("/creators/omar?lang=ar").text
+    ar = _with_deferred(owner, "/creators/omar?lang=ar")
     assert "المتوقع لكل منشور" in ar
     owner.get("/lang/en?next=/", follow_redirects=False)
     # fees and costs stay hidden from a viewer without cost access
-    seen = viewer.get("/creators/omar").text
-    section = seen[seen.index('id="valuation"'):]
+    seen = _with_deferred(viewer, "/creators/omar")
+    section = seen[seen.rindex('id="valuation"'):]
     assert "Expected per deliverable" in section and "Fair fee range" not in section
     assert "What they cost per result" not in section
 
@@ -229,3 +246,9 @@ def test_campaign_plan_review_panel(owner, demo_engine):
     html = owner.get("/campaigns/spring-launch/plan-review").text
     assert "Plan and actual results" in html and 'href="/creators/omar"' in html and "expected" in html
     assert 'hx-get="/campaigns/spring-launch/plan-review"' in owner.get("/campaigns/spring-launch?compare=none").text
+
+
+def test_campaign_page_without_audience_data_has_no_demographics_panel(owner):
+    # the test bundle has no audience breakdowns: no empty panel
+    html = owner.get("/campaigns/spring-launch?compare=none").text
+    assert 'id="audience"' not in html

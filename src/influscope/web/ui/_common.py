@@ -102,6 +102,17 @@ def page(request: Request, template: str, *, principal: Any = None, status: int 
     return response
 
 
+def plain_number(value: Any) -> str:
+    """VALUE as a person types it: no exponent, no trailing zeros (2500000, 0.3; a float to 6
+    significant digits, as ``%g`` gives); '' for None."""
+    if value is None:
+        return ""
+    from decimal import Decimal
+
+    exact = Decimal(f"{value:.6g}") if isinstance(value, float) else Decimal(str(value))
+    return format(exact.normalize(), "f")
+
+
 def engine_of(request: Request) -> sa.Engine:
     from influscope.auth.deps import db
 

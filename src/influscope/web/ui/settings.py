@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from influscope.auth.deps import Principal, principal, require
 from influscope.db import tables as t
 from influscope.tracking.destinations import allowed_hosts, set_allowed_hosts
-from influscope.web.ui._common import engine_of, kpi_names, lang_of, page
+from influscope.web.ui._common import engine_of, kpi_names, lang_of, page, plain_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,7 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
         current = c["targets"] or {}
         ids = list(dict.fromkeys([k for k in stage_defaults().get(c["goal"], []) if kpi_unit(k) in TARGET_UNITS
                                   and (p.can_see_costs or k not in COST_KPIS)] + list(current)))
-        c["target_fields"] = [{"id": k, "unit": kpi_unit(k), "value": current.get(k)} for k in ids]
+        c["target_fields"] = [{"id": k, "unit": kpi_unit(k), "value": plain_number(current.get(k))} for k in ids]
     return page(request, "settings.html", principal=p, active="settings", lang=lang, settings=settings,
                 campaigns=camps, fx=fx, emv_tables=_emv_tables(), problems=problems or [], saved=saved,
                 status=status, names=kpi_names(lang), destination_hosts=hosts,
