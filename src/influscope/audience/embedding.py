@@ -51,6 +51,10 @@ MAX_CHARS = 400
 # texts, and one text per call was slower again on short comments.
 CALL_TOKENS = 192
 _URL = re.compile(r"https?://\S+|www\.\S+")
+# An account mention (not the middle of an e-mail address); every handle reads as the same one.
+_MENTION = re.compile(r"(?<![\w@])@\w+")
+MENTION = "@user"
+_MENTIONS = re.compile(r"@user(?:\s+@user)+")
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_OR_ARABIC = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
@@ -64,10 +68,44 @@ def is_latin_script(text: str) -> bool:
     return _LATIN_LETTER.search(text) is not None and _HAN_OR_ARABIC.search(text) is None
 
 
+def has_words(text: str) -> bool:
+    """True when TEXT (as :func:`prepare` leaves it) has a letter or a digit outside its mentions."""
+    return any(ch.isalnum() for ch in text.replace(MENTION, ""))
+
+
+# Text without words: emoji, punctuation, mentions. The encoder reads little in it (a 👍 and a
+# 👎 are close in its space), so a rule decides: the side of the polar emoji when one side has
+# more, else neutral ("👀", "🤔", "@user", "??"). The label gets a fixed probability.
+SYMBOL_CONFIDENCE = 0.8
+_REST = (1 - SYMBOL_CONFIDENCE) / 2
+SYMBOL_PROBS = {"pos": (_REST, _REST, SYMBOL_CONFIDENCE), "neg": (SYMBOL_CONFIDENCE, _REST, _REST),
+                "neu": (_REST, SYMBOL_CONFIDENCE, _REST)}
+
+
+def symbol_label(text: str) -> str:
+    """The label of a text without words, by its polar emoji (``sentiment.POSITIVE_EMOJI`` and
+    ``NEGATIVE_EMOJI``, each occurrence counted)."""
+    from influscope.audience.sentiment import NEGATIVE_EMOJI, POSITIVE_EMOJI
+
+    chars = text.replace("\ufe0f", "")  # the emoji presentation selector: ❤️ is ❤
+    positive = {e.replace("\ufe0f", "") for e in POSITIVE_EMOJI}
+    negative = {e.replace("\ufe0f", "") for e in NEGATIVE_EMOJI}
+    pos = sum(ch in positive for ch in chars)
+    neg = sum(ch in negative for ch in chars)
+    return "pos" if pos > neg else "neg" if neg > pos else "neu"
+
+
 def prepare(text: str) -> str:
-    """The text as the encoder sees it: links removed, white space collapsed, cut at MAX_CHARS."""
+    """The text as the encoder sees it: links removed, every account mention written ``@user``
+    (a run of them once), white space collapsed, cut at MAX_CHARS.
+
+    Texts that differ only in these ways get the same label and are encoded once per batch. A
+    handle costs the engine several tokens and says nothing about the sentiment; that a comment
+    tags someone does, so the mention stays as ``@user``."""
     text = _URL.sub(" ", text or "")
+    text = _MENTION.sub(MENTION, text)
     text = _SPACE.sub(" ", text).strip()
+    text = _MENTIONS.sub(MENTION, text)
     return text[:MAX_CHARS]
 
 
@@ -224,8 +262,29 @@ class EmbeddingModel:
         return probs, labels
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-        texts = list(texts)
-        return self.decide(self._encoder().encode(texts), texts)
+        """Probabilities (n, 3) and labels of TEXTS.
+
+        Texts that read the same to the encoder (:func:`prepare`) are encoded once; texts without
+        a letter or digit (emoji, punctuation, mentions) are not encoded: :func:`symbol_label`
+        settles them."""
+        prepared = [prepare(t) for t in texts]
+        index: dict[str, int] = {}
+        rows = [index.setdefault(p, len(index)) for p in prepared]
+        unique = list(index)
+        probs = np.empty((len(unique), 3), dtype=np.float64)
+        labels = [""] * len(unique)
+        worded = [i for i, text in enumerate(unique) if has_words(text)]
+        if worded:
+            part = [unique[i] for i in worded]
+            p, lab = self.decide(self._encoder().encode(part), part)
+            probs[worded] = p
+            for i, label in zip(worded, lab):
+                labels[i] = label
+        for i, text in enumerate(unique):
+            if not labels[i]:
+                labels[i] = symbol_label(text)
+                probs[i] = SYMBOL_PROBS[labels[i]]
+        return probs[rows], [labels[r] for r in rows]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.predict(texts)[0]
