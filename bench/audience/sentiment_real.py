@@ -18,7 +18,7 @@ model (the previous default, the reference) in the same run:
 Speed, interleaved, median of three rounds: comments per second on a sample of the English tweets,
 on the demo's comments (generated at DEMO_SCALE; a sample as they come, with their repeats, and
 their distinct texts), for the reference, for the embedding model as before (every text encoded as
-it came, mentions spelt out) and as now (``EmbeddingModel.predict``: each text once as the encoder
+it came) and as now (``EmbeddingModel.predict``: each text once as the encoder
 reads it, texts without words settled by their emoji), each in 1 process and in WORKERS processes
 of one thread; also per second of CPU time of one process, for both ways, and the tokens the
 engine is given either way.
@@ -101,22 +101,9 @@ def encode_parallel(pool, texts: list[str], chunk: int = 64, before: bool = True
     return np.vstack(list(pool.map(_encode_before_chunk if before else _encode_chunk, parts)))
 
 
-def _prepare_before(text: str) -> str:
-    """The encoder's input before mentions were written ``@user``: links removed, spaces collapsed."""
-    from influscope.audience.embedding import _SPACE, _URL, MAX_CHARS
-
-    return _SPACE.sub(" ", _URL.sub(" ", text or "")).strip()[:MAX_CHARS]
-
-
 def encode_as_before(enc, texts: list[str]) -> np.ndarray:
     """Every text encoded as it came (no grouping of texts that read the same, no rule)."""
-    from influscope.audience.embedding import CALL_TOKENS
-
-    prepared = [_prepare_before(t) or "." for t in texts]
-    out = np.empty((len(prepared), 384), dtype=np.float32)
-    for start, stop in enc._calls(prepared, CALL_TOKENS):
-        out[start:stop] = np.asarray(enc._e5.query(prepared[start:stop]), dtype=np.float32).reshape(stop - start, -1)
-    return out
+    return enc.encode(texts)
 
 
 def _encode_before_chunk(texts: list[str]) -> np.ndarray:
@@ -258,8 +245,8 @@ def main() -> None:
         _report(results, args.output)
         return
 
-    # speed, interleaved rounds: reference; the encoder as before (every text encoded as it came,
-    # mentions spelt out); as now (EmbeddingModel.predict: each text once as the encoder reads it,
+    # speed, interleaved rounds: reference; the encoder as before (every text encoded as it came);
+    # as now (EmbeddingModel.predict: each text once as the encoder reads it,
     # texts without words settled by their emoji); each in 1 process and in WORKERS processes
     enc = encoder()
     enc.encode(["warm up"])
@@ -295,7 +282,7 @@ def main() -> None:
             results["speed"][f"{label}_{way}_per_cpu_second"] = round(len(texts) / statistics.median(v), 1)
         results["speed"][f"{label}_n"] = len(texts)
         results["speed"][f"{label}_mean_chars"] = round(statistics.mean(len(t) for t in texts), 1)
-        results["speed"][f"{label}_tokens_before"] = sum(enc._e5.token_count(_prepare_before(t) or ".", True)
+        results["speed"][f"{label}_tokens_before"] = sum(enc._e5.token_count(prepare(t) or ".", True)
                                                          for t in texts)
         results["speed"][f"{label}_tokens_now"] = sum(enc._e5.token_count(t, True) for t in {prepare(t) for t in texts}
                                                       if has_words(t))
