@@ -189,3 +189,10 @@ def test_each_text_is_encoded_once_as_the_encoder_reads_it():
     emb = e.encoder().encode([texts[i] for i in worded])
     _, alone = model.decide(emb, [texts[i] for i in worded])
     assert alone == [labels[i] for i in worded]
+
+
+def test_the_model_id_follows_the_decision_rules(monkeypatch):
+    before = e.model_name()
+    monkeypatch.setattr(e, "RULES_VERSION", e.RULES_VERSION + "-other")
+    assert e.model_name() != before and e.model_name().startswith("e5small-q4-lr-")
+    assert e.EmbeddingModel.load().name == e.model_name()

@@ -21,8 +21,10 @@ heads, trained on the same comments plus the English rows of ``data/comments_tra
 Arabic text keep the heads above, which that text did not improve.
 
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
-The model id (``name``) includes a digest of the head file, so labels stored by another head
-are recognised and recomputed.
+Texts are encoded once per batch as the encoder reads them (:func:`prepare`), and text without
+words is settled by its emoji where a rule is safe (:func:`symbol_label`). The model id
+(``name``) includes a digest of the head file and of the rules' version, so labels stored by
+another head or other rules are recognised and recomputed.
 """
 
 from __future__ import annotations
@@ -168,8 +170,14 @@ def encoder() -> Encoder:
         return _encoder
 
 
+# The decision rules outside the head file: a change of them is a new model (new labels).
+# 2: texts without words settled by their emoji where safe (symbol_label).
+RULES_VERSION = "2"
+
+
 def head_digest(path: Path = HEAD_FILE) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    """A digest of the head file and of the decision rules (RULES_VERSION)."""
+    return hashlib.sha256(path.read_bytes() + f"|rules {RULES_VERSION}".encode()).hexdigest()[:10]
 
 
 def model_name(path: Path = HEAD_FILE) -> str:
