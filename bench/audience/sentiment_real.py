@@ -15,11 +15,13 @@ model (the previous default, the reference) in the same run:
 - neutral kept: on the English neu items, the share labelled neutral;
 - a sweep of the neutral threshold (the one committed in the head is marked), to show the trade.
 
-Speed, interleaved, median of three rounds: comments per second on a sample of the English tweets
-and on the demo's comments (generated at DEMO_SCALE), every text analysed (no cache), for the
-reference, and for the embedding model fed to the engine as before (all of a batch in one engine
-call) and as now (calls of about ``CALL_TOKENS`` tokens), each in 1 process and in WORKERS
-processes of one thread; also per second of CPU time of one process, for both ways.
+Speed, interleaved, median of three rounds: comments per second on a sample of the English tweets,
+on the demo's comments (generated at DEMO_SCALE; a sample as they come, with their repeats, and
+their distinct texts), for the reference, for the embedding model as before (every text encoded as
+it came) and as now (``EmbeddingModel.predict``: each text once as the encoder
+reads it, texts without words settled by their emoji), each in 1 process and in WORKERS processes
+of one thread; also per second of CPU time of one process, for both ways, and the tokens the
+engine is given either way.
 
 ``--head PATH`` scores another head file (for example one trained with ``--generated en`` by
 ``train_sentiment_head.py``) instead of the committed one.
@@ -84,21 +86,55 @@ def _init_worker() -> None:
     _worker_encoder.encode(["warm up"])
 
 
-ONE_CALL = 10**9  # tokens per engine call: the whole chunk in one call, as before
 
 
-def _encode_chunk(texts: list[str], call_tokens: int | None = None) -> np.ndarray:
-    if call_tokens is None:
-        return _worker_encoder.encode(texts)
-    return _worker_encoder.encode(texts, call_tokens=call_tokens)
+def _encode_chunk(texts: list[str]) -> np.ndarray:
+    return _worker_encoder.encode(texts)
 
 
-def encode_parallel(pool, texts: list[str], chunk: int = 64, call_tokens: int | None = None) -> np.ndarray:
-    """Chunks of CHUNK texts (as the refresh job sends them to its workers) over the pool."""
+def encode_parallel(pool, texts: list[str], chunk: int = 64, before: bool = True) -> np.ndarray:
+    """Chunks of CHUNK texts (as the refresh job sent them to its workers) over the pool, every
+    text encoded as before (BEFORE) or as the encoder now reads it."""
     parts = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
     if not parts:
         return np.zeros((0, 384))
-    return np.vstack(list(pool.map(_encode_chunk, parts, [call_tokens] * len(parts))))
+    return np.vstack(list(pool.map(_encode_before_chunk if before else _encode_chunk, parts)))
+
+
+def encode_as_before(enc, texts: list[str]) -> np.ndarray:
+    """Every text encoded as it came (no grouping of texts that read the same, no rule)."""
+    return enc.encode(texts)
+
+
+def _encode_before_chunk(texts: list[str]) -> np.ndarray:
+    return encode_as_before(_worker_encoder, texts)
+
+
+def _predict_chunk(texts: list[str]):
+    from influscope.audience.embedding import EmbeddingModel
+
+    global _worker_model
+    if _worker_model is None:
+        _worker_model = EmbeddingModel.load(enc=_worker_encoder)
+    return _worker_model.predict(texts)
+
+
+_worker_model = None
+
+
+def predict_parallel(pool, texts: list[str], chunk: int = 64):
+    """As the refresh job does it with worker processes: each text once as the encoder reads it,
+    in chunks of CHUNK distinct texts over the pool."""
+    from influscope.audience.embedding import prepare
+
+    index: dict[str, int] = {}
+    rows = [index.setdefault(prepare(t), len(index)) for t in texts]
+    unique = list(index)
+    parts = [unique[i:i + chunk] for i in range(0, len(unique), chunk)]
+    found = list(pool.map(_predict_chunk, parts))
+    probs = np.vstack([p for p, _ in found]) if found else np.zeros((0, 3))
+    labels = [lab for _, labs in found for lab in labs]
+    return probs[rows], [labels[r] for r in rows]
 
 
 def demo_texts(scale: float) -> list[str]:
@@ -139,6 +175,8 @@ def main() -> None:
         MAX_CHARS,
         EmbeddingModel,
         encoder,
+        has_words,
+        prepare,
     )
     from influscope.audience.sentiment import LABELS, reference_model
 
@@ -154,13 +192,14 @@ def main() -> None:
     embeddings = {}
     for name, (gold, texts) in data.items():
         # the embeddings are kept next to the sets (keyed by the texts and the encoder) for reruns
-        key = hashlib.sha256(("\n".join(texts) + ENCODER + str(MAX_CHARS)).encode()).hexdigest()[:16]
+        key = hashlib.sha256(("\n".join(prepare(t) for t in texts) + ENCODER + str(MAX_CHARS)).encode()
+                             ).hexdigest()[:16]
         stored = args.cache / f"embeddings-{name}-{key}.npy"
         if stored.is_file():
             embeddings[name] = np.load(stored)
         else:
             t0 = time.perf_counter()
-            embeddings[name] = encode_parallel(pool, texts)
+            embeddings[name] = encode_parallel(pool, texts, before=False)
             results["speed"][f"dev_{name}_embedding_x{args.workers}"] = round(len(texts) / (time.perf_counter() - t0), 1)
             np.save(stored, embeddings[name])
         _, labels = model.decide(embeddings[name], texts)
@@ -206,44 +245,52 @@ def main() -> None:
         _report(results, args.output)
         return
 
-    # speed, interleaved rounds: reference, embedding x 1 process, embedding x WORKERS processes
+    # speed, interleaved rounds: reference; the encoder as before (every text encoded as it came);
+    # as now (EmbeddingModel.predict: each text once as the encoder reads it,
+    # texts without words settled by their emoji); each in 1 process and in WORKERS processes
     enc = encoder()
     enc.encode(["warm up"])
     tweets = data["en"][1][:args.speed_sample]
     demo = demo_texts(args.demo_scale)
     results["demo_comments"] = {"n": len(demo), "distinct": len(set(demo)),
+                                "distinct_as_read": len({prepare(t) for t in demo}),
                                 "mean_chars": round(statistics.mean(len(t) for t in demo), 1)}
     demo_sample = demo[:args.demo_sample]
+    demo_distinct = sorted(set(demo))[:args.demo_sample]
     results["speed"]["call_tokens"] = CALL_TOKENS
-    ways = {"one_call": ONE_CALL, "calls": CALL_TOKENS}
-    for label, texts in (("tweets_en", tweets), ("demo", demo_sample)):
-        runs = {"reference": lambda: ref.predict_proba(texts)}
-        for way, tokens in ways.items():
-            runs[f"embedding_{way}_x1"] = lambda tokens=tokens: model.decide(enc.encode(texts, call_tokens=tokens), texts)
-            runs[f"embedding_{way}_x{args.workers}"] = lambda tokens=tokens: model.decide(
-                encode_parallel(pool, texts, call_tokens=tokens), texts)
+    for label, texts in (("tweets_en", tweets), ("demo", demo_sample), ("demo_distinct", demo_distinct)):
+        runs = {"reference": lambda: ref.predict_proba(texts),
+                "before_x1": lambda: model.decide(encode_as_before(enc, texts), texts),
+                "now_x1": lambda: model.predict(texts),
+                f"before_x{args.workers}": lambda: model.decide(encode_parallel(pool, texts), texts),
+                f"now_x{args.workers}": lambda: predict_parallel(pool, texts)}
         times: dict[str, list[float]] = {k: [] for k in runs}
-        cpu: dict[str, list[float]] = {k: [] for k in ways}
+        cpu: dict[str, list[float]] = {"before": [], "now": []}
         for _ in range(args.rounds):
             for k, run in runs.items():
                 t0 = time.perf_counter()
                 run()
                 times[k].append(time.perf_counter() - t0)
             # per second of CPU time of this one process: what a free core gives, whatever the load
-            for way, tokens in ways.items():
+            for way, run in (("before", runs["before_x1"]), ("now", runs["now_x1"])):
                 c0 = time.process_time()
-                enc.encode(texts, call_tokens=tokens)
+                run()
                 cpu[way].append(time.process_time() - c0)
         for k, v in times.items():
             results["speed"][f"{label}_{k}"] = round(len(texts) / statistics.median(v), 1)
         for way, v in cpu.items():
-            results["speed"][f"{label}_embedding_{way}_per_cpu_second"] = round(len(texts) / statistics.median(v), 1)
+            results["speed"][f"{label}_{way}_per_cpu_second"] = round(len(texts) / statistics.median(v), 1)
         results["speed"][f"{label}_n"] = len(texts)
         results["speed"][f"{label}_mean_chars"] = round(statistics.mean(len(t) for t in texts), 1)
-    # the demo's comments through the text-hash cache: each distinct text is analysed once
+        results["speed"][f"{label}_tokens_before"] = sum(enc._e5.token_count(prepare(t) or ".", True)
+                                                         for t in texts)
+        results["speed"][f"{label}_tokens_now"] = sum(enc._e5.token_count(t, True) for t in {prepare(t) for t in texts}
+                                                      if has_words(t))
+    # the demo's comments as the refresh job sees them: each distinct text once (the text-hash
+    # cache), then as now
     distinct = sorted(set(demo))
     t0 = time.perf_counter()
-    model.decide(encode_parallel(pool, distinct), distinct)
+    predict_parallel(pool, distinct)
     results["speed"][f"demo_all_{len(demo)}_through_cache_x{args.workers}"] = round(
         len(demo) / (time.perf_counter() - t0), 1)
     pool.shutdown()

@@ -150,3 +150,49 @@ def test_another_head_is_another_model(tmp_path):
     other = tmp_path / "head.json"
     other.write_text(json.dumps(head), encoding="utf-8")
     assert e.model_name(other) != e.model_name()
+
+
+def test_texts_without_words_are_settled_by_their_emoji():
+    assert not e.has_words(e.prepare("😍😍 @mei_tw")) and not e.has_words("?!") and not e.has_words("")
+    assert e.has_words("10/10") and e.has_words("讚") and e.has_words("حلو") and e.has_words("mail help@acme.example")
+    # polar emoji decide; no emoji or symbol at all is neutral; other emoji are left to the encoder
+    assert [e.symbol_label(t) for t in ("❤️❤️", "🔥👍", "👎👎😡", "☺️ @mei", "@mei_tw", "??", "", "😍👎", "👀",
+                                        "🤔🤔", "♡")] == ["pos", "pos", "neg", "pos", "neu", "neu", "neu",
+                                                          None, None, None, None]
+
+
+class CountingEncoder(e.Encoder):
+    """The real engine, counting the texts it is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, call_tokens=e.CALL_TOKENS):
+        self.seen.extend(texts)
+        return super().encode(texts, call_tokens)
+
+
+def test_each_text_is_encoded_once_as_the_encoder_reads_it():
+    enc = CountingEncoder()
+    model = e.EmbeddingModel.load(enc=enc)
+    texts = ["請問多少錢？ @acme_tw", "請問多少錢？  @acme_tw ", "請問多少錢？ @lumina_tw", "Love it 😍",
+             "😍😍", "👎", "@mei_tw", "Love it 😍 https://shop.example/1", "🤔"]
+    probs, labels = model.predict(texts)
+    assert sorted(enc.seen) == sorted(["請問多少錢？ @acme_tw", "請問多少錢？ @lumina_tw", "Love it 😍", "🤔"])
+    assert labels[0] == labels[1] and labels[3] == labels[7]
+    assert labels[4:7] == ["pos", "neg", "neu"]
+    assert np.allclose(probs[4], e.SYMBOL_PROBS["pos"]) and np.allclose(probs.sum(axis=1), 1)
+    assert np.allclose(probs[0], probs[1]) and np.allclose(probs[3], probs[7])
+    # the same labels as deciding on every text's own vector
+    worded = [0, 1, 2, 3, 7]
+    emb = e.encoder().encode([texts[i] for i in worded])
+    _, alone = model.decide(emb, [texts[i] for i in worded])
+    assert alone == [labels[i] for i in worded]
+
+
+def test_the_model_id_follows_the_decision_rules(monkeypatch):
+    before = e.model_name()
+    monkeypatch.setattr(e, "RULES_VERSION", e.RULES_VERSION + "-other")
+    assert e.model_name() != before and e.model_name().startswith("e5small-q4-lr-")
+    assert e.EmbeddingModel.load().name == e.model_name()

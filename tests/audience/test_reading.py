@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -142,14 +143,29 @@ def test_the_background_pass_reports_progress(engine, tmp_path):
 def test_worker_processes_label_like_the_parent(engine, tmp_path, monkeypatch):
     ws, camp = _setup(engine, tmp_path)
     monkeypatch.setattr(refresh_module._Labeller, "CHUNK", 3)  # several chunks for two processes
+    monkeypatch.setattr(refresh_module, "free_cores", lambda: 2)  # two processes even on a busy machine
+    assert refresh_module._Labeller(None, 2).workers == 2
     assert refresh(engine, ws, camp, workers=2).classified == 8
     with engine.connect() as conn:
-        stored = {r.key: r.label for r in conn.execute(
-            sa.select(t.comments.c.key, at.comment_labels.c.label)
+        stored = {r.key: (r.label, r.lang, r.intent_kind) for r in conn.execute(
+            sa.select(t.comments.c.key, at.comment_labels.c.label, at.comment_labels.c.lang,
+                      at.comment_labels.c.intent_kind)
             .join(at.comment_labels, at.comment_labels.c.comment_id == t.comments.c.id))}
     texts = {c["comment_id"]: c["text"] for c in COMMENTS}
-    here = s.predict(s.default_model(), [texts[k] for k in sorted(stored)])
-    assert [stored[k] for k in sorted(stored)] == [x.label for x in here]
+    here = refresh_module.label_texts([texts[k] for k in sorted(stored)])
+    assert [stored[k] for k in sorted(stored)] == [(x["label"], x["lang"], x["intent_kind"]) for x in here]
+
+
+def test_worker_processes_follow_the_free_cores(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert refresh_module.free_cores() == cores
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 5.0, 0.0, 0.0))
+    assert refresh_module.free_cores() == 1
+    labeller = refresh_module._Labeller(None, 4)
+    assert labeller.workers == 1 and labeller.pool is None  # a busy machine: no worker process
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.2, 0.0, 0.0))
+    assert refresh_module.free_cores() == 1
 
 
 def test_the_watcher_process_analyses_what_arrives(engine, sqlite_url, tmp_path, monkeypatch):

@@ -170,3 +170,26 @@ def test_mentions_and_credibility_are_skipped_until_their_inputs_change(engine, 
     with engine.begin() as conn:
         conn.execute(sa.update(t.campaigns).values(brand_terms=["globex"]))
     assert refresh(engine, ws, camp).mentions == 2  # the brand terms changed: mentions recomputed
+
+
+def test_new_decision_rules_relabel_stored_comments_and_use_a_new_cache(engine, tmp_path, monkeypatch):
+    from influscope.audience import embedding as e
+    from influscope.audience import sentiment as s
+    from influscope.audience.refresh import pending_comments
+
+    ws, camp = _setup(engine, tmp_path)
+    first = refresh(engine, ws, camp)
+    assert first.model == e.model_name() and first.classified == 8
+    monkeypatch.setattr(e, "RULES_VERSION", e.RULES_VERSION + "-next")
+    try:
+        s.set_model(e.EmbeddingModel.load())
+        assert pending_comments(engine, ws, camp) == 8
+        again = refresh(engine, ws, camp)
+        assert again.model != first.model and again.classified == 8 and again.cache_hits == 0
+        assert {r.model for r in _labels(engine).values()} == {again.model}
+        with engine.connect() as conn:
+            models = dict(conn.execute(sa.select(at.sentiment_cache.c.model, sa.func.count())
+                                       .group_by(at.sentiment_cache.c.model)).all())
+        assert models == {first.model: 7, again.model: 7}
+    finally:
+        s.set_model(None)

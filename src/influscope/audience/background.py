@@ -93,10 +93,19 @@ class Watcher:
                 self.process.wait()
 
 
-def start_watcher(database_url: str, *, workers: int = 1) -> Watcher | None:
-    """Start the background job as a child process (None when the audience extra is missing)."""
+def start_watcher(database_url: str, *, workers: int | None = None) -> Watcher | None:
+    """Start the background job as a child process (None when the audience extra is missing).
+
+    WORKERS caps its worker processes (default: the cores this process may run on); each batch
+    uses only as many as there are free cores then (:func:`influscope.audience.refresh.free_cores`).
+    """
     if not available() or os.environ.get("INFLUSCOPE_AUDIENCE_BACKGROUND", "1") == "0":
         return None
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            workers = os.cpu_count() or 1
     env = {**os.environ, "OMP_NUM_THREADS": "1", "INFLUSCOPE_DATABASE_URL": database_url}
     cmd = [sys.executable, "-m", "influscope.cli", "audience", "watch", "--db", database_url,
            "--workers", str(workers), "--parent", str(os.getpid())]

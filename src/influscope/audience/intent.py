@@ -34,6 +34,13 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(link|links) (please|pls|plz)\b", r"\bhow much (is|does|was)\b", r"\b(discount|promo) code\?",
         r"\bis there a (discount|promo) code\b", r"\b(restocked|repurchas\w*|my (second|third|fourth|\d+(st|nd|rd|th)) (bottle|one|pair|tube|jar))\b",
         r"\bgot mine\b", r"\bbought it\b", r"^ordered\b",
+        # plans and the act itself: "planning to buy", "gonna get the", "ordering now", "pulling the trigger"
+        r"\b(planning|going|about|decided|ready) to (buy|order|purchase|preorder|pre-order)\b",
+        r"\b(gonna|will) (buy|order|purchase|cop)\b", r"\bgonna get (the|one|it|a|an|mine)\b",
+        r"\b(i'?m|am|finally|now|just) (buying|purchasing|ordering)\b", r"^(finally )?(buying|purchasing|ordering) (the|a|an|one|it|this|my)\b",
+        r"\bneed to (buy|order|purchase)\b", r"\badd(ed|ing)? (the|a|an) [\w' .-]{1,40}? to (my |the )?(cart|basket)\b",
+        r"\bwill be ordering\b", r"\bordering (it |one |mine )?now\b", r"\bpull(ed|ing)? the trigger\b",
+        r"\b(is|be) (definitely )?my next purchase\b", r"\bclicked buy\b", r"\bcheckout complete\b",
         # zh (folded to Simplified)
         r"已下单", r"下单了", r"手刀", r"已经买了", r"买了两", r"跟着买", r"(?<![深加收进投输陷])入了", r"已入", r"冲了", r"衝了", r"拍下", r"已拍",
         r"付款了", r"购物车", r"加购", r"订了", r"求链接", r"求连结", r"哪里买", r"在哪买", r"哪里买得到",
@@ -45,7 +52,8 @@ _PATTERNS: dict[str, list[str]] = {
     "desire": [
         r"\b(i'?d|i would|would|id) (really )?love to (try|use|have|get|own)\b", r"\b(i )?(really )?(need|want) (this|it|one|that)\b",
         r"\bwant want\b", r"\bwant to (try|use|get|buy|own)\b", r"\bneed this\b", r"\bcan'?t wait to (try|get|use)\b", r"\bdying to (try|get)\b",
-        r"\bwish ?list\b", r"\b(been|was) waiting for\b", r"\bsaving up for\b", r"\bwant this\b",
+        r"\bwish ?list\b", r"\b(been|was) waiting for\b", r"\bsaving up (for|to buy|to get)\b", r"\bwant this\b",
+        r"\bthinking (about|of) (buying|getting|ordering)\b", r"\bleaning towards\b",
         r"想要", r"好想", r"想试", r"想入手", r"想买", r"种草", r"心愿单", r"愿望清单", r"存钱买", r"一直在等", r"一直想要",
         r"求同款", r"想拥有", r"就买", r"就入手", r"就决定是", r"心动.{0,3}想", r"看完.{0,4}心动",
         r"ودي (اجرب|اشتري)", r"نفسي اجرب", r"\bابي+(ه|ي)?\b", r"ابغي", r"ابغاه", r"اتمني احصل", r"قائمه امنياتي", r"متشوق",

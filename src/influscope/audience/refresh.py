@@ -19,6 +19,7 @@ still waiting (:func:`pending_comments`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from influscope.audience.intent import detect_intent
 from influscope.audience.langid import detect
 from influscope.audience.mentions import Matcher
 from influscope.audience.sentiment import (
+    Sentiment,
     SentimentModel,
     classify,
     current_model_name,
@@ -60,10 +62,11 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def label_texts(texts: list[str], model: SentimentModel | None = None) -> list[dict]:
-    """Language, sentiment and intent of each text (no database)."""
-    model = model or default_model()
-    sentiments = classify(texts, model)
+def label_texts(texts: list[str], model: SentimentModel | None = None,
+                sentiments: list[Sentiment] | None = None) -> list[dict]:
+    """Language, sentiment and intent of each text (no database); SENTIMENTS when already known."""
+    if sentiments is None:
+        sentiments = classify(texts, model or default_model())
     out = []
     for text, s in zip(texts, sentiments):
         intent = detect_intent(text)
@@ -104,37 +107,62 @@ def pending_comments(engine: sa.Engine | sa.Connection, workspace_id: int, campa
 Progress = Callable[[int, int], None]  # (comments done, comments to do)
 
 
-def _worker_init() -> None:
-    import os
+def free_cores() -> int:
+    """Cores this process may run on that are not busy: their number less the 1-minute load
+    average, rounded, at least 1 (a shared machine gets fewer worker processes)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return max(1, min(cores, int(cores - load + 0.5)))
 
+
+def _worker_init() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
-def _label_chunk(texts: list[str]) -> list[dict]:
-    return label_texts(texts)
+def _sentiment_chunk(texts: list[str]) -> list[Sentiment]:
+    return classify(texts)
 
 
 class _Labeller:
-    """Labels texts in this process, or in WORKERS processes of one thread each (default model only)."""
+    """Labels texts in this process, or in up to WORKERS processes of one thread each (default
+    model only): as many as there are free cores when the labeller starts (:func:`free_cores`).
+
+    With worker processes, only the sentiment is computed there, once per text as the encoder
+    reads it (:func:`influscope.audience.embedding.prepare`: a comment that differs from another
+    only by its mentions, links or spacing is not encoded again); language and intent, which are
+    cheap, are found here."""
 
     CHUNK = 64
 
     def __init__(self, model: SentimentModel | None, workers: int):
         self.model = model
         self.pool = None
-        if workers > 1 and model is None:
+        self.workers = min(workers, free_cores()) if workers > 1 and model is None else 1
+        if self.workers > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_worker_init)
 
     def __call__(self, texts: list[str]) -> list[dict]:
         if self.pool is None or len(texts) <= self.CHUNK:
             return label_texts(texts, self.model)
-        chunks = [texts[i:i + self.CHUNK] for i in range(0, len(texts), self.CHUNK)]
-        return [lab for part in self.pool.map(_label_chunk, chunks) for lab in part]
+        from influscope.audience.embedding import prepare
+
+        index: dict[str, int] = {}
+        rows = [index.setdefault(prepare(text), len(index)) for text in texts]
+        unique = list(index)
+        chunks = [unique[i:i + self.CHUNK] for i in range(0, len(unique), self.CHUNK)]
+        found = [s for part in self.pool.map(_sentiment_chunk, chunks) for s in part]
+        return label_texts(texts, sentiments=[found[r] for r in rows])
 
     def close(self) -> None:
         if self.pool is not None:

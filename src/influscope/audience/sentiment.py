@@ -413,20 +413,25 @@ def predict(model: SentimentModel, texts: Sequence[str]) -> list[Sentiment]:
 
 
 def classify(texts: Sequence[str], model: SentimentModel | None = None) -> list[Sentiment]:
-    """Sentiment of each text; results are cached in memory by (model, text hash)."""
+    """Sentiment of each text; results are cached in memory by (model, text hash), and a text
+    repeated within TEXTS goes to the model once."""
     model = model or default_model()
     results: list[Sentiment | None] = [None] * len(texts)
-    todo: list[int] = []
+    todo: dict[str, list[int]] = {}  # text hash -> positions of the texts not in the cache
+    first: dict[str, str] = {}
     for i, text in enumerate(texts):
-        hit = _cache.get((model.name, text_hash(text)))
+        key = text_hash(text)
+        hit = _cache.get((model.name, key))
         if hit is None:
-            todo.append(i)
+            todo.setdefault(key, []).append(i)
+            first.setdefault(key, text or "")
         else:
             results[i] = hit
     if todo:
-        for i, result in zip(todo, predict(model, [texts[i] or "" for i in todo])):
-            results[i] = result
-            _cache.put((model.name, text_hash(texts[i])), result)
+        for key, result in zip(todo, predict(model, [first[k] for k in todo])):
+            for i in todo[key]:
+                results[i] = result
+            _cache.put((model.name, key), result)
     return results  # type: ignore[return-value]
 
 
