@@ -49,6 +49,8 @@ class _Progress:
             self.bar = None
 
 
+_WORKERS_HELP = "Worker processes (one thread each) for the model: up to N, as many as cores are free."
+
 def _read(path: Path, text_column: str) -> tuple[list[str], list[dict]]:
     if not path.is_file():
         _common.fail(f"{path}: no such file")
@@ -157,7 +159,7 @@ audience_app = typer.Typer(help="Audience intelligence: comment labels, mentions
 def refresh_cmd(
     campaign: Optional[str] = typer.Option(None, "--campaign", "-c", help="Campaign slug (default: all)."),
     force: bool = typer.Option(False, "--force", help="Recompute mentions and credibility even if nothing changed."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one thread each) for the model."),
+    workers: int = typer.Option(1, "--workers", min=1, help=_WORKERS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
@@ -194,7 +196,7 @@ def refresh_cmd(
 @audience_app.command("watch")
 def watch_cmd(
     interval: float = typer.Option(10.0, "--interval", min=0.5, help="Seconds between passes."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (one thread each) for the model."),
+    workers: int = typer.Option(1, "--workers", min=1, help=_WORKERS_HELP),
     parent: Optional[int] = typer.Option(None, "--parent", help="Stop when this process is gone."),
     db: Optional[str] = _common.DbOption,
 ) -> None:
