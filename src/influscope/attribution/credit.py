@@ -28,7 +28,9 @@ from typing import Any
 
 import ibis
 
-from influscope.kpi.backends import fetch, first_per, table
+from influscope.kpi import prepared
+from influscope.kpi.backends import first_per, table
+from influscope.kpi.prepared import Slots
 from influscope.metrics import timezones
 
 RULES = ("code", "click", "utm")
@@ -42,11 +44,11 @@ def _norm_handle(value):
     return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
 
 
-def _events(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime):
+def _events(con, p: Slots, kind: str):
     """The orders or leads of the window, with what each rule needs under common names."""
     ev = table(con, kind)
     at = ev.created_at if kind == "orders" else ev.ts
-    ev = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end))
+    ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
     if kind == "orders":
         return ev.mutate(ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
                          ev_source=ev.landing_utm_source)
@@ -55,23 +57,26 @@ def _events(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datet
                      ev_source=ibis.null("string"))
 
 
-def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict):
-    """An Ibis expression: every order (KIND "orders") or lead ("leads") of the workspace in
-    [start, end) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
-    ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``.
+def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool):
+    """An Ibis expression: every order (KIND "orders") or lead ("leads") of workspace ``ws`` placed in
+    [``start``, ``end``) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
+    ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``, under
+    the ATTRIBUTION model ("last_click" or "first_click") and precedence (CODE_BEATS_LINK); the
+    window (``window_s``, seconds), the workspace and the span are slots of P
+    (:mod:`influscope.kpi.prepared`), so that one compiled query serves every call.
 
     The code and utm rules are decided once per distinct code list and per distinct
     (utm_content, utm_source) pair (small maps, each the best match by a window function); each
     event then joins those maps and its carried click (by the click's unique key), so that the
     engine's plan stays one pass over the events with index look-ups."""
-    window_s = int(settings["attribution_window_days"]) * SECONDS_PER_DAY
-    ev = _events(con, kind, workspace_id, start, end)
+    ws, window_s = p("ws", "int64"), p("window_s", "int64")
+    ev = _events(con, p, kind)
     clicks, links, codes, accounts = (table(con, n) for n in ("clicks", "links", "codes", "creator_accounts"))
-    cw = clicks.filter(clicks.workspace_id == workspace_id)
-    lw = links.filter(links.workspace_id == workspace_id)
+    cw = clicks.filter(clicks.workspace_id == ws)
+    lw = links.filter(links.workspace_id == ws)
 
     # 1. code: per distinct code list, the first affiliate code listed (codes separated by single spaces)
-    cd = codes.filter(codes.workspace_id == workspace_id, codes.kind == "affiliate", codes.creator_id.notnull())
+    cd = codes.filter(codes.workspace_id == ws, codes.kind == "affiliate", codes.creator_id.notnull())
     cd = cd.select(c_code=cd.code, c_creator=cd.creator_id)
     lists = ev.filter(ev.ev_codes.notnull()).select(c_list=ev.ev_codes).distinct()
     pos = (" " + lists.c_list + " ").find(" " + cd.c_code + " ")
@@ -79,7 +84,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
         "c_list", "c_code", "c_creator")
 
     # 3. utm: per distinct (utm_content, utm_source), the handle's account, on that platform if it has one
-    acc = accounts.filter(accounts.workspace_id == workspace_id).select(
+    acc = accounts.filter(accounts.workspace_id == ws).select(
         u_handle=accounts.handle.lower(), u_creator=accounts.creator_id, u_platform=accounts.platform)
     pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
     uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
@@ -94,7 +99,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
            .left_join(utm_map, (ev.ev_utm == utm_map.u_utm) & ev.ev_source.identical_to(utm_map.u_source))
            .left_join(carried, ev.click_id == carried.k_key)
            .left_join(link_of, carried.k_link == link_of.l_id))
-    first_click = settings["attribution"] == "first_click"
+    first_click = attribution == "first_click"
     if first_click:  # the visitor's earliest click in the window, when there is one, instead
         first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
@@ -108,7 +113,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
         click_hit = use_first | last_hit
 
     code_hit, utm_hit = j.c_code.notnull(), j.u_creator.notnull()
-    first_rule, second_rule = ("code", "click") if settings["code_beats_link"] else ("click", "code")
+    first_rule, second_rule = ("code", "click") if code_beats_link else ("click", "code")
     hit = {"code": code_hit, "click": click_hit}
     rule = ibis.cases((hit[first_rule], first_rule), (hit[second_rule], second_rule), (utm_hit, "utm"),
                       else_=ibis.null("string"))
@@ -132,7 +137,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
     )
 
 
-def _first_clicks(ev, cw, lw, window_s: int):
+def _first_clicks(ev, cw, lw, window_s):
     """Per event carrying a click with a visitor: that visitor's earliest human click on a creator's
     link no later than the event and within the window (``f_ev``, ``f_key``, ``f_link``, ...)."""
     asking = ev.select(f_ev=ev.id, f_at=ev.ev_at, f_click=ev.click_id)
@@ -157,6 +162,32 @@ CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "plat
                   "click_hit")
 
 
+def _rules(settings: dict) -> tuple[str, bool]:
+    """What of the settings shapes the crediting query: the attribution model and the precedence."""
+    return settings["attribution"], bool(settings["code_beats_link"])
+
+
+def _span(workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> dict[str, Any]:
+    """The values the crediting query binds."""
+    return {"ws": workspace_id, "start": start, "end": end,
+            "window_s": int(settings["attribution_window_days"]) * SECONDS_PER_DAY}
+
+
+def _order_rows(con, p: Slots, attribution: str, code_beats_link: bool):
+    x = credited(con, p, "orders", attribution, code_beats_link)
+    return x.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key")
+
+
+def _lead_rows(con, p: Slots, attribution: str, code_beats_link: bool):
+    x = credited(con, p, "leads", attribution, code_beats_link)
+    return x.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key")
+
+
+def _credited_to_someone(con, p: Slots, kind: str, attribution: str, code_beats_link: bool):
+    x = credited(con, p, kind, attribution, code_beats_link)
+    return x.filter(x.creator_id.notnull()).select("id", "creator_id")
+
+
 def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
     """Orders placed in [start, end) (naive UTC), one row each, with the crediting creator and ``rule``
     (for listings and exports; the KPIs read :func:`order_buckets`).
@@ -164,8 +195,7 @@ def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime
     Money columns are raw scaled integers (ten-thousandths). Orders no rule credits have
     ``creator_id`` and ``rule`` None. ``counted`` is False for cancelled and refunded orders.
     """
-    expr = credited(con, "orders", workspace_id, start, end, settings)
-    rows = fetch(con, expr.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key"))
+    rows = prepared.rows(con, _order_rows, *_rules(settings), **_span(workspace_id, start, end, settings))
     for r in rows:
         r["counted"] = r["status"] not in NOT_COUNTED
     return rows
@@ -173,8 +203,7 @@ def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime
 
 def credited_leads(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
     """Leads in [start, end), one row each, with the crediting creator and rule (same rules as orders)."""
-    expr = credited(con, "leads", workspace_id, start, end, settings)
-    return fetch(con, expr.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key"))
+    return prepared.rows(con, _lead_rows, *_rules(settings), **_span(workspace_id, start, end, settings))
 
 
 def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict,
@@ -182,12 +211,21 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
     """Ids of the orders or leads of [start, end) credited to one of CREATOR_IDS."""
     if not creator_ids:
         return set()
-    x = credited(con, kind, workspace_id, start, end, settings)
-    return {r["id"] for r in fetch(con, x.filter(x.creator_id.isin(sorted(creator_ids))).select("id"))}
+    rows = prepared.rows(con, _credited_to_someone, kind, *_rules(settings),
+                         **_span(workspace_id, start, end, settings))
+    return {r["id"] for r in rows if r["creator_id"] in creator_ids}
 
 
-def _day(ts, timezone: str, years: tuple[int, int]):
-    return timezones.local_day(ts, timezone, *years)
+def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, timezone: str, years: tuple[int, int]):
+    x = credited(con, p, "orders", attribution, code_beats_link)
+    x = x.mutate(day=timezones.local_day(x.created_at, timezone, *years),
+                 status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
+                                         else_="counted"))
+    return x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
+        n=x.count(), subtotal=x.subtotal.sum(), discounts=x.discounts.fill_null(0).sum(),
+        refunded=x.refunded.fill_null(0).sum(), units=x.units.sum(), units_n=x.units.count(),
+        new_customer_n=x.new_customer.count(), new_customers=ibis.ifelse(x.new_customer, 1, 0).sum(),
+        code_and_click=ibis.ifelse(x.code_hit & x.click_hit, 1, 0).sum())
 
 
 def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
@@ -196,16 +234,8 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     class (cancelled, refunded or counted), rule and code: ``n``, money sums (raw scaled integers),
     units and how many orders reported them, how many say whether the customer is new and how many
     are, and how many matched both the code and the click rule."""
-    x = credited(con, "orders", workspace_id, start, end, settings)
-    x = x.mutate(day=_day(x.created_at, timezone, years),
-                 status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
-                                         else_="counted"))
-    g = x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
-        n=x.count(), subtotal=x.subtotal.sum(), discounts=x.discounts.fill_null(0).sum(),
-        refunded=x.refunded.fill_null(0).sum(), units=x.units.sum(), units_n=x.units.count(),
-        new_customer_n=x.new_customer.count(), new_customers=ibis.ifelse(x.new_customer, 1, 0).sum(),
-        code_and_click=ibis.ifelse(x.code_hit & x.click_hit, 1, 0).sum())
-    rows = fetch(con, g)
+    rows = prepared.rows(con, _order_buckets, *_rules(settings), timezone, tuple(years),
+                         **_span(workspace_id, start, end, settings))
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
         r["status"] = r.pop("status_class")
@@ -213,12 +243,17 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     return rows
 
 
+def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, timezone: str, years: tuple[int, int]):
+    x = credited(con, p, "leads", attribution, code_beats_link)
+    x = x.mutate(day=timezones.local_day(x.ts, timezone, *years))
+    return x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count())
+
+
 def lead_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
                  years: tuple[int, int]) -> list[dict[str, Any]]:
     """Credited leads of [start, end) counted per creator, post, platform, local day, type and rule."""
-    x = credited(con, "leads", workspace_id, start, end, settings)
-    x = x.mutate(day=_day(x.ts, timezone, years))
-    rows = fetch(con, x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count()))
+    rows = prepared.rows(con, _lead_buckets, *_rules(settings), timezone, tuple(years),
+                         **_span(workspace_id, start, end, settings))
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
     return rows
