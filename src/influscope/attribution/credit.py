@@ -38,10 +38,21 @@ NOT_COUNTED = ("cancelled", "refunded")
 SECONDS_PER_DAY = 86400
 
 
+ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
+                 "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
+LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
+CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
+                  "click_hit")
+
+
 def _norm_handle(value):
     """utm_content as a stored handle, in SQL: trimmed, one leading '@' dropped, lower case."""
     s = value.strip().lower()
     return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
+
+
+def _pair_key(utm, source):
+    return source.length().cast("string") + ":" + source + utm
 
 
 def _events(con, p: Slots, kind: str):
@@ -50,11 +61,16 @@ def _events(con, p: Slots, kind: str):
     at = ev.created_at if kind == "orders" else ev.ts
     ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
     if kind == "orders":
-        return ev.mutate(ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
-                         ev_source=ev.landing_utm_source)
-    ev = ev.rename(lead_code="code")  # the credited code takes the name
-    return ev.mutate(ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
-                     ev_source=ibis.null("string"))
+        ev = ev.select(*ORDER_COLUMNS, ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
+                       ev_source=ev.landing_utm_source.fill_null(""))
+    else:
+        ev = ev.rename(lead_code="code")  # the credited code takes the name
+        ev = ev.select(*LEAD_COLUMNS, ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
+                       ev_source=ibis.literal(""))
+    # named (a common table expression), so that the window's events are read once and the small
+    # code and utm maps are looked up by index rather than scanned for every event
+    return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), ev_epoch=timezones.epoch_s(ev.ev_at)).alias(
+        f"{kind}_in_window")
 
 
 def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool):
@@ -89,22 +105,26 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool):
     pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
     uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
     on_source = ibis.cases((uj.u_platform == uj.u_source, 0), else_=1)
-    utm_map = first_per(uj.mutate(u_pref=on_source), ["u_utm", "u_source"], "u_pref", "u_creator", "u_platform").select(
-        "u_utm", "u_source", "u_creator", "u_platform")
+    uj = uj.mutate(u_pref=on_source, u_key=_pair_key(uj.u_utm, uj.u_source))
+    utm_map = first_per(uj, "u_key", "u_pref", "u_creator", "u_platform").select("u_key", "u_creator", "u_platform")
 
-    # 2. click: the carried click, on a creator's link, no later than the event and within the window
+    # 2. click: the carried click, no later than the event and within the window, on a creator's link
+    # (decided in the join, once per event: a column computed from both sides would be evaluated again
+    # wherever the rule reads it)
     carried = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
-    link_of = lw.select(l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    link_of = lw.filter(lw.creator_id.notnull()).select(
+        l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    in_window = ((ev.click_id == carried.k_key) & (carried.k_ts <= ev.ev_at)
+                 & (ev.ev_epoch - timezones.epoch_s(carried.k_ts) <= window_s))
     j = (ev.left_join(code_map, ev.ev_codes == code_map.c_list)
-           .left_join(utm_map, (ev.ev_utm == utm_map.u_utm) & ev.ev_source.identical_to(utm_map.u_source))
-           .left_join(carried, ev.click_id == carried.k_key)
+           .left_join(utm_map, ev.ev_key == utm_map.u_key)
+           .left_join(carried, in_window)
            .left_join(link_of, carried.k_link == link_of.l_id))
     first_click = attribution == "first_click"
     if first_click:  # the visitor's earliest click in the window, when there is one, instead
         first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
-    last_hit = (j.l_creator.notnull() & (j.k_ts <= j.ev_at)
-                & (timezones.epoch_s(j.ev_at) - timezones.epoch_s(j.k_ts) <= window_s)).fill_null(False)
+    last_hit = j.l_id.notnull()
     click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
     click_hit = last_hit
     if first_click:
@@ -153,13 +173,6 @@ def _first_clicks(ev, cw, lw, window_s):
     fj = fj.join(creators, fj.h_link == creators.l_id)
     return first_per(fj, "f_ev", "h_ts", "h_key").select(
         f_ev="f_ev", f_key="h_key", f_link="h_link", f_creator="l_creator", f_platform="l_platform", f_post="l_post")
-
-
-ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
-                 "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
-LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
-CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
-                  "click_hit")
 
 
 def _rules(settings: dict) -> tuple[str, bool]:

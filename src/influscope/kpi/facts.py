@@ -185,12 +185,11 @@ def _posts(con, p: Slots, timezone: str, years: tuple[int, int]):
         a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
     fs = table(con, "follower_snapshots")
     fsw = fs.filter(fs.workspace_id == ws)
-    # the follower counts of the posting creators' accounts
-    posting = accw.filter(accw.a_creator.isin(posts.creator_id))
-    counted = fsw.join(posting, [fsw.platform == posting.a_platform, fsw.handle == posting.a_handle])
-    counted = counted.select(s_creator=counted.a_creator, s_platform=counted.platform, date=counted.date,
-                             followers=counted.followers,
-                             s_day=timezones.epoch_s(counted.date.cast("timestamp")) // timezones.DAY_S)
+    # the follower counts of the creators' accounts (the join with the dated posts below keeps the
+    # posting creators': each post looks up its account, then that account's counts by the unique index)
+    counted = fsw.join(acc, [acc.workspace_id == ws, fsw.platform == acc.platform, fsw.handle == acc.handle])
+    counted = counted.select(s_creator=acc.creator_id, s_platform=fsw.platform, date=fsw.date, followers=fsw.followers,
+                             s_day=timezones.epoch_s(fsw.date.cast("timestamp")) // timezones.DAY_S)
     dated = posts.filter(posts.posted_at.notnull()).select(
         q_post=posts.id, q_creator=posts.creator_id, q_platform=posts.platform,
         q_day=timezones.local_day(posts.posted_at, timezone, *years))
