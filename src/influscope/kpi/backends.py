@@ -233,7 +233,13 @@ def table(con, name: str):
 
 
 def has_table(con, name: str) -> bool:
-    """Whether the backend holds table NAME (without list_tables, which ibis 12 breaks on duckdb 2.0)."""
+    """Whether the backend holds table NAME (SQLite and PostgreSQL: one catalog query per connection;
+    others by reading the table, as ibis 12's list_tables breaks on duckdb 2.0)."""
+    if getattr(con, "name", None) in ("sqlite", "postgres"):
+        names = con.__dict__.get("_influscope_names")
+        if names is None:
+            names = con.__dict__["_influscope_names"] = frozenset(con.list_tables())
+        return name in names
     try:
         table(con, name)
     except Exception:
