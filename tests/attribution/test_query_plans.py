@@ -9,6 +9,7 @@ from influscope.attribution import credit
 from influscope.kpi import methodology, prepared
 from influscope.kpi.backends import connect, disconnecting
 from influscope.kpi.facts import _posts, _years, load_campaign
+from influscope.metrics import timezones
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,9 @@ def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribu
     span = camp.credit_span(settings)
     with disconnecting(connect(demo)) as con:
         for build, index in ((credit._order_buckets, "ix_orders_created"), (credit._lead_buckets, "ix_leads_ts")):
-            plan = _plan(con, build, (*credit._rules(settings), camp.timezone, _years(camp)),
-                         credit._span(camp.workspace_id, *span, settings))
+            offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
+            plan = _plan(con, build, (*credit._rules(settings), offsets),
+                         {**credit._span(camp.workspace_id, *span, settings), **schedule})
             text = " | ".join(plan)
             assert f"USING INDEX {index} (workspace_id=? AND " in text, text
             # each event's carried click by its unique key; no table read whole
@@ -49,7 +51,8 @@ def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribu
 def test_followers_at_post_time_come_through_the_accounts_unique_index(demo):
     camp = load_campaign(demo, "spring-launch", "demo")
     with disconnecting(connect(demo)) as con:
-        text = " | ".join(_plan(con, _posts, (camp.timezone, _years(camp)), {"ws": camp.workspace_id, "cid": camp.id}))
+        offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
+        text = " | ".join(_plan(con, _posts, (offsets,), {"ws": camp.workspace_id, "cid": camp.id, **schedule}))
     assert "USING INDEX sqlite_autoindex_creator_accounts_1 (creator_id=? AND platform=?)" in text, text
     assert "USING INDEX sqlite_autoindex_follower_snapshots_1 (workspace_id=? AND platform=? AND handle=?)" in text, text
 

@@ -11,6 +11,7 @@ from influscope.ingest.canonical import import_bundle
 from influscope.kpi import methodology, prepared
 from influscope.kpi.api import kpis
 from influscope.kpi.backends import connect, disconnecting, table
+from influscope.metrics import timezones
 from tests.kpi import handmade
 
 SPAN = (dt.datetime(2026, 1, 1), dt.datetime(2027, 1, 1))
@@ -48,7 +49,8 @@ def test_a_shape_is_compiled_once_and_each_call_binds_its_own_values(store):
         clicked = {}
         for days in (40, 20, 30):
             s = {**settings, "attribution_window_days": days}
-            shape, values = (*credit._rules(s), "Asia/Taipei", (2024, 2028)), credit._span(1, *SPAN, s)
+            offsets, schedule = timezones.schedule_values("Asia/Taipei", 2024, 2028)
+            shape, values = (*credit._rules(s), offsets), {**credit._span(1, *SPAN, s), **schedule}
             bound = prepared.rows(con, credit._order_buckets, *shape, **values)
             # the same query with the values written in as literals (what Ibis alone would run)
             assert _sorted(bound) == _sorted(prepared._rows_as_literals(con, credit._order_buckets, shape, values))
@@ -79,9 +81,10 @@ def test_bound_values_give_what_literals_give(store):
 def test_a_setting_that_changes_the_query_never_reuses_the_old_sql(store):
     prepared.clear()
     with disconnecting(connect(store)) as con:
-        years = (2024, 2028)
-        shapes = [("last_click", True, "Asia/Taipei", years), ("first_click", True, "Asia/Taipei", years),
-                  ("last_click", False, "Asia/Taipei", years), ("last_click", True, "America/New_York", years)]
+        taipei = timezones.schedule_values("Asia/Taipei", 2024, 2028)[0]
+        new_york = timezones.schedule_values("America/New_York", 2024, 2028)[0]
+        shapes = [("last_click", True, taipei), ("first_click", True, taipei),
+                  ("last_click", False, taipei), ("last_click", True, new_york)]
         compiled = [prepared.compile_shape(con, credit._order_buckets, *s) for s in shapes]
         assert len({c.sql for c in compiled}) == len(shapes)
         assert prepared.compile_shape(con, credit._order_buckets, *shapes[0]) is compiled[0]
@@ -121,3 +124,30 @@ def test_duckdb_runs_the_same_builders_with_literals(store):
         assert _sorted(prepared.rows(duck, _orders_on_or_after, **values)) == \
             _sorted(prepared.rows(con, _orders_on_or_after, **values))
     assert prepared.stats()["compiled"] == 1  # the store's SQL only: DuckDB keeps the expression
+
+
+def _local_days(con, p, offsets):
+    o = table(con, "orders")
+    return o.filter(o.workspace_id == p("ws", "int64")).select(
+        "key", day=timezones.local_day_slots(o.created_at, p, offsets))
+
+
+def _local_days_literal(con, p, zone):
+    o = table(con, "orders")
+    return o.filter(o.workspace_id == p("ws", "int64")).select(
+        "key", day=timezones.local_day(o.created_at, zone, 2024, 2028))
+
+
+def test_zones_with_as_many_offsets_share_one_query_and_keep_their_own_days(store):
+    prepared.clear()
+    zones = ("America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Taipei", "Pacific/Chatham")
+    with disconnecting(connect(store)) as con:
+        for zone in zones:
+            offsets, schedule = timezones.schedule_values(zone, 2024, 2028)
+            bound = {r["key"]: r["day"] for r in prepared.rows(con, _local_days, offsets, ws=1, **schedule)}
+            literal = {r["key"]: r["day"] for r in prepared.rows(con, _local_days_literal, zone, ws=1)}
+            assert bound == literal and len(bound) == 9, zone
+        # one compiled query per number of offsets (New York, Berlin, Sydney and Chatham have 11 from 2024 to
+        # 2028, Taipei 1), where the schedule written as literals needs one per zone
+        counts = {timezones.schedule_values(z, 2024, 2028)[0] for z in zones}
+        assert prepared.stats()["compiled"] == len(counts) + len(zones)

@@ -229,9 +229,9 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
     return {r["id"] for r in rows if r["creator_id"] in creator_ids}
 
 
-def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, timezone: str, years: tuple[int, int]):
+def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, offsets: int):
     x = credited(con, p, "orders", attribution, code_beats_link)
-    x = x.mutate(day=timezones.local_day(x.created_at, timezone, *years),
+    x = x.mutate(day=timezones.local_day_slots(x.created_at, p, offsets),
                  status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
                                          else_="counted"))
     return x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
@@ -247,8 +247,9 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     class (cancelled, refunded or counted), rule and code: ``n``, money sums (raw scaled integers),
     units and how many orders reported them, how many say whether the customer is new and how many
     are, and how many matched both the code and the click rule."""
-    rows = prepared.rows(con, _order_buckets, *_rules(settings), timezone, tuple(years),
-                         **_span(workspace_id, start, end, settings))
+    offsets, schedule = timezones.schedule_values(timezone, *years)
+    rows = prepared.rows(con, _order_buckets, *_rules(settings), offsets,
+                         **_span(workspace_id, start, end, settings), **schedule)
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
         r["status"] = r.pop("status_class")
@@ -256,17 +257,18 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     return rows
 
 
-def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, timezone: str, years: tuple[int, int]):
+def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, offsets: int):
     x = credited(con, p, "leads", attribution, code_beats_link)
-    x = x.mutate(day=timezones.local_day(x.ts, timezone, *years))
+    x = x.mutate(day=timezones.local_day_slots(x.ts, p, offsets))
     return x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count())
 
 
 def lead_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
                  years: tuple[int, int]) -> list[dict[str, Any]]:
     """Credited leads of [start, end) counted per creator, post, platform, local day, type and rule."""
-    rows = prepared.rows(con, _lead_buckets, *_rules(settings), timezone, tuple(years),
-                         **_span(workspace_id, start, end, settings))
+    offsets, schedule = timezones.schedule_values(timezone, *years)
+    rows = prepared.rows(con, _lead_buckets, *_rules(settings), offsets,
+                         **_span(workspace_id, start, end, settings), **schedule)
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
     return rows

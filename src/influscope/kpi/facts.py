@@ -168,7 +168,7 @@ def _member_accounts(con, p: Slots):
         "creator_id", "platform", "handle", "followers")
 
 
-def _posts(con, p: Slots, timezone: str, years: tuple[int, int]):
+def _posts(con, p: Slots, offsets: int):
     """Posts with their latest snapshot, their account and its followers on the posting day (the latest
     follower count on or before it, else the account's own count): as-of joins in the database."""
     ws = p("ws", "int64")
@@ -192,7 +192,7 @@ def _posts(con, p: Slots, timezone: str, years: tuple[int, int]):
                              s_day=timezones.epoch_s(fsw.date.cast("timestamp")) // timezones.DAY_S)
     dated = posts.filter(posts.posted_at.notnull()).select(
         q_post=posts.id, q_creator=posts.creator_id, q_platform=posts.platform,
-        q_day=timezones.local_day(posts.posted_at, timezone, *years))
+        q_day=timezones.local_day_slots(posts.posted_at, p, offsets))
     qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
                               counted.s_day <= dated.q_day])
     at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
@@ -285,7 +285,8 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         if r["creator_id"] in f.creators:
             f.creators[r["creator_id"]]["accounts"][r["platform"]] = {"handle": r["handle"], "followers": r["followers"]}
 
-    f.posts = prepared.rows(con, _posts, campaign.timezone, years, ws=ws, cid=cid)
+    offsets, schedule = timezones.schedule_values(campaign.timezone, *years)
+    f.posts = prepared.rows(con, _posts, offsets, ws=ws, cid=cid, **schedule)
     for post in f.posts:
         post["day"] = campaign.day(post["posted_at"])
         post["has_metrics"] = post["as_of"] is not None
