@@ -24,7 +24,6 @@ the benchmark) keep the built expression per connection and substitute the value
 from __future__ import annotations
 
 import collections
-import functools
 import re
 import threading
 from collections.abc import Callable, Hashable, Mapping
@@ -90,16 +89,21 @@ def _token(name: str) -> str:
     return f"__slot_{name}__"
 
 
-@functools.cache
+_compilers: dict[tuple[type, bool], Any] = {}
+
+
 def _binding_compiler(compiler_class: type, cast: bool):
     """The backend's Ibis compiler, writing each slot as a token to be replaced by a placeholder
     (CAST: the token cast to the slot's type, so that PostgreSQL never has to guess it)."""
+    key = (compiler_class, cast)
+    if key not in _compilers:
 
-    def visit_Slot(self, op, *, name, dtype):
-        token = sge.Var(this=_token(name))
-        return self.cast(token, dtype) if cast else token
+        def visit_Slot(self, op, *, name, dtype):
+            token = sge.Var(this=_token(name))
+            return self.cast(token, dtype) if cast else token
 
-    return type(f"Binding{compiler_class.__name__}", (compiler_class,), {"visit_Slot": visit_Slot})()
+        _compilers[key] = type(f"Binding{compiler_class.__name__}", (compiler_class,), {"visit_Slot": visit_Slot})()
+    return _compilers[key]
 
 
 def compile_shape(con, build: Builder, *shape: Hashable) -> Compiled:
