@@ -1,6 +1,7 @@
 """Check native export importers against real exports, value by value.
 
-    python bench/exports/verify.py FOLDER [--year 2025] [--source "Totals.csv=youtube_studio"] [-v]
+    python bench/exports/verify.py FOLDER [--year 2025] [--date-range FROM..TO | --lifetime]
+                                   [--source "Totals.csv=youtube_studio"] [-v]
 
 Every ``.csv`` / ``.json`` file under FOLDER, and every such file inside a ``.zip`` (imported alone,
 in a zip under the download's own name, which may settle a yearless file's year), is imported into
@@ -12,6 +13,10 @@ parsing), and compared with what was stored. The table printed has, per file: th
 read and stored, the cells compared, the mismatches, and the outcome (``ok``, ``MISMATCH``,
 ``refused: FILE:LINE: COLUMN: message``, or ``not checked`` when the verifier has no reading of that
 layout). ``-v`` prints each mismatch.
+
+A YouTube per-video table's counts are those of the period chosen when exporting: ``--date-range``
+or ``--lifetime`` tells the importer (and the verifier) which; with a period, the videos published
+before its first day must have their posts but no counts stored.
 
 Shop order exports (Shopify, WooCommerce) go through ``influscope.ingest.commerce.exports`` and are
 compared order by order (subtotal, total, currency, discount codes).
@@ -112,7 +117,7 @@ def posting_day(key_col: str, key: str, row: list[str], col: dict[str, int]) -> 
     return None
 
 
-def compare(conn: sa.Connection, path: Path, check: Check) -> None:
+def compare(conn: sa.Connection, path: Path, check: Check, period_start: dt.date | None = None) -> None:
     header, rows = rows_of(path)
     col = {h: i for i, h in enumerate(header)}
     def is_total(r: list[str]) -> bool:
@@ -162,10 +167,14 @@ def compare(conn: sa.Connection, path: Path, check: Check) -> None:
             if key_col == "Video link":
                 key = re.search(r"/video/(\d+)", key).group(1)
             got = stored.get(key)
+            posted = posting_day(key_col, key, r, col)
+            if key_col == "Content" and period_start is not None and (posted is None or posted < period_start):
+                # older than the period: its counts are the period's, not its lifetime's: none stored
+                check.same(f"{key} counts (published before the period)", None, got and "stored")
+                continue
             for h, metric in POST_COUNTS.items():
                 if h in col and got is not None:
                     check.same(f"{key} {h}", number(r[col[h]], h), got[metric])
-            posted = posting_day(key_col, key, r, col)
             if posted is not None and got is not None:
                 day = dt.date.fromisoformat(got["posted_at"][:10]) if got["posted_at"] else None
                 # the file's day is local; stored is UTC: a day apart at most
@@ -249,9 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, help="year of the first row of exports whose dates have none")
     ap.add_argument("--source", action="append", default=[], help="NAME=SOURCE for a file detection cannot name")
     ap.add_argument("--currency", default=None, help="currency of WooCommerce Analytics downloads")
+    ap.add_argument("--date-range", default=None, help="FROM..TO: the period the exports cover")
+    ap.add_argument("--lifetime", action="store_true", help="the exports cover the Lifetime period")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     sources = dict(s.split("=", 1) for s in args.source)
+    period = None
+    if args.date_range:
+        first, _, last = args.date_range.partition("..")
+        period = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
 
     from influscope.db.engine import get_engine
     from influscope.ingest.canonical import BundleError, import_bundle
@@ -296,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             source = sources.get(path.name)
             try:
                 if source in ("shopify", "woocommerce") or (source is None and path.suffix == ".csv" and
-                                                             "Financial Status" in text_of(path)[:2000]):
+                                                             "Financial Status" in path.read_bytes()[:2000].decode("utf-8", "replace")):
                     report = import_orders(engine, path, fmt=source, currency=args.currency)
                     source = source or "shopify"
                     read, stored = str(len(rows_of(path)[1])), str(sum(report.counts.values()))
@@ -305,16 +320,18 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     source = source or detect(path)
                     rep = import_export_file(engine, imported, source=f"{source}@{HANDLE}", year=args.year,
-                                             as_of=AS_OF)
+                                             date_range=period, lifetime=args.lifetime, as_of=AS_OF)
                     reading = getattr(rep, "reading", None)  # absent in versions before the per-file report
                     if reading is not None:
                         read, stored = str(reading.rows_read), str(reading.rows_stored)
                     with engine.connect() as conn:
-                        compare(conn, path, check)
+                        compare(conn, path, check, period[0] if period else None)
             except BundleError as exc:
                 status = f"refused: {exc.problems[0]}" + (f" (+{len(exc.problems) - 1 + exc.truncated} more)"
                                                           if len(exc.problems) + exc.truncated > 1 else "")
-            except (PayloadError, ExportProblem) as exc:  # ExportProblem: detection, before any import
+            except ExportProblem as exc:  # detection, before any import
+                status = f"refused: {path.name}:{exc.line}: {exc.column}: {exc}"
+            except PayloadError as exc:
                 status = f"refused: {str(exc).splitlines()[0]}"
             except Exception as exc:  # noqa: BLE001 - a table row per file, whatever happens
                 status = f"error: {type(exc).__name__}: {exc}"

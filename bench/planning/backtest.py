@@ -37,6 +37,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from statistics import NormalDist
 
 import sqlalchemy as sa
 
@@ -149,7 +150,8 @@ def _err(pred, actual) -> float:
 def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "engagements", "emv"),
              outcomes: bool = False) -> dict[str, dict]:
     """Per metric: comparisons, coverage, median log error of the valuation and of the naive estimate."""
-    stats: dict[str, dict] = {m: {"n": 0, "hits": 0, "err": [], "naive": [], "history": 0} for m in
+    stats: dict[str, dict] = {m: {"n": 0, "hits": 0, "err": [], "naive": [], "history": 0, "width": [],
+                                  "new_hits": 0} for m in
                               list(metrics) + (list(history.OUTCOMES) if outcomes else [])}
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
@@ -157,7 +159,7 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                                               .order_by(t.campaigns.c.start_date)).mappings()]
     for camp in camps:
         before = dt.datetime.combine(camp["start_date"], dt.time())
-        ctx = cv.load_context(engine, workspace, before=before, currency=camp["currency"],
+        ctx = cv.load_context(engine, workspace, before=before, currency=camp["currency"], goal=camp["goal"],
                               outcome_campaigns=6 if outcomes else 0)
         actual_rows = {}
         if outcomes:
@@ -181,13 +183,9 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                         scale = ctx.emv_fx if m == "emv" else 1.0
                         for x in mine[m]:
                             x = x * (scale or 1.0)
-                            s = stats[m]
-                            s["n"] += 1
-                            s["hits"] += _hit(e.low, e.high, x)
-                            s["err"].append(_err(e.value, x))
-                            s["history"] += e.observations > 0
+                            _count(stats[m], e, x)
                             if naive is not None:
-                                s["naive"].append(_err(naive * (scale or 1.0), x))
+                                stats[m]["naive"].append(_err(naive * (scale or 1.0), x))
                 if outcomes and key in actual_rows and value.accounts:
                     row = actual_rows[key]
                     for m in history.OUTCOMES:
@@ -204,13 +202,20 @@ def backtest(engine, workspace: str, metrics=("reach", "impressions", "views", "
                         prior = cv._outcome_prior(ctx, m, key, followers_of)
                         naive = forecast.estimate(followers_of.get(key), [], prior).value
                         s = stats[m]
-                        s["n"] += 1
-                        s["hits"] += _hit(est.low, est.high, x)
-                        s["err"].append(_err(est.value, x))
-                        s["history"] += est.observations > 0
+                        _count(s, est, x)
                         if naive is not None:
                             s["naive"].append(_err(naive, x))
     return stats
+
+
+def _count(s: dict, e, x: float) -> None:
+    hit = _hit(e.low, e.high, x)
+    s["n"] += 1
+    s["hits"] += hit
+    s["err"].append(_err(e.value, x))
+    s["history"] += e.observations > 0
+    s["new_hits"] += hit and not e.observations
+    s["width"].append(math.log1p(e.high) - math.log1p(e.low))
 
 
 def _campaign_posts(conn, ws, creator_id, platform, campaign_id, ctx) -> dict[str, list[float]]:
@@ -267,13 +272,36 @@ def plan_backtest(engine, workspace: str, coverage: float = 0.8) -> list[dict]:
         sp = _Split(book, Decimal(fees or 0))
         creators = revenue.from_creators(lv, sp, 1.0, coverage)
         forecast_ = revenue.from_forecast(engine, workspace, ctx.currency, sp.spent, coverage, camp)
-        combined = revenue.combine(creators, forecast_, coverage)
+        combined = combine(creators, forecast_, coverage)
         actual = float((build.compute(engine, workspace, camp["slug"], by="creator")["kpis"]["revenue"] or {})
                        .get("value") or 0)
         out.append({"campaign": camp["slug"], "actual": actual, "creators": creators, "forecast": forecast_,
-                    "combined": combined, "with_history": creators.detail.get("with_history", 0),
+                    "combined": combined, "headline": creators if creators.value is not None else forecast_, "with_history": creators.detail.get("with_history", 0),
                     "booked": len(cands), "references": len(forecast_.detail.get("campaigns", []))})
     return out
+
+
+def _log_sd(e, coverage: float) -> float | None:
+    if e.value is None or e.low is None or e.high is None or min(e.value, e.low, e.high) <= 0:
+        return None
+    return max(math.log(e.high) - math.log(e.low), 0.0) / (2 * NormalDist().inv_cdf(0.5 + coverage / 2))
+
+
+def combine(a, b, coverage: float):
+    """The alternative measured beside the headline: the two estimates' precision-weighted log-space mean,
+    with the spread of the two taken as a mixture with those weights (the shipped headline before)."""
+    from influscope.planning.revenue import Estimate
+
+    sa_, sb = _log_sd(a, coverage), _log_sd(b, coverage)
+    if not sa_ or not sb:
+        one = a if sa_ else b
+        return Estimate(one.value, one.low, one.high)
+    share = (1 / sa_ ** 2) / (1 / sa_ ** 2 + 1 / sb ** 2)
+    ma, mb = math.log(a.value), math.log(b.value)
+    mu = share * ma + (1 - share) * mb
+    sd = math.sqrt(share * (sa_ ** 2 + (ma - mu) ** 2) + (1 - share) * (sb ** 2 + (mb - mu) ** 2))
+    z = NormalDist().inv_cdf(0.5 + coverage / 2)
+    return Estimate(math.exp(mu), math.exp(mu - z * sd), math.exp(mu + z * sd))
 
 
 class _Cand:
@@ -294,10 +322,31 @@ class _Split:
         self.booked, self.spent = booked, spent
 
 
+def error_weighted(rows: list[dict]) -> None:
+    """The other way to combine: log-space weights from each estimate's error on the campaigns before
+    (1 / mean squared log error; from the fourth campaign on, the creators' values alone before)."""
+    from influscope.planning.revenue import Estimate
+
+    for i, r in enumerate(rows):
+        prev = [q for q in rows[:i] if q["creators"].value and q["forecast"].value and q["actual"] > 0]
+        a, b = r["creators"], r["forecast"]
+        if len(prev) < 3 or not a.value or not b.value:
+            r["error-weighted"] = a if a.value else b
+            continue
+        ea = statistics.fmean(math.log(q["creators"].value / q["actual"]) ** 2 for q in prev)
+        eb = statistics.fmean(math.log(q["forecast"].value / q["actual"]) ** 2 for q in prev)
+        w = (1 / ea) / (1 / ea + 1 / eb)
+        mu = w * math.log(a.value) + (1 - w) * math.log(b.value)
+        sd = math.sqrt(w * ea + (1 - w) * eb)
+        z = NormalDist().inv_cdf(0.9)
+        r["error-weighted"] = Estimate(math.exp(mu), math.exp(mu - z * sd), math.exp(mu + z * sd))
+
+
 def plan_report(rows: list[dict]) -> None:
     print(f"\nBOFU plans, each campaign valued at its start ({len(rows)} campaigns)")
     print(f"{'estimate':22} {'80% coverage':>13} {'med |log err|':>14} {'median width x':>15}")
-    for name in ("creators", "forecast", "combined"):
+    error_weighted(rows)
+    for name in ("creators", "forecast", "combined", "error-weighted", "headline"):
         have = [r for r in rows if r[name].value is not None and r[name].low]
         if not have:
             print(f"{name:22} n/a")
@@ -315,14 +364,19 @@ def plan_report(rows: list[dict]) -> None:
 
 def report(name: str, stats: dict[str, dict]) -> None:
     print(f"\n{name}")
-    print(f"{'metric':12} {'compared':>8} {'w/ history':>10} {'80% coverage':>13} {'med |log err|':>14} {'naive':>8} {'ratio':>6}")
+    print(f"{'metric':12} {'compared':>8} {'w/ history':>10} {'80% coverage':>13} {'no-history cov':>15} "
+          f"{'width x':>8} {'med |log err|':>14} {'naive':>8} {'ratio':>6}")
     for m, s in stats.items():
         if not s["n"]:
             continue
         err = statistics.median(s["err"])
         naive = statistics.median(s["naive"]) if s["naive"] else float("nan")
-        print(f"{m:12} {s['n']:>8} {s['history']:>10} {s['hits'] / s['n']:>12.1%} {err:>14.3f} {naive:>8.3f} "
-              f"{err / naive if naive else float('nan'):>6.2f}")
+        new = s["n"] - s["history"]
+        new_cov = f"{s['new_hits'] / new:.1%} of {new}" if new else "-"
+        # width: the median of (1 + high) / (1 + low), how many times the low end the high end is
+        width = math.exp(statistics.median(s["width"]))
+        print(f"{m:12} {s['n']:>8} {s['history']:>10} {s['hits'] / s['n']:>12.1%} {new_cov:>15} {width:>8.1f} "
+              f"{err:>14.3f} {naive:>8.3f} {err / naive if naive else float('nan'):>6.2f}")
 
 
 def main() -> None:

@@ -25,7 +25,8 @@ def _rows(engine, table: sa.Table) -> list[tuple]:
 def test_store_without_post_daily_metrics_upgrades_in_place(any_engine):
     url = any_engine.url.render_as_string(hide_password=False)
     import_bundle(any_engine, FIX / "bundle", workspace="default")
-    import_export_file(any_engine, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
+    import_export_file(any_engine, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                       lifetime=True)
     import_export_file(any_engine, EXP / "youtube_days_total.csv", source="youtube_studio@meilincooks")
     before = {name: _rows(any_engine, table) for name, table in
               (("posts", t.posts), ("post_metrics", t.post_metrics), ("account_metrics", ct.account_metrics))}

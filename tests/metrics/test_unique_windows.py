@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from influscope.auth import privacy
 from influscope.db import tables as t
+from influscope.metrics import click_rollups
 from influscope.metrics import unique_windows as uw
 from influscope.tracking import sink as sinks
 from tests.tracking.conftest import seed
@@ -183,11 +184,16 @@ def test_the_redirect_writer_flags_a_batch_with_one_read_per_link(engine):
     batch += [_hit(ws, link, 10, None), _hit(ws, link, 20, "old"), _hit(ws, link, 30, "later")]
     sinks.sqlite_insert(conn, batch)
     conn.close()
-    reads = [s for s in statements if s.startswith("SELECT")]
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM clicks" in s]
     updates = [s for s in statements if s.startswith("UPDATE")]
     assert len(reads) == 2  # one per link
     assert len(updates) == 1  # the stored hit at minute 50 no longer opens its 30-minute window
     assert _stored(engine, ws) == _expected(engine, ws)
+    # the click rollups: one read of the links' time zones, one upsert of the link-days
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM links" in s]) == 1
+    assert len([s for s in statements if s.startswith("INSERT INTO click_days")]) >= 1
+    with engine.connect() as c:
+        assert click_rollups.stored(c, ws) == click_rollups.recompute(c, ws)
 
 
 def test_flags_from_whole_columns_equal_the_hit_by_hit_derivation():

@@ -1,8 +1,7 @@
-"""Expected revenue of a BOFU plan: the creators' values, the sales forecast of earlier campaigns, combined."""
+"""Expected revenue of a BOFU plan: the creators' values as the headline, the sales forecast of earlier campaigns beside."""
 
 import datetime as dt
 import json
-import math
 
 import pytest
 import sqlalchemy as sa
@@ -43,23 +42,6 @@ def demo(tmp_path_factory):
     engine.dispose()
 
 
-def test_combine_weights_by_precision_and_claims_no_independence():
-    z = revenue._z(0.8)
-    a = revenue.Estimate(100.0, 100 * math.exp(-z * 0.5), 100 * math.exp(z * 0.5))  # log sd 0.5
-    b = revenue.Estimate(400.0, 400 * math.exp(-z * 1.0), 400 * math.exp(z * 1.0))  # log sd 1.0
-    c = revenue.combine(a, b, 0.8)
-    assert c.detail["weight_creators"] == pytest.approx(0.8)  # 1/0.25 against 1/1
-    assert c.value == pytest.approx(math.exp(0.8 * math.log(100) + 0.2 * math.log(400)))
-    # the spread of the two as a mixture (each one's spread and its distance from the centre), never the
-    # narrower sqrt(1 / (4 + 1)) that independence would give
-    mu = math.log(c.value)
-    sd = math.sqrt(0.8 * (0.25 + (math.log(100) - mu) ** 2) + 0.2 * (1.0 + (math.log(400) - mu) ** 2))
-    assert math.log(c.high / c.low) == pytest.approx(2 * z * sd)
-    assert sd > 0.5 > math.sqrt(1 / 5)
-    only = revenue.combine(a, revenue.Estimate(None, None, None), 0.8)
-    assert (only.value, only.low, only.high) == (a.value, a.low, a.high) and only.detail == {"only": "creators"}
-
-
 def test_bofu_plan_rests_on_creators_and_the_sales_forecast(demo):
     engine, _ = demo
     lv, sp = cd.split_list(engine, "demo", "holiday", 60000)
@@ -84,10 +66,12 @@ def test_bofu_plan_rests_on_creators_and_the_sales_forecast(demo):
     assert rv.forecast.value == pytest.approx(float(sp.spent) * ref["final_revenue"] / float(fees))
     assert rv.forecast.detail["scope"] == "bofu" and rv.forecast.detail["assumed_scatter"] == revenue.FEW_CAMPAIGNS_SD
     assert any("Theil-Sen" in r for r in rv.forecast.rests_on)
-    # combined: between the two, with an interval
-    lo, hi = sorted((rv.creators.value, rv.forecast.value))
-    assert lo <= rv.combined.value <= hi and rv.combined.low < rv.combined.value < rv.combined.high
-    assert json.dumps(rv.to_dict())  # JSON-ready
+    # the headline: the creators' values (the more accurate in the backtest), the forecast beside them
+    assert rv.headline == "creators" and rv.expected is rv.creators and not rv.notes
+    d = rv.to_dict()
+    assert d["expected"]["headline"] == "creators" and d["expected"]["value"] == rv.creators.value
+    assert d["from_sales_forecast"]["value"] == rv.forecast.value
+    assert json.dumps(d)  # JSON-ready
 
 
 def revenue_option(c):
@@ -108,7 +92,19 @@ def test_not_for_other_goals_and_without_history(demo):
     lv2, sp2 = cd.split_list(engine, "demo", "gulf", 1000)
     rv = revenue.expected_revenue(engine, "demo", lv2, sp2)
     assert rv.forecast.value is None and rv.forecast.rests_on == ["no earlier campaign in SAR"]
-    assert rv.combined.value == rv.creators.value
+    assert rv.headline == "creators" and rv.expected.value == rv.creators.value
+
+
+def test_the_forecast_is_the_headline_when_no_creator_has_an_expected_revenue(demo):
+    engine, _ = demo
+    lv, sp = cd.split_list(engine, "demo", "holiday", 60000)
+    for c in lv.candidates:  # as if no booked creator could be valued for revenue
+        c.expected["revenue"] = None
+    rv = revenue.expected_revenue(engine, "demo", lv, sp)
+    assert rv.creators.value is None and rv.forecast.value is not None
+    assert rv.headline == "forecast" and rv.expected is rv.forecast
+    assert rv.to_dict()["expected"]["headline"] == "forecast"
+    assert any("the headline is the sales forecast" in n for n in rv.notes)
 
 
 def test_cli_and_page_show_it(demo):
@@ -116,6 +112,7 @@ def test_cli_and_page_show_it(demo):
     r = runner.invoke(app, ["--db", url, "plan", "split", "holiday", "--budget", "60000", "-w", "demo"])
     assert r.exit_code == 0, r.output
     assert "expected revenue (BOFU)" in r.output and "from sales forecast" in r.output
+    assert "from creators' values *" in r.output and "the headline" in r.output
     assert "spring-launch" in r.output and "80% interval" in r.output
     j = json.loads(runner.invoke(app, ["--db", url, "plan", "split", "holiday", "--budget", "60000", "--format",
                                        "json", "-w", "demo"]).output)
@@ -136,6 +133,8 @@ def test_cli_and_page_show_it(demo):
     en = client.get("/planning/holiday?budget=60000")
     assert en.status_code == 200 and 'id="expected-revenue"' in en.text
     assert "From the sales forecast" in en.text and "projected to its end by the sales forecast" in en.text
+    assert '<tr class="headline"><td>From the creators\' values <strong>(headline)' in en.text
+    assert "came closer to what campaigns sold" in en.text
     ar = client.get("/planning/holiday?budget=60000&lang=ar")
     assert "الإيرادات المتوقعة" in ar.text and "من توقع المبيعات" in ar.text
     zh = client.get("/planning/holiday/split?budget=60000&lang=zh-Hant")

@@ -59,6 +59,9 @@ def _setup(engine, seeded):
     rows += [_click(link_id, ws, 10 + i, HUMANS["safari_iphone"][0], visitor="g", seconds=i) for i in range(6)]
     with engine.begin() as conn:
         conn.execute(t.clicks.insert(), rows)
+        from influscope.metrics import click_rollups
+
+        click_rollups.rebuild(conn, ws)  # what every click writer keeps
 
 
 def test_reclassify_applies_the_current_rules_and_counts_what_changed(any_engine):

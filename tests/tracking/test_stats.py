@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from influscope.db import tables as t
-from influscope.metrics import unique_windows
+from influscope.metrics import click_rollups, unique_windows
 from influscope.tracking import links
 from influscope.tracking.stats import campaign_link_stats
 from tests.tracking.conftest import seed
@@ -19,6 +19,7 @@ def _add(engine, ws, slug, rows):
              "visitor_hash": vh, "country": cc, "device": dev, "app": app, "referrer": ref}
             for i, (ts, bot, vh, cc, dev, app, ref) in enumerate(rows)])
         unique_windows.rebuild(conn, ws)  # what every click writer keeps
+        click_rollups.rebuild(conn, ws)
 
 
 @pytest.fixture

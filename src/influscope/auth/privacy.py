@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from influscope.auth import audit
 from influscope.auth._util import utcnow
 from influscope.db import tables as t
-from influscope.metrics import unique_windows
+from influscope.metrics import click_rollups, unique_windows
 from influscope.db.auth import data_policies
+from influscope.db.tracking import click_days
 
 
 class NotFound(LookupError):
@@ -77,6 +78,7 @@ def forget_creator(engine: sa.Engine, workspace_id: int, creator_id: int, *, use
                 run(table.name, table.delete().where(table.c.workspace_id == workspace_id,
                                                      table.c.platform == platform, table.c.handle == handle))
         if link_ids:
+            conn.execute(click_days.delete().where(click_days.c.link_id.in_(link_ids)))  # counts, no person in them
             run("clicks", t.clicks.delete().where(t.clicks.c.link_id.in_(link_ids)))
             run("links", t.links.delete().where(t.links.c.id.in_(link_ids)))
         run("codes", t.codes.delete().where(t.codes.c.creator_id == creator_id))
@@ -118,10 +120,13 @@ def apply_retention(engine: sa.Engine, *, now: dt.datetime | None = None) -> dic
                                 .where(data_policies.c.click_retention_days.is_not(None))).all()
         for ws, days in policies:
             horizon = now - dt.timedelta(days=days)
-            n = conn.execute(t.clicks.delete().where(t.clicks.c.workspace_id == ws, t.clicks.c.ts < horizon)).rowcount
+            old = t.clicks.c.workspace_id == ws, t.clicks.c.ts < horizon
+            links = list(conn.execute(sa.select(t.clicks.c.link_id).distinct().where(*old)).scalars())
+            n = conn.execute(t.clicks.delete().where(*old)).rowcount
             done[ws] = n or 0
             if n:  # windows the deleted hits had opened no longer hold the hits just after the horizon
                 unique_windows.derive_after(conn, ws, horizon)
+                click_rollups.rebuild(conn, ws, links)
                 audit.record(conn, "policy.click_retention_applied", workspace_id=ws,
                              detail={"deleted": n, "before": horizon.isoformat()})
     return done

@@ -20,6 +20,9 @@ def import_(
     date_range: Optional[str] = typer.Option(None, "--date-range", help="START..END (ISO dates), the period the "
                                              "export covers: days without a year take the year that puts them "
                                              "inside; a YouTube per-video table's counts are those of the period."),
+    lifetime: bool = typer.Option(False, "--lifetime", help="The export covers the Lifetime period (a YouTube "
+                                  "per-video table exported for Lifetime: its counts are each video's lifetime "
+                                  "counts)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
@@ -34,7 +37,7 @@ def import_(
             from influscope.ingest.exports import import_export_file
 
             report = import_export_file(engine, path, source=source, workspace=ws, year=year,
-                                        date_range=_date_range(date_range))
+                                        date_range=_date_range(date_range), lifetime=lifetime)
         else:
             with _progress_bar(enabled=not as_json) as progress:
                 report = import_bundle(engine, path, workspace=ws, progress=progress)

@@ -36,14 +36,14 @@ def current(db: Optional[str] = _common.DbOption) -> None:
 def rebuild(db: Optional[str] = _common.DbOption,
             workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
                                                     help="Only this workspace (default: every workspace).")) -> None:
-    """Recompute what is kept when records are written (unique-click windows, the utm values of
-    orders' landing URLs) from the raw records."""
+    """Recompute what is kept when records are written (unique-click windows, clicks per link and
+    local day, the utm values of orders' landing URLs) from the raw records."""
     import sqlalchemy as sa
 
     from influscope.db import tables as t
     from influscope.db.engine import get_engine, refresh_statistics
     from influscope.attribution import landing
-    from influscope.metrics import unique_windows
+    from influscope.metrics import click_rollups, unique_windows
 
     settings = _common.apply(db)
     engine = get_engine(settings.database_url)
@@ -55,9 +55,11 @@ def rebuild(db: Optional[str] = _common.DbOption,
                 known = ", ".join(conn.execute(sa.select(t.workspaces.c.slug).order_by(t.workspaces.c.slug)).scalars())
                 _common.fail(f"no workspace {workspace!r} (workspaces: {known or 'none'})")
         changed = unique_windows.rebuild(conn, ws)
+        rollup_rows = click_rollups.rebuild(conn, ws)
         utm_changed = landing.rebuild(conn, ws)
     refresh_statistics(engine)
     typer.echo(f"unique-click windows: {changed} clicks changed")
+    typer.echo(f"clicks per link and day: {rollup_rows} rows made from the raw clicks")
     typer.echo(f"landing-URL utm values: {utm_changed} orders changed")
 
 

@@ -20,6 +20,7 @@ def import_(
     source: Optional[str] = typer.Option(None, "--source", help="Store name the orders belong to (use the webhook store's name to merge with it)."),
     currency: Optional[str] = typer.Option(None, "--currency", help="Currency of a WooCommerce export (it has no currency column)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Time zone of a WooCommerce export's dates (the site's), e.g. Europe/Berlin."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts and the file's report as JSON."),
     db: Optional[str] = _common.DbOption,
     workspace: Optional[str] = _common.WorkspaceOption,
 ) -> None:
@@ -34,7 +35,16 @@ def import_(
     except PayloadError as exc:
         typer.echo(str(exc), err=True)
         _common.fail("rejected: nothing was written")
-    typer.echo(json.dumps(report.as_dict()))
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    reading = report.reading
+    typer.echo(f"{report.file} ({report.source}): {reading.rows_read} row(s) read, {reading.rows_stored} order(s) stored")
+    typer.echo(f"columns used:    {', '.join(reading.used) or '-'}")
+    typer.echo(f"columns ignored: {', '.join(reading.ignored) or '-'} (kept with each order, personal data left out)")
+    for warning in reading.warnings:
+        typer.echo(f"warning: {warning}")
+    typer.echo(json.dumps({"source": report.source, **report.counts}))  # the counts, as before
 
 
 def register(app: typer.Typer) -> None:

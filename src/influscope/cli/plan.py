@@ -468,12 +468,14 @@ def _print_revenue(rv) -> None:
         rng = "" if e.low is None else f" ({pct} interval {e.low:,.0f} - {e.high:,.0f})"
         return f"  {name:22} {e.value:,.0f} {rv.currency}{rng}"
 
-    typer.echo(f"expected revenue (BOFU), for {rv.fees:,.2f} {rv.currency} of creator fees:")
-    for name, e in (("combined", rv.combined), ("from creators' values", rv.creators),
-                    ("from sales forecast", rv.forecast)):
+    typer.echo(f"expected revenue (BOFU), for {rv.fees:,.2f} {rv.currency} of creator fees: "
+               + line("", rv.expected).strip())
+    for name, e in (("from creators' values", rv.creators), ("from sales forecast", rv.forecast)):
+        name = name + (" *" if e is rv.expected else "")
         typer.echo(line(name, e))
         for r in e.rests_on:
             typer.echo(f"    - {r}")
+    typer.echo("  * the headline: the creators' values came closer to what campaigns sold in backtests")
     for n in rv.notes:
         typer.echo(f"note: {n}")
 

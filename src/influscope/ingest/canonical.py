@@ -31,7 +31,7 @@ from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.ingest.cells import (  # noqa: F401 - public names
     cell_parser, check_value, normalise_handle, parse_cell, to_utc_naive)
-from influscope.metrics import unique_windows
+from influscope.metrics import click_rollups, unique_windows
 from influscope.tracking.destinations import allowed_hosts
 
 MAX_PROBLEMS = 200
@@ -896,6 +896,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
         _simple(conn, bundle, report, ws, "fx_rates.csv", t.fx_rates, ("workspace_id", "date", "base", "currency"),
                 {"date": "date", "base": "base", "currency": "currency", "rate": "rate"},
                 extra={"base": pc.fill_null(base, c["currency"]) if c else base}, progress=progress)
+    if c or bundle.rows("links.csv"):  # a campaign's new time zone, links moved to another campaign
+        click_rollups.follow_zones(conn, ws)
     return report
 
 
@@ -971,9 +973,16 @@ def _write_clicks(conn: sa.Connection, parsed: ParsedFile, ws: int, link_ids: di
     cols = ["workspace_id", "key", "link_id", "ts"] + (["is_bot"] if "is_bot" in header else []) + [
         o for o in optional if o in header]
     written = rep.inserted + rep.updated
+    c = t.clicks
+    before: dict[str, int] = {}  # stored hits' links: a hit moved to another link changes both
+    if conn.execute(sa.select(c.c.id).where(c.c.workspace_id == ws).limit(1)).first() is not None:
+        before = dict(conn.execute(sa.select(c.c.key, c.c.link_id).where(c.c.workspace_id == ws)).all())
     _sync(conn, t.clicks, rows, ("workspace_id", "key"), t.clicks.c.workspace_id == ws, rep, cols)
-    if rep.inserted + rep.updated > written:  # new or changed hits: their links' unique windows
-        unique_windows.rebuild(conn, ws, {r["link_id"] for r in rows})
+    if rep.inserted + rep.updated > written:  # new or changed hits: their links' unique windows and rollups
+        touched = {r["link_id"] for r in rows} | {before[r["key"]] for r in rows
+                                                  if r["key"] in before and before[r["key"]] != r["link_id"]}
+        unique_windows.rebuild(conn, ws, touched)
+        click_rollups.rebuild(conn, ws, touched)
 
 
 def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_ids: dict[str, int], rep: FileReport,
@@ -1000,7 +1009,13 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
     rep.unchanged += plan.unchanged
     if not len(plan.inserts) and not len(plan.updates):
         return
-    touched = sorted(set(pc.unique(link).to_pylist()))
+    links_written = set(pc.unique(link).to_pylist())
+    if len(plan.updates):  # a hit moved to another link changes both links
+        ids = list(plan.update_ids)
+        for i in range(0, len(ids), 500):
+            links_written.update(conn.execute(sa.select(c.c.link_id).distinct().where(c.c.id.in_(ids[i:i + 500])))
+                                 .scalars())
+    touched = sorted(links_written)
     dbapi = conn.connection.driver_connection
     fresh = not len(plan.updates) and not unique_windows.links_have_hits(dbapi, touched)
     if fresh:
@@ -1014,8 +1029,15 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
     bulk_sqlite.insert(conn, c, {"workspace_id": ws}, values, plan.inserts, order_by=arrays["key"],
                        progress=progress.step("clicks.csv") if progress else None)
     bulk_sqlite.update(conn, c, {k: values[k] for k in compared}, plan.updates, plan.update_ids)
-    if not fresh:
+    if fresh:  # the new hits' rollups from the same columns
+        rows = np.asarray(plan.inserts, dtype=np.int64)
+        click_rollups.apply_sqlite(dbapi, click_rollups.tally_columns(
+            click_rollups.zones(conn, touched), np.asarray(link.to_numpy(zero_copy_only=False))[rows],
+            np.asarray(pc.cast(arrays["ts"], pa.int64()).to_numpy(zero_copy_only=False))[rows],
+            np.asarray(arrays["is_bot"].to_numpy(zero_copy_only=False), dtype=bool)[rows], flags[rows]))
+    else:
         unique_windows.rebuild_sqlite(dbapi, touched)
+        click_rollups.rebuild(conn, ws, touched)
 
 
 # ----------------------------------------------------------------------------------- export

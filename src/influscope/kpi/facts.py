@@ -24,7 +24,7 @@ from influscope.db import tables as t
 from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, has_table, table
 from influscope.kpi.prepared import Slots
-from influscope.metrics import timezones, unique_windows
+from influscope.metrics import click_rollups, timezones, unique_windows
 
 UTC = dt.timezone.utc
 METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
@@ -275,9 +275,6 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     f = Facts(campaign)
     years = _years(campaign)
 
-    def T(name):
-        return table(con, name)
-
     # creators of the campaign and their accounts
     for r in prepared.rows(con, _members, cid=cid):
         f.creators[r["cid"]] = {"key": r["ckey"], "name": r["cname"], "accounts": {}}
@@ -301,7 +298,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         for r in prepared.rows(con, _brand_followers, len(brand), len(days), ws=ws, **values):
             f.followers.setdefault((r["platform"], r["handle"]), {})[r["on"]] = int(r["followers"])
 
-    # links, and their hits and window-opening hits per link, bot flag and local day
+    # links, and their hits and window-opening hits per link, bot flag and local day (kept at ingest)
     for r in prepared.rows(con, _links, ws=ws, cid=cid):
         f.links[r["id"]] = r
     post_by_id = {x["id"]: x for x in f.posts}
@@ -311,8 +308,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         if not link["platform"] and linked_post:
             link["platform"] = linked_post["platform"]
     if f.links:
-        for r in fetch(con, click_buckets(T("clicks"), ws, sorted(f.links), settings, campaign.timezone,
-                                          _years(campaign))):
+        for r in _click_rows(con, campaign, sorted(f.links), settings):
             day = timezones.day_of(r["day"])
             f.click_buckets.append({"link_id": r["link_id"], "is_bot": bool(r["is_bot"]), "day": day, "n": int(r["n"]),
                                     "unique": int(r["u"] or 0)})
@@ -371,6 +367,20 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         f.traffic = [x for x in f.traffic if keep(x) or (campaign.baseline_start and campaign.baseline_end and
                                                          campaign.baseline_start <= x["day"] <= campaign.baseline_end)]
     return f
+
+
+def _click_rows(con, campaign: Campaign, link_ids: list[int], settings: dict) -> list[dict]:
+    """The rows of :func:`click_buckets` for LINK_IDS: from the click rollups kept at ingest
+    (:mod:`influscope.metrics.click_rollups`) when all of them are in the campaign's time zone,
+    else from the raw clicks."""
+    flag = unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")
+    if has_table(con, "click_days"):
+        rows = click_rollups.in_zone(fetch(con, click_rollups.buckets(table(con, "click_days"), campaign.workspace_id,
+                                                                      link_ids, flag)), campaign.timezone)
+        if rows is not None:
+            return rows
+    return fetch(con, click_buckets(table(con, "clicks"), campaign.workspace_id, link_ids, settings, campaign.timezone,
+                                    _years(campaign)))
 
 
 def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict, timezone: str = "UTC",

@@ -90,24 +90,38 @@ def _single_hit_flags(is_bot: bool) -> tuple[bool, ...]:
 
 # --------------------------------------------------------------------------------- SQLAlchemy
 
-def derive(conn: sa.Connection, pairs: dict[Pair, dt.datetime | None], no_visitor_ids: Iterable[int] = ()) -> int:
+def derive(conn: sa.Connection, pairs: dict[Pair, dt.datetime | None], no_visitor_ids: Iterable[int] = (),
+           changes: list | None = None) -> int:
     """Set the flags of the hits of PAIRS at or after each pair's time (None: all of the pair's
-    hits) and of the hits NO_VISITOR_IDS (no visitor hash); returns how many hits changed."""
+    hits) and of the hits NO_VISITOR_IDS (no visitor hash); returns how many hits changed.
+
+    CHANGES, when given, gets (link_id, ts, is_bot, old flags, new flags) of each changed hit (what
+    the click rollups of :mod:`influscope.metrics.click_rollups` move by)."""
     c = t.clicks
     cols = [c.c.id, c.c.ts, c.c.key, c.c.is_bot, *(c.c[f] for f in FLAG_COLUMNS)]
+    n_flags = len(FLAG_COLUMNS)
     updates: list[dict[str, Any]] = []
     for (link_id, visitor), since in pairs.items():
         q = sa.select(*cols).where(c.c.link_id == link_id, c.c.visitor_hash == visitor)
         if since is not None:
             q = q.where(c.c.ts >= since - _LONGEST)
-        for cid, flags in _flags(conn.execute(q).all(), since):
+        rows = conn.execute(q).all()
+        changed = _flags(rows, since)
+        if changes is not None and changed:
+            by_id = {r[0]: r for r in rows}
+            changes.extend((link_id, by_id[cid][1], bool(by_id[cid][3]), tuple(by_id[cid][4:4 + n_flags]), flags)
+                           for cid, flags in changed)
+        for cid, flags in changed:
             updates.append({"cid": cid, **dict(zip(FLAG_COLUMNS, flags))})
     ids = list(no_visitor_ids)
     for i in range(0, len(ids), 500):
-        for r in conn.execute(sa.select(*cols).where(c.c.id.in_(ids[i:i + 500]))):
+        for r in conn.execute(sa.select(*cols, c.c.link_id).where(c.c.id.in_(ids[i:i + 500]))):
             flags = _single_hit_flags(r.is_bot)
-            if tuple(r[4:]) != flags:
+            old = tuple(r[4:4 + n_flags])
+            if old != flags:
                 updates.append({"cid": r.id, **dict(zip(FLAG_COLUMNS, flags))})
+                if changes is not None:
+                    changes.append((r.link_id, r.ts, bool(r.is_bot), old, flags))
     if updates:
         stmt = c.update().where(c.c.id == sa.bindparam("cid")).values(
             {f: sa.bindparam(f) for f in FLAG_COLUMNS})
@@ -115,8 +129,9 @@ def derive(conn: sa.Connection, pairs: dict[Pair, dt.datetime | None], no_visito
     return len(updates)
 
 
-def derive_for_keys(conn: sa.Connection, workspace_id: int, keys: Iterable[str]) -> int:
-    """Derive the flags for the hits with KEYS (just written) and every later hit they affect."""
+def derive_for_keys(conn: sa.Connection, workspace_id: int, keys: Iterable[str], changes: list | None = None) -> int:
+    """Derive the flags for the hits with KEYS (just written) and every later hit they affect
+    (CHANGES: as :func:`derive`)."""
     c = t.clicks
     keys = list(keys)
     pairs: dict[Pair, dt.datetime | None] = {}
@@ -130,7 +145,7 @@ def derive_for_keys(conn: sa.Connection, workspace_id: int, keys: Iterable[str])
                 continue
             k = (r.link_id, r.visitor_hash)
             pairs[k] = min(pairs[k], r.ts) if pairs.get(k) is not None else r.ts
-    return derive(conn, pairs, lone)
+    return derive(conn, pairs, lone, changes)
 
 
 def derive_after(conn: sa.Connection, workspace_id: int, since: dt.datetime) -> int:
@@ -218,9 +233,11 @@ _FIRST_HUMAN, _FIRST_BOT = _single_hit_flags(False), _single_hit_flags(True)
 _SQLITE_UPDATE = "UPDATE clicks SET " + ", ".join(f"{f} = ?" for f in FLAG_COLUMNS) + " WHERE id = ?"
 
 
-def flags_for_new_sqlite(conn: sqlite3.Connection, hits: Sequence[Any]) -> list[tuple[bool, ...]]:
+def flags_for_new_sqlite(conn: sqlite3.Connection, hits: Sequence[Any],
+                         changes: list | None = None) -> list[tuple[bool, ...]]:
     """The flags of HITS (objects with workspace_id, key, link_id, visitor_hash, is_bot and ts, about to
-    be inserted in the open transaction of CONN), in the order of HITS.
+    be inserted in the open transaction of CONN), in the order of HITS; CHANGES, when given, gets
+    (link_id, ts, is_bot, old flags, new flags) of each stored hit whose flags this changed.
 
     Same flags as inserting the hits and then calling :func:`derive_for_keys`, at one query per link
     of the batch instead of a query and an update per hit: the stored hits of the batch's visitors
@@ -252,6 +269,9 @@ def flags_for_new_sqlite(conn: sqlite3.Connection, hits: Sequence[Any]) -> list[
                 out[-cid - 1] = flags
             else:
                 conn.execute(_SQLITE_UPDATE, (*(int(f) for f in flags), cid))
+                if changes is not None:
+                    old = next(r for r in before or () if r[0] == cid)
+                    changes.append((pair[0], old[1], bool(old[3]), tuple(old[4:]), flags))
     return out
 
 

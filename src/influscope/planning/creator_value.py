@@ -183,7 +183,7 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
             if found and source == "none":
                 source = f"targets of campaign {c['slug']}"
         table = emv_table if isinstance(emv_table, emv_mod.EmvTable) else emv_mod.load_table(emv_table)
-        currencies = {c["currency"] for c in past} | {table.currency, "USD"}
+        currencies = {c["currency"] for c in past} | {table.currency, "USD", cur}
         fx = {c: history.fx_rate(conn, ws, c, cur) for c in currencies}
         peers = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates,
                                       exclude_campaign=camp["id"] if camp else None)
@@ -277,23 +277,47 @@ def _per_post(row: history.CampaignRow, metric: str, ctx: Context) -> float | No
 
 
 def _outcome_prior(ctx: Context, metric: str, exclude: str, followers_of: dict[str, int]) -> forecast.Prior:
-    found = []
-    by_creator: dict[str, list[float]] = {}
+    """Clicks, orders or revenue per post of the recent campaigns' creators, as a prior with its calibration.
+
+    Campaigns of the plan's goal (TOFU, MOFU, BOFU) when they hold 3 or more creators reporting the
+    metric, else the campaigns of every goal. Revenue in other currencies is converted with the
+    workspace's exchange rates (through USD when no direct rate is stored). The no-history interval
+    is calibrated by leaving each campaign out in turn (:func:`influscope.planning.forecast.calibrate`);
+    with a single campaign of another goal an assumed spread between campaigns is added.
+    """
+    goal_of = {c["slug"]: c.get("goal") for c in ctx.campaigns}
+    values: dict[tuple[str, str], list[float]] = {}
     for r in ctx.rows:
-        if r.creator == exclude:
+        if r.creator == exclude or not followers_of.get(r.creator):
             continue
         v = _per_post(r, metric, ctx)
         if v is not None:
-            by_creator.setdefault(r.creator, []).append(v)
+            values.setdefault((r.campaign, r.creator), []).append(v)
+    same = {k: v for k, v in values.items() if goal_of.get(k[0]) == ctx.goal}
+    if len({c for _, c in same}) >= 3:
+        chosen, scope = same, f"creators of the recent {ctx.goal.upper()} campaigns"
+    else:
+        chosen = values
+        scope = "creators of the recent campaigns" + (f" (no {ctx.goal.upper()} campaign yet: every goal)"
+                                                      if values else "")
+    by_creator: dict[str, list[float]] = {}
+    per_campaign = []
+    for (camp, key), vals in chosen.items():
+        by_creator.setdefault(key, []).extend(vals)
+        f = float(followers_of[key])
+        mean = sum(vals) / len(vals)
+        per_campaign.append((camp, f, 1, math.log(mean + 1), None))
+    found = []
     for key, vals in by_creator.items():
-        f = followers_of.get(key)
-        if not f:
-            continue
         n = len(vals)
         mean = sum(vals) / n
         lm, ls = forecast.log_stats(mean, sum(v * v for v in vals) / n, n)
-        found.append((float(f), n, lm, ls))
-    return forecast.prior_from_accounts(found, "creators of the recent campaigns")
+        found.append((float(followers_of[key]), n, lm, ls))
+    prior = forecast.prior_from_accounts(found, scope)
+    other_stage = any(goal_of.get(c) != ctx.goal for c, _ in chosen)
+    calibration = forecast.calibrate(per_campaign, scope,
+                                     assumed_between=forecast.STAGE_SPREAD if other_stage else 0.0)
+    return forecast.with_calibration(prior, calibration)
 
 
 def _followers_by_key(engine, ctx: Context) -> dict[str, int]:

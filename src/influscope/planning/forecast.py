@@ -21,6 +21,17 @@ the spread of the tier; with many observations it is the creator's own geometric
 
 The creator's own ``sigma`` is shrunk towards the peers' with ``PRIOR_WEIGHT`` pseudo-observations,
 so two similar posts do not promise a narrow interval.
+
+**Calibrated fallback** (:func:`calibrate`). The no-history interval above trusts the model: that
+creators scatter around the peers' rate by ``tau`` and that the peers' rate carries over to the next
+campaign. When the peers come from several campaigns, that is checked on the store itself: each
+campaign in turn is left out, the peers' rate is taken from the others, and each of its creators is
+predicted from their followers alone. The residuals' root mean square (bias included: a campaign of
+another stage or market that converts five times better shows up here) is the predictive spread of a
+creator without history, and its effective degrees of freedom (Satterthwaite, between and within
+campaigns) set the Student-t quantile. A creator with history keeps the model's interval; the
+prior's weight is only lowered when the calibration says the peers' rate misses by more than
+``tau`` (``tau^2 = sd^2 - sigma^2``).
 """
 
 from __future__ import annotations
@@ -31,11 +42,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-__all__ = ["PRIOR_WEIGHT", "Estimate", "Prior", "estimate", "log_stats", "prior_from_accounts"]
+__all__ = ["PRIOR_WEIGHT", "STAGE_SPREAD", "Calibration", "Estimate", "Prior", "calibrate", "estimate", "log_stats",
+           "prior_from_accounts", "with_calibration"]
 
 PRIOR_WEIGHT = 4.0  # pseudo-observations of the peers' within-creator spread
 DEFAULT_SIGMA = 0.6  # within-creator log spread when no peer has two deliverables
 DEFAULT_TAU = 1.0  # between-creator log spread when too few peers exist
+# Log spread assumed between campaigns of different stages (an awareness campaign's clicks or sales per
+# follower against a sales campaign's): 1.5 puts the 80 % bound at a factor of about 7, the order of
+# magnitude between funnel stages. Weighed as this many campaigns against the store's own.
+STAGE_SPREAD = 1.5
+STAGE_PSEUDO_CAMPAIGNS = 2.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,29 @@ class Prior:
     sigma: float
     accounts: int
     scope: str  # e.g. "instagram micro creators in this workspace"
+    calibration: Calibration | None = None  # how far the peers' rate really missed, left-out campaigns
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Predictive log spread of a creator without history, measured by leaving one campaign out at a time."""
+
+    sd: float  # root mean square of log(actual + 1) - log(followers x rate) over the left-out creators
+    df: float  # effective degrees of freedom (between and within campaigns)
+    residuals: int
+    groups: int
+    bias: float  # mean residual: how far the rate of the other campaigns missed on average
+    assumed: float = 0.0  # spread added without evidence (one campaign only, of another stage)
+    left_out: bool = True  # False: too few campaigns or creators to leave one out; the model's spread used
+
+    def describe(self) -> str:
+        stage = (f"; the plan's stage has no campaign yet: an assumed log spread of {self.assumed:g} between stages "
+                 f"is added") if self.assumed else ""
+        if not self.left_out:
+            what = "one earlier campaign only" if self.groups < 2 else "too few creators to leave campaigns out"
+            return f"{what}: its creators' spread (log spread {self.sd:.2f}){stage}"
+        return (f"interval calibrated on {self.residuals} creators of {self.groups} campaigns, each left out in turn "
+                f"(log spread {self.sd:.2f}){stage}")
 
 
 @dataclass(frozen=True)
@@ -99,6 +139,67 @@ def prior_from_accounts(accounts: Sequence[tuple[float, int, float, float | None
     return Prior(statistics.median(rates), max(tau, 0.15), max(sigma, 0.1), len(rows), scope)
 
 
+def calibrate(rows: Sequence[tuple[object, float, int, float, float | None]], scope: str = "",
+              min_residuals: int = 5, assumed_between: float = 0.0) -> Calibration | None:
+    """Leave-one-group-out check of the no-history estimate.
+
+    ``rows``: ``(group, followers, deliverables, log mean, log sd or None)``, one per account and group
+    (a group is a campaign). For every group with others beside it, the prior is built from the other
+    groups' rows and each of the group's rows is predicted from its followers alone; the residuals'
+    mean square, split into its part between groups and within them, is the predictive variance.
+
+    ``assumed_between``: the groups are of another stage than the plan's, so the plan's campaign may
+    differ from all of them; the between-group variance is then shrunk towards ``assumed_between^2``
+    with ``STAGE_PSEUDO_CAMPAIGNS`` pseudo-campaigns (with one group only, it is that assumption).
+    Returns None with fewer than ``min_residuals`` residuals, or a single group and nothing assumed.
+    """
+    groups: dict[object, list[tuple[float, int, float, float | None]]] = {}
+    for g, f, n, lm, ls in rows:
+        if f and f > 0 and n > 0:
+            groups.setdefault(g, []).append((f, n, lm, ls))
+    by_group: list[list[float]] = []
+    if len(groups) >= 2:
+        for g, mine in groups.items():
+            others = [r for h, rs in groups.items() if h != g for r in rs]
+            prior = prior_from_accounts(others, scope)
+            if prior.log_rate is None:
+                continue
+            by_group.append([lm - (prior.log_rate + math.log(f)) for f, _, lm, _ in mine])
+    k = sum(len(r) for r in by_group)
+    if len(by_group) < 2 or k < min_residuals:
+        return None if not assumed_between or not groups else _one_group(groups, scope, assumed_between)
+    flat = [x for r in by_group for x in r]
+    g = len(by_group)
+    within = sum((x - statistics.fmean(r)) ** 2 for r in by_group for x in r) / k
+    between = statistics.fmean(statistics.fmean(r) ** 2 for r in by_group)  # per campaign, bias included
+    between_df = float(g)
+    if assumed_between:
+        between = (STAGE_PSEUDO_CAMPAIGNS * assumed_between ** 2 + g * between) / (STAGE_PSEUDO_CAMPAIGNS + g)
+        between_df += STAGE_PSEUDO_CAMPAIGNS
+    total = between + within
+    denom = between ** 2 / between_df + within ** 2 / max(k - g, 1)
+    df = total ** 2 / denom if denom > 0 else float(k)
+    return Calibration(math.sqrt(total), max(2.0, min(df, float(k))), k, g, statistics.fmean(flat),
+                       assumed_between)
+
+
+def _one_group(groups: dict, scope: str, assumed_between: float) -> Calibration:
+    """One campaign of another stage: the model's spread of its creators plus the assumed spread between stages."""
+    rows = [r for rs in groups.values() for r in rs]
+    prior = prior_from_accounts(rows, scope)
+    model = prior.tau ** 2 * (1 + math.pi / 2 / max(prior.accounts, 1)) + prior.sigma ** 2
+    total = model + assumed_between ** 2
+    df = total ** 2 / (model ** 2 / max(len(rows) - 1, 1) + assumed_between ** 4 / STAGE_PSEUDO_CAMPAIGNS)
+    return Calibration(math.sqrt(total), max(2.0, df), len(rows), len(groups), 0.0, assumed_between, False)
+
+
+def with_calibration(prior: Prior, calibration: Calibration | None) -> Prior:
+    """The prior carrying its calibration (unchanged when there is none)."""
+    if calibration is None:
+        return prior
+    return Prior(prior.log_rate, prior.tau, prior.sigma, prior.accounts, prior.scope, calibration)
+
+
 def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *, coverage: float = 0.8,
              unit: str = "post") -> Estimate:
     """Expected value of the next deliverable and its ``coverage`` interval (see the module docstring)."""
@@ -113,17 +214,23 @@ def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *
     if n >= 2:
         s2 = statistics.variance(ys)
         sigma2 = (PRIOR_WEIGHT * sigma2 + (n - 1) * s2) / (PRIOR_WEIGHT + n - 1)
+    cal = prior.calibration if have_prior else None
     if have_prior:
         prior_mean = prior.log_rate + math.log(followers)
         # the peers' median is itself uncertain: its variance is about (pi / 2) tau^2 / accounts
         tau2 = prior.tau ** 2 * (1 + math.pi / 2 / max(prior.accounts, 1))
+        if cal is not None:  # the left-out campaigns say how far the peers' rate really misses
+            tau2 = max(tau2, cal.sd ** 2 - prior.sigma ** 2)
         precision = 1 / tau2 + n / sigma2
         mean = (prior_mean / tau2 + sum(ys) / sigma2) / precision
     else:
         precision = n / sigma2
         mean = sum(ys) / n
     sd = math.sqrt(1 / precision + sigma2)
-    z = _t_quantile(z, PRIOR_WEIGHT + max(n - 1, 0))
+    if n == 0 and cal is not None:
+        sd, z = cal.sd, _t_quantile(z, cal.df)
+    else:
+        z = _t_quantile(z, PRIOR_WEIGHT + max(n - 1, 0))
     value, low, high = (max(math.exp(v) - 1, 0.0) for v in (mean, mean - z * sd, mean + z * sd))
     if n == 0 and prior.accounts == 0:
         basis, note = "benchmark", f"no {unit}s of this creator and no peers: followers x the {prior.scope}"
@@ -135,4 +242,6 @@ def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *
                                         f"{prior.scope}")
     else:
         basis, note = "history", f"{n} {unit}(s) of this creator; no peers to compare with"
+    if n == 0 and cal is not None:
+        note = f"{note}; {cal.describe()}"
     return Estimate(value, low, high, n, basis, note)

@@ -150,16 +150,38 @@ def latest_followers(conn, workspace_id: int, platform: str, handle: str, fallba
     return int(snap) if snap is not None else fallback
 
 
-def fx_rate(conn, workspace_id: int, from_currency: str, to_currency: str) -> float | None:
-    """Units of ``to_currency`` per 1 ``from_currency`` from the workspace's latest stored rate."""
-    if from_currency == to_currency:
-        return 1.0
+def _direct_rate(conn, workspace_id: int, from_currency: str, to_currency: str) -> float | None:
     fx = t.fx_rates
     for base, cur, invert in ((to_currency, from_currency, False), (from_currency, to_currency, True)):
         rate = conn.execute(sa.select(fx.c.rate).where(fx.c.workspace_id == workspace_id, fx.c.base == base,
                                                        fx.c.currency == cur).order_by(fx.c.date.desc()).limit(1)).scalar()
         if rate:
             return 1 / float(rate) if invert else float(rate)
+    return None
+
+
+def fx_rate(conn, workspace_id: int, from_currency: str, to_currency: str) -> float | None:
+    """Units of ``to_currency`` per 1 ``from_currency`` from the workspace's latest stored rate.
+
+    Without a direct rate between the two, through a third currency both have a rate with (USD
+    first): a workspace with TWD per USD and AED per USD converts TWD to AED.
+    """
+    if from_currency == to_currency:
+        return 1.0
+    direct = _direct_rate(conn, workspace_id, from_currency, to_currency)
+    if direct is not None:
+        return direct
+    fx = t.fx_rates
+    pairs = conn.execute(sa.select(fx.c.base, fx.c.currency).where(fx.c.workspace_id == workspace_id).distinct()).all()
+    linked: dict[str, set[str]] = {}
+    for base, cur in pairs:
+        linked.setdefault(base, set()).add(cur)
+        linked.setdefault(cur, set()).add(base)
+    via = sorted(linked.get(from_currency, set()) & linked.get(to_currency, set()), key=lambda c: (c != "USD", c))
+    for mid in via:
+        a, b = _direct_rate(conn, workspace_id, from_currency, mid), _direct_rate(conn, workspace_id, mid, to_currency)
+        if a is not None and b is not None:
+            return a * b
     return None
 
 

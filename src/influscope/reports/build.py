@@ -135,7 +135,7 @@ CACHE_SIZE = 128
 CACHE_TTL = 600.0  # seconds; also bounds staleness after in-place corrections the version cannot see
 _CACHE: "collections.OrderedDict[tuple, tuple[Any, float, dict]]" = collections.OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_VERSIONED = ("post_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
+_VERSIONED = ("post_metrics", "post_daily_metrics", "clicks", "orders", "leads", "traffic", "follower_snapshots", "comments", "costs",
               "fx_rates", "codes", "links", "posts", "creator_accounts", "audience")
 
 
@@ -154,6 +154,8 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
         camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws[0],
                                                          t.campaigns.c.slug == campaign)).mappings().first()
         parts.append(json.dumps(dict(camp), sort_keys=True, default=str) if camp else None)
+        from influscope.db import connectors  # noqa: F401  (defines post_daily_metrics in the same metadata)
+
         for name in _VERSIONED:
             table = t.metadata.tables[name]
             parts.append(conn.execute(sa.select(sa.func.max(table.c.id))).scalar())  # index look-up, O(log n)
@@ -630,7 +632,7 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
         posts = kpi_table("posts", _("Posts"), by_post.get("rows", []), "post", post_ids,
                           lang=lang, currency=currency, key_label=_("Post"))
         with engine.connect() as conn:
-            report.tables["posts"] = describe_posts(posts, post_details(conn, camp["id"]), lang)
+            report.tables["posts"] = describe_posts(posts, post_details(conn, camp["id"], start, end), lang)
     if "daily" in parts:
         by_day = results["day"]
         day_ids = [k for k in DAILY_KPIS if k in kpis and (show_costs or k not in COST_KPIS)]
@@ -761,12 +763,27 @@ def summarise(report: Report, kpis: dict, rows: list[dict], *, lang: str, curren
     return out
 
 
-def post_details(conn: sa.Connection, campaign_id: int) -> dict[str, dict]:
-    """Caption, address, date and creator of each post of the campaign, by the platform's post id."""
+def post_details(conn: sa.Connection, campaign_id: int, start: dt.date | None = None,
+                 end: dt.date | None = None) -> dict[str, dict]:
+    """Caption, address, date and creator of each post of the campaign, by the platform's post id;
+    with START and END, also ``period_views``: the views its daily counts (a platform's daily per-post
+    chart) give from START to END, for the posts that have them (a period's count, not a lifetime's)."""
+    from influscope.db.connectors import post_daily_metrics as pdm
+
     q = (sa.select(t.posts.c.key, t.posts.c.caption, t.posts.c.url, t.posts.c.posted_at, t.posts.c.content_type,
                    t.creators.c.key.label("creator"), t.creators.c.name.label("creator_name"))
          .join(t.creators, t.creators.c.id == t.posts.c.creator_id).where(t.posts.c.campaign_id == campaign_id))
-    return {r["key"]: dict(r) for r in conn.execute(q).mappings()}
+    out = {r["key"]: dict(r) for r in conn.execute(q).mappings()}
+    if start is not None and end is not None:
+        daily = (sa.select(t.posts.c.key, sa.func.sum(pdm.c.value).label("views"))
+                 .join(t.posts, t.posts.c.id == pdm.c.post_id)
+                 .where(t.posts.c.campaign_id == campaign_id, pdm.c.metric == "views", pdm.c.date >= start,
+                        pdm.c.date <= end)
+                 .group_by(t.posts.c.key).having(sa.func.count(pdm.c.value) > 0))
+        for key, views in conn.execute(daily):
+            if key in out:
+                out[key]["period_views"] = int(views)
+    return out
 
 
 def describe_posts(table: Table, details: dict[str, dict], lang: str) -> Table:
@@ -777,6 +794,8 @@ def describe_posts(table: Table, details: dict[str, dict], lang: str) -> Table:
     front = [Column("caption", _("Post"), "text"), Column("creator", _("Creator"), "text"),
              Column("platform", _("Platform"), "text"), Column("posted", _("Date"), "date")]
     kpi_cols = [c for c in table.columns if c.unit != "text"]
+    if any("period_views" in d for d in details.values()):  # views a daily chart gives in the period
+        kpi_cols.append(Column("period_views", _("Views in the period (daily counts)"), "count"))
     cols = front + kpi_cols + [Column("post", _("Post id"), "text"), Column("url", "URL", "text")]
     rows, shown = [], []
     for raw, disp in zip(table.rows, table.display_rows):
@@ -786,8 +805,10 @@ def describe_posts(table: Table, details: dict[str, dict], lang: str) -> Table:
         extra = {"caption": caption, "creator": d.get("creator_name") or d.get("creator") or "",
                  "creator_key": d.get("creator") or "", "posted": posted.date() if posted else None,
                  "url": d.get("url") or "", "content_type": d.get("content_type") or ""}
-        rows.append({**raw, **extra})
+        period_views = d.get("period_views")
+        rows.append({**raw, **extra, "period_views": period_views})
         shown.append({**disp, **{k: str(v) for k, v in extra.items() if k != "posted"},
+                      "period_views": fmt.number(period_views, 0) if period_views is not None else "–",
                       "caption": caption if len(caption) <= 80 else caption[:79] + "…",
                       "posted": fmt.date(extra["posted"]) if extra["posted"] else "–",
                       "platform": str(raw.get("platform") or "").title(), "post": str(raw.get("post") or "")})

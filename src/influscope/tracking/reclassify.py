@@ -7,8 +7,9 @@ stored clicks themselves (link, visitor hash and time, in time order, through th
 
 Clicks stored before user agents were kept (``user_agent`` NULL) are left as they are and counted
 apart. The unique-click windows kept on each click (:mod:`influscope.metrics.unique_windows`) are
-derived again for the links whose hits changed between bot and human. Everything is written in one
-transaction: all changes or none.
+derived again for the links whose hits changed between bot and human, and so are their click
+rollups (:mod:`influscope.metrics.click_rollups`). Everything is written in one transaction: all
+changes or none.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.metrics import unique_windows
+from influscope.metrics import click_rollups, unique_windows
 from influscope.tracking import bots
 from influscope.tracking.bots_burst import BurstDetector
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
@@ -106,6 +107,7 @@ def reclassify_clicks(engine: sa.Engine, *, workspace: str | None = None, campai
                 conn.execute(stmt, updates[i:i + _BATCH])
             if relinked:  # the unique-click windows over human hits depend on which hits are bots
                 unique_windows.rebuild(conn, ws, relinked)
+                click_rollups.rebuild(conn, ws, relinked)  # and the rollups are per bot flag
     return report
 
 

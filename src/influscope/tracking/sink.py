@@ -27,6 +27,10 @@ the factory is called with the SQLAlchemy engine of the operational store.
 
 If a batch fails, its clicks are retried one by one, so one bad row (say, a link deleted a moment
 ago) fails only its own request.
+
+Both writers keep what is derived from the clicks in the batch's transaction: the unique-click
+window flags (:mod:`influscope.metrics.unique_windows`) and the clicks per link and local day
+(:mod:`influscope.metrics.click_rollups`).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.db.types import sqlite_timestamp
+from influscope.metrics import click_rollups
 from influscope.metrics.unique_windows import FLAG_COLUMNS, derive_for_keys, flags_for_new_sqlite
 
 log = logging.getLogger("influscope.tracking")
@@ -109,13 +114,16 @@ _INSERT_SQL = (f"INSERT INTO clicks ({', '.join(_SQLITE_COLUMNS)}) "
 
 
 def sqlite_insert(conn: sqlite3.Connection, clicks: Sequence[Click]) -> None:
-    """Insert CLICKS with their unique-window flags in one transaction, or raise with nothing written."""
+    """Insert CLICKS with their unique-window flags, and add them to the click rollups, in one
+    transaction, or raise with nothing written."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        flags = flags_for_new_sqlite(conn, clicks)
+        changes: list = []  # stored hits whose flags the batch changed
+        flags = flags_for_new_sqlite(conn, clicks, changes)
         conn.executemany(_INSERT_SQL, [
             (c[0], c[1], c[2], sqlite_timestamp(c[3]), c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12],
              c[13], c[14], *f) for c, f in zip(clicks, flags)])
+        click_rollups.record_sqlite(conn, clicks, flags, changes)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -239,8 +247,10 @@ class SQLAlchemyBatchWriter(BatchWriter):
             keys: dict[int, list[str]] = defaultdict(list)
             for c in clicks:
                 keys[c.workspace_id].append(c.key)
+            changes: list = []  # the new hits' flags (from none) and those of later hits they changed
             for ws, ws_keys in keys.items():
-                derive_for_keys(conn, ws, ws_keys)
+                derive_for_keys(conn, ws, ws_keys, changes)
+            click_rollups.record(conn, [(c.link_id, c.ts, c.is_bot) for c in clicks], changes)
 
 
 # --------------------------------------------------------------------------- group commit

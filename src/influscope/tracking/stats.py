@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from influscope.db import tables as t
-from influscope.metrics import timezones, unique_windows
+from influscope.metrics import click_rollups, timezones, unique_windows
 from influscope.tracking.links import LinkError, LinkProblem, workspace_id
 
 UNIQUE_WINDOWS = unique_windows.WINDOWS  # preset -> seconds, as the unique_click_window setting names them
@@ -150,10 +150,11 @@ def campaign_link_stats(engine: sa.Engine, campaign: str, *, workspace: str | No
 def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: str, start: dt.date | None,
              end: dt.date | None):
     """(breakdown, row) pairs: hits and window-opening hits per bot flag and breakdown key, one grouped
-    query per breakdown run by the store (days in ZONE, from :mod:`influscope.metrics.timezones`)."""
+    query per breakdown run by the store (days in ZONE, from :mod:`influscope.metrics.timezones`);
+    the totals and the days and links from the click rollups kept at ingest when they are in ZONE."""
     import ibis
 
-    from influscope.kpi.backends import connect, disconnecting, fetch, table
+    from influscope.kpi.backends import connect, disconnecting, fetch, has_table, table
 
     tz = ZoneInfo(zone)
     with disconnecting(connect(engine)) as con:
@@ -168,10 +169,31 @@ def _grouped(engine: sa.Engine, ws: int, link_ids: list[int], flag: str, zone: s
         keys = {"day": day, "country": hits.country, "device": hits.device, "app": hits.app,
                 "referrer": hits.referrer, "link": hits.link_id, "bot_reason": hits.bot_reason}
         measures = {"n": hits.count(), "u": ibis.ifelse(hits[flag], 1, 0).sum()}
+        kept = None  # totals, days and links from the click rollups when they are in the campaign's zone
+        if has_table(con, "click_days"):
+            kept = click_rollups.in_zone(fetch(con, click_rollups.buckets(table(con, "click_days"), ws, link_ids, flag)),
+                                         zone)
+        if kept is not None:
+            lo, hi = _day_number(start, -1), _day_number(end, 1 << 40)
+            kept = [r for r in kept if lo <= r["day"] <= hi]
+            for name in ("", "day", "link"):
+                sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+                for r in kept:
+                    total = sums[(r["is_bot"], r["day"] if name == "day" else r["link_id"] if name == "link" else None)]
+                    total[0] += r["n"]
+                    total[1] += r["u"]
+                for (is_bot, value), (n, u) in sums.items():
+                    yield name, {"is_bot": is_bot, "key": value, "n": n, "u": u}
         for name, key in [("", None), *keys.items()]:
+            if kept is not None and name in ("", "day", "link"):
+                continue
             group = {"is_bot": hits.is_bot, **({"key": key} if key is not None else {})}
             for r in fetch(con, hits.group_by(**group).aggregate(**measures)):
                 yield name, r
+
+
+def _day_number(day: dt.date | None, default: int) -> int:
+    return default if day is None else (day - click_rollups.EPOCH).days
 
 
 def _preset(window: int | str) -> str:

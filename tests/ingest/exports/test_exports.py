@@ -72,6 +72,9 @@ def test_tiktok_followers_and_gender(eng):
     import_export_file(eng, EXP / "tiktok_FollowerGender.csv", source="tiktok_studio@meilin.eats", as_of=AS_OF)
     assert q(eng, "select date, followers from follower_snapshots order by date") == [
         {"date": "2024-12-30", "followers": 91000}, {"date": "2024-12-31", "followers": 91150}]
+    assert q(eng, "select date, metric, value from account_metrics order by date") == [
+        {"date": "2024-12-30", "metric": "follower_change", "value": 120.0},
+        {"date": "2024-12-31", "metric": "follower_change", "value": 150.0}]
     shares = {r["bucket"]: r["share"] for r in q(eng, "select bucket, share from audience")}
     assert shares == {"Male": pytest.approx(31.0), "Female": pytest.approx(67.0), "Other": pytest.approx(2.0)}
 
@@ -112,10 +115,12 @@ def test_instagram_utf16_export(eng, tmp_path):
 
 
 def test_youtube_studio_tables(eng):
-    import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
-    rows = q(eng, """select p.key, p.url, p.posted_at, m.views, m.impressions, m.watch_time_s
+    import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                       lifetime=True)
+    rows = q(eng, """select p.key, p.url, p.posted_at, m.as_of, m.views, m.impressions, m.watch_time_s
                      from post_metrics m join posts p on p.id = m.post_id order by p.key""")
     assert [r["key"] for r in rows] == ["dQw4w9WgXc1", "dQw4w9WgXc2"]  # the Total row is skipped
+    assert {r["as_of"] for r in rows} == {"2025-06-15 00:00:00.000000"} and rows[1]["views"] == 9120
     assert rows[0]["watch_time_s"] == pytest.approx(2008.8 * 3600) and rows[0]["impressions"] == 350000
     assert rows[0]["posted_at"].startswith("2025-06-11") and rows[0]["url"].endswith("v=dQw4w9WgXc1")
     import_export_file(eng, EXP / "youtube_Chart_data.csv", source="youtube_studio@meilincooks")

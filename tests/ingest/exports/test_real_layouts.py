@@ -9,6 +9,7 @@ import pytest
 
 from influscope.ingest.canonical import BundleError, import_bundle
 from influscope.ingest.exports import detect, import_export_file
+from influscope.ingest.exports.platform_files import download_period
 from influscope.ingest.exports.common import (
     day_order,
     parse_count,
@@ -211,7 +212,8 @@ def test_youtube_table_data_total_row_anywhere_and_ignored_columns_reported(eng,
                  "Average view duration,Likes,Comments added,Shares\n"
                  'mlnSpring01,Spring noodles,"Jun 2, 2025",412,5364,120.5,31,0:01:21,402,37,12\n'
                  "Total,,,,5364,120.5,31,0:01:21,402,37,12\n", encoding="utf-8")
-    rep = import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    rep = import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF,
+                             date_range=(dt.date(2025, 6, 1), dt.date(2025, 6, 14)))
     r = q(eng, "select views, likes, comments, shares, watch_time_s from post_metrics")
     assert r == [{"views": 5364, "likes": 402, "comments": 37, "shares": 12, "watch_time_s": pytest.approx(433800.0)}]
     assert rep.reading.ignored == ["Duration", "Subscribers", "Average view duration"]
@@ -395,12 +397,105 @@ def test_meta_export_of_several_accounts_is_refused(eng, tmp_path):
 
 # ------------------------------------------------------------------ YouTube per-video tables and their period
 
-def test_per_video_table_without_its_period_says_what_its_counts_are(eng):
-    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
-    assert any("the counts are those of the period chosen when exporting" in w for w in rep.reading.warnings)
+def test_per_video_table_without_its_period_is_refused_naming_what_settles_it(eng, tmp_path):
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF)
+    problem = str(err.value.problems[0])
+    assert problem.startswith("youtube_Table_data.csv:1: -: the counts of a per-video table are those of the period "
+                              "chosen in YouTube Studio, which this file does not state")
+    assert "--date-range FROM..TO" in problem and "--lifetime" in problem and "the zip as downloaded" in problem
+    assert q(eng, "select count(*) n from posts where key like 'dQw4w9WgXc%'") == [{"n": 0}]
+    # a zip holding the table alone, under a name that states no period, is refused the same way
+    import zipfile
+
+    z = tmp_path / "youtube.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(EXP / "youtube_Table_data.csv", "Table data.csv")
+    with pytest.raises(BundleError, match=r"youtube.zip/Table data.csv:1: -: the counts of a per-video table"):
+        import_export_file(eng, z, source="youtube_studio@meilincooks", as_of=AS_OF)
+
+
+def test_per_video_table_exported_for_lifetime(eng):
+    rep = import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                             lifetime=True)
+    assert [(r["key"], r["as_of"], r["views"], r["impressions"]) for r in q(
+        eng, "select p.key, m.as_of, m.views, m.impressions from post_metrics m join posts p on p.id = m.post_id "
+             "order by p.key")] == [("dQw4w9WgXc1", "2025-06-15 00:00:00.000000", 48211, 350000),
+                                    ("dQw4w9WgXc2", "2025-06-15 00:00:00.000000", 9120, 52000)]
+    assert (rep.reading.rows_read, rep.reading.rows_stored) == (3, 2)
+    assert "the counts are each video's lifetime counts (the Lifetime period, as told), stored at 2025-06-15 00:00 " \
+           "UTC" in rep.reading.warnings
+    with pytest.raises(BundleError, match="not both"):
+        import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", lifetime=True,
+                           date_range=(dt.date(2025, 6, 8), dt.date(2025, 6, 14)))
+
+
+def test_per_video_table_in_the_folder_of_its_download_takes_the_period_from_the_name(eng, tmp_path):
+    folder = tmp_path / "Content 2025-06-08_2025-06-14 Mei-Lin Cooks"  # as YouTube Studio's zip unzips
+    folder.mkdir()
+    f = folder / "Table data.csv"
+    f.write_bytes((EXP / "youtube_Table_data.csv").read_bytes())
+    rep = import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert "the period 2025-06-08..2025-06-14 is that of the download's name 'Content 2025-06-08_2025-06-14 " \
+           "Mei-Lin Cooks'" in rep.reading.warnings
+    assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id")] == [
+        ("dQw4w9WgXc1", "2025-06-15", 48211)]  # the older video's counts are the period's: not stored
+
+
+def test_per_video_table_zip_named_by_youtube_studio_settles_the_period(eng, tmp_path):
+    import zipfile
+
+    z = tmp_path / "Content 2025-06-01_2025-06-14 Mei-Lin Cooks.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(EXP / "youtube_Table_data.csv", "Table data.csv")
+    rep = import_export_file(eng, z, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert rep.parts[0].reading.rows_stored == 2
     assert [(r["key"], r["as_of"][:10], r["views"]) for r in q(
         eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id order by p.key")] \
         == [("dQw4w9WgXc1", "2025-06-15", 48211), ("dQw4w9WgXc2", "2025-06-15", 9120)]
+
+
+def test_a_period_ending_after_the_file_was_written_is_refused(eng):
+    with pytest.raises(BundleError, match=r"the period 2025-06-08..2025-06-30 ends after the file was written"):
+        import_export_file(eng, EXP / "youtube_Table_data.csv", source="youtube_studio@meilincooks", as_of=AS_OF,
+                           date_range=(dt.date(2025, 6, 8), dt.date(2025, 6, 30)))
+
+
+def test_cli_refuses_a_lone_per_video_table_and_takes_lifetime(eng, sqlite_url, tmp_path):
+    import os
+
+    from typer.testing import CliRunner
+
+    from influscope.cli import app
+
+    f = tmp_path / "Table data.csv"
+    f.write_bytes((EXP / "youtube_Table_data.csv").read_bytes())
+    os.utime(f, (AS_OF.replace(tzinfo=dt.timezone.utc).timestamp(),) * 2)
+    res = CliRunner().invoke(app, ["import", str(f), "--source", "youtube_studio@meilincooks", "--db", sqlite_url])
+    assert res.exit_code == 1
+    assert "Table data.csv:1: -: the counts of a per-video table are those of the period" in res.output
+    assert "rejected: 1 problem(s); nothing was written" in res.output
+    res = CliRunner().invoke(app, ["import", str(f), "--source", "youtube_studio@meilincooks", "--db", sqlite_url,
+                                   "--lifetime"])
+    assert res.exit_code == 0, res.output
+    assert "warning: the counts are each video's lifetime counts (the Lifetime period, as told)" in res.output
+    assert [(r["key"], r["as_of"], r["views"]) for r in q(
+        eng, "select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id order by p.key")] \
+        == [("dQw4w9WgXc1", "2025-06-15 00:00:00.000000", 48211), ("dQw4w9WgXc2", "2025-06-15 00:00:00.000000", 9120)]
+    res = CliRunner().invoke(app, ["import", str(f), "--source", "youtube_studio@meilincooks", "--db", sqlite_url,
+                                   "--lifetime", "--date-range", "2025-06-01..2025-06-14"])
+    assert res.exit_code == 1 and "--lifetime: give the period (--date-range) or --lifetime, not both" in res.output
+
+
+def test_download_names():
+    assert download_period("Content 2023-06-09_2025-09-30 Soumya Das.zip") == (dt.date(2023, 6, 9),
+                                                                               dt.date(2025, 9, 30))
+    assert download_period("Geography 2021-08-22_2025-10-17 Polylog") == (dt.date(2021, 8, 22),
+                                                                           dt.date(2025, 10, 17))
+    for name in ("Table data.csv", "Overview_2025-12-30_1767409200_meilin.eats.zip",
+                 "Content 2025-09-30_2023-06-09 x.zip", "Content 2025-02-30_2025-03-01 x.zip"):
+        assert download_period(name) is None
 
 
 def test_per_video_table_with_its_period_keeps_older_videos_period_counts_out(eng):
@@ -432,3 +527,55 @@ def test_youtube_download_zip_takes_the_period_from_its_date_file(eng, tmp_path)
         ("dQw4w9WgXc1", "2025-06-15", 48211)]
     assert [(r["date"], r["value"]) for r in q(eng, "select date, value from account_metrics order by date")] == [
         (f"2025-06-{d:02d}", float(900 + d)) for d in range(8, 15)]
+
+
+def test_a_date_table_joined_with_a_per_video_table_is_refused(eng, tmp_path):
+    f = tmp_path / "dates data.csv"  # a user's paste of Chart data.csv beside Table data.csv
+    f.write_text("Date,Views,Watch time (hours),Video title,Video publish time,Duration,Views\n"
+                 "11/26/24,1710,510.5,Bird nest,12-Dec-23,49,86763\n", encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert str(err.value.problems[0]) == (
+        "dates data.csv:1: Views: 1 column name(s) appear twice: not one YouTube Studio export as downloaded (two "
+        "tables joined?); import its Chart data.csv, Totals.csv or Table data.csv as exported")
+    f.write_text("Date,Video title,Views\n2025-06-01,Bird nest,5\n2025-06-01,Pantry,7\n", encoding="utf-8")
+    with pytest.raises(BundleError, match=r"dates data.csv:1: Video title: a date table with per-video columns"):
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+
+
+def test_a_date_table_with_a_day_twice_is_refused(eng, tmp_path):
+    f = tmp_path / "Chart data.csv"
+    f.write_text("Date,Views\n2025-06-01,5\n2025-06-02,6\n2025-06-01,7\n", encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF)
+    assert str(err.value.problems[0]) == ("Chart data.csv:4: Date: a second row for 2025-06-01 (the first is line 2): "
+                                          "the rows would overwrite each other; export the chart without a split")
+    assert q(eng, "select count(*) n from account_metrics") == [{"n": 0}]
+
+
+def test_a_spreadsheet_resave_in_a_legacy_encoding_is_refused_at_its_line(eng, tmp_path):
+    f = tmp_path / "Table data.csv"  # Excel for Mac writes "CSV" in Mac Roman: 0xCA is its no-break space
+    f.write_bytes(b"Content,Video title,Video publish time,Duration,Views\r\n"
+                  b'mlnSpring01,Spring noodles,"Jun 2, 2025",412,5364\r\n'
+                  b'mlnPantry02,Pantry tour #smuggling\xca #pantry,"Apr 26, 2024",301,9120\r\n')
+    with pytest.raises(BundleError) as err:
+        import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF, lifetime=True)
+    assert str(err.value.problems[0]).startswith(
+        "Table data.csv:3: -: not UTF-8 text: byte 0xCA after 'antry02,Pantry tour #smuggling'; was it re-saved "
+        "by a spreadsheet in another encoding? Save it as CSV UTF-8")
+    with pytest.raises(BundleError, match=r"Table data.csv:3: -: not UTF-8 text: byte 0xCA"):
+        import_export_file(eng, f, as_of=AS_OF)  # detecting the format meets it first
+
+
+def test_a_video_without_a_publish_time_gets_no_counts_for_a_period(eng, tmp_path):
+    f = tmp_path / "Table data.csv"
+    f.write_text("Content,Video title,Video publish time,Views\n"
+                 'mlnSpring01,Spring noodles,"Jun 2, 2025",5364\nmlnOld03,Old soup,,40\n', encoding="utf-8")
+    rep = import_export_file(eng, f, source="youtube_studio@meilincooks", as_of=AS_OF,
+                             date_range=(dt.date(2025, 6, 1), dt.date(2025, 6, 14)))
+    assert [(r["key"], r["views"]) for r in q(
+        eng, "select p.key, m.views from post_metrics m join posts p on p.id = m.post_id")] == [("mlnSpring01", 5364)]
+    assert rep.reading.rows_stored == 1
+    assert rep.reading.warnings[-1] == (
+        "1 video(s) without a publish time (whether they were published inside the period is unknown) (mlnOld03): "
+        "their counts are the period's, not their lifetime's, so they are not stored (their posts are)")

@@ -66,3 +66,22 @@ def test_exports_inside_zips_are_compared_file_by_file(verify, tmp_path, capsys)
     assert code == 0
     row = out["Overview_2025-12-30_1767409200_verify.zip/Overview.csv"]
     assert row.split()[2:6] == ["4", "4", "27", "0"] and row.endswith(" ok")  # 5 columns x (4 days + count), 2 day checks
+
+
+def test_per_video_tables_are_compared_with_their_period(verify, tmp_path, capsys, monkeypatch):
+    shutil.copy(EXP / "youtube_Table_data.csv", tmp_path / "Table data.csv")
+    assert verify.main([str(tmp_path)]) == 0  # refused: no failure of the importer, nothing stored wrong
+    row = lines(capsys.readouterr().out)["Table"]
+    assert "refused: Table data.csv:1: -: the counts of a per-video table are those of the period" in row
+    assert verify.main([str(tmp_path), "--lifetime"]) == 0
+    row = lines(capsys.readouterr().out)["Table"]
+    assert row.split()[3:7] == ["3", "2", "8", "0"] and row.endswith(" ok")  # 2 videos x (3 counts + day)
+    assert verify.main([str(tmp_path), "--date-range", "2025-06-08..2025-06-14"]) == 0
+    row = lines(capsys.readouterr().out)["Table"]
+    assert row.split()[3:7] == ["3", "1", "5", "0"] and row.endswith(" ok")  # the older video: nothing stored
+    # an older video's period count stored as its lifetime count would be caught
+    from influscope.ingest.exports import platform_files
+
+    monkeypatch.setattr(platform_files, "_youtube_table_period", lambda batch, target: batch)
+    assert verify.main([str(tmp_path), "--date-range", "2025-06-08..2025-06-14"]) == 1
+    assert lines(capsys.readouterr().out)["Table"].endswith(" MISMATCH")

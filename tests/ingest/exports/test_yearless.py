@@ -217,3 +217,18 @@ def test_cli_prints_each_file_of_a_zip(eng, sqlite_url, tmp_path):
     res = CliRunner().invoke(app, ["import", str(EXP / "tiktok_Viewers.csv"), "--source", "tiktok_studio@meilin.eats",
                                    "--db", sqlite_url])
     assert res.exit_code == 1 and "tiktok_Viewers.csv:2: Date: 'June 13': the dates have no year" in res.output
+
+
+def test_an_unzipped_download_keeps_the_year_in_its_folder_name(eng, tmp_path):
+    folder = tmp_path / "Overview_2025-12-30_1767409200_meilin.eats"  # as the zip unzips
+    folder.mkdir()
+    f = folder / "Overview.csv"
+    f.write_bytes((EXP / "Overview_2025-12-30_1767409200_meilin.eats.csv").read_bytes())
+    rep = import_export_file(eng, f, source="tiktok_studio@meilin.eats")
+    assert any("settled by the export time in the file name (2026-01-03 03:00 UTC)" in w for w in rep.reading.warnings)
+    assert q(eng, "select min(date) a, max(date) b from account_metrics") == [{"a": "2025-12-30", "b": "2026-01-02"}]
+    other = tmp_path / "exports 1767409200"  # a folder of the user's own naming is no evidence
+    other.mkdir()
+    (other / "Overview.csv").write_bytes(f.read_bytes())
+    with pytest.raises(BundleError, match="the dates have no year"):
+        import_export_file(eng, other / "Overview.csv", source="tiktok_studio@meilin.eats")

@@ -68,3 +68,59 @@ def test_account_and_year_fields_reach_the_importer(owner, demo_engine):
                                    "and metric = 'total_viewers' order by date")).all()
     assert [tuple(x) for x in got] == [("2025-06-13", "total_viewers", 5100.0), ("2025-06-14", "total_viewers", 4800.0)]
     assert 'name="year"' in r.text and 'name="account"' in r.text
+
+
+def test_period_field_reaches_the_importer(owner, demo_engine):
+    data = (EXP / "youtube_Table_data.csv").read_bytes()  # a per-video table: its counts are a period's
+    handle = "acme.cooks"
+    with demo_engine.begin() as conn:  # a creator's channel, so that its posts join the creator's campaign
+        conn.execute(sa.text("insert into creator_accounts (workspace_id, creator_id, platform, handle) "
+                             "select workspace_id, creator_id, 'youtube', :h from creator_accounts order by id limit 1"),
+                     {"h": handle})
+    post = lambda period: owner.post(  # noqa: E731
+        "/imports?lang=en", data={"csrf_token": owner.csrf, "source": f"youtube_studio@{handle}", "period": period},
+        files=[("files", ("Table data.csv", data, "text/csv"))])
+    r = post("")
+    assert r.status_code == 422 and "Table data.csv:1: -: the counts of a per-video table are those of the period" \
+        in r.text and "the Period field on the import page" in r.text
+    r = post("June")
+    assert r.status_code == 422 and "period: expected FROM..TO as ISO dates" in r.text
+    r = post("2025-06-08..2025-06-14")
+    assert r.status_code == 200, r.text[:500]
+    assert "1 video(s) published before the period&#39;s first day 2025-06-08 (dQw4w9WgXc2)" in r.text
+    with demo_engine.connect() as conn:
+        got = conn.execute(sa.text("select p.key, m.as_of, m.views from post_metrics m join posts p on p.id = m.post_id "
+                                   "where p.key like 'dQw4w9WgXc%' order by p.key")).all()
+    assert [tuple(x) for x in got] == [("dQw4w9WgXc1", "2025-06-15 00:00:00.000000", 48211)]
+    r = post("lifetime")
+    assert r.status_code == 200 and "the Lifetime period, as told" in r.text
+    with demo_engine.connect() as conn:
+        n = conn.execute(sa.text("select count(*) from post_metrics m join posts p on p.id = m.post_id "
+                                 "where p.key = 'dQw4w9WgXc2'")).scalar()
+    assert n == 1
+    assert 'name="period"' in r.text
+
+
+SHOP = Path(__file__).resolve().parents[2] / "commerce" / "data"
+
+
+def test_shop_orders_export_upload_shows_its_report(owner, demo_engine):
+    data = (SHOP / "shopify_orders_automatic.csv").read_bytes()
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("orders_export.csv", data, "text/csv"))])
+    assert r.status_code == 200, r.text[:500]
+    assert "orders_export.csv (shopify): 5 rows read, 5 stored" in r.text
+    assert "2 order(s) with the automatic discount &#39;AUTOMATIC DISCOUNTS&#39;" in r.text and "2 cancelled order(s) had money refunded" in r.text
+    assert "Lineitem name" in r.text  # among the columns not used
+    with demo_engine.connect() as conn:
+        got = dict(conn.execute(sa.text("select key, discount_codes from orders where source = 'shopify' "
+                                        "and key like '63000000000%'")).all())
+    assert got["6300000000001"] is None and got["6300000000002"] == "MEI15" and len(got) == 5
+    bad = data.replace(b"TWD,900.00", b"TWD,9x0.00")
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("orders_export.csv", bad, "text/csv"))])
+    assert r.status_code == 422 and "orders_export.csv:2: Subtotal:" in r.text
+    woo = (SHOP / "woocommerce_analytics_bdt.csv").read_bytes()
+    r = owner.post("/imports?lang=en", data={"csrf_token": owner.csrf},
+                   files=[("files", ("wc-orders.csv", woo, "text/csv"))])
+    assert r.status_code == 422 and "states neither its currency nor its time zone" in r.text

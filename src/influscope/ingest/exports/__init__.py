@@ -95,7 +95,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            ("posts.csv: views, likes, comments, shares, impressions, watch_time_s (from hours)",
             "post_daily_metrics: each day's views (and other counts) of a daily per-video chart",
             "account_metrics: per-day chart columns"),
-           "YouTube Studio 'Table data' (per video), 'Chart data' (per day, per video and day) and 'Totals' CSV "
+           "YouTube Studio 'Table data' (per video; its period from --date-range, --lifetime, or the download's "
+           "name or date file), 'Chart data' (per day, per video and day) and 'Totals' CSV "
            "exports, or the zip as downloaded"),
     Source("weibo", "weibo", chinese_platform("weibo"), ("posts.csv: views (reads), likes (attitudes), comments, shares (reposts)",),
            "Weibo status JSON (open API v2 shape) or CSV"),
@@ -160,6 +161,25 @@ def detect(path: Path) -> str:
                                 "name it with --source (see `influscope sources`)")
 
 
+def period_options(text: str | None) -> dict[str, Any]:
+    """The period an export covers, as written in a form or a request: ``FROM..TO`` (ISO dates) or
+    ``lifetime``; the matching options of :func:`import_export_file` (none when empty). Raises
+    ValueError naming what is expected."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if text.casefold() == "lifetime":
+        return {"lifetime": True}
+    start, sep, end = text.partition("..")
+    try:
+        period = dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip())
+    except ValueError:
+        period = None
+    if not sep or period is None or period[0] > period[1]:
+        raise ValueError(f"period: expected FROM..TO as ISO dates (2025-06-13..2026-06-12) or lifetime, got {text!r}")
+    return {"date_range": period}
+
+
 def _resolve(conn: sa.Connection, ws: int | None, platform: str, handle: str | None,
              campaign: str | None, creator: str | None) -> tuple[int | None, int | None]:
     """(campaign_id, creator_id) for posts of HANDLE (or the named creator/campaign)."""
@@ -186,27 +206,34 @@ def _resolve(conn: sa.Connection, ws: int | None, platform: str, handle: str | N
 
 def import_export_file(engine: sa.Engine, path: str | Path, source: str | None = None, workspace: str = "default",
                        year: int | None = None, *, date_range: tuple[dt.date, dt.date] | None = None,
-                       account: str | None = None, campaign: str | None = None, creator: str | None = None,
+                       lifetime: bool = False, account: str | None = None, campaign: str | None = None, creator: str | None = None,
                        as_of: dt.datetime | None = None) -> ExportReport:
     """Import one native export file, or the .zip a platform downloads (every export in it, as one
     import); all or nothing. Returns the counts of what changed and what each file gave (a zip's
     files in ``parts``).
 
     ``as_of`` (default: the file's modification time, to the second, UTC) is the time of the post
-    metric snapshots, so importing the same file again changes nothing.
+    metric snapshots, so importing the same file again changes nothing. ``date_range`` is the period
+    the export covers; ``lifetime`` says it covers the Lifetime period (what a YouTube Studio per-video
+    table's counts are depends on it: without one of them, or the period stated by the download, such
+    a table is refused).
     """
     path = Path(path)
     if not path.is_file():
         raise BundleError([Problem(str(path), 0, "-", "not a file")])
+    if lifetime and date_range:
+        raise BundleError([Problem(path.name, 0, "--lifetime", "give the period (--date-range) or --lifetime, "
+                                                                "not both")])
     if source and "@" in source:
         source, _, account = source.partition("@")
     if as_of is None:
         as_of = dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.timezone.utc).replace(tzinfo=None)
     options: dict[str, Any] = dict(source=source, workspace=workspace, year=year, date_range=date_range,
-                                   account=account, campaign=campaign, creator=creator, as_of=as_of)
+                                   lifetime=lifetime, account=account, campaign=campaign, creator=creator, as_of=as_of)
     if path.suffix.lower() == ".zip":
         return _import_zip(engine, path, options)
-    batch, report = _parse_file(engine, path, path.name, path.name, **options)
+    # an unzipped YouTube Studio download keeps its name on the folder ("Content FROM_TO Channel/")
+    batch, report = _parse_file(engine, path, path.name, path.name, names=(path.name, path.parent.name), **options)
     with engine.begin() as conn:
         write_batch(conn, workspace, batch, report, file=path.name)
     return report
@@ -218,7 +245,7 @@ def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
     export time into it)."""
     with tempfile.TemporaryDirectory(prefix="influscope-export-") as tmp:
         members = _extract(path, Path(tmp))
-        period = None if options["date_range"] else _download_period(members)
+        period = None if options["date_range"] or options["lifetime"] else _download_period(members)
         parsed, problems, truncated = [], [], 0
         for member in members:
             opts, told = options, None
@@ -227,7 +254,8 @@ def _import_zip(engine: sa.Engine, path: Path, options: dict) -> ExportReport:
                 opts = {**options, "date_range": (start, end)}
                 told = f"the period {start}..{end} is that of {source_file} in the zip"
             try:
-                batch, part = _parse_file(engine, member, f"{path.name}/{member.name}", path.name, **opts)
+                batch, part = _parse_file(engine, member, f"{path.name}/{member.name}", path.name, names=(path.name,),
+                                          **opts)
                 if told:
                     part.reading.warn(told)
                 parsed.append((batch, part))
@@ -325,8 +353,9 @@ def _extract(path: Path, dest: Path) -> list[Path]:
 
 
 def _parse_file(engine: sa.Engine, path: Path, name: str, source_name: str, *, source: str | None, workspace: str,
-                year: int | None, date_range: tuple[dt.date, dt.date] | None, account: str | None,
-                campaign: str | None, creator: str | None, as_of: dt.datetime) -> tuple[Batch, ExportReport]:
+                year: int | None, date_range: tuple[dt.date, dt.date] | None, lifetime: bool, account: str | None,
+                campaign: str | None, creator: str | None, as_of: dt.datetime,
+                names: tuple[str, ...] = ()) -> tuple[Batch, ExportReport]:
     """PATH parsed into a batch and its report; problems are located in NAME (the file's name, or
     ``ZIP/MEMBER``); SOURCE_NAME is the name the file came in under."""
     try:
@@ -351,7 +380,7 @@ def _parse_file(engine: sa.Engine, path: Path, name: str, source_name: str, *, s
         campaign_id, creator_id = _resolve(conn, ws, platform, handle, campaign, creator)
     target = Target(file=name, platform=platform, source=source, as_of=as_of, handle=handle,
                     campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range,
-                    source_name=source_name)
+                    lifetime=lifetime, source_name=source_name, names=names)
     try:
         batch = spec.parse(path, target)
     except ExportProblem as exc:

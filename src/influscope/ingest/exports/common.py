@@ -136,14 +136,23 @@ class ExportProblem(ValueError):
 
 
 def decode(data: bytes) -> str:
-    """UTF-16 (LE/BE, BOM) or UTF-8 (with or without BOM); UTF-16 without BOM is recognised by NULs."""
+    """UTF-16 (LE/BE, BOM) or UTF-8 (with or without BOM); UTF-16 without BOM is recognised by NULs.
+    Anything else is refused at the line of its first undecodable byte (no code page is guessed: a
+    wrong guess would change text silently)."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         return data.decode("utf-16")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     if len(data) > 3 and data[1:2] == b"\x00" and data[3:4] == b"\x00":
         return data.decode("utf-16-le")
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # e.g. re-saved by a spreadsheet in a legacy code page (Excel for Mac)
+        line = data[:exc.start].count(b"\n") + 1
+        near = data[max(0, exc.start - 30):exc.start].split(b"\n")[-1].decode("utf-8", "replace")
+        raise ExportProblem(line, "-", f"not UTF-8 text: byte 0x{data[exc.start]:02X} after {near!r}; was it "
+                                       "re-saved by a spreadsheet in another encoding? Save it as CSV UTF-8 (or "
+                                       "import the file as the platform exported it)") from None
 
 
 def read_table(path: Path, text: str | None = None) -> Table:

@@ -60,7 +60,9 @@ class Target:
     creator_id: int | None = None
     year: int | None = None
     date_range: tuple[dt.date, dt.date] | None = None
+    lifetime: bool = False  # told that the export's period is Lifetime (a YouTube per-video table's counts)
     source_name: str | None = None  # the name the file came in under (a zip's), when it carries more
+    names: tuple[str, ...] = ()  # every name the file came under: its zip's, its own, its folder's
     reading: Reading = dc_field(default_factory=Reading)
 
     def account(self, line: int = 1) -> str:
@@ -160,7 +162,10 @@ def _daily_dates(table: Table, target: Target) -> YearlessDates:
     if not yearless:
         return YearlessDates(order=order)
     try:
-        year, why = settle_year([md for _, _, md in yearless], target.source_name or target.file)
+        # the name it came under; an unzipped TikTok Studio download keeps the zip's name on its folder
+        name = " ".join([target.source_name or target.file,
+                         *(n for n in target.names[1:] if re.match(r"(?:Overview|Followers|Viewers|Content)_", n))])
+        year, why = settle_year([md for _, _, md in yearless], name)
     except Unsettled as exc:
         raise ExportProblem(yearless[0][0], column, f"{yearless[0][1]!r}: {exc}") from None
     target.reading.warn(f"the dates have no year: {yearless[0][1]!r} (line {yearless[0][0]}) is taken as {year}, "
@@ -407,30 +412,67 @@ def youtube_studio(path: Path, target: Target) -> Batch:
     raise ExportProblem(1, "-", f"not a YouTube Studio export: unknown columns {', '.join(table.header)}")
 
 
+# YouTube Studio names its download "<report> <first day>_<last day> <channel>" (the zip, and the folder
+# it unzips to): "Content 2025-06-13_2026-06-12 Mei-Lin Cooks.zip"
+YT_DOWNLOAD_NAME = re.compile(r"\b(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})\b")
+
+
+def download_period(name: str) -> tuple[dt.date, dt.date] | None:
+    """The period a YouTube Studio download's name states (its first and last day), if it has one."""
+    m = YT_DOWNLOAD_NAME.search(name.strip())
+    if not m:
+        return None
+    try:
+        start, end = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
+
+
 def _youtube_table_period(batch: Batch, target: Target) -> Batch:
     """A per-video table holds each video's counts in the period chosen when exporting, which the
-    file does not state. With the period known (``date_range``: --date-range, or the date file beside
-    it in the downloaded zip), the counts of a video published inside it are its lifetime counts at the
-    period's end (the snapshot is dated the next midnight); those of an older video are the period's
-    only, and are not stored as its lifetime counts. Without it, the report says what the counts mean."""
-    if target.date_range is None:
-        target.reading.warn("the counts are those of the period chosen when exporting, which this file does not "
-                            "state: they are stored as each video's lifetime counts, which they are only for the "
-                            "Lifetime period or for videos published inside the period; give the period "
-                            "(--date-range START..END), or import the zip as downloaded, whose Totals.csv or "
-                            "Chart data.csv states it")
+    file does not state. With the period known (``date_range``: --date-range, the date file beside
+    it in the downloaded zip, or the download's name), the counts of a video published inside it are
+    its lifetime counts at the period's end (the snapshot is dated the next midnight); those of an
+    older video are the period's only, and are not stored as its lifetime counts. Told it is the
+    Lifetime period, every video's counts are its lifetime counts at the file's time. Without either,
+    the file is refused: its numbers could be any period's."""
+    if target.lifetime and target.date_range is None:
+        target.reading.warn("the counts are each video's lifetime counts (the Lifetime period, as told), stored "
+                            f"at {target.as_of:%Y-%m-%d %H:%M} UTC")
         return batch
-    start, end = target.date_range
+    date_range = target.date_range
+    if date_range is None:
+        for name in target.names:
+            date_range = download_period(name)
+            if date_range is not None:
+                target.reading.warn(f"the period {date_range[0]}..{date_range[1]} is that of the download's name "
+                                    f"{name!r}")
+                break
+    if date_range is None:  # after the rows' own problems, if any
+        batch.problems.append(Problem(
+            target.file, 1, "-", "the counts of a per-video table are those of the period chosen in YouTube Studio, which this "
+                    "file does not state: give it (--date-range FROM..TO, or --lifetime if it was exported for "
+                    "Lifetime; the Period field on the import page), or import the zip as downloaded, whose "
+                    "Totals.csv, Chart data.csv or name states it"))
+        return batch
+    start, end = date_range
     at = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
+    if at > target.as_of + dt.timedelta(days=2):
+        raise ExportProblem(1, "-", f"the period {start}..{end} ends after the file was written "
+                                    f"({target.as_of:%Y-%m-%d}): it cannot be this file's period")
     older = {key for key, post in batch.posts.items()
              if post.get("posted_at") is None or post["posted_at"].date() < start}
     batch.snapshots = [{**snap, "as_of": at} for snap in batch.snapshots if snap["post_key"] not in older]
-    if older:
-        target.reading.rows_stored -= len(older)
-        names = sorted(older)
-        target.reading.warn(f"{len(older)} video(s) published before the period's first day {start} "
-                            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): their counts are the "
-                            f"period's, not their lifetime's, so they are not stored (their posts are)")
+    target.reading.rows_stored -= len(older)
+    undated = sorted(k for k in older if batch.posts[k].get("posted_at") is None)
+    for names, what in ((sorted(older - set(undated)), f"published before the period's first day {start}"),
+                        (undated, "without a publish time (whether they were published inside the period is "
+                                  "unknown)")):
+        if names:
+            target.reading.warn(f"{len(names)} video(s) {what} ({', '.join(names[:5])}"
+                                f"{', ...' if len(names) > 5 else ''}): their counts are the period's, not their "
+                                "lifetime's, so they are not stored (their posts are)")
     return batch
 
 
@@ -438,13 +480,22 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
     """A date table (``Chart data.csv`` of the channel, ``Totals.csv``): every column a daily account
     metric; durations (h:mm:ss) in seconds, watch time in seconds, percentages as written."""
     handle = target.account()
+    per_video = [_header_of(table, f) for f in ("title", "posted_at", "duration") if f in table.fields]
+    twice = sorted({h for h in table.header if h.strip() and table.header.count(h) > 1})
+    if per_video or twice:  # e.g. a date table and a per-video table pasted side by side
+        raise ExportProblem(1, ", ".join(twice or per_video),
+                            (f"{len(twice)} column name(s) appear twice" if twice else
+                             "a date table with per-video columns") + ": not one YouTube Studio export as "
+                            "downloaded (two tables joined?); import its Chart data.csv, Totals.csv or Table data.csv "
+                            "as exported")
     order = _date_order(table, "date")
     date_col = table.fields.index("date")
     columns = [(i, h, *_yt_metric(h, f)) for i, (h, f) in enumerate(zip(table.header, table.fields))
-               if i != date_col and f != "title" and h.strip()]
+               if i != date_col and h.strip()]
     if not columns:
         raise ExportProblem(1, "-", f"no value column next to {table.header[date_col]}: nothing to import")
     target.reading.columns(table.header, [table.header[date_col], *(h for _, h, _, _ in columns)])
+    seen: dict[dt.date, int] = {}
     for line, cells in table.rows:
         target.reading.rows_read += 1
         text = cells[date_col].strip() if date_col < len(cells) else ""
@@ -454,6 +505,12 @@ def _youtube_days(table: Table, target: Target, batch: Batch) -> Batch:
         day = _cell(batch, table.file, line, table.header[date_col], lambda s: require_date(s, order), text)
         if day is None:
             continue
+        if day in seen:
+            batch.problems.append(Problem(table.file, line, table.header[date_col],
+                                          f"a second row for {day} (the first is line {seen[day]}): the rows would "
+                                          "overwrite each other; export the chart without a split"))
+            continue
+        seen[day] = line
         target.reading.rows_stored += 1
         for i, header, name, parse in columns:
             raw = cells[i].strip() if i < len(cells) else ""

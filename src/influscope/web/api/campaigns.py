@@ -163,6 +163,10 @@ def update_campaign(campaign_id: ObjectId, body: CampaignPatch, p: Principal = D
             raise HTTPException(422, "end: must not be before start")
         if values:
             conn.execute(t.campaigns.update().where(t.campaigns.c.id == campaign_id).values(**values))
+            if "timezone" in values:  # the click rollups' days follow the campaign's zone
+                from influscope.metrics import click_rollups
+
+                click_rollups.follow_zones(conn, p.workspace_id)
             audit.record_for(conn, p, "campaign.update", object_type="campaign", object_id=campaign_id,
                              detail={"fields": sorted(changes)})
         return _out(row_or_404(conn, t.campaigns, campaign_id, p.workspace_id, "campaign"), p)

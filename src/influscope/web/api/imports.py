@@ -148,6 +148,9 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
                                                               "its format and account, NAME[@HANDLE] (see "
                                                               "`influscope sources`); the answer then carries a "
                                                               "per-file report"),
+                  period: str | None = Form(None, description="With source: the period the export covers, "
+                                                              "FROM..TO (ISO dates) or lifetime (a YouTube "
+                                                              "per-video table needs it unless its zip states it)"),
                   p: Principal = Depends(require("write")), engine: sa.Engine = Depends(db)):
     from influscope.ingest.canonical import BundleError, CostsNotAllowed
     from influscope.ingest.canonical import import_bundle as do_import
@@ -156,7 +159,7 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
     try:
         try:
             if source:  # a platform's native export: post metrics, traffic, followers (no costs)
-                report = _import_export(files, folder, source, engine, p.workspace_slug)
+                report = _import_export(files, folder, source, engine, p.workspace_slug, period)
             else:
                 _stage(files, folder)
                 report = do_import(engine, folder, workspace=p.workspace_slug, costs=p.can_see_costs)
@@ -179,9 +182,14 @@ def import_bundle(files: list[UploadFile] = File(..., description="campaign.yaml
     return ImportResult(**result)
 
 
-def _import_export(files: list[UploadFile], folder: Path, source: str, engine: sa.Engine, workspace: str):
-    from influscope.ingest.exports import import_export_file
+def _import_export(files: list[UploadFile], folder: Path, source: str, engine: sa.Engine, workspace: str,
+                   period: str | None = None):
+    from influscope.ingest.exports import import_export_file, period_options
 
+    try:
+        options = period_options(period)
+    except ValueError as exc:
+        raise _Rejected([_problem("-", str(exc), column="period")]) from None
     if len(files) != 1:
         raise _Rejected([_problem("-", "with source, upload exactly one export file")])
     name = PurePosixPath((files[0].filename or "").replace("\\", "/")).name
@@ -189,7 +197,7 @@ def _import_export(files: list[UploadFile], folder: Path, source: str, engine: s
         raise _Rejected([_problem(files[0].filename or "-", "not a file name")])
     target = folder / name
     _copy_limited(files[0].file, target, [MAX_UNZIPPED_BYTES], name)
-    return import_export_file(engine, target, source=source, workspace=workspace)
+    return import_export_file(engine, target, source=source, workspace=workspace, **options)
 
 
 def _rejected(problems: list[dict], status: int = 422) -> JSONResponse:

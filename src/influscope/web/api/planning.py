@@ -10,8 +10,8 @@
   ``POST /api/v1/plan/lists/{slug}/prospects`` (CSV body), ``PATCH /api/v1/plan/lists/{slug}/candidates/{id}``,
   ``GET /api/v1/plan/lists/{slug}`` (valued candidates), ``GET /api/v1/plan/lists/{slug}/split?budget=``:
   candidate lists and the budget split (:mod:`influscope.planning.candidates`); for a BOFU list the
-  split carries ``expected_revenue``: the creators' values combined with the sales forecast
-  (:mod:`influscope.planning.revenue`).
+  split carries ``expected_revenue``: the creators' values as the headline, the sales forecast beside
+  them (:mod:`influscope.planning.revenue`).
 
 Planning answers are about fees, so they need an account that may see costs. The ``plan``
 endpoints compute from the request body only; they read no workspace data. Only shipped EMV tables can be
@@ -306,8 +306,8 @@ def split_candidate_list(slug: Slug,
                          p: Principal = Depends(require("costs")), engine: sa.Engine = Depends(db)) -> dict[str, Any]:
     """The budget split over the list for the campaign's goal: deliverables per creator, the expected
     outcome with its interval, and what the next best creator would have added. For a BOFU list,
-    ``expected_revenue``: from the creators' values, from the sales forecast of earlier campaigns
-    (revenue per unit of creator fees), and the two combined, each with its interval and what it rests on."""
+    ``expected_revenue``: from the creators' values (the headline, ``expected``) and from the sales forecast
+    of earlier campaigns (revenue per unit of creator fees), each with its interval and what it rests on."""
     from influscope.db.planning import candidate_lists
     from influscope.planning.candidates import split_list
 

@@ -123,8 +123,56 @@ def _bundle_dir(root: Path) -> Path:
     raise UploadProblem("no campaign.yaml in the upload: a bundle is a folder with campaign.yaml and CSV files")
 
 
+def _period(text: str) -> dict:
+    """The period field: ``FROM..TO`` (ISO dates) or ``lifetime``, as the export importer's options."""
+    from influscope.ingest.exports import period_options
+
+    try:
+        return period_options(text)
+    except ValueError as exc:
+        raise UploadProblem(str(exc)) from None
+
+
+def _shop_export(path: Path) -> bool:
+    """Whether PATH is a shop's own orders export (Shopify, WooCommerce) rather than a platform's."""
+    from influscope.ingest.commerce.common import PayloadError
+    from influscope.ingest.commerce.exports import detect
+
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        detect(path)
+    except (PayloadError, OSError):
+        return False
+    return True
+
+
+def _import_orders(engine, path: Path, workspace: str):
+    """A shop's orders export, with its file report; a layout that needs what the page does not ask
+    (a WooCommerce Analytics download has no currency, and its dates are the site's time zone) is
+    refused, saying how to import it."""
+    from influscope.ingest.canonical import BundleError, Problem
+    from influscope.ingest.commerce.common import PayloadError
+    from influscope.ingest.commerce.exports import import_orders
+
+    try:
+        return import_orders(engine, path, workspace=workspace)
+    except PayloadError as exc:
+        message = str(exc)
+        if "--currency" in message:
+            message = (f"{path.name}: a WooCommerce Analytics download states neither its currency nor its time zone: "
+                       "import it with influscope orders import FILE --currency CODE --timezone ZONE")
+        problems = []
+        for text in message.splitlines():  # "FILE: line N: COLUMN: message"
+            m = re.fullmatch(r"(?:.+?: )?line (\d+): (?:([^:]{1,64}): )?(.*)", text.removeprefix(f"{path.name}: "))
+            problems.append(Problem(path.name, int(m[1]), m[2] or "-", m[3]) if m else
+                            Problem(path.name, 0, "-", text.removeprefix(f"{path.name}: ")))
+        raise BundleError(problems) from None
+
+
 def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None, workspace: str,
-            costs: bool = True, account: str | None = None, year: int | None = None, progress=None):
+            costs: bool = True, account: str | None = None, year: int | None = None, progress=None,
+            period: dict | None = None):
     """Run the importer (in a worker thread); returns (report, problems, truncated)."""
     from influscope.ingest.canonical import BundleError, import_bundle
 
@@ -133,18 +181,20 @@ def _import(engine, tmp: Path, root: Path, names: list[str], source: str | None,
             from influscope.ingest.exports import import_export_file  # a platform's export download
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
-                                      account=account), [], 0
+                                      account=account, **(period or {})), [], 0
         if len(names) == 1 and names[0].lower().endswith(".zip"):
             unpacked = tmp / "unzipped"
             unpacked.mkdir()
             _safe_extract(root / names[0], unpacked)
             return import_bundle(engine, _bundle_dir(unpacked), workspace=workspace, costs=costs,
                                  progress=progress), [], 0
+        if len(names) == 1 and not source and _shop_export(root / names[0]):
+            return _import_orders(engine, root / names[0], workspace), [], 0
         if len(names) == 1 and not any((root / n).exists() for n in BUNDLE_NAMES):
             from influscope.ingest.exports import import_export_file
 
             return import_export_file(engine, root / names[0], source=source, workspace=workspace, year=year,
-                                      account=account), [], 0
+                                      account=account, **(period or {})), [], 0
         return import_bundle(engine, _bundle_dir(root), workspace=workspace, costs=costs, progress=progress), [], 0
     except BundleError as exc:
         return None, [str(pr) for pr in exc.problems], exc.truncated
@@ -157,7 +207,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
     form = await request.form()
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     source = (form.get("source") or "").strip() or None
-    account_field, year_field = form.get("account"), form.get("year")
+    account_field, year_field, period_field = form.get("account"), form.get("year"), form.get("period")
     account = account_field.strip() or None if isinstance(account_field, str) else None
     year_text = year_field.strip() if isinstance(year_field, str) else ""
     token = str(form.get("progress") or "")
@@ -174,6 +224,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
             if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
                 raise UploadProblem(f"year: not a year: {year_text!r}")
             year = int(year_text) if year_text else None
+            period = _period(period_field if isinstance(period_field, str) else "")
             if len(files) > MAX_FILES:
                 raise UploadProblem(f"{len(files)} files; at most {MAX_FILES} are accepted")
             for f in files:
@@ -186,7 +237,7 @@ async def upload(request: Request, p: Principal = Depends(require("analyst"))) -
             report, problems, truncated = await run_in_threadpool(
                 _import, engine_of(request), Path(tmp), root, [PurePosixPath(f.filename.replace("\\", "/")).name
                                                               for f in files], source, p.workspace_slug, p.can_see_costs,
-                account, year, progress)
+                account, year, progress, period)
         except UploadProblem as exc:
             problems = [str(exc)]
         except (ValueError, LookupError) as exc:  # importer refusing a file it cannot read

@@ -153,7 +153,7 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
         return {"value": money(e.value), "low": money(e.low), "high": money(e.high), "rests_on": rests,
                 "known": e.value is not None}
 
-    c, f, m = rv.creators.detail, rv.forecast.detail, rv.combined.detail
+    c, f = rv.creators.detail, rv.forecast.detail
     if c:
         creators = [_("%(n)s booked creators: %(k)s valued from their own past campaigns' code and link sales, "
                       "%(p)s from comparable creators") % {"n": fmt.number(c["creators"]), "k": fmt.number(c["with_history"]),
@@ -180,16 +180,16 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     else:
         forecast = [_("No earlier campaign in %(currency)s with creator fees and attributed sales.")
                     % {"currency": fmt.ltr(rv.currency)}]
-    if "weight_creators" in m:
-        combined = [_("Weights: creators' values %(a)s, sales forecast %(b)s") % {
-                        "a": fmt.percent(m["weight_creators"] * 100, 0), "b": fmt.percent(m["weight_forecast"] * 100, 0)},
-                    _("Both rest on the same past sales: the interval is that of the two as a weighted mixture, "
-                      "wider when they disagree.")]
+    if rv.headline == "creators":
+        why = _("The headline is the creators' values: in backtests it came closer to what campaigns sold than "
+                "the sales forecast and than a weighted combination of the two. The sales forecast is shown beside "
+                "it as a check.")
     else:
-        combined = [_("One estimate only.")]
-    return {"combined": est(rv.combined, combined), "creators": est(rv.creators, creators),
-            "forecast": est(rv.forecast, forecast), "fees": fmt.money(rv.fees, rv.currency, digits=0),
-            "coverage": fmt.percent(rv.coverage * 100, 0), "notes": rv.notes}
+        why = _("No booked creator has an expected revenue: the headline is the sales forecast.")
+    return {"expected": est(rv.expected, []), "headline": rv.headline, "why": why,
+            "creators": est(rv.creators, creators), "forecast": est(rv.forecast, forecast),
+            "fees": fmt.money(rv.fees, rv.currency, digits=0), "coverage": fmt.percent(rv.coverage * 100, 0),
+            "notes": rv.notes}
 
 
 def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
@@ -293,8 +293,8 @@ def _tables(lv, sp, rv=None) -> list[Table]:
                  Column("high", "high"), Column("rests_on", "rests_on", "text")]
         rrows = [{"estimate": name, "revenue": _round(e.value), "low": _round(e.low), "high": _round(e.high),
                   "rests_on": "; ".join(e.rests_on)}
-                 for name, e in (("combined", rv.combined), ("from creators' values", rv.creators),
-                                 ("from sales forecast", rv.forecast))]
+                 for name, e in ((f"expected (headline: {rv.headline})", rv.expected),
+                                 ("from creators' values", rv.creators), ("from sales forecast", rv.forecast))]
         tables.append(Table("expected_revenue", f"Expected revenue ({rv.currency}, {rv.coverage:.0%} interval)",
                             rcols, rrows))
     return tables
