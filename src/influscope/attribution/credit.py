@@ -28,13 +28,22 @@ from typing import Any
 
 import ibis
 
-from influscope.events.read import crediting_clicks
+from influscope.events.read import reader_of, stage_crediting_clicks, staged_clicks
+from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, table
+from influscope.kpi.prepared import Slots
 from influscope.metrics import timezones
 
 RULES = ("code", "click", "utm")
 NOT_COUNTED = ("cancelled", "refunded")
 SECONDS_PER_DAY = 86400
+
+
+ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
+                 "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
+LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
+CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
+                  "click_hit")
 
 
 def _norm_handle(value):
@@ -43,37 +52,49 @@ def _norm_handle(value):
     return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
 
 
-def _events(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime):
+def _pair_key(utm, source):
+    return source.length().cast("string") + ":" + source + utm
+
+
+def _events(con, p: Slots, kind: str):
     """The orders or leads of the window, with what each rule needs under common names."""
     ev = table(con, kind)
     at = ev.created_at if kind == "orders" else ev.ts
-    ev = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end))
+    ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
     if kind == "orders":
-        return ev.mutate(ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
-                         ev_source=ev.landing_utm_source)
-    ev = ev.rename(lead_code="code")  # the credited code takes the name
-    return ev.mutate(ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
-                     ev_source=ibis.null("string"))
+        ev = ev.select(*ORDER_COLUMNS, ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
+                       ev_source=ev.landing_utm_source.fill_null(""))
+    else:
+        ev = ev.rename(lead_code="code")  # the credited code takes the name
+        ev = ev.select(*LEAD_COLUMNS, ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
+                       ev_source=ibis.literal(""))
+    # named (a common table expression), so that the window's events are read once and the small
+    # code and utm maps are looked up by index rather than scanned for every event
+    return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), ev_epoch=timezones.epoch_s(ev.ev_at)).alias(
+        f"{kind}_in_window")
 
 
-def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict):
-    """An Ibis expression: every order (KIND "orders") or lead ("leads") of the workspace in
-    [start, end) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
-    ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``.
+def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str = "clicks"):
+    """An Ibis expression: every order (KIND "orders") or lead ("leads") of workspace ``ws`` placed in
+    [``start``, ``end``) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
+    ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``, under
+    the ATTRIBUTION model ("last_click" or "first_click") and precedence (CODE_BEATS_LINK); the
+    window (``window_s``, seconds), the workspace and the span are slots of P
+    (:mod:`influscope.kpi.prepared`), so that one compiled query serves every call.
 
     The code and utm rules are decided once per distinct code list and per distinct
     (utm_content, utm_source) pair (small maps, each the best match by a window function); each
     event then joins those maps and its carried click (by the click's unique key), so that the
     engine's plan stays one pass over the events with index look-ups."""
-    window_s = int(settings["attribution_window_days"]) * SECONDS_PER_DAY
-    ev = _events(con, kind, workspace_id, start, end)
+    ws, window_s = p("ws", "int64"), p("window_s", "int64")
+    ev = _events(con, p, kind)
     links, codes, accounts = (table(con, n) for n in ("links", "codes", "creator_accounts"))
-    clicks = crediting_clicks(con, ev, workspace_id, start, end, window_s, settings["attribution"] == "first_click")
-    cw = clicks.filter(clicks.workspace_id == workspace_id)
-    lw = links.filter(links.workspace_id == workspace_id)
+    clicks = table(con, "clicks") if clicks_from == "clicks" else staged_clicks(con, clicks_from)
+    cw = clicks.filter(clicks.workspace_id == ws)
+    lw = links.filter(links.workspace_id == ws)
 
     # 1. code: per distinct code list, the first affiliate code listed (codes separated by single spaces)
-    cd = codes.filter(codes.workspace_id == workspace_id, codes.kind == "affiliate", codes.creator_id.notnull())
+    cd = codes.filter(codes.workspace_id == ws, codes.kind == "affiliate", codes.creator_id.notnull())
     cd = cd.select(c_code=cd.code, c_creator=cd.creator_id)
     lists = ev.filter(ev.ev_codes.notnull()).select(c_list=ev.ev_codes).distinct()
     pos = (" " + lists.c_list + " ").find(" " + cd.c_code + " ")
@@ -81,27 +102,31 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
         "c_list", "c_code", "c_creator")
 
     # 3. utm: per distinct (utm_content, utm_source), the handle's account, on that platform if it has one
-    acc = accounts.filter(accounts.workspace_id == workspace_id).select(
+    acc = accounts.filter(accounts.workspace_id == ws).select(
         u_handle=accounts.handle.lower(), u_creator=accounts.creator_id, u_platform=accounts.platform)
     pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
     uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
     on_source = ibis.cases((uj.u_platform == uj.u_source, 0), else_=1)
-    utm_map = first_per(uj.mutate(u_pref=on_source), ["u_utm", "u_source"], "u_pref", "u_creator", "u_platform").select(
-        "u_utm", "u_source", "u_creator", "u_platform")
+    uj = uj.mutate(u_pref=on_source, u_key=_pair_key(uj.u_utm, uj.u_source))
+    utm_map = first_per(uj, "u_key", "u_pref", "u_creator", "u_platform").select("u_key", "u_creator", "u_platform")
 
-    # 2. click: the carried click, on a creator's link, no later than the event and within the window
+    # 2. click: the carried click, no later than the event and within the window, on a creator's link
+    # (decided in the join, once per event: a column computed from both sides would be evaluated again
+    # wherever the rule reads it)
     carried = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
-    link_of = lw.select(l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    link_of = lw.filter(lw.creator_id.notnull()).select(
+        l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
+    in_window = ((ev.click_id == carried.k_key) & (carried.k_ts <= ev.ev_at)
+                 & (ev.ev_epoch - timezones.epoch_s(carried.k_ts) <= window_s))
     j = (ev.left_join(code_map, ev.ev_codes == code_map.c_list)
-           .left_join(utm_map, (ev.ev_utm == utm_map.u_utm) & ev.ev_source.identical_to(utm_map.u_source))
-           .left_join(carried, ev.click_id == carried.k_key)
+           .left_join(utm_map, ev.ev_key == utm_map.u_key)
+           .left_join(carried, in_window)
            .left_join(link_of, carried.k_link == link_of.l_id))
-    first_click = settings["attribution"] == "first_click"
+    first_click = attribution == "first_click"
     if first_click:  # the visitor's earliest click in the window, when there is one, instead
         first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
-    last_hit = (j.l_creator.notnull() & (j.k_ts <= j.ev_at)
-                & (timezones.epoch_s(j.ev_at) - timezones.epoch_s(j.k_ts) <= window_s)).fill_null(False)
+    last_hit = j.l_id.notnull()
     click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
     click_hit = last_hit
     if first_click:
@@ -110,7 +135,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
         click_hit = use_first | last_hit
 
     code_hit, utm_hit = j.c_code.notnull(), j.u_creator.notnull()
-    first_rule, second_rule = ("code", "click") if settings["code_beats_link"] else ("click", "code")
+    first_rule, second_rule = ("code", "click") if code_beats_link else ("click", "code")
     hit = {"code": code_hit, "click": click_hit}
     rule = ibis.cases((hit[first_rule], first_rule), (hit[second_rule], second_rule), (utm_hit, "utm"),
                       else_=ibis.null("string"))
@@ -134,7 +159,7 @@ def credited(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.date
     )
 
 
-def _first_clicks(ev, cw, lw, window_s: int):
+def _first_clicks(ev, cw, lw, window_s):
     """Per event carrying a click with a visitor: that visitor's earliest human click on a creator's
     link no later than the event and within the window (``f_ev``, ``f_key``, ``f_link``, ...)."""
     asking = ev.select(f_ev=ev.id, f_at=ev.ev_at, f_click=ev.click_id)
@@ -152,11 +177,44 @@ def _first_clicks(ev, cw, lw, window_s: int):
         f_ev="f_ev", f_key="h_key", f_link="h_link", f_creator="l_creator", f_platform="l_platform", f_post="l_post")
 
 
-ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
-                 "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
-LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
-CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
-                  "click_hit")
+def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime,
+           settings: dict) -> tuple[str, bool, str]:
+    """What shapes the crediting query: the attribution model, the precedence, and the table its
+    clicks come from: the store's own ``clicks``, or, when clicks live in the event store, a
+    temporary table holding the clicks this call's orders or leads carry
+    (:func:`influscope.events.read.stage_crediting_clicks`)."""
+    attribution = settings["attribution"]
+    clicks_from = "clicks"
+    if reader_of(con) is not None:
+        ev = table(con, kind)
+        at = ev.created_at if kind == "orders" else ev.ts
+        carried = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end),
+                            ev.click_id.notnull()).select("click_id").distinct()
+        clicks_from = stage_crediting_clicks(
+            con, sorted(r["click_id"] for r in fetch(con, carried)), workspace_id, start, end,
+            int(settings["attribution_window_days"]) * SECONDS_PER_DAY, attribution == "first_click")
+    return attribution, bool(settings["code_beats_link"]), clicks_from
+
+
+def _span(workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> dict[str, Any]:
+    """The values the crediting query binds."""
+    return {"ws": workspace_id, "start": start, "end": end,
+            "window_s": int(settings["attribution_window_days"]) * SECONDS_PER_DAY}
+
+
+def _order_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str):
+    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from)
+    return x.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key")
+
+
+def _lead_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str):
+    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from)
+    return x.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key")
+
+
+def _credited_to_someone(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str):
+    x = credited(con, p, kind, attribution, code_beats_link, clicks_from)
+    return x.filter(x.creator_id.notnull()).select("id", "creator_id")
 
 
 def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
@@ -166,8 +224,7 @@ def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime
     Money columns are raw scaled integers (ten-thousandths). Orders no rule credits have
     ``creator_id`` and ``rule`` None. ``counted`` is False for cancelled and refunded orders.
     """
-    expr = credited(con, "orders", workspace_id, start, end, settings)
-    rows = fetch(con, expr.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key"))
+    rows = prepared.rows(con, _order_rows, *_shape(con, "orders", workspace_id, start, end, settings), **_span(workspace_id, start, end, settings))
     for r in rows:
         r["counted"] = r["status"] not in NOT_COUNTED
     return rows
@@ -175,8 +232,7 @@ def credited_orders(con, workspace_id: int, start: dt.datetime, end: dt.datetime
 
 def credited_leads(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> list[dict[str, Any]]:
     """Leads in [start, end), one row each, with the crediting creator and rule (same rules as orders)."""
-    expr = credited(con, "leads", workspace_id, start, end, settings)
-    return fetch(con, expr.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key"))
+    return prepared.rows(con, _lead_rows, *_shape(con, "leads", workspace_id, start, end, settings), **_span(workspace_id, start, end, settings))
 
 
 def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict,
@@ -184,12 +240,21 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
     """Ids of the orders or leads of [start, end) credited to one of CREATOR_IDS."""
     if not creator_ids:
         return set()
-    x = credited(con, kind, workspace_id, start, end, settings)
-    return {r["id"] for r in fetch(con, x.filter(x.creator_id.isin(sorted(creator_ids))).select("id"))}
+    rows = prepared.rows(con, _credited_to_someone, kind, *_shape(con, kind, workspace_id, start, end, settings),
+                         **_span(workspace_id, start, end, settings))
+    return {r["id"] for r in rows if r["creator_id"] in creator_ids}
 
 
-def _day(ts, timezone: str, years: tuple[int, int]):
-    return timezones.local_day(ts, timezone, *years)
+def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
+    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from)
+    x = x.mutate(day=timezones.local_day_slots(x.created_at, p, offsets),
+                 status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
+                                         else_="counted"))
+    return x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
+        n=x.count(), subtotal=x.subtotal.sum(), discounts=x.discounts.fill_null(0).sum(),
+        refunded=x.refunded.fill_null(0).sum(), units=x.units.sum(), units_n=x.units.count(),
+        new_customer_n=x.new_customer.count(), new_customers=ibis.ifelse(x.new_customer, 1, 0).sum(),
+        code_and_click=ibis.ifelse(x.code_hit & x.click_hit, 1, 0).sum())
 
 
 def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
@@ -198,16 +263,9 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     class (cancelled, refunded or counted), rule and code: ``n``, money sums (raw scaled integers),
     units and how many orders reported them, how many say whether the customer is new and how many
     are, and how many matched both the code and the click rule."""
-    x = credited(con, "orders", workspace_id, start, end, settings)
-    x = x.mutate(day=_day(x.created_at, timezone, years),
-                 status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
-                                         else_="counted"))
-    g = x.group_by(["creator_id", "post_id", "platform", "day", "currency", "status_class", "rule", "code"]).aggregate(
-        n=x.count(), subtotal=x.subtotal.sum(), discounts=x.discounts.fill_null(0).sum(),
-        refunded=x.refunded.fill_null(0).sum(), units=x.units.sum(), units_n=x.units.count(),
-        new_customer_n=x.new_customer.count(), new_customers=ibis.ifelse(x.new_customer, 1, 0).sum(),
-        code_and_click=ibis.ifelse(x.code_hit & x.click_hit, 1, 0).sum())
-    rows = fetch(con, g)
+    offsets, schedule = timezones.schedule_values(timezone, *years)
+    rows = prepared.rows(con, _order_buckets, *_shape(con, "orders", workspace_id, start, end, settings), offsets,
+                         **_span(workspace_id, start, end, settings), **schedule)
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
         r["status"] = r.pop("status_class")
@@ -215,12 +273,18 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     return rows
 
 
+def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
+    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from)
+    x = x.mutate(day=timezones.local_day_slots(x.ts, p, offsets))
+    return x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count())
+
+
 def lead_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict, timezone: str,
                  years: tuple[int, int]) -> list[dict[str, Any]]:
     """Credited leads of [start, end) counted per creator, post, platform, local day, type and rule."""
-    x = credited(con, "leads", workspace_id, start, end, settings)
-    x = x.mutate(day=_day(x.ts, timezone, years))
-    rows = fetch(con, x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count()))
+    offsets, schedule = timezones.schedule_values(timezone, *years)
+    rows = prepared.rows(con, _lead_buckets, *_shape(con, "leads", workspace_id, start, end, settings), offsets,
+                         **_span(workspace_id, start, end, settings), **schedule)
     for r in rows:
         r["day"] = timezones.day_of(r["day"])
     return rows

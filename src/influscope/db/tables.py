@@ -277,6 +277,7 @@ leads = sa.Table(
     sa.Column("currency", sa.String(3)),
     sa.Column("raw", sa.JSON),
     sa.UniqueConstraint("workspace_id", "key"),
+    sa.Index("ix_leads_ts", "workspace_id", "ts"),  # crediting reads a span of a workspace's leads
 )
 
 traffic = sa.Table(

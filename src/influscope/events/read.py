@@ -9,7 +9,7 @@ and the link statistics, are computed there, and only their sums come back.
 
 Where a query joins events with operational records, one side is handed to the other. Crediting
 (:mod:`influscope.attribution.credit`) joins the window's orders and leads (operational store)
-with the clicks they carry: :func:`crediting_clicks` reads just those clicks from ClickHouse (by
+with the clicks they carry: :func:`stage_crediting_clicks` copies just those clicks from ClickHouse (by
 key, plus for ``first_click`` the same visitors' human clicks in the window) and gives them to
 the operational store as a temporary table of this connection. See docs/scale.md for why, and for
 what changes when orders move to the event store too.
@@ -89,18 +89,15 @@ def _quoted(values) -> str:
     return _list(values)
 
 
-def crediting_clicks(con, events, workspace_id: int, start: dt.datetime, end: dt.datetime, window_s: int,
-                     first_click: bool):
-    """The ``clicks`` table crediting joins EVENTS (orders or leads of [start, end), an Ibis table on
-    CON with ``click_id``) with: the store's own, or - when clicks live in the event store - a
-    temporary table of CON holding the clicks EVENTS carry and, for FIRST_CLICK, the human clicks of
-    the same visitors from WINDOW_S before START to END."""
-    from influscope.kpi.backends import fetch, table
-
+def stage_crediting_clicks(con, keys: list[str], workspace_id: int, start: dt.datetime, end: dt.datetime,
+                           window_s: int, first_click: bool) -> str:
+    """Copy from the event store into a temporary table of CON (the operational store) the clicks
+    crediting needs: those with KEYS (the clicks the orders or leads of [start, end) carry) and, for
+    FIRST_CLICK, the human clicks of the same visitors from WINDOW_S before START to END. Returns
+    the table's name, new for each call (a name the compiled crediting query is keyed on);
+    :func:`staged_clicks` gives the table."""
     reader = reader_of(con)
-    if reader is None:
-        return table(con, "clicks")
-    keys = sorted({r["click_id"] for r in fetch(con, events.filter(events.click_id.notnull()).select("click_id"))})
+    assert reader is not None, "no event store configured"
     if not keys:
         return _temporary_clicks(con, [])
     cols = ", ".join(_CREDIT_COLUMNS)
@@ -130,8 +127,14 @@ def _naive(ts: dt.datetime) -> dt.datetime:
     return ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
 
 
-def _temporary_clicks(con, rows: list[dict]):
+def staged_clicks(con, name: str):
+    """The Ibis table of the clicks :func:`stage_crediting_clicks` staged as NAME on CON."""
+    return con.__dict__["_influscope_staged"][name]
+
+
+def _temporary_clicks(con, rows: list[dict]) -> str:
     name = f"influscope_event_clicks_{next(_counter)}"
+    staged = con.__dict__.setdefault("_influscope_staged", {})
     if getattr(con, "name", None) == "sqlite":
         from influscope.db.types import sqlite_timestamp
 
@@ -143,12 +146,14 @@ def _temporary_clicks(con, rows: list[dict]):
                         f'VALUES (?, ?, ?, ?, ?, ?)',
                         [(r["workspace_id"], r["key"], r["link_id"], sqlite_timestamp(_naive(r["ts"])),
                           int(bool(r["is_bot"])), r["visitor_hash"]) for r in rows])
-        return con.table(name, database="temp")
+        staged[name] = con.table(name, database="temp")
+        return name
     data = pa.Table.from_pylist(
         [{**r, "ts": _naive(r["ts"])} for r in rows],
         schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
                           ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
-    return con.create_table(name, ibis.memtable(data), temp=True)
+    staged[name] = con.create_table(name, ibis.memtable(data), temp=True)
+    return name
 
 
 def with_click_creators(conn, workspace_id: int, rows: list) -> list:

@@ -302,9 +302,19 @@ def kpis_by(campaign_id: str | int, breakdowns: Sequence[str | None], settings: 
     table, table_note = _emv_table(resolved, camp.start)
     ctx = Context(facts, resolved, "campaign", today, table, {"emv": table_note} if table_note else {})
 
-    def objects(c: Context) -> dict[str, dict]:
-        values = compute(c)
+    def objects(c: Context, values: dict[str, Value] | None = None) -> dict[str, dict]:
+        values = compute(c) if values is None else values
         return {k: _obj(k, values[k]) for k in ordered_ids(camp.goal) if k in values}
+
+    shared: dict[Any, tuple[Facts, dict[str, Value]]] | None = None
+
+    def per_creator() -> dict[Any, tuple[Facts, dict[str, Value]]]:
+        """Each creator's facts and KPI values, computed once for the creator rows and the diagnostics."""
+        nonlocal shared
+        if shared is None:
+            shared = {key: (sub, compute(Context(sub, resolved, "creator", today, table, ctx.notes)))
+                      for key, sub in partition(facts, "creator").items()}
+        return shared
 
     top = objects(ctx)
     for kid, obj in top.items():  # the formula as the active settings make it
@@ -319,10 +329,12 @@ def kpis_by(campaign_id: str | int, breakdowns: Sequence[str | None], settings: 
 
     results: dict[str | None, KpiResult] = {}
     for by in wanted:
-        rows = _breakdown(facts, by, camp, resolved, ctx, table, today, waiting, note, objects) if by else []
+        rows = _breakdown(facts, by, camp, resolved, ctx, table, today, waiting, note, objects, per_creator) \
+            if by else []
         results[by] = KpiResult(camp, resolved, top, rows, by, [], start, end,
                                 table.to_dict() if table is not None else None)
-    found = _diagnostics(results[wanted[0]], facts, resolved, today, table, backend=backend, engine=engine) \
+    found = _diagnostics(results[wanted[0]], facts, resolved, today, table, per_creator(), backend=backend,
+                         engine=engine) \
         if diagnostics and wanted else []
     for result in results.values():
         result.diagnostics = found
@@ -330,13 +342,14 @@ def kpis_by(campaign_id: str | int, breakdowns: Sequence[str | None], settings: 
 
 
 def _breakdown(facts: Facts, by: str, camp: Campaign, resolved: dict, ctx: Context, table, today: dt.date,
-               waiting: int | None, note: str | None, objects) -> list[dict]:
+               waiting: int | None, note: str | None, objects, per_creator) -> list[dict]:
     """One result row per key of the breakdown BY (ranked), as :func:`kpis` returns them."""
     rows = []
     if by:
-        for key, sub in partition(facts, by).items():
+        parts = per_creator() if by == "creator" else {key: (sub, None) for key, sub in partition(facts, by).items()}
+        for key, (sub, values) in parts.items():
             sub_ctx = Context(sub, resolved, by, today, table, ctx.notes)
-            objs = objects(sub_ctx)
+            objs = objects(sub_ctx, values)
             objs["sales_forecast"] = _obj("sales_forecast", Value(None, "forecast is made for the whole campaign",
                                                                   estimated=True))
             objs["goal_attainment"] = _obj("goal_attainment", Value(None, "targets are set for the whole campaign"))
@@ -420,7 +433,8 @@ def _code_leaks(engine: sa.Engine | None, c: Campaign, subjects: dict[str, str])
     return out
 
 
-def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date, table, *, backend=None,
+def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date, table,
+                 creators: dict[Any, tuple[Facts, dict[str, Value]]], *, backend=None,
                  engine: sa.Engine | None = None) -> list[dict]:
     """Run the diagnostic rules on the campaign's KPIs and on each creator's, and add the
     promo-code leak findings."""
@@ -436,8 +450,7 @@ def _diagnostics(result: KpiResult, facts: Facts, settings: dict, today: dt.date
     platform = max(sorted(posts_by_platform), key=lambda k: posts_by_platform[k]) if posts_by_platform else None
     rows = []
     subjects: dict[str, str] = {}
-    for key, sub in partition(facts, "creator").items():
-        values = compute(Context(sub, settings, "creator", today, table))
+    for key, (sub, values) in creators.items():
         row_platform, row_followers, _ = _platform_followers(sub)
         row: dict[str, Any] = {"key": label(facts, "creator", key), "label": facts.creators.get(key, {}).get("key"),
                "platform": row_platform, "followers": row_followers,

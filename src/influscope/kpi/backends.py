@@ -10,6 +10,7 @@ is filled by the event pipeline instead).
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -161,25 +162,9 @@ def _fetch_arrow(con, expr) -> list[dict]:
 def _fetch_sqlite(con, expr) -> list[dict]:
     """SQLite keeps times as ISO text and booleans as 0/1: convert them by the expression's schema
     (straight from the cursor; the generic path goes through pandas and is several times slower)."""
-    import datetime as _dt
-
     schema = expr.schema()
     names = list(schema.names)
-    convert: list[Callable[[Any], Any] | None] = []
-    for name in names:
-        kind = schema[name]
-        if kind.is_timestamp():
-            convert.append(lambda v: v if v is None or isinstance(v, _dt.datetime) else _dt.datetime.fromisoformat(v))
-        elif kind.is_date():
-            convert.append(lambda v: v if v is None or isinstance(v, _dt.date) else _dt.date.fromisoformat(v[:10]))
-        elif kind.is_boolean():
-            convert.append(lambda v: None if v is None else bool(v))
-        elif kind.is_integer():
-            convert.append(lambda v: None if v is None else int(v))
-        elif kind.is_floating():
-            convert.append(lambda v: None if v is None else float(v))
-        else:
-            convert.append(None)
+    convert = converters(schema)
     sql = con.compile(expr)
     cur = con.con.execute(sql)
     try:
@@ -189,6 +174,52 @@ def _fetch_sqlite(con, expr) -> list[dict]:
         return out
     finally:
         cur.close()
+
+
+def _timestamp(v):
+    if v is None:
+        return None
+    if not isinstance(v, _dt.datetime):
+        return _dt.datetime.fromisoformat(v)
+    return v if v.tzinfo is None else v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+
+
+def _date(v):
+    return v if v is None or isinstance(v, _dt.date) else _dt.date.fromisoformat(v[:10])
+
+
+def _bool(v):
+    return None if v is None else bool(v)
+
+
+def _int(v):
+    return None if v is None else int(v)
+
+
+def _float(v):
+    return None if v is None or v != v else float(v)  # NaN is missing
+
+
+def converters(schema) -> list[Callable[[Any], Any] | None]:
+    """Per column of an Ibis SCHEMA, what turns a DB-API value into the plain Python value the engine
+    expects (SQLite's ISO text to datetime or date, 0/1 to bool, PostgreSQL's numeric sums to int);
+    None where the value is already right."""
+    out: list[Callable[[Any], Any] | None] = []
+    for name in schema.names:
+        kind = schema[name]
+        if kind.is_timestamp():
+            out.append(_timestamp)
+        elif kind.is_date():
+            out.append(_date)
+        elif kind.is_boolean():
+            out.append(_bool)
+        elif kind.is_integer():
+            out.append(_int)
+        elif kind.is_floating():
+            out.append(_float)
+        else:
+            out.append(None)
+    return out
 
 
 @contextlib.contextmanager
@@ -222,7 +253,13 @@ def table(con, name: str):
 
 
 def has_table(con, name: str) -> bool:
-    """Whether the backend holds table NAME (without list_tables, which ibis 12 breaks on duckdb 2.0)."""
+    """Whether the backend holds table NAME (SQLite and PostgreSQL: one catalog query per connection;
+    others by reading the table, as ibis 12's list_tables breaks on duckdb 2.0)."""
+    if getattr(con, "name", None) in ("sqlite", "postgres"):
+        names = con.__dict__.get("_influscope_names")
+        if names is None:
+            names = con.__dict__["_influscope_names"] = frozenset(con.list_tables())
+        return name in names
     try:
         table(con, name)
     except Exception:

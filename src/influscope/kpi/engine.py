@@ -7,6 +7,7 @@ the facts came from. A KPI that cannot be computed is ``None`` with a reason, ne
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from dataclasses import dataclass, field, replace
@@ -64,16 +65,17 @@ class FxMissing(Exception):
     pass
 
 
+def _rate_day(rate: tuple[dt.date, Decimal, int]) -> dt.date:
+    return rate[0]
+
+
 def convert(facts: Facts, raw: int, currency: str, on: dt.date) -> Decimal:
     """RAW (ten-thousandths of CURRENCY) in the campaign currency at the latest rate on or before ON."""
     if currency == facts.campaign.currency:
         return _money(raw)
-    rate = None
-    for d, r, inverse in facts.fx.get(currency, []):
-        if d <= on:
-            rate = (r, inverse)
-        else:
-            break
+    rates = facts.fx.get(currency, [])
+    i = bisect.bisect_right(rates, on, key=_rate_day)  # rates are sorted by day: the last one on or before ON
+    rate = rates[i - 1][1:] if i else None
     if rate is None:
         raise FxMissing(f"no {currency}->{facts.campaign.currency} exchange rate on or before {on.isoformat()}")
     with localcontext() as ctx:

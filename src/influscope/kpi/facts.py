@@ -21,7 +21,9 @@ import sqlalchemy as sa
 
 from influscope.attribution.credit import lead_buckets, order_buckets
 from influscope.db import tables as t
+from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, has_table, table
+from influscope.kpi.prepared import Slots
 from influscope.metrics import click_rollups, timezones, unique_windows
 
 UTC = dt.timezone.utc
@@ -138,14 +140,132 @@ class Facts:
     leads_seen: int = 0
 
 
-def _dates(lo: dt.date, hi: dt.date):
-    return ibis.literal(lo), ibis.literal(hi)
-
-
 def _years(campaign: Campaign) -> tuple[int, int]:
     """The span of years whose time-zone offsets the campaign's day buckets need."""
     return (min(d for d in (campaign.start, campaign.baseline_start) if d is not None).year - 2,
             max(campaign.end, dt.date.today()).year + 2)
+
+
+# Each query below is a builder for influscope.kpi.prepared: compiled once per shape (its positional
+# arguments after P), run with the values of its slots bound (``p("ws", "int64")`` ...).
+
+def _members(con, p: Slots):
+    """The campaign's creators."""
+    cc, cr = table(con, "campaign_creators"), table(con, "creators")
+    return cc.filter(cc.campaign_id == p("cid", "int64")).join(cr, cc.creator_id == cr.id).select(
+        cid=cr.id, ckey=cr.key, cname=cr.name)
+
+
+def _member_ids(con, p: Slots):
+    cc = table(con, "campaign_creators")
+    return cc.filter(cc.campaign_id == p("cid", "int64")).creator_id
+
+
+def _member_accounts(con, p: Slots):
+    """The accounts of the campaign's creators."""
+    acc = table(con, "creator_accounts")
+    return acc.filter(acc.workspace_id == p("ws", "int64"), acc.creator_id.isin(_member_ids(con, p))).select(
+        "creator_id", "platform", "handle", "followers")
+
+
+def _posts(con, p: Slots, offsets: int):
+    """Posts with their latest snapshot, their account and its followers on the posting day (the latest
+    follower count on or before it, else the account's own count): as-of joins in the database."""
+    ws = p("ws", "int64")
+    posts = table(con, "posts")
+    posts = posts.filter(posts.workspace_id == ws, posts.campaign_id == p("cid", "int64"))
+    pm = table(con, "post_metrics")
+    pids = posts.select(pid=posts.id)
+    mine = pm.join(pids, pm.post_id == pids.pid)
+    latest = mine.group_by(lpid=mine.post_id).aggregate(last=mine.as_of.max())
+    snap = pm.join(latest, [pm.post_id == latest.lpid, pm.as_of == latest.last]).select(
+        spid=pm.post_id, as_of=pm.as_of, **{m: pm[m] for m in METRICS})
+    acc = table(con, "creator_accounts")
+    accw = acc.filter(acc.workspace_id == ws).select(
+        a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
+    fs = table(con, "follower_snapshots")
+    fsw = fs.filter(fs.workspace_id == ws)
+    # the follower counts of the creators' accounts (the join with the dated posts below keeps the
+    # posting creators': each post looks up its account, then that account's counts by the unique index)
+    counted = fsw.join(acc, [acc.workspace_id == ws, fsw.platform == acc.platform, fsw.handle == acc.handle])
+    counted = counted.select(s_creator=acc.creator_id, s_platform=fsw.platform, date=fsw.date, followers=fsw.followers,
+                             s_day=timezones.epoch_s(fsw.date.cast("timestamp")) // timezones.DAY_S)
+    dated = posts.filter(posts.posted_at.notnull()).select(
+        q_post=posts.id, q_creator=posts.creator_id, q_platform=posts.platform,
+        q_day=timezones.local_day_slots(posts.posted_at, p, offsets))
+    qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
+                              counted.s_day <= dated.q_day])
+    at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
+    out = (posts.left_join(snap, posts.id == snap.spid)
+                .left_join(accw, [posts.creator_id == accw.a_creator, posts.platform == accw.a_platform])
+                .left_join(at_post, posts.id == at_post.f_post))
+    return out.select("id", "key", "creator_id", "platform", "content_type", "posted_at", "caption", "as_of", *METRICS,
+                      handle=out.a_handle, followers_at_post=out.f_followers.fill_null(out.a_followers))
+
+
+def _brand_followers(con, p: Slots, accounts: int, days: int):
+    """The latest follower count on or before each of DAYS days (slots ``on_0`` ...) of ACCOUNTS brand
+    accounts (slots ``platform_0``, ``handle_0`` ...)."""
+    fs = table(con, "follower_snapshots")
+    fsw = fs.filter(fs.workspace_id == p("ws", "int64"))
+    mine = fsw.filter(ibis.or_(*((fsw.platform == p(f"platform_{i}", "string")) & (fsw.handle == p(f"handle_{i}", "string"))
+                                 for i in range(accounts))))
+    parts = []
+    for k in range(days):
+        on = p(f"on_{k}", "date")
+        parts.append(first_per(mine.filter(mine.date <= on), ["platform", "handle"], mine.date.desc()).select(
+            "platform", "handle", "followers", on=on))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+
+def _links(con, p: Slots):
+    lk = table(con, "links")
+    return lk.filter(lk.workspace_id == p("ws", "int64"), lk.campaign_id == p("cid", "int64")).select(
+        "id", "slug", "creator_id", "platform", "post_id")
+
+
+def _costs(con, p: Slots):
+    co = table(con, "costs")
+    return co.filter(co.workspace_id == p("ws", "int64"), co.campaign_id == p("cid", "int64")).select(
+        "key", "creator_id", "kind", "amount", "currency", "incurred_on")
+
+
+def _fx(con, p: Slots):
+    """The workspace's exchange rates from or to the campaign currency (slot ``currency``)."""
+    fx = table(con, "fx_rates")
+    cur = p("currency", "string")
+    return fx.filter(fx.workspace_id == p("ws", "int64"), (fx.base == cur) | (fx.currency == cur)).select(
+        "date", "base", "currency", "rate")
+
+
+def _traffic(con, p: Slots):
+    """Site traffic per day and utm_content from ``first`` to ``last``."""
+    tr = table(con, "traffic")
+    tr = tr.filter(tr.workspace_id == p("ws", "int64"), tr.date >= p("first", "date"), tr.date <= p("last", "date"))
+    return tr.group_by(["date", "content"]).aggregate(
+        sessions=tr.sessions.sum(), new_users=tr.new_users.sum(), pageviews=tr.pageviews.sum(),
+        returning=tr.returning_users.sum(), sessions_n=tr.sessions.sum(where=tr.new_users.notnull()),
+        engaged=tr.engaged_sessions.sum(), sessions_e=tr.sessions.sum(where=tr.engaged_sessions.notnull()),
+        sessions_p=tr.sessions.sum(where=tr.pageviews.notnull()),
+        duration=tr.session_duration_s.sum(), sessions_d=tr.sessions.sum(where=tr.session_duration_s.notnull()))
+
+
+def _audience(con, p: Slots, days: int):
+    """The campaign creators' accounts' latest audience breakdown per dimension on or before each of
+    DAYS days (slots ``on_0`` ...)."""
+    au = table(con, "audience")
+    members = _member_accounts(con, p)
+    mine = au.filter(au.workspace_id == p("ws", "int64")).semi_join(
+        members, [au.platform == members.platform, au.handle == members.handle])
+    parts = []
+    for k in range(days):
+        on = p(f"on_{k}", "date")
+        upto = mine.filter(mine.date <= on)
+        last = upto.date.max().over(group_by=[upto.platform, upto.handle, upto.dimension])
+        latest = upto.mutate(last=last)
+        parts.append(latest.filter(latest.date == latest.last).select(
+            "platform", "handle", "date", "dimension", "bucket", "share", on=on))
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = None,
@@ -153,76 +273,33 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     """Every fact the catalogue needs for CAMPAIGN, scoped to its workspace (and to [start, end] if given)."""
     ws, cid = campaign.workspace_id, campaign.id
     f = Facts(campaign)
-    def T(name):
-        return table(con, name)
-
+    years = _years(campaign)
 
     # creators of the campaign and their accounts
-    cc = T("campaign_creators")
-    cr = T("creators")
-    members = cc.filter(cc.campaign_id == cid).join(cr, cc.creator_id == cr.id).select(
-        cid=cr.id, ckey=cr.key, cname=cr.name)
-    for r in fetch(con, members):
+    for r in prepared.rows(con, _members, cid=cid):
         f.creators[r["cid"]] = {"key": r["ckey"], "name": r["cname"], "accounts": {}}
-    acc = T("creator_accounts")
-    acc_rows = fetch(con, acc.filter(acc.workspace_id == ws, acc.creator_id.isin(sorted(f.creators) or [-1])).select(
-        "creator_id", "platform", "handle", "followers"))
-    for r in acc_rows:
+    for r in prepared.rows(con, _member_accounts, ws=ws, cid=cid):
         if r["creator_id"] in f.creators:
             f.creators[r["creator_id"]]["accounts"][r["platform"]] = {"handle": r["handle"], "followers": r["followers"]}
 
-    # posts with their latest snapshot, their account and its followers on the posting day (the latest
-    # follower count on or before it, else the account's own count): as-of joins in the database
-    p = T("posts")
-    p = p.filter(p.workspace_id == ws, p.campaign_id == cid)
-    pm = T("post_metrics")
-    pids = p.select(pid=p.id)
-    mine = pm.join(pids, pm.post_id == pids.pid)
-    latest = mine.group_by(lpid=mine.post_id).aggregate(last=mine.as_of.max())
-    snap = pm.join(latest, [pm.post_id == latest.lpid, pm.as_of == latest.last]).select(
-        spid=pm.post_id, as_of=pm.as_of, **{m: pm[m] for m in METRICS})
-    accw = acc.filter(acc.workspace_id == ws).select(
-        a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
-    fs = T("follower_snapshots")
-    fsw = fs.filter(fs.workspace_id == ws)
-    # the follower counts of the posting creators' accounts (a few operational rows name them)
-    posting = fetch(con, accw.filter(accw.a_creator.isin(p.creator_id)).select("a_creator", "a_platform", "a_handle"))
-    owned = [((fsw.platform == r["a_platform"]) & (fsw.handle == r["a_handle"]), r["a_creator"]) for r in posting]
-    counted = fsw.filter(ibis.or_(*(cond for cond, _ in owned)) if owned else ibis.literal(False))
-    counted = counted.select(s_creator=ibis.cases(*owned, else_=ibis.null("int64")) if owned else ibis.null("int64"),
-                             s_platform=counted.platform, date=counted.date, followers=counted.followers,
-                             s_day=timezones.epoch_s(counted.date.cast("timestamp")) // timezones.DAY_S)
-    dated = p.filter(p.posted_at.notnull()).select(
-        q_post=p.id, q_creator=p.creator_id, q_platform=p.platform,
-        q_day=timezones.local_day(p.posted_at, campaign.timezone, *_years(campaign)))
-    qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
-                              counted.s_day <= dated.q_day])
-    at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
-    posts = (p.left_join(snap, p.id == snap.spid)
-              .left_join(accw, [p.creator_id == accw.a_creator, p.platform == accw.a_platform])
-              .left_join(at_post, p.id == at_post.f_post))
-    f.posts = fetch(con, posts.select(
-        "id", "key", "creator_id", "platform", "content_type", "posted_at", "caption", "as_of", *METRICS,
-        handle=posts.a_handle, followers_at_post=posts.f_followers.fill_null(posts.a_followers)))
+    offsets, schedule = timezones.schedule_values(campaign.timezone, *years)
+    f.posts = prepared.rows(con, _posts, offsets, ws=ws, cid=cid, **schedule)
     for post in f.posts:
         post["day"] = campaign.day(post["posted_at"])
         post["has_metrics"] = post["as_of"] is not None
 
     # brand accounts' followers on the days follower growth compares (the latest count on or before each)
     days = sorted({d for d in (campaign.start, campaign.end, campaign.baseline_start, campaign.baseline_end) if d})
-    brand = {(a["platform"], a["handle"]) for a in campaign.brand_accounts}
+    brand = sorted({(a["platform"], a["handle"]) for a in campaign.brand_accounts})
     if brand:
-        mine_fs = fsw.filter(ibis.or_(*((fsw.platform == pl) & (fsw.handle == h) for pl, h in sorted(brand))))
-        parts = [first_per(mine_fs.filter(mine_fs.date <= ibis.literal(d)), ["platform", "handle"],
-                           mine_fs.date.desc()).select("platform", "handle", "followers", on=ibis.literal(d))
-                 for d in days]
-        for r in fetch(con, parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]):
+        values = {f"on_{k}": d for k, d in enumerate(days)}
+        for i, (platform, handle) in enumerate(brand):
+            values.update({f"platform_{i}": platform, f"handle_{i}": handle})
+        for r in prepared.rows(con, _brand_followers, len(brand), len(days), ws=ws, **values):
             f.followers.setdefault((r["platform"], r["handle"]), {})[r["on"]] = int(r["followers"])
 
     # links, and their hits and window-opening hits per link, bot flag and local day (kept at ingest)
-    lk = T("links")
-    for r in fetch(con, lk.filter(lk.workspace_id == ws, lk.campaign_id == cid).select(
-            "id", "slug", "creator_id", "platform", "post_id")):
+    for r in prepared.rows(con, _links, ws=ws, cid=cid):
         f.links[r["id"]] = r
     post_by_id = {x["id"]: x for x in f.posts}
     for link in f.links.values():
@@ -239,7 +316,6 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     # orders and leads credited to the campaign's creators, from the start to the end plus the window,
     # summed per breakdown key by the database (influscope.attribution.credit)
     lo, hi = campaign.credit_span(settings)
-    years = _years(campaign)
     for kind, buckets in (("orders", order_buckets), ("leads", lead_buckets)):
         rows = buckets(con, ws, lo, hi, settings, campaign.timezone, years)
         setattr(f, f"{kind}_seen", sum(r["n"] for r in rows))
@@ -250,15 +326,11 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         setattr(f, kind, mine)
 
     # costs and exchange rates
-    co = T("costs")
-    f.costs = fetch(con, co.filter(co.workspace_id == ws, co.campaign_id == cid).select(
-        "key", "creator_id", "kind", "amount", "currency", "incurred_on"))
+    f.costs = prepared.rows(con, _costs, ws=ws, cid=cid)
     for x in f.costs:
         x["day"] = x["incurred_on"]
-    fx = T("fx_rates")
     cur = campaign.currency
-    for r in fetch(con, fx.filter(fx.workspace_id == ws, (fx.base == cur) | (fx.currency == cur)).select(
-            "date", "base", "currency", "rate")):
+    for r in prepared.rows(con, _fx, ws=ws, currency=cur):
         rate = Decimal(int(r["rate"])) / 100_000_000
         if r["base"] == cur and r["currency"] != cur:
             f.fx.setdefault(r["currency"], []).append((r["date"], rate, 0))
@@ -268,35 +340,18 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         rates.sort()
 
     # site traffic per day and utm_content (baseline through the campaign end)
-    tr = T("traffic")
     first_day = min(d for d in (campaign.start, campaign.baseline_start) if d is not None)
-    d0, d1 = _dates(first_day, campaign.end)
-    tr = tr.filter(tr.workspace_id == ws, tr.date >= d0, tr.date <= d1)
-    agg = tr.group_by(["date", "content"]).aggregate(
-        sessions=tr.sessions.sum(), new_users=tr.new_users.sum(), pageviews=tr.pageviews.sum(),
-        returning=tr.returning_users.sum(), sessions_n=tr.sessions.sum(where=tr.new_users.notnull()),
-        engaged=tr.engaged_sessions.sum(), sessions_e=tr.sessions.sum(where=tr.engaged_sessions.notnull()),
-        sessions_p=tr.sessions.sum(where=tr.pageviews.notnull()),
-        duration=tr.session_duration_s.sum(), sessions_d=tr.sessions.sum(where=tr.session_duration_s.notnull()))
-    f.traffic = fetch(con, agg)
+    f.traffic = prepared.rows(con, _traffic, ws=ws, first=first_day, last=campaign.end)
     for x in f.traffic:
         x["day"] = x["date"]
         x["content"] = (x["content"] or "").strip().lstrip("@").lower()
 
-    # audience shares of the campaign's accounts
-    au = T("audience")
-    handles = {(p_, a["handle"]) for c_ in f.creators.values() for p_, a in c_["accounts"].items()}
-    if handles:  # each account's latest breakdown per dimension on or before the start and the end
-        mine_au = au.filter(au.workspace_id == ws, ibis.or_(*((au.platform == pl) & (au.handle == h)
-                                                               for pl, h in sorted(handles))))
-        parts = []
-        for on in sorted({campaign.start, campaign.end}):
-            upto = mine_au.filter(mine_au.date <= ibis.literal(on))
-            last = upto.date.max().over(group_by=[upto.platform, upto.handle, upto.dimension])
-            latest = upto.mutate(last=last)
-            parts.append(latest.filter(latest.date == latest.last).select(
-                "platform", "handle", "date", "dimension", "bucket", "share", on=ibis.literal(on)))
-        f.audience = fetch(con, parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
+    # audience shares of the campaign's accounts: each account's latest breakdown per dimension on or
+    # before the start and the end
+    if any(c_["accounts"] for c_ in f.creators.values()):
+        on_days = sorted({campaign.start, campaign.end})
+        f.audience = prepared.rows(con, _audience, len(on_days), ws=ws, cid=cid,
+                                   **{f"on_{k}": d for k, d in enumerate(on_days)})
 
     _load_audience_analysis(con, f, ws, cid)
 
@@ -339,35 +394,40 @@ def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict
     return b.group_by(["link_id", "is_bot", "day"]).aggregate(n=b.count(), u=opens.ifelse(1, 0).sum())
 
 
+def _comment_stats(con, p: Slots):
+    """Labelled comments per post of the campaign: positive, negative, with purchase intent, in all."""
+    ws = p("ws", "int64")
+    cl, cm, posts = table(con, "comment_labels"), table(con, "comments"), table(con, "posts")
+    mine = posts.filter(posts.workspace_id == ws, posts.campaign_id == p("cid", "int64")).select(mine_post=posts.id)
+    j = cm.filter(cm.workspace_id == ws).join(cl, cm.id == cl.comment_id)
+    j = j.semi_join(mine, j.post_id == mine.mine_post)
+    return j.group_by("post_id").aggregate(
+        pos=(j.label == "pos").ifelse(1, 0).sum(), neg=(j.label == "neg").ifelse(1, 0).sum(),
+        intent=j.intent.ifelse(1, 0).sum(), classified=j.count())
+
+
+def _mentions(con, p: Slots):
+    mn = table(con, "mentions")
+    m = mn.filter(mn.workspace_id == p("ws", "int64"), mn.campaign_id == p("cid", "int64"))
+    return m.group_by(post_id=m.post_id, kind=m.kind, on_post=ibis.ifelse(m.comment_id.isnull(), 1, 0),
+                      hashtag=ibis.ifelse(m.term.startswith("#"), 1, 0)).aggregate(n=m.count())
+
+
+def _credibility(con, p: Slots):
+    ac, acc = table(con, "account_credibility"), table(con, "creator_accounts")
+    j = ac.join(acc.filter(acc.workspace_id == p("ws", "int64")), ac.creator_account_id == acc.id)
+    return j.select("creator_account_id", "creator_id", "platform", "score", "computed_at")
+
+
 def _load_audience_analysis(con, f: Facts, ws: int, cid: int) -> None:
     """Comment labels, mentions and credibility from the audience tables, when they exist."""
     present = {n for n in ("comment_labels", "comments", "mentions", "account_credibility") if has_table(con, n)}
-    def T(name):
-        return table(con, name)
-
-    post_ids = [p["id"] for p in f.posts]
     if "comment_labels" in present and "comments" in present:
-        cl, cm = T("comment_labels"), T("comments")
-        j = cm.filter(cm.workspace_id == ws).join(cl, cm.id == cl.comment_id)
-        if post_ids:
-            j = j.filter(j.post_id.isin(post_ids))
-            agg = j.group_by("post_id").aggregate(
-                pos=(j.label == "pos").ifelse(1, 0).sum(), neg=(j.label == "neg").ifelse(1, 0).sum(),
-                intent=j.intent.ifelse(1, 0).sum(), classified=j.count())
-            f.comment_stats = fetch(con, agg)
-        else:
-            f.comment_stats = []
+        f.comment_stats = prepared.rows(con, _comment_stats, ws=ws, cid=cid)
     if "mentions" in present:
-        mn = T("mentions")
-        m = mn.filter(mn.workspace_id == ws, mn.campaign_id == cid)
-        f.mentions = fetch(con, m.group_by(post_id=m.post_id, kind=m.kind,
-                                           on_post=ibis.ifelse(m.comment_id.isnull(), 1, 0),
-                                           hashtag=ibis.ifelse(m.term.startswith("#"), 1, 0)).aggregate(n=m.count()))
+        f.mentions = prepared.rows(con, _mentions, ws=ws, cid=cid)
     if "account_credibility" in present:
-        ac = T("account_credibility")
-        acc = T("creator_accounts")
-        j = ac.join(acc.filter(acc.workspace_id == ws), ac.creator_account_id == acc.id)
-        rows = fetch(con, j.select("creator_account_id", "creator_id", "platform", "score", "computed_at"))
+        rows = prepared.rows(con, _credibility, ws=ws)
         latest: dict[int, dict] = {}
         for r in rows:
             if r["creator_id"] not in f.creators:

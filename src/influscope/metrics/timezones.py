@@ -77,3 +77,28 @@ def local_day(ts, zone: str, first_year: int, last_year: int):
 
 def day_of(number: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(number))
+
+
+def schedule_values(zone: str, first_year: int, last_year: int) -> tuple[int, dict[str, int]]:
+    """ZONE's schedule for :func:`local_day_slots`: how many offsets it has from FIRST_YEAR to
+    LAST_YEAR (the query's shape), and the values of its slots (``tz_at_1``... where each offset
+    after the first begins, ``tz_off_0``... the offsets)."""
+    schedule = offsets(zone, first_year, last_year)
+    values = {f"tz_off_{i}": off for i, (_, off) in enumerate(schedule)}
+    values.update({f"tz_at_{i}": at for i, (at, _) in enumerate(schedule) if i})
+    return len(schedule), values
+
+
+def local_day_slots(ts, p, size: int):
+    """:func:`local_day` with the zone's schedule as SIZE bound values (slots of P, an
+    :class:`influscope.kpi.prepared.Slots`), so that every zone with as many offsets in the span
+    shares one compiled query."""
+    import ibis
+
+    epoch = epoch_s(ts)
+    if size == 1:
+        offset = p("tz_off_0", "int64")
+    else:
+        offset = ibis.cases(*((epoch < p(f"tz_at_{i + 1}", "int64"), p(f"tz_off_{i}", "int64")) for i in range(size - 1)),
+                            else_=p(f"tz_off_{size - 1}", "int64"))
+    return ((epoch + offset) // DAY_S).cast("int64")

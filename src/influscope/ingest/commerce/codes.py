@@ -378,6 +378,13 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
     findings: list[Finding] = []
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
     by_code: dict[str, list] = {}
+    contents: dict[str | None, str] = {}  # utm_content of each landing URL, read once
+
+    def content_of(url: str | None) -> str:
+        if url not in contents:
+            contents[url] = utms(url).get("utm_content", "").lower()
+        return contents[url]
+
     for o in orders:
         for listed in dict.fromkeys((o.discount_codes or "").split()):
             by_code.setdefault(listed, []).append(o)
@@ -390,7 +397,7 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
         def from_creator(o) -> bool:
             if o.click_creator is not None and o.click_creator == creator_id:
                 return True
-            content = utms(o.landing_url).get("utm_content", "").lower()
+            content = content_of(o.landing_url)
             return bool(content) and any(content == n or content.startswith(n + "-") for n in names)
 
         with_click = sum(1 for o in used if from_creator(o))

@@ -1,0 +1,62 @@
+"""SQLite answers the crediting queries through the indexes made for them, never reading a whole table."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from influscope.attribution import credit
+from influscope.kpi import methodology, prepared
+from influscope.kpi.backends import connect, disconnecting
+from influscope.kpi.facts import _posts, _years, load_campaign
+from influscope.metrics import timezones
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from influscope.db.engine import make_engine, upgrade
+    from influscope.demo import create_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('plans') / 'influscope.db'}")
+    upgrade(engine)
+    create_demo(engine, workspace="demo", scale=0.05)  # the importer refreshes the planner's statistics
+    yield engine
+    engine.dispose()
+
+
+def _plan(con, build, shape, values) -> list[str]:
+    compiled = prepared.compile_shape(con, build, *shape)
+    params = {k: prepared._bind(con, v, compiled.slots[k]) for k, v in values.items()}
+    return [r[-1] for r in con.con.execute(f"EXPLAIN QUERY PLAN {compiled.sql}", params)]
+
+
+@pytest.mark.parametrize("attribution", ["last_click", "first_click"])
+def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribution):
+    camp = load_campaign(demo, "spring-launch", "demo")
+    settings = methodology.resolve(call={"attribution": attribution})
+    span = camp.credit_span(settings)
+    with disconnecting(connect(demo)) as con:
+        for build, index in ((credit._order_buckets, "ix_orders_created"), (credit._lead_buckets, "ix_leads_ts")):
+            offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
+            plan = _plan(con, build, (*credit._rules(settings), offsets),
+                         {**credit._span(camp.workspace_id, *span, settings), **schedule})
+            text = " | ".join(plan)
+            assert f"USING INDEX {index} (workspace_id=? AND " in text, text
+            # each event's carried click by its unique key; no table read whole
+            assert "USING INDEX sqlite_autoindex_clicks_1 (workspace_id=? AND key=?)" in text, text
+            for table in ("orders", "leads", "clicks", "links", "codes"):
+                assert not any(line.startswith("SCAN ") and line.split()[1] == table for line in plan), text
+
+
+def test_followers_at_post_time_come_through_the_accounts_unique_index(demo):
+    camp = load_campaign(demo, "spring-launch", "demo")
+    with disconnecting(connect(demo)) as con:
+        offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
+        text = " | ".join(_plan(con, _posts, (offsets,), {"ws": camp.workspace_id, "cid": camp.id, **schedule}))
+    assert "USING INDEX sqlite_autoindex_creator_accounts_1 (creator_id=? AND platform=?)" in text, text
+    assert "USING INDEX sqlite_autoindex_follower_snapshots_1 (workspace_id=? AND platform=? AND handle=?)" in text, text
+
+
+def test_leads_have_their_time_index(demo):
+    indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(demo).get_indexes("leads")}
+    assert indexes["ix_leads_ts"] == ["workspace_id", "ts"]
