@@ -36,9 +36,10 @@ def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribu
     settings = methodology.resolve(call={"attribution": attribution})
     span = camp.credit_span(settings)
     with disconnecting(connect(demo)) as con:
-        for build, index in ((credit._order_buckets, "ix_orders_created"), (credit._lead_buckets, "ix_leads_ts")):
+        for kind, build, index in (("orders", credit._order_buckets, "ix_orders_created"),
+                                   ("leads", credit._lead_buckets, "ix_leads_ts")):
             offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
-            plan = _plan(con, build, (*credit._rules(settings), offsets),
+            plan = _plan(con, build, (*credit._shape(con, kind, camp.workspace_id, *span, settings), offsets),
                          {**credit._span(camp.workspace_id, *span, settings), **schedule})
             text = " | ".join(plan)
             assert f"USING INDEX {index} (workspace_id=? AND " in text, text

@@ -50,7 +50,8 @@ def test_a_shape_is_compiled_once_and_each_call_binds_its_own_values(store):
         for days in (40, 20, 30):
             s = {**settings, "attribution_window_days": days}
             offsets, schedule = timezones.schedule_values("Asia/Taipei", 2024, 2028)
-            shape, values = (*credit._rules(s), offsets), {**credit._span(1, *SPAN, s), **schedule}
+            shape = (*credit._shape(con, "orders", 1, *SPAN, s), offsets)
+            values = {**credit._span(1, *SPAN, s), **schedule}
             bound = prepared.rows(con, credit._order_buckets, *shape, **values)
             # the same query with the values written in as literals (what Ibis alone would run)
             assert _sorted(bound) == _sorted(prepared._rows_as_literals(con, credit._order_buckets, shape, values))
@@ -83,8 +84,8 @@ def test_a_setting_that_changes_the_query_never_reuses_the_old_sql(store):
     with disconnecting(connect(store)) as con:
         taipei = timezones.schedule_values("Asia/Taipei", 2024, 2028)[0]
         new_york = timezones.schedule_values("America/New_York", 2024, 2028)[0]
-        shapes = [("last_click", True, taipei), ("first_click", True, taipei),
-                  ("last_click", False, taipei), ("last_click", True, new_york)]
+        shapes = [("last_click", True, "clicks", taipei), ("first_click", True, "clicks", taipei),
+                  ("last_click", False, "clicks", taipei), ("last_click", True, "clicks", new_york)]
         compiled = [prepared.compile_shape(con, credit._order_buckets, *s) for s in shapes]
         assert len({c.sql for c in compiled}) == len(shapes)
         assert prepared.compile_shape(con, credit._order_buckets, *shapes[0]) is compiled[0]
