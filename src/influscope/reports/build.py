@@ -967,8 +967,27 @@ def _reasons(value: Any, lang: str) -> list[str]:
     return out
 
 
+def credibility_check_names(lang: str) -> dict[str, str]:
+    """What each credibility check (influscope.audience.credibility) looks at, by its id, in LANG."""
+    _ = i18n.gettext_for(lang)
+    return {
+            "er_too_low": _("Low engagement rate"),
+            "er_too_high": _("High engagement rate"),
+            "follower_spike": _("Follower spike"),
+            "follower_drop": _("Follower drop"),
+            "following_ratio": _("Following ratio"),
+            "generic_comments": _("Generic comments"),
+            "emoji_only_comments": _("Emoji-only comments"),
+            "duplicate_comments": _("Duplicate comments"),
+            "comment_pods": _("Comment pods"),
+            "language_mismatch": _("Comment language"),
+            "likes_comments_ratio": _("Likes per comment"),
+    }
+
+
 def credibility_checks(value: Any, lang: str) -> dict[str, Any]:
-    """Fired checks (messages), passed checks (ids) and checks that could not run (with why)."""
+    """Fired checks (messages), passed checks (their names) and checks that could not run (with why)."""
+    names = credibility_check_names(lang)
     fired, passed, skipped = [], [], []
     for item in value or []:
         if not isinstance(item, dict):
@@ -976,9 +995,9 @@ def credibility_checks(value: Any, lang: str) -> dict[str, Any]:
         elif item.get("fired"):
             fired.append(isolate_numbers(_text(item.get("message") or item.get("id"), lang), lang))
         elif item.get("fired") is False:
-            passed.append(str(item.get("id")))
+            passed.append(names.get(str(item.get("id")), str(item.get("id"))))
         else:
-            skipped.append(f"{item.get('id')}: {item.get('reason') or '–'}")
+            skipped.append(f"{names.get(str(item.get('id')), item.get('id'))}: {item.get('reason') or '–'}")
     return {"fired": fired, "passed": passed, "skipped": skipped}
 
 
