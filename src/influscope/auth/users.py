@@ -14,6 +14,7 @@ from influscope.auth import audit
 from influscope.auth._util import utcnow
 from influscope.auth.passwords import check_policy, hash_password, verify_password
 from influscope.auth.roles import ROLES
+from influscope.db import slugs
 from influscope.db.auth import login_sessions, memberships, users
 from influscope.db.tables import workspaces
 
@@ -50,10 +51,9 @@ def workspace_id(conn: sa.Connection, workspace: str | int, *, create: bool = Fa
     if isinstance(workspace, int):
         found = conn.execute(sa.select(workspaces.c.id).where(workspaces.c.id == workspace)).scalar()
     else:
-        found = conn.execute(sa.select(workspaces.c.id).where(workspaces.c.slug == workspace)).scalar()
+        found = slugs.workspace_id(conn, workspace)
         if found is None and create:
-            return conn.execute(workspaces.insert().values(slug=workspace, name=workspace, methodology={})
-                                .returning(workspaces.c.id)).scalar_one()
+            return slugs.create_workspace(conn, workspace)
     if found is None:
         raise UserError(f"no workspace {workspace!r}")
     return found

@@ -47,6 +47,7 @@ def rebuild(db: Optional[str] = _common.DbOption,
     local day, the utm values of orders' landing URLs) from the raw records."""
     import sqlalchemy as sa
 
+    from influscope.db import slugs
     from influscope.db import tables as t
     from influscope.db.engine import get_engine, refresh_statistics
     from influscope.attribution import landing
@@ -57,7 +58,7 @@ def rebuild(db: Optional[str] = _common.DbOption,
     with engine.begin() as conn:
         ws = None
         if workspace is not None:
-            ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+            ws = slugs.workspace_id(conn, workspace)
             if ws is None:
                 known = ", ".join(conn.execute(sa.select(t.workspaces.c.slug).order_by(t.workspaces.c.slug)).scalars())
                 _common.fail(f"no workspace {workspace!r} (workspaces: {known or 'none'})")

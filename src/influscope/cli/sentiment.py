@@ -169,12 +169,13 @@ def refresh_cmd(
 
     from influscope import config
     from influscope.audience import refresh
+    from influscope.db import slugs
     from influscope.db import tables as t
 
     engine = _common.engine(db, workspace)
     slug = config.get_settings().workspace
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+        ws = slugs.workspace_id(conn, slug)
         if ws is None:
             _common.fail_missing(f"no workspace {slug!r}")
         cid = None

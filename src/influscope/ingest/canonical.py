@@ -25,6 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from influscope.attribution.landing import landing_utm
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
 from influscope.events import importer as event_clicks
@@ -370,12 +371,8 @@ class ImportReport:
 
 
 def ensure_workspace(conn: sa.Connection, slug: str, name: str | None = None) -> int:
-    found = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
-    if found is not None:
-        return found
-    return conn.execute(t.workspaces.insert().values(slug=slug, name=name or slug, methodology={},
-                                                     created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-                        ).inserted_primary_key[0]
+    found = slugs.workspace_id(conn, slug)
+    return found if found is not None else slugs.create_workspace(conn, slug, name)
 
 
 def _sync(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...],
@@ -701,7 +698,7 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         if denied.items:
             raise CostsNotAllowed(denied.items)
     with engine.connect() as conn:
-        ws_id = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws_id = slugs.workspace_id(conn, workspace)
         camp_id = None
         if ws_id is not None and bundle.campaign and "id" in bundle.campaign:
             camp_id = conn.execute(sa.select(t.campaigns.c.id).where(
@@ -1106,11 +1103,10 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
     path.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             raise LookupError(f"no workspace {workspace!r}")
-        camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws,
-                                                         t.campaigns.c.slug == campaign)).mappings().first()
+        camp = slugs.campaign(conn, ws, campaign)
         if camp is None:
             raise LookupError(f"no campaign {campaign!r} in workspace {workspace!r}")
         cid = camp["id"]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.db.types import to_decimal
 
@@ -52,7 +53,7 @@ def kpi_day(status: str | None, start: dt.date, today: dt.date) -> dt.date:
 
 
 def _workspace(conn, workspace: str) -> int:
-    ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+    ws = slugs.workspace_id(conn, workspace)
     if ws is None:
         raise LookupError(f"no workspace {workspace!r}")
     return ws
@@ -110,8 +111,7 @@ def start_campaign(engine, workspace: str, slug: str) -> dict:
     """Mark a planned campaign as started (from now on it is measured and paced); its row after the change."""
     with engine.begin() as conn:
         ws = _workspace(conn, workspace)
-        row = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws,
-                                                        t.campaigns.c.slug == slug)).mappings().first()
+        row = slugs.campaign(conn, ws, slug)
         if row is None:
             raise LookupError(f"no campaign {slug!r}")
         if row["status"] != "planned":

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.db.planning import CHOICES, candidate_lists, candidates
 from influscope.db.types import to_decimal
@@ -56,7 +57,7 @@ class ProspectFileError(ValueError):
 
 
 def _workspace(conn, workspace: str) -> int:
-    ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+    ws = slugs.workspace_id(conn, workspace)
     if ws is None:
         raise LookupError(f"no workspace {workspace!r}")
     return ws

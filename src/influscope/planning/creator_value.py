@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
@@ -158,13 +159,12 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
                  preset: str = "default", outcome_campaigns: int = 6) -> Context:
     """Load the shared inputs. ``before``: only posts and campaigns that started before it."""
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             raise LookupError(f"no workspace {workspace!r}")
         camp = None
         if campaign is not None:
-            camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws,
-                                                             t.campaigns.c.slug == campaign)).mappings().first()
+            camp = slugs.campaign(conn, ws, campaign)
             if camp is None:
                 raise LookupError(f"no campaign {campaign!r} in workspace {workspace!r}")
         q = sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws).order_by(t.campaigns.c.start_date.desc())

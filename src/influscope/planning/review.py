@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.planning import creator_value as cv
 from influscope.planning import history
@@ -48,11 +49,10 @@ def plan_vs_actual(engine, workspace: str, campaign: str, *, coverage: float = 0
     from influscope.db.planning import candidate_lists, candidates
 
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             raise LookupError(f"no workspace {workspace!r}")
-        camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws,
-                                                         t.campaigns.c.slug == campaign)).mappings().first()
+        camp = slugs.campaign(conn, ws, campaign)
         if camp is None:
             raise LookupError(f"no campaign {campaign!r}")
         lists = conn.execute(sa.select(candidate_lists.c.id, candidate_lists.c.slug).where(

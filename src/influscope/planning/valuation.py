@@ -365,10 +365,11 @@ def value_stored_creator(engine, creator_key: str, *, workspace: str, recent: in
     latest metric snapshot. Then :func:`value_creator`. Raises LookupError for an unknown
     workspace or creator.
     """
+    from influscope.db import slugs
     from influscope.db import tables as t
 
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             raise LookupError(f"no workspace {workspace!r}")
         creator = conn.execute(sa.select(t.creators.c.id).where(t.creators.c.workspace_id == ws,

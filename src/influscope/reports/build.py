@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.metrics.policy import COST_KPIS  # hidden from those who may not see costs, in every face
 from influscope.reports.model import Card, Column, Comparison, Diagnostic, FunnelStep, Report, Series, Summary, Table
@@ -182,8 +183,7 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
         if ws is None:
             return tuple(parts)
         parts.append(json.dumps(ws[1], sort_keys=True, default=str))
-        camp = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == ws[0],
-                                                         t.campaigns.c.slug == campaign)).mappings().first()
+        camp = slugs.campaign(conn, ws[0], campaign)
         parts.append(json.dumps(dict(camp), sort_keys=True, default=str) if camp else None)
         from influscope.db import connectors  # noqa: F401  (defines post_daily_metrics in the same metadata)
 
@@ -380,15 +380,14 @@ def _pacing_value(p: Any) -> Any:
 # ---------------------------------------------------------------------------------- store reads
 
 def campaign_row(conn: sa.Connection, workspace_id: int, slug: str) -> dict:
-    row = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == workspace_id,
-                                                   t.campaigns.c.slug == slug)).mappings().first()
+    row = slugs.campaign(conn, workspace_id, slug)
     if row is None:
         raise CampaignNotFound(f"no campaign {slug!r} in this workspace")
     return dict(row)
 
 
 def workspace_id(conn: sa.Connection, slug: str) -> int:
-    ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+    ws = slugs.workspace_id(conn, slug)
     if ws is None:
         raise CampaignNotFound(f"no workspace {slug!r}")
     return ws

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 
 from influscope.config import get_settings
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.ingest import rules
 from influscope.tracking import utm
@@ -130,12 +131,11 @@ def workspace_id(conn: sa.Connection, workspace: str | None = None, *, create: b
 
 def _workspace(conn: sa.Connection, workspace: str | None = None, *, create: bool = False) -> tuple[int, str]:
     slug = workspace or get_settings().workspace
-    found = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == slug)).scalar()
+    found = slugs.workspace_id(conn, slug)
     if found is None:
         if not create:
             raise LinkError([LinkProblem("", None, "workspace", f"unknown workspace {slug!r}")])
-        found = conn.execute(t.workspaces.insert().values(
-            slug=slug, name=slug, methodology={}, created_at=_now())).inserted_primary_key[0]
+        found = slugs.create_workspace(conn, slug)
     return found, slug
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from influscope.db import commerce as ct
+from influscope.db import slugs
 from influscope.db import tables as t
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -95,7 +96,7 @@ def list_stores(engine: sa.Engine, workspace: str) -> list[Store]:
 
 def remove_store(engine: sa.Engine, name: str, workspace: str) -> bool:
     with engine.begin() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         n = conn.execute(ct.stores.delete().where(ct.stores.c.name == name, ct.stores.c.workspace_id == ws)).rowcount
     _CACHE.clear()
     return bool(n)

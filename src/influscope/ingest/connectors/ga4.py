@@ -372,10 +372,11 @@ def referral_sessions(engine, start: dt.date, end: dt.date, *, workspace: str = 
     """Sessions per creator (creator_id key) between START and END whose utm_content maps to them."""
     import sqlalchemy as sa
 
+    from influscope.db import slugs
     from influscope.db import tables as t
 
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             return {}
         lookup = creator_for_content(conn, ws)

@@ -19,6 +19,7 @@ import httpx
 import sqlalchemy as sa
 
 from influscope.db import connectors as ct
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.ingest.canonical import ImportReport, ensure_workspace, normalise_handle
 from influscope.ingest.connectors.base import Context, ConnectorError, read_token
@@ -80,7 +81,7 @@ def add_account(engine: sa.Engine, name: str, platform: str, account_id: str, *,
 def list_accounts(engine: sa.Engine, workspace: str = "default") -> list[dict[str, Any]]:
     ca = ct.connector_accounts
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         if ws is None:
             return []
         last = (sa.select(ct.connector_state.c.last_until).where(
@@ -124,7 +125,7 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
     """Run one connector account over its window and write what it returns in one transaction."""
     ca = ct.connector_accounts
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         acc = None if ws is None else conn.execute(sa.select(ca).where(
             ca.c.workspace_id == ws, ca.c.name == name)).mappings().first()
         if acc is None:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
+from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.ingest.canonical import (
     BundleError,
@@ -376,7 +377,7 @@ def _parse_file(engine: sa.Engine, path: Path, name: str, source_name: str, *, s
             raise BundleError([Problem(name, exc.line, exc.column, str(exc))]) from None
         handle = handle or (normalise_handle(found) if found else None)
     with engine.connect() as conn:
-        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar()
+        ws = slugs.workspace_id(conn, workspace)
         campaign_id, creator_id = _resolve(conn, ws, platform, handle, campaign, creator)
     target = Target(file=name, platform=platform, source=source, as_of=as_of, handle=handle,
                     campaign_id=campaign_id, creator_id=creator_id, year=year, date_range=date_range,

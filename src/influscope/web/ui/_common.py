@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from influscope.db import tables as t
+from influscope.db import slugs
 from influscope.web import i18n
 from influscope.web.ui._render import render
 
@@ -120,8 +120,7 @@ def engine_of(request: Request) -> sa.Engine:
 
 
 def campaign_or_404(conn: sa.Connection, workspace_id: int, slug: str) -> dict:
-    row = conn.execute(sa.select(t.campaigns).where(t.campaigns.c.workspace_id == workspace_id,
-                                                   t.campaigns.c.slug == slug)).mappings().first()
+    row = slugs.campaign(conn, workspace_id, slug)
     if row is None:
         raise HTTPException(404, f"no campaign {slug!r} in this workspace")
     return dict(row)
