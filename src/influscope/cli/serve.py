@@ -27,6 +27,9 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     os.environ["INFLUSCOPE_BASE_URL"] = settings.base_url
     if settings.events_url:
         os.environ["INFLUSCOPE_EVENTS_URL"] = settings.events_url
+    # each worker computes one campaign's KPIs in the background as it starts (reading only), so the
+    # first page opened does not wait for the KPI queries to be compiled
+    os.environ.setdefault("INFLUSCOPE_WARM_UP", "1")
     target = "influscope.web.app:create_links_only" if links_only else "influscope.web.app:create_asgi"
     # One single-threaded Rust runtime per worker (granian's "st" mode) and no websocket handling (nothing
     # here uses websockets): under the redirect bench's load a do-nothing ASGI app needed about 15 % less

@@ -242,6 +242,24 @@ def _refresh_audience(engine: sa.Engine, campaign: Campaign) -> str | None:
     return None
 
 
+def warm_up(engine: sa.Engine) -> str | None:
+    """Prepare this process for its first KPI request by computing, reading only, the KPIs of the
+    latest campaign that has started (its leaderboard, as a campaign page asks): the query compilers
+    load and each query shape is compiled once (:mod:`influscope.kpi.prepared`), so the first page a
+    user opens does not pay for it. Returns the campaign's slug, or None when there is none."""
+    from influscope.db import tables as t
+
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.campaigns.c.slug, t.workspaces.c.slug.label("workspace"))
+                           .join(t.workspaces, t.workspaces.c.id == t.campaigns.c.workspace_id)
+                           .where(t.campaigns.c.status != "planned")
+                           .order_by(t.campaigns.c.start_date.desc(), t.campaigns.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    kpis(row.slug, by="creator", workspace=row.workspace, engine=engine)
+    return row.slug
+
+
 def kpis(campaign_id: str | int, by: str | None = None, settings: Mapping[str, Any] | None = None, *,
          workspace: str | None = None, engine: sa.Engine | None = None, start: dt.date | None = None,
          end: dt.date | None = None, backend=None, today: dt.date | None = None,
