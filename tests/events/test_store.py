@@ -225,3 +225,27 @@ def test_the_code_leak_check_sees_the_clicks_in_the_event_store(chdb, tmp_path, 
     assert not [f for f in found["sqlite"] if f.code == "AMY10" and f.id == "code_redeemed_without_click"]
     with store.session(chdb) as client:
         assert client.query("SELECT count() FROM clicks").result_rows == [(8,)]
+
+
+def test_link_listings_count_the_clicks_in_the_event_store(chdb, tmp_path, monkeypatch):
+    """`links list`, a link's own page and the dashboard's links page count a link's clicks where they live."""
+    from influscope.db.engine import get_engine
+    from influscope.ingest.canonical import import_bundle
+    from influscope.tracking.links import get_link, list_links
+    from tests.kpi import handmade
+
+    found = {}
+    for name, events in (("sqlite", None), ("events", chdb.url)):
+        if events:
+            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
+        else:
+            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+        import_bundle(engine, handmade.write(tmp_path / name), workspace="w")
+        found[name] = {link.slug: (link.clicks, link.bot_clicks) for link in list_links(engine, workspace="w")}
+        first = sorted(found[name])[0]
+        assert (get_link(engine, first, workspace="w").clicks, get_link(engine, first, workspace="w").bot_clicks) \
+            == found[name][first]
+        engine.dispose()
+    assert found["events"] == found["sqlite"]
+    assert sum(human + bot for human, bot in found["sqlite"].values()) == 8  # every click of the bundle

@@ -294,6 +294,22 @@ def rederive_after(client: Any, store: EventStoreURL, workspace_id: int, since: 
     return len(changed)
 
 
+def counts_by_link(workspace_id: int, link_ids: Sequence[int]) -> dict[tuple[int, bool], int] | None:
+    """Hits per (link id, bot flag) of LINK_IDS in the configured event store; None without one."""
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return None
+    if not link_ids:
+        return {}
+    with session(where) as client:
+        rows = client.query(f"SELECT link_id, is_bot, count() FROM {schema.write_table(where, 'clicks')} "
+                            f"WHERE workspace_id = {int(workspace_id)} AND link_id IN {_list(list(link_ids))} "
+                            "GROUP BY link_id, is_bot").result_rows
+    return {(int(link), bool(bot)): int(n) for link, bot, n in rows}
+
+
 def forget_links(workspace_id: int, link_ids: Sequence[int]) -> int:
     """:func:`delete_clicks` on the configured event store (0 without one): a forgotten creator's clicks."""
     from influscope.events.store import configured, session

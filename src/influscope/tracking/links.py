@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -355,13 +355,6 @@ def _select(conn: sa.Connection, ws: int, *, slugs: list[str] | None = None, cam
          .outerjoin(ca, sa.and_(ca.c.creator_id == l.c.creator_id, ca.c.platform == l.c.platform))
          .outerjoin(p, p.c.id == l.c.post_id)
          .where(l.c.workspace_id == ws))
-    if counts:
-        k = t.clicks
-        human = (sa.select(sa.func.count()).where(k.c.link_id == l.c.id, k.c.workspace_id == ws,
-                                                  k.c.is_bot == sa.false()).scalar_subquery())
-        bot = (sa.select(sa.func.count()).where(k.c.link_id == l.c.id, k.c.workspace_id == ws,
-                                                k.c.is_bot == sa.true()).scalar_subquery())
-        q = q.add_columns(human.label("clicks"), bot.label("bot_clicks"))
     if slugs is not None:
         q = q.where(_KEY.in_(slugs))
     if campaign:
@@ -376,10 +369,29 @@ def _select(conn: sa.Connection, ws: int, *, slugs: list[str] | None = None, cam
         out.append(Link(slug=r["key"], campaign=r["campaign"], creator=r["creator"], platform=r["platform"],
                         destination_url=r["destination_url"], post=r["post"], paid=bool(r["paid"]),
                         created_at=r["created_at"], short_url=short_url(r["path"], base_url),
-                        tagged_url=utm.tag_url(r["destination_url"], tags),
-                        clicks=r.get("clicks") if counts else None,
-                        bot_clicks=r.get("bot_clicks") if counts else None))
-    return out
+                        tagged_url=utm.tag_url(r["destination_url"], tags)))
+    return with_click_counts(conn, ws, out) if counts else out
+
+
+def with_click_counts(conn: sa.Connection, ws: int, links: list[Link]) -> list[Link]:
+    """LINKS with their human and bot clicks, counted in one query grouped by link and bot flag (in
+    the event store when one is configured)."""
+    from influscope.events.clicks import counts_by_link
+
+    if not links:
+        return links
+    ids = dict(conn.execute(sa.select(t.links.c.id, _KEY).where(
+        t.links.c.workspace_id == ws, _KEY.in_([link.slug for link in links]))).all())
+    by_id = counts_by_link(ws, list(ids))
+    if by_id is None:
+        # by the workspace's link ids only, so that the clicks' (link_id, ...) index answers each count
+        q = (sa.select(t.clicks.c.link_id, t.clicks.c.is_bot, sa.func.count())
+             .where(t.clicks.c.link_id.in_(list(ids)))
+             .group_by(t.clicks.c.link_id, t.clicks.c.is_bot))
+        by_id = {(link_id, bool(bot)): n for link_id, bot, n in conn.execute(q)}
+    counts = {(ids[link_id], bot): n for (link_id, bot), n in by_id.items()}
+    return [replace(link, clicks=counts.get((link.slug, False), 0), bot_clicks=counts.get((link.slug, True), 0))
+            for link in links]
 
 
 __all__ = ["Link", "LinkSpec", "LinkError", "LinkProblem", "create_link", "create_links", "list_links",

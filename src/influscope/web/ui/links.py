@@ -41,7 +41,7 @@ def _codes(conn, ws: int, campaign: str | None) -> list[dict]:
 
 def _render(request: Request, p: Principal, *, problems: list[str] | None = None, created: str | None = None,
             status: int = 200) -> HTMLResponse:
-    from influscope.tracking.links import list_links
+    from influscope.tracking.links import list_links, with_click_counts
 
     engine = engine_of(request)
     campaign = request.query_params.get("campaign") or None
@@ -68,23 +68,6 @@ def _render(request: Request, p: Principal, *, problems: list[str] | None = None
 
 
 PAGE_SIZE = 25
-
-
-def with_click_counts(conn, ws: int, links: list) -> list:
-    """LINKS with their human and bot clicks, counted in one query grouped by link and bot flag."""
-    import dataclasses
-
-    if not links:
-        return links
-    ids = dict(conn.execute(sa.select(t.links.c.id, t.links.c.slug).where(
-        t.links.c.workspace_id == ws, t.links.c.slug.in_([link.slug for link in links]))).all())
-    # by the workspace's link ids only, so that the clicks' (link_id, ...) index answers each count
-    q = (sa.select(t.clicks.c.link_id, t.clicks.c.is_bot, sa.func.count())
-         .where(t.clicks.c.link_id.in_(list(ids)))
-         .group_by(t.clicks.c.link_id, t.clicks.c.is_bot))
-    counts: dict[tuple[str, bool], int] = {(ids[link_id], bool(bot)): n for link_id, bot, n in conn.execute(q)}
-    return [dataclasses.replace(link, clicks=counts.get((link.slug, False), 0), bot_clicks=counts.get((link.slug, True), 0))
-            for link in links]
 
 
 def search_links(links: list, query: str) -> list:
