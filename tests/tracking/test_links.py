@@ -163,3 +163,33 @@ def test_a_link_made_before_namespaces_keeps_its_short_url(engine, seeded):
     with pytest.raises(links.LinkError, match="already used"):
         links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
                           slug="old-words")
+
+
+def test_listings_count_the_clicks_of_links_whose_path_is_not_their_key(engine, seeded):
+    """A chosen link's public path lives under the workspace (`default/mei-ig-9`) while its key is
+    `mei-ig-9`: the listings find each link's clicks by its key, not by matching the key against paths."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.tracking.sink import Click, SQLAlchemyBatchWriter
+
+    chosen = links.create_link(engine, campaign="spring", platform="instagram", destination="https://a.example/",
+                               slug="mei-ig-9")
+    generated = links.create_link(engine, campaign="spring", platform="tiktok", destination="https://b.example/")
+    with engine.connect() as conn:
+        rows = {key: (link_id, ws, path) for link_id, ws, key, path in conn.execute(
+            sa.select(t.links.c.id, t.links.c.workspace_id, t.links.c.key, t.links.c.slug))}
+    assert rows[chosen.slug][2] != chosen.slug  # the case this test is about (a generated link is its own path)
+    hits = {chosen.slug: (3, 1), generated.slug: (2, 0)}
+    made = []
+    for key, (human, bot) in hits.items():
+        link_id, ws, _ = rows[key]
+        for i in range(human + bot):
+            made.append(Click(ws, f"{key}-{i}", link_id, dt.datetime(2026, 3, 2, 10, i), i >= human, None,
+                              f"v{key}{i}", None, None, None, None, None, None))
+    SQLAlchemyBatchWriter(engine).write(made)
+    listed = {link.slug: (link.clicks, link.bot_clicks) for link in links.list_links(engine)}
+    assert {k: listed[k] for k in hits} == hits
+    assert (links.get_link(engine, chosen.slug).clicks, links.get_link(engine, chosen.slug).bot_clicks) == (3, 1)
