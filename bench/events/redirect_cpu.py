@@ -33,8 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "redirect"))
 
-from cpu import _pin, measure, run_influscope, run_reference  # noqa: E402
-from run import ROOT, free_port, seed, stop, wait_http  # noqa: E402
+from cpu import influscope_env, measure_links_tier, run_influscope, run_reference  # noqa: E402
+from run import ROOT, seed  # noqa: E402
 
 _COUNT = """
 import json, sys
@@ -50,20 +50,9 @@ def run_events(tmp: Path, duration: int, connections: int, server_cpu: int | Non
     folder = Path(tempfile.mkdtemp(dir=tmp, prefix="events-"))
     url, events = f"sqlite:///{db}", f"chdb://{folder}"
     slug = seed(url)
-    port = free_port()
-    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(ROOT / "src"),
-           "INFLUSCOPE_EVENTS_URL": events}
-    env.pop("INFLUSCOPE_CLICK_SINK", None)
-    with open(tmp / "influscope-events.log", "ab") as log:
-        proc = subprocess.Popen([*_pin(server_cpu), sys.executable, "-c", "from influscope.cli import main; main()",
-                                 "--db", url, "serve", "--links-only", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-        try:
-            wait_http(port, f"/l/{slug}")
-            result = measure(f"http://127.0.0.1:{port}/l/{slug}", proc.pid, duration, connections, wrk_cpu)
-        finally:
-            stop(proc)
+    env = influscope_env(INFLUSCOPE_EVENTS_URL=events)
+    result = measure_links_tier(tmp / "influscope-events.log", url, slug, env, duration, connections, server_cpu,
+                                wrk_cpu)
     with sqlite3.connect(f"{folder}.journal") as conn:
         waiting = conn.execute("SELECT count(*) FROM journal").fetchone()[0]
     stored = json.loads(subprocess.run([sys.executable, "-c", _COUNT, events], capture_output=True, text=True,

@@ -85,25 +85,38 @@ def run_reference(duration: int, connections: int, server_cpu: int | None, wrk_c
         stop(proc)
 
 
-def run_influscope(tmp: Path, duration: int, connections: int, server_cpu: int | None, wrk_cpu: int | None,
-                   src: Path | None = None) -> dict:
-    db = Path(tempfile.mkstemp(dir=tmp, prefix="influscope-", suffix=".db")[1])
-    db.unlink()
-    url = f"sqlite:///{db}"
-    slug = seed_from(src, url) if src else seed(url)
-    port = free_port()
-    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(src or ROOT / "src")}
+def influscope_env(src: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of an influscope server process running the tree SRC (default: this one)."""
+    env = {**os.environ, "INFLUSCOPE_TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(src or ROOT / "src"), **extra}
     env.pop("INFLUSCOPE_CLICK_SINK", None)
-    with open(tmp / "influscope.log", "ab") as log:
+    return env
+
+
+def measure_links_tier(log_path: Path, url: str, slug: str, env: dict[str, str], duration: int, connections: int,
+                       server_cpu: int | None, wrk_cpu: int | None) -> dict:
+    """Serve the redirect tier of the database URL (`influscope serve --links-only`, one worker) on a free
+    port, measure redirects to SLUG with wrk, then stop the server."""
+    port = free_port()
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen([*_pin(server_cpu), sys.executable, "-c", "from influscope.cli import main; main()",
                                  "--db", url, "serve", "--links-only", "--host", "127.0.0.1", "--port", str(port),
                                  "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
         try:
             wait_http(port, f"/l/{slug}")
-            result = measure(f"http://127.0.0.1:{port}/l/{slug}", proc.pid, duration, connections, wrk_cpu)
+            return measure(f"http://127.0.0.1:{port}/l/{slug}", proc.pid, duration, connections, wrk_cpu)
         finally:
             stop(proc)
+
+
+def run_influscope(tmp: Path, duration: int, connections: int, server_cpu: int | None, wrk_cpu: int | None,
+                   src: Path | None = None) -> dict:
+    db = Path(tempfile.mkstemp(dir=tmp, prefix="influscope-", suffix=".db")[1])
+    db.unlink()
+    url = f"sqlite:///{db}"
+    slug = seed_from(src, url) if src else seed(url)
+    result = measure_links_tier(tmp / "influscope.log", url, slug, influscope_env(src), duration, connections,
+                                server_cpu, wrk_cpu)
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
     if stored < result["requests"]:
