@@ -14,7 +14,7 @@ import pytest
 
 from tests.events.support import cli, env, query
 from tests.kpi import handmade
-from tests.support.server import Server
+from tests.support.server import Server, redirect_until_killed
 from tests.tracking.user_agents import HUMANS
 
 pytestmark = [pytest.mark.clickhouse, pytest.mark.slow]
@@ -92,8 +92,6 @@ def test_a_crash_between_journal_and_forward_loses_nothing(tmp_path):
 def test_sigkill_under_load_loses_no_acknowledged_click(tmp_path):
     """64 concurrent visitors, SIGKILL of the whole server midway, restart: every 302's click is in
     the event store exactly once (tests/tracking/test_server.py does the same without it)."""
-    import asyncio
-
     folder = tmp_path / "events"
     events = f"chdb://{folder}"
     db = f"sqlite:///{tmp_path / 'influscope.db'}"
@@ -101,41 +99,10 @@ def test_sigkill_under_load_loses_no_acknowledged_click(tmp_path):
     total, concurrency, kill_after = 1500, 64, 600
     server = Server(db, tmp_path / "server.log", workspace="w", links_only=True,
                     env={"INFLUSCOPE_EVENTS_URL": events}).start()
-    acked: list[str] = []
-    failed = 0
-
-    async def load() -> None:
-        nonlocal failed
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(total):
-            queue.put_nowait(i)
-        killed = asyncio.Event()
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=10.0) as client:
-            async def worker() -> None:
-                nonlocal failed
-                while not queue.empty():
-                    i = queue.get_nowait()
-                    try:
-                        r = await client.get("/l/w/amy-ig", headers={"User-Agent": HUMANS["line_ios"][0] + f" n{i % 7}",
-                                                                     "Accept-Language": "en"})
-                    except httpx.HTTPError:
-                        failed += 1
-                        continue
-                    if r.status_code != 302:
-                        failed += 1
-                        continue
-                    acked.append(r.headers["location"].rsplit("isc=", 1)[1])
-                    if len(acked) >= kill_after and not killed.is_set():
-                        killed.set()
-                        await asyncio.get_running_loop().run_in_executor(None, server.kill, signal.SIGKILL)
-
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-
-    try:
-        asyncio.run(load())
-    finally:
-        server.kill()
+    responses, failed = redirect_until_killed(
+        server, "/l/w/amy-ig", lambda i: {"User-Agent": HUMANS["line_ios"][0] + f" n{i % 7}", "Accept-Language": "en"},
+        total=total, concurrency=concurrency, kill_after=kill_after)
+    acked = [r.headers["location"].rsplit("isc=", 1)[1] for r in responses]
     assert len(acked) >= kill_after and failed > 0, (len(acked), failed)  # the kill really hit mid-load
     assert "forwarded" in cli("events", "forward", db=db, events=events).stdout
     counts = dict(query(events, "SELECT key, count() FROM clicks GROUP BY key"))

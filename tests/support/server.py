@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,3 +105,47 @@ def running_server(db_url: str, *, env: dict[str, str] | None = None, timeout: f
         yield server.base_url, server.proc
     finally:
         server.stop()
+
+
+def redirect_until_killed(server: Server, path: str, headers: Callable[[int], dict[str, str]], *, total: int,
+                          concurrency: int, kill_after: int) -> tuple[list[httpx.Response], int]:
+    """TOTAL GETs of PATH (the I-th with HEADERS(I)) from CONCURRENCY clients at once; when KILL_AFTER
+    redirects have come back, SIGKILL the whole server (granian and its workers) while the rest are in
+    flight. Returns the 302 responses received and how many requests failed."""
+    import asyncio
+
+    acked: list[httpx.Response] = []
+    failed = 0
+
+    async def load() -> None:
+        nonlocal failed
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(total):
+            queue.put_nowait(i)
+        killed = asyncio.Event()
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=10.0) as client:
+            async def worker() -> None:
+                nonlocal failed
+                while not queue.empty():
+                    i = queue.get_nowait()
+                    try:
+                        r = await client.get(path, headers=headers(i))
+                    except httpx.HTTPError:
+                        failed += 1
+                        continue
+                    if r.status_code != 302:
+                        failed += 1
+                        continue
+                    acked.append(r)
+                    if len(acked) >= kill_after and not killed.is_set():
+                        killed.set()
+                        await asyncio.get_running_loop().run_in_executor(None, server.kill, signal.SIGKILL)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    try:
+        asyncio.run(load())
+    finally:
+        server.kill()
+    return acked, failed

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
-import signal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,7 +12,7 @@ import sqlalchemy as sa
 from influscope.db import tables as t
 from influscope.tracking import bots, links
 from tests.support import agent_corpus
-from tests.support.server import Server
+from tests.support.server import Server, redirect_until_killed
 from tests.tracking.user_agents import BOTS, HUMANS
 
 pytestmark = pytest.mark.slow
@@ -123,40 +121,9 @@ def test_sigkill_under_load_loses_no_acknowledged_click(engine, seeded, sqlite_u
                       destination="https://shop.example.com/?a=1#f")
     total, concurrency, kill_after = 3000, 64, 1200
     server = Server(sqlite_url, tmp_path / "server.log", links_only=True, workers=workers).start()
-    acked: list[str] = []
-    failed = 0
-
-    async def load() -> None:
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(total):
-            queue.put_nowait(i)
-        killed = asyncio.Event()
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=10.0) as client:
-            async def worker() -> None:
-                nonlocal failed
-                while not queue.empty():
-                    queue.get_nowait()
-                    try:
-                        r = await client.get("/l/default/mei-ig", headers={"User-Agent": HUMANS["line_ios"][0]})
-                    except httpx.HTTPError:
-                        failed += 1
-                        continue
-                    if r.status_code == 302:
-                        acked.append(_key(r))
-                        if len(acked) >= kill_after and not killed.is_set():
-                            killed.set()
-                            # SIGKILL the whole server (granian and its worker) while requests are in flight
-                            await asyncio.get_running_loop().run_in_executor(None, server.kill, signal.SIGKILL)
-                    else:
-                        failed += 1
-
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-
-    try:
-        asyncio.run(load())
-    finally:
-        server.kill()
+    responses, failed = redirect_until_killed(server, "/l/default/mei-ig", lambda i: {"User-Agent": HUMANS["line_ios"][0]},
+                                              total=total, concurrency=concurrency, kill_after=kill_after)
+    acked = [_key(r) for r in responses]
     assert len(acked) >= kill_after and failed > 0, (len(acked), failed)  # the kill really hit mid-load
 
     restarted = Server(sqlite_url, tmp_path / "server2.log", links_only=True)
