@@ -101,9 +101,11 @@ def test_snippet_keeps_the_click_id_and_reports_a_lead_from_chromium(server, tmp
             browser.close()
     finally:
         shop.shutdown()
-    (lead,) = rows(server.engine, t.leads, t.leads.c.key == "nl-77")
+    found = rows(server.engine, t.leads, t.leads.c.key == "nl-77"), rows(server.engine, t.orders, t.orders.c.key == "WEB-1")
+    assert all(found), f"a beacon was not stored; the server said:\n{server.log()}"
+    (lead,) = found[0]
     assert lead.type == "newsletter" and lead.click_id == "Ab3dE" and lead.utm_content == "mira"
-    (sale,) = rows(server.engine, t.orders, t.orders.c.key == "WEB-1")
+    (sale,) = found[1]
     assert sale.source == "acme-site" and sale.subtotal == Decimal("45.00") and sale.click_id == "Ab3dE"
     # Unknown web sources are refused.
     assert httpx.post(server.base + "/t/nobody/lead", content=b'{"lead_id":"x"}').status_code == 404

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,6 +29,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # SQLAlchemy's documented recipe: it, not pysqlite, emits BEGIN. A transaction opened by
+    # ``engine.begin()`` is for writing and takes the write lock at once (BEGIN IMMEDIATE, waiting
+    # by busy_timeout); a deferred one that read first and then wrote would fail with "database is
+    # locked" whenever another writer committed in between (two webhooks or beacons at once).
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _writing_begin(engine: sa.Engine):
+    @contextlib.contextmanager
+    def begin() -> Iterator[sa.Connection]:
+        with engine.connect() as conn:
+            conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                yield conn
+    return begin
+
+
 def _normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -43,7 +64,8 @@ def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        engine.begin = _writing_begin(engine)  # type: ignore[method-assign]
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
