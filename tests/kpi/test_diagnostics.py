@@ -196,6 +196,16 @@ def test_thresholds_override_and_validation():
 
 def test_engine_row_shapes():
     engine_row = {"key": {"creator": "mei"}, "kpis": {"roas": {"value": 0.4, "unit": "x"}}}
-    assert only(diagnose({}, {"rows": [engine_row]}), "roas_below_1", "mei").figures == {"roas": 0.4}
+    assert only(diagnose({}, {"rows": [engine_row]}), "roas_below_1", "mei").figures == {"roas": 0.4, "roas_min": 1.0}
     short = diagnose({}, {"creators": {"jun": {"credibility_score": 50.0}, None: {"roas": 0.1}}})
     assert [(d.id, d.subject) for d in short] == [("low_credibility", "jun")]
+
+
+def test_a_figure_below_its_bound_never_reads_as_the_bound():
+    roas = only(diagnose({"roas": 0.996}, {}), "roas_below_1")
+    assert "ROAS is 0.996x" in roas.message["en"] and "0.996" in roas.message["ar"]
+    assert "ROAS is 0.50x" in only(diagnose({"roas": 0.5}, {}), "roas_below_1").message["en"]
+    cred = only(diagnose({"credibility_score": 74.6}, {}), "low_credibility")
+    assert "74.6/100, below 75" in cred.message["en"]
+    ctr = only(diagnose({"ctr": 1.3599}, {}), "ctr_below_baseline")
+    assert "1.3599" in ctr.message["en"] and "1.36" in ctr.message["en"]

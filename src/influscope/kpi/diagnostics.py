@@ -59,6 +59,8 @@ Rules (id: fires when ...):
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -295,7 +297,7 @@ def _roas_below_1(k, ctx, th, row):
     roas = _v(k, "roas")
     if roas is None or roas >= th["roas_min"]:
         return None
-    return {"roas": roas}
+    return {"roas": roas, "roas_min": th["roas_min"]}
 
 
 def _t(en, zh, ar):
@@ -406,19 +408,41 @@ _WHOLE_FIGURES = {"credibility_score", "threshold"}
 _PCT1_FIGURES = {"spent_pct", "elapsed_pct", "bot_share_pct", "traffic_change_pct"}
 
 
+# A figure found below a bound must not read as the bound: ROAS 0.996 is "0.996x", not "1.00x".
+_BELOW_BOUND = {"roas": "roas_min", "credibility_score": "threshold", "ctr": "ctr_baseline"}
+
+
+def _places(key: str) -> int:
+    if key in _INT_FIGURES or key in _WHOLE_FIGURES:
+        return 0
+    return 1 if key in _PCT1_FIGURES else 2
+
+
+def _shown(key: str, val) -> str:
+    if isinstance(val, str):
+        return val
+    if key in _INT_FIGURES:
+        return f"{int(round(val)):,}"
+    return f"{val:,.{_places(key)}f}"
+
+
+def _below(key: str, val, bound) -> str:
+    """VAL (< BOUND) with the fewest decimals, from the figure's own, that do not round it up to BOUND."""
+    base = _places(key)
+    for places in range(base, base + 3):
+        text = f"{val:,.{places}f}"
+        if float(text.replace(",", "")) < float(bound):
+            return text
+    return f"{math.floor(float(val) * 10 ** (base + 2)) / 10 ** (base + 2):,.{base + 2}f}"
+
+
 def _render(rule: Rule, figures: dict) -> dict[str, str]:
-    shown = {}
-    for key, val in figures.items():
-        if isinstance(val, str):
-            shown[key] = val
-        elif key in _INT_FIGURES:
-            shown[key] = f"{int(round(val)):,}"
-        elif key in _WHOLE_FIGURES:
-            shown[key] = f"{val:,.0f}"
-        elif key in _PCT1_FIGURES:
-            shown[key] = f"{val:,.1f}"
-        else:
-            shown[key] = f"{val:,.2f}"
+    shown = {key: _shown(key, val) for key, val in figures.items()}
+    for key, bound_key in _BELOW_BOUND.items():
+        val, bound = figures.get(key), figures.get(bound_key)
+        if val is not None and bound is not None and not isinstance(val, str) and val < bound \
+                and float(shown[key].replace(",", "")) >= float(bound):
+            shown[key] = _below(key, val, bound)
     return {lang: rule.messages[lang].format(**shown) for lang in LANGUAGES}
 
 
