@@ -84,3 +84,15 @@ def test_the_ctr_card_cites_later_in_the_language(owner):
     assert "1.36" in page  # the CTR card's benchmark
     assert "社群廣告平均點擊率" in page
     assert "(average CTR of social ads)" not in page
+
+
+def test_every_tier_of_every_preset_is_named_in_each_language():
+    from influscope.kpi import benchmarks
+    from influscope.web.i18n.data_texts import tier_name
+
+    ids = {t.id for preset in benchmarks.tier_presets() for t in benchmarks.tiers(preset)}
+    assert ids == {"nano", "micro", "mid", "macro", "mega"}
+    for tier in ids:
+        en, zh, ar = (tier_name(tier, lang) for lang in ("en", "zh-Hant", "ar"))
+        assert en[0].isupper() and zh != en and ar != en
+    assert tier_name("mid", "ar") == "متوسط" and tier_name(None, "ar") == "–"

@@ -228,6 +228,8 @@ def test_creator_page_valuation(owner, viewer):
     assert "no target CPM, CPE, CPC or CPA in TWD" in section
     ar = _with_deferred(owner, "/creators/omar?lang=ar")
     assert "المتوقع لكل منشور" in ar
+    heads = re.findall(r"<h3>(.*?)</h3>", ar[ar.rindex('id="valuation"'):])
+    assert heads and all(any(f" · {name} · " in h for name in ("نانو", "مايكرو", "متوسط", "ماكرو", "ميغا")) for h in heads)
     owner.get("/lang/en?next=/", follow_redirects=False)
     # fees and costs stay hidden from a viewer without cost access
     seen = _with_deferred(viewer, "/creators/omar")

@@ -29,6 +29,9 @@ WHY_TEXTS = (
     N_("third-party"),
     N_("unverified"),
 )
+# Creator tiers by followers (the ids of ``kpi/data/benchmarks.yaml``), as a page names them.
+TIER_NAMES = {"nano": N_("Nano"), "micro": N_("Micro"), "mid": N_("Mid-tier"), "macro": N_("Macro"),
+              "mega": N_("Mega")}
 _WHY_PLATFORM = re.compile(r"the published figure for ([A-Za-z_]+)")
 
 
@@ -80,7 +83,7 @@ def _benchmark_messages() -> tuple[tuple[str, str], ...]:
 def messages() -> list[tuple[str, str]]:
     """Every data text to translate, once each, with the first place it comes from."""
     seen: dict[str, str] = {}
-    why = [(t, "web/i18n/data_texts.py") for t in (WHY_PLATFORM, *WHY_TEXTS)]
+    why = [(t, "web/i18n/data_texts.py") for t in (WHY_PLATFORM, *WHY_TEXTS, *TIER_NAMES.values())]
     for text, where in [*setting_messages(), *benchmark_messages(), *why]:
         if text and text not in seen:
             seen[text] = where
@@ -119,6 +122,17 @@ def benchmark_text(text: str, lang: str) -> str:
 
 
 _PLATFORM_NAMES = {"tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn", "x": "X"}
+
+
+def tier_name(tier: str | None, lang: str) -> str:
+    """A tier id (nano, micro, mid, macro, mega) named in LANG; "–" when there is none."""
+    if not tier:
+        return "–"
+    if tier not in TIER_NAMES:
+        return tier
+    from influscope.web import i18n
+
+    return i18n.gettext_for(lang)(TIER_NAMES[tier])
 
 
 def platform_name(platform: str) -> str:

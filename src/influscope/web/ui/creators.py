@@ -16,7 +16,7 @@ from influscope.auth.deps import Principal, principal
 from influscope.db import tables as t
 from influscope.reports import build
 from influscope.web import i18n
-from influscope.web.i18n.data_texts import benchmark_text
+from influscope.web.i18n.data_texts import benchmark_text, tier_name
 from influscope.web.ui._common import engine_of, lang_of, page, plain_number
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | N
         fee = (f"{fmt.money(f['low'], cur)} – {fmt.money(f['high'], cur)}" if f["low"] is not None else "–")
         cred = a.credibility
         accounts.append({
-            "name": f"{a.platform} @{a.handle}", "tier": a.tier or "–", "followers": fmt.number(a.followers),
+            "name": f"{a.platform} @{a.handle}", "tier": tier_name(a.tier, lang), "followers": fmt.number(a.followers),
             "posts": a.posts_used, "campaigns": a.campaigns_used, "from_history": a.from_history, "rows": rows,
             "actual": actual if p.can_see_costs else [], "benchmarks": bench,
             "fee": fee if p.can_see_costs else None, "fee_mid": fmt.money(f["mid"], cur) if f["mid"] is not None else "–",

@@ -26,6 +26,7 @@ from influscope.auth.deps import Principal, principal, require
 from influscope.reports import build
 from influscope.reports.model import Column, Table
 from influscope.web import i18n
+from influscope.web.i18n.data_texts import tier_name
 from influscope.web.ui._common import engine_of, lang_of, page
 
 router = APIRouter(include_in_schema=False)
@@ -210,7 +211,7 @@ def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
             e = c.expected.get(k)
             cells[k] = {"value": show(k, e.value if e else None),
                         "interval": "" if not e or e.low is None else f"{show(k, e.low)} – {show(k, e.high)}"}
-        cands.append({"label": c.label, "name": c.name, "tier": c.tier or "–", "followers": fmt.number(c.followers),
+        cands.append({"label": c.label, "name": c.name, "tier": tier_name(c.tier, lang), "followers": fmt.number(c.followers),
                       "history": c.from_history, "cells": cells,
                       "quoted": fmt.money(c.quoted_fee, cur) if c.quoted_fee is not None else "–",
                       "fair": (f"{fmt.money(c.fair_low, cur)} – {fmt.money(c.fair_high, cur)}"
