@@ -1,7 +1,7 @@
 """Train the sentiment heads over e5 embeddings and write ``audience/data/sentiment_head.json``.
 
     python bench/audience/train_sentiment_head.py [--neutral-threshold 0.75] [--output PATH]
-        [--generated FILE] [--no-latin] [--generated-in-main en,zh,ar]
+        [--generated FILE] [--no-latin] [--generated-in-main en,zh,ar] [--informal FILE] [--no-informal]
 
 Training data: only comments the project wrote, ``audience/data/comments_train.csv`` and
 ``audience/data/comments_train_general.csv`` (never the real labelled text used to evaluate).

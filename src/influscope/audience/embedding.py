@@ -18,7 +18,9 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
 Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of
 heads, trained on the same comments plus the English rows of ``data/comments_train_generated.csv``
 (text the project generated from its own templates), with its own neutral threshold; Chinese and
-Arabic text keep the heads above, which that text did not improve.
+Arabic text keep the heads above, which that text did not improve. The polarity heads are also
+trained on the polar rows of ``data/comments_train_informal.csv`` (informal comments the project
+wrote: dialects, negation, slang, emoji) in their script.
 
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
 Texts are encoded once per batch as the encoder reads them (:func:`prepare`), and text without
