@@ -18,7 +18,7 @@ Two logistic regressions (scikit-learn, needed here only):
 
 Regularisation is fixed, not chosen by cross-validation on these comments: cross-validation on
 the project's own text picks the weakest regularisation of the grid (C 4), which learns the
-project's phrasing and loses 4 to 9 points on real text (docs/audience.md).
+project's phrasing and loses 3 to 6 points of polar accuracy on real text (docs/audience.md).
 
 The neutral thresholds are not learnt here: they were chosen with ``bench/audience/sentiment_real.py``
 on real labelled development text (English tweets have neutral items, the Chinese set has none, so
