@@ -7,8 +7,10 @@ sets ``sentiment_{en,zh,ar}_dev.tsv`` (header ``label<TAB>text``; English tweets
 and neu items, Simplified Chinese reviews and Arabic tweets with pos and neg items). They are read
 from there and never copied into the project.
 
-Scored as the goal counts it, for the embedding model (the default) and the character n-gram
-model (the previous default, the reference) in the same run:
+Scored as the goal counts it, for the embedding model (the default), the embedding model as it
+was before (``--previous REV``: the head file committed at REV, read with the rules of that time,
+hashtags kept as written) and the character n-gram model (the default before both, the reference)
+in the same run:
 
 - polar accuracy: on the pos and neg items, the share labelled right, a neutral answer counting
   as wrong; also "forced", the share right when the model must pick pos or neg;
@@ -23,7 +25,7 @@ reads it, texts without words settled by their emoji), each in 1 process and in 
 of one thread; also per second of CPU time of one process, for both ways, and the tokens the
 engine is given either way.
 
-``--head PATH`` scores another head file (for example one trained with ``--generated en`` by
+``--previous ''`` leaves the earlier embedding model out. ``--head PATH`` scores another head file (for example one trained with ``--generated en`` by
 ``train_sentiment_head.py``) instead of the committed one.
 """
 
@@ -34,6 +36,7 @@ import hashlib
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +46,27 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 SETS = ("en", "zh", "ar")
+# The commit whose head file was the default before the informal comments and hashtags read as
+# words (model id e5small-q4-lr-3f1ff80e3e, rules version 2).
+PREVIOUS_REV = "27e4a64"
+PREVIOUS_RULES = "2"
+
+
+def previous_model(rev: str):
+    """The embedding model whose head file was committed at REV, named as it was then."""
+    from influscope.audience.embedding import HEAD_FILE, EmbeddingModel
+
+    root = Path(__file__).resolve().parents[2]
+    rel = HEAD_FILE.resolve().relative_to(root).as_posix()
+    blob = subprocess.run(["git", "-C", str(root), "show", f"{rev}:{rel}"], check=True, capture_output=True).stdout
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        fh.write(blob)
+    try:
+        model = EmbeddingModel.load(Path(fh.name))
+    finally:
+        os.unlink(fh.name)
+    model.name = "e5small-q4-lr-" + hashlib.sha256(blob + f"|rules {PREVIOUS_RULES}".encode()).hexdigest()[:10]
+    return model
 
 
 def load_set(cache: Path, name: str) -> tuple[list[str], list[str]]:
@@ -92,13 +116,19 @@ def _encode_chunk(texts: list[str]) -> np.ndarray:
     return _worker_encoder.encode(texts)
 
 
-def encode_parallel(pool, texts: list[str], chunk: int = 64, before: bool = True) -> np.ndarray:
+def _encode_given_chunk(texts: list[str]) -> np.ndarray:
+    return _worker_encoder.encode(texts, as_given=True)
+
+
+def encode_parallel(pool, texts: list[str], chunk: int = 64, before: bool | None = True) -> np.ndarray:
     """Chunks of CHUNK texts (as the refresh job sent them to its workers) over the pool, every
-    text encoded as before (BEFORE) or as the encoder now reads it."""
+    text encoded as before (BEFORE), as the encoder now reads it (False), or exactly as given
+    (None: texts already prepared)."""
     parts = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
     if not parts:
         return np.zeros((0, 384))
-    return np.vstack(list(pool.map(_encode_before_chunk if before else _encode_chunk, parts)))
+    work = _encode_before_chunk if before else (_encode_chunk if before is False else _encode_given_chunk)
+    return np.vstack(list(pool.map(work, parts)))
 
 
 def encode_as_before(enc, texts: list[str]) -> np.ndarray:
@@ -164,6 +194,8 @@ def main() -> None:
     ap.add_argument("--output", type=Path, help="also write the results here as JSON")
     ap.add_argument("--accuracy-only", action="store_true", help="skip the speed rounds")
     ap.add_argument("--head", type=Path, help="score this head file instead of the committed one")
+    ap.add_argument("--previous", default=PREVIOUS_REV,
+                    help="also score the head committed at this revision, hashtags kept ('' to skip)")
     args = ap.parse_args()
 
     import multiprocessing
@@ -183,25 +215,32 @@ def main() -> None:
     data = {name: load_set(args.cache, name) for name in SETS}
     model = EmbeddingModel.load(args.head) if args.head else EmbeddingModel.load()
     ref = reference_model()
+    previous = previous_model(args.previous) if args.previous else None
     results: dict = {"embedding_model": model.name, "reference_model": ref.name,
+                     "previous_model": previous.name if previous else None,
                      "neutral_threshold": model.neutral_threshold,
                      "neutral_threshold_han": model.neutral_threshold_han, "accuracy": {}, "speed": {}}
 
     pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
     list(pool.map(_encode_chunk, [["warm up"]] * args.workers))
-    embeddings = {}
-    for name, (gold, texts) in data.items():
-        # the embeddings are kept next to the sets (keyed by the texts and the encoder) for reruns
-        key = hashlib.sha256(("\n".join(prepare(t) for t in texts) + ENCODER + str(MAX_CHARS)).encode()
-                             ).hexdigest()[:16]
+    def stored_embeddings(name: str, texts: list[str], hashtags_as_words: bool = True) -> np.ndarray:
+        """The embeddings of TEXTS as read with or without hashtags as words, kept next to the
+        sets (keyed by the prepared texts and the encoder) for reruns."""
+        read = [prepare(t, hashtags_as_words=hashtags_as_words) for t in texts]
+        key = hashlib.sha256(("\n".join(read) + ENCODER + str(MAX_CHARS)).encode()).hexdigest()[:16]
         stored = args.cache / f"embeddings-{name}-{key}.npy"
         if stored.is_file():
-            embeddings[name] = np.load(stored)
-        else:
-            t0 = time.perf_counter()
-            embeddings[name] = encode_parallel(pool, texts, before=False)
+            return np.load(stored)
+        t0 = time.perf_counter()
+        found = encode_parallel(pool, read, before=None)
+        if hashtags_as_words:
             results["speed"][f"dev_{name}_embedding_x{args.workers}"] = round(len(texts) / (time.perf_counter() - t0), 1)
-            np.save(stored, embeddings[name])
+        np.save(stored, found)
+        return found
+
+    embeddings = {}
+    for name, (gold, texts) in data.items():
+        embeddings[name] = stored_embeddings(name, texts)
         _, labels = model.decide(embeddings[name], texts)
         p_pos, _ = model.heads(embeddings[name], texts)
         forced = ["pos" if p >= 0.5 else "neg" for p in p_pos]
@@ -211,6 +250,11 @@ def main() -> None:
         results["accuracy"][name] = {"n": len(texts), "embedding": score(gold, labels, forced),
                                      "reference": score(gold, ref_pred, ref_forced),
                                      "mean_chars": round(statistics.mean(len(t) for t in texts), 1)}
+        if previous is not None:
+            before = stored_embeddings(name, texts, hashtags_as_words=False)
+            _, prev_labels = previous.decide(before, texts)
+            prev_forced = ["pos" if p >= 0.5 else "neg" for p in previous.heads(before, texts)[0]]
+            results["accuracy"][name]["previous"] = score(gold, prev_labels, prev_forced)
 
     # the same threshold for every script, to show the trade (the committed ones are above)
     sweep = []

@@ -37,6 +37,27 @@ def test_the_default_model_is_the_embedding_model_with_the_committed_head(model)
                                                     "comments_train_generated.csv"]
     assert model.latin is not None
     assert 0.5 <= model.neutral_threshold < 1
+    # the informal comments train the polarity heads only, each with the rows of its script
+    assert head["polarity"]["also_trained_on"]["files"] == ["comments_train_informal.csv"]
+    assert head["latin"]["polarity"]["also_trained_on"]["files"] == ["comments_train_informal.csv"]
+    assert "also_trained_on" not in head["neutral"] and "also_trained_on" not in head["latin"]["neutral"]
+    assert head["hashtags"] == "as words"
+
+
+def test_the_informal_training_comments_are_labelled_and_new():
+    rows = s.load_rows(s.DATA_DIR / "comments_train_informal.csv")
+    assert len(rows) >= 500
+    assert {r["lang"] for r in rows} == {"en", "ar", "zh-Hant", "zh-Hans"}
+    assert {r["label"] for r in rows if r["lang"] == "ar"} == set(s.LABELS)
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert all(r["intent"] in ("0", "1") and (r["intent"] == "1") == bool(r["intent_kind"]) for r in rows)
+    texts = [r["text"] for r in rows]
+    assert len(set(texts)) == len(texts)
+    others = set()
+    for name in ("comments_train.csv", "comments_train_general.csv", "comments_train_generated.csv",
+                 "comments_heldout.csv"):
+        others |= {r["text"] for r in s.load_rows(s.DATA_DIR / name)}
+    assert not others & set(texts)
 
 
 # Written for this test (none of them is in the training files).
@@ -47,6 +68,13 @@ def test_the_default_model_is_the_embedding_model_with_the_committed_head(model)
     ("質感很好，用起來很順手，非常滿意", "pos"),
     ("وصلني خربان والتوصيل تأخر، تجربة سيئة", "neg"),
     ("جودة ممتازة وسعر مناسب، حبيته مرة", "pos"),
+    # dialects (Maghrebi, Egyptian), English negation, hashtags, emoji-heavy
+    ("الطلبية جات ناقصة وحتى واحد ما رد علينا، خايبة بزاف", "neg"),
+    ("الشنطة تحفة والخامة جامدة جداً، تسلم ايدك", "pos"),
+    ("isn't worth it, fell apart in a week", "neg"),
+    ("didn't disappoint at all, love the fit", "pos"),
+    ("#worst_service_ever still no refund", "neg"),
+    ("🙄🙄 another ad", "neg"),
 ])
 def test_clear_comments_in_english_chinese_and_arabic(model, text, label):
     assert s.predict(model, [text])[0].label == label
@@ -133,6 +161,19 @@ def test_long_texts_are_cut_and_links_dropped():
     assert e.prepare("see https://a.example/b  now") == "see now"
 
 
+def test_hashtags_are_read_as_their_words():
+    assert e.prepare("#worst_service_ever @acme") == "worst service ever @acme"
+    assert e.prepare("so good!!#love_it") == "so good!! love it"
+    assert e.prepare("x #سلمان_الحزم y") == "x سلمان الحزم y"
+    # not a hashtag: a # inside a word, alone, doubled, or in a link
+    assert e.prepare("C# rocks, # alone, ##x") == "C# rocks, # alone, ##x"
+    assert e.prepare("see https://a.example/p#frag ok") == "see ok"
+    # the rules before version 3 kept them as written
+    assert e.prepare("#worst_service_ever", hashtags_as_words=False) == "#worst_service_ever"
+    enc = e.encoder()
+    assert np.allclose(enc.encode(["#love_it"]), enc.encode(["love it"], as_given=True))
+
+
 def test_a_bad_head_file_names_the_file(tmp_path):
     bad = tmp_path / "head.json"
     bad.write_text(json.dumps({"polarity": {"coef": [0.0] * 3, "intercept": 0},
@@ -168,9 +209,9 @@ class CountingEncoder(e.Encoder):
         super().__init__()
         self.seen: list[str] = []
 
-    def encode(self, texts, call_tokens=e.CALL_TOKENS):
+    def encode(self, texts, call_tokens=e.CALL_TOKENS, *, as_given=False):
         self.seen.extend(texts)
-        return super().encode(texts, call_tokens)
+        return super().encode(texts, call_tokens, as_given=as_given)
 
 
 def test_each_text_is_encoded_once_as_the_encoder_reads_it():

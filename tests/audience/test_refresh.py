@@ -172,6 +172,24 @@ def test_mentions_and_credibility_are_skipped_until_their_inputs_change(engine, 
     assert refresh(engine, ws, camp).mentions == 2  # the brand terms changed: mentions recomputed
 
 
+def test_comments_labelled_by_the_previous_heads_are_analysed_again(engine, tmp_path):
+    from influscope.audience import embedding as e
+    from influscope.audience.refresh import pending_comments
+
+    previous = "e5small-q4-lr-3f1ff80e3e"  # the heads before the informal comments and hashtags as words
+    assert e.model_name() != previous
+    ws, camp = _setup(engine, tmp_path)
+    assert refresh(engine, ws, camp).classified == 8
+    assert pending_comments(engine, ws, camp) == 0
+    with engine.begin() as conn:
+        conn.execute(sa.update(at.comment_labels).values(model=previous))
+    assert pending_comments(engine, ws, camp) == 8
+    again = refresh(engine, ws, camp)
+    assert again.classified == 8 and again.model == e.model_name()
+    assert {r.model for r in _labels(engine).values()} == {e.model_name()}
+    assert pending_comments(engine, ws, camp) == 0
+
+
 def test_new_decision_rules_relabel_stored_comments_and_use_a_new_cache(engine, tmp_path, monkeypatch):
     from influscope.audience import embedding as e
     from influscope.audience import sentiment as s

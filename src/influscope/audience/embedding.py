@@ -18,7 +18,9 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
 Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of
 heads, trained on the same comments plus the English rows of ``data/comments_train_generated.csv``
 (text the project generated from its own templates), with its own neutral threshold; Chinese and
-Arabic text keep the heads above, which that text did not improve.
+Arabic text keep the heads above, which that text did not improve. The polarity heads are also
+trained on the polar rows of ``data/comments_train_informal.csv`` (informal comments the project
+wrote: dialects, negation, slang, emoji) in their script.
 
 Inference is two dot products per comment; scikit-learn is only needed to retrain the heads.
 Texts are encoded once per batch as the encoder reads them (:func:`prepare`), and text without
@@ -57,6 +59,8 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 # An account mention; texts made only of mentions, emoji and punctuation carry no words.
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _SPACE = re.compile(r"\s+")
+# A hashtag: its words are read as words ("#worst_service_ever" -> "worst service ever").
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_OR_ARABIC = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -102,13 +106,22 @@ def symbol_label(text: str) -> str | None:
     return None
 
 
-def prepare(text: str) -> str:
-    """The text as the encoder sees it: links removed, white space collapsed, cut at MAX_CHARS.
+def _hashtag_words(match: re.Match[str]) -> str:
+    return " " + match.group(1).replace("_", " ")
+
+
+def prepare(text: str, *, hashtags_as_words: bool = True) -> str:
+    """The text as the encoder sees it: links removed, hashtags written as their words (``#`` and
+    underscores dropped), white space collapsed, cut at MAX_CHARS.
 
     Texts that read the same after this get the same label and are encoded once per batch.
     Mentions stay as written: writing every handle ``@user`` would save tokens and group more
-    texts, but cost 1.2 points of forced accuracy on the real English tweets (docs/audience.md)."""
+    texts, but cost 1.2 points of forced accuracy on the real English tweets (docs/audience.md).
+    ``hashtags_as_words=False`` gives the text as the model before rules version 3 read it (for
+    the benchmark's side-by-side run)."""
     text = _URL.sub(" ", text or "")
+    if hashtags_as_words:
+        text = _HASHTAG.sub(_hashtag_words, text)
     text = _SPACE.sub(" ", text).strip()
     return text[:MAX_CHARS]
 
@@ -129,15 +142,16 @@ class Encoder:
         self._e5 = E5(num_threads=1)
         self._lock = threading.Lock()
 
-    def encode(self, texts: Sequence[str], call_tokens: int = CALL_TOKENS) -> np.ndarray:
-        """L2-normalised embeddings (len(texts), 384) of the prepared texts.
+    def encode(self, texts: Sequence[str], call_tokens: int = CALL_TOKENS, *, as_given: bool = False) -> np.ndarray:
+        """L2-normalised embeddings (len(texts), 384) of the prepared texts (of TEXTS exactly as
+        given, when AS_GIVEN).
 
         The texts go to the engine in calls of about CALL_TOKENS tokens (a longer text alone);
         a text's vector does not depend on the other texts of its call.
         """
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        prepared = [prepare(t) or "." for t in texts]
+        prepared = [(t if as_given else prepare(t)) or "." for t in texts]
         out = np.empty((len(prepared), 384), dtype=np.float32)
         with self._lock:
             for start, stop in self._calls(prepared, call_tokens):
@@ -172,7 +186,8 @@ def encoder() -> Encoder:
 
 # The decision rules outside the head file: a change of them is a new model (new labels).
 # 2: texts without words settled by their emoji where safe (symbol_label).
-RULES_VERSION = "2"
+# 3: hashtags read as their words (prepare).
+RULES_VERSION = "3"
 
 
 def head_digest(path: Path = HEAD_FILE) -> str:
