@@ -20,7 +20,11 @@ request):
 - influscope ``serve --links-only`` of this tree: bot check, geo, visitor hash, the durable write
   (the 302 leaves after the click is committed to SQLite WAL);
 - with ``--before SRC``, the same from another source tree (an older checkout), seeded and served
-  with that tree's code.
+  with that tree's code;
+- with ``--decompose``, this tree's redirect with two sinks that are no valid store
+  (``what_if_sinks.py``): one that stores nothing (the redirect's own work) and the SQLite sink
+  without the clicks index on ``(link_id, visitor_hash, ts)`` (what that index and the look-up of a
+  visitor's earlier hits cost).
 
 Reported: the median over the rounds of each target's CPU per response, p99 and req/s, and the
 ratio of influscope's median CPU per response to the reference's (goal: at most 2x, p99 at most
@@ -110,19 +114,24 @@ def measure_links_tier(log_path: Path, url: str, slug: str, env: dict[str, str],
 
 
 def run_influscope(tmp: Path, duration: int, connections: int, server_cpu: int | None, wrk_cpu: int | None,
-                   src: Path | None = None) -> dict:
+                   src: Path | None = None, sink: str | None = None) -> dict:
+    """SINK: a factory of what_if_sinks.py instead of the default click sink."""
     db = Path(tempfile.mkstemp(dir=tmp, prefix="influscope-", suffix=".db")[1])
     db.unlink()
     url = f"sqlite:///{db}"
     slug = seed_from(src, url) if src else seed(url)
-    result = measure_links_tier(tmp / "influscope.log", url, slug, influscope_env(src), duration, connections,
-                                server_cpu, wrk_cpu)
+    env = influscope_env(src)
+    if sink:
+        env["INFLUSCOPE_CLICK_SINK"] = f"what_if_sinks:{sink}"
+        env["PYTHONPATH"] += os.pathsep + str(HERE)
+    result = measure_links_tier(tmp / "influscope.log", url, slug, env, duration, connections, server_cpu, wrk_cpu)
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
-    if stored < result["requests"]:
+    if stored < result["requests"] and sink != "stores_nothing":
         raise RuntimeError(f"{stored} clicks stored for {result['requests']} redirects")
     result["stored"] = stored
-    db.unlink()
+    for leftover in tmp.glob(db.name + "*"):
+        leftover.unlink()
     return result
 
 
@@ -136,7 +145,7 @@ def report(rounds: list[dict[str, dict]], names: dict[str, str], args: argparse.
     pin = ("wrk on CPU 0 and the server on CPU 1 (`taskset`)" if pinned else "wrk and the server unpinned")
     lines = [
         f"Run {started} UTC with `python bench/redirect/cpu.py --rounds {args.rounds} --duration {args.duration}"
-        f"{' --before <older checkout>/src' if before_label else ''} --write`: one granian worker per target "
+        f"{' --before <older checkout>/src' if before_label else ''}{' --decompose' if args.decompose else ''} --write`: one granian worker per target "
         f"(`--runtime-mode st --no-ws`, the settings of `influscope serve`), {pin}, `wrk -t1 -c{args.connections} "
         f"-d{args.duration}s --latency -s bench/redirect/visitors.lua` after a 2 s warm-up, {args.rounds} rounds with "
         f"the targets taking turns; medians over the rounds. Server CPU is user + system time of every thread of "
@@ -188,6 +197,8 @@ def main() -> None:
     ap.add_argument("--before", type=Path, help="also run influscope from this other source tree (its src/)")
     ap.add_argument("--before-label", default="the redirect before this change",
                     help="how the report names the --before tree")
+    ap.add_argument("--decompose", action="store_true",
+                    help="also run the redirect with a sink that stores nothing and without the visitor index")
     ap.add_argument("--no-pin", action="store_true", help="do not pin wrk and the server to separate CPUs")
     ap.add_argument("--write", action="store_true", help="record the results in bench/RESULTS.md")
     args = ap.parse_args()
@@ -200,6 +211,9 @@ def main() -> None:
              "influscope": "influscope `/l/{slug}`: bot check + geo + visitor hash + durable SQLite write"}
     if args.before:
         names["before"] = f"the same, {args.before_label}"
+    if args.decompose:
+        names["nothing"] = "what-if: the same with a click sink that stores nothing"
+        names["no_index"] = "what-if: the SQLite sink without the clicks index on (link_id, visitor_hash, ts)"
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()
     rounds: list[dict[str, dict]] = []
@@ -209,6 +223,10 @@ def main() -> None:
             "influscope": lambda: run_influscope(Path(tmp), args.duration, args.connections, server_cpu, wrk_cpu),
             "before": lambda: run_influscope(Path(tmp), args.duration, args.connections, server_cpu, wrk_cpu,
                                              args.before.resolve()),
+            "nothing": lambda: run_influscope(Path(tmp), args.duration, args.connections, server_cpu, wrk_cpu,
+                                              sink="stores_nothing"),
+            "no_index": lambda: run_influscope(Path(tmp), args.duration, args.connections, server_cpu, wrk_cpu,
+                                               sink="without_visitor_index"),
         }
         keys = list(names)
         for i in range(args.rounds):

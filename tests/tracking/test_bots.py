@@ -145,3 +145,13 @@ def test_browser_and_os_families():
     assert (agent.os, agent.browser, agent.app) == ("iOS", "Instagram", "Instagram")
     agent = bots.classify(HUMANS["samsung_internet"][0], BROWSER)
     assert (agent.os, agent.browser, agent.app) == ("Android", "Samsung Internet", None)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "PROPFIND"])
+def test_hints_from_what_was_found_equal_hints_from_the_headers(method):
+    for prefetch in (False, True):
+        for language in (None, " ", "zh-TW"):
+            headers = {"accept-language": language} if language is not None else {}
+            if prefetch:
+                headers["sec-purpose"] = "Prefetch;prerender"
+            assert bots.hints_of(method, prefetch, not (language or "").strip()) == bots.request_hints(headers, method)

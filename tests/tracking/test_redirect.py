@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from influscope.db import tables as t
 from influscope.db.tracking import tracking_salts
 from influscope.tracking import links
-from influscope.tracking.redirect import DailySalt, create_redirect_app
+from influscope.tracking.redirect import DailySalt, _Clock, create_redirect_app, visitor_hash
 from tests.tracking.user_agents import BOTS, HUMANS
 
 IG = HUMANS["instagram_ios"][0]
@@ -279,3 +279,37 @@ def test_server_shutdown_closes_the_click_sink(engine, app, links_only):
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert (before, after) == (302, 503)
     assert len(clicks(engine)) == 1
+
+
+def test_agent_and_hints_are_read_from_the_raw_headers_as_the_rules_define_them(engine, app):
+    """Non-ASCII agent bytes (read as Latin-1), a prefetch header given twice (the last counts), a
+    blank Accept-Language: stored, hashed and classified as the bot rules and visitor_hash define them."""
+    agent = b"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Caf\xc3\xa9App/2.1 \xff "
+
+    async def go():
+        async with client(app, "168.95.1.1") as c:
+            await c.get("/l/default/mei-ig", headers=[(b"user-agent", agent)])
+            await c.get("/l/default/mei-ig", headers=[(b"user-agent", agent), (b"purpose", b"prefetch"),
+                                                       (b"purpose", b"navigate")])
+            await c.get("/l/default/mei-ig", headers=[(b"user-agent", agent), (b"x-moz", b"navigate"),
+                                                       (b"X-Moz", b"PreFetch")])
+        async with client(app, "168.95.1.1", language=None) as c:  # Latin-1 no-break space: blank
+            await c.get("/l/default/mei-ig", headers=[(b"user-agent", agent), (b"accept-language", b"\xa0")])
+
+    run(go())
+    rows = clicks(engine)
+    stored = agent.decode("latin-1").strip()
+    assert {r["user_agent"] for r in rows} == {stored}
+    assert [r["request_hints"] for r in rows] == [None, None, "prefetch", "no-accept-language"]
+    assert rows[2]["bot_reason"] == "header:prefetch"
+    salt = DailySalt(engine).for_day(rows[0]["ts"].date())
+    assert {r["visitor_hash"] for r in rows} == {visitor_hash(salt, "168.95.1.1", stored, rows[0]["workspace_id"])}
+    assert rows[0]["visitor_hash"] != visitor_hash(salt, "168.95.1.1", agent.decode("utf-8", "replace").strip(),
+                                                   rows[0]["workspace_id"])
+
+
+def test_click_times_are_the_utc_time_of_the_request():
+    clock = _Clock()
+    for seconds in (0.0, 1_764_900_000.999999, 1_764_900_001.5, 1_764_900_001.000001, 4_102_444_799.25):
+        expected = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
+        assert abs(clock.naive_utc(seconds) - expected) <= dt.timedelta(microseconds=1)

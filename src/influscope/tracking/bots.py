@@ -46,7 +46,7 @@ MAX_USER_AGENT = 1024  # characters kept (and classified) per click
 
 # Request headers that mark a prefetch/prerender/preview instead of a person following the link.
 PREFETCH_HEADERS = ("purpose", "sec-purpose", "x-purpose", "x-moz")
-_PREFETCH_VALUES = ("prefetch", "preview", "prerender")
+PREFETCH_VALUES = ("prefetch", "preview", "prerender")  # in a prefetch header (any case): not a visit
 
 # Tokens of the request_hints column.
 HINT_HEAD, HINT_OPTIONS, HINT_PREFETCH, HINT_NO_LANGUAGE = "head", "options", "prefetch", "no-accept-language"
@@ -160,20 +160,39 @@ def request_hints(headers: Mapping[str, str] | None, method: str = "GET") -> str
 
     This is what is stored per click (never the address), so stored clicks can be classified again.
     """
+    prefetch = False
+    if headers:
+        for name in PREFETCH_HEADERS:
+            value = headers.get(name)
+            if value and any(v in value.lower() for v in PREFETCH_VALUES):
+                prefetch = True
+                break
+    no_language = headers is not None and not (headers.get("accept-language") or "").strip()
+    return hints_of(method, prefetch, no_language)
+
+
+def hints_of(method: str, prefetch: bool, no_language: bool) -> str | None:
+    """:func:`request_hints` from what was found in the request: its METHOD, whether a prefetch header
+    said so (PREFETCH), and whether Accept-Language was missing or blank (NO_LANGUAGE)."""
+    hints = _HINTS.get((method, prefetch, no_language), _UNLISTED)
+    return _hints(method, prefetch, no_language) if hints is _UNLISTED else hints
+
+
+def _hints(method: str, prefetch: bool, no_language: bool) -> str | None:
     tokens = []
     if method == "HEAD":
         tokens.append(HINT_HEAD)
     elif method == "OPTIONS":
         tokens.append(HINT_OPTIONS)
-    if headers:
-        for name in PREFETCH_HEADERS:
-            value = headers.get(name)
-            if value and any(v in value.lower() for v in _PREFETCH_VALUES):
-                tokens.append(HINT_PREFETCH)
-                break
-    if headers is not None and not (headers.get("accept-language") or "").strip():
+    if prefetch:
+        tokens.append(HINT_PREFETCH)
+    if no_language:
         tokens.append(HINT_NO_LANGUAGE)
     return " ".join(tokens) or None
+
+
+_UNLISTED = "unlisted"
+_HINTS = {(m, p, n): _hints(m, p, n) for m in ("GET", "HEAD", "OPTIONS") for p in (False, True) for n in (False, True)}
 
 
 def classify(user_agent: str | None, headers: Mapping[str, str] | None = None, method: str = "GET") -> Agent:

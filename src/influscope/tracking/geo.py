@@ -54,6 +54,7 @@ class TrustedProxies:
         self._v4 = [(int(n.network_address), int(n.netmask)) for n in self.networks
                     if n.version == 4 and n.num_addresses > 1]
         self._v6 = [(int(n.network_address), int(n.netmask)) for n in self.networks if n.version == 6]
+        self._any = self.trust_all or bool(self.networks)
 
     def __bool__(self) -> bool:
         return self.trust_all or bool(self.networks)
@@ -76,7 +77,7 @@ class TrustedProxies:
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str | None:
         """The visitor's address: PEER, or the X-Forwarded-For client when PEER is a trusted proxy."""
-        if not forwarded_for or not peer or not self or not self.trusts(peer):
+        if not forwarded_for or not peer or not self._any or not self.trusts(peer):
             return peer
         hops = forwarded_for.split(",")
         for hop in reversed(hops):

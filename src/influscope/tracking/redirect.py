@@ -58,8 +58,8 @@ CACHE_ENV = "INFLUSCOPE_LINK_CACHE_SECONDS"
 MAX_REFERRER = 2048
 AGENT_CACHE_SIZE = 16384  # distinct (user agent, request hints) verdicts kept per process
 
-_HINT_HEADERS = {h.encode() for h in (*bots.PREFETCH_HEADERS, "accept-language")}
-_WANTED = {b"user-agent", b"referer", b"x-forwarded-for"} | _HINT_HEADERS
+_PREFETCH_HEADERS = frozenset(h.encode() for h in bots.PREFETCH_HEADERS)
+_PREFETCH_VALUES = tuple(v.encode() for v in bots.PREFETCH_VALUES)
 _ALLOW = (b"allow", b"GET, HEAD, OPTIONS")
 
 
@@ -99,6 +99,26 @@ def _new_pool_after_fork() -> None:  # a forked worker must not hand out the ids
 
 
 os.register_at_fork(after_in_child=_new_pool_after_fork)
+
+
+_new_click = tuple.__new__  # Click(...) without the keyword handling of a named tuple's constructor
+
+
+class _Clock:
+    """Naive UTC datetimes of POSIX times, the whole second converted once (the slow part)."""
+
+    def __init__(self) -> None:
+        self._last: tuple[int, datetime] = (0, datetime(1970, 1, 1))  # one object: safe to share between threads
+
+    def naive_utc(self, seconds: float) -> datetime:
+        whole = int(seconds)
+        last = self._last
+        if whole != last[0]:
+            last = self._last = (whole, datetime.fromtimestamp(whole, timezone.utc).replace(tzinfo=None))
+        return last[1].replace(microsecond=int((seconds - whole) * 1_000_000))
+
+
+_clock = _Clock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +191,20 @@ class DailySalt:
         self.engine = engine
         self._day: date | None = None
         self._salt = b""
+        self._hasher: Any = None
 
     def for_day(self, day: date) -> bytes:
         if day != self._day:
             self._salt = self._load(day)
+            self._hasher = hashlib.blake2b(key=self._salt, digest_size=16)
             self._day = day
         return self._salt
+
+    def hasher(self, day: date) -> Any:
+        """A keyed BLAKE2b of the salt of DAY, to ``copy()`` and feed (see :func:`visitor_hash`)."""
+        if day != self._day:
+            self.for_day(day)
+        return self._hasher
 
     def _load(self, day: date) -> bytes:
         ts = tracking_salts
@@ -217,14 +245,19 @@ class RedirectApp:
         self.links = LinkCache(engine, ttl)
         self.salt = DailySalt(engine)
         self.bursts = BurstDetector()
-        self._agents: dict[tuple[str, str | None], bots.Agent] = {}
+        # (User-Agent header as sent, request hints) -> (agent string as stored, the same encoded for the
+        # visitor hash, the verdict): a browser's second request costs one look-up
+        self._agents: dict[tuple[bytes, str | None], tuple[str, bytes, bots.Agent]] = {}
 
-    def _classify(self, user_agent: str, hints: str | None) -> bots.Agent:
-        """The verdict on an agent string with the request's hints, kept per distinct pair (bounded)."""
+    def _classify(self, raw: bytes, hints: str | None) -> tuple[str, bytes, bots.Agent]:
+        """The stored form of the agent header RAW and the verdict on it with the request's hints, kept
+        per distinct pair (bounded)."""
         if len(self._agents) >= AGENT_CACHE_SIZE:
             self._agents.clear()
-        agent = self._agents[(user_agent, hints)] = bots.classify_stored(user_agent, hints)
-        return agent
+        user_agent = bots.normalize(raw.decode("latin-1"))
+        entry = self._agents[(raw, hints)] = (user_agent, user_agent.encode("utf-8", "surrogateescape"),
+                                              bots.classify_stored(user_agent, hints))
+        return entry
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = scope["type"]
@@ -270,35 +303,47 @@ class RedirectApp:
         if target is None:
             return await _plain(send, 404, b"unknown link")
 
-        user_agent = ""
+        raw_agent = b""
         referrer = forwarded = None
-        hint_headers: dict[str, str] = {}
+        purposes: dict[bytes, bytes] | None = None  # prefetch headers (rare): the last of each name counts
+        no_language = True
         for name, value in scope["headers"]:
-            if name in _WANTED:
-                if name == b"user-agent":
-                    user_agent = value.decode("latin-1")
-                elif name == b"referer":
-                    referrer = value[:MAX_REFERRER].decode("latin-1")
-                elif name == b"x-forwarded-for":
-                    forwarded = value.decode("latin-1")
-                else:
-                    hint_headers[name.decode("latin-1")] = value.decode("latin-1")
-        user_agent = bots.normalize(user_agent)
-        hints = bots.request_hints(hint_headers, method)
-        agent = self._agents.get((user_agent, hints))
-        if agent is None:
-            agent = self._classify(user_agent, hints)
+            if name == b"user-agent":
+                raw_agent = value
+            elif name == b"x-forwarded-for":
+                forwarded = value.decode("latin-1")
+            elif name == b"accept-language":
+                no_language = not value.decode("latin-1").strip()
+            elif name == b"referer":
+                referrer = value[:MAX_REFERRER].decode("latin-1")
+            elif name in _PREFETCH_HEADERS:
+                if purposes is None:
+                    purposes = {}
+                purposes[name] = value
+        prefetch = purposes is not None and any(v in value.lower() for value in purposes.values()
+                                                for v in _PREFETCH_VALUES)
+        hints = bots.hints_of(method, prefetch, no_language)
+        entry = self._agents.get((raw_agent, hints))
+        if entry is None:
+            entry = self._classify(raw_agent, hints)
+        user_agent, agent_bytes, agent = entry
         client = scope.get("client")
         ip = self.proxies.client_ip(client[0] if client else None, forwarded)
         seconds = time.time()
-        now = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+        now = _clock.naive_utc(seconds)
         key = new_click_id(seconds)
         ws = target.workspace_id
-        vhash = visitor_hash(self.salt.for_day(now.date()), ip, user_agent, ws)
+        if ip:  # visitor_hash(), from the keyed hasher of the day and the agent encoded once
+            hasher = self.salt.hasher(now.date()).copy()
+            hasher.update(b"%s\x00%s\x00%d" % (ip.encode("utf-8", "surrogateescape"), agent_bytes, ws))
+            vhash: str | None = hasher.hexdigest()
+        else:
+            vhash = None
         if self.bursts.hit(target.link_id, vhash, now) and not agent.is_bot:
             agent = agent.flagged("signal:burst")
-        click = Click(ws, key, target.link_id, now, agent.is_bot, agent.bot_reason, vhash, geo.country(ip),
-                      agent.device, agent.os, agent.browser, agent.app, referrer or None, user_agent, hints)
+        click = _new_click(Click, (ws, key, target.link_id, now, agent.is_bot, agent.bot_reason, vhash, geo.country(ip),
+                                   agent.device, agent.os, agent.browser, agent.app, referrer or None, user_agent,
+                                   hints))
         try:
             await self.sink.record(click)
         except Exception:

@@ -485,8 +485,9 @@ class SQLiteSink(ClickSink):
         if self._closed:
             return
         self._closed = True
-        log.info("click sink closing: %d clicks committed in %d batches (%d batches via the writer thread)",
-                 self.written, self.batches, self.deferred)
+        log.info("click sink closing: %d clicks committed in %d batches (%d batches via the writer thread, "
+                 "%d WAL restarts)", self.written, self.batches, self.deferred,
+                 self._checkpointer.restarts if self._checkpointer is not None else 0)
         for loop in list(self._pending):
             batch = self._pending.pop(loop)
             if batch:

@@ -81,7 +81,7 @@ class Dispatcher:
     async def __call__(self, scope, receive, send) -> None:
         kind = scope["type"]
         if kind == "http" and scope["path"].startswith("/l/"):
-            await self.redirect(scope, receive, send)
+            await self.redirect.handle(scope, send)
         elif self.web is None:
             if kind == "lifespan":
                 await self.redirect(scope, receive, send)
