@@ -234,7 +234,7 @@ def compile_shape(con, build: Builder, *shape: Hashable) -> Compiled:
             try:
                 compiled = Compiled.from_json(entry)
             except (KeyError, TypeError, ValueError):
-                compiled = None
+                query_cache.reject()
     loaded = compiled is not None
     if compiled is None:
         compiled = _compile(con, build, shape)

@@ -57,7 +57,15 @@ def directory() -> Path | None:
 def fingerprint() -> str:
     """What, besides the shape and the dialect, a compiled query depends on, as a short hash."""
     h = hashlib.sha256(f"{FORMAT}\0{influscope.__version__}\0".encode())
-    root = Path(influscope.__file__).resolve().parent
+    h.update(source_digest(Path(influscope.__file__).resolve().parent))
+    for library in _library_versions():
+        h.update(library.encode() + b"\0")
+    return h.hexdigest()[:24]
+
+
+def source_digest(root: Path) -> bytes:
+    """A hash of every Python file under ROOT, by relative path and content."""
+    h = hashlib.sha256()
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(files):
@@ -66,9 +74,7 @@ def fingerprint() -> str:
                 h.update(os.path.relpath(path, root).encode() + b"\0")
                 with open(path, "rb") as fh:
                     h.update(hashlib.sha256(fh.read()).digest())
-    for library in _library_versions():
-        h.update(library.encode() + b"\0")
-    return h.hexdigest()[:24]
+    return h.digest()
 
 
 def _library_versions() -> list[str]:
@@ -163,6 +169,13 @@ def _prune(keep: Path) -> None:
 def _count(what: str) -> None:
     with _lock:
         _stats[what] += 1
+
+
+def reject() -> None:
+    """Count the entry just loaded as unreadable after all (its value did not make sense to the reader)."""
+    with _lock:
+        _stats["hits"] -= 1
+        _stats["errors"] += 1
 
 
 def stats() -> dict[str, int]:
