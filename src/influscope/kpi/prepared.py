@@ -269,8 +269,15 @@ def rows(con, build: Builder, *shape: Hashable, **values: Any) -> list[dict]:
         with con.con.cursor() as cur:
             cur.execute(compiled.sql, params)
             raw = cur.fetchall()
-    names, convert = compiled.columns, compiled.convert
-    return [{n: (f(v) if f else v) for n, f, v in zip(names, convert, r)} for r in raw]
+    names = compiled.columns
+    converted = [(n, i, f) for i, (n, f) in enumerate(zip(names, compiled.convert)) if f]
+    out = []
+    for r in raw:  # a dict per row, then only the columns that need converting
+        row = dict(zip(names, r))
+        for n, i, f in converted:
+            row[n] = f(r[i])
+        out.append(row)
+    return out
 
 
 def _checked(build: Builder, slots: Mapping[str, Any], values: Mapping[str, Any]):
