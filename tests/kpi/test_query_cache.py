@@ -249,3 +249,28 @@ def test_an_empty_database_has_no_revision(tmp_path):
     empty = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     assert db.current_revisions(empty) == set()
     empty.dispose()
+
+
+_WRITER = """
+import json, os, sys
+from influscope.kpi import query_cache
+seen = set()
+for i in range(200):
+    query_cache.store("shared", {"sql": "x" * 5000 + str(i % 7), "n": i % 7})
+    entry = query_cache.load("shared")
+    assert entry is not None and entry["sql"] == "x" * 5000 + str(entry["n"]), entry
+    seen.add(entry["n"])
+print(json.dumps(query_cache.stats()))
+"""
+
+
+def test_many_processes_write_and_read_one_entry_at_once(tmp_path):
+    env = {**os.environ, "INFLUSCOPE_QUERY_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(REPO / "src")}
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        stats = json.loads(out.strip().splitlines()[-1])
+        assert stats["hits"] == 200 and stats["errors"] == 0 and stats["stored"] == 200
+    assert not list((tmp_path / "cache").glob("*/.tmp-*")), "temporary files left behind"
