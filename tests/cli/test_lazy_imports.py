@@ -59,3 +59,16 @@ def test_a_deferred_module_that_is_missing_stays_missing():
 
     assert _lazy.defer("influscope_no_such_module") is False
     assert "influscope_no_such_module" not in sys.modules
+
+
+def test_restoring_imports_what_was_deferred_and_stops_deferring():
+    out = _run(PRELUDE + """
+from influscope.cli import _lazy
+_lazy.restore()
+assert "ibis.expr.types" in sys.modules and ibis.Table is sys.modules["ibis"].Table
+import ibis as now
+assert now is sys.modules["ibis"] and type(now).__name__ == "module"
+assert not any(type(f).__name__ == "_Finder" for f in sys.meta_path)
+print("ok")
+""")
+    assert out == "ok"

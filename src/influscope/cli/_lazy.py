@@ -8,7 +8,8 @@ attribute access and from then on hands every attribute over from it. Importing 
 (``import ibis.expr.types``) imports the real package first, as usual; the stand-in only makes sure
 that no submodule is run twice when that first touch happens mid-import.
 
-Only the single-threaded command line does this; the server imports its modules as usual.
+The command line does this; ``influscope serve`` calls :func:`restore` first, so the server and its
+workers import their modules as usual.
 (:class:`importlib.util.LazyLoader` is not enough on Python 3.11: a second ``import ibis``
 already triggers the load.)
 """
@@ -113,3 +114,16 @@ def defer(name: str) -> bool:
             sys.meta_path.insert(0, _finder)
         _Finder.waiting.add(name)
         return True
+
+
+def restore() -> None:
+    """Import what was deferred and stop deferring (before serving: a server imports its modules
+    up front, in every worker)."""
+    with _lock:
+        _Finder.waiting.clear()
+        if _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
+        for name in DEFERRED:
+            module = sys.modules.get(name)
+            if isinstance(module, _Deferred):
+                _real(module)
