@@ -3,7 +3,7 @@
 The engine runs its queries as compiled SQL on a DB-API connection (:mod:`influscope.kpi.prepared`);
 Ibis is needed only to build and compile a query the first time, or for the few expressions run
 directly. :class:`Connection` opens the DB-API connection the way Ibis's own backend would (same
-driver, same session settings) and stands in for that backend: ``name`` and ``con`` are its own,
+driver, same connection settings) and stands in for that backend: ``name`` and ``con`` are its own,
 and any other attribute (``table``, ``compiler``, ``compile``, ``create_table``...) opens the Ibis
 backend on the same DB-API connection and is taken from it. A process whose queries are all in the
 compiled-query cache therefore never imports Ibis.
