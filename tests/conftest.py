@@ -20,6 +20,9 @@ _counter = itertools.count()
 # Servers started by tests run no background comment analysis beside them (it would write audience
 # rows while a test looks); tests/audience/test_reading.py starts that job on purpose.
 os.environ.setdefault("INFLUSCOPE_AUDIENCE_BACKGROUND", "0")
+# Compiled engine queries are kept between processes only where a test asks for it (a temporary
+# folder): the suite never writes to the user's cache, and counts of compiled shapes stay exact.
+os.environ.setdefault("INFLUSCOPE_QUERY_CACHE", "off")
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,9 @@ class Settings:
     secret_key: str = field(default_factory=lambda: _secret("INFLUSCOPE_SECRET_KEY"))
     # the ClickHouse event store (influscope.events): "" keeps every event in the database above
     events_url: str = field(default_factory=lambda: _env("INFLUSCOPE_EVENTS_URL", ""))
+    # compiled engine queries kept between processes (influscope.kpi.query_cache): "" for the user
+    # cache folder, a folder path, or "off"
+    query_cache: str = field(default_factory=lambda: _env("INFLUSCOPE_QUERY_CACHE", ""))
 
     @property
     def public_base_url(self) -> str:

@@ -13,6 +13,10 @@ from typing import Optional
 import typer
 
 from influscope import config
+from influscope.cli import _lazy
+
+for _name in _lazy.DEFERRED:
+    _lazy.defer(_name)
 
 app = typer.Typer(
     name="influscope",

@@ -11,7 +11,6 @@ from typing import List, Optional
 import typer
 
 from influscope.cli import _common
-from influscope.kpi.catalogue import format_plain as _fmt
 
 FORMATS = ("table", "json", "csv")
 
@@ -35,6 +34,7 @@ def _table(result, lang: str) -> None:
     from rich.table import Table
 
     from influscope.kpi.catalogue import KPIS, STAGE_DEFAULTS
+    from influscope.kpi.catalogue import format_plain as _fmt
 
     d = result.to_dict()
     console = Console(width=200)

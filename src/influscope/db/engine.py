@@ -7,13 +7,14 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from influscope.config import get_settings
+
+if TYPE_CHECKING:  # Alembic is imported only to migrate or to read the migration scripts
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -80,6 +81,8 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> sa.Engine:
 
 
 def alembic_config(engine: sa.Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -87,14 +90,36 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 
 def heads() -> set[str]:
+    """The newest revision of each migration branch, read from the migration scripts."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return set(ScriptDirectory.from_config(cfg).get_heads())
 
 
+def known_heads() -> set[str]:
+    """:func:`heads`, remembered between processes with the compiled queries
+    (:mod:`influscope.kpi.query_cache`, whose folder changes with any code change, so with any
+    new migration): loading the scripts costs more than a command's own work."""
+    from influscope.kpi import query_cache
+
+    entry = query_cache.load("alembic-heads")
+    found = entry.get("heads") if entry else None
+    if isinstance(found, list) and found and all(isinstance(h, str) for h in found):
+        return set(found)
+    fresh = heads()
+    query_cache.store("alembic-heads", {"heads": sorted(fresh)})
+    return fresh
+
+
 def current_revisions(engine: sa.Engine) -> set[str]:
+    """The revisions the database is at: the rows of Alembic's version table (none before the first migration)."""
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        return {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
 
 
 _migrated: set[str] = set()
@@ -104,12 +129,14 @@ def ensure_schema(engine: sa.Engine) -> None:
     key = engine.url.render_as_string(hide_password=False)
     if key in _migrated:
         return
-    if current_revisions(engine) != heads():
+    if current_revisions(engine) != known_heads():
         upgrade(engine)
     _migrated.add(key)
 
 
 def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
     refresh_statistics(engine)
 

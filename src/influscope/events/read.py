@@ -22,10 +22,6 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import ibis
-import ibis.expr.operations as ops
-import pyarrow as pa
-
 from influscope.events import schema
 from influscope.events.store import EventStoreURL, session
 
@@ -50,6 +46,8 @@ class EventReader:
         return name in EVENT_TABLES
 
     def table(self, name: str):
+        import ibis.expr.operations as ops
+
         columns = {c: k for c, k in EVENT_TABLES[name].items() if c != "version"}
         return ops.DatabaseTable(name=schema.write_table(self.store, name), schema=schema.ibis_schema(columns),
                                  source=self.backend).to_expr()
@@ -102,6 +100,8 @@ def stage_crediting_clicks(con, keys: list[str], workspace_id: int, start: dt.da
         return _temporary_clicks(con, [])
     cols = ", ".join(_CREDIT_COLUMNS)
     source = schema.write_table(reader.store, "clicks")
+    import pyarrow as pa
+
     parts: list[pa.Table] = []
     with session(reader.store) as client:
         for i in range(0, len(keys), 10_000):
@@ -148,6 +148,9 @@ def _temporary_clicks(con, rows: list[dict]) -> str:
                           int(bool(r["is_bot"])), r["visitor_hash"]) for r in rows])
         staged[name] = con.table(name, database="temp")
         return name
+    import ibis
+    import pyarrow as pa
+
     data = pa.Table.from_pylist(
         [{**r, "ts": _naive(r["ts"])} for r in rows],
         schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),

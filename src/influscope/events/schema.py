@@ -14,12 +14,14 @@ each becomes ``<table>_local`` (``ReplicatedReplacingMergeTree`` on every node o
 
 from __future__ import annotations
 
-from typing import Any
-
-import ibis.expr.datatypes as dt
-import ibis.expr.schema as sch
+import functools
+from typing import TYPE_CHECKING, Any
 
 from influscope.events.store import EventStoreURL
+
+if TYPE_CHECKING:
+    import ibis.expr.datatypes as dt
+    import ibis.expr.schema as sch
 
 _TEXT = "Nullable(String)"
 _FLAGS = ("unique_30m", "unique_1h", "unique_1d", "unique_30m_with_bots", "unique_1h_with_bots", "unique_1d_with_bots")
@@ -40,13 +42,20 @@ MIGRATIONS: list[tuple[int, str, list[tuple[str, dict[str, str], str, str, str]]
     (1, "clicks", [_CLICKS]),
 ]
 
-_IBIS_TYPES = {"Int64": dt.Int64(nullable=False), "String": dt.String(nullable=False),
-               "DateTime64(6, 'UTC')": dt.Timestamp(timezone="UTC", scale=6, nullable=False),
-               "Bool": dt.Boolean(nullable=False), "UInt64": dt.UInt64(nullable=False), _TEXT: dt.String()}
+@functools.cache
+def _ibis_types() -> dict[str, dt.DataType]:
+    import ibis.expr.datatypes as dt  # only when an event table is read (Ibis is imported lazily)
+
+    return {"Int64": dt.Int64(nullable=False), "String": dt.String(nullable=False),
+            "DateTime64(6, 'UTC')": dt.Timestamp(timezone="UTC", scale=6, nullable=False),
+            "Bool": dt.Boolean(nullable=False), "UInt64": dt.UInt64(nullable=False), _TEXT: dt.String()}
 
 
 def ibis_schema(columns: dict[str, str]) -> sch.Schema:
-    return sch.Schema({name: _IBIS_TYPES[kind] for name, kind in columns.items()})
+    import ibis.expr.schema as sch
+
+    types = _ibis_types()
+    return sch.Schema({name: types[kind] for name, kind in columns.items()})
 
 
 def write_table(store: EventStoreURL, name: str) -> str:

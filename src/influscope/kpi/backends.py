@@ -13,13 +13,14 @@ import contextlib
 import datetime as _dt
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.datatypes as dt
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+
+if TYPE_CHECKING:
+    import ibis.expr.datatypes as dt
 
 # Canonical tables the KPI engine reads (the audience engineer's tables are added when present).
 CANONICAL = ("workspaces", "campaigns", "creators", "creator_accounts", "campaign_creators", "posts", "post_metrics",
@@ -29,20 +30,24 @@ OPTIONAL = ("comment_labels", "account_credibility", "mentions")
 
 
 def connect(engine: sa.Engine):
-    """An Ibis backend on ENGINE's database (with the configured event store's tables, if any:
-    :mod:`influscope.events.read`)."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        con = ibis.sqlite.connect(url.database or ":memory:")
-    elif url.get_backend_name() == "postgresql":
-        con = ibis.postgres.connect(host=url.host or "localhost", port=url.port or 5432, user=url.username,
-                                    password=url.password, database=url.database)
-    else:
-        raise ValueError(f"no KPI backend for {url.get_backend_name()!r} databases")
+    """A backend on ENGINE's database (with the configured event store's tables, if any:
+    :mod:`influscope.events.read`): a :class:`~influscope.kpi.connection.Connection`, which
+    runs compiled queries on its own DB-API connection and opens Ibis on that same connection when
+    something needs Ibis."""
+    from influscope.kpi.connection import Connection
+
+    con = Connection(engine.url)
     from influscope.events.read import attach
 
     attach(con)
     return con
+
+
+def ibis_backend(con):
+    """The Ibis backend of CON (CON itself unless it is a :class:`~influscope.kpi.connection.Connection`)."""
+    from influscope.kpi.connection import Connection
+
+    return con.backend if isinstance(con, Connection) else con
 
 
 @functools.cache
@@ -59,6 +64,8 @@ def _optional_tables() -> dict[str, sa.Table]:
 
 
 def _ibis_type(col: sa.Column, clickhouse: bool) -> dt.DataType:
+    import ibis.expr.datatypes as dt
+
     kind = col.type
     nullable = bool(col.nullable) or not clickhouse
     if isinstance(kind, sa.DateTime):
@@ -76,6 +83,8 @@ def _ibis_type(col: sa.Column, clickhouse: bool) -> dt.DataType:
 
 def copy_canonical(engine: sa.Engine, target: str = "duckdb"):
     """Copy the canonical tables of ENGINE into a new in-process DuckDB or chdb database; return the Ibis backend."""
+    import ibis
+
     if target == "duckdb":
         con = ibis.duckdb.connect()
         client = None
@@ -200,26 +209,35 @@ def _float(v):
     return None if v is None or v != v else float(v)  # NaN is missing
 
 
-def converters(schema) -> list[Callable[[Any], Any] | None]:
-    """Per column of an Ibis SCHEMA, what turns a DB-API value into the plain Python value the engine
-    expects (SQLite's ISO text to datetime or date, 0/1 to bool, PostgreSQL's numeric sums to int);
-    None where the value is already right."""
-    out: list[Callable[[Any], Any] | None] = []
+CONVERTERS: dict[str, Callable[[Any], Any]] = {"timestamp": _timestamp, "date": _date, "boolean": _bool,
+                                               "integer": _int, "floating": _float}
+
+
+def converter_kinds(schema) -> list[str | None]:
+    """Per column of an Ibis SCHEMA, the key in :data:`CONVERTERS` of what turns a DB-API value into
+    the plain Python value the engine expects (SQLite's ISO text to datetime or date, 0/1 to bool,
+    PostgreSQL's numeric sums to int); None where the value is already right."""
+    out: list[str | None] = []
     for name in schema.names:
         kind = schema[name]
         if kind.is_timestamp():
-            out.append(_timestamp)
+            out.append("timestamp")
         elif kind.is_date():
-            out.append(_date)
+            out.append("date")
         elif kind.is_boolean():
-            out.append(_bool)
+            out.append("boolean")
         elif kind.is_integer():
-            out.append(_int)
+            out.append("integer")
         elif kind.is_floating():
-            out.append(_float)
+            out.append("floating")
         else:
             out.append(None)
     return out
+
+
+def converters(schema) -> list[Callable[[Any], Any] | None]:
+    """Per column of an Ibis SCHEMA, the function of :func:`converter_kinds` (None where none is needed)."""
+    return [CONVERTERS[k] if k else None for k in converter_kinds(schema)]
 
 
 @contextlib.contextmanager
@@ -258,7 +276,10 @@ def has_table(con, name: str) -> bool:
     if getattr(con, "name", None) in ("sqlite", "postgres"):
         names = con.__dict__.get("_influscope_names")
         if names is None:
-            names = con.__dict__["_influscope_names"] = frozenset(con.list_tables())
+            from influscope.kpi.connection import Connection
+
+            listed = con.table_names() if isinstance(con, Connection) else con.list_tables()
+            names = con.__dict__["_influscope_names"] = frozenset(listed)
         return name in names
     try:
         table(con, name)

@@ -135,7 +135,7 @@ def _short(n: int) -> str:
 @lru_cache(maxsize=1)
 def _data() -> dict:
     text = resources.files("influscope.kpi").joinpath("data/benchmarks.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser when present
 
 
 @lru_cache(maxsize=1)

@@ -155,10 +155,17 @@ def _platform(p: str) -> str:
 
 # ---------------------------------------------------------------- YAML with line numbers
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+
+
 def _load_yaml(text: str, file: str) -> tuple[object, dict[tuple, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+            data = yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:  # the pure-Python parser's message (and line) for the error
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise EmvTableError(file, "", f"not valid YAML: {getattr(exc, 'problem', exc)}",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from influscope.attribution.credit import lead_buckets, order_buckets
 from influscope.db import tables as t
+from influscope.events.read import reader_of
 from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, has_table, table
 from influscope.kpi.prepared import Slots
@@ -369,18 +370,47 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
     return f
 
 
+MAX_BOUND_LINKS = 2000  # campaigns with more links read their clicks through an expression compiled per call
+
+
 def _click_rows(con, campaign: Campaign, link_ids: list[int], settings: dict) -> list[dict]:
     """The rows of :func:`click_buckets` for LINK_IDS: from the click rollups kept at ingest
     (:mod:`influscope.metrics.click_rollups`) when all of them are in the campaign's time zone,
-    else from the raw clicks."""
+    else from the raw clicks. Both are compiled query shapes (:mod:`influscope.kpi.prepared`)
+    unless the clicks live in an event store or the campaign has very many links."""
     flag = unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")
+    events = reader_of(con)
+    bound = len(link_ids) <= MAX_BOUND_LINKS and not (events is not None and events.has("clicks"))
+    links = {f"link_{i}": link for i, link in enumerate(link_ids)}
     if click_rollups.kept_for(con):
-        rows = click_rollups.in_zone(fetch(con, click_rollups.buckets(table(con, "click_days"), campaign.workspace_id,
-                                                                      link_ids, flag)), campaign.timezone)
+        if bound:
+            found = prepared.rows(con, _rollup_buckets, len(link_ids), flag, ws=campaign.workspace_id, **links)
+        else:
+            found = fetch(con, click_rollups.buckets(table(con, "click_days"), campaign.workspace_id, link_ids, flag))
+        rows = click_rollups.in_zone(found, campaign.timezone)
         if rows is not None:
             return rows
+    if bound:
+        offsets, schedule = timezones.schedule_values(campaign.timezone, *_years(campaign))
+        return prepared.rows(con, _click_buckets, len(link_ids), flag, offsets, ws=campaign.workspace_id,
+                             **links, **schedule)
     return fetch(con, click_buckets(table(con, "clicks"), campaign.workspace_id, link_ids, settings, campaign.timezone,
                                     _years(campaign)))
+
+
+def _rollup_buckets(con, p: Slots, links: int, flag: str):
+    """:func:`influscope.metrics.click_rollups.buckets` with the workspace and LINKS link ids bound."""
+    return click_rollups.buckets(table(con, "click_days"), p("ws", "int64"),
+                                 [p(f"link_{i}", "int64") for i in range(links)], flag)
+
+
+def _click_buckets(con, p: Slots, links: int, flag: str, offsets: int):
+    """:func:`click_buckets` with the workspace, LINKS link ids and the time zone's schedule bound."""
+    clicks = table(con, "clicks")
+    c = clicks.filter(clicks.workspace_id == p("ws", "int64"),
+                      clicks.link_id.isin([p(f"link_{i}", "int64") for i in range(links)]))
+    b = c.mutate(day=timezones.local_day_slots(c.ts, p, offsets))
+    return b.group_by(["link_id", "is_bot", "day"]).aggregate(n=b.count(), u=b[flag].ifelse(1, 0).sum())
 
 
 def click_buckets(clicks, workspace_id: int, link_ids: list[int], settings: dict, timezone: str = "UTC",
