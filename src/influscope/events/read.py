@@ -29,7 +29,9 @@ import pyarrow as pa
 from influscope.events import schema
 from influscope.events.store import EventStoreURL, session
 
-EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS}
+EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS, "post_metrics": schema.POST_METRIC_COLUMNS,
+                                           "traffic": schema.TRAFFIC_COLUMNS,
+                                           "follower_snapshots": schema.FOLLOWER_COLUMNS}
 _CREDIT_COLUMNS = ("workspace_id", "key", "link_id", "ts", "is_bot", "visitor_hash")
 _counter = itertools.count()
 
@@ -45,6 +47,7 @@ class EventReader:
         self.backend = Backend()
         self.backend._can_reconnect = False
         self.backend.__dict__["_influscope_event_reader"] = self
+        self.shapes: dict[tuple, tuple[Any, dict] | None] = {}  # builder, shape -> expression over the store
 
     def has(self, name: str) -> bool:
         return name in EVENT_TABLES
@@ -72,6 +75,88 @@ class EventReader:
 
 def reader_of(con) -> EventReader | None:
     return getattr(con, "__dict__", {}).get("_influscope_events")
+
+
+def holds(con, name: str) -> bool:
+    """Whether the table NAME of the KPI backend CON lives in the event store."""
+    reader = reader_of(con)
+    return reader is not None and reader.has(name)
+
+
+def rows(con, build, *shape, **values) -> list[dict]:
+    """:func:`influscope.kpi.prepared.rows` for a builder whose tables may live in the event store:
+    a query over event tables only runs on ClickHouse (built once per shape and connection, the
+    values written in as literals), any other through the operational store's cached SQL."""
+    from influscope.kpi import prepared
+    from influscope.kpi.backends import fetch
+
+    reader = reader_of(con)
+    if reader is None:
+        return prepared.rows(con, build, *shape, **values)
+    key = (build, shape)
+    if key not in reader.shapes:
+        p = prepared.Slots()
+        expr = build(con, p, *shape)
+        reader.shapes[key] = (expr, dict(p.types)) if reader.owns(expr) else None
+    built = reader.shapes[key]
+    if built is None:
+        return prepared.rows(con, build, *shape, **values)
+    expr, slots = built
+    missing = sorted(set(slots) ^ set(values))
+    if missing:
+        raise TypeError(f"{build.__qualname__}: values for slots {sorted(slots)}; got {sorted(values)}")
+    literals = {prepared.Slot(name, slots[name]): ops.Literal(value, slots[name]) for name, value in values.items()}
+    return fetch(con, expr.op().replace(literals).to_expr())
+
+
+_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
+            "watch_time_s")
+
+
+def with_snapshots(con, workspace_id: int, posts: list[dict]) -> list[dict]:
+    """POSTS (rows with ``id``, ``platform``, ``handle``, ``q_day``: the local posting day as days
+    since 1970-01-01, and ``a_followers``: the account's own count) with their latest snapshot
+    (``as_of`` and the metrics) and ``followers_at_post`` (the account's latest follower count on or
+    before the posting day, else its own count), from the event store: two queries that return one
+    row per post, the snapshots' and the follower counts' as-of look-ups done by ClickHouse."""
+    reader = reader_of(con)
+    assert reader is not None, "no event store configured"
+    where = reader.store
+    ws = int(workspace_id)
+    ids = sorted({int(p["id"]) for p in posts})
+    latest: dict[int, tuple] = {}
+    at_post: dict[int, int] = {}
+    dated = [p for p in posts if p["q_day"] is not None and p["handle"] is not None]
+    with session(where) as client:
+        for i in range(0, len(ids), 10_000):
+            for r in client.query(
+                    f"SELECT post_id, as_of, {', '.join(_METRICS)} FROM {schema.write_table(where, 'post_metrics')} "
+                    f"WHERE workspace_id = {ws} AND post_id IN {_quoted(ids[i:i + 10_000])} "
+                    f"ORDER BY post_id, as_of DESC LIMIT 1 BY post_id").result_rows:
+                latest[int(r[0])] = r[1:]
+        for i in range(0, len(dated), 5_000):
+            part = dated[i:i + 5_000]
+            asked = ", ".join(f"({int(p['id'])}, {_quoted([p['platform']])[1:-1]}, {_quoted([p['handle']])[1:-1]}, "
+                              f"{int(p['q_day'])})" for p in part)
+            handles = sorted({p["handle"] for p in part})
+            for post, followers in client.query(
+                    f"SELECT q.post, f.followers FROM values('post Int64, platform String, handle String, day Int32', "
+                    f"{asked}) AS q ASOF JOIN (SELECT platform, handle, toInt32(date) AS day, followers "
+                    f"FROM {schema.write_table(where, 'follower_snapshots')} WHERE workspace_id = {ws} "
+                    f"AND handle IN {_quoted(handles)}) AS f "
+                    f"ON q.platform = f.platform AND q.handle = f.handle AND q.day >= f.day").result_rows:
+                at_post[int(post)] = int(followers)
+    out = []
+    for p in posts:
+        snap = latest.get(int(p["id"]))
+        row = {k: v for k, v in p.items() if k not in ("q_day", "a_followers")}
+        row["as_of"] = _naive(snap[0]) if snap else None
+        for j, m in enumerate(_METRICS):
+            value = snap[1 + j] if snap else None
+            row[m] = None if value is None or value != value else value
+        row["followers_at_post"] = at_post.get(int(p["id"]), p["a_followers"])
+        out.append(row)
+    return out
 
 
 def attach(con) -> None:

@@ -29,6 +29,7 @@ from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
 from influscope.events import importer as event_clicks
+from influscope.events import records as event_records
 from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.ingest.cells import (  # noqa: F401 - public names
@@ -808,8 +809,11 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
                                     "reactions", "link_clicks", "watch_time_s") if m in header]
         snaps = [{"post_id": post_ids[r["post_id"]], "as_of": r["as_of"], "source": "csv",
                   **{m: r.get(m) for m in metric_names}} for r in post_rows]
-        scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
-        _sync(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep, ["post_id", "as_of", *metric_names])
+        if event_records.enabled():  # into the event store when the transaction commits
+            event_records.defer(conn, "post_metrics", ws, snaps, metric_names, rep)
+        else:
+            scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+            _sync(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep, ["post_id", "as_of", *metric_names])
     refs = _Refs(conn, ws)
     post_map = {k: v[0] for k, v in refs.posts().items()}
 
@@ -927,7 +931,11 @@ def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, tabl
     header = set(parsed.columns) | set(extra) | {k for k in mapping if k.startswith("_")}
     used = {csv_col: tcol for csv_col, tcol in mapping.items() if csv_col in header or tcol in key or tcol in defaults}
     rep = report.files.setdefault(name, FileReport())
-    if conn.dialect.name == "sqlite":
+    if table.name in event_records.KINDS and event_records.enabled():  # into the event store at the commit
+        rows = [{tcol: defaults.get(tcol) if r.get(csv_col) is None else r.get(csv_col) for csv_col, tcol in used.items()}
+                for r in parsed.rows]
+        event_records.defer(conn, table.name, ws, rows, [tcol for csv_col, tcol in used.items() if csv_col in header], rep)
+    elif conn.dialect.name == "sqlite":
         n = len(parsed)
         arrays: dict[str, pa.Array] = {}
         for csv_col, tcol in used.items():

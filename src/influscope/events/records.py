@@ -1,0 +1,307 @@
+"""Writing upserted records into the event store: post metric snapshots, site traffic and follower
+counts (docs/scale.md).
+
+Each kind is a ``ReplacingMergeTree(version)`` sorted by the record's key, so writing a record again
+is an insert with a higher version, and readers (``final = 1``) see the newest. The writers keep the
+promises of the SQL upserts they replace:
+
+- A column the source does not report keeps the stored value (a posts file without ``saves`` leaves
+  a snapshot's saves as they were); a new record gets NULL there, or the door's default (``source``).
+- A record equal to the stored one is not written again and counts as unchanged, so importing the
+  same file twice reports 0 changes and writes nothing.
+- The rows of one import reach the event store together, when the operational transaction commits
+  (:func:`defer`): every door (bundle import, native exports, connector syncs, the API) validates and
+  writes its operational records first, and the event rows go last, so a file refused or a write
+  failing on the SQL side leaves nothing in ClickHouse, and ClickHouse refusing the rows rolls the SQL
+  transaction back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from influscope.events import schema, store
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: str
+    columns: dict[str, str]  # ClickHouse columns (schema.py)
+    key: tuple[str, ...]  # the record's key within a workspace
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in ("workspace_id", "version", *self.key))
+
+
+KINDS: dict[str, Kind] = {
+    "post_metrics": Kind("post_metrics", schema.POST_METRIC_COLUMNS, ("post_id", "as_of")),
+    "traffic": Kind("traffic", schema.TRAFFIC_COLUMNS, ("date", "source", "medium", "campaign", "content")),
+    "follower_snapshots": Kind("follower_snapshots", schema.FOLLOWER_COLUMNS, ("platform", "handle", "date")),
+}
+TEXT_KEYS = {"source", "medium", "campaign", "content"}  # traffic dimensions: '' is "none", as in the SQL table
+
+_ARROW = {"Int64": pa.int64(), "String": pa.string(), "DateTime64(6, 'UTC')": pa.timestamp("us"), "Date32": pa.date32(),
+          "UInt64": pa.uint64(), "Nullable(String)": pa.string(), "Nullable(Int64)": pa.int64(),
+          "Nullable(Float64)": pa.float64()}
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def enabled() -> bool:
+    return store.configured() is not None
+
+
+def arrow_schema(kind: Kind) -> pa.Schema:
+    return pa.schema([(c, _ARROW[t]) for c, t in kind.columns.items()])
+
+
+def _plain(value: Any, ch_type: str) -> Any:
+    """VALUE as the writer compares it: naive UTC times, dates, ints, floats, JSON as text."""
+    if value is None:
+        return None
+    if ch_type.startswith("DateTime64"):
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if ch_type == "Date32":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if ch_type.endswith("(Int64)") or ch_type == "Int64":
+        return int(value)
+    if ch_type.endswith("(Float64)"):
+        return float(value)
+    if ch_type.endswith("String)") or ch_type == "String":
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return f"toDateTime64('{value.isoformat(' ')}', 6, 'UTC')"
+    if isinstance(value, dt.date):
+        return f"toDate32('{value.isoformat()}')"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _in(values: Iterable[Any]) -> str:
+    out = [_literal(v) for v in values]
+    return "(" + ", ".join(out) + ")" if out else "(NULL)"
+
+
+def _stored(client: Any, where: store.EventStoreURL, kind: Kind, ws: int, rows: list[dict[str, Any]]) -> dict:
+    """The stored records of WS that ROWS may replace, by key."""
+    cols = [*kind.key, *kind.values]
+    source = schema.write_table(where, kind.table)
+    conditions: list[str] = []
+    if kind.table == "post_metrics":
+        posts = sorted({r["post_id"] for r in rows})
+        conditions = [f"post_id IN {_in(posts[i:i + 10_000])}" for i in range(0, len(posts), 10_000)]
+    else:
+        days = [r["date"] for r in rows]
+        span = f"date >= {_literal(min(days))} AND date <= {_literal(max(days))}"
+        if kind.table == "follower_snapshots":
+            handles = sorted({r["handle"] for r in rows})
+            conditions = [f"{span} AND handle IN {_in(handles[i:i + 10_000])}" for i in range(0, len(handles), 10_000)]
+        else:
+            conditions = [span]
+    out: dict[tuple, dict[str, Any]] = {}
+    for condition in conditions:
+        found = client.query(f"SELECT {', '.join(cols)} FROM {source} WHERE workspace_id = {int(ws)} AND {condition}")
+        for r in found.result_rows:
+            record = {c: _plain(v, kind.columns[c]) for c, v in zip(cols, r)}
+            out[tuple(record[k] for k in kind.key)] = record
+    return out
+
+
+def upsert(client: Any, where: store.EventStoreURL, kind_name: str, ws: int, rows: Sequence[dict[str, Any]],
+           present: Sequence[str]) -> Counts:
+    """Write ROWS (dicts by column name, without ``workspace_id``) of kind KIND_NAME for workspace WS.
+    PRESENT names the value columns the source reports; the other columns of a row apply to a new
+    record only. The last row of a key wins. Returns what was inserted, updated and left as it was."""
+    kind = KINDS[kind_name]
+    counts = Counts()
+    latest: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        record = {c: _plain(r.get(c), kind.columns[c]) for c in (*kind.key, *kind.values)}
+        for c in TEXT_KEYS & set(kind.key):
+            record[c] = record[c] or ""
+        latest[tuple(record[k] for k in kind.key)] = record
+    if not latest:
+        return counts
+    stored = _stored(client, where, kind, ws, list(latest.values()))
+    shown = [c for c in kind.values if c in present]
+    write: list[dict[str, Any]] = []
+    for key, record in latest.items():
+        old = stored.get(key)
+        if old is None:
+            counts.inserted += 1
+            write.append(record)
+            continue
+        merged = {**old, **{c: record[c] for c in shown}}
+        if merged == old:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+            write.append(merged)
+    if write:
+        version = time.time_ns()
+        table = pa.Table.from_pylist([{"workspace_id": ws, **r, "version": version} for r in write],
+                                     schema=arrow_schema(kind))
+        settings = {"insert_distributed_sync": 1} if where.cluster else None
+        client.insert_arrow(schema.write_table(where, kind.table), table, settings=settings)
+    return counts
+
+
+# ------------------------------------------------------------------ writes at the SQL commit
+
+@dataclass
+class _Write:
+    kind: str
+    ws: int
+    rows: list[dict[str, Any]]
+    present: list[str]
+    report: Any  # a FileReport (inserted, updated, unchanged) or None
+
+
+@dataclass
+class _Pending:
+    writes: list[_Write] = field(default_factory=list)
+
+
+_pending: weakref.WeakKeyDictionary[sa.Connection, _Pending] = weakref.WeakKeyDictionary()
+
+
+def defer(conn: sa.Connection, kind: str, ws: int, rows: Sequence[dict[str, Any]], present: Sequence[str],
+          report: Any = None) -> None:
+    """Write ROWS (see :func:`upsert`) to the configured event store when CONN's transaction commits,
+    just before the SQL commit, counting into REPORT; forget them if it rolls back. A failure of the
+    event store makes the commit fail, so the transaction rolls back."""
+    if not rows:
+        return
+    pending = _pending.get(conn)
+    if pending is None:
+        pending = _pending[conn] = _Pending()
+        event.listen(conn, "commit", _flush)
+        event.listen(conn, "rollback", _forget)
+    pending.writes.append(_Write(kind, ws, list(rows), list(present), report))
+
+
+def _forget(conn: sa.Connection) -> None:
+    pending = _pending.get(conn)
+    if pending is not None:
+        pending.writes.clear()
+
+
+def _flush(conn: sa.Connection) -> None:
+    pending = _pending.get(conn)
+    if pending is None or not pending.writes:
+        return
+    writes, pending.writes = pending.writes, []
+    flush(writes)
+
+
+def flush(writes: list[_Write]) -> None:
+    where = store.configured()
+    if where is None:
+        raise store.EventStoreError("records were queued for the event store, but none is configured")
+    with store.session(where) as client:
+        for w in writes:
+            counts = upsert(client, where, w.kind, w.ws, w.rows, w.present)
+            if w.report is not None:
+                w.report.inserted += counts.inserted
+                w.report.updated += counts.updated
+                w.report.unchanged += counts.unchanged
+
+
+def pending_count(conn: sa.Connection) -> int:
+    """Rows queued on CONN for the event store (tests)."""
+    pending = _pending.get(conn)
+    return sum(len(w.rows) for w in pending.writes) if pending else 0
+
+
+# ------------------------------------------------------------------ deletes
+
+def delete(workspace_id: int, *, post_ids: Sequence[int] | None = None,
+           accounts: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
+    """Delete from the configured event store the snapshots of POST_IDS and the follower counts of
+    ACCOUNTS ((platform, handle)) of WORKSPACE_ID (a forgotten creator); how many of each."""
+    where = store.configured()
+    out = {"post_metrics": 0, "follower_snapshots": 0}
+    if where is None:
+        return out
+    targets: list[tuple[str, str]] = []
+    if post_ids:
+        ids = sorted({int(p) for p in post_ids})
+        targets += [("post_metrics", f"post_id IN {_in(ids[i:i + 10_000])}") for i in range(0, len(ids), 10_000)]
+    if accounts:
+        pairs = sorted(set(accounts))
+        targets += [("follower_snapshots", "(platform, handle) IN (" + ", ".join(
+            f"({_literal(p)}, {_literal(h)})" for p, h in pairs[i:i + 5_000]) + ")")
+            for i in range(0, len(pairs), 5_000)]
+    with store.session(where) as client:
+        for table, condition in targets:
+            full = f"workspace_id = {int(workspace_id)} AND {condition}"
+            n = int(client.query(f"SELECT count() FROM {schema.write_table(where, table)} WHERE {full}")
+                    .result_rows[0][0])
+            if n:
+                client.command(f"DELETE FROM {schema.local_table(where, table)}{schema.on_cluster(where)} WHERE {full}")
+                out[table] += n
+    return out
+
+
+# ------------------------------------------------------------------ reads for pages and the API
+
+_SNAPSHOT = tuple(c for c in schema.POST_METRIC_COLUMNS if c not in ("workspace_id", "version"))
+
+
+def _snapshot_rows(where: store.EventStoreURL, sql: str) -> list[dict[str, Any]]:
+    with store.session(where) as client:
+        found = client.query(sql).result_rows
+    out = []
+    for r in found:
+        row = {c: _plain(v, schema.POST_METRIC_COLUMNS[c]) for c, v in zip(_SNAPSHOT, r)}
+        row["raw"] = json.loads(row["raw"]) if row["raw"] else None
+        out.append(row)
+    return out
+
+
+def latest_snapshots(workspace_id: int, post_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The latest snapshot of each of POST_IDS in the configured event store (one row per post)."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    ids = sorted({int(p) for p in post_ids})
+    out: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), 10_000):
+        sql = (f"SELECT {', '.join(_SNAPSHOT)} FROM {schema.write_table(where, 'post_metrics')} "
+               f"WHERE workspace_id = {int(workspace_id)} AND post_id IN {_in(ids[i:i + 10_000])} "
+               f"ORDER BY post_id, as_of DESC LIMIT 1 BY post_id")
+        out.update({r["post_id"]: r for r in _snapshot_rows(where, sql)})
+    return out
+
+
+def snapshots(workspace_id: int, post_id: int) -> list[dict[str, Any]]:
+    """Every snapshot of POST_ID in the configured event store, oldest first."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    return _snapshot_rows(where, f"SELECT {', '.join(_SNAPSHOT)} FROM {schema.write_table(where, 'post_metrics')} "
+                                 f"WHERE workspace_id = {int(workspace_id)} AND post_id = {int(post_id)} ORDER BY as_of")
+
