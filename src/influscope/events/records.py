@@ -305,3 +305,119 @@ def snapshots(workspace_id: int, post_id: int) -> list[dict[str, Any]]:
     return _snapshot_rows(where, f"SELECT {', '.join(_SNAPSHOT)} FROM {schema.write_table(where, 'post_metrics')} "
                                  f"WHERE workspace_id = {int(workspace_id)} AND post_id = {int(post_id)} ORDER BY as_of")
 
+
+
+def exported(kind_name: str, workspace_id: int, *, post_ids: Sequence[int] | None = None,
+             campaigns: Sequence[str] | None = None, accounts: Sequence[tuple[str, str]] | None = None
+             ) -> list[dict[str, Any]]:
+    """The records of kind KIND_NAME of WORKSPACE_ID in the configured event store, in key order, for
+    ``influscope export``: the snapshots of POST_IDS, the traffic rows tagged with one of CAMPAIGNS,
+    the follower counts of ACCOUNTS (each filter only when given)."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    kind = KINDS[kind_name]
+    conditions = [f"workspace_id = {int(workspace_id)}"]
+    if post_ids is not None:
+        conditions.append(f"post_id IN {_in(sorted({int(p) for p in post_ids}))}")
+    if campaigns is not None:
+        conditions.append(f"campaign IN {_in(sorted(campaigns))}")
+    if accounts is not None:
+        pairs = sorted(set(accounts))
+        conditions.append("(platform, handle) IN (" + ", ".join(f"({_literal(p)}, {_literal(h)})" for p, h in pairs)
+                          + ")" if pairs else "0")
+    cols = [c for c in kind.columns if c not in ("workspace_id", "version")]
+    sql = (f"SELECT {', '.join(cols)} FROM {schema.write_table(where, kind.table)} WHERE {' AND '.join(conditions)} "
+           f"ORDER BY {', '.join(kind.key)}")
+    with store.session(where) as client:
+        found = client.query(sql).result_rows
+    return [{c: _plain(v, kind.columns[c]) for c, v in zip(cols, r)} for r in found]
+
+
+def daily_sessions(workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+    """Sessions per day from START to END (days reporting sessions only), summed by ClickHouse."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    sql = (f"SELECT date, sum(sessions) FROM {schema.write_table(where, 'traffic')} "
+           f"WHERE workspace_id = {int(workspace_id)} AND date >= {_literal(start)} AND date <= {_literal(end)} "
+           f"AND sessions IS NOT NULL GROUP BY date ORDER BY date")
+    with store.session(where) as client:
+        return [(_plain(d, "Date32"), float(s)) for d, s in client.query(sql).result_rows]
+
+
+def follower_counts(workspace_id: int, platform: str, handle: str, *, start: dt.date | None = None,
+                    end: dt.date | None = None, before: dt.date | None = None,
+                    latest: bool = False) -> list[tuple[dt.date, int]]:
+    """An account's follower counts by day (from START to END, or before BEFORE), oldest first; with
+    LATEST only the newest."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    conditions = [f"workspace_id = {int(workspace_id)}", f"platform = {_literal(platform)}",
+                  f"handle = {_literal(handle)}"]
+    if start is not None:
+        conditions.append(f"date >= {_literal(start)}")
+    if end is not None:
+        conditions.append(f"date <= {_literal(end)}")
+    if before is not None:
+        conditions.append(f"date < {_literal(before)}")
+    order = "ORDER BY date DESC LIMIT 1" if latest else "ORDER BY date"
+    sql = (f"SELECT date, followers FROM {schema.write_table(where, 'follower_snapshots')} "
+           f"WHERE {' AND '.join(conditions)} {order}")
+    with store.session(where) as client:
+        return [(_plain(d, "Date32"), int(f)) for d, f in client.query(sql).result_rows]
+
+
+_staged = iter(range(1, 1 << 62))
+
+
+def stage_latest_snapshots(conn: sa.Connection, workspace_id: int) -> sa.Table:
+    """The latest snapshot of every post of WORKSPACE_ID (one row per post, chosen by ClickHouse),
+    handed to the operational store as a temporary table of CONN with the columns of
+    ``post_metrics``, for the queries there that join posts with their latest metrics (planning's
+    history of a creator's posts). Drop it with :func:`unstage` after use."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    columns = [sa.Column("post_id", sa.Integer, nullable=False), sa.Column("as_of", sa.DateTime, nullable=False),
+               *(sa.Column(m, sa.BigInteger) for m in ("impressions", "reach", "views", "likes", "comments", "shares",
+                                                        "saves", "reactions", "link_clicks")),
+               sa.Column("watch_time_s", sa.Float)]
+    table = sa.Table(f"influscope_latest_snapshots_{next(_staged)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(conn)
+    names = [c.name for c in columns]
+    sql = (f"SELECT {', '.join(names)} FROM {schema.write_table(where, 'post_metrics')} "
+           f"WHERE workspace_id = {int(workspace_id)} ORDER BY post_id, as_of DESC LIMIT 1 BY post_id")
+    with store.session(where) as client:
+        found = client.query(sql).result_rows
+    rows = [{c: _plain(v, schema.POST_METRIC_COLUMNS[c]) for c, v in zip(names, r)} for r in found]
+    for i in range(0, len(rows), 5_000):
+        conn.execute(table.insert(), rows[i:i + 5_000])
+    return table
+
+
+def unstage(conn: sa.Connection, table: sa.Table) -> None:
+    table.drop(conn)
+
+
+def sessions_by_content(workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[str, int | None]]:
+    """Sessions per utm_content (tagged rows only) from START to END, summed by ClickHouse."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    sql = (f"SELECT content, sum(sessions) FROM {schema.write_table(where, 'traffic')} "
+           f"WHERE workspace_id = {int(workspace_id)} AND date >= {_literal(start)} AND date <= {_literal(end)} "
+           f"AND content != '' GROUP BY content")
+    with store.session(where) as client:
+        return [(c, None if s is None else int(s)) for c, s in client.query(sql).result_rows]
+
+
+def digest(workspace_id: int) -> list[str]:
+    """Counts and sums of WORKSPACE_ID's snapshots and follower counts (what the audience refresh's
+    fingerprint watches): a change to either changes the digest."""
+    where = store.configured()
+    assert where is not None, "no event store configured"
+    with store.session(where) as client:
+        snaps = client.query(f"SELECT count(), max(version), sum(likes), sum(comments) FROM "
+                             f"{schema.write_table(where, 'post_metrics')} WHERE workspace_id = {int(workspace_id)}"
+                             ).result_rows[0]
+        follows = client.query(f"SELECT count(), max(version), sum(followers) FROM "
+                               f"{schema.write_table(where, 'follower_snapshots')} "
+                               f"WHERE workspace_id = {int(workspace_id)}").result_rows[0]
+    return [str(x) for x in (*snaps, *follows)]
