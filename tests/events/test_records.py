@@ -284,3 +284,31 @@ def test_pages_read_the_event_store_like_the_sql_store(chdb, tmp_path, monkeypat
         assert found["events"][key] == found["sqlite"][key], key
     assert found["sqlite"]["sessions"] and found["sqlite"]["brand"] and found["sqlite"]["recent"][0]["impressions"]
     assert found["sqlite"]["fingerprint moves"]
+
+
+def test_the_kpis_read_from_the_event_store_are_those_of_sqlite(chdb, tmp_path, monkeypatch):
+    """In process, by creator and by day: impressions, engagement, followers at the posting day,
+    sessions and brand follower growth from the records in chdb, the same as on SQLite alone."""
+    from influscope.db.engine import get_engine
+    from tests.backends.test_kpi_conformance import _compare
+    from tests.events.test_store import _hand_kpis
+
+    got, again, in_sql = {}, {}, {}
+    for name, events in (("sqlite", None), ("events", chdb.url)):
+        if events:
+            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
+        else:
+            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+        got[name] = _hand_kpis(engine, tmp_path / name)
+        again[name] = _hand_kpis(engine, tmp_path / f"{name}-again")  # the compiled shapes reused
+        with engine.connect() as conn:
+            in_sql[name] = [conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in EVENT_TABLES]
+        engine.dispose()
+    assert _compare(got["sqlite"], got["events"]) == []
+    assert _compare(got["sqlite"], again["events"]) == []
+    assert in_sql["events"] == [0, 0, 0] and min(in_sql["sqlite"]) > 0
+    kpis = got["events"]["creator"].kpis
+    assert (kpis["impressions"]["value"], kpis["sessions"]["value"], kpis["follower_growth"]["value"]) == \
+        (12000, 500, 200)
+    assert kpis["potential_reach"]["value"] == got["sqlite"]["creator"].kpis["potential_reach"]["value"]

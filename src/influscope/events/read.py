@@ -83,30 +83,61 @@ def holds(con, name: str) -> bool:
     return reader is not None and reader.has(name)
 
 
+_compiled: dict[tuple, tuple[str, dict, tuple, tuple] | None] = {}
+
+
 def rows(con, build, *shape, **values) -> list[dict]:
     """:func:`influscope.kpi.prepared.rows` for a builder whose tables may live in the event store:
-    a query over event tables only runs on ClickHouse (built once per shape and connection, the
-    values written in as literals), any other through the operational store's cached SQL."""
+    a query over event tables only runs on ClickHouse, any other through the operational store's
+    cached SQL. As there, the ClickHouse SQL of a builder is compiled once per shape with a token
+    for each slot, and each run writes the values in as literals."""
     from influscope.kpi import prepared
-    from influscope.kpi.backends import fetch
+    from influscope.kpi.backends import converters
 
     reader = reader_of(con)
     if reader is None:
         return prepared.rows(con, build, *shape, **values)
-    key = (build, shape)
-    if key not in reader.shapes:
+    key = (reader.store.cluster, build, shape)
+    if key not in _compiled:
         p = prepared.Slots()
         expr = build(con, p, *shape)
-        reader.shapes[key] = (expr, dict(p.types)) if reader.owns(expr) else None
-    built = reader.shapes[key]
-    if built is None:
+        if reader.owns(expr):
+            compiler = prepared._binding_compiler(type(reader.backend.compiler), False)
+            sql = compiler.to_sqlglot(expr).sql(dialect=compiler.dialect, copy=False)
+            schema_ = expr.schema()
+            _compiled[key] = (sql, dict(p.types), tuple(schema_.names), tuple(converters(schema_)))
+        else:
+            _compiled[key] = None
+    hit = _compiled[key]
+    if hit is None:
         return prepared.rows(con, build, *shape, **values)
-    expr, slots = built
-    missing = sorted(set(slots) ^ set(values))
-    if missing:
+    sql, slots, names, convert = hit
+    if set(slots) != set(values):
         raise TypeError(f"{build.__qualname__}: values for slots {sorted(slots)}; got {sorted(values)}")
-    literals = {prepared.Slot(name, slots[name]): ops.Literal(value, slots[name]) for name, value in values.items()}
-    return fetch(con, expr.op().replace(literals).to_expr())
+    for name, value in values.items():
+        sql = sql.replace(prepared._token(name), _sql_literal(value, slots[name]))
+    with session(reader.store) as client:
+        found = client.query(sql).result_rows
+    return [{n: (f(v) if f else v) for n, f, v in zip(names, convert, r)} for r in found]
+
+
+def _sql_literal(value: Any, dtype) -> str:
+    """VALUE as a ClickHouse literal of the slot type DTYPE."""
+    if value is None:
+        return "NULL"
+    if dtype.is_integer():
+        return str(int(value))
+    if dtype.is_floating():
+        return repr(float(value))
+    if dtype.is_boolean():
+        return "true" if value else "false"
+    if dtype.is_timestamp():
+        return f"toDateTime64('{_naive(value).isoformat(' ')}', 6, 'UTC')"
+    if dtype.is_date():
+        return f"toDate32('{value.isoformat()}')"
+    if dtype.is_string():
+        return _quoted([str(value)])[1:-1]
+    raise TypeError(f"no ClickHouse literal for {value!r} as {dtype}")
 
 
 _METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
