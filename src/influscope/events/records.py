@@ -19,6 +19,7 @@ promises of the SQL upserts they replace:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 import weakref
@@ -39,7 +40,7 @@ class Kind:
     columns: dict[str, str]  # ClickHouse columns (schema.py)
     key: tuple[str, ...]  # the record's key within a workspace
 
-    @property
+    @functools.cached_property
     def values(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns if c not in ("workspace_id", "version", *self.key))
 
@@ -92,6 +93,24 @@ def _plain(value: Any, ch_type: str) -> Any:
     return value
 
 
+_PLAIN_TYPES = {"Int64": int, "Nullable(Int64)": int, "Nullable(Float64)": float, "String": str,
+                "Nullable(String)": str, "Date32": dt.date}
+
+
+def _converter(ch_type: str):
+    """:func:`_plain` for one column type, with a fast path for values already plain."""
+    plain = _PLAIN_TYPES.get(ch_type)
+
+    def convert(value: Any) -> Any:
+        if value is None or type(value) is plain:
+            return value
+        if type(value) is dt.datetime and value.tzinfo is None and ch_type.startswith("DateTime64"):
+            return value
+        return _plain(value, ch_type)
+
+    return convert
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return str(value)
@@ -124,10 +143,11 @@ def _stored(client: Any, where: store.EventStoreURL, kind: Kind, ws: int, rows: 
         else:
             conditions = [span]
     out: dict[tuple, dict[str, Any]] = {}
+    convert = [(c, _converter(kind.columns[c])) for c in cols]
     for condition in conditions:
         found = client.query(f"SELECT {', '.join(cols)} FROM {source} WHERE workspace_id = {int(ws)} AND {condition}")
         for r in found.result_rows:
-            record = {c: _plain(v, kind.columns[c]) for c, v in zip(cols, r)}
+            record = {c: f(v) for (c, f), v in zip(convert, r)}
             out[tuple(record[k] for k in kind.key)] = record
     return out
 
@@ -140,9 +160,11 @@ def upsert(client: Any, where: store.EventStoreURL, kind_name: str, ws: int, row
     kind = KINDS[kind_name]
     counts = Counts()
     latest: dict[tuple, dict[str, Any]] = {}
+    convert = [(c, _converter(kind.columns[c])) for c in (*kind.key, *kind.values)]
+    blank_keys = sorted(TEXT_KEYS & set(kind.key))
     for r in rows:
-        record = {c: _plain(r.get(c), kind.columns[c]) for c in (*kind.key, *kind.values)}
-        for c in TEXT_KEYS & set(kind.key):
+        record = {c: f(r.get(c)) for c, f in convert}
+        for c in blank_keys:
             record[c] = record[c] or ""
         latest[tuple(record[k] for k in kind.key)] = record
     if not latest:
