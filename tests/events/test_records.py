@@ -312,3 +312,36 @@ def test_the_kpis_read_from_the_event_store_are_those_of_sqlite(chdb, tmp_path, 
     assert (kpis["impressions"]["value"], kpis["sessions"]["value"], kpis["follower_growth"]["value"]) == \
         (12000, 500, 200)
     assert kpis["potential_reach"]["value"] == got["sqlite"]["creator"].kpis["potential_reach"]["value"]
+
+
+def test_a_connector_sync_goes_to_the_event_store_and_a_resync_changes_nothing(chdb, engine, monkeypatch):
+    """The Instagram connector's recorded payloads (tests/ingest/connectors), synced with an event
+    store: the run records the event store's changes, a second run over the same window none."""
+    import respx
+
+    from influscope.ingest.connectors import sync
+    from tests.ingest.connectors.conftest import FIXTURES, LATER, UNTIL, rows
+    from tests.ingest.connectors.test_instagram import IG, _routes
+
+    import_bundle(engine, FIXTURES / "bundle", workspace="default")
+    monkeypatch.setenv("IG_TOKEN_TEST", "EAAB-test-token")
+    sync.add_account(engine, "mei-ig", "instagram", IG, token_ref="env:IG_TOKEN_TEST", campaign="spring",
+                     creator="mei", options={"account_metrics": ["profile_views", "views", "reach", "accounts_engaged"],
+                                             "media_metrics": {
+                         "FEED": ["impressions", "reach", "likes", "comments", "shares", "saved"]}})
+    calls: dict = {}
+    sleeps: list[float] = []
+    with respx.mock(assert_all_called=False) as mock:
+        _routes(mock, calls, rate_limit_first=False)
+        first = sync.sync_account(engine, "mei-ig", since=dt.datetime(2025, 6, 1), until=UNTIL, sleep=sleeps.append)
+        again = sync.sync_account(engine, "mei-ig", since=dt.datetime(2025, 6, 1), until=UNTIL, sleep=sleeps.append)
+        later = sync.sync_account(engine, "mei-ig", until=LATER, sleep=sleeps.append)
+    assert first.report.files["posts.csv"].inserted > 0
+    assert again.changes == 0, again.report.as_dict()
+    assert later.report.files["posts.csv"].inserted == 3  # the own posts' snapshots of the later window
+    # the counts the run recorded include the event store's
+    recorded = rows(engine, "select changes from connector_runs order by id")
+    assert [r["changes"] for r in recorded] == [first.changes, 0, later.changes]
+    assert _rows(chdb, "SELECT count(), uniqExact(as_of) FROM post_metrics WHERE source = 'instagram_api'") == [(8, 2)]
+    assert _rows(chdb, "SELECT count() FROM follower_snapshots WHERE platform = 'instagram'")[0][0] >= 2
+    assert _sql_count(engine, "post_metrics") == _sql_count(engine, "follower_snapshots") == 0

@@ -241,6 +241,13 @@ def _flush(conn: sa.Connection) -> None:
     flush(writes)
 
 
+def write_pending(conn: sa.Connection) -> None:
+    """Write now what CONN's transaction deferred (a caller that needs the counts before it
+    commits, such as a connector run recording its changes); a failure raises, and the caller's
+    transaction rolls back."""
+    _flush(conn)
+
+
 def flush(writes: list[_Write]) -> None:
     where = store.configured()
     if where is None:
