@@ -405,10 +405,11 @@ def stage_latest_snapshots(conn: sa.Connection, workspace_id: int) -> sa.Table:
     history of a creator's posts). Drop it with :func:`unstage` after use."""
     where = store.configured()
     assert where is not None, "no event store configured"
-    columns = [sa.Column("post_id", sa.Integer, nullable=False), sa.Column("as_of", sa.DateTime, nullable=False),
-               *(sa.Column(m, sa.BigInteger) for m in ("impressions", "reach", "views", "likes", "comments", "shares",
-                                                        "saves", "reactions", "link_clicks")),
-               sa.Column("watch_time_s", sa.Float)]
+    columns: list[sa.Column] = [
+        sa.Column("post_id", sa.Integer, nullable=False), sa.Column("as_of", sa.DateTime, nullable=False),
+        *(sa.Column(m, sa.BigInteger) for m in ("impressions", "reach", "views", "likes", "comments", "shares", "saves",
+                                                 "reactions", "link_clicks")),
+        sa.Column("watch_time_s", sa.Float)]
     table = sa.Table(f"influscope_latest_snapshots_{next(_staged)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
     table.create(conn)
     names = [c.name for c in columns]
