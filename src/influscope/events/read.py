@@ -18,7 +18,6 @@ what changes when orders move to the event store too.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +32,6 @@ EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS, "post
                                            "traffic": schema.TRAFFIC_COLUMNS,
                                            "follower_snapshots": schema.FOLLOWER_COLUMNS}
 _CREDIT_COLUMNS = ("workspace_id", "key", "link_id", "ts", "is_bot", "visitor_hash")
-_counter = itertools.count()
 
 
 class EventReader:
@@ -210,7 +208,7 @@ def stage_crediting_clicks(con, keys: list[str], workspace_id: int, start: dt.da
     """Copy from the event store into a temporary table of CON (the operational store) the clicks
     crediting needs: those with KEYS (the clicks the orders or leads of [start, end) carry) and, for
     FIRST_CLICK, the human clicks of the same visitors from WINDOW_S before START to END. Returns
-    the table's name, new for each call (a name the compiled crediting query is keyed on);
+    the table's name (the same at every call: the table of an earlier call on CON is replaced);
     :func:`staged_clicks` gives the table."""
     reader = reader_of(con)
     assert reader is not None, "no event store configured"
@@ -248,13 +246,21 @@ def staged_clicks(con, name: str):
     return con.__dict__["_influscope_staged"][name]
 
 
+STAGED_CLICKS = "influscope_event_clicks"
+
+
 def _temporary_clicks(con, rows: list[dict]) -> str:
-    name = f"influscope_event_clicks_{next(_counter)}"
+    """ROWS as the temporary table :data:`STAGED_CLICKS` of CON, replacing the one an earlier read
+    of this connection staged. The name is the same at every read, so the crediting query that
+    reads it is compiled once per shape (:mod:`influscope.kpi.prepared`), not at every read; each
+    connection has its own temporary table."""
+    name = STAGED_CLICKS
     staged = con.__dict__.setdefault("_influscope_staged", {})
     if getattr(con, "name", None) == "sqlite":
         from influscope.db.types import sqlite_timestamp
 
         raw = con.con
+        raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
         raw.execute(f'CREATE TEMP TABLE "{name}" (id INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, '
                     f'key VARCHAR(64) NOT NULL, link_id INTEGER NOT NULL, ts DATETIME NOT NULL, '
                     f'is_bot BOOLEAN NOT NULL, visitor_hash VARCHAR(64))')
@@ -268,7 +274,7 @@ def _temporary_clicks(con, rows: list[dict]) -> str:
         [{**r, "ts": _naive(r["ts"])} for r in rows],
         schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
                           ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
-    staged[name] = con.create_table(name, ibis.memtable(data), temp=True)
+    staged[name] = con.create_table(name, ibis.memtable(data), temp=True, overwrite=True)
     return name
 
 
