@@ -398,8 +398,9 @@ def follower_counts(workspace_id: int, platform: str, handle: str, *, start: dt.
 _staged = iter(range(1, 1 << 62))
 
 
-def stage_latest_snapshots(conn: sa.Connection, workspace_id: int) -> sa.Table:
-    """The latest snapshot of every post of WORKSPACE_ID (one row per post, chosen by ClickHouse),
+def stage_latest_snapshots(conn: sa.Connection, workspace_id: int, *, post_ids: Sequence[int] | None = None
+                           ) -> sa.Table:
+    """The latest snapshot of every post of WORKSPACE_ID, or of POST_IDS (one row per post, chosen by ClickHouse),
     handed to the operational store as a temporary table of CONN with the columns of
     ``post_metrics``, for the queries there that join posts with their latest metrics (planning's
     history of a creator's posts). Drop it with :func:`unstage` after use."""
@@ -413,10 +414,16 @@ def stage_latest_snapshots(conn: sa.Connection, workspace_id: int) -> sa.Table:
     table = sa.Table(f"influscope_latest_snapshots_{next(_staged)}", sa.MetaData(), *columns, prefixes=["TEMPORARY"])
     table.create(conn)
     names = [c.name for c in columns]
-    sql = (f"SELECT {', '.join(names)} FROM {schema.write_table(where, 'post_metrics')} "
-           f"WHERE workspace_id = {int(workspace_id)} ORDER BY post_id, as_of DESC LIMIT 1 BY post_id")
+    scopes = [""]
+    if post_ids is not None:
+        ids = sorted({int(p) for p in post_ids})
+        scopes = [f"AND post_id IN {_in(ids[i:i + 10_000])}" for i in range(0, len(ids), 10_000)]
+    found = []
     with store.session(where) as client:
-        found = client.query(sql).result_rows
+        for scope in scopes:
+            found += client.query(f"SELECT {', '.join(names)} FROM {schema.write_table(where, 'post_metrics')} "
+                                  f"WHERE workspace_id = {int(workspace_id)} {scope} "
+                                  f"ORDER BY post_id, as_of DESC LIMIT 1 BY post_id").result_rows
     rows = [{c: _plain(v, schema.POST_METRIC_COLUMNS[c]) for c, v in zip(names, r)} for r in found]
     for i in range(0, len(rows), 5_000):
         conn.execute(table.insert(), rows[i:i + 5_000])

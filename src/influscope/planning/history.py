@@ -19,7 +19,6 @@ the posts of the campaign being planned.
 from __future__ import annotations
 
 import contextlib
-
 import datetime as dt
 from dataclasses import dataclass
 
@@ -50,14 +49,16 @@ def _latest_metrics(m=None):
 
 
 @contextlib.contextmanager
-def _snapshots(conn, workspace_id: int):
-    """``post_metrics``, or with an event store the workspace's latest snapshots handed over from it."""
+def _snapshots(conn, workspace_id: int, posts=None):
+    """``post_metrics``, or with an event store the latest snapshots of the workspace's posts (those
+    POSTS selects, a select of post ids, or all) handed over from it."""
     from influscope.events import records as event_records
 
     if not event_records.enabled():
         yield t.post_metrics
         return
-    staged = event_records.stage_latest_snapshots(conn, workspace_id)
+    ids = None if posts is None else list(conn.execute(posts).scalars())
+    staged = event_records.stage_latest_snapshots(conn, workspace_id, post_ids=ids)
     try:
         yield staged
     finally:
@@ -96,7 +97,9 @@ def recent_posts(conn, workspace_id: int, creator_id: int, platform: str, *, rec
                  before: dt.datetime | None = None, emv_rates: dict | None = None,
                  exclude_campaign: int | None = None) -> tuple[dict[str, list[float]], int]:
     """Observed values per metric over the account's ``recent`` latest posts, and the campaigns they span."""
-    with _snapshots(conn, workspace_id) as snapshots:
+    mine = sa.select(t.posts.c.id).where(t.posts.c.workspace_id == workspace_id, t.posts.c.creator_id == creator_id,
+                                         t.posts.c.platform == platform)
+    with _snapshots(conn, workspace_id, mine) as snapshots:
         return _recent_posts(conn, snapshots, workspace_id, creator_id, platform, recent, before, emv_rates,
                              exclude_campaign)
 
