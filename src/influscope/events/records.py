@@ -111,6 +111,15 @@ def _converter(ch_type: str):
     return convert
 
 
+def _plain_column(values: list[Any], ch_type: str) -> list[Any]:
+    """VALUES (one column) as :func:`_plain` makes them; as they are when they already are."""
+    plain = _PLAIN_TYPES.get(ch_type)
+    if plain is not None and all(v is None or type(v) is plain for v in values):
+        return values
+    convert = _converter(ch_type)
+    return [convert(v) for v in values]
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return str(value)
@@ -160,13 +169,14 @@ def upsert(client: Any, where: store.EventStoreURL, kind_name: str, ws: int, row
     kind = KINDS[kind_name]
     counts = Counts()
     latest: dict[tuple, dict[str, Any]] = {}
-    convert = [(c, _converter(kind.columns[c])) for c in (*kind.key, *kind.values)]
-    blank_keys = sorted(TEXT_KEYS & set(kind.key))
-    for r in rows:
-        record = {c: f(r.get(c)) for c, f in convert}
-        for c in blank_keys:
-            record[c] = record[c] or ""
-        latest[tuple(record[k] for k in kind.key)] = record
+    names = (*kind.key, *kind.values)
+    columns = [_plain_column([r.get(c) for r in rows], kind.columns[c]) for c in names]
+    for c in TEXT_KEYS & set(kind.key):
+        i = names.index(c)
+        columns[i] = [v or "" for v in columns[i]]
+    at = [names.index(k) for k in kind.key]
+    for values in zip(*columns):
+        latest[tuple(values[i] for i in at)] = dict(zip(names, values))
     if not latest:
         return counts
     stored = _stored(client, where, kind, ws, list(latest.values()))
