@@ -28,10 +28,14 @@ def test_upgrade_and_status_report_the_event_store(tmp_path):
     try:
         up = CliRunner().invoke(app, ["--db", db, "--events", events, "db", "upgrade"])
         assert up.exit_code == 0, up.output
-        assert f"event store at migration 1: {events}" in up.output
+        assert f"event store at migration 2: {events}" in up.output
+        with store.session(store.parse(events)) as client:
+            tables = {r[0] for r in client.query("SHOW TABLES").result_rows}
+        assert {"clicks", "post_metrics", "traffic", "follower_snapshots"} <= tables
+        store.close_all()
         status = CliRunner().invoke(app, ["--db", db, "--events", events, "events", "status"])
         assert status.exit_code == 0, status.output
-        assert "migrations: 1 of 1" in status.output
+        assert "migrations: 2 of 2" in status.output
         assert f"journal: {tmp_path / 'events'}.journal (0 clicks waiting)" in status.output
         none = CliRunner().invoke(app, ["--db", db, "events", "forward"], env={"INFLUSCOPE_EVENTS_URL": ""})
         assert none.exit_code == 2 and "no event store is configured" in none.output

@@ -27,6 +27,7 @@ HITS = [("amy-ig", HUMANS["line_ios"][0], LANG), ("amy-ig", HUMANS["line_ios"][0
         ("amy-ig", HUMANS["chrome_windows"][0], LANG), ("ben-ig", HUMANS["line_ios"][0], LANG),
         ("ben-ig", HUMANS["instagram_android"][0], LANG), ("ben-ig", HUMANS["instagram_android"][0], LANG),
         ("amy-ig", next(iter(BOTS.values()))[0], LANG), ("amy-ig", HUMANS["chrome_windows"][0], {})]
+RECORDS = {"posts.csv": "post_metrics", "traffic.csv": "traffic", "followers.csv": "follower_snapshots"}
 RUNS = {"creator": ["--by", "creator"],
         "day": ["--by", "day", "--set", "attribution=first_click", "--set", "unique_click_window=1d",
                 "--set", "bot_clicks=included"],
@@ -82,6 +83,20 @@ def test_chdb_event_store_gives_the_kpis_of_sqlite(sqlite_only, tmp_path):
     assert got["first"]["files"]["clicks.csv"] == sqlite_only["first"]["files"]["clicks.csv"] == \
         {"inserted": 8, "updated": 0, "unchanged": 0}
     assert got["again"]["files"]["clicks.csv"] == {"inserted": 0, "updated": 0, "unchanged": 8}
+    # post metric snapshots, traffic and follower counts live in the event store only, and the KPIs
+    # that read them (impressions, engagement, sessions, follower growth) came from there
+    for name, table in RECORDS.items():
+        assert got["first"]["files"][name] == sqlite_only["first"]["files"][name], name
+        assert got["again"]["files"][name] == sqlite_only["again"]["files"][name], name
+        assert got["again"]["files"][name]["inserted"] + got["again"]["files"][name]["updated"] == 0, name
+        with sqlite3.connect(got["db"]) as conn:
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        with sqlite3.connect(sqlite_only["db"]) as conn:
+            expected = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert expected > 0 and query(events, f"SELECT count() FROM {table}", final=False) == [[expected]], table
+    figures = got["kpis"]["creator"]["kpis"]
+    assert (figures["impressions"]["value"], figures["sessions"]["value"], figures["follower_growth"]["value"]) == \
+        (12000, 500, 200)
     assert got["again"]["changes"] == sqlite_only["again"]["changes"] == 0
     assert got["stats"] == sqlite_only["stats"]  # the link statistics read the same clicks
     # export writes the clicks back from the event store: the bundle's exactly, the redirect's too

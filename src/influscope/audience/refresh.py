@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -40,6 +41,7 @@ from influscope.audience.sentiment import (
 )
 from influscope.db import audience as at
 from influscope.db import tables as t
+from influscope.events import records as event_records
 
 BATCH = 500
 MAX_COMMENTS_PER_ACCOUNT = 5000
@@ -284,8 +286,8 @@ def refresh_mentions(engine: sa.Engine, workspace_id: int, campaign_id: int | No
     return written
 
 
-def _latest_metrics():
-    pm = t.post_metrics
+def _latest_metrics(pm=None):
+    pm = t.post_metrics if pm is None else pm
     latest = sa.select(pm.c.post_id, sa.func.max(pm.c.as_of).label("as_of")).group_by(pm.c.post_id).subquery()
     return (sa.select(pm.c.post_id, pm.c.likes, pm.c.comments)
             .join(latest, sa.and_(latest.c.post_id == pm.c.post_id, latest.c.as_of == pm.c.as_of))).subquery()
@@ -298,11 +300,15 @@ def _account_data(conn, workspace_id: int, acc, metrics) -> cred.AccountData:
         .select_from(p.outerjoin(metrics, metrics.c.post_id == p.c.id))
         .where(p.c.workspace_id == workspace_id, p.c.creator_id == acc.creator_id, p.c.platform == acc.platform)).all()
     post_ids = [r.id for r in posts]
-    series = conn.execute(
-        sa.select(t.follower_snapshots.c.date, t.follower_snapshots.c.followers)
-        .where(t.follower_snapshots.c.workspace_id == workspace_id,
-               t.follower_snapshots.c.platform == acc.platform,
-               t.follower_snapshots.c.handle == acc.handle)).all()
+    if event_records.enabled():  # the follower counts live in the event store
+        series = [SimpleNamespace(date=d, followers=n)
+                  for d, n in event_records.follower_counts(workspace_id, acc.platform, acc.handle)]
+    else:
+        series = conn.execute(
+            sa.select(t.follower_snapshots.c.date, t.follower_snapshots.c.followers)
+            .where(t.follower_snapshots.c.workspace_id == workspace_id,
+                   t.follower_snapshots.c.platform == acc.platform,
+                   t.follower_snapshots.c.handle == acc.handle)).all()
     comments = []
     if post_ids:
         c, lab = t.comments, at.comment_labels
@@ -325,8 +331,10 @@ def _account_data(conn, workspace_id: int, acc, metrics) -> cred.AccountData:
 
 def refresh_credibility(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None) -> int:
     ca, cr = t.creator_accounts, t.creators
-    metrics = _latest_metrics()
     with engine.begin() as conn:
+        # the latest snapshot per post; with an event store, handed over from it for this transaction
+        staged = event_records.stage_latest_snapshots(conn, workspace_id) if event_records.enabled() else None
+        metrics = _latest_metrics(staged)
         q = (sa.select(ca.c.id, ca.c.creator_id, ca.c.platform, ca.c.handle, ca.c.followers, ca.c.following,
                        cr.c.language)
              .join(cr, cr.c.id == ca.c.creator_id).where(ca.c.workspace_id == workspace_id))
@@ -361,6 +369,8 @@ def refresh_credibility(engine: sa.Engine, workspace_id: int, campaign_id: int |
         conn.execute(sa.delete(at.account_credibility)
                      .where(at.account_credibility.c.creator_account_id.in_([r["creator_account_id"] for r in rows])))
         conn.execute(sa.insert(at.account_credibility), rows)
+        if staged is not None:
+            event_records.unstage(conn, staged)
     return len(rows)
 
 
@@ -381,9 +391,10 @@ def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | 
         if campaign_id is not None:
             q = q.where(camp.c.id == campaign_id)
         parts.append([list(r) for r in conn.execute(q.order_by(camp.c.id))])
+        events = event_records.enabled()  # snapshots and follower counts in the event store: their digest there
         for table, extra in ((t.posts, [f.sum(f.length(t.posts.c.caption))]),
                              (t.comments, []),
-                             (t.follower_snapshots, [f.sum(t.follower_snapshots.c.followers)]),
+                             *(() if events else ((t.follower_snapshots, [f.sum(t.follower_snapshots.c.followers)]),)),
                              (t.creator_accounts, [f.sum(t.creator_accounts.c.followers),
                                                    f.sum(t.creator_accounts.c.following)]),
                              (t.creators, [f.count(t.creators.c.language)]),
@@ -393,9 +404,12 @@ def inputs_fingerprint(engine: sa.Engine, workspace_id: int, campaign_id: int | 
                                .where(table.c.workspace_id == workspace_id)).one()
             parts.append([str(x) for x in row])
         pm, p = t.post_metrics, t.posts
-        row = conn.execute(sa.select(f.count(), f.max(pm.c.id), f.sum(pm.c.likes), f.sum(pm.c.comments))
-                           .join(p, p.c.id == pm.c.post_id).where(p.c.workspace_id == workspace_id)).one()
-        parts.append([str(x) for x in row])
+        if events:
+            parts.append(event_records.digest(workspace_id))
+        else:
+            row = conn.execute(sa.select(f.count(), f.max(pm.c.id), f.sum(pm.c.likes), f.sum(pm.c.comments))
+                               .join(p, p.c.id == pm.c.post_id).where(p.c.workspace_id == workspace_id)).one()
+            parts.append([str(x) for x in row])
         parts.append([list(map(str, r)) for r in conn.execute(
             sa.select(t.campaign_creators).join(camp, camp.c.id == t.campaign_creators.c.campaign_id)
             .where(camp.c.workspace_id == workspace_id).order_by(*t.campaign_creators.c))])

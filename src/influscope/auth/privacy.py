@@ -29,6 +29,7 @@ from influscope.metrics import click_rollups, unique_windows
 from influscope.db.auth import data_policies
 from influscope.db.tracking import click_days
 from influscope.events import clicks as event_clicks
+from influscope.events import records as event_records
 
 
 class NotFound(LookupError):
@@ -78,6 +79,9 @@ def forget_creator(engine: sa.Engine, workspace_id: int, creator_id: int, *, use
             for table in (t.follower_snapshots, t.audience):
                 run(table.name, table.delete().where(table.c.workspace_id == workspace_id,
                                                      table.c.platform == platform, table.c.handle == handle))
+        for name, n in event_records.delete(workspace_id, post_ids=post_ids,  # and from the event store
+                                            accounts=[(pl, h) for pl, h in handles]).items():
+            counts[name] = counts.get(name, 0) + n
         if link_ids:
             conn.execute(click_days.delete().where(click_days.c.link_id.in_(link_ids)))  # counts, no person in them
             run("clicks", t.clicks.delete().where(t.clicks.c.link_id.in_(link_ids)))

@@ -18,16 +18,16 @@ what changes when orders move to the event store too.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from typing import Any
 
 from influscope.events import schema
 from influscope.events.store import EventStoreURL, session
 
-EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS}
+EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS, "post_metrics": schema.POST_METRIC_COLUMNS,
+                                           "traffic": schema.TRAFFIC_COLUMNS,
+                                           "follower_snapshots": schema.FOLLOWER_COLUMNS}
 _CREDIT_COLUMNS = ("workspace_id", "key", "link_id", "ts", "is_bot", "visitor_hash")
-_counter = itertools.count()
 
 
 class EventReader:
@@ -41,6 +41,7 @@ class EventReader:
         self.backend = Backend()
         self.backend._can_reconnect = False
         self.backend.__dict__["_influscope_event_reader"] = self
+        self.shapes: dict[tuple, tuple[Any, dict] | None] = {}  # builder, shape -> expression over the store
 
     def has(self, name: str) -> bool:
         return name in EVENT_TABLES
@@ -72,6 +73,119 @@ def reader_of(con) -> EventReader | None:
     return getattr(con, "__dict__", {}).get("_influscope_events")
 
 
+def holds(con, name: str) -> bool:
+    """Whether the table NAME of the KPI backend CON lives in the event store."""
+    reader = reader_of(con)
+    return reader is not None and reader.has(name)
+
+
+_compiled: dict[tuple, tuple[str, dict, tuple, tuple] | None] = {}
+
+
+def rows(con, build, *shape, **values) -> list[dict]:
+    """:func:`influscope.kpi.prepared.rows` for a builder whose tables may live in the event store:
+    a query over event tables only runs on ClickHouse, any other through the operational store's
+    cached SQL. As there, the ClickHouse SQL of a builder is compiled once per shape with a token
+    for each slot, and each run writes the values in as literals."""
+    from influscope.kpi import prepared
+    from influscope.kpi.backends import converters
+
+    reader = reader_of(con)
+    if reader is None:
+        return prepared.rows(con, build, *shape, **values)
+    key = (reader.store.cluster, build, shape)
+    if key not in _compiled:
+        p = prepared.Slots()
+        expr = build(con, p, *shape)
+        if reader.owns(expr):
+            compiler = prepared._binding_compiler(type(reader.backend.compiler), False)
+            sql = compiler.to_sqlglot(expr).sql(dialect=compiler.dialect, copy=False)
+            schema_ = expr.schema()
+            _compiled[key] = (sql, dict(p.types), tuple(schema_.names), tuple(converters(schema_)))
+        else:
+            _compiled[key] = None
+    hit = _compiled[key]
+    if hit is None:
+        return prepared.rows(con, build, *shape, **values)
+    sql, slots, names, convert = hit
+    if set(slots) != set(values):
+        raise TypeError(f"{build.__qualname__}: values for slots {sorted(slots)}; got {sorted(values)}")
+    for name, value in values.items():
+        sql = sql.replace(prepared._token(name), _sql_literal(value, slots[name]))
+    with session(reader.store) as client:
+        found = client.query(sql).result_rows
+    return [{n: (f(v) if f else v) for n, f, v in zip(names, convert, r)} for r in found]
+
+
+def _sql_literal(value: Any, dtype) -> str:
+    """VALUE as a ClickHouse literal of the slot type DTYPE."""
+    if value is None:
+        return "NULL"
+    if dtype.is_integer():
+        return str(int(value))
+    if dtype.is_floating():
+        return repr(float(value))
+    if dtype.is_boolean():
+        return "true" if value else "false"
+    if dtype.is_timestamp():
+        return f"toDateTime64('{_naive(value).isoformat(' ')}', 6, 'UTC')"
+    if dtype.is_date():
+        return f"toDate32('{value.isoformat()}')"
+    if dtype.is_string():
+        return _quoted([str(value)])[1:-1]
+    raise TypeError(f"no ClickHouse literal for {value!r} as {dtype}")
+
+
+_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions", "link_clicks",
+            "watch_time_s")
+
+
+def with_snapshots(con, workspace_id: int, posts: list[dict]) -> list[dict]:
+    """POSTS (rows with ``id``, ``platform``, ``handle``, ``q_day``: the local posting day as days
+    since 1970-01-01, and ``a_followers``: the account's own count) with their latest snapshot
+    (``as_of`` and the metrics) and ``followers_at_post`` (the account's latest follower count on or
+    before the posting day, else its own count), from the event store: two queries that return one
+    row per post, the snapshots' and the follower counts' as-of look-ups done by ClickHouse."""
+    reader = reader_of(con)
+    assert reader is not None, "no event store configured"
+    where = reader.store
+    ws = int(workspace_id)
+    ids = sorted({int(p["id"]) for p in posts})
+    latest: dict[int, tuple] = {}
+    at_post: dict[int, int] = {}
+    dated = [p for p in posts if p["q_day"] is not None and p["handle"] is not None]
+    with session(where) as client:
+        for i in range(0, len(ids), 10_000):
+            for r in client.query(
+                    f"SELECT post_id, as_of, {', '.join(_METRICS)} FROM {schema.write_table(where, 'post_metrics')} "
+                    f"WHERE workspace_id = {ws} AND post_id IN {_quoted(ids[i:i + 10_000])} "
+                    f"ORDER BY post_id, as_of DESC LIMIT 1 BY post_id").result_rows:
+                latest[int(r[0])] = r[1:]
+        for i in range(0, len(dated), 5_000):
+            part = dated[i:i + 5_000]
+            asked = ", ".join(f"({int(p['id'])}, {_quoted([p['platform']])[1:-1]}, {_quoted([p['handle']])[1:-1]}, "
+                              f"{int(p['q_day'])})" for p in part)
+            handles = sorted({p["handle"] for p in part})
+            for post, followers in client.query(
+                    f"SELECT q.post, f.followers FROM values('post Int64, platform String, handle String, day Int32', "
+                    f"{asked}) AS q ASOF JOIN (SELECT platform, handle, toInt32(date) AS day, followers "
+                    f"FROM {schema.write_table(where, 'follower_snapshots')} WHERE workspace_id = {ws} "
+                    f"AND handle IN {_quoted(handles)}) AS f "
+                    f"ON q.platform = f.platform AND q.handle = f.handle AND q.day >= f.day").result_rows:
+                at_post[int(post)] = int(followers)
+    out = []
+    for p in posts:
+        snap = latest.get(int(p["id"]))
+        row = {k: v for k, v in p.items() if k not in ("q_day", "a_followers")}
+        row["as_of"] = _naive(snap[0]) if snap else None
+        for j, m in enumerate(_METRICS):
+            value = snap[1 + j] if snap else None
+            row[m] = None if value is None or value != value else value
+        row["followers_at_post"] = at_post.get(int(p["id"]), p["a_followers"])
+        out.append(row)
+    return out
+
+
 def attach(con) -> None:
     """Give the Ibis backend CON of the operational store the configured event store, if any."""
     from influscope.events.store import configured
@@ -92,7 +206,7 @@ def stage_crediting_clicks(con, keys: list[str], workspace_id: int, start: dt.da
     """Copy from the event store into a temporary table of CON (the operational store) the clicks
     crediting needs: those with KEYS (the clicks the orders or leads of [start, end) carry) and, for
     FIRST_CLICK, the human clicks of the same visitors from WINDOW_S before START to END. Returns
-    the table's name, new for each call (a name the compiled crediting query is keyed on);
+    the table's name (the same at every call: the table of an earlier call on CON is replaced);
     :func:`staged_clicks` gives the table."""
     reader = reader_of(con)
     assert reader is not None, "no event store configured"
@@ -132,13 +246,21 @@ def staged_clicks(con, name: str):
     return con.__dict__["_influscope_staged"][name]
 
 
+STAGED_CLICKS = "influscope_event_clicks"
+
+
 def _temporary_clicks(con, rows: list[dict]) -> str:
-    name = f"influscope_event_clicks_{next(_counter)}"
+    """ROWS as the temporary table :data:`STAGED_CLICKS` of CON, replacing the one an earlier read
+    of this connection staged. The name is the same at every read, so the crediting query that
+    reads it is compiled once per shape (:mod:`influscope.kpi.prepared`), not at every read; each
+    connection has its own temporary table."""
+    name = STAGED_CLICKS
     staged = con.__dict__.setdefault("_influscope_staged", {})
     if getattr(con, "name", None) == "sqlite":
         from influscope.db.types import sqlite_timestamp
 
         raw = con.con
+        raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
         raw.execute(f'CREATE TEMP TABLE "{name}" (id INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, '
                     f'key VARCHAR(64) NOT NULL, link_id INTEGER NOT NULL, ts DATETIME NOT NULL, '
                     f'is_bot BOOLEAN NOT NULL, visitor_hash VARCHAR(64))')
@@ -155,7 +277,7 @@ def _temporary_clicks(con, rows: list[dict]) -> str:
         [{**r, "ts": _naive(r["ts"])} for r in rows],
         schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
                           ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
-    staged[name] = con.create_table(name, ibis.memtable(data), temp=True)
+    staged[name] = con.create_table(name, ibis.memtable(data), temp=True, overwrite=True)
     return name
 
 

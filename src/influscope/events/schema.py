@@ -35,11 +35,40 @@ CLICK_COLUMNS: dict[str, str] = {
     **{f: "Bool" for f in _FLAGS}, "version": "UInt64",
 }
 
+_COUNT = "Nullable(Int64)"
+_AMOUNT = "Nullable(Float64)"
+
+# Records that are upserted by a natural key (a snapshot or a traffic day imported again replaces its
+# row): the operational store's columns minus its row id, plus ``workspace_id`` where the SQL table
+# reaches it through a post, plus ``version``. The sorting key is the record's key, so the newest
+# version of a record is the one row a read with FINAL sees.
+POST_METRIC_COLUMNS: dict[str, str] = {
+    "workspace_id": "Int64", "post_id": "Int64", "as_of": "DateTime64(6, 'UTC')",
+    **{m: _COUNT for m in ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions",
+                           "link_clicks")},
+    "watch_time_s": _AMOUNT, "source": _TEXT, "raw": _TEXT, "version": "UInt64",
+}
+TRAFFIC_COLUMNS: dict[str, str] = {
+    "workspace_id": "Int64", "date": "Date32", "source": "String", "medium": "String", "campaign": "String",
+    "content": "String", **{m: _COUNT for m in ("sessions", "new_users", "returning_users", "engaged_sessions",
+                                                "pageviews")},
+    "session_duration_s": _AMOUNT, "version": "UInt64",
+}
+FOLLOWER_COLUMNS: dict[str, str] = {
+    "workspace_id": "Int64", "platform": "String", "handle": "String", "date": "Date32", "followers": "Int64",
+    "version": "UInt64",
+}
+
 # (table, columns, engine arguments, PARTITION BY, ORDER BY)
 _CLICKS = ("clicks", CLICK_COLUMNS, "version", "toYYYYMM(ts)", "(workspace_id, link_id, ts, key)")
+_POST_METRICS = ("post_metrics", POST_METRIC_COLUMNS, "version", "toYYYYMM(as_of)", "(workspace_id, post_id, as_of)")
+_TRAFFIC = ("traffic", TRAFFIC_COLUMNS, "version", "toYYYYMM(date)",
+            "(workspace_id, date, source, medium, campaign, content)")
+_FOLLOWERS = ("follower_snapshots", FOLLOWER_COLUMNS, "version", "toYYYYMM(date)", "(workspace_id, platform, handle, date)")
 
 MIGRATIONS: list[tuple[int, str, list[tuple[str, dict[str, str], str, str, str]]]] = [
     (1, "clicks", [_CLICKS]),
+    (2, "post metric snapshots, traffic, follower counts", [_POST_METRICS, _TRAFFIC, _FOLLOWERS]),
 ]
 
 @functools.cache
@@ -48,7 +77,8 @@ def _ibis_types() -> dict[str, dt.DataType]:
 
     return {"Int64": dt.Int64(nullable=False), "String": dt.String(nullable=False),
             "DateTime64(6, 'UTC')": dt.Timestamp(timezone="UTC", scale=6, nullable=False),
-            "Bool": dt.Boolean(nullable=False), "UInt64": dt.UInt64(nullable=False), _TEXT: dt.String()}
+            "Bool": dt.Boolean(nullable=False), "UInt64": dt.UInt64(nullable=False), _TEXT: dt.String(),
+            "Date32": dt.Date(nullable=False), _COUNT: dt.Int64(), _AMOUNT: dt.Float64()}
 
 
 def ibis_schema(columns: dict[str, str]) -> sch.Schema:

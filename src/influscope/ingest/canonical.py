@@ -29,6 +29,7 @@ from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.db.engine import refresh_statistics
 from influscope.events import importer as event_clicks
+from influscope.events import records as event_records
 from influscope.ingest import bulk_sqlite, columnar, rules
 from influscope.ingest.bundle_spec import BY_NAME, CAMPAIGN_FIELDS, FILES, Col, FileSpec
 from influscope.ingest.cells import (  # noqa: F401 - public names
@@ -808,8 +809,11 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
                                     "reactions", "link_clicks", "watch_time_s") if m in header]
         snaps = [{"post_id": post_ids[r["post_id"]], "as_of": r["as_of"], "source": "csv",
                   **{m: r.get(m) for m in metric_names}} for r in post_rows]
-        scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
-        _sync(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep, ["post_id", "as_of", *metric_names])
+        if event_records.enabled():  # into the event store when the transaction commits
+            event_records.defer(conn, "post_metrics", ws, snaps, metric_names, rep)
+        else:
+            scope = t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+            _sync(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep, ["post_id", "as_of", *metric_names])
     refs = _Refs(conn, ws)
     post_map = {k: v[0] for k, v in refs.posts().items()}
 
@@ -927,7 +931,11 @@ def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, tabl
     header = set(parsed.columns) | set(extra) | {k for k in mapping if k.startswith("_")}
     used = {csv_col: tcol for csv_col, tcol in mapping.items() if csv_col in header or tcol in key or tcol in defaults}
     rep = report.files.setdefault(name, FileReport())
-    if conn.dialect.name == "sqlite":
+    if table.name in event_records.KINDS and event_records.enabled():  # into the event store at the commit
+        rows = [{tcol: defaults.get(tcol) if r.get(csv_col) is None else r.get(csv_col) for csv_col, tcol in used.items()}
+                for r in parsed.rows]
+        event_records.defer(conn, table.name, ws, rows, [tcol for csv_col, tcol in used.items() if csv_col in header], rep)
+    elif conn.dialect.name == "sqlite":
         n = len(parsed)
         arrays: dict[str, pa.Array] = {}
         for csv_col, tcol in used.items():
@@ -1142,7 +1150,19 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
                        pm.c.saves, pm.c.reactions, pm.c.link_clicks, pm.c.watch_time_s)
              .join_from(pm, t.posts).join(t.creators, t.creators.c.id == t.posts.c.creator_id)
              .where(t.posts.c.campaign_id == cid).order_by(t.posts.c.key, pm.c.as_of))
-        counts["posts.csv"] = _write_csv(path / "posts.csv", BY_NAME["posts.csv"], conn.execute(q).mappings())
+        if event_records.enabled():  # the snapshots live in the event store: each post's, in time order
+            q = (sa.select(t.posts.c.id, t.posts.c.key.label("post_id"), t.creators.c.key.label("creator_id"),
+                           t.posts.c.platform, t.posts.c.content_type, t.posts.c.url, t.posts.c.posted_at,
+                           t.posts.c.sponsored, t.posts.c.caption)
+                 .join(t.creators, t.creators.c.id == t.posts.c.creator_id).where(t.posts.c.campaign_id == cid))
+            post_rows = {r["id"]: dict(r) for r in conn.execute(q).mappings()}
+            snaps = event_records.exported("post_metrics", ws, post_ids=list(post_rows))
+            snaps.sort(key=lambda s: (post_rows[s["post_id"]]["post_id"], s["as_of"]))
+            counts["posts.csv"] = _write_csv(path / "posts.csv", BY_NAME["posts.csv"],
+                                             ({**post_rows[s["post_id"]], **s, "post_id": post_rows[s["post_id"]]["post_id"]}
+                                              for s in snaps))
+        else:
+            counts["posts.csv"] = _write_csv(path / "posts.csv", BY_NAME["posts.csv"], conn.execute(q).mappings())
 
         creator = sa.select(t.creators.c.key).where(t.creators.c.id == t.costs.c.creator_id).scalar_subquery()
         q = (sa.select(t.costs.c.key.label("cost_id"), creator.label("creator_id"), t.costs.c.kind, t.costs.c.amount,
@@ -1215,6 +1235,12 @@ def export_bundle(engine: sa.Engine, campaign: str, path: str | Path, workspace:
             (BY_NAME["audience.csv"], t.audience, ("platform", "handle", "date", "dimension", "bucket")),
             (BY_NAME["fx_rates.csv"], t.fx_rates, ("date", "base", "currency")),
         ):
+            if table.name in event_records.KINDS and event_records.enabled():  # in the event store
+                found = event_records.exported(
+                    table.name, ws, campaigns=(camp["slug"], "") if scope and table is t.traffic else None,
+                    accounts=sorted(accounts) if scope and table is t.follower_snapshots else None)
+                counts[spec.name] = _write_csv(path / spec.name, spec, found)
+                continue
             q = sa.select(*[table.c[c] for c in spec.names]).where(where(spec.name, table)).order_by(
                 *[table.c[c] for c in order])
             counts[spec.name] = _write_csv(path / spec.name, spec, conn.execute(q).mappings())

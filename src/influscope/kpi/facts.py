@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from influscope.attribution.credit import lead_buckets, order_buckets
 from influscope.db import tables as t
-from influscope.events.read import reader_of
+from influscope.events import read as events_read
 from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, has_table, table
 from influscope.kpi.prepared import Slots
@@ -204,6 +204,23 @@ def _posts(con, p: Slots, offsets: int):
                       handle=out.a_handle, followers_at_post=out.f_followers.fill_null(out.a_followers))
 
 
+def _post_records(con, p: Slots, offsets: int):
+    """The campaign's posts with their account's handle and own follower count and the local posting
+    day: the operational half of :func:`_posts` when snapshots and follower counts live in the event
+    store (:func:`influscope.events.read.with_snapshots` adds the other half)."""
+    ws = p("ws", "int64")
+    posts = table(con, "posts")
+    posts = posts.filter(posts.workspace_id == ws, posts.campaign_id == p("cid", "int64"))
+    acc = table(con, "creator_accounts")
+    accw = acc.filter(acc.workspace_id == ws).select(
+        a_creator=acc.creator_id, a_platform=acc.platform, a_handle=acc.handle, a_followers=acc.followers)
+    out = posts.left_join(accw, [posts.creator_id == accw.a_creator, posts.platform == accw.a_platform])
+    return out.select("id", "key", "creator_id", "platform", "content_type", "posted_at", "caption",
+                      handle=out.a_handle, a_followers=out.a_followers,
+                      q_day=ibis.ifelse(out.posted_at.notnull(), timezones.local_day_slots(out.posted_at, p, offsets),
+                                        ibis.null("int64")))
+
+
 def _brand_followers(con, p: Slots, accounts: int, days: int):
     """The latest follower count on or before each of DAYS days (slots ``on_0`` ...) of ACCOUNTS brand
     accounts (slots ``platform_0``, ``handle_0`` ...)."""
@@ -284,7 +301,11 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
             f.creators[r["creator_id"]]["accounts"][r["platform"]] = {"handle": r["handle"], "followers": r["followers"]}
 
     offsets, schedule = timezones.schedule_values(campaign.timezone, *years)
-    f.posts = prepared.rows(con, _posts, offsets, ws=ws, cid=cid, **schedule)
+    if events_read.holds(con, "post_metrics"):  # snapshots and follower counts in the event store
+        f.posts = events_read.with_snapshots(con, ws, prepared.rows(con, _post_records, offsets, ws=ws, cid=cid,
+                                                                     **schedule))
+    else:
+        f.posts = prepared.rows(con, _posts, offsets, ws=ws, cid=cid, **schedule)
     for post in f.posts:
         post["day"] = campaign.day(post["posted_at"])
         post["has_metrics"] = post["as_of"] is not None
@@ -296,7 +317,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
         values = {f"on_{k}": d for k, d in enumerate(days)}
         for i, (platform, handle) in enumerate(brand):
             values.update({f"platform_{i}": platform, f"handle_{i}": handle})
-        for r in prepared.rows(con, _brand_followers, len(brand), len(days), ws=ws, **values):
+        for r in events_read.rows(con, _brand_followers, len(brand), len(days), ws=ws, **values):
             f.followers.setdefault((r["platform"], r["handle"]), {})[r["on"]] = int(r["followers"])
 
     # links, and their hits and window-opening hits per link, bot flag and local day (kept at ingest)
@@ -342,7 +363,7 @@ def load(con, campaign: Campaign, settings: dict, *, start: dt.date | None = Non
 
     # site traffic per day and utm_content (baseline through the campaign end)
     first_day = min(d for d in (campaign.start, campaign.baseline_start) if d is not None)
-    f.traffic = prepared.rows(con, _traffic, ws=ws, first=first_day, last=campaign.end)
+    f.traffic = events_read.rows(con, _traffic, ws=ws, first=first_day, last=campaign.end)
     for x in f.traffic:
         x["day"] = x["date"]
         x["content"] = (x["content"] or "").strip().lstrip("@").lower()
@@ -379,7 +400,7 @@ def _click_rows(con, campaign: Campaign, link_ids: list[int], settings: dict) ->
     else from the raw clicks. Both are compiled query shapes (:mod:`influscope.kpi.prepared`)
     unless the clicks live in an event store or the campaign has very many links."""
     flag = unique_windows.flag_column(settings["unique_click_window"], settings["bot_clicks"] == "included")
-    events = reader_of(con)
+    events = events_read.reader_of(con)
     bound = len(link_ids) <= MAX_BOUND_LINKS and not (events is not None and events.has("clicks"))
     links = {f"link_{i}": link for i, link in enumerate(link_ids)}
     if click_rollups.kept_for(con):

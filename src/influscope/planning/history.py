@@ -18,6 +18,7 @@ the posts of the campaign being planned.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -41,10 +42,27 @@ OUTCOMES = ("clicks", "orders", "revenue")
 _ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves")
 
 
-def _latest_metrics():
-    m = t.post_metrics
+def _latest_metrics(m=None):
+    m = t.post_metrics if m is None else m
     latest = sa.select(m.c.post_id, sa.func.max(m.c.as_of).label("as_of")).group_by(m.c.post_id).subquery()
     return m, latest
+
+
+@contextlib.contextmanager
+def _snapshots(conn, workspace_id: int, posts=None):
+    """``post_metrics``, or with an event store the latest snapshots of the workspace's posts (those
+    POSTS selects, a select of post ids, or all) handed over from it."""
+    from influscope.events import records as event_records
+
+    if not event_records.enabled():
+        yield t.post_metrics
+        return
+    ids = None if posts is None else list(conn.execute(posts).scalars())
+    staged = event_records.stage_latest_snapshots(conn, workspace_id, post_ids=ids)
+    try:
+        yield staged
+    finally:
+        event_records.unstage(conn, staged)
 
 
 def _engagements(m):
@@ -79,8 +97,16 @@ def recent_posts(conn, workspace_id: int, creator_id: int, platform: str, *, rec
                  before: dt.datetime | None = None, emv_rates: dict | None = None,
                  exclude_campaign: int | None = None) -> tuple[dict[str, list[float]], int]:
     """Observed values per metric over the account's ``recent`` latest posts, and the campaigns they span."""
+    mine = sa.select(t.posts.c.id).where(t.posts.c.workspace_id == workspace_id, t.posts.c.creator_id == creator_id,
+                                         t.posts.c.platform == platform)
+    with _snapshots(conn, workspace_id, mine) as snapshots:
+        return _recent_posts(conn, snapshots, workspace_id, creator_id, platform, recent, before, emv_rates,
+                             exclude_campaign)
+
+
+def _recent_posts(conn, snapshots, workspace_id, creator_id, platform, recent, before, emv_rates, exclude_campaign):
     p = t.posts
-    m, latest = _latest_metrics()
+    m, latest = _latest_metrics(snapshots)
     cols = _metric_columns(m, p, emv_rates)
     q = (sa.select(p.c.campaign_id, *[c.label(k) for k, c in cols.items()])
          .select_from(p.join(latest, latest.c.post_id == p.c.id)
@@ -113,8 +139,13 @@ class PeerAccount:
 def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
                   emv_rates: dict | None = None, exclude_campaign: int | None = None) -> list[PeerAccount]:
     """One row per creator account with posts: followers and per-metric count, sum, sum of squares."""
+    with _snapshots(conn, workspace_id) as snapshots:
+        return _peer_accounts(conn, snapshots, workspace_id, before, emv_rates, exclude_campaign)
+
+
+def _peer_accounts(conn, snapshots, workspace_id, before, emv_rates, exclude_campaign) -> list[PeerAccount]:
     p, a = t.posts, t.creator_accounts
-    m, latest = _latest_metrics()
+    m, latest = _latest_metrics(snapshots)
     cols = _metric_columns(m, p, emv_rates)
     aggs = []
     for k, c in cols.items():
@@ -141,6 +172,11 @@ def peer_accounts(conn, workspace_id: int, *, before: dt.datetime | None = None,
 def latest_followers(conn, workspace_id: int, platform: str, handle: str, fallback: int | None,
                      before: dt.date | None = None) -> int | None:
     """The account's latest follower snapshot (before ``before``), else its recorded follower count."""
+    from influscope.events import records as event_records
+
+    if event_records.enabled():  # the follower counts live in the event store
+        found = event_records.follower_counts(workspace_id, platform, handle, before=before, latest=True)
+        return found[0][1] if found else fallback
     fs = t.follower_snapshots
     q = (sa.select(fs.c.followers).where(fs.c.workspace_id == workspace_id, fs.c.platform == platform,
                                          fs.c.handle == handle).order_by(fs.c.date.desc()).limit(1))

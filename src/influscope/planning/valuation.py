@@ -367,6 +367,7 @@ def value_stored_creator(engine, creator_key: str, *, workspace: str, recent: in
     """
     from influscope.db import slugs
     from influscope.db import tables as t
+    from influscope.events import records as event_records
 
     with engine.connect() as conn:
         ws = slugs.workspace_id(conn, workspace)
@@ -384,12 +385,9 @@ def value_stored_creator(engine, creator_key: str, *, workspace: str, recent: in
         skipped: dict[str, str] = {}
         for platform, handle, followers in accounts:
             name = f"{platform} @{handle}"
-            snap = conn.execute(sa.select(t.follower_snapshots.c.followers)
-                                .where(t.follower_snapshots.c.workspace_id == ws,
-                                       t.follower_snapshots.c.platform == platform,
-                                       t.follower_snapshots.c.handle == handle)
-                                .order_by(t.follower_snapshots.c.date.desc()).limit(1)).scalar()
-            followers = snap if snap is not None else followers
+            from influscope.planning.history import latest_followers
+
+            followers = latest_followers(conn, ws, platform, handle, followers)
             if not followers:
                 skipped[name] = "no follower count recorded"
                 continue
@@ -399,7 +397,10 @@ def value_stored_creator(engine, creator_key: str, *, workspace: str, recent: in
                                     .order_by(t.posts.c.posted_at.desc().nulls_last(), t.posts.c.id.desc())
                                     .limit(recent)).scalars().all()
             posts = []
-            if post_ids:
+            if post_ids and event_records.enabled():  # the snapshots live in the event store
+                latest_of = event_records.latest_snapshots(ws, post_ids)
+                posts = [{k: latest_of[p][k] for k in _METRICS} for p in post_ids if p in latest_of]
+            elif post_ids:
                 m = t.post_metrics
                 latest = (sa.select(m.c.post_id, sa.func.max(m.c.as_of).label("as_of"))
                           .where(m.c.post_id.in_(post_ids)).group_by(m.c.post_id).subquery())

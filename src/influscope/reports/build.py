@@ -394,6 +394,10 @@ def workspace_id(conn: sa.Connection, slug: str) -> int:
 
 
 def daily_sessions(conn: sa.Connection, workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+    from influscope.events import records as event_records
+
+    if event_records.enabled():  # the traffic lives in the event store
+        return event_records.daily_sessions(workspace_id, start, end)
     q = (sa.select(t.traffic.c.date, sa.func.sum(t.traffic.c.sessions))
          .where(t.traffic.c.workspace_id == workspace_id, t.traffic.c.date >= start, t.traffic.c.date <= end,
                 t.traffic.c.sessions.is_not(None))
@@ -407,12 +411,17 @@ def brand_followers(conn: sa.Connection, workspace_id: int, accounts: list[dict]
     for acc in accounts or []:
         platform = str(acc.get("platform", "")).lower()
         handle = str(acc.get("handle", "")).lstrip("@").lower()
-        rows = conn.execute(
-            sa.select(t.follower_snapshots.c.date, t.follower_snapshots.c.followers)
-            .where(t.follower_snapshots.c.workspace_id == workspace_id,
-                   t.follower_snapshots.c.platform == platform, t.follower_snapshots.c.handle == handle,
-                   t.follower_snapshots.c.date >= start, t.follower_snapshots.c.date <= end)
-            .order_by(t.follower_snapshots.c.date)).all()
+        from influscope.events import records as event_records
+
+        if event_records.enabled():  # the follower counts live in the event store
+            rows = event_records.follower_counts(workspace_id, platform, handle, start=start, end=end)
+        else:
+            rows = conn.execute(
+                sa.select(t.follower_snapshots.c.date, t.follower_snapshots.c.followers)
+                .where(t.follower_snapshots.c.workspace_id == workspace_id,
+                       t.follower_snapshots.c.platform == platform, t.follower_snapshots.c.handle == handle,
+                       t.follower_snapshots.c.date >= start, t.follower_snapshots.c.date <= end)
+                .order_by(t.follower_snapshots.c.date)).all()
         if rows:
             out.append(Series(f"@{handle} ({platform})", [(d, float(f)) for d, f in rows], "count"))
     return out

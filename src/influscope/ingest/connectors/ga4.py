@@ -386,7 +386,10 @@ def referral_sessions(engine, start: dt.date, end: dt.date, *, workspace: str = 
              .where(t.traffic.c.workspace_id == ws, t.traffic.c.date >= start, t.traffic.c.date <= end,
                     t.traffic.c.content != "")
              .group_by(t.traffic.c.content))
-        for content, sessions in conn.execute(q):
+        from influscope.events import records as event_records
+
+        found = event_records.sessions_by_content(ws, start, end) if event_records.enabled() else conn.execute(q)
+        for content, sessions in found:
             cid = lookup(content)
             if cid is not None and sessions is not None:
                 out[keys[cid]] = out.get(keys[cid], 0) + int(sessions)

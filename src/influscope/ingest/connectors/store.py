@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from influscope.db import connectors as ct
 from influscope.db import tables as t
+from influscope.events import records as event_records
 from influscope.ingest.canonical import BundleError, FileReport, ImportReport, Problem, ensure_workspace
 
 POST_METRICS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves", "reactions",
@@ -274,11 +275,14 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
                     raw["missing"] = dict(sorted(s["reasons"].items()))
                 snaps.append({"post_id": post_ids[s["post_key"]], "as_of": s["as_of"], "source": batch.source,
                               "raw": raw, **{m: s["metrics"].get(m) for m in metrics}})
-            pids = sorted({s["post_id"] for s in snaps})
-            scope = t.post_metrics.c.post_id.in_(pids) if len(pids) <= 2000 else \
-                t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
-            upsert(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep,
-                  ["post_id", "as_of", "source", "raw", *metrics])
+            if event_records.enabled():  # into the event store when the transaction commits
+                event_records.defer(conn, "post_metrics", ws, snaps, ["source", "raw", *metrics], rep)
+            else:
+                pids = sorted({s["post_id"] for s in snaps})
+                scope = t.post_metrics.c.post_id.in_(pids) if len(pids) <= 2000 else \
+                    t.post_metrics.c.post_id.in_(sa.select(t.posts.c.id).where(t.posts.c.workspace_id == ws))
+                upsert(conn, t.post_metrics, snaps, ("post_id", "as_of"), scope, rep,
+                       ["post_id", "as_of", "source", "raw", *metrics])
         if batch.post_days:
             days = _dedupe([{"workspace_id": ws, "post_id": post_ids[d["post_key"]], "date": d["date"],
                              "metric": d["metric"], "value": d["value"], "reason": d["reason"], "source": batch.source}
@@ -295,6 +299,9 @@ def write_batch(conn: sa.Connection, workspace: str, batch: Batch, report: Impor
         if not rows:
             return
         rows = _dedupe([{"workspace_id": ws, **r} for r in rows], key)
+        if table.name in event_records.KINDS and event_records.enabled():  # into the event store at the commit
+            event_records.defer(conn, table.name, ws, rows, list(rows[0]), report.files.setdefault(name, FileReport()))
+            return
         upsert(conn, table, rows, key, _narrow(table, ws, rows, key[1]), report.files.setdefault(name, FileReport()),
                list(rows[0].keys()))
 

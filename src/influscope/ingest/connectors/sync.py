@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from influscope.db import connectors as ct
 from influscope.db import slugs
 from influscope.db import tables as t
+from influscope.events import records as event_records
 from influscope.ingest.canonical import ImportReport, ensure_workspace, normalise_handle
 from influscope.ingest.connectors.base import Context, ConnectorError, read_token
 from influscope.ingest.connectors.store import Batch, utcnow, write_batch
@@ -161,6 +162,7 @@ def sync_account(engine: sa.Engine, name: str, *, workspace: str = "default", si
         result.notes = batch.notes
         with engine.begin() as conn:
             result.report = write_batch(conn, workspace, batch)
+            event_records.write_pending(conn)  # the event store's counts belong to the run's changes
             _save_state(conn, acc["id"], RUN_STREAM, until, [])
             for stream, metrics in ctx.retired.items():
                 _save_state(conn, acc["id"], stream, None, metrics)

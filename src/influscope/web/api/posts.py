@@ -14,6 +14,7 @@ from pydantic import Field
 from influscope.auth import audit
 from influscope.auth.deps import Principal, db, require
 from influscope.db import tables as t
+from influscope.events import records as event_records
 from influscope.web.api._common import (ERRORS, WRITE_ERRORS, Count, DateTimeIn, Flag, Limit, Model, ObjectId, Offset,
                                         OptionalRef, Ref, Text, UtcDateTime, aware_to_naive_utc, row_or_404,
                                         strict_query)
@@ -80,9 +81,12 @@ class PostIn(Model):
     caption: Text(10000) | None = None
 
 
-def _latest(conn: sa.Connection, post_ids: list[int]) -> dict[int, Metrics]:
+def _latest(conn: sa.Connection, post_ids: list[int], workspace_id: int) -> dict[int, Metrics]:
     if not post_ids:
         return {}
+    if event_records.enabled():  # the snapshots live in the event store
+        return {pid: Metrics(**{k: r[k] for k in Metrics.model_fields})
+                for pid, r in event_records.latest_snapshots(workspace_id, post_ids).items()}
     pm = t.post_metrics
     newest = (sa.select(pm.c.post_id, sa.func.max(pm.c.as_of).label("as_of"))
               .where(pm.c.post_id.in_(post_ids)).group_by(pm.c.post_id).subquery())
@@ -92,7 +96,7 @@ def _latest(conn: sa.Connection, post_ids: list[int]) -> dict[int, Metrics]:
 
 
 def _out(conn: sa.Connection, rows: list[dict]) -> list[Post]:
-    latest = _latest(conn, [r["id"] for r in rows])
+    latest = _latest(conn, [r["id"] for r in rows], rows[0]["workspace_id"] if rows else 0)
     return [Post(id=r["id"], key=r["key"], campaign_id=r["campaign_id"], creator_id=r["creator_id"],
                  platform=r["platform"], content_type=r["content_type"], url=r["url"], posted_at=r["posted_at"],
                  sponsored=r["sponsored"], latest=latest.get(r["id"])) for r in rows]
@@ -124,6 +128,9 @@ def post_metrics(post_id: ObjectId, p: Principal = Depends(require("read")),
                  engine: sa.Engine = Depends(db)) -> list[Metrics]:
     with engine.connect() as conn:
         row_or_404(conn, t.posts, post_id, p.workspace_id, "post")
+        if event_records.enabled():
+            return [Metrics(**{k: r[k] for k in Metrics.model_fields})
+                    for r in event_records.snapshots(p.workspace_id, post_id)]
         rows = conn.execute(sa.select(t.post_metrics).where(t.post_metrics.c.post_id == post_id)
                             .order_by(t.post_metrics.c.as_of)).mappings()
         return [Metrics(**{k: r[k] for k in Metrics.model_fields}) for r in rows]
@@ -157,6 +164,14 @@ def add_metrics(post_id: ObjectId, body: MetricsIn, p: Principal = Depends(requi
                 engine: sa.Engine = Depends(db)) -> Metrics:
     values = body.model_dump()
     values["as_of"] = aware_to_naive_utc(body.as_of).replace(microsecond=0)
+    if event_records.enabled():  # the snapshot goes to the event store when the audit entry commits
+        with engine.begin() as conn:
+            row_or_404(conn, t.posts, post_id, p.workspace_id, "post")
+            event_records.defer(conn, "post_metrics", p.workspace_id, [{"post_id": post_id, **values, "source": "api"}],
+                                [*values, "source"])
+            audit.record_for(conn, p, "post.metrics", object_type="post", object_id=post_id)
+        row = next(r for r in event_records.snapshots(p.workspace_id, post_id) if r["as_of"] == values["as_of"])
+        return Metrics(**{k: row[k] for k in Metrics.model_fields})
     with engine.begin() as conn:
         row_or_404(conn, t.posts, post_id, p.workspace_id, "post")
         key = (t.post_metrics.c.post_id == post_id) & (t.post_metrics.c.as_of == values["as_of"])
@@ -175,4 +190,5 @@ def delete_post(post_id: ObjectId, p: Principal = Depends(require("write")), eng
         row_or_404(conn, t.posts, post_id, p.workspace_id, "post")
         conn.execute(t.posts.delete().where(t.posts.c.id == post_id))
         audit.record_for(conn, p, "post.delete", object_type="post", object_id=post_id)
+    event_records.delete(p.workspace_id, post_ids=[post_id])  # its snapshots in the event store, if any
     return Response(status_code=204)
