@@ -111,6 +111,10 @@ def ensure_schema(engine: sa.Engine) -> None:
 
 def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
+    from influscope.attribution import carried
+
+    with engine.begin() as conn:  # the triggers that keep orders' carried clicks, if a rebuild dropped them
+        carried.ensure(conn)
     refresh_statistics(engine)
 
 
