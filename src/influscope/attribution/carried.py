@@ -66,7 +66,12 @@ def _sqlite_ddl() -> list[str]:
     # (setting click_id to itself runs their update trigger)
     touch = " ".join(f"UPDATE {kind} SET click_id = click_id WHERE workspace_id = {{row}}.workspace_id "
                      f"AND click_id = {{row}}.key;" for kind in KINDS)
-    out.append(f"CREATE TRIGGER clicks_carried_ins AFTER INSERT ON clicks BEGIN {touch.format(row='NEW')} END")
+    # (a new click is looked up first: most clicks are named by no order or lead, and a look-up is
+    # cheaper than an update that finds nothing)
+    named = " OR ".join(f"EXISTS (SELECT 1 FROM {kind} WHERE workspace_id = NEW.workspace_id AND click_id = NEW.key)"
+                        for kind in KINDS)
+    out.append(f"CREATE TRIGGER clicks_carried_ins AFTER INSERT ON clicks WHEN {named} "
+               f"BEGIN {touch.format(row='NEW')} END")
     out.append("CREATE TRIGGER clicks_carried_upd AFTER UPDATE OF workspace_id, key, ts, link_id ON clicks "
                f"BEGIN {touch.format(row='OLD')} {touch.format(row='NEW')} END")
     out.append(f"CREATE TRIGGER clicks_carried_del AFTER DELETE ON clicks BEGIN {touch.format(row='OLD')} END")

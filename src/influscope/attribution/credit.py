@@ -17,7 +17,10 @@ The whole decision is one Ibis expression, run by the store's engine (SQLite, Po
 ClickHouse): a candidate per rule (each the best match by a window function), joined back to the
 orders and chosen between by a CASE in the rules' order. The only string work SQL engines do
 differently, reading ``utm_content`` out of a landing URL, is kept on the order when it is written
-(:mod:`influscope.attribution.landing`). :func:`order_buckets` and :func:`lead_buckets` group the
+(:mod:`influscope.attribution.landing`). The click rule reads the link and age of the carried click
+that the store keeps on each order and lead (:mod:`influscope.attribution.carried`), when it keeps
+them, so that no click is looked up when the KPIs are read; the window is applied to the age then.
+:func:`order_buckets` and :func:`lead_buckets` group the
 credited rows by what the KPIs break down by, so that only sums per key reach Python.
 """
 
