@@ -228,7 +228,7 @@ def recompute(conn: sa.Connection, workspace_id: int) -> dict[tuple[str, int], t
     k = t.clicks
     clicks = {r.key: (r.link_id, r.ts) for r in conn.execute(
         sa.select(k.c.key, k.c.link_id, k.c.ts).where(k.c.workspace_id == workspace_id))}
-    out = {}
+    out: dict[tuple[str, int], tuple[int | None, int | None]] = {}
     for kind, at in KINDS.items():
         e = getattr(t, kind)
         for r in conn.execute(sa.select(e.c.id, e.c.click_id, e.c[at]).where(e.c.workspace_id == workspace_id)):
@@ -244,7 +244,7 @@ def recompute(conn: sa.Connection, workspace_id: int) -> dict[tuple[str, int], t
 
 def stored(conn: sa.Connection, workspace_id: int) -> dict[tuple[str, int], tuple[int | None, int | None]]:
     """What the store keeps, in the shape of :func:`recompute`."""
-    out = {}
+    out: dict[tuple[str, int], tuple[int | None, int | None]] = {}
     for kind in KINDS:
         e = getattr(t, kind)
         for r in conn.execute(sa.select(e.c.id, e.c.click_link_id, e.c.click_age_s).where(e.c.workspace_id == workspace_id)):

@@ -177,8 +177,9 @@ def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
             return Value(None, reason, estimated=True)
         daily[o["day"]] = daily.get(o["day"], Decimal(0)) + rev
     for day, raw in same.items():  # what _revenue gives for them one by one, added up
-        daily[day] = daily.get(day, Decimal(0)) + _revenue(ctx, [{"subtotal": raw, "discounts": 0, "refunded": 0,
-                                                                  "currency": facts.campaign.currency, "day": day}])[0]
+        exact, _ = _revenue(ctx, [{"subtotal": raw, "discounts": 0, "refunded": 0, "currency": facts.campaign.currency,
+                                   "day": day}])
+        daily[day] = daily.get(day, Decimal(0)) + (exact or Decimal(0))
     c = facts.campaign
     fc = forecast.sales_forecast(sorted(daily.items()), c.start, c.end, today, horizon_days=30)
     if fc.to_end is None:
