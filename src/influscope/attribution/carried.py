@@ -49,6 +49,11 @@ def _pg_epoch(col: str) -> str:
     return f"CAST(EXTRACT('epoch' FROM {col}) AS BIGINT)"
 
 
+def _changed(differs: str) -> str:
+    """A click's update changes what an order resolves (DIFFERS: the dialect's null-safe "differs")."""
+    return " OR ".join(f"OLD.{c} {differs} NEW.{c}" for c in ("workspace_id", "key", "ts", "link_id"))
+
+
 def _sqlite_ddl() -> list[str]:
     out = []
     for kind, at in KINDS.items():
@@ -73,7 +78,7 @@ def _sqlite_ddl() -> list[str]:
     out.append(f"CREATE TRIGGER clicks_carried_ins AFTER INSERT ON clicks WHEN {named} "
                f"BEGIN {touch.format(row='NEW')} END")
     out.append("CREATE TRIGGER clicks_carried_upd AFTER UPDATE OF workspace_id, key, ts, link_id ON clicks "
-               f"BEGIN {touch.format(row='OLD')} {touch.format(row='NEW')} END")
+               f"WHEN {_changed('IS NOT')} BEGIN {touch.format(row='OLD')} {touch.format(row='NEW')} END")
     out.append(f"CREATE TRIGGER clicks_carried_del AFTER DELETE ON clicks BEGIN {touch.format(row='OLD')} END")
     return out
 
@@ -113,7 +118,7 @@ BEGIN
 END $$""")
     out.append("CREATE TRIGGER clicks_carried_ins AFTER INSERT ON clicks FOR EACH ROW EXECUTE FUNCTION clicks_carried()")
     out.append("CREATE TRIGGER clicks_carried_upd AFTER UPDATE OF workspace_id, key, ts, link_id ON clicks "
-               "FOR EACH ROW EXECUTE FUNCTION clicks_carried()")
+               f"FOR EACH ROW WHEN ({_changed('IS DISTINCT FROM')}) EXECUTE FUNCTION clicks_carried()")
     out.append("CREATE TRIGGER clicks_carried_del AFTER DELETE ON clicks FOR EACH ROW EXECUTE FUNCTION clicks_carried()")
     return out
 
