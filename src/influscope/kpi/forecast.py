@@ -90,7 +90,7 @@ def _weighted_middles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row of WEIGHTS (how many times each of the sorted VALUES occurs in that row's multiset),
     the multiset's median as ``np.median`` gives it (the mean of the two middle values when the
     count is even); 0 for a row with no value."""
-    cum = np.cumsum(weights, axis=1)
+    cum = np.cumsum(weights, axis=1, dtype=np.int64)
     total = cum[:, -1] if cum.shape[1] else np.zeros(len(weights), dtype=np.int32)
     if not len(values):
         return np.zeros(len(weights))
@@ -112,9 +112,11 @@ def bootstrap_theil_sen(x: np.ndarray, y: np.ndarray, samples: np.ndarray) -> tu
     slopes, a, b = slopes[order], a[order], b[order]
     counts = np.zeros((len(samples), n), dtype=np.int32)
     np.add.at(counts, (np.repeat(np.arange(len(samples)), samples.shape[1]), samples.ravel()), 1)
-    # a pair of positions in a resample has dx > 0 only for two distinct points, the lower first
-    weights = counts[:, a] * counts[:, b]
-    slope = _weighted_middles(slopes, weights)
+    # a pair of positions in a resample has dx > 0 only for two distinct points, the lower first;
+    # a few resamples at a time keep the (resamples x pairs) weights small
+    step = max(1, 200_000 // max(len(slopes), 1))
+    slope = np.concatenate([_weighted_middles(slopes, counts[i:i + step, a] * counts[i:i + step, b])
+                            for i in range(0, len(samples), step)]) if len(samples) else np.zeros(0)
     xs, ys = x[samples], y[samples]
     intercept = np.median(ys - slope[:, None] * xs, axis=1)
     return intercept, slope
