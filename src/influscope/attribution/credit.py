@@ -42,6 +42,7 @@ RULES = ("code", "click", "utm")
 NOT_COUNTED = ("cancelled", "refunded")
 SECONDS_PER_DAY = 86400
 KEPT = "kept"  # the clicks come from what orders and leads keep (influscope.attribution.carried)
+KEPT_OR_LOOKUP = "kept_or_lookup"  # the same, and a look-up by key for events not resolved (PostgreSQL)
 
 
 ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
@@ -65,10 +66,10 @@ def _pair_key(utm, source):
     return source.length().cast("string") + ":" + source + utm
 
 
-def _events(con, p: Slots, kind: str, kept: bool = False, columns: tuple[str, ...] | None = None):
+def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[str, ...] | None = None):
     """The orders or leads of the window, with their COLUMNS (default: all of ORDER_COLUMNS or
-    LEAD_COLUMNS) and what each rule needs under common names (KEPT: with the carried click's link
-    and age, :mod:`influscope.attribution.carried`)."""
+    LEAD_COLUMNS) and what each rule needs under common names (KEPT, one of :data:`KEPT` and
+    :data:`KEPT_OR_LOOKUP`: with the carried click's link and age, :mod:`influscope.attribution.carried`)."""
     ev = table(con, kind)
     at = ev.created_at if kind == "orders" else ev.ts
     ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
@@ -82,7 +83,7 @@ def _events(con, p: Slots, kind: str, kept: bool = False, columns: tuple[str, ..
                        ev_source=ibis.literal(""), **carried_cols)
     # named (a common table expression), so that the window's events are read once and the small
     # code and utm maps are looked up by index rather than scanned for every event
-    epoch = {} if kept else {"ev_epoch": timezones.epoch_s(ev.ev_at)}
+    epoch = {} if kept == KEPT else {"ev_epoch": timezones.epoch_s(ev.ev_at)}
     return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), **epoch).alias(f"{kind}_in_window")
 
 
@@ -100,8 +101,8 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     event then joins those maps and its carried click (by the click's unique key), so that the
     engine's plan stays one pass over the events with index look-ups."""
     ws, window_s = p("ws", "int64"), p("window_s", "int64")
-    kept = clicks_from == KEPT
-    ev = _events(con, p, kind, kept, columns)
+    kept = clicks_from in (KEPT, KEPT_OR_LOOKUP)
+    ev = _events(con, p, kind, clicks_from if kept else None, columns)
     links, codes, accounts = (table(con, n) for n in ("links", "codes", "creator_accounts"))
     lw = links.filter(links.workspace_id == ws)
 
@@ -133,7 +134,20 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     if kept:  # the carried click's link and age are on the event: only the window is left to apply
         if first_click:
             raise ValueError("first_click crediting reads the raw clicks, not the carried ones")
-        j = j.left_join(link_of, (ev.ev_click_link == link_of.l_id) & (ev.ev_click_age <= window_s))
+        within = ev.ev_click_age <= window_s
+        if clicks_from == KEPT_OR_LOOKUP:
+            # an event whose click is not resolved (on PostgreSQL, a click committed while the event
+            # was being written is not seen by the event's trigger) looks it up by key, as without
+            # the kept columns
+            cw = table(con, "clicks").filter(table(con, "clicks").workspace_id == ws)
+            by_key = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
+            late = (ev.ev_click_link.isnull() & (ev.click_id == by_key.k_key) & (by_key.k_ts <= ev.ev_at)
+                    & (ev.ev_epoch - timezones.epoch_s(by_key.k_ts) <= window_s))
+            j = j.left_join(by_key, late)
+            link = ibis.cases((ev.ev_click_link.notnull() & within, ev.ev_click_link), else_=by_key.k_link)
+            j = j.left_join(link_of, link == link_of.l_id)
+        else:  # SQLite: one writer at a time, so every event's click is resolved when it commits
+            j = j.left_join(link_of, (ev.ev_click_link == link_of.l_id) & within)
     else:
         clicks = table(con, "clicks") if clicks_from == "clicks" else staged_clicks(con, clicks_from)
         cw = clicks.filter(clicks.workspace_id == ws)
@@ -210,7 +224,7 @@ def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.dateti
     attribution = settings["attribution"]
     clicks_from = "clicks"
     if attribution == "last_click" and carried.kept_for(con):
-        clicks_from = KEPT
+        clicks_from = KEPT if con.name == "sqlite" else KEPT_OR_LOOKUP
     elif reader_of(con) is not None:
         ev = table(con, kind)
         at = ev.created_at if kind == "orders" else ev.ts
