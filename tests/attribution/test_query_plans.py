@@ -31,7 +31,7 @@ def _plan(con, build, shape, values) -> list[str]:
 
 
 @pytest.mark.parametrize("attribution", ["last_click", "first_click"])
-def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribution):
+def test_crediting_reads_the_span_by_index_and_each_click_by_key_or_kept(demo, attribution):
     camp = load_campaign(demo, "spring-launch", "demo")
     settings = methodology.resolve(call={"attribution": attribution})
     span = camp.credit_span(settings)
@@ -43,8 +43,12 @@ def test_crediting_reads_the_span_by_index_and_looks_up_each_click(demo, attribu
                          {**credit._span(camp.workspace_id, *span, settings), **schedule})
             text = " | ".join(plan)
             assert f"USING INDEX {index} (workspace_id=? AND " in text, text
-            # each event's carried click by its unique key; no table read whole
-            assert "USING INDEX sqlite_autoindex_clicks_1 (workspace_id=? AND key=?)" in text, text
+            if attribution == "last_click":  # the carried click's link is kept on the event: no click is read
+                assert " clicks" not in text and "clicks_1" not in text, text
+                assert "USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN" in text, text  # its link, by id
+            else:  # each event's carried click by its unique key
+                assert "USING INDEX sqlite_autoindex_clicks_1 (workspace_id=? AND key=?)" in text, text
+            # no table read whole
             for table in ("orders", "leads", "clicks", "links", "codes"):
                 assert not any(line.startswith("SCAN ") and line.split()[1] == table for line in plan), text
 

@@ -143,6 +143,13 @@ def test_leak_findings_with_their_figures(any_engine, tmp_path):
     assert diag["subject"] == "mira" and diag["figures"]["code"] == "MIRA15" and diag["kpis"] == ["code_redemptions"]
     assert codes.coupon_site("https://couponfollow.com/site/x") == "couponfollow.com"
     assert codes.coupon_site("https://notretailmenot.com/") is None
+    # the clicks' creators as the orders keep them, or joined through the clicks: the same findings
+    from influscope.attribution import carried
+
+    kept = [f.as_dict() for f in codes.leaks(engine, "spring")]
+    with engine.begin() as conn:
+        carried.uninstall(conn)
+    assert [f.as_dict() for f in codes.leaks(engine, "spring")] == kept
 
 
 def test_default_codes_read_as_the_creators_name_then_digits(engine, tmp_path):

@@ -92,3 +92,19 @@ def test_theil_sen_matches_hand_example():
     a, b = theil_sen(x, y)
     # pair slopes: 2, 2, 33, 2, 48.5, 95 -> median (2 + 33) / 2 = 17.5
     assert b == pytest.approx(17.5)
+
+
+def test_the_bootstrap_fits_all_at_once_equal_one_fit_per_resample():
+    """Every resample's Theil-Sen line, computed together, is bit for bit the one-by-one fit:
+    repeated days, ties, flat and spiky series."""
+    from influscope.kpi.forecast import bootstrap_theil_sen
+
+    rng = np.random.default_rng(11)
+    for trial in range(120):
+        n = int(rng.integers(2, 60))
+        x = np.arange(n, dtype=float)
+        y = [rng.random(n) * 1000, np.round(rng.random(n) * 3), np.zeros(n), rng.exponential(90, n)][trial % 4]
+        samples = rng.integers(0, n, (25, n))
+        intercepts, slopes = bootstrap_theil_sen(x, y, samples)
+        for k, idx in enumerate(samples):
+            assert (intercepts[k], slopes[k]) == theil_sen(x[idx], y[idx])

@@ -17,7 +17,10 @@ The whole decision is one Ibis expression, run by the store's engine (SQLite, Po
 ClickHouse): a candidate per rule (each the best match by a window function), joined back to the
 orders and chosen between by a CASE in the rules' order. The only string work SQL engines do
 differently, reading ``utm_content`` out of a landing URL, is kept on the order when it is written
-(:mod:`influscope.attribution.landing`). :func:`order_buckets` and :func:`lead_buckets` group the
+(:mod:`influscope.attribution.landing`). The click rule reads the link and age of the carried click
+that the store keeps on each order and lead (:mod:`influscope.attribution.carried`), when it keeps
+them, so that no click is looked up when the KPIs are read; the window is applied to the age then.
+:func:`order_buckets` and :func:`lead_buckets` group the
 credited rows by what the KPIs break down by, so that only sums per key reach Python.
 """
 
@@ -28,6 +31,7 @@ from typing import Any
 
 import ibis
 
+from influscope.attribution import carried
 from influscope.events.read import reader_of, stage_crediting_clicks, staged_clicks
 from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, table
@@ -37,11 +41,17 @@ from influscope.metrics import timezones
 RULES = ("code", "click", "utm")
 NOT_COUNTED = ("cancelled", "refunded")
 SECONDS_PER_DAY = 86400
+KEPT = "kept"  # the clicks come from what orders and leads keep (influscope.attribution.carried)
+KEPT_OR_LOOKUP = "kept_or_lookup"  # the same, and a look-up by key for events not resolved (PostgreSQL)
 
 
 ORDER_COLUMNS = ("id", "key", "source", "created_at", "currency", "subtotal", "discounts", "refunded", "status",
                  "discount_codes", "landing_url", "click_id", "new_customer", "units", "customer_id")
 LEAD_COLUMNS = ("id", "key", "type", "ts", "click_id", "lead_code", "utm_content", "value", "currency")
+# what the bucket queries read of an order or lead (fewer columns carried through the joins)
+ORDER_SUMMED = ("id", "created_at", "currency", "subtotal", "discounts", "refunded", "status", "click_id",
+                "new_customer", "units")
+LEAD_COUNTED = ("id", "type", "ts", "click_id")
 CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "platform", "post_id", "code_hit",
                   "click_hit")
 
@@ -56,25 +66,29 @@ def _pair_key(utm, source):
     return source.length().cast("string") + ":" + source + utm
 
 
-def _events(con, p: Slots, kind: str):
-    """The orders or leads of the window, with what each rule needs under common names."""
+def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[str, ...] | None = None):
+    """The orders or leads of the window, with their COLUMNS (default: all of ORDER_COLUMNS or
+    LEAD_COLUMNS) and what each rule needs under common names (KEPT, one of :data:`KEPT` and
+    :data:`KEPT_OR_LOOKUP`: with the carried click's link and age, :mod:`influscope.attribution.carried`)."""
     ev = table(con, kind)
     at = ev.created_at if kind == "orders" else ev.ts
     ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
+    carried_cols = {"ev_click_link": ev.click_link_id, "ev_click_age": ev.click_age_s} if kept else {}
     if kind == "orders":
-        ev = ev.select(*ORDER_COLUMNS, ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
-                       ev_source=ev.landing_utm_source.fill_null(""))
+        ev = ev.select(*(columns or ORDER_COLUMNS), ev_at=ev.created_at, ev_codes=ev.discount_codes, ev_utm=ev.landing_utm_content,
+                       ev_source=ev.landing_utm_source.fill_null(""), **carried_cols)
     else:
         ev = ev.rename(lead_code="code")  # the credited code takes the name
-        ev = ev.select(*LEAD_COLUMNS, ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
-                       ev_source=ibis.literal(""))
+        ev = ev.select(*(columns or LEAD_COLUMNS), ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
+                       ev_source=ibis.literal(""), **carried_cols)
     # named (a common table expression), so that the window's events are read once and the small
     # code and utm maps are looked up by index rather than scanned for every event
-    return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), ev_epoch=timezones.epoch_s(ev.ev_at)).alias(
-        f"{kind}_in_window")
+    epoch = {} if kept == KEPT else {"ev_epoch": timezones.epoch_s(ev.ev_at)}
+    return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), **epoch).alias(f"{kind}_in_window")
 
 
-def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str = "clicks"):
+def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str = "clicks",
+             columns: tuple[str, ...] | None = None):
     """An Ibis expression: every order (KIND "orders") or lead ("leads") of workspace ``ws`` placed in
     [``start``, ``end``) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
     ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``, under
@@ -87,10 +101,9 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     event then joins those maps and its carried click (by the click's unique key), so that the
     engine's plan stays one pass over the events with index look-ups."""
     ws, window_s = p("ws", "int64"), p("window_s", "int64")
-    ev = _events(con, p, kind)
+    kept = clicks_from in (KEPT, KEPT_OR_LOOKUP)
+    ev = _events(con, p, kind, clicks_from if kept else None, columns)
     links, codes, accounts = (table(con, n) for n in ("links", "codes", "creator_accounts"))
-    clicks = table(con, "clicks") if clicks_from == "clicks" else staged_clicks(con, clicks_from)
-    cw = clicks.filter(clicks.workspace_id == ws)
     lw = links.filter(links.workspace_id == ws)
 
     # 1. code: per distinct code list, the first affiliate code listed (codes separated by single spaces)
@@ -113,21 +126,44 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     # 2. click: the carried click, no later than the event and within the window, on a creator's link
     # (decided in the join, once per event: a column computed from both sides would be evaluated again
     # wherever the rule reads it)
-    carried = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
     link_of = lw.filter(lw.creator_id.notnull()).select(
         l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
-    in_window = ((ev.click_id == carried.k_key) & (carried.k_ts <= ev.ev_at)
-                 & (ev.ev_epoch - timezones.epoch_s(carried.k_ts) <= window_s))
     j = (ev.left_join(code_map, ev.ev_codes == code_map.c_list)
-           .left_join(utm_map, ev.ev_key == utm_map.u_key)
-           .left_join(carried, in_window)
-           .left_join(link_of, carried.k_link == link_of.l_id))
+           .left_join(utm_map, ev.ev_key == utm_map.u_key))
     first_click = attribution == "first_click"
+    if kept:  # the carried click's link and age are on the event: only the window is left to apply
+        if first_click:
+            raise ValueError("first_click crediting reads the raw clicks, not the carried ones")
+        within = ev.ev_click_age <= window_s
+        if clicks_from == KEPT_OR_LOOKUP:
+            # an event whose click is not resolved (on PostgreSQL, a click committed while the event
+            # was being written is not seen by the event's trigger) looks it up by key, as without
+            # the kept columns
+            cw = table(con, "clicks").filter(table(con, "clicks").workspace_id == ws)
+            by_key = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
+            late = (ev.ev_click_link.isnull() & (ev.click_id == by_key.k_key) & (by_key.k_ts <= ev.ev_at)
+                    & (ev.ev_epoch - timezones.epoch_s(by_key.k_ts) <= window_s))
+            j = j.left_join(by_key, late)
+            link = ibis.cases((ev.ev_click_link.notnull() & within, ev.ev_click_link), else_=by_key.k_link)
+            j = j.left_join(link_of, link == link_of.l_id)
+        else:  # SQLite: one writer at a time, so every event's click is resolved when it commits
+            j = j.left_join(link_of, (ev.ev_click_link == link_of.l_id) & within)
+    else:
+        clicks = table(con, "clicks") if clicks_from == "clicks" else staged_clicks(con, clicks_from)
+        cw = clicks.filter(clicks.workspace_id == ws)
+        by_key = cw.select(k_key=cw.key, k_ts=cw.ts, k_link=cw.link_id)
+        in_window = ((ev.click_id == by_key.k_key) & (by_key.k_ts <= ev.ev_at)
+                     & (ev.ev_epoch - timezones.epoch_s(by_key.k_ts) <= window_s))
+        j = j.left_join(by_key, in_window).left_join(link_of, by_key.k_link == link_of.l_id)
     if first_click:  # the visitor's earliest click in the window, when there is one, instead
         first = _first_clicks(ev, cw, lw, window_s)
         j = j.left_join(first, ev.id == first.f_ev)
+    if kept:
+        key = ibis.ifelse(j.l_id.notnull(), j.click_id, ibis.null("string"))
+        click = {"key": key, "link": j.l_id, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
+    else:
+        click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
     last_hit = j.l_id.notnull()
-    click = {"key": j.k_key, "link": j.k_link, "creator": j.l_creator, "platform": j.l_platform, "post": j.l_post}
     click_hit = last_hit
     if first_click:
         use_first = j.f_ev.notnull()
@@ -180,18 +216,22 @@ def _first_clicks(ev, cw, lw, window_s):
 def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime,
            settings: dict) -> tuple[str, bool, str]:
     """What shapes the crediting query: the attribution model, the precedence, and the table its
-    clicks come from: the store's own ``clicks``, or, when clicks live in the event store, a
+    clicks come from: with the last-click model, what the orders and leads keep
+    (:mod:`influscope.attribution.carried`) when the store keeps it; else the store's own
+    ``clicks``, or, when clicks live in the event store, a
     temporary table holding the clicks this call's orders or leads carry
     (:func:`influscope.events.read.stage_crediting_clicks`)."""
     attribution = settings["attribution"]
     clicks_from = "clicks"
-    if reader_of(con) is not None:
+    if attribution == "last_click" and carried.kept_for(con):
+        clicks_from = KEPT if con.name == "sqlite" else KEPT_OR_LOOKUP
+    elif reader_of(con) is not None:
         ev = table(con, kind)
         at = ev.created_at if kind == "orders" else ev.ts
-        carried = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end),
-                            ev.click_id.notnull()).select("click_id").distinct()
+        ids = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end),
+                        ev.click_id.notnull()).select("click_id").distinct()
         clicks_from = stage_crediting_clicks(
-            con, sorted(r["click_id"] for r in fetch(con, carried)), workspace_id, start, end,
+            con, sorted(r["click_id"] for r in fetch(con, ids)), workspace_id, start, end,
             int(settings["attribution_window_days"]) * SECONDS_PER_DAY, attribution == "first_click")
     return attribution, bool(settings["code_beats_link"]), clicks_from
 
@@ -246,7 +286,7 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
 
 
 def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
-    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from)
+    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from, ORDER_SUMMED)
     x = x.mutate(day=timezones.local_day_slots(x.created_at, p, offsets),
                  status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
                                          else_="counted"))
@@ -274,7 +314,7 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
 
 
 def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
-    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from)
+    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from, LEAD_COUNTED)
     x = x.mutate(day=timezones.local_day_slots(x.ts, p, offsets))
     return x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count())
 

@@ -44,13 +44,14 @@ def rebuild(db: Optional[str] = _common.DbOption,
             workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
                                                     help="Only this workspace (default: every workspace).")) -> None:
     """Recompute what is kept when records are written (unique-click windows, clicks per link and
-    local day, the utm values of orders' landing URLs) from the raw records."""
+    local day, the utm values of orders' landing URLs, the click each order and lead carries) from
+    the raw records."""
     import sqlalchemy as sa
 
     from influscope.db import slugs
     from influscope.db import tables as t
     from influscope.db.engine import get_engine, refresh_statistics
-    from influscope.attribution import landing
+    from influscope.attribution import carried, landing
     from influscope.metrics import click_rollups, unique_windows
 
     settings = _common.apply(db)
@@ -65,6 +66,8 @@ def rebuild(db: Optional[str] = _common.DbOption,
         changed = unique_windows.rebuild(conn, ws)
         rollup_rows = click_rollups.rebuild(conn, ws)
         utm_changed = landing.rebuild(conn, ws)
+        carried.ensure(conn)  # triggers a table rebuild dropped are made again
+        carried_changed = carried.rebuild(conn, ws)
     refresh_statistics(engine)
     typer.echo(f"unique-click windows: {changed} clicks changed")
     typer.echo(f"clicks per link and day: {rollup_rows} rows made from the raw clicks")
@@ -76,6 +79,7 @@ def rebuild(db: Optional[str] = _common.DbOption,
             typer.echo(f"unique-click windows in the event store: {event_clicks.rebuild(client, events, ws)} "
                        "clicks changed")
     typer.echo(f"landing-URL utm values: {utm_changed} orders changed")
+    typer.echo(f"carried clicks of orders and leads: {carried_changed} changed")
 
 
 def register(app: typer.Typer) -> None:

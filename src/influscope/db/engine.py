@@ -138,6 +138,10 @@ def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+    from influscope.attribution import carried
+
+    with engine.begin() as conn:  # the triggers that keep orders' carried clicks, if a rebuild dropped them
+        carried.ensure(conn)
     refresh_statistics(engine)
 
 

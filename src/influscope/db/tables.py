@@ -259,8 +259,12 @@ orders = sa.Table(
     sa.Column("referrer", sa.Text),
     sa.Column("raw", sa.JSON),
     sa.Column("updated_at", sa.DateTime),
+    # the carried click, resolved by the store's triggers (influscope.attribution.carried)
+    sa.Column("click_link_id", sa.Integer),
+    sa.Column("click_age_s", sa.BigInteger),
     sa.UniqueConstraint("workspace_id", "source", "key"),
     sa.Index("ix_orders_created", "workspace_id", "created_at"),
+    sa.Index("ix_orders_click", "workspace_id", "click_id"),  # a late click finds the orders carrying it
 )
 
 leads = sa.Table(
@@ -276,8 +280,12 @@ leads = sa.Table(
     sa.Column("value", Money),
     sa.Column("currency", sa.String(3)),
     sa.Column("raw", sa.JSON),
+    # the carried click, resolved by the store's triggers (influscope.attribution.carried)
+    sa.Column("click_link_id", sa.Integer),
+    sa.Column("click_age_s", sa.BigInteger),
     sa.UniqueConstraint("workspace_id", "key"),
     sa.Index("ix_leads_ts", "workspace_id", "ts"),  # crediting reads a span of a workspace's leads
+    sa.Index("ix_leads_click", "workspace_id", "click_id"),  # a late click finds the leads carrying it
 )
 
 traffic = sa.Table(

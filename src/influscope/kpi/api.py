@@ -165,11 +165,21 @@ def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
     from influscope.kpi.engine import _revenue
 
     daily: dict[dt.date, Decimal] = {}
+    same: dict[dt.date, int] = {}  # buckets in the campaign currency: raw sums, exact without conversion
+    gross = ctx.settings["revenue_basis"] == "gross"
     for o in counted_orders(ctx):
+        if o["currency"] == facts.campaign.currency:
+            raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
+            same[o["day"]] = same.get(o["day"], 0) + raw
+            continue
         rev, reason = _revenue(ctx, [o])
         if rev is None:
             return Value(None, reason, estimated=True)
         daily[o["day"]] = daily.get(o["day"], Decimal(0)) + rev
+    for day, raw in same.items():  # what _revenue gives for them one by one, added up
+        exact, _ = _revenue(ctx, [{"subtotal": raw, "discounts": 0, "refunded": 0, "currency": facts.campaign.currency,
+                                   "day": day}])
+        daily[day] = daily.get(day, Decimal(0)) + (exact or Decimal(0))
     c = facts.campaign
     fc = forecast.sales_forecast(sorted(daily.items()), c.start, c.end, today, horizon_days=30)
     if fc.to_end is None:

@@ -42,7 +42,7 @@ import numpy as np
 
 from influscope.db.types import to_decimal
 
-__all__ = ["SalesForecast", "sales_forecast", "theil_sen"]
+__all__ = ["SalesForecast", "bootstrap_theil_sen", "sales_forecast", "theil_sen"]
 
 METHOD = "Theil-Sen trend on daily revenue; bootstrap (days resampled, residuals added) interval"
 _CENT = Decimal("0.01")
@@ -83,6 +83,42 @@ def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     mask = dx > 0
     slope = float(np.median(dy[mask] / dx[mask])) if mask.any() else 0.0
     intercept = float(np.median(y - slope * x))
+    return intercept, slope
+
+
+def _weighted_middles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row of WEIGHTS (how many times each of the sorted VALUES occurs in that row's multiset),
+    the multiset's median as ``np.median`` gives it (the mean of the two middle values when the
+    count is even); 0 for a row with no value."""
+    cum = np.cumsum(weights, axis=1, dtype=np.int64)
+    total = cum[:, -1] if cum.shape[1] else np.zeros(len(weights), dtype=np.int32)
+    if not len(values):
+        return np.zeros(len(weights))
+    lo = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, (total - 1) // 2)])
+    hi = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, total // 2)])
+    lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
+    return np.where(total > 0, (values[lo] + values[hi]) / 2, 0.0)
+
+
+def bootstrap_theil_sen(x: np.ndarray, y: np.ndarray, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`theil_sen` of ``(x[idx], y[idx])`` for every row ``idx`` of SAMPLES, all at once and
+    with the same floating-point results: a resample's pair slopes are the slopes of the pairs of
+    distinct original points, each as many times as the product of how often the two points were
+    drawn, so each slope median is a weighted median over the original pairs, sorted once."""
+    n = len(x)
+    a, b = np.nonzero(x[None, :] - x[:, None] > 0)  # original pairs with x[a] < x[b]
+    slopes = (y[b] - y[a]) / (x[b] - x[a])
+    order = np.argsort(slopes, kind="stable")
+    slopes, a, b = slopes[order], a[order], b[order]
+    counts = np.zeros((len(samples), n), dtype=np.int32)
+    np.add.at(counts, (np.repeat(np.arange(len(samples)), samples.shape[1]), samples.ravel()), 1)
+    # a pair of positions in a resample has dx > 0 only for two distinct points, the lower first;
+    # a few resamples at a time keep the (resamples x pairs) weights small
+    step = max(1, 200_000 // max(len(slopes), 1))
+    slope = np.concatenate([_weighted_middles(slopes, counts[i:i + step, a] * counts[i:i + step, b])
+                            for i in range(0, len(samples), step)]) if len(samples) else np.zeros(0)
+    xs, ys = x[samples], y[samples]
+    intercept = np.median(ys - slope[:, None] * xs, axis=1)
     return intercept, slope
 
 
@@ -141,11 +177,14 @@ def sales_forecast(daily: Iterable[tuple[date, object]], start: date, end: date,
     rng = np.random.default_rng(seed)
     sims_end = np.empty(n_boot)
     sims_next = np.empty(n_boot)
-    for k in range(n_boot):
+    draws = []  # the generator's draws in the order of one round after the other
+    for _ in range(n_boot):
         idx = rng.integers(0, n, n)
-        ab, bb = theil_sen(x[idx], y[idx])
         r_end = rng.choice(resid, size=remaining) if remaining else np.empty(0)
-        r_next = rng.choice(resid, size=horizon_days)
+        draws.append((idx, r_end, rng.choice(resid, size=horizon_days)))
+    fits = bootstrap_theil_sen(x, y, np.array([d[0] for d in draws]).reshape(n_boot, n))
+    for k, (_, r_end, r_next) in enumerate(draws):
+        ab, bb = float(fits[0][k]), float(fits[1][k])
         sims_end[k] = np.clip(ab + bb * t_end + r_end, 0, None).sum()
         sims_next[k] = np.clip(ab + bb * t_next + r_next, 0, None).sum()
     lo_q, hi_q = (1 - level) / 2 * 100, (1 + level) / 2 * 100

@@ -15,6 +15,11 @@ def run() -> None:
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # a batch operation rebuilds a table under a temporary name and renames it back: without
+            # the legacy rename, SQLite refuses while another table's trigger names the table being
+            # rebuilt (influscope.attribution.carried; its triggers are made again after an upgrade)
+            connection.exec_driver_sql("PRAGMA legacy_alter_table = ON")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -24,6 +29,8 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
 
 
 run()

@@ -38,6 +38,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import sqlalchemy as sa
 
 from influscope.db import tables as t
@@ -325,6 +326,9 @@ def leak_diagnostics(engine: sa.Engine, campaign: str, *, workspace: str = "defa
     return [f.to_diagnostic() for f in leaks(engine, campaign, workspace=workspace, **thresholds)]
 
 
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
 def coupon_site(referrer: str | None) -> str | None:
     if not referrer:
         return None
@@ -345,10 +349,45 @@ def _window(camp) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def _coded_orders(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.datetime) -> list:
+    """The campaign window's coded, not cancelled orders, each with ``click_creator``: the creator of
+    the link its click id names (kept on the order by the store, :mod:`influscope.attribution.carried`,
+    else joined through the clicks; through the event store's clicks when they live there). Times
+    come back as the driver gives them (text on SQLite), for :func:`_epoch_us`."""
+    from influscope.attribution import carried
+    from influscope.events.store import configured
+
+    o, k, lk = t.orders, t.clicks, t.links
+    cols = (sa.type_coerce(o.c.created_at, sa.String).label("created_at"), o.c.discount_codes, o.c.landing_url,
+            o.c.referrer, o.c.click_id, lk.c.creator_id.label("click_creator"))
+    events = configured()
+    if events is None and carried.present(conn):
+        q = sa.select(*cols).outerjoin_from(o, lk, lk.c.id == o.c.click_link_id)
+    else:
+        q = (sa.select(*cols).outerjoin_from(o, k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
+             .outerjoin(lk, lk.c.id == k.c.link_id))
+    rows = conn.execute(q.where(o.c.workspace_id == ws, o.c.created_at >= start, o.c.created_at < end,
+                                o.c.status != "cancelled", o.c.discount_codes.is_not(None))).all()
+    if events is not None:
+        rows = [(r.created_at, r.discount_codes, r.landing_url, r.referrer, r.click_id, r.click_creator)
+                for r in with_click_creators(conn, ws, rows)]
+    return rows
+
+
+def _epoch_us(values: list) -> np.ndarray:
+    """Microseconds since 1970 of naive UTC times given as datetimes or as SQLite's text."""
+    return np.array(values, dtype="datetime64[us]").astype(np.int64)
+
+
 def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
           no_click_share: float = 50.0, burst_window_minutes: int = 60, burst_min: int = 5,
           burst_ratio: float = 5.0) -> list[Finding]:
-    """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates."""
+    """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates.
+
+    The orders are grouped once (by distinct code list, landing URL and referrer) and each code's
+    figures are array operations over its orders: the share with the creator's click or handle, the
+    largest number of redemptions within ``burst_window_minutes`` (a sorted search per redemption),
+    the coupon sites among the referrers."""
     with engine.connect() as conn:
         camp = _campaign(conn, workspace, campaign)
         ws = camp.workspace_id
@@ -358,15 +397,7 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
         if not codes:
             return []
-        # each coded order with the creator of the link its click id names (the database joins them)
-        o, k, lk = t.orders, t.clicks, t.links
-        orders = conn.execute(sa.select(o.c.created_at, o.c.discount_codes, o.c.landing_url, o.c.referrer,
-                                        o.c.click_id, lk.c.creator_id.label("click_creator"))
-                              .outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
-                              .outerjoin(lk, lk.c.id == k.c.link_id).where(
-            t.orders.c.workspace_id == ws, t.orders.c.created_at >= start, t.orders.c.created_at < end,
-            t.orders.c.status != "cancelled", t.orders.c.discount_codes.is_not(None))).all()
-        orders = with_click_creators(conn, ws, orders)  # the clicks may live in the event store
+        orders = _coded_orders(conn, ws, start, end)
         creator_ids = {c.creator_id for c in codes}
         handles: dict[int, set[str]] = {}
         for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
@@ -376,31 +407,44 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             if handle:
                 handles[cid].add(handle.lower())
     findings: list[Finding] = []
+    if not orders:
+        return findings
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
-    by_code: dict[str, list] = {}
-    contents: dict[str | None, str] = {}  # utm_content of each landing URL, read once
+    width_us = burst_window_minutes * 60 * 1_000_000
 
-    def content_of(url: str | None) -> str:
-        if url not in contents:
-            contents[url] = utms(url).get("utm_content", "").lower()
-        return contents[url]
+    created, code_lists, landing_urls, referrer_urls, _, click_creators = zip(*orders)  # one column each
+    times = _epoch_us(list(created))
+    click_creator = np.array(click_creators, dtype=float)  # NaN: no click, or a link without a creator
 
-    for o in orders:
-        for listed in dict.fromkeys((o.discount_codes or "").split()):
-            by_code.setdefault(listed, []).append(o)
+    def distinct(values: tuple) -> tuple[list, np.ndarray]:
+        """The distinct VALUES in order of appearance, and each value's index among them."""
+        index = {v: i for i, v in enumerate(dict.fromkeys(values))}
+        return list(index), np.array([index[v] for v in values], dtype=np.int64)
+
+    lists, list_of = distinct(code_lists)
+    urls, url_of = distinct(landing_urls)
+    referrers, referrer_of = distinct(referrer_urls)
+    contents = [utms(u).get("utm_content", "").lower() for u in urls]  # utm_content of each landing URL
+    sites = [coupon_site(r) for r in referrers]
+    with_site = np.array([s is not None for s in sites], dtype=bool)[referrer_of]
+
+    # the orders listing each code (an order listing a code twice counts once), in order
+    by_code: dict[str, list[int]] = {}
+    for li, text in enumerate(lists):
+        for listed in dict.fromkeys(text.split()):
+            by_code.setdefault(listed, []).append(li)
+    order_by_list = np.argsort(list_of, kind="stable")
+    bounds = np.searchsorted(list_of[order_by_list], np.arange(len(lists) + 1))
+
     for code, creator_id, creator_key in codes:
-        used = by_code.get(code, [])
-        if not used:
+        parts = [order_by_list[bounds[li]:bounds[li + 1]] for li in by_code.get(code, [])]
+        if not parts:
             continue
+        used = np.sort(np.concatenate(parts))
         names = handles.get(creator_id, set())
-
-        def from_creator(o) -> bool:
-            if o.click_creator is not None and o.click_creator == creator_id:
-                return True
-            content = content_of(o.landing_url)
-            return bool(content) and any(content == n or content.startswith(n + "-") for n in names)
-
-        with_click = sum(1 for o in used if from_creator(o))
+        named = np.array([bool(c) and any(c == n or c.startswith(n + "-") for n in names) for c in contents], dtype=bool)
+        from_creator = (click_creator[used] == creator_id) | named[url_of[used]]
+        with_click = int(from_creator.sum())
         n = len(used)
         without = n - with_click
         share = round(100.0 * without / n, 1)
@@ -408,14 +452,11 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             findings.append(Finding("code_redeemed_without_click", "critical" if share >= 80 else "warning", code,
                                     creator_key, {"redemptions": n, "with_click": with_click, "without_click": without,
                                                   "share_without_click_pct": share}))
-        times = sorted(o.created_at for o in used)
-        best, best_start, j = 0, None, 0
-        width = dt.timedelta(minutes=burst_window_minutes)
-        for i, ts in enumerate(times):
-            while times[j] < ts - width:
-                j += 1
-            if i - j + 1 > best:
-                best, best_start = i - j + 1, times[j]
+        ts = np.sort(times[used])
+        first = np.searchsorted(ts, ts - width_us, side="left")  # the earliest redemption within the window
+        counts = np.arange(n) - first + 1
+        at = int(np.argmax(counts))  # the first redemption ending the largest window
+        best, best_start = int(counts[at]), _EPOCH + dt.timedelta(microseconds=int(ts[first[at]]))
         expected = n * burst_window_minutes / span_min
         ratio = round(best / expected, 1) if expected else None
         if best >= burst_min and ratio is not None and ratio >= burst_ratio:
@@ -423,9 +464,9 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
                 "max_in_window": best, "window_minutes": burst_window_minutes,
                 "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
                 "ratio": ratio, "redemptions": n}))
-        sites = Counter(s for s in (coupon_site(o.referrer) for o in used) if s)
-        if sites:
-            findings.append(Finding("code_on_coupon_site", "critical" if sum(sites.values()) >= 3 else "warning",
-                                    code, creator_key, {"orders_from_coupon_sites": sum(sites.values()),
-                                                        "sites": dict(sites.most_common()), "redemptions": n}))
+        seen = Counter(sites[referrer_of[i]] for i in used[with_site[used]])
+        if seen:
+            findings.append(Finding("code_on_coupon_site", "critical" if sum(seen.values()) >= 3 else "warning",
+                                    code, creator_key, {"orders_from_coupon_sites": sum(seen.values()),
+                                                        "sites": dict(seen.most_common()), "redemptions": n}))
     return findings
