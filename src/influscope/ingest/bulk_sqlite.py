@@ -2,8 +2,9 @@
 
 The importer's columns (Arrow arrays) are turned into the values SQLAlchemy would store (times as
 'YYYY-MM-DD HH:MM:SS.ffffff', days as 'YYYY-MM-DD', booleans as 0/1, money as scaled integers) and
-written through the driver with ``executemany`` on one prepared statement. Rows are compared with
-the stored ones in those same terms, so an upsert of unchanged rows changes nothing.
+written through the driver, ``executemany`` on one prepared statement for a small insert and a
+staged file (below) for a large one. Rows are compared with the stored ones in those same terms, so
+an upsert of unchanged rows changes nothing.
 
 A large load into a table that holds fewer rows than it adds drops the table's plain secondary
 indexes first and creates them again at the end (sorting once is far cheaper than a million
