@@ -715,8 +715,10 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
     problems.raise_if_any()
     if progress:
         progress.begin("writing")
-    with engine.begin() as conn:
-        report = _write(conn, bundle, workspace, costs=costs, progress=progress)
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)  # a transaction for writing (see db.engine)
+        with bulk_sqlite.staging(conn), conn.begin():  # staged files are let go after the transaction
+            report = _write(conn, bundle, workspace, costs=costs, progress=progress)
     if report.changes:
         refresh_statistics(engine)
     if progress:
@@ -948,13 +950,13 @@ def _simple(conn, bundle: Bundle, report: ImportReport, ws: int, name: str, tabl
             if tcol in defaults:
                 arr = pc.fill_null(arr, defaults[tcol])
             arrays[tcol] = arr
-        values = {tcol: bulk_sqlite.storage(table.c[tcol], arr) for tcol, arr in arrays.items()}
+        values = bulk_sqlite.Columns({tcol: bulk_sqlite.storage_arrow(table.c[tcol], arr) for tcol, arr in arrays.items()})
         keys = tuple(k for k in key if k != "workspace_id")
-        plan = bulk_sqlite.plan(conn, table, values, keys, table.c.workspace_id == ws, list(values))
+        plan = bulk_sqlite.plan(conn, table, values, keys, table.c.workspace_id == ws, values.names)
         order = arrays["key"] if "key" in arrays else None
         bulk_sqlite.insert(conn, table, {"workspace_id": ws}, values, plan.inserts, order_by=order,
                            progress=progress.step(name) if progress else None)
-        bulk_sqlite.update(conn, table, {c: v for c, v in values.items() if c not in keys}, plan.updates,
+        bulk_sqlite.update(conn, table, values.subset(c for c in values.names if c not in keys), plan.updates,
                            plan.update_ids)
         rep.inserted += len(plan.inserts)
         rep.updated += len(plan.updates)
@@ -1012,7 +1014,7 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
     is_bot = table.column("is_bot") if "is_bot" in header else pa.nulls(len(table), pa.bool_())
     arrays = {"key": table.column("click_id"), "link_id": link, "ts": table.column("ts"),
               "is_bot": pc.fill_null(is_bot, False), **{o: table.column(o) for o in optional}}
-    values = {name: bulk_sqlite.storage(c.c[name], arr) for name, arr in arrays.items()}
+    values = bulk_sqlite.Columns({name: bulk_sqlite.storage_arrow(c.c[name], arr) for name, arr in arrays.items()})
     compared = ["link_id", "ts", *(["is_bot"] if "is_bot" in header else []), *optional]
     plan = bulk_sqlite.plan(conn, c, values, ("key",), c.c.workspace_id == ws, compared)
     rep.inserted += len(plan.inserts)
@@ -1036,10 +1038,10 @@ def _write_clicks_sqlite(conn: sa.Connection, parsed: ParsedFile, ws: int, link_
             np.asarray(pc.cast(arrays["ts"], pa.int64()).to_numpy(zero_copy_only=False)), arrays["key"],
             np.asarray(arrays["is_bot"].to_numpy(zero_copy_only=False), dtype=bool))
         for j, name in enumerate(unique_windows.FLAG_COLUMNS):
-            values[name] = flags[:, j].astype(np.int64).tolist()
+            values.arrays[name] = pa.array(flags[:, j].astype(np.int64))
     bulk_sqlite.insert(conn, c, {"workspace_id": ws}, values, plan.inserts, order_by=arrays["key"],
                        progress=progress.step("clicks.csv") if progress else None)
-    bulk_sqlite.update(conn, c, {k: values[k] for k in compared}, plan.updates, plan.update_ids)
+    bulk_sqlite.update(conn, c, values.subset(compared), plan.updates, plan.update_ids)
     if fresh:  # the new hits' rollups from the same columns
         rows = np.asarray(plan.inserts, dtype=np.int64)
         click_rollups.apply_sqlite(dbapi, click_rollups.tally_columns(

@@ -104,12 +104,9 @@ class _Layout:
     newlines_in_values: bool = False
 
 
-def _layout(data: np.ndarray, counts: np.ndarray) -> _Layout:
+def _layout(data: np.ndarray, scan: ByteScan) -> _Layout:
     n = data.size
-    empty_positions = np.zeros(0, dtype=np.int64)
-    quotes = np.flatnonzero(data == 34) if counts[34] else empty_positions
-    lf = np.flatnonzero(data == 10)
-    cr = np.flatnonzero(data == 13) if counts[13] else empty_positions
+    quotes, lf, cr = scan.quotes, scan.lf, scan.cr
     if cr.size:
         lone_cr = cr[(cr + 1 >= n) | (data[np.minimum(cr + 1, n - 1)] != 10)]
         breaks = np.union1d(lf, lone_cr)  # line ends: \n, \r\n (at its \n), lone \r
@@ -235,20 +232,52 @@ def read_header(path: Path) -> tuple[bytes, list[str]]:
     return raw, [h.strip() for h in header]
 
 
-def byte_counts(raw: bytes) -> np.ndarray:
-    """How often each byte value below 35 (controls, space, '"') occurs in RAW, and at 128 whether any
-    byte is above 127: what the checks that the bytes decide need."""
+SCAN_CHUNK = 1 << 20  # bytes looked at in one step of the byte scan (its temporaries stay in the cache)
+
+
+@dataclass
+class ByteScan:
+    """What one pass over a file's bytes finds: ``counts``, how often each byte value below 35
+    (controls, space, '"') occurs, and at 128 whether any byte is above 127 (what the checks that the
+    bytes decide need); and where the line feeds, carriage returns and quotes are (what the record
+    layout needs)."""
+
+    counts: np.ndarray
+    lf: np.ndarray
+    cr: np.ndarray
+    quotes: np.ndarray
+
+
+def scan_bytes(raw: bytes) -> ByteScan:
+    """:class:`ByteScan` of RAW, a chunk at a time: each chunk's bytes below 35 are picked out once
+    (few in a CSV file), and the counts and positions come from those."""
     data = np.frombuffer(raw, dtype=np.uint8)
     counts = np.zeros(256, dtype=np.int64)
-    counts[:35] = np.bincount(data[data < 35], minlength=35)
+    found: list[np.ndarray] = []
+    kinds: list[np.ndarray] = []
+    for start in range(0, data.size, SCAN_CHUNK):
+        chunk = data[start:start + SCAN_CHUNK]
+        at = np.flatnonzero(chunk < 35)
+        low = chunk[at]
+        counts[:35] += np.bincount(low, minlength=35)
+        keep = (low == 10) | (low == 13) | (low == 34)
+        found.append(at[keep] + start)
+        kinds.append(low[keep])
     counts[128] = 0 if raw.isascii() else 1
-    return counts
+    where = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    kind = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.uint8)
+    return ByteScan(counts, where[kind == 10], where[kind == 13], where[kind == 34])
 
 
-def split(raw: bytes, ncols: int, name: str, counts: np.ndarray | None = None
+def byte_counts(raw: bytes) -> np.ndarray:
+    """:attr:`ByteScan.counts` of RAW."""
+    return scan_bytes(raw).counts
+
+
+def split(raw: bytes, ncols: int, name: str, scan: ByteScan | None = None
           ) -> tuple[list[pa.Array], np.ndarray, list, tuple[int, str] | None]:
     """The data rows of RAW (header included) as string columns with their start lines."""
-    layout = _layout(np.frombuffer(raw, dtype=np.uint8), byte_counts(raw) if counts is None else counts)
+    layout = _layout(np.frombuffer(raw, dtype=np.uint8), scan_bytes(raw) if scan is None else scan)
     if layout.regular:
         columns = _split_with_arrow(raw, layout, ncols)
         if columns is not None:
@@ -511,8 +540,9 @@ def read_columns(path: Path, spec: FileSpec, tz: dt.tzinfo, header: list[str], r
     """Parse the rows of a file whose HEADER was checked against SPEC."""
     problems: list[tuple[int, int, str, str]] = []
     ncols = len(header)
-    counts = byte_counts(raw)
-    columns, lines, split_problems, fatal = split(raw, ncols, spec.name, counts)
+    found = scan_bytes(raw)
+    counts = found.counts
+    columns, lines, split_problems, fatal = split(raw, ncols, spec.name, found)
     problems.extend(split_problems)
     if ncols == 1 and len(lines):  # a blank row of a one-column file is an empty line
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(columns[0])), 0)
@@ -564,6 +594,9 @@ def _check_unique(spec: FileSpec, table: pa.Table, lines: np.ndarray, order: int
     n = table.num_rows
     if not spec.unique or n < 2:
         return
+    present = [c for c in spec.unique if c in table.column_names]
+    if len(present) == 1 and _all_different(table.column(present[0])):
+        return  # the only column of the key given is different on every row (the other parts are blank)
     code = np.zeros(n, dtype=np.int64)
     for name in spec.unique:
         part = _codes(table.column(name)) if name in table.column_names else np.zeros(n, dtype=np.int64)
@@ -584,6 +617,17 @@ def _check_unique(spec: FileSpec, table: pa.Table, lines: np.ndarray, order: int
         key = tuple(_key_text(spec.col(c), row.get(c)) for c in spec.unique)
         problems.append((int(lines[i]), order, label,
                          f"duplicate key {'/'.join(key)} (first on line {int(lines[first[inverse[i]]])})"))
+
+
+def _all_different(values: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether VALUES has no blank and no value twice: at once when the values only ever grow (keys
+    written in order), otherwise by counting the distinct values."""
+    if values.null_count:
+        return False
+    n = len(values)
+    if pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py():
+        return True
+    return len(pc.unique(values)) == n
 
 
 def _key_text(col: Col, value: Any) -> str:

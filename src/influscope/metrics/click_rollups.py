@@ -197,7 +197,7 @@ def tally_columns(links: dict[int, tuple[int, str]], link_id: Any, ts_us: Any, i
         return tally
     epoch = np.asarray(ts_us, dtype=np.int64) // 1_000_000
     is_bot = np.asarray(is_bot, dtype=bool)
-    flags = np.asarray(flags, dtype=np.int64)
+    flags = np.asarray(flags)
     ids = np.array(sorted(links), dtype=np.int64)
     zone_names = sorted({z for _, z in links.values()})
     zone_of = np.array([zone_names.index(links[int(i)][1]) for i in ids], dtype=np.int64)
@@ -217,11 +217,18 @@ def tally_columns(links: dict[int, tuple[int, str]], link_id: Any, ts_us: Any, i
         d0 = int(day.min())
         span = int(day.max()) - d0 + 1
         combined = (np.searchsorted(ids, link_id[sel]) * 2 + is_bot[sel]) * span + (day - d0)
-        uniq, inverse = np.unique(combined, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        hits = np.bincount(inverse, minlength=len(uniq))
-        chosen = flags[sel]
-        sums = [np.bincount(inverse, weights=chosen[:, j], minlength=len(uniq)) for j in range(flags.shape[1])]
+        if ids.size * 2 * span <= 4 * combined.size + 1_000_000:  # few (link, bot, day) cells: count into each
+            counted = np.bincount(combined, minlength=ids.size * 2 * span)
+            uniq = np.flatnonzero(counted)
+            hits = counted[uniq]
+            sums = [np.bincount(combined, weights=flags[sel, j], minlength=counted.size)[uniq]
+                    for j in range(flags.shape[1])]
+        else:
+            uniq, inverse = np.unique(combined, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            hits = np.bincount(inverse, minlength=len(uniq))
+            chosen = flags[sel]
+            sums = [np.bincount(inverse, weights=chosen[:, j], minlength=len(uniq)) for j in range(flags.shape[1])]
         for k, value in enumerate(uniq.tolist()):
             rest, d = divmod(value, span)
             lid = int(ids[rest // 2])

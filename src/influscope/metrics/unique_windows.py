@@ -317,9 +317,9 @@ def _groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _opens(first: np.ndarray, ends: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray,
-           seconds: int) -> np.ndarray:
-    """Which hits open a window of SECONDS, for hits sorted by (group, ts, key) whose groups
-    start at FIRST and end before ENDS.
+           seconds_list: Sequence[int]) -> list[np.ndarray]:
+    """Which hits open a window, for each of SECONDS_LIST, for hits sorted by (group, ts, key) whose
+    groups start at FIRST and end before ENDS.
 
     TS are the hits' times, RANK their places among VALUES (every distinct time, sorted). Each
     round takes, in every group still open, the hit that opens the next window: the first hit at
@@ -329,27 +329,30 @@ def _opens(first: np.ndarray, ends: np.ndarray, ts: np.ndarray, rank: np.ndarray
     import numpy as np
 
     n = ts.size
-    opens = np.zeros(n, dtype=bool)
+    out = []
     if not n:
-        return opens
-    opens[first] = True  # a visitor's first hit on a link always opens a window
+        return [np.zeros(0, dtype=bool) for _ in seconds_list]
     several = ends - first > 1
-    if not several.any():
-        return opens
-    gid = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
-    bits = int(values.size).bit_length()
-    if first.size.bit_length() + bits > 62:
-        raise OverflowError("too many hits for one vectorised pass")
-    combined = (gid << bits) | rank
-    step = seconds * 1_000_000
-    cand, cg = first[several], np.flatnonzero(several)
-    while cand.size:
-        opens[cand] = True
-        target = np.searchsorted(values, ts[cand] + step, "left")
-        nxt = np.searchsorted(combined, (cg << bits) | target, "left")
-        going = nxt < ends[cg]
-        cand, cg = nxt[going], cg[going]
-    return opens
+    if several.any():
+        gid = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
+        bits = int(values.size).bit_length()
+        if first.size.bit_length() + bits > 62:
+            raise OverflowError("too many hits for one vectorised pass")
+        combined = (gid << bits) | rank
+    for seconds in seconds_list:
+        opens = np.zeros(n, dtype=bool)
+        opens[first] = True  # a visitor's first hit on a link always opens a window
+        if several.any():
+            step = seconds * 1_000_000
+            cand, cg = first[several], np.flatnonzero(several)
+            while cand.size:
+                opens[cand] = True
+                target = np.searchsorted(values, ts[cand] + step, "left")
+                nxt = np.searchsorted(combined, (cg << bits) | target, "left")
+                going = nxt < ends[cg]
+                cand, cg = nxt[going], cg[going]
+        out.append(opens)
+    return out
 
 
 def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.ndarray", key: Sequence[str],
@@ -374,7 +377,9 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     k = len(WINDOWS)
     flags[lone, :k] = ~is_bot[lone, None]
     flags[lone, k:] = True
-    order = np.lexsort((ts_us, vcode, link_id))
+    values, rank = np.unique(ts_us, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int64)
+    order = _sorted_hits(link_id, vcode, rank, int(values.size))
     order = order[~lone[order]]
     # hits of one visitor on one link at the same instant: the smaller click id comes first
     s_link, s_vis, s_ts = link_id[order], vcode[order], ts_us[order]
@@ -387,17 +392,27 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
             run = order[s:e + 2]
             order[s:e + 2] = sorted(run, key=lambda i: keys[int(i)].as_py())
     group = link_id[order] * (int(vcode.max()) + 2) + vcode[order]
-    values, rank = np.unique(ts_us, return_inverse=True)
-    rank = rank.astype(np.int64)
     for human_only in (True, False):
         sel = order[~is_bot[order]] if human_only else order
         g = group[~is_bot[order]] if human_only else group
         first, ends = _groups(g)
-        ts_sel, rank_sel = ts_us[sel], rank[sel]
-        for j, seconds in enumerate(WINDOWS.values()):
-            col = j if human_only else k + j
-            flags[sel, col] = _opens(first, ends, ts_sel, rank_sel, values, seconds)
+        opened = _opens(first, ends, ts_us[sel], rank[sel], values, list(WINDOWS.values()))
+        for j, opens in enumerate(opened):
+            flags[sel, j if human_only else k + j] = opens
     return flags
+
+
+def _sorted_hits(link_id: np.ndarray, vcode: np.ndarray, rank: np.ndarray, times: int) -> np.ndarray:
+    """The hits' order by (link, visitor, time): one sort of a combined integer when the three fit
+    in 63 bits (they do but for huge link ids), otherwise a sort by the three keys."""
+    import numpy as np
+
+    lo = int(link_id.min())
+    widths = [(int(link_id.max()) - lo + 1).bit_length(), (int(vcode.max()) + 2).bit_length(), times.bit_length()]
+    if lo < 0 or sum(widths) > 63:
+        return np.lexsort((rank, vcode, link_id))
+    combined = (((link_id - lo) << (widths[1] + widths[2])) | ((vcode + 1) << widths[2]) | rank)
+    return np.argsort(combined, kind="stable")
 
 
 def links_have_hits(conn: sqlite3.Connection, link_ids: Sequence[int]) -> bool:
