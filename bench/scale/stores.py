@@ -48,10 +48,20 @@ def pg_database(n: int) -> str:
 
 @contextlib.contextmanager
 def postgres(work: Path) -> Iterator[str]:
-    """Start the cluster in WORK/pg (created if missing); yield its admin URL; stop it afterwards."""
+    """Start the cluster in WORK/pg (created if missing); yield its admin URL; stop it afterwards.
+    A cluster another bench process started is used as it is and left running for that process."""
     user = "postgres" if os.geteuid() == 0 else None
     base = work / "pg"
     data, sock = base / "data", base / "sock"
+    pid_file = data / "postmaster.pid"
+    if pid_file.exists():
+        lines = pid_file.read_text().splitlines()
+        try:
+            os.kill(int(lines[0]), 0)
+            yield f"postgresql+psycopg://postgres@127.0.0.1:{int(lines[3])}/postgres"
+            return
+        except (ProcessLookupError, ValueError, IndexError):
+            pass
     fresh = not data.exists()
     sock.mkdir(parents=True, exist_ok=True)
     if user:
