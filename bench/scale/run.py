@@ -216,8 +216,9 @@ def main() -> None:
                     cmd += ["--by", by]
                 cmds[(name, by)] = cmd
         env.pop("INFLUSCOPE_EVENTS_URL", None)
-        for k, cmd in cmds.items():  # warm-up (file cache)
-            _process(cmd, env)
+        if args.process_rounds > 1:
+            for k, cmd in cmds.items():  # warm-up (file cache)
+                _process(cmd, env)
         for r in range(args.process_rounds):
             for k in (list(cmds) if r % 2 == 0 else list(reversed(cmds))):
                 proc.setdefault(k, []).append(_process(cmds[k], env))
