@@ -188,8 +188,9 @@ def _temporary_clicks(con, rows: pa.Table) -> str:
 def with_click_creators(conn, workspace_id: int, rows: list) -> list:
     """ROWS (with ``click_id`` and ``click_creator``, the creator of the link the click id names,
     joined in the operational store) with ``click_creator`` read through the event store's clicks
-    when one is configured (the operational store then holds none); ROWS as they are otherwise."""
-    import types
+    when one is configured (the operational store then holds none); ROWS as they are otherwise.
+    The rows given back are named tuples with the same fields."""
+    import collections
 
     import sqlalchemy as sa
 
@@ -206,5 +207,8 @@ def with_click_creators(conn, workspace_id: int, rows: list) -> list:
     links = sorted(set(link_of.values()))
     creator_of = dict(conn.execute(sa.select(t.links.c.id, t.links.c.creator_id).where(t.links.c.id.in_(links))).all()) \
         if links else {}
-    return [types.SimpleNamespace(**{**r._mapping, "click_creator": creator_of.get(link_of.get(r.click_id))})
-            for r in rows]
+    fields = tuple(rows[0]._fields)
+    at, key_at = fields.index("click_creator"), fields.index("click_id")
+    row = collections.namedtuple("ClickCreatorRow", fields)  # type: ignore[misc]
+    creator_of_key = {k: creator_of.get(link) for k, link in link_of.items()}
+    return [row(*r[:at], creator_of_key.get(r[key_at]), *r[at + 1:]) for r in rows]
