@@ -249,3 +249,53 @@ def test_link_listings_count_the_clicks_in_the_event_store(chdb, tmp_path, monke
         engine.dispose()
     assert found["events"] == found["sqlite"]
     assert sum(human + bot for human, bot in found["sqlite"].values()) == 8  # every click of the bundle
+
+
+def test_look_ups_by_key_see_the_newest_row_of_each_click_without_final(chdb):
+    from influscope.events.read import _clicks_where
+
+    hits = _hits(50, 4)
+    with store.session(chdb) as client:
+        clicks.forward_clicks(client, chdb, hits)
+        # the same click written again with another visitor: a second row until a merge
+        again = hits[7]._replace(visitor_hash="v9")
+        clicks.forward_clicks(client, chdb, [again])
+        assert client.query("SELECT count() FROM clicks WHERE key = 'k0007'", settings={"final": 0}).result_rows \
+            == [(2,)]
+        found = _clicks_where(client, chdb, "key, visitor_hash", "workspace_id = 1", ["k0007", "k0008", "nope"], "key")
+        assert sorted(zip(found.column("key").to_pylist(), found.column("visitor_hash").to_pylist())) == \
+            [("k0007", "v9"), ("k0008", hits[8].visitor_hash)]
+        assert not [r for r in client.query("SHOW TABLES").result_rows if r[0].startswith("influscope_lookup_")]
+
+
+def test_crediting_clicks_are_staged_once_per_connection_under_numbered_names(chdb, tmp_path):
+    from influscope import config
+
+    hits = _hits(40, 5)
+    with store.session(chdb) as client:
+        clicks.forward_clicks(client, chdb, hits)
+    config.configure(events_url=chdb.url)
+    start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 5)
+    names = []
+    try:
+        _stage_twice(tmp_path, start, end, names)
+    finally:
+        config.configure(events_url="")
+    assert names[0] == names[1]  # the same names on a new connection: the compiled query is reused
+
+
+def _stage_twice(tmp_path, start, end, names):
+    import ibis
+
+    from influscope.events.read import attach, stage_crediting_clicks, staged_clicks
+
+    for _ in range(2):  # two reads, each on its own connection, as the KPI engine makes them
+        con = ibis.sqlite.connect(str(tmp_path / "ops.db"))
+        attach(con)
+        first = stage_crediting_clicks(con, ["k0001", "k0002", "nope"], 1, start, end, 86400, False)
+        again = stage_crediting_clicks(con, ["k0001", "k0002", "nope"], 1, start, end, 86400, False)
+        other = stage_crediting_clicks(con, ["k0003"], 1, start, end, 86400, True)
+        assert first == again != other
+        assert sorted(staged_clicks(con, first).execute()["key"]) == ["k0001", "k0002"]
+        names.append((first, other))
+        con.disconnect()

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from influscope.events import schema
 from influscope.events.store import EventStoreURL, session
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 EVENT_TABLES: dict[str, dict[str, str]] = {"clicks": schema.CLICK_COLUMNS, "post_metrics": schema.POST_METRIC_COLUMNS,
                                            "traffic": schema.TRAFFIC_COLUMNS,
@@ -201,44 +204,99 @@ def _quoted(values) -> str:
     return _list(values)
 
 
+def _naive(ts: dt.datetime) -> dt.datetime:
+    return ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def _clicks_where(client, store: EventStoreURL, cols: str, where: str, values: list[str], column: str) -> pa.Table:
+    """COLS of the clicks matching WHERE whose COLUMN is one of VALUES, one row per click (the
+    newest version), in one query: VALUES go to a uniquely named Memory table of the event store
+    for the query (chdb takes no external tables) and are matched with ``IN``. Read without
+    ``FINAL``, which would merge the whole table in sorting-key order for a look-up by another
+    column; ``LIMIT 1 BY key`` after ``ORDER BY version DESC`` keeps each click's newest row,
+    what ``FINAL`` gives (deleted rows are gone either way). On a cluster the table is sent to the
+    shards with ``GLOBAL IN``."""
+    import uuid
+
+    import pyarrow as pa
+
+    name = f"influscope_lookup_{uuid.uuid4().hex}"
+    source = schema.write_table(store, "clicks")
+    client.command(f"CREATE TABLE {name} (v String) ENGINE = Memory")
+    try:
+        client.insert_arrow(name, pa.table({"v": pa.array(values, pa.string())}))
+        return client.query_arrow(
+            f"SELECT {cols} FROM {source} WHERE {where} AND {column} {'GLOBAL IN' if store.cluster else 'IN'} "
+            f"(SELECT v FROM {name}) "
+            f"ORDER BY key, version DESC LIMIT 1 BY key", settings={"final": 0})
+    finally:
+        client.command(f"DROP TABLE IF EXISTS {name}")
+
+
 def stage_crediting_clicks(con, keys: list[str], workspace_id: int, start: dt.datetime, end: dt.datetime,
                            window_s: int, first_click: bool) -> str:
     """Copy from the event store into a temporary table of CON (the operational store) the clicks
     crediting needs: those with KEYS (the clicks the orders or leads of [start, end) carry) and, for
     FIRST_CLICK, the human clicks of the same visitors from WINDOW_S before START to END. Returns
-    the table's name (the same at every call: the table of an earlier call on CON is replaced);
-    :func:`staged_clicks` gives the table."""
+    the table's name, :data:`STAGED_CLICKS` at every call, so that the crediting query reading it
+    is compiled once per shape (:mod:`influscope.kpi.prepared`): a call replaces the table an
+    earlier call staged on CON, unless it asks for the same clicks again (one KPI call credits
+    orders and leads over the same keys). :func:`staged_clicks` gives the table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     reader = reader_of(con)
     assert reader is not None, "no event store configured"
+    ask = (tuple(keys), int(workspace_id), start, end, int(window_s), bool(first_click))
+    if con.__dict__.get("_influscope_staged_ask") == ask:
+        return STAGED_CLICKS
+    con.__dict__.pop("_influscope_staged_ask", None)
     if not keys:
-        return _temporary_clicks(con, [])
+        _temporary_clicks(con, pa.table({c: pa.array([], t) for c, t in _credit_types().items()}))
+        con.__dict__["_influscope_staged_ask"] = ask
+        return STAGED_CLICKS
     cols = ", ".join(_CREDIT_COLUMNS)
-    source = schema.write_table(reader.store, "clicks")
-    import pyarrow as pa
-
-    parts: list[pa.Table] = []
+    ws = f"workspace_id = {int(workspace_id)}"
     with session(reader.store) as client:
-        for i in range(0, len(keys), 10_000):
-            parts.append(client.query_arrow(f"SELECT {cols} FROM {source} WHERE workspace_id = {int(workspace_id)} "
-                                            f"AND key IN {_quoted(keys[i:i + 10_000])}"))
-        visitors = sorted({v for p in parts for v in p.column("visitor_hash").to_pylist() if v is not None})
-        if first_click and visitors:
+        found = _clicks_where(client, reader.store, cols, ws, list(keys), "key")
+        parts = [found]
+        visitors = pc.unique(found.column("visitor_hash").drop_null()) if len(found) else pa.array([], pa.string())
+        if first_click and len(visitors):
             since = (start - dt.timedelta(seconds=window_s)).isoformat(" ")
             until = end.isoformat(" ")
-            for i in range(0, len(visitors), 10_000):
-                parts.append(client.query_arrow(
-                    f"SELECT {cols} FROM {source} WHERE workspace_id = {int(workspace_id)} AND NOT is_bot "
-                    f"AND visitor_hash IN {_quoted(visitors[i:i + 10_000])} "
-                    f"AND ts >= toDateTime64('{since}', 6, 'UTC') AND ts < toDateTime64('{until}', 6, 'UTC')"))
-    rows: dict[str, dict] = {}
-    for part in parts:
-        for r in part.to_pylist():
-            rows[r["key"]] = r
-    return _temporary_clicks(con, list(rows.values()))
+            parts.append(_clicks_where(
+                client, reader.store, cols,
+                f"{ws} AND NOT is_bot AND ts >= toDateTime64('{since}', 6, 'UTC') AND ts < toDateTime64('{until}', 6, "
+                f"'UTC')", visitors.to_pylist(), "visitor_hash"))
+    rows = pa.concat_tables([_credit_arrow(p) for p in parts])
+    if len(parts) > 1:  # a click found both ways: once
+        first = pc.equal(pc.index_in(rows.column("key"), value_set=rows.column("key")),
+                         pa.array(range(len(rows)), pa.int32()))
+        rows = rows.filter(first)
+    _temporary_clicks(con, rows)
+    con.__dict__["_influscope_staged_ask"] = ask
+    return STAGED_CLICKS
 
 
-def _naive(ts: dt.datetime) -> dt.datetime:
-    return ts.astimezone(dt.timezone.utc).replace(tzinfo=None) if ts.tzinfo else ts
+def _credit_types() -> dict[str, pa.DataType]:
+    import pyarrow as pa
+
+    return {"workspace_id": pa.int64(), "key": pa.string(), "link_id": pa.int64(), "ts": pa.timestamp("us"),
+            "is_bot": pa.bool_(), "visitor_hash": pa.string()}
+
+
+def _credit_arrow(table: pa.Table) -> pa.Table:
+    """TABLE's crediting columns in plain types (times naive UTC)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for name, kind in _credit_types().items():
+        arr = table.column(name)
+        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+            arr = pc.cast(arr, pa.timestamp("us", tz="UTC")).cast(pa.int64()).cast(pa.timestamp("us"))
+        arrays.append(pc.cast(arr, kind))
+    return pa.table(arrays, names=list(_credit_types()))
 
 
 def staged_clicks(con, name: str):
@@ -249,43 +307,39 @@ def staged_clicks(con, name: str):
 STAGED_CLICKS = "influscope_event_clicks"
 
 
-def _temporary_clicks(con, rows: list[dict]) -> str:
-    """ROWS as the temporary table :data:`STAGED_CLICKS` of CON, replacing the one an earlier read
-    of this connection staged. The name is the same at every read, so the crediting query that
-    reads it is compiled once per shape (:mod:`influscope.kpi.prepared`), not at every read; each
-    connection has its own temporary table."""
-    name = STAGED_CLICKS
-    staged = con.__dict__.setdefault("_influscope_staged", {})
-    if getattr(con, "name", None) == "sqlite":
-        from influscope.db.types import sqlite_timestamp
+def _temporary_clicks(con, rows: pa.Table) -> None:
+    """ROWS as the temporary table :data:`STAGED_CLICKS` of CON (each connection has its own),
+    replacing the one an earlier call staged."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    staged = con.__dict__.setdefault("_influscope_staged", {})
+    name = STAGED_CLICKS
+    if getattr(con, "name", None) == "sqlite":
         raw = con.con
         raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
         raw.execute(f'CREATE TEMP TABLE "{name}" (id INTEGER PRIMARY KEY, workspace_id INTEGER NOT NULL, '
                     f'key VARCHAR(64) NOT NULL, link_id INTEGER NOT NULL, ts DATETIME NOT NULL, '
                     f'is_bot BOOLEAN NOT NULL, visitor_hash VARCHAR(64))')
+        # times as SQLAlchemy writes them in SQLite ('YYYY-MM-DD HH:MM:SS.ffffff': arrow's %S has the fraction)
+        columns = [rows.column("workspace_id").to_pylist(), rows.column("key").to_pylist(),
+                   rows.column("link_id").to_pylist(), pc.strftime(rows.column("ts"), "%Y-%m-%d %H:%M:%S").to_pylist(),
+                   pc.cast(rows.column("is_bot"), pa.int64()).to_pylist(), rows.column("visitor_hash").to_pylist()]
         raw.executemany(f'INSERT INTO "{name}" (workspace_id, key, link_id, ts, is_bot, visitor_hash) '
-                        f'VALUES (?, ?, ?, ?, ?, ?)',
-                        [(r["workspace_id"], r["key"], r["link_id"], sqlite_timestamp(_naive(r["ts"])),
-                          int(bool(r["is_bot"])), r["visitor_hash"]) for r in rows])
+                        f'VALUES (?, ?, ?, ?, ?, ?)', zip(*columns))
         staged[name] = con.table(name, database="temp")
-        return name
+        return
     import ibis
-    import pyarrow as pa
 
-    data = pa.Table.from_pylist(
-        [{**r, "ts": _naive(r["ts"])} for r in rows],
-        schema=pa.schema([("workspace_id", pa.int64()), ("key", pa.string()), ("link_id", pa.int64()),
-                          ("ts", pa.timestamp("us")), ("is_bot", pa.bool_()), ("visitor_hash", pa.string())]))
-    staged[name] = con.create_table(name, ibis.memtable(data), temp=True, overwrite=True)
-    return name
+    staged[name] = con.create_table(name, ibis.memtable(rows), temp=True, overwrite=True)
 
 
 def with_click_creators(conn, workspace_id: int, rows: list) -> list:
     """ROWS (with ``click_id`` and ``click_creator``, the creator of the link the click id names,
     joined in the operational store) with ``click_creator`` read through the event store's clicks
-    when one is configured (the operational store then holds none); ROWS as they are otherwise."""
-    import types
+    when one is configured (the operational store then holds none); ROWS as they are otherwise.
+    The rows given back are named tuples with the same fields."""
+    import collections
 
     import sqlalchemy as sa
 
@@ -296,15 +350,14 @@ def with_click_creators(conn, workspace_id: int, rows: list) -> list:
     keys = sorted({r.click_id for r in rows if r.click_id})
     if where is None or not keys:
         return rows
-    link_of: dict[str, int] = {}
     with session(where) as client:
-        source = schema.write_table(where, "clicks")
-        for i in range(0, len(keys), 10_000):
-            for key, link in client.query(f"SELECT key, link_id FROM {source} WHERE workspace_id = {int(workspace_id)} "
-                                          f"AND key IN {_quoted(keys[i:i + 10_000])}").result_rows:
-                link_of[key] = int(link)
+        found = _clicks_where(client, where, "key, link_id", f"workspace_id = {int(workspace_id)}", keys, "key")
+    link_of = dict(zip(found.column("key").to_pylist(), found.column("link_id").to_pylist()))
     links = sorted(set(link_of.values()))
     creator_of = dict(conn.execute(sa.select(t.links.c.id, t.links.c.creator_id).where(t.links.c.id.in_(links))).all()) \
         if links else {}
-    return [types.SimpleNamespace(**{**r._mapping, "click_creator": creator_of.get(link_of.get(r.click_id))})
-            for r in rows]
+    fields = tuple(rows[0]._fields)
+    at, key_at = fields.index("click_creator"), fields.index("click_id")
+    row = collections.namedtuple("ClickCreatorRow", fields)  # type: ignore[misc]
+    creator_of_key = {k: creator_of.get(link) for k, link in link_of.items()}
+    return [row(*r[:at], creator_of_key.get(r[key_at]), *r[at + 1:]) for r in rows]

@@ -174,8 +174,9 @@ _VERSIONED = ("post_metrics", "post_daily_metrics", "clicks", "orders", "leads",
 def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
     """A cheap fingerprint of what a campaign's KPIs depend on: the highest ids of the event
     tables (new rows), the last order update, the campaign's settings and targets, the workspace's
-    settings and today's date (pacing depends on it). Deleted rows and in-place corrections of
-    other tables are not seen; the cache's time limit bounds how long they can go unnoticed."""
+    settings and today's date (pacing depends on it), and, with an event store, the workspace's
+    rows there (:func:`event_version`). Deleted rows and in-place corrections of other tables are
+    not seen; the cache's time limit bounds how long they can go unnoticed."""
     parts: list[Any] = [dt.date.today().isoformat()]
     with engine.connect() as conn:
         ws = conn.execute(sa.select(t.workspaces.c.id, t.workspaces.c.methodology)
@@ -199,7 +200,31 @@ def data_version(engine: sa.Engine, workspace: str, campaign: str) -> tuple:
             parts.append(conn.execute(sa.select(sa.func.max(account_credibility.c.computed_at))).scalar())
         except (ImportError, sa.exc.DBAPIError, AttributeError):
             pass
+    parts.append(event_version(ws[0]))
     return tuple(parts)
+
+
+def event_version(workspace_id: int) -> tuple | None:
+    """The workspace's rows in each table of the configured event store (clicks, post metric
+    snapshots, traffic, follower counts) as (rows, highest row version) per table; None without an
+    event store. Every write there is a new row with a new, higher version (an insert, a re-import,
+    a reclassified or reflagged click, the redirect's forwarder), and a delete lowers the row count,
+    so either changes this. Read without ``FINAL`` (a merge may lower the count too: a needless
+    recomputation, never a stale page): a scan of two columns of the workspace's rows, which every
+    table's sorting key starts with."""
+    from influscope.events import schema
+    from influscope.events.store import configured, session
+
+    where = configured()
+    if where is None:
+        return None
+    tables = [spec[0] for _number, _what, specs in schema.MIGRATIONS for spec in specs]
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}' AS t, count() AS n, max(version) AS v FROM {schema.write_table(where, name)} "
+        f"WHERE workspace_id = {int(workspace_id)}" for name in tables)
+    with session(where) as client:
+        rows = client.query(f"SELECT t, n, v FROM ({sql}) ORDER BY t", settings={"final": 0}).result_rows
+    return (where.url, *((str(t), int(n), int(v)) for t, n, v in rows))
 
 
 def clear_cache() -> None:
