@@ -268,7 +268,7 @@ def test_look_ups_by_key_see_the_newest_row_of_each_click_without_final(chdb):
         assert not [r for r in client.query("SHOW TABLES").result_rows if r[0].startswith("influscope_lookup_")]
 
 
-def test_crediting_clicks_are_staged_once_per_connection_under_numbered_names(chdb, tmp_path):
+def test_crediting_clicks_are_staged_under_one_name_per_connection(chdb, tmp_path):
     from influscope import config
 
     hits = _hits(40, 5)
@@ -281,21 +281,29 @@ def test_crediting_clicks_are_staged_once_per_connection_under_numbered_names(ch
         _stage_twice(tmp_path, start, end, names)
     finally:
         config.configure(events_url="")
-    assert names[0] == names[1]  # the same names on a new connection: the compiled query is reused
+    assert names[0] == names[1]  # the same name on a new connection: the compiled query is reused
 
 
 def _stage_twice(tmp_path, start, end, names):
     import ibis
 
+    from influscope.events import read
     from influscope.events.read import attach, stage_crediting_clicks, staged_clicks
+
+    def keys(name):
+        return sorted(staged_clicks(con, name).execute()["key"])
 
     for _ in range(2):  # two reads, each on its own connection, as the KPI engine makes them
         con = ibis.sqlite.connect(str(tmp_path / "ops.db"))
         attach(con)
         first = stage_crediting_clicks(con, ["k0001", "k0002", "nope"], 1, start, end, 86400, False)
-        again = stage_crediting_clicks(con, ["k0001", "k0002", "nope"], 1, start, end, 86400, False)
-        other = stage_crediting_clicks(con, ["k0003"], 1, start, end, 86400, True)
-        assert first == again != other
-        assert sorted(staged_clicks(con, first).execute()["key"]) == ["k0001", "k0002"]
-        names.append((first, other))
+        assert keys(first) == ["k0001", "k0002"]
+        staged = read.staged_clicks(con, first)
+        # asked again right away (the order buckets, then the creator filter): not staged again
+        assert stage_crediting_clicks(con, ["k0001", "k0002", "nope"], 1, start, end, 86400, False) == first
+        assert read.staged_clicks(con, first) is staged
+        other = stage_crediting_clicks(con, ["k0003"], 1, start, end, 86400, False)
+        assert other == first == read.STAGED_CLICKS and keys(other) == ["k0003"]  # replaced
+        assert keys(stage_crediting_clicks(con, ["k0001"], 1, start, end, 86400, False)) == ["k0001"]
+        names.append(first)
         con.disconnect()
