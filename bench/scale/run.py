@@ -28,7 +28,6 @@ import functools
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,33 +35,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+sys.path.insert(0, str(HERE.parent / "kpi"))
+
 import reference_ch as ref  # noqa: E402
 import stores  # noqa: E402
+from reference_run import _process  # noqa: E402  (a command's wall time and peak RSS)
 
 WORKSPACE = CAMPAIGN = "scale"
-
-_LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-sys.stderr.write(f"\\nmaxrss_kb={usage.ru_maxrss}\\n")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def _process(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run CMD (output discarded): its wall time and peak RSS in MB; fail on a non-zero exit."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=env)
-    wall = time.perf_counter() - t0
-    err = proc.stderr.decode(errors="replace")
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err[-3000:]}")
-    return wall, int(err.rsplit("maxrss_kb=", 1)[1]) / 1024
-
 
 def _pg_loaded(admin: str, n: int) -> bool:
     import sqlalchemy as sa

@@ -15,16 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
-import socket
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.pgcluster import _free_port, _run, pg_bin  # noqa: E402
+from tests.support.pgcluster import _free_port, _run, pg_bin, wait_for_port  # noqa: E402
 
 STORES = ("sqlite", "postgres", "clickhouse")
 
@@ -77,12 +75,7 @@ def postgres(work: Path) -> Iterator[str]:
           f"-c full_page_writes=off -c timezone=UTC -c shared_buffers=1GB -c work_mem=64MB "
           f"-c max_wal_size=8GB", "start"], user)
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         _run([pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop"], user)

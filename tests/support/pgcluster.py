@@ -34,6 +34,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    """Until something listens on 127.0.0.1:PORT (the cluster has started), at most TIMEOUT seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+
+
 def _run(args: list[str], user: str | None) -> None:
     if user:
         args = ["runuser", "-u", user, "--", *args]
@@ -57,12 +67,7 @@ def cluster():
           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
           f"-c full_page_writes=off -c timezone=UTC", "start"], user)
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", port
     finally:
         try:
