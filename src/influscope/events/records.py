@@ -383,15 +383,22 @@ def exported(kind_name: str, workspace_id: int, *, post_ids: Sequence[int] | Non
     return [{c: _plain(v, kind.columns[c]) for c, v in zip(cols, r)} for r in found]
 
 
-def daily_sessions(workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
-    """Sessions per day from START to END (days reporting sessions only), summed by ClickHouse."""
+def _sessions_by(column: str, only: str, workspace_id: int, start: dt.date, end: dt.date) -> list[tuple]:
+    """(COLUMN, summed sessions) of the workspace's traffic rows from START to END that meet ONLY,
+    summed by ClickHouse."""
     where = store.configured()
     assert where is not None, "no event store configured"
-    sql = (f"SELECT date, sum(sessions) FROM {schema.write_table(where, 'traffic')} "
+    sql = (f"SELECT {column}, sum(sessions) FROM {schema.write_table(where, 'traffic')} "
            f"WHERE workspace_id = {int(workspace_id)} AND date >= {_literal(start)} AND date <= {_literal(end)} "
-           f"AND sessions IS NOT NULL GROUP BY date ORDER BY date")
+           f"AND {only} GROUP BY {column} ORDER BY {column}")
     with store.session(where) as client:
-        return [(_plain(d, "Date32"), float(s)) for d, s in client.query(sql).result_rows]
+        return client.query(sql).result_rows
+
+
+def daily_sessions(workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+    """Sessions per day from START to END (days reporting sessions only)."""
+    return [(_plain(d, "Date32"), float(s))
+            for d, s in _sessions_by("date", "sessions IS NOT NULL", workspace_id, start, end)]
 
 
 def follower_counts(workspace_id: int, platform: str, handle: str, *, start: dt.date | None = None,
@@ -456,14 +463,9 @@ def unstage(conn: sa.Connection, table: sa.Table) -> None:
 
 
 def sessions_by_content(workspace_id: int, start: dt.date, end: dt.date) -> list[tuple[str, int | None]]:
-    """Sessions per utm_content (tagged rows only) from START to END, summed by ClickHouse."""
-    where = store.configured()
-    assert where is not None, "no event store configured"
-    sql = (f"SELECT content, sum(sessions) FROM {schema.write_table(where, 'traffic')} "
-           f"WHERE workspace_id = {int(workspace_id)} AND date >= {_literal(start)} AND date <= {_literal(end)} "
-           f"AND content != '' GROUP BY content")
-    with store.session(where) as client:
-        return [(c, None if s is None else int(s)) for c, s in client.query(sql).result_rows]
+    """Sessions per utm_content (tagged rows only) from START to END."""
+    return [(c, None if s is None else int(s))
+            for c, s in _sessions_by("content", "content != ''", workspace_id, start, end)]
 
 
 def digest(workspace_id: int) -> list[str]:
