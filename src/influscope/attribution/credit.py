@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
 
 from influscope.attribution import carried
 from influscope.events.read import reader_of, stage_crediting_clicks, staged_clicks
@@ -58,6 +57,8 @@ CREDIT_COLUMNS = ("creator_id", "rule", "code", "credit_click", "link_id", "plat
 
 def _norm_handle(value):
     """utm_content as a stored handle, in SQL: trimmed, one leading '@' dropped, lower case."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     s = value.strip().lower()
     return ibis.cases((s.startswith("@"), s.substr(1)), else_=s).nullif("")
 
@@ -70,6 +71,8 @@ def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[st
     """The orders or leads of the window, with their COLUMNS (default: all of ORDER_COLUMNS or
     LEAD_COLUMNS) and what each rule needs under common names (KEPT, one of :data:`KEPT` and
     :data:`KEPT_OR_LOOKUP`: with the carried click's link and age, :mod:`influscope.attribution.carried`)."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     ev = table(con, kind)
     at = ev.created_at if kind == "orders" else ev.ts
     ev = ev.filter(ev.workspace_id == p("ws", "int64"), at >= p("start", "timestamp"), at < p("end", "timestamp"))
@@ -100,6 +103,8 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     (utm_content, utm_source) pair (small maps, each the best match by a window function); each
     event then joins those maps and its carried click (by the click's unique key), so that the
     engine's plan stays one pass over the events with index look-ups."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     ws, window_s = p("ws", "int64"), p("window_s", "int64")
     kept = clicks_from in (KEPT, KEPT_OR_LOOKUP)
     ev = _events(con, p, kind, clicks_from if kept else None, columns)
@@ -226,6 +231,8 @@ def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.dateti
     if attribution == "last_click" and carried.kept_for(con):
         clicks_from = KEPT if con.name == "sqlite" else KEPT_OR_LOOKUP
     elif reader_of(con) is not None:
+        import ibis  # the event store's clicks are staged through an Ibis query
+
         ev = table(con, kind)
         at = ev.created_at if kind == "orders" else ev.ts
         ids = ev.filter(ev.workspace_id == workspace_id, at >= ibis.literal(start), at < ibis.literal(end),
@@ -286,6 +293,8 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
 
 
 def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     x = credited(con, p, "orders", attribution, code_beats_link, clicks_from, ORDER_SUMMED)
     x = x.mutate(day=timezones.local_day_slots(x.created_at, p, offsets),
                  status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),

@@ -13,11 +13,6 @@ from typing import Optional
 import typer
 
 from influscope import config
-from influscope.cli import _lazy
-
-for _name in _lazy.DEFERRED:
-    _lazy.defer(_name)
-
 app = typer.Typer(
     name="influscope",
     help="Measure influencer-marketing campaigns: links, codes, sales, social metrics and every KPI.",

@@ -15,11 +15,8 @@ def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 
     from granian import Granian
     from granian.constants import Interfaces, RuntimeModes
 
-    from influscope.cli import _lazy
     from influscope.config import configure, get_settings
     from influscope.db.engine import get_engine
-
-    _lazy.restore()  # the server and its workers import their modules as usual
 
     # Short links and QR codes name the address served here unless a public base URL is set.
     settings = configure(base_url=get_settings().base_url or f"http://{host}:{port}")

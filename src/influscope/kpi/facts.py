@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import ibis
 import sqlalchemy as sa
 
 from influscope.attribution.credit import lead_buckets, order_buckets
@@ -208,6 +207,8 @@ def _post_records(con, p: Slots, offsets: int):
     """The campaign's posts with their account's handle and own follower count and the local posting
     day: the operational half of :func:`_posts` when snapshots and follower counts live in the event
     store (:func:`influscope.events.read.with_snapshots` adds the other half)."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     ws = p("ws", "int64")
     posts = table(con, "posts")
     posts = posts.filter(posts.workspace_id == ws, posts.campaign_id == p("cid", "int64"))
@@ -224,6 +225,8 @@ def _post_records(con, p: Slots, offsets: int):
 def _brand_followers(con, p: Slots, accounts: int, days: int):
     """The latest follower count on or before each of DAYS days (slots ``on_0`` ...) of ACCOUNTS brand
     accounts (slots ``platform_0``, ``handle_0`` ...)."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     fs = table(con, "follower_snapshots")
     fsw = fs.filter(fs.workspace_id == p("ws", "int64"))
     mine = fsw.filter(ibis.or_(*((fsw.platform == p(f"platform_{i}", "string")) & (fsw.handle == p(f"handle_{i}", "string"))
@@ -458,6 +461,8 @@ def _comment_stats(con, p: Slots):
 
 
 def _mentions(con, p: Slots):
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
     mn = table(con, "mentions")
     m = mn.filter(mn.workspace_id == p("ws", "int64"), mn.campaign_id == p("cid", "int64"))
     return m.group_by(post_id=m.post_id, kind=m.kind, on_post=ibis.ifelse(m.comment_id.isnull(), 1, 0),
