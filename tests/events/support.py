@@ -52,3 +52,21 @@ def query(events: str, sql: str, *, final: bool = True) -> list[list]:
     if proc.returncode != 0:
         raise AssertionError(proc.stderr)
     return json.loads(proc.stdout)
+
+
+def sqlite_then_events(tmp_path: Path, monkeypatch, events_url: str):
+    """(name, engine): a fresh SQLite store alone ("sqlite"), then one whose events go to
+    EVENTS_URL ("events"), so that a test takes the same steps on both and compares; each engine
+    is disposed of when the loop moves on."""
+    from influscope.db.engine import get_engine
+
+    for name, events in (("sqlite", None), ("events", events_url)):
+        if events:
+            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
+        else:
+            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
+        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+        try:
+            yield name, engine
+        finally:
+            engine.dispose()

@@ -13,6 +13,7 @@ import pytest
 from influscope.events import records, schema, store
 from influscope.ingest.canonical import BundleError, import_bundle
 from tests.kpi import handmade
+from tests.events.support import sqlite_then_events
 
 pytestmark = pytest.mark.clickhouse
 
@@ -238,19 +239,13 @@ def test_pages_read_the_event_store_like_the_sql_store(chdb, tmp_path, monkeypat
     """The export, the reports' series, planning's history and valuation, and credibility give the
     same results with these records in the event store as on SQLite alone."""
     from influscope.audience.refresh import inputs_fingerprint, refresh_credibility
-    from influscope.db.engine import get_engine
     from influscope.ingest.canonical import export_bundle
     from influscope.planning.history import latest_followers, peer_accounts, recent_posts
     from influscope.planning.valuation import value_stored_creator
     from influscope.reports.build import brand_followers, daily_sessions
 
     found = {}
-    for name, events in (("sqlite", None), ("events", chdb.url)):
-        if events:
-            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
-        else:
-            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
-        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+    for name, engine in sqlite_then_events(tmp_path, monkeypatch, chdb.url):
         import_bundle(engine, handmade.write(tmp_path / name), workspace="w")
         out = {}
         counts = export_bundle(engine, "hand", tmp_path / f"{name}-export", workspace="w")
@@ -278,7 +273,6 @@ def test_pages_read_the_event_store_like_the_sql_store(chdb, tmp_path, monkeypat
             workspace="w")
         out["fingerprint moves"] = inputs_fingerprint(engine, ws, None) != fingerprint
         found[name] = out
-        engine.dispose()
     assert found["events"]["export"] == found["sqlite"]["export"]
     for key in found["sqlite"]:
         assert found["events"][key] == found["sqlite"][key], key
@@ -289,22 +283,15 @@ def test_pages_read_the_event_store_like_the_sql_store(chdb, tmp_path, monkeypat
 def test_the_kpis_read_from_the_event_store_are_those_of_sqlite(chdb, tmp_path, monkeypatch):
     """In process, by creator and by day: impressions, engagement, followers at the posting day,
     sessions and brand follower growth from the records in chdb, the same as on SQLite alone."""
-    from influscope.db.engine import get_engine
     from tests.backends.test_kpi_conformance import _compare
     from tests.events.test_store import _hand_kpis
 
     got, again, in_sql = {}, {}, {}
-    for name, events in (("sqlite", None), ("events", chdb.url)):
-        if events:
-            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
-        else:
-            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
-        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+    for name, engine in sqlite_then_events(tmp_path, monkeypatch, chdb.url):
         got[name] = _hand_kpis(engine, tmp_path / name)
         again[name] = _hand_kpis(engine, tmp_path / f"{name}-again")  # the compiled shapes reused
         with engine.connect() as conn:
             in_sql[name] = [conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in EVENT_TABLES]
-        engine.dispose()
     assert _compare(got["sqlite"], got["events"]) == []
     assert _compare(got["sqlite"], again["events"]) == []
     assert in_sql["events"] == [0, 0, 0] and min(in_sql["sqlite"]) > 0

@@ -13,6 +13,7 @@ import pytest
 from influscope.events import clicks, schema, store
 from influscope.metrics import unique_windows
 from influscope.tracking.sink import Click
+from tests.events.support import sqlite_then_events
 
 pytestmark = pytest.mark.clickhouse
 
@@ -202,7 +203,6 @@ def test_postgres_with_a_chdb_event_store_gives_the_kpis_of_sqlite(chdb, engine,
 def test_the_code_leak_check_sees_the_clicks_in_the_event_store(chdb, tmp_path, monkeypatch):
     """Six AMY10 orders, four carrying a click on Amy's link: not a leak (a third without a click),
     on SQLite alone and with the clicks in the event store alike."""
-    from influscope.db.engine import get_engine
     from influscope.ingest.canonical import import_bundle
     from influscope.ingest.commerce.codes import leaks
     from tests.kpi import handmade
@@ -212,15 +212,9 @@ def test_the_code_leak_check_sees_the_clicks_in_the_event_store(chdb, tmp_path, 
         f"x{i},2026-03-0{3 + i}T10:00:00Z,TWD,1000,AMY10,{click}\n"
         for i, click in enumerate(["c1", "c2", "c3", "c4", "", ""]))
     found = {}
-    for name, events in (("sqlite", None), ("events", chdb.url)):
-        if events:
-            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
-        else:
-            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
-        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+    for name, engine in sqlite_then_events(tmp_path, monkeypatch, chdb.url):
         import_bundle(engine, handmade.write(tmp_path / name, files), workspace="w")
         found[name] = leaks(engine, "hand", workspace="w", min_redemptions=5)
-        engine.dispose()
     assert found["events"] == found["sqlite"]
     assert not [f for f in found["sqlite"] if f.code == "AMY10" and f.id == "code_redeemed_without_click"]
     with store.session(chdb) as client:
@@ -229,24 +223,17 @@ def test_the_code_leak_check_sees_the_clicks_in_the_event_store(chdb, tmp_path, 
 
 def test_link_listings_count_the_clicks_in_the_event_store(chdb, tmp_path, monkeypatch):
     """`links list`, a link's own page and the dashboard's links page count a link's clicks where they live."""
-    from influscope.db.engine import get_engine
     from influscope.ingest.canonical import import_bundle
     from influscope.tracking.links import get_link, list_links
     from tests.kpi import handmade
 
     found = {}
-    for name, events in (("sqlite", None), ("events", chdb.url)):
-        if events:
-            monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", events)
-        else:
-            monkeypatch.delenv("INFLUSCOPE_EVENTS_URL", raising=False)
-        engine = get_engine(f"sqlite:///{tmp_path / name}.db")
+    for name, engine in sqlite_then_events(tmp_path, monkeypatch, chdb.url):
         import_bundle(engine, handmade.write(tmp_path / name), workspace="w")
         found[name] = {link.slug: (link.clicks, link.bot_clicks) for link in list_links(engine, workspace="w")}
         first = sorted(found[name])[0]
         assert (get_link(engine, first, workspace="w").clicks, get_link(engine, first, workspace="w").bot_clicks) \
             == found[name][first]
-        engine.dispose()
     assert found["events"] == found["sqlite"]
     assert sum(human + bot for human, bot in found["sqlite"].values()) == 8  # every click of the bundle
 
