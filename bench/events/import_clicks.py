@@ -70,27 +70,33 @@ def influscope_import(bundle: Path, tmp: Path, events: bool) -> tuple[float, flo
     read = time.perf_counter() - start
     assert result.kpis["clicks"]["value"] or not (bundle / "clicks.csv").exists(), "no clicks counted"
     engine.dispose()
+    store.close_all()  # release the folder: chdb holds one path per process
     config.configure(events_url="")
     return took, read
 
 
-def duckdb_read_csv(csv_path: Path, tmp: Path) -> float:
+def duckdb_read_csv(csv_paths: list[Path], tmp: Path) -> float:
+    """The reference: each CSV file into a table of a fresh DuckDB file."""
     db = _fresh(tmp / "reference.duckdb")
     con = duckdb.connect(str(db))
     start = time.perf_counter()
-    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}')")
+    for i, csv_path in enumerate(csv_paths):
+        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{csv_path}')")
     con.close()
     return time.perf_counter() - start
 
 
-def chdb_file(csv_path: Path, tmp: Path) -> float:
+def chdb_file(csv_paths: list[Path], tmp: Path) -> float:
+    """The reference: each CSV file into a MergeTree table of a fresh chdb folder, by chdb's own reader."""
     import clickhouse_connect
 
     gc.collect()
     folder = _fresh(tmp / "reference-chdb")
     client = clickhouse_connect.get_client(dsn=f"chdb://{folder}")
     start = time.perf_counter()
-    client.command(f"CREATE TABLE t ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM file('{csv_path}', CSVWithNames)")
+    for i, csv_path in enumerate(csv_paths):
+        client.command(f"CREATE TABLE t{i} ENGINE = MergeTree ORDER BY tuple() AS "
+                       f"SELECT * FROM file('{csv_path}', CSVWithNames)")
     took = time.perf_counter() - start
     client.close()
     return took
@@ -111,8 +117,8 @@ def main() -> None:
         influscope_import(warm, tmp, True)
         steps = {"sqlite": lambda: influscope_import(bundle, tmp, False),
                  "events": lambda: influscope_import(bundle, tmp, True),
-                 "duckdb": lambda: (duckdb_read_csv(csv_path, tmp), 0.0),
-                 "chdb": lambda: (chdb_file(csv_path, tmp), 0.0)}
+                 "duckdb": lambda: (duckdb_read_csv([csv_path], tmp), 0.0),
+                 "chdb": lambda: (chdb_file([csv_path], tmp), 0.0)}
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in steps}
         for r in range(args.rounds):
             order = list(steps) if r % 2 == 0 else list(reversed(steps))

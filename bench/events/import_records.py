@@ -21,7 +21,6 @@ two influscope stores. Order alternates between rounds; medians are reported.
 from __future__ import annotations
 
 import argparse
-import gc
 import shutil
 import statistics
 import sys
@@ -33,25 +32,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench" / "import"))
 
-import duckdb  # noqa: E402
 
 from influscope import config  # noqa: E402
 from influscope.db.engine import get_engine  # noqa: E402
 from influscope.events import store  # noqa: E402
 from influscope.ingest.canonical import import_bundle  # noqa: E402
 from influscope.kpi.api import kpis  # noqa: E402
+from import_clicks import _fresh, chdb_file, duckdb_read_csv  # noqa: E402
 from read_csv_ratio import make_bundle  # noqa: E402
 
 FILES = ("posts.csv", "traffic.csv", "followers.csv")
 KEEP = ("campaign.yaml", "creators.csv", "links.csv", *FILES)
-
-
-def _fresh(path: Path) -> Path:
-    if path.is_dir():
-        shutil.rmtree(path)
-    for old in path.parent.glob(path.name + "*"):
-        old.unlink()
-    return path
 
 
 def influscope_import(bundle: Path, tmp: Path, events: bool) -> tuple[float, float, float]:
@@ -82,31 +73,6 @@ def influscope_import(bundle: Path, tmp: Path, events: bool) -> tuple[float, flo
     return took, took_again, read
 
 
-def duckdb_read_csv(bundle: Path, tmp: Path) -> float:
-    db = _fresh(tmp / "reference.duckdb")
-    con = duckdb.connect(str(db))
-    start = time.perf_counter()
-    for i, name in enumerate(FILES):
-        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{bundle / name}')")
-    con.close()
-    return time.perf_counter() - start
-
-
-def chdb_file(bundle: Path, tmp: Path) -> float:
-    import clickhouse_connect
-
-    gc.collect()
-    folder = _fresh(tmp / "reference-chdb")
-    client = clickhouse_connect.get_client(dsn=f"chdb://{folder}")
-    start = time.perf_counter()
-    for i, name in enumerate(FILES):
-        client.command(f"CREATE TABLE t{i} ENGINE = MergeTree ORDER BY tuple() AS "
-                       f"SELECT * FROM file('{bundle / name}', CSVWithNames)")
-    took = time.perf_counter() - start
-    client.close()
-    return took
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=2_000_000, help="the generated bundle's clicks (files in proportion)")
@@ -124,8 +90,8 @@ def main() -> None:
         influscope_import(bundle, tmp, True)
         steps = {"sqlite": lambda: influscope_import(bundle, tmp, False),
                  "events": lambda: influscope_import(bundle, tmp, True),
-                 "duckdb": lambda: (duckdb_read_csv(bundle, tmp), 0.0, 0.0),
-                 "chdb": lambda: (chdb_file(bundle, tmp), 0.0, 0.0)}
+                 "duckdb": lambda: (duckdb_read_csv([bundle / f for f in FILES], tmp), 0.0, 0.0),
+                 "chdb": lambda: (chdb_file([bundle / f for f in FILES], tmp), 0.0, 0.0)}
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in steps}
         for r in range(args.rounds):
             order = list(steps) if r % 2 == 0 else list(reversed(steps))
