@@ -330,6 +330,12 @@ def kpis(con, workspace: str, slug: str, by: str | None = None) -> dict:
     keys = {-1} | (set(camp["creators"]) if by else set())
     for rows in (posts, costs, clicks, orders):
         keys |= {r[0] for r in rows if r[0] is not None}
+    return assemble(camp, by, keys, posts, clicks, costs, orders, seen)
+
+
+def assemble(camp: dict, by: str | None, keys: set, posts, clicks, costs, orders, seen: int) -> dict:
+    """The KPI values of each breakdown key in KEYS (-1: the campaign) from the statements' rows,
+    each row led by its key: ``{"campaign": ..., "creators": {name: ...}}``."""
     post_by = {r[0]: r for r in posts}
     click_by = {r[0]: r for r in clicks}
     cost_by: dict = {}

@@ -3,10 +3,10 @@ statements, translated), run on the event store's own ClickHouse.
 
     python bench/scale/reference_ch.py --work DIR --clicks N [--by creator] [--copy]
 
-What a data engineer would write on ClickHouse: the clicks are read where they live, the event
-store's ``clicks`` table (``FINAL``: merged rows, as influscope reads them); the operational tables
-the KPIs need (campaign, creators and accounts, follower counts, posts and snapshots, costs, fx
-rates, codes, links, orders) are copied once into a database ``ref`` of the same ClickHouse (chdb's
+What a data engineer would write on ClickHouse: the events are read where they live, the event
+store's ``clicks``, ``post_metrics`` and ``follower_snapshots`` tables (``FINAL``: merged rows, as
+influscope reads them); the operational tables the KPIs need (campaign, creators and accounts,
+posts, costs, fx rates, codes, links, orders) are copied once into a database ``ref`` of the same ClickHouse (chdb's
 ``sqlite()`` table function reads the SQLite file; ``--copy`` does it, timed apart). Then one
 statement per source (posts, costs, clicks, orders), each grouped by creator (or by nothing for
 the campaign), returns integer sums; Python turns them into the KPIs with the same exact Decimal
@@ -48,13 +48,8 @@ TABLES: dict[str, tuple[dict[str, str], str]] = {
     "campaign_creators": ({"campaign_id": "Int64", "creator_id": "Int64"}, "campaign_id"),
     "creator_accounts": ({"workspace_id": "Int64", "creator_id": "Int64", "platform": "String", "handle": "String",
                           "followers": "Nullable(Int64)"}, "(workspace_id, creator_id)"),
-    "follower_snapshots": ({"workspace_id": "Int64", "platform": "String", "handle": "String", "date": "Date",
-                            "followers": "Int64"}, "(workspace_id, platform, handle, date)"),
     "posts": ({"id": "Int64", "workspace_id": "Int64", "campaign_id": "Int64", "creator_id": "Int64",
                "platform": "String", "posted_at": "Nullable(DateTime64(6, 'UTC'))"}, "(workspace_id, campaign_id, id)"),
-    "post_metrics": ({"post_id": "Int64", "as_of": "DateTime64(6, 'UTC')", "impressions": "Nullable(Int64)",
-                      "reach": "Nullable(Int64)", "likes": "Nullable(Int64)", "comments": "Nullable(Int64)",
-                      "shares": "Nullable(Int64)", "saves": "Nullable(Int64)"}, "(post_id, as_of)"),
     "costs": ({"workspace_id": "Int64", "campaign_id": "Int64", "creator_id": "Nullable(Int64)", "amount": "Int64",
                "currency": "String", "incurred_on": "Date"}, "(workspace_id, campaign_id)"),
     "fx_rates": ({"workspace_id": "Int64", "date": "Date", "base": "String", "currency": "String", "rate": "Int64"},
@@ -108,7 +103,7 @@ WITH p AS (
     FROM ref.posts WHERE workspace_id = {ws} AND campaign_id = {cid}),
 snap AS (  -- the latest snapshot of each post (argMax of a tuple: NULL metrics are kept)
     SELECT post_id, argMax(tuple(impressions, reach, likes, comments, shares, saves), as_of) AS s
-    FROM ref.post_metrics WHERE post_id IN (SELECT id FROM p) GROUP BY post_id),
+    FROM default.post_metrics FINAL WHERE workspace_id = {ws} AND post_id IN (SELECT id FROM p) GROUP BY post_id),
 pa AS (
     SELECT p.id AS id, p.creator_id AS creator_id, p.platform AS platform, p.day AS day, a.handle AS handle,
            a.followers AS account_followers
@@ -116,7 +111,8 @@ pa AS (
                       WHERE workspace_id = {ws}) AS a ON a.creator_id = p.creator_id AND a.platform = p.platform),
 fol AS (  -- followers at post time: the latest snapshot on or before the posting day
     SELECT pa.id AS id, argMax(fs.followers, fs.date) AS followers
-    FROM pa JOIN (SELECT platform, handle, date, followers FROM ref.follower_snapshots WHERE workspace_id = {ws}) AS fs
+    FROM pa JOIN (SELECT platform, handle, date, followers FROM default.follower_snapshots FINAL
+                WHERE workspace_id = {ws}) AS fs
       ON fs.platform = pa.platform AND fs.handle = pa.handle
     WHERE fs.date <= pa.day GROUP BY pa.id),
 pf AS (
@@ -275,23 +271,7 @@ def kpis(client: Any, workspace: str, slug: str, by: str | None = None) -> dict:
         costs += [(-1, *r[1:]) for r in costs]
         orders += [(-1, *r[1:]) for r in orders]
     keys = {-1} | (set(camp["creators"]) if by else set())
-    post_by = {r[0]: r for r in posts if r[0] is not None}
-    click_by = {r[0]: r for r in clicks if r[0] is not None}
-    cost_by: dict = {}
-    for r in costs:
-        cost_by.setdefault(r[0], []).append(r[1:6])
-    order_by: dict = {}
-    for r in orders:
-        order_by.setdefault(r[0], []).append(r[1:6])
-    out: dict = {"campaign": None, "creators": {}}
-    for k in keys:
-        values = duck_reference._values(post_by.get(k), click_by.get(k), cost_by.get(k, []), order_by.get(k, []),
-                                        seen)
-        if k == -1:
-            out["campaign"] = values
-        else:
-            out["creators"][camp["creators"].get(k, str(k))] = values
-    return out
+    return duck_reference.assemble(camp, by, keys, posts, clicks, costs, orders, seen)
 
 
 def check(engine, client: Any, workspace: str, slug: str, by: str | None = None) -> int:
