@@ -185,7 +185,7 @@ def test_crediting_through_the_kept_clicks_equals_crediting_through_the_raw_clic
         for days in (1, 7, 30, 90):
             settings = methodology.resolve(call={"attribution_window_days": days, "code_beats_link": code_beats_link})
             values = credit._span(ws, *span, settings)
-            via = {src: prepared.rows(con, credit._order_rows, "last_click", code_beats_link, src, **values)
+            via = {src: prepared.rows(con, credit._order_rows, "last_click", code_beats_link, src, False, **values)
                    for src in ("clicks", credit.KEPT, credit.KEPT_OR_LOOKUP)}
             assert via["clicks"] == via[credit.KEPT] == via[credit.KEPT_OR_LOOKUP]
             want = credit.KEPT if engine.dialect.name == "sqlite" else credit.KEPT_OR_LOOKUP
@@ -199,7 +199,7 @@ def test_crediting_through_the_kept_clicks_equals_crediting_through_the_raw_clic
     with disconnecting(connect(engine)) as con:
         settings = methodology.resolve(call={"code_beats_link": code_beats_link})
         values = credit._span(ws, *span, settings)
-        raw, looked_up = (prepared.rows(con, credit._order_rows, "last_click", code_beats_link, src, **values)
+        raw, looked_up = (prepared.rows(con, credit._order_rows, "last_click", code_beats_link, src, False, **values)
                           for src in ("clicks", credit.KEPT_OR_LOOKUP))
     assert raw == looked_up
 

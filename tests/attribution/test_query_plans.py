@@ -36,20 +36,25 @@ def test_crediting_reads_the_span_by_index_and_each_click_by_key_or_kept(demo, a
     settings = methodology.resolve(call={"attribution": attribution})
     span = camp.credit_span(settings)
     with disconnecting(connect(demo)) as con:
-        for kind, build, index in (("orders", credit._order_buckets, "ix_orders_created"),
-                                   ("leads", credit._lead_buckets, "ix_leads_ts")):
+        # the orders' time index holds every column crediting reads of an order: no row is looked up
+        for kind, build, index in (("orders", credit._order_buckets, "COVERING INDEX ix_orders_created"),
+                                   ("leads", credit._lead_buckets, "INDEX ix_leads_ts")):
             offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
             plan = _plan(con, build, (*credit._shape(con, kind, camp.workspace_id, *span, settings), offsets),
                          {**credit._span(camp.workspace_id, *span, settings), **schedule})
             text = " | ".join(plan)
-            assert f"USING INDEX {index} (workspace_id=? AND " in text, text
+            assert f"USING {index} (workspace_id=? AND " in text, text
+            # the code and utm rules' matches kept by the store, each by its key
+            assert "USING INDEX sqlite_autoindex_matched_code_lists_1 (workspace_id=? AND codes=?)" in text, text
+            assert ("USING INDEX sqlite_autoindex_matched_utm_pairs_1 (workspace_id=? AND utm_content=? AND "
+                    "utm_source=?)") in text, text
             if attribution == "last_click":  # the carried click's link is kept on the event: no click is read
                 assert " clicks" not in text and "clicks_1" not in text, text
                 assert "USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN" in text, text  # its link, by id
             else:  # each event's carried click by its unique key
                 assert "USING INDEX sqlite_autoindex_clicks_1 (workspace_id=? AND key=?)" in text, text
             # no table read whole
-            for table in ("orders", "leads", "clicks", "links", "codes"):
+            for table in ("orders", "leads", "clicks", "links", "codes", "matched_code_lists", "matched_utm_pairs"):
                 assert not any(line.startswith("SCAN ") and line.split()[1] == table for line in plan), text
 
 

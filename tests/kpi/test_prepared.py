@@ -84,8 +84,8 @@ def test_a_setting_that_changes_the_query_never_reuses_the_old_sql(store):
     with disconnecting(connect(store)) as con:
         taipei = timezones.schedule_values("Asia/Taipei", 2024, 2028)[0]
         new_york = timezones.schedule_values("America/New_York", 2024, 2028)[0]
-        shapes = [("last_click", True, "clicks", taipei), ("first_click", True, "clicks", taipei),
-                  ("last_click", False, "clicks", taipei), ("last_click", True, "clicks", new_york)]
+        shapes = [("last_click", True, "clicks", False, taipei), ("first_click", True, "clicks", False, taipei),
+                  ("last_click", False, "clicks", False, taipei), ("last_click", True, "clicks", False, new_york)]
         compiled = [prepared.compile_shape(con, credit._order_buckets, *s) for s in shapes]
         assert len({c.sql for c in compiled}) == len(shapes)
         assert prepared.compile_shape(con, credit._order_buckets, *shapes[0]) is compiled[0]

@@ -30,7 +30,7 @@ import datetime as dt
 from typing import Any
 
 
-from influscope.attribution import carried
+from influscope.attribution import carried, matched
 from influscope.events.read import reader_of, stage_crediting_clicks, staged_clicks
 from influscope.kpi import prepared
 from influscope.kpi.backends import fetch, first_per, table
@@ -67,10 +67,12 @@ def _pair_key(utm, source):
     return source.length().cast("string") + ":" + source + utm
 
 
-def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[str, ...] | None = None):
+def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[str, ...] | None = None,
+            matched_rules: bool = False):
     """The orders or leads of the window, with their COLUMNS (default: all of ORDER_COLUMNS or
     LEAD_COLUMNS) and what each rule needs under common names (KEPT, one of :data:`KEPT` and
-    :data:`KEPT_OR_LOOKUP`: with the carried click's link and age, :mod:`influscope.attribution.carried`)."""
+    :data:`KEPT_OR_LOOKUP`: with the carried click's link and age, :mod:`influscope.attribution.carried`;
+    MATCHED_RULES: the code and utm rules are read from :mod:`influscope.attribution.matched`)."""
     import ibis  # only when compiling (a cached query needs no Ibis)
 
     ev = table(con, kind)
@@ -84,14 +86,16 @@ def _events(con, p: Slots, kind: str, kept: str | None = None, columns: tuple[st
         ev = ev.rename(lead_code="code")  # the credited code takes the name
         ev = ev.select(*(columns or LEAD_COLUMNS), ev_at=ev.ts, ev_codes=ev.lead_code.upper(), ev_utm=_norm_handle(ev.utm_content),
                        ev_source=ibis.literal(""), **carried_cols)
-    # named (a common table expression), so that the window's events are read once and the small
-    # code and utm maps are looked up by index rather than scanned for every event
     epoch = {} if kept == KEPT else {"ev_epoch": timezones.epoch_s(ev.ev_at)}
+    if matched_rules:  # read once, joined to the kept tables by their keys
+        return ev.mutate(**epoch) if epoch else ev
+    # named (a common table expression), so that the window's events are read once and the small
+    # code and utm maps worked out from them are looked up by index rather than scanned for every event
     return ev.mutate(ev_key=_pair_key(ev.ev_utm, ev.ev_source), **epoch).alias(f"{kind}_in_window")
 
 
 def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str = "clicks",
-             columns: tuple[str, ...] | None = None):
+             columns: tuple[str, ...] | None = None, matched_rules: bool = False):
     """An Ibis expression: every order (KIND "orders") or lead ("leads") of workspace ``ws`` placed in
     [``start``, ``end``) (naive UTC) with its columns and ``creator_id``, ``rule``, ``code``,
     ``credit_click``, ``link_id``, ``platform``, ``post_id``, ``code_hit`` and ``click_hit``, under
@@ -100,41 +104,34 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
     (:mod:`influscope.kpi.prepared`), so that one compiled query serves every call.
 
     The code and utm rules are decided once per distinct code list and per distinct
-    (utm_content, utm_source) pair (small maps, each the best match by a window function); each
-    event then joins those maps and its carried click (by the click's unique key), so that the
-    engine's plan stays one pass over the events with index look-ups."""
+    (utm_content, utm_source) pair: read from the tables the store keeps (MATCHED_RULES,
+    :mod:`influscope.attribution.matched`), or else worked out from the window's events (small maps,
+    each the best match by a window function); each event then joins those maps and its carried
+    click (by the click's unique key), so that the engine's plan stays one pass over the events
+    with index look-ups."""
     import ibis  # only when compiling (a cached query needs no Ibis)
 
     ws, window_s = p("ws", "int64"), p("window_s", "int64")
     kept = clicks_from in (KEPT, KEPT_OR_LOOKUP)
-    ev = _events(con, p, kind, clicks_from if kept else None, columns)
-    links, codes, accounts = (table(con, n) for n in ("links", "codes", "creator_accounts"))
+    ev = _events(con, p, kind, clicks_from if kept else None, columns, matched_rules)
+    links = table(con, "links")
     lw = links.filter(links.workspace_id == ws)
-
-    # 1. code: per distinct code list, the first affiliate code listed (codes separated by single spaces)
-    cd = codes.filter(codes.workspace_id == ws, codes.kind == "affiliate", codes.creator_id.notnull())
-    cd = cd.select(c_code=cd.code, c_creator=cd.creator_id)
-    lists = ev.filter(ev.ev_codes.notnull()).select(c_list=ev.ev_codes).distinct()
-    pos = (" " + lists.c_list + " ").find(" " + cd.c_code + " ")
-    code_map = first_per(lists.join(cd, pos >= 0).mutate(c_pos=pos), "c_list", "c_pos").select(
-        "c_list", "c_code", "c_creator")
-
-    # 3. utm: per distinct (utm_content, utm_source), the handle's account, on that platform if it has one
-    acc = accounts.filter(accounts.workspace_id == ws).select(
-        u_handle=accounts.handle.lower(), u_creator=accounts.creator_id, u_platform=accounts.platform)
-    pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
-    uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
-    on_source = ibis.cases((uj.u_platform == uj.u_source, 0), else_=1)
-    uj = uj.mutate(u_pref=on_source, u_key=_pair_key(uj.u_utm, uj.u_source))
-    utm_map = first_per(uj, "u_key", "u_pref", "u_creator", "u_platform").select("u_key", "u_creator", "u_platform")
+    if matched_rules:
+        mc, mu = table(con, "matched_code_lists"), table(con, "matched_utm_pairs")
+        code_map = mc.filter(mc.workspace_id == ws).select(c_list=mc.codes, c_code=mc.code, c_creator=mc.creator_id)
+        utm_map = mu.filter(mu.workspace_id == ws).select(
+            u_utm=mu.utm_content, u_source=mu.utm_source, u_creator=mu.creator_id, u_platform=mu.platform)
+        utm_on = (ev.ev_utm == utm_map.u_utm) & (ev.ev_source == utm_map.u_source)
+    else:
+        code_map, utm_map = _code_map(con, ev, ws), _utm_map(con, ev, ws)
+        utm_on = ev.ev_key == utm_map.u_key
 
     # 2. click: the carried click, no later than the event and within the window, on a creator's link
     # (decided in the join, once per event: a column computed from both sides would be evaluated again
     # wherever the rule reads it)
     link_of = lw.filter(lw.creator_id.notnull()).select(
         l_id=lw.id, l_creator=lw.creator_id, l_platform=lw.platform, l_post=lw.post_id)
-    j = (ev.left_join(code_map, ev.ev_codes == code_map.c_list)
-           .left_join(utm_map, ev.ev_key == utm_map.u_key))
+    j = ev.left_join(code_map, ev.ev_codes == code_map.c_list).left_join(utm_map, utm_on)
     first_click = attribution == "first_click"
     if kept:  # the carried click's link and age are on the event: only the window is left to apply
         if first_click:
@@ -177,20 +174,20 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
 
     code_hit, utm_hit = j.c_code.notnull(), j.u_creator.notnull()
     first_rule, second_rule = ("code", "click") if code_beats_link else ("click", "code")
-    hit = {"code": code_hit, "click": click_hit}
-    rule = ibis.cases((hit[first_rule], first_rule), (hit[second_rule], second_rule), (utm_hit, "utm"),
-                      else_=ibis.null("string"))
 
-    # the rule first, as a column, so that each credited value below reads it rather than repeating it
-    picked = j.mutate(rule=rule, code_hit=code_hit, click_hit=click_hit,
-                      **{f"x_{c}": v for c, v in click.items()})
+    picked = j.mutate(code_hit=code_hit, click_hit=click_hit, utm_hit=utm_hit, **{f"x_{c}": v for c, v in click.items()})
+    # each credited value by the rules' order itself (a column holding the rule, read by each value,
+    # would be expanded into every one of them by the engine and evaluated again and again)
+    order = {"code": picked.code_hit, "click": picked.click_hit, "utm": picked.utm_hit}
 
     def by_rule(code_v, click_v, utm_v):
-        return ibis.cases((picked.rule == "code", code_v), (picked.rule == "click", click_v),
-                          (picked.rule == "utm", utm_v), else_=ibis.null(code_v.type()))
+        value = {"code": code_v, "click": click_v, "utm": utm_v}
+        return ibis.cases(*((order[r], value[r]) for r in (first_rule, second_rule, "utm")),
+                          else_=ibis.null(code_v.type()))
 
     none_s, none_i = ibis.null("string"), ibis.null("int64")
     return picked.mutate(
+        rule=by_rule(ibis.literal("code"), ibis.literal("click"), ibis.literal("utm")),
         creator_id=by_rule(picked.c_creator, picked.x_creator, picked.u_creator),
         code=by_rule(picked.c_code, none_s, none_s),
         credit_click=by_rule(none_s, picked.x_key, none_s),
@@ -198,6 +195,33 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
         platform=by_rule(none_s, picked.x_platform, picked.u_platform),
         post_id=by_rule(none_i, picked.x_post, none_i),
     )
+
+
+def _code_map(con, ev, ws):
+    """Per distinct code list of the window's events, the first affiliate code of a creator listed
+    (codes separated by single spaces): ``c_list``, ``c_code``, ``c_creator``."""
+    codes = table(con, "codes")
+    cd = codes.filter(codes.workspace_id == ws, codes.kind == "affiliate", codes.creator_id.notnull())
+    cd = cd.select(c_code=cd.code, c_creator=cd.creator_id)
+    lists = ev.filter(ev.ev_codes.notnull()).select(c_list=ev.ev_codes).distinct()
+    pos = (" " + lists.c_list + " ").find(" " + cd.c_code + " ")
+    return first_per(lists.join(cd, pos >= 0).mutate(c_pos=pos), "c_list", "c_pos").select(
+        "c_list", "c_code", "c_creator")
+
+
+def _utm_map(con, ev, ws):
+    """Per distinct (utm_content, utm_source) of the window's events, the handle's account, on that
+    platform if it has one: ``u_key``, ``u_creator``, ``u_platform``."""
+    import ibis  # only when compiling (a cached query needs no Ibis)
+
+    accounts = table(con, "creator_accounts")
+    acc = accounts.filter(accounts.workspace_id == ws).select(
+        u_handle=accounts.handle.lower(), u_creator=accounts.creator_id, u_platform=accounts.platform)
+    pairs = ev.filter(ev.ev_utm.notnull()).select(u_utm=ev.ev_utm, u_source=ev.ev_source).distinct()
+    uj = pairs.join(acc, pairs.u_utm == acc.u_handle)
+    on_source = ibis.cases((uj.u_platform == uj.u_source, 0), else_=1)
+    uj = uj.mutate(u_pref=on_source, u_key=_pair_key(uj.u_utm, uj.u_source))
+    return first_per(uj, "u_key", "u_pref", "u_creator", "u_platform").select("u_key", "u_creator", "u_platform")
 
 
 def _first_clicks(ev, cw, lw, window_s):
@@ -219,9 +243,10 @@ def _first_clicks(ev, cw, lw, window_s):
 
 
 def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.datetime,
-           settings: dict) -> tuple[str, bool, str]:
-    """What shapes the crediting query: the attribution model, the precedence, and the table its
-    clicks come from: with the last-click model, what the orders and leads keep
+           settings: dict) -> tuple[str, bool, str, bool]:
+    """What shapes the crediting query: the attribution model, the precedence, the table its
+    clicks come from, and whether the store keeps the code and utm rules' matches
+    (:mod:`influscope.attribution.matched`). The clicks come from: with the last-click model, what the orders and leads keep
     (:mod:`influscope.attribution.carried`) when the store keeps it; else the store's own
     ``clicks``, or, when clicks live in the event store, a
     temporary table holding the clicks this call's orders or leads carry
@@ -240,7 +265,7 @@ def _shape(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.dateti
         clicks_from = stage_crediting_clicks(
             con, sorted(r["click_id"] for r in fetch(con, ids)), workspace_id, start, end,
             int(settings["attribution_window_days"]) * SECONDS_PER_DAY, attribution == "first_click")
-    return attribution, bool(settings["code_beats_link"]), clicks_from
+    return attribution, bool(settings["code_beats_link"]), clicks_from, matched.kept_for(con)
 
 
 def _span(workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dict) -> dict[str, Any]:
@@ -249,18 +274,19 @@ def _span(workspace_id: int, start: dt.datetime, end: dt.datetime, settings: dic
             "window_s": int(settings["attribution_window_days"]) * SECONDS_PER_DAY}
 
 
-def _order_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str):
-    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from)
+def _order_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, matched_rules: bool):
+    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from, matched_rules=matched_rules)
     return x.select(*ORDER_COLUMNS, *CREDIT_COLUMNS).order_by("created_at", "source", "key")
 
 
-def _lead_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str):
-    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from)
+def _lead_rows(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, matched_rules: bool):
+    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from, matched_rules=matched_rules)
     return x.select(*LEAD_COLUMNS, *CREDIT_COLUMNS).order_by("ts", "key")
 
 
-def _credited_to_someone(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str):
-    x = credited(con, p, kind, attribution, code_beats_link, clicks_from)
+def _credited_to_someone(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, clicks_from: str,
+                         matched_rules: bool):
+    x = credited(con, p, kind, attribution, code_beats_link, clicks_from, matched_rules=matched_rules)
     return x.filter(x.creator_id.notnull()).select("id", "creator_id")
 
 
@@ -292,10 +318,11 @@ def credited_ids(con, kind: str, workspace_id: int, start: dt.datetime, end: dt.
     return {r["id"] for r in rows if r["creator_id"] in creator_ids}
 
 
-def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
+def _order_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, matched_rules: bool,
+                   offsets: int):
     import ibis  # only when compiling (a cached query needs no Ibis)
 
-    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from, ORDER_SUMMED)
+    x = credited(con, p, "orders", attribution, code_beats_link, clicks_from, ORDER_SUMMED, matched_rules)
     x = x.mutate(day=timezones.local_day_slots(x.created_at, p, offsets),
                  status_class=ibis.cases((x.status == "cancelled", "cancelled"), (x.status == "refunded", "refunded"),
                                          else_="counted"))
@@ -322,8 +349,9 @@ def order_buckets(con, workspace_id: int, start: dt.datetime, end: dt.datetime, 
     return rows
 
 
-def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, offsets: int):
-    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from, LEAD_COUNTED)
+def _lead_buckets(con, p: Slots, attribution: str, code_beats_link: bool, clicks_from: str, matched_rules: bool,
+                  offsets: int):
+    x = credited(con, p, "leads", attribution, code_beats_link, clicks_from, LEAD_COUNTED, matched_rules)
     x = x.mutate(day=timezones.local_day_slots(x.ts, p, offsets))
     return x.group_by(["creator_id", "post_id", "platform", "day", "type", "rule"]).aggregate(n=x.count())
 

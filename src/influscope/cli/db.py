@@ -44,14 +44,14 @@ def rebuild(db: Optional[str] = _common.DbOption,
             workspace: Optional[str] = typer.Option(None, "--workspace", "-w",
                                                     help="Only this workspace (default: every workspace).")) -> None:
     """Recompute what is kept when records are written (unique-click windows, clicks per link and
-    local day, the utm values of orders' landing URLs, the click each order and lead carries) from
-    the raw records."""
+    local day, the utm values of orders' landing URLs, the click each order and lead carries, the
+    creator each code list and utm pair names) from the raw records."""
     import sqlalchemy as sa
 
     from influscope.db import slugs
     from influscope.db import tables as t
     from influscope.db.engine import get_engine, refresh_statistics
-    from influscope.attribution import carried, landing
+    from influscope.attribution import carried, landing, matched
     from influscope.metrics import click_rollups, unique_windows
 
     settings = _common.apply(db)
@@ -68,6 +68,8 @@ def rebuild(db: Optional[str] = _common.DbOption,
         utm_changed = landing.rebuild(conn, ws)
         carried.ensure(conn)  # triggers a table rebuild dropped are made again
         carried_changed = carried.rebuild(conn, ws)
+        matched.ensure(conn)
+        matched_rows = matched.rebuild(conn, ws)
     refresh_statistics(engine)
     typer.echo(f"unique-click windows: {changed} clicks changed")
     typer.echo(f"clicks per link and day: {rollup_rows} rows made from the raw clicks")
@@ -80,6 +82,8 @@ def rebuild(db: Optional[str] = _common.DbOption,
                        "clicks changed")
     typer.echo(f"landing-URL utm values: {utm_changed} orders changed")
     typer.echo(f"carried clicks of orders and leads: {carried_changed} changed")
+    if conn.dialect.name == "sqlite":
+        typer.echo(f"code lists and utm pairs matched to creators: {matched_rows} rows made from the raw records")
 
 
 def register(app: typer.Typer) -> None:

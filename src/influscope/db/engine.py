@@ -138,10 +138,11 @@ def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
-    from influscope.attribution import carried
+    from influscope.attribution import carried, matched
 
-    with engine.begin() as conn:  # the triggers that keep orders' carried clicks, if a rebuild dropped them
+    with engine.begin() as conn:  # the triggers that keep what crediting reads, if a table rebuild dropped them
         carried.ensure(conn)
+        matched.ensure(conn)
     refresh_statistics(engine)
 
 

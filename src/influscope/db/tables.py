@@ -232,6 +232,11 @@ clicks = sa.Table(
     sa.Index("ix_clicks_link_visitor_ts", "link_id", "visitor_hash", "ts"),
 )
 
+# what crediting reads of an order besides its workspace and time (influscope.attribution.credit)
+CREDITED_ORDER_COLUMNS = ("currency", "subtotal", "discounts", "refunded", "status", "new_customer", "units",
+                          "discount_codes", "landing_utm_content", "landing_utm_source", "click_link_id",
+                          "click_age_s", "click_id")
+
 orders = sa.Table(
     "orders", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -263,7 +268,9 @@ orders = sa.Table(
     sa.Column("click_link_id", sa.Integer),
     sa.Column("click_age_s", sa.BigInteger),
     sa.UniqueConstraint("workspace_id", "source", "key"),
-    sa.Index("ix_orders_created", "workspace_id", "created_at"),
+    # crediting reads a span of a workspace's orders: the index holds every column it reads, so that
+    # the span is read in index order without a look-up of each order's row
+    sa.Index("ix_orders_created", "workspace_id", "created_at", *CREDITED_ORDER_COLUMNS),
     sa.Index("ix_orders_click", "workspace_id", "click_id"),  # a late click finds the orders carrying it
 )
 
@@ -286,6 +293,25 @@ leads = sa.Table(
     sa.UniqueConstraint("workspace_id", "key"),
     sa.Index("ix_leads_ts", "workspace_id", "ts"),  # crediting reads a span of a workspace's leads
     sa.Index("ix_leads_click", "workspace_id", "click_id"),  # a late click finds the leads carrying it
+)
+
+# The creator the code rule and the utm rule credit for each distinct code list and utm pair that
+# orders and leads name, kept by SQLite's triggers (influscope.attribution.matched; empty elsewhere)
+matched_code_lists = sa.Table(
+    "matched_code_lists", metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("codes", sa.Text, primary_key=True),  # an order's discount_codes, a lead's code in upper case
+    sa.Column("creator_id", sa.Integer),  # of the first affiliate code of a creator listed; NULL: none
+    sa.Column("code", sa.String(64)),
+)
+
+matched_utm_pairs = sa.Table(
+    "matched_utm_pairs", metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("utm_content", sa.String(256), primary_key=True),  # as a handle
+    sa.Column("utm_source", sa.String(64), primary_key=True),  # '' when absent
+    sa.Column("creator_id", sa.Integer),  # of the account whose handle utm_content is; NULL: none
+    sa.Column("platform", sa.String(32)),
 )
 
 traffic = sa.Table(
