@@ -126,10 +126,14 @@ def _revenue(ctx: Context, orders: list[dict]) -> tuple[Decimal | None, str | No
         return _q(_money(sum(int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
                              for o in orders))), None
     total = Decimal(0)
+    kept = "_converted_gross" if gross else "_converted_net"  # each bucket is converted once per call of the engine
     try:
         for o in orders:
-            raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
-            total += convert(f, raw, o["currency"], o["day"])
+            value = o.get(kept)
+            if value is None:
+                raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
+                value = o[kept] = convert(f, raw, o["currency"], o["day"])
+            total += value
     except FxMissing as exc:
         return None, str(exc)
     return _q(total), None

@@ -99,6 +99,12 @@ class Compiled:
     def convert(self) -> tuple[Callable[[Any], Any] | None, ...]:
         return tuple(CONVERTERS[k] if k else None for k in self.kinds)
 
+    @functools.cached_property
+    def convert_sqlite(self) -> tuple[Callable[[Any], Any] | None, ...]:
+        """:attr:`convert` for SQLite, which gives its integers as Python ints already (the
+        store's integer columns have INTEGER affinity, so every whole number is stored as one)."""
+        return tuple(None if k == "integer" else f for k, f in zip(self.kinds, self.convert))
+
     def to_json(self) -> dict[str, Any]:
         return {"sql": self.sql, "slots": self.slots, "columns": list(self.columns), "kinds": list(self.kinds),
                 "functions": list(self.functions), "builtins": list(self.builtins)}
@@ -270,7 +276,8 @@ def rows(con, build: Builder, *shape: Hashable, **values: Any) -> list[dict]:
             cur.execute(compiled.sql, params)
             raw = cur.fetchall()
     names = compiled.columns
-    converted = [(n, i, f) for i, (n, f) in enumerate(zip(names, compiled.convert)) if f]
+    convert = compiled.convert_sqlite if con.name == "sqlite" else compiled.convert
+    converted = [(n, i, f) for i, (n, f) in enumerate(zip(names, convert)) if f]
     out = []
     for r in raw:  # a dict per row, then only the columns that need converting
         row = dict(zip(names, r))
