@@ -197,6 +197,8 @@ def test_postgres_keeps_no_matches_and_credits_in_the_query(pg_url):
     ws = ids["workspace"]
     _code(pg_engine, ws, ids["campaign"], "MEI10", ids["mei"])
     _order(pg_engine, ws, "o1", "MEI10")
+    # a long list of codes is stored (an index entry holding it would pass PostgreSQL's size cap)
+    _order(pg_engine, ws, "o2", " ".join(f"CODE{i:02d}-{'X' * 56}" for i in range(80)), at=T0 - dt.timedelta(days=5))
     with pg_engine.connect() as conn:
         assert not matched.present(conn)
         assert conn.execute(sa.select(sa.func.count()).select_from(t.matched_code_lists)).scalar() == 0

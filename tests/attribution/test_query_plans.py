@@ -37,7 +37,7 @@ def test_crediting_reads_the_span_by_index_and_each_click_by_key_or_kept(demo, a
     span = camp.credit_span(settings)
     with disconnecting(connect(demo)) as con:
         # the orders' time index holds every column crediting reads of an order: no row is looked up
-        for kind, build, index in (("orders", credit._order_buckets, "COVERING INDEX ix_orders_created"),
+        for kind, build, index in (("orders", credit._order_buckets, "COVERING INDEX ix_orders_credited"),
                                    ("leads", credit._lead_buckets, "INDEX ix_leads_ts")):
             offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
             plan = _plan(con, build, (*credit._shape(con, kind, camp.workspace_id, *span, settings), offsets),

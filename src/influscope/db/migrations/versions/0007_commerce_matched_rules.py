@@ -1,5 +1,5 @@
-"""commerce: the creator each code list and utm pair names, kept for crediting; the orders' time index
-holds what crediting reads (mirrors influscope/db/tables.py)
+"""commerce: the creator each code list and utm pair names, kept for crediting; on SQLite the orders'
+time index holds what crediting reads (mirrors influscope/db/tables.py)
 
 SQLite keeps the two tables with triggers on orders, leads, codes and creator accounts
 (influscope.attribution.matched), which this revision creates and then fills from the raw
@@ -47,8 +47,9 @@ def upgrade() -> None:
                                 name=op.f("fk_matched_utm_pairs_workspace_id_workspaces"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("workspace_id", "utm_content", "utm_source", name=op.f("pk_matched_utm_pairs")),
     )
-    op.drop_index("ix_orders_created", table_name="orders")
-    op.create_index("ix_orders_created", "orders", ["workspace_id", "created_at", *CREDITED], unique=False)
+    if op.get_bind().dialect.name == "sqlite":  # PostgreSQL keeps its index of the time alone
+        op.drop_index("ix_orders_created", table_name="orders")
+        op.create_index("ix_orders_credited", "orders", ["workspace_id", "created_at", *CREDITED], unique=False)
     from influscope.attribution import matched
 
     matched.install(op.get_bind())
@@ -60,5 +61,6 @@ def downgrade() -> None:
     matched.uninstall(op.get_bind())
     op.drop_table("matched_utm_pairs")
     op.drop_table("matched_code_lists")
-    op.drop_index("ix_orders_created", table_name="orders")
-    op.create_index("ix_orders_created", "orders", ["workspace_id", "created_at"], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_index("ix_orders_credited", table_name="orders")
+        op.create_index("ix_orders_created", "orders", ["workspace_id", "created_at"], unique=False)
