@@ -8,6 +8,8 @@ here; the docs glossary, the CLI's ``--list``, the API and the dashboard are gen
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -135,9 +137,10 @@ class KpiDef:
             out |= node.refs() | node.terms()
         return frozenset(out)
 
-    @property
+    @functools.cached_property
     def estimated(self) -> bool:
-        """An estimate (a rate table, a model or a forecast), or computed from one."""
+        """An estimate (a rate table, a model or a forecast), or computed from one (worked out once:
+        the engine asks for every value it makes)."""
         return any(isinstance(n, Measure) and n.estimated for n in _variants(self.expr)) or any(
             KPIS[r].estimated for r in self.inputs() if r in KPIS and r != self.id)
 
@@ -195,10 +198,16 @@ def formula_variants(kpi_id: str, lang: str = "en") -> list[tuple[str, Any, str]
     return out
 
 
-def _defaults() -> dict[str, Any]:
+@functools.cache
+def _default_settings() -> tuple[tuple[str, Any], ...]:
     from influscope.kpi import methodology
 
-    return methodology.resolve()
+    return tuple(methodology.resolve().items())
+
+
+def _defaults() -> dict[str, Any]:
+    """The settings' defaults (a fresh dict: callers may change it)."""
+    return dict(_default_settings())
 
 
 # id: (unit, direction, stages, names en/zh/ar, formula template, description en/zh/ar)
