@@ -75,6 +75,7 @@ def local_day(ts, zone: str, first_year: int, last_year: int):
     return local_day_number(epoch_s(ts), zone, first_year, last_year)
 
 
+@functools.lru_cache(maxsize=8192)  # a campaign's rows name a few hundred days, each many times
 def day_of(number: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(number))
 
