@@ -31,6 +31,11 @@ by ``bench/audience/sentiment_corpus.py`` from the project's templates and word 
 on the real development text, that text helps English and does not help Chinese or Arabic
 (``--generated-in-main`` reproduces the experiment; docs/audience.md, "What else was tried"), so
 the heads for Chinese and Arabic script stay as they were.
+For Latin-script text the neutral decision also weighs the polarity head's lean
+(``--latin-polarity-weight``, ``--latin-neutral-threshold``): a clear lean makes the text polar
+unless the neutral head is far surer. On the real English tweets that calls fewer polar tweets
+neutral for the same share of neutral tweets kept; on the project's Arabic and Chinese comments
+the same rule loses neutral comments, so the other heads keep the plain threshold.
 Deterministic: the same data and encoder give the same file.
 """
 
@@ -45,6 +50,11 @@ import numpy as np
 
 DEFAULT_NEUTRAL_THRESHOLD = 0.7
 DEFAULT_NEUTRAL_THRESHOLD_HAN = 0.65  # text with Chinese characters
+# Latin-script text: the neutral chance is the neutral head's log-odds less this weight times the
+# polarity head's absolute log-odds, and the text is neutral from this chance on. Chosen on one
+# half of the real English development tweets (docs/audience.md); 0 and 0.7 give the rule before.
+DEFAULT_LATIN_POLARITY_WEIGHT = 2.5
+DEFAULT_LATIN_NEUTRAL_THRESHOLD = 0.5
 C = 1.0
 LATIN_POLARITY_C = 0.5  # chosen on the development text with the generated English rows
 
@@ -76,6 +86,9 @@ def main() -> None:
                     help="generated text; its English rows train the heads for Latin-script text")
     ap.add_argument("--no-latin", action="store_true", help="write no heads for Latin-script text")
     ap.add_argument("--latin-polarity-c", type=float, default=LATIN_POLARITY_C)
+    ap.add_argument("--latin-polarity-weight", type=float, default=DEFAULT_LATIN_POLARITY_WEIGHT,
+                    help="weight of the polarity head's lean in the neutral chance of Latin-script text")
+    ap.add_argument("--latin-neutral-threshold", type=float, default=DEFAULT_LATIN_NEUTRAL_THRESHOLD)
     ap.add_argument("--informal", type=Path, default=DATA_DIR / "comments_train_informal.csv",
                     help="informal comments; their polar rows train the polarity heads of their script")
     ap.add_argument("--no-informal", action="store_true", help="train without the informal comments")
@@ -127,7 +140,8 @@ def main() -> None:
         pol, neu = fit(latin_rows, args.latin_polarity_c, informal_latin)
         head["latin"] = {"trained_on": {**trained_on(files + [args.generated], latin_rows),
                                         "generated_languages": ["en"]},
-                         "polarity": pol, "neutral": {**neu, "threshold": args.neutral_threshold}}
+                         "polarity": pol, "neutral": {**neu, "threshold": args.latin_neutral_threshold,
+                                                      "polarity_weight": args.latin_polarity_weight}}
         if informal_files:
             head["latin"]["polarity"]["also_trained_on"] = trained_on(informal_files, informal_latin)
     args.output.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
