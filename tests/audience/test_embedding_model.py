@@ -62,6 +62,20 @@ def test_the_informal_training_comments_are_labelled_and_new():
     assert not others & set(texts)
 
 
+def test_the_neutral_training_comments_are_labelled_and_new():
+    rows = s.load_rows(s.DATA_DIR / "comments_train_neutral.csv")
+    assert {r["lang"] for r in rows} == {"en", "zh-Hant", "ar"}
+    assert sum(r["label"] == "neu" for r in rows) > 0.75 * len(rows)
+    assert len({r["id"] for r in rows}) == len(rows)
+    texts = [r["text"] for r in rows]
+    assert len(set(texts)) == len(texts)
+    others = set()
+    for name in ("comments_train.csv", "comments_train_general.csv", "comments_train_generated.csv",
+                 "comments_train_informal.csv", "comments_heldout.csv"):
+        others |= {r["text"] for r in s.load_rows(s.DATA_DIR / name)}
+    assert not others & set(texts)
+
+
 # Written for this test (none of them is in the training files).
 @pytest.mark.parametrize("text, label", [
     ("The strap snapped on day three and support never answered. Awful.", "neg"),
