@@ -284,8 +284,8 @@ class EmbeddingModel:
     def decide(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
         """Probabilities (n, 3) in the order neg, neu, pos, and the decided label of each row.
 
-        P(neu) is the neutral head's chance; the polar share 1 - P(neu) is split by the polarity
-        head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
+        P(neu) is the neutral chance of :meth:`heads` (for Latin-script text it weighs the polarity
+        head's lean); the polar share 1 - P(neu) is split by the polarity head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
         TEXTS are given), else the likelier pole, so a comment with a weak lean is still called
         positive or negative.
         """
