@@ -42,6 +42,8 @@ def test_the_default_model_is_the_embedding_model_with_the_committed_head(model)
     assert head["latin"]["polarity"]["also_trained_on"]["files"] == ["comments_train_informal.csv"]
     assert "also_trained_on" not in head["neutral"] and "also_trained_on" not in head["latin"]["neutral"]
     assert head["hashtags"] == "as words"
+    # the lean of the polarity head weighs in the neutral decision of Latin-script text only
+    assert head["latin"]["neutral"]["polarity_weight"] > 0 and "polarity_weight" not in head["neutral"]
 
 
 def test_the_informal_training_comments_are_labelled_and_new():
@@ -56,6 +58,20 @@ def test_the_informal_training_comments_are_labelled_and_new():
     others = set()
     for name in ("comments_train.csv", "comments_train_general.csv", "comments_train_generated.csv",
                  "comments_heldout.csv"):
+        others |= {r["text"] for r in s.load_rows(s.DATA_DIR / name)}
+    assert not others & set(texts)
+
+
+def test_the_neutral_training_comments_are_labelled_and_new():
+    rows = s.load_rows(s.DATA_DIR / "comments_train_neutral.csv")
+    assert {r["lang"] for r in rows} == {"en", "zh-Hant", "ar"}
+    assert sum(r["label"] == "neu" for r in rows) > 0.75 * len(rows)
+    assert len({r["id"] for r in rows}) == len(rows)
+    texts = [r["text"] for r in rows]
+    assert len(set(texts)) == len(texts)
+    others = set()
+    for name in ("comments_train.csv", "comments_train_general.csv", "comments_train_generated.csv",
+                 "comments_train_informal.csv", "comments_heldout.csv"):
         others |= {r["text"] for r in s.load_rows(s.DATA_DIR / name)}
     assert not others & set(texts)
 
@@ -152,6 +168,38 @@ def test_latin_script_text_uses_its_own_heads(tmp_path):
     path.write_text(json.dumps(head), encoding="utf-8")
     with pytest.raises(ValueError, match="head.json: field 'coef'"):
         e.EmbeddingModel.load(path)
+
+
+def test_a_clear_lean_keeps_latin_script_text_polar(tmp_path):
+    head = json.loads(e.HEAD_FILE.read_text(encoding="utf-8"))
+    rng = np.random.default_rng(1)
+    direction = rng.normal(size=384)
+    direction /= np.linalg.norm(direction)
+    # every head's neutral log-odds is 2; the polarity log-odds is 4 x the projection on DIRECTION
+    neutral = {"coef": [0.0] * 384, "intercept": 2.0, "threshold": 0.5, "threshold_han": 0.5}
+    head["polarity"] = {"coef": (4 * direction).tolist(), "intercept": 0.0}
+    head["neutral"] = neutral
+    head["latin"] = {"polarity": {"coef": (4 * direction).tolist(), "intercept": 0.0},
+                     "neutral": {**neutral, "polarity_weight": 1.0}}
+    path = tmp_path / "head.json"
+    path.write_text(json.dumps(head), encoding="utf-8")
+    model = e.EmbeddingModel.load(path)
+    lean = np.vstack([0.25 * direction, 1.0 * direction])  # polarity log-odds 1 and 4
+    texts = ["meh", "wow"]
+    p_pos, p_neu = model.heads(lean, texts)
+    # neutral chance: sigmoid(2 - 1 x |polarity log-odds|)
+    assert np.allclose(p_neu, 1 / (1 + np.exp(-np.array([2 - 1.0, 2 - 4.0]))))
+    assert model.decide(lean, texts)[1] == ["neu", "pos"]
+    probs, _ = model.decide(lean, texts)
+    assert np.allclose(probs.sum(axis=1), 1) and probs[1, 2] > 0.8
+    # Arabic and Chinese text (the main heads, no weight) and text of unknown script stay neutral
+    assert model.decide(lean, ["ممتاز", "很好"])[1] == ["neu", "neu"]
+    assert model.decide(lean)[1] == ["neu", "neu"]
+    # without the weight the head file gives the earlier rule
+    del head["latin"]["neutral"]["polarity_weight"]
+    path.write_text(json.dumps(head), encoding="utf-8")
+    assert e.EmbeddingModel.load(path).decide(lean, texts)[1] == ["neu", "neu"]
+    assert e.model_name(path) != model.name
 
 
 def test_long_texts_are_cut_and_links_dropped():

@@ -18,7 +18,10 @@ comments the project wrote, ``data/comments_train.csv`` and ``data/comments_trai
 Text in Latin script (a Latin letter, and no Chinese or Arabic character) has its own pair of
 heads, trained on the same comments plus the English rows of ``data/comments_train_generated.csv``
 (text the project generated from its own templates), with its own neutral threshold; Chinese and
-Arabic text keep the heads above, which that text did not improve. The polarity heads are also
+Arabic text keep the heads above, which that text did not improve. For Latin-script text the
+neutral chance also weighs the polarity head's lean (``polarity_weight`` in the head file): a
+text that leans clearly to one side is called neutral only when the neutral head is far surer,
+which on real tweets calls fewer polar texts neutral for the same share of neutral ones kept. The polarity heads are also
 trained on the polar rows of ``data/comments_train_informal.csv`` (informal comments the project
 wrote: dialects, negation, slang, emoji) in their script.
 
@@ -223,6 +226,8 @@ class EmbeddingModel:
             self.latin = (np.asarray(latin["polarity"]["coef"], dtype=np.float64), float(latin["polarity"]["intercept"]),
                           np.asarray(latin["neutral"]["coef"], dtype=np.float64), float(latin["neutral"]["intercept"]))
             self.neutral_threshold_latin = float(latin["neutral"].get("threshold", self.neutral_threshold))
+            # the weight of the polarity head's lean in the neutral chance of Latin-script text
+            self.polarity_weight_latin = float(latin["neutral"].get("polarity_weight", 0.0))
 
     @classmethod
     def load(cls, path: Path = HEAD_FILE, enc: Encoder | None = None) -> EmbeddingModel:
@@ -245,7 +250,10 @@ class EmbeddingModel:
         """(P(pos | polar), P(neutral)) for each embedding row.
 
         When TEXTS are given and the head file has heads for Latin-script text, those rows whose
-        text is in Latin script use them."""
+        text is in Latin script use them. For those rows P(neutral) also weighs the polarity
+        head's lean when the head file gives it a weight w (``polarity_weight``): the log-odds
+        of the neutral head less w times the absolute log-odds of the polarity head, so a text
+        that leans clearly to one side is neutral only when the neutral head is far surer."""
         e = np.asarray(embeddings, dtype=np.float64)
         p_pos = _sigmoid(e @ self.polarity_w + self.polarity_b)
         p_neu = _sigmoid(e @ self.neutral_w + self.neutral_b)
@@ -253,8 +261,9 @@ class EmbeddingModel:
             rows = np.array([is_latin_script(t) for t in texts], dtype=bool)
             if rows.any():
                 pw, pb, nw, nb = self.latin
-                p_pos[rows] = _sigmoid(e[rows] @ pw + pb)
-                p_neu[rows] = _sigmoid(e[rows] @ nw + nb)
+                z_pos = e[rows] @ pw + pb
+                p_pos[rows] = _sigmoid(z_pos)
+                p_neu[rows] = _sigmoid(e[rows] @ nw + nb - self.polarity_weight_latin * np.abs(z_pos))
         return p_pos, p_neu
 
     def thresholds(self, texts: Sequence[str] | None, n: int) -> np.ndarray:
@@ -275,8 +284,8 @@ class EmbeddingModel:
     def decide(self, embeddings: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
         """Probabilities (n, 3) in the order neg, neu, pos, and the decided label of each row.
 
-        P(neu) is the neutral head's chance; the polar share 1 - P(neu) is split by the polarity
-        head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
+        P(neu) is the neutral chance of :meth:`heads` (for Latin-script text it weighs the polarity
+        head's lean); the polar share 1 - P(neu) is split by the polarity head. The label is ``neu`` when P(neu) reaches the threshold (of the text's script, when
         TEXTS are given), else the likelier pole, so a comment with a weak lean is still called
         positive or negative.
         """
