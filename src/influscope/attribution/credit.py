@@ -15,13 +15,15 @@ With ``code_beats_link = false`` rules 1 and 2 swap. Every credited row says whi
 
 The whole decision is one Ibis expression, run by the store's engine (SQLite, PostgreSQL, DuckDB,
 ClickHouse): a candidate per rule (each the best match by a window function), joined back to the
-orders and chosen between by a CASE in the rules' order. The only string work SQL engines do
-differently, reading ``utm_content`` out of a landing URL, is kept on the order when it is written
-(:mod:`influscope.attribution.landing`). The click rule reads the link and age of the carried click
-that the store keeps on each order and lead (:mod:`influscope.attribution.carried`), when it keeps
-them, so that no click is looked up when the KPIs are read; the window is applied to the age then.
-:func:`order_buckets` and :func:`lead_buckets` group the
-credited rows by what the KPIs break down by, so that only sums per key reach Python.
+orders and chosen between by a CASE in the rules' order; where the store keeps the code and utm
+rules' matches (SQLite, :mod:`influscope.attribution.matched`), each order joins those instead. The
+only string work SQL engines do differently, reading ``utm_content`` out of a landing URL, is kept
+on the order when it is written (:mod:`influscope.attribution.landing`). The click rule reads the
+link and age of the carried click that the store keeps on each order and lead
+(:mod:`influscope.attribution.carried`), when it keeps them, so that no click is looked up when the
+KPIs are read; the window is applied to the age then. :func:`order_buckets` and
+:func:`lead_buckets` group the credited rows by what the KPIs break down by, so that only sums per
+key reach Python.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def credited(con, p: Slots, kind: str, attribution: str, code_beats_link: bool, 
         code_map, utm_map = _code_map(con, ev, ws), _utm_map(con, ev, ws)
         utm_on = ev.ev_key == utm_map.u_key
 
-    # 2. click: the carried click, no later than the event and within the window, on a creator's link
+    # the click rule: the carried click, no later than the event and within the window, on a creator's link
     # (decided in the join, once per event: a column computed from both sides would be evaluated again
     # wherever the rule reads it)
     link_of = lw.filter(lw.creator_id.notnull()).select(
