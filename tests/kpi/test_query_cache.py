@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Runs ``influscope kpi`` in a new process as the console script does, then reports what it printed,
 # which of Ibis's and pandas's modules it really imported, which of the modules that only other
 # commands or the comment analysis need it imported (the other command modules, the embedding
-# engine), and the cache's counters.
+# engine, the credibility rules), and the cache's counters.
 _RUN_CLI = """
 import contextlib, io, json, sys
 from influscope.cli import main
@@ -35,7 +35,8 @@ with contextlib.redirect_stdout(out):
         assert not exc.code, exc.code
 from influscope.kpi import prepared, query_cache
 loaded = sorted(m for m in sys.modules if m.startswith(("ibis.", "pandas", "pyarrow", "sqlglot", "alembic")))
-others = sorted(m for m in sys.modules if m.startswith(("influscope.cli.", "influscope.audience.embedding"))
+others = sorted(m for m in sys.modules if m.startswith(("influscope.cli.", "influscope.audience.embedding",
+                                                         "influscope.audience.credibility"))
                 and m not in ("influscope.cli.kpi", "influscope.cli._common"))
 print(json.dumps({"output": out.getvalue(), "loaded": loaded, "others": others, "prepared": prepared.stats(),
                   "cache": query_cache.stats()}))
