@@ -110,6 +110,17 @@ def _root(
             raise typer.Exit(2)
 
 
+_ONE_SHOT = False  # set by main(): this process ends with its command
+
+
+def start_up_done() -> None:
+    """A command calls this when it has set up and starts its work. In a process that ends with the
+    command (:func:`main`), what exists then lives to the end, so the collector stops going through
+    it (``gc.freeze``); elsewhere (tests, a program that calls the app) it does nothing."""
+    if _ONE_SHOT:
+        gc.freeze()
+
+
 def main() -> None:  # console-script entry point
     """Run one command in this process, which ends with it.
 
@@ -120,8 +131,11 @@ def main() -> None:  # console-script entry point
     2,000 objects freed). So a command collects less often, and when it has succeeded the process
     closes its database connections itself (SQLite then folds its write-ahead log into the database
     file), collects once, and leaves the rest to the operating system: ``gc.freeze`` keeps the exit
-    from collecting it all again (atexit handlers still run).
+    from collecting it all again (atexit handlers still run). A command that calls
+    :func:`start_up_done` has its start-up's objects frozen there already.
     """
+    global _ONE_SHOT
+    _ONE_SHOT = True
     gc.set_threshold(50_000, 10, 10)
     try:
         app()
