@@ -10,7 +10,13 @@ first on PYTHONPATH and a query cache folder of the benchmark's own (warmed by a
 same with an empty cache folder, and ``bench/kpi/reference.py CAMPAIGN --duckdb FILE``. It checks
 that every tree prints the same JSON, and prints Markdown tables of the median wall times, with the
 ratio to the reference, and of what one warm run imported (modules of Ibis, pandas, pyarrow,
-sqlglot, Alembic) and how long its imports took (``-X importtime``, top-level total).
+sqlglot, Alembic) and how long its imports took (``-X importtime``, top-level total). Each round
+also runs ``influscope kpi --list`` per tree: the command line's own start-up, without a database.
+
+Processes run as on a user's install, with Python's bytecode cache: without
+``PYTHONDONTWRITEBYTECODE`` even when the calling shell sets it (an installed package has its
+modules compiled; otherwise every run would compile them again). The warm-up run of each command
+writes that cache.
 """
 
 from __future__ import annotations
@@ -83,20 +89,25 @@ def main() -> None:
     ref = [sys.executable, str(HERE / "reference.py"), args.campaign, "--workspace", args.workspace,
            "--duckdb", str(duck)]
 
+    user = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode cache on
+    cli_list = [sys.executable, "-m", "influscope.cli", "kpi", "--list"]
+
     def env(tree: str, cache: Path | str) -> dict:
-        return {**os.environ, "PYTHONPATH": str(Path(trees[tree]).resolve()), "INFLUSCOPE_QUERY_CACHE": str(cache)}
+        return {**user, "PYTHONPATH": str(Path(trees[tree]).resolve()), "INFLUSCOPE_QUERY_CACHE": str(cache)}
 
     outputs = {}
     for name in trees:  # warm-up, and the same output from every tree
         outputs[name] = json.loads(_run(cli, env(name, tmp / f"warm-{name}"))[1])
+        _run(cli_list, env(name, tmp / f"warm-{name}"))
     first = next(iter(outputs.values()))
     assert all(o == first for o in outputs.values()), "the source trees print different KPIs"
-    _run(ref, dict(os.environ))
+    _run(ref, dict(user))
 
-    jobs = [("reference", ref, dict(os.environ))]
+    jobs = [("reference", ref, dict(user))]
     for name in trees:
         jobs.append((f"{name} warm", cli, env(name, tmp / f"warm-{name}")))
         jobs.append((f"{name} cold", cli, None))
+        jobs.append((f"{name} list", cli_list, env(name, tmp / f"warm-{name}")))
     times: dict[str, list[float]] = {k: [] for k, _, _ in jobs}
     load = [os.getloadavg()[0]]
     for r in range(args.rounds):
@@ -113,7 +124,8 @@ def main() -> None:
     print("|---|---|---|")
     print(f"| `reference.py {args.campaign} --duckdb FILE` | {ref_med:.2f} s | 1.0x |")
     for name in trees:
-        for kind, label in (("warm", "query cache warm"), ("cold", "query cache empty")):
+        for kind, label in (("warm", "query cache warm"), ("cold", "query cache empty"),
+                            ("list", "`kpi --list` (start-up, no database)")):
             med = statistics.median(times[f"{name} {kind}"])
             print(f"| influscope, {name}, {label} | {med:.2f} s | {med / ref_med:.1f}x |")
     print("\n| tree | heavy packages imported (warm cache) | import time (-X importtime, warm cache) |")

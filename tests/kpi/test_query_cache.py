@@ -20,7 +20,9 @@ TODAY = dt.date(2026, 5, 1)
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs ``influscope kpi`` in a new process as the console script does, then reports what it printed,
-# which of Ibis's and pandas's modules it really imported, and the cache's counters.
+# which of Ibis's and pandas's modules it really imported, which of the modules that only other
+# commands or the comment analysis need it imported (the other command modules, the embedding
+# engine, the credibility rules), and the cache's counters.
 _RUN_CLI = """
 import contextlib, io, json, sys
 from influscope.cli import main
@@ -33,7 +35,10 @@ with contextlib.redirect_stdout(out):
         assert not exc.code, exc.code
 from influscope.kpi import prepared, query_cache
 loaded = sorted(m for m in sys.modules if m.startswith(("ibis.", "pandas", "pyarrow", "sqlglot", "alembic")))
-print(json.dumps({"output": out.getvalue(), "loaded": loaded, "prepared": prepared.stats(),
+others = sorted(m for m in sys.modules if m.startswith(("influscope.cli.", "influscope.audience.embedding",
+                                                         "influscope.audience.credibility"))
+                and m not in ("influscope.cli.kpi", "influscope.cli._common"))
+print(json.dumps({"output": out.getvalue(), "loaded": loaded, "others": others, "prepared": prepared.stats(),
                   "cache": query_cache.stats()}))
 """
 
@@ -92,6 +97,7 @@ def test_a_second_process_runs_the_kpi_command_from_the_cache_without_ibis(tmp_p
     assert second["prepared"]["loaded"] == first["prepared"]["compiled"]
     assert second["cache"]["misses"] == 0 and second["cache"]["errors"] == 0
     assert second["loaded"] == [], f"imported on a cache hit: {second['loaded'][:10]}"
+    assert first["others"] == second["others"] == [], "a kpi process imports only what the kpi command needs"
 
     off = _cli(args, "off")
     assert off["cache"] == {"hits": 0, "misses": 0, "stored": 0, "errors": 0}

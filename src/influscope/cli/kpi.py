@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from influscope.cli import _common
+from influscope.cli import _common, start_up_done
 
 FORMATS = ("table", "json", "csv")
 
@@ -157,6 +157,7 @@ def register(app: typer.Typer) -> None:
 
         settings = _common.apply(db, workspace)
         engine = _common.engine(db, workspace)
+        start_up_done()
         try:
             result = kpis(campaign, by=by, settings=overrides, workspace=settings.workspace, engine=engine,
                           start=days[0], end=days[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def _cached_engine(url: str) -> sa.Engine:
     return make_engine(url)
 
 
+_made: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # every engine of this process still in use
+
+
 def make_engine(url: str) -> sa.Engine:
     url = _normalise_url(url)
     if url.startswith("sqlite"):
@@ -67,8 +71,17 @@ def make_engine(url: str) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
         engine.begin = _writing_begin(engine)  # type: ignore[method-assign]
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    _made.add(engine)
+    return engine
+
+
+def dispose_all() -> None:
+    """Close the pooled connections of every engine this process made, as a process does before it
+    exits (SQLite folds its write-ahead log into the database file when the last connection closes)."""
+    for engine in list(_made):
+        engine.dispose()
 
 
 def get_engine(url: str | None = None, *, migrate: bool = True) -> sa.Engine:
