@@ -38,3 +38,18 @@ def test_a_write_is_in_the_database_file_when_the_process_has_exited(tmp_path):
     out = _influscope("--db", url, "kpi", "hand", "--workspace", "w", "--format", "json")
     assert json.loads(out.stdout)["campaign"] == "hand"
     assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+
+
+
+def test_a_long_running_command_gets_pythons_collector_thresholds_back():
+    import gc
+
+    import influscope.cli as cli
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(50_000, 10, 10)  # as main() sets it for a command that ends soon
+        cli.long_running()  # what the server calls before it starts (cli/serve.py)
+        assert gc.get_threshold() == cli._COLLECTOR == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

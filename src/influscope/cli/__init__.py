@@ -111,6 +111,14 @@ def _root(
 
 
 _ONE_SHOT = False  # set by main(): this process ends with its command
+_COLLECTOR = gc.get_threshold()  # Python's own thresholds, for a command that keeps running
+
+
+def long_running() -> None:
+    """A command that keeps running (a server) calls this first: the collector gets back the
+    thresholds Python tunes for long-running programs (:func:`main` lowers its frequency for
+    commands that end soon)."""
+    gc.set_threshold(*_COLLECTOR)
 
 
 def start_up_done() -> None:

@@ -7,11 +7,12 @@ from typing import Optional
 
 import typer
 
-from influscope.cli import _common
+from influscope.cli import _common, long_running
 
 
 def serve_app(host: str, port: int, *, links_only: bool = False, workers: int = 1) -> None:
     """Run granian in the foreground with the configured database (blocks until stopped)."""
+    long_running()  # the server and the workers it starts keep Python's collector thresholds
     from granian import Granian
     from granian.constants import Interfaces, RuntimeModes
 
