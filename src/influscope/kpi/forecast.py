@@ -94,8 +94,10 @@ def _weighted_middles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     total = cum[:, -1] if cum.shape[1] else np.zeros(len(weights), dtype=np.int32)
     if not len(values):
         return np.zeros(len(weights))
-    lo = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, (total - 1) // 2)])
-    hi = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, total // 2)])
+    # the position of the K-th value (from 0) of each row: how many running counts are K or less,
+    # what a right-sided sorted search of K gives in each non-decreasing row
+    lo = (cum <= ((total - 1) // 2)[:, None]).sum(axis=1)
+    hi = (cum <= (total // 2)[:, None]).sum(axis=1)
     lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
     return np.where(total > 0, (values[lo] + values[hi]) / 2, 0.0)
 
@@ -174,19 +176,14 @@ def sales_forecast(daily: Iterable[tuple[date, object]], start: date, end: date,
     t_end = np.arange(n, n + remaining, dtype=float)
     t_next = np.arange(n, n + horizon_days, dtype=float)
 
-    rng = np.random.default_rng(seed)
-    sims_end = np.empty(n_boot)
-    sims_next = np.empty(n_boot)
-    draws = []  # the generator's draws in the order of one round after the other
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        r_end = rng.choice(resid, size=remaining) if remaining else np.empty(0)
-        draws.append((idx, r_end, rng.choice(resid, size=horizon_days)))
-    fits = bootstrap_theil_sen(x, y, np.array([d[0] for d in draws]).reshape(n_boot, n))
-    for k, (_, r_end, r_next) in enumerate(draws):
-        ab, bb = float(fits[0][k]), float(fits[1][k])
-        sims_end[k] = np.clip(ab + bb * t_end + r_end, 0, None).sum()
-        sims_next[k] = np.clip(ab + bb * t_next + r_next, 0, None).sum()
+    # Each round draws the resampled days (n), then a residual for each remaining campaign day and
+    # for each day of the horizon, all uniform integers below n (a residual is drawn by its index):
+    # the generator gives the same numbers drawn for all rounds at once, one round per row.
+    draws = np.random.default_rng(seed).integers(0, n, (n_boot, n + remaining + horizon_days))
+    ab, bb = bootstrap_theil_sen(x, y, draws[:, :n])
+    # one row per round, summed along the row as a single round's days are summed
+    sims_end = np.clip(ab[:, None] + bb[:, None] * t_end + resid[draws[:, n:n + remaining]], 0, None).sum(axis=1)
+    sims_next = np.clip(ab[:, None] + bb[:, None] * t_next + resid[draws[:, n + remaining:]], 0, None).sum(axis=1)
     lo_q, hi_q = (1 - level) / 2 * 100, (1 + level) / 2 * 100
 
     actual_r = actual.quantize(_CENT, rounding=ROUND_HALF_EVEN)
