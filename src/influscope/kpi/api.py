@@ -162,20 +162,26 @@ def _decorate(kpis: dict[str, dict], campaign: Campaign, *, platform: str | None
 
 def _forecast(facts: Facts, ctx: Context, today: dt.date) -> Value:
     from influscope.kpi import forecast
-    from influscope.kpi.engine import _revenue
+    from influscope.kpi.engine import FxMissing, _q, _revenue, convert_at, rate_on
 
     daily: dict[dt.date, Decimal] = {}
     same: dict[dt.date, int] = {}  # buckets in the campaign currency: raw sums, exact without conversion
     gross = ctx.settings["revenue_basis"] == "gross"
+    rates: dict[tuple[str, dt.date], tuple[Decimal, Any]] = {}  # each currency's rate of each day, found once
     for o in counted_orders(ctx):
+        raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
         if o["currency"] == facts.campaign.currency:
-            raw = int(o["subtotal"]) + (int(o["discounts"]) if gross else -int(o["refunded"]))
             same[o["day"]] = same.get(o["day"], 0) + raw
             continue
-        rev, reason = _revenue(ctx, [o])
-        if rev is None:
-            return Value(None, reason, estimated=True)
-        daily[o["day"]] = daily.get(o["day"], Decimal(0)) + rev
+        on = (o["currency"], o["day"])
+        rate = rates.get(on)
+        if rate is None:
+            try:
+                rate = rates[on] = rate_on(facts, *on)
+            except FxMissing as exc:
+                return Value(None, str(exc), estimated=True)
+        # what _revenue gives for the bucket alone: converted, added to 0, to the engine's precision
+        daily[o["day"]] = daily.get(o["day"], Decimal(0)) + cast(Decimal, _q(Decimal(0) + convert_at(raw, rate)))
     for day, raw in same.items():  # what _revenue gives for them one by one, added up
         exact, _ = _revenue(ctx, [{"subtotal": raw, "discounts": 0, "refunded": 0, "currency": facts.campaign.currency,
                                    "day": day}])

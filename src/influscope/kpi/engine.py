@@ -69,19 +69,29 @@ def _rate_day(rate: tuple[dt.date, Decimal, int]) -> dt.date:
     return rate[0]
 
 
-def convert(facts: Facts, raw: int, currency: str, on: dt.date) -> Decimal:
-    """RAW (ten-thousandths of CURRENCY) in the campaign currency at the latest rate on or before ON."""
-    if currency == facts.campaign.currency:
-        return _money(raw)
+def rate_on(facts: Facts, currency: str, on: dt.date) -> tuple[Decimal, Any]:
+    """The latest CURRENCY rate on or before ON, with whether the campaign currency's amount is the
+    amount divided by it (else multiplied); FxMissing when there is none."""
     rates = facts.fx.get(currency, [])
     i = bisect.bisect_right(rates, on, key=_rate_day)  # rates are sorted by day: the last one on or before ON
-    rate = rates[i - 1][1:] if i else None
-    if rate is None:
+    if not i:
         raise FxMissing(f"no {currency}->{facts.campaign.currency} exchange rate on or before {on.isoformat()}")
+    return rates[i - 1][1], rates[i - 1][2]
+
+
+def convert_at(raw: int, rate: tuple[Decimal, Any]) -> Decimal:
+    """RAW (ten-thousandths) at RATE (:func:`rate_on`), to 50 significant digits."""
     with localcontext() as ctx:
         ctx.prec = 50
         amount = Decimal(raw) / MONEY_SCALE
         return amount / rate[0] if rate[1] else amount * rate[0]
+
+
+def convert(facts: Facts, raw: int, currency: str, on: dt.date) -> Decimal:
+    """RAW (ten-thousandths of CURRENCY) in the campaign currency at the latest rate on or before ON."""
+    if currency == facts.campaign.currency:
+        return _money(raw)
+    return convert_at(raw, rate_on(facts, currency, on))
 
 
 # ----------------------------------------------------------------------------------------- measures

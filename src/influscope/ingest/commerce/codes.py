@@ -397,7 +397,7 @@ def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.date
     events = configured() is not None
     source = "events" if events else "carried" if carried.present(conn) else "clicks"
     q = _coded_query(conn.dialect.name, source, every_url, _most_of_the_table(conn, ws, start, end))
-    rows = conn.execute(q, {"ws": ws, "start": start, "end": end, "codes": sorted(set(codes))}).all()
+    rows = list(conn.execute(q, {"ws": ws, "start": start, "end": end, "codes": sorted(set(codes))}).all())
     if events and rows:
         rows = with_click_creators(conn, ws, rows)
     return rows
@@ -420,6 +420,8 @@ def _coded_query(dialect: str, source: str, every_url: bool, most: bool) -> sa.S
     referrer = o.c.referrer if unusual_referrer is None else \
         sa.case((o.c.referrer.is_(None), sa.null()), (sa.or_(unusual_referrer, may_be_site), o.c.referrer))
     joined: sa.FromClause
+    click_id: sa.ColumnElement
+    creator: sa.ColumnElement
     if source == "events":
         joined, click_id, creator = o, o.c.click_id, sa.null()
     elif source == "carried":
