@@ -161,3 +161,17 @@ def test_the_rounds_drawn_and_summed_at_once_equal_one_round_at_a_time():
             assert f.to_end == actual + _money(np.median(sims_end))
             assert f.to_end_low == actual + _money(np.percentile(sims_end, 10))
             assert f.to_end_high == actual + _money(np.percentile(sims_end, 90))
+
+
+def test_the_kth_position_by_blocks_is_the_sorted_search_of_the_running_sums():
+    """Around block edges (1, 63, 64, 65, 128, 200 values), with empty rows and zero weights."""
+    from influscope.kpi.forecast import _positions
+
+    rng = np.random.default_rng(2)
+    for m in (1, 2, 63, 64, 65, 127, 128, 129, 200):
+        weights = rng.integers(0, 4, (30, m)) * (rng.random((30, m)) < 0.4)
+        weights[0] = 0
+        total = weights.sum(axis=1)
+        for k in ((total - 1) // 2, total // 2, np.maximum(total - 1, 0), np.zeros(30, dtype=np.int64)):
+            want = [np.searchsorted(np.cumsum(w), kk, side="right") for w, kk in zip(weights, k)]
+            assert _positions(weights, k).tolist() == want

@@ -86,19 +86,36 @@ def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return intercept, slope
 
 
+_BLOCK = 64  # weights summed per block of this many sorted values before the one block is searched
+
+
+def _positions(weights: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per row of WEIGHTS, how many of its running sums are K (of that row) or less: the position
+    of the row's K-th unit (from 0) among the sorted values. The running sums are taken per block
+    of values, then within the one block where K falls."""
+    rows, m = weights.shape
+    full = m // _BLOCK * _BLOCK
+    sums = weights[:, :full].reshape(rows, -1, _BLOCK).sum(axis=2, dtype=np.int64)
+    if full < m:
+        sums = np.concatenate([sums, weights[:, full:].sum(axis=1, dtype=np.int64)[:, None]], axis=1)
+    ends = np.cumsum(sums, axis=1)
+    block = np.minimum((ends <= k[:, None]).sum(axis=1), ends.shape[1] - 1)  # every value before it is within K
+    before = np.where(block > 0, ends[np.arange(rows), block - 1], 0)
+    at = block[:, None] * _BLOCK + np.arange(_BLOCK)
+    inside = np.where(at < m, weights[np.arange(rows)[:, None], np.minimum(at, m - 1)], 0)
+    within = (before[:, None] + np.cumsum(inside, axis=1, dtype=np.int64) <= k[:, None]) & (at < m)
+    return block * _BLOCK + within.sum(axis=1)
+
+
 def _weighted_middles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row of WEIGHTS (how many times each of the sorted VALUES occurs in that row's multiset),
     the multiset's median as ``np.median`` gives it (the mean of the two middle values when the
     count is even); 0 for a row with no value."""
-    cum = np.cumsum(weights, axis=1, dtype=np.int64)
-    total = cum[:, -1] if cum.shape[1] else np.zeros(len(weights), dtype=np.int32)
     if not len(values):
         return np.zeros(len(weights))
-    # the position of the K-th value (from 0) of each row: how many running counts are K or less,
-    # what a right-sided sorted search of K gives in each non-decreasing row
-    lo = (cum <= ((total - 1) // 2)[:, None]).sum(axis=1)
-    hi = (cum <= (total // 2)[:, None]).sum(axis=1)
-    lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
+    total = weights.sum(axis=1, dtype=np.int64)
+    lo = np.minimum(_positions(weights, (total - 1) // 2), len(values) - 1)
+    hi = np.minimum(_positions(weights, total // 2), len(values) - 1)
     return np.where(total > 0, (values[lo] + values[hi]) / 2, 0.0)
 
 
@@ -112,8 +129,8 @@ def bootstrap_theil_sen(x: np.ndarray, y: np.ndarray, samples: np.ndarray) -> tu
     slopes = (y[b] - y[a]) / (x[b] - x[a])
     order = np.argsort(slopes, kind="stable")
     slopes, a, b = slopes[order], a[order], b[order]
-    counts = np.zeros((len(samples), n), dtype=np.int32)
-    np.add.at(counts, (np.repeat(np.arange(len(samples)), samples.shape[1]), samples.ravel()), 1)
+    rows = np.arange(len(samples))[:, None] * n
+    counts = np.bincount((rows + samples).ravel(), minlength=len(samples) * n).reshape(len(samples), n).astype(np.int32)
     # a pair of positions in a resample has dx > 0 only for two distinct points, the lower first;
     # a few resamples at a time keep the (resamples x pairs) weights small
     step = max(1, 200_000 // max(len(slopes), 1))
