@@ -474,11 +474,12 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
           burst_ratio: float = 5.0) -> list[Finding]:
     """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates.
 
-    The database counts the orders per code list, landing content, coupon-site referrer and
-    clicked creator, and per code list and instant (:func:`_coded_groups`); each code's figures
-    are sums over the groups of the lists naming it: the share with the creator's click or handle,
-    the coupon sites among the referrers, and the largest number of redemptions within
-    ``burst_window_minutes`` (a sorted search over the code's instants)."""
+    The database counts the orders per instant, code list, landing content, coupon-site referrer
+    and clicked creator (:func:`_coded_groups`); each code's figures are sums over the groups of
+    the lists naming it: the share with the creator's click or handle, the coupon sites among the
+    referrers (most orders first; as many, the site whose first order came first), and the largest
+    number of redemptions within ``burst_window_minutes`` (a sorted search over the code's
+    instants)."""
     with engine.connect() as conn:
         camp = _campaign(conn, workspace, campaign)
         ws = camp.workspace_id
