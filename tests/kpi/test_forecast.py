@@ -108,3 +108,70 @@ def test_the_bootstrap_fits_all_at_once_equal_one_fit_per_resample():
         intercepts, slopes = bootstrap_theil_sen(x, y, samples)
         for k, idx in enumerate(samples):
             assert (intercepts[k], slopes[k]) == theil_sen(x[idx], y[idx])
+
+
+def _one_round_at_a_time(y, n_boot, remaining, horizon, seed=0):
+    """The bootstrap's simulated sums as a loop over rounds: each round draws its resampled days,
+    then a residual per remaining day and per horizon day, fits its own Theil-Sen line and sums
+    its days; the reference the all-rounds-at-once computation must equal bit for bit."""
+    n = len(y)
+    x = np.arange(n, dtype=float)
+    a, b = theil_sen(x, y)
+    resid = y - (a + b * x)
+    t_end, t_next = np.arange(n, n + remaining, dtype=float), np.arange(n, n + horizon, dtype=float)
+    rng = np.random.default_rng(seed)
+    sims_end, sims_next = np.empty(n_boot), np.empty(n_boot)
+    for k in range(n_boot):
+        idx = rng.integers(0, n, n)
+        r_end = rng.choice(resid, size=remaining) if remaining else np.empty(0)
+        r_next = rng.choice(resid, size=horizon)
+        ab, bb = theil_sen(x[idx], y[idx])
+        sims_end[k] = np.clip(ab + bb * t_end + r_end, 0, None).sum()
+        sims_next[k] = np.clip(ab + bb * t_next + r_next, 0, None).sum()
+    return sims_end, sims_next
+
+
+def test_the_rounds_drawn_and_summed_at_once_equal_one_round_at_a_time():
+    """sales_forecast's figures are those of the round-by-round simulation, bit for bit: flat,
+    spiky, declining and tied series, campaigns running or ended, several horizons and seeds."""
+    from influscope.kpi.forecast import _money
+
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n = int(rng.integers(7, 70))
+        kind = trial % 4
+        y = [np.round(rng.random(n) * 900, 2), np.round(rng.random(n) * 3), np.maximum(500 - 40 * np.arange(n), 0.0),
+             np.round(rng.exponential(120, n), 2)][kind]
+        if not y.any():
+            y[0] = 1.0
+        start = date(2026, 1, 1)
+        today = start + timedelta(days=n)
+        end = today + timedelta(days=int(rng.integers(-3, 40)))  # ended, ending today, or running
+        end = max(end, start)
+        horizon, seed, n_boot = int(rng.integers(1, 45)), int(rng.integers(0, 5)), int(rng.integers(1, 120))
+        f = sales_forecast(series(y, start), start, end, today, horizon_days=horizon, n_boot=n_boot, seed=seed)
+        remaining = max((end - today).days + 1, 0)
+        # the same float values the forecast sums (Decimal of each day's revenue, back to float)
+        ys = np.array([float(Decimal(str(v))) for v in y])
+        sims_end, sims_next = _one_round_at_a_time(ys, n_boot, remaining, horizon, seed)
+        assert f.next == _money(np.median(sims_next))
+        assert (f.next_low, f.next_high) == (_money(np.percentile(sims_next, 10)), _money(np.percentile(sims_next, 90)))
+        if today <= end:
+            actual = f.actual_to_date
+            assert f.to_end == actual + _money(np.median(sims_end))
+            assert f.to_end_low == actual + _money(np.percentile(sims_end, 10))
+            assert f.to_end_high == actual + _money(np.percentile(sims_end, 90))
+
+
+def test_the_kth_position_by_blocks_is_the_sorted_search_of_the_running_sums():
+    """Around block edges (1, 63, 64, 65, 128, 200 values), with empty rows and zero weights."""
+    from influscope.kpi.forecast import _positions
+
+    rng = np.random.default_rng(2)
+    for m in (1, 2, 63, 64, 65, 127, 128, 129, 200):
+        weights = rng.integers(0, 4, (30, m)) * (rng.random((30, m)) < 0.4)
+        weights[0] = 0
+        total = weights.sum(axis=1)
+        for k in ((total - 1) // 2, total // 2, np.maximum(total - 1, 0), np.zeros(30, dtype=np.int64)):
+            want = [np.searchsorted(np.cumsum(w), kk, side="right") for w, kk in zip(weights, k)]
+            assert _positions(weights, k).tolist() == want

@@ -86,17 +86,36 @@ def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return intercept, slope
 
 
+_BLOCK = 64  # weights summed per block of this many sorted values before the one block is searched
+
+
+def _positions(weights: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per row of WEIGHTS, how many of its running sums are K (of that row) or less: the position
+    of the row's K-th unit (from 0) among the sorted values. The running sums are taken per block
+    of values, then within the one block where K falls."""
+    rows, m = weights.shape
+    full = m // _BLOCK * _BLOCK
+    sums = weights[:, :full].reshape(rows, -1, _BLOCK).sum(axis=2, dtype=np.int64)
+    if full < m:
+        sums = np.concatenate([sums, weights[:, full:].sum(axis=1, dtype=np.int64)[:, None]], axis=1)
+    ends = np.cumsum(sums, axis=1)
+    block = np.minimum((ends <= k[:, None]).sum(axis=1), ends.shape[1] - 1)  # every value before it is within K
+    before = np.where(block > 0, ends[np.arange(rows), block - 1], 0)
+    at = block[:, None] * _BLOCK + np.arange(_BLOCK)
+    inside = np.where(at < m, weights[np.arange(rows)[:, None], np.minimum(at, m - 1)], 0)
+    within = (before[:, None] + np.cumsum(inside, axis=1, dtype=np.int64) <= k[:, None]) & (at < m)
+    return block * _BLOCK + within.sum(axis=1)
+
+
 def _weighted_middles(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row of WEIGHTS (how many times each of the sorted VALUES occurs in that row's multiset),
     the multiset's median as ``np.median`` gives it (the mean of the two middle values when the
     count is even); 0 for a row with no value."""
-    cum = np.cumsum(weights, axis=1, dtype=np.int64)
-    total = cum[:, -1] if cum.shape[1] else np.zeros(len(weights), dtype=np.int32)
     if not len(values):
         return np.zeros(len(weights))
-    lo = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, (total - 1) // 2)])
-    hi = np.array([np.searchsorted(c, k, side="right") for c, k in zip(cum, total // 2)])
-    lo, hi = np.minimum(lo, len(values) - 1), np.minimum(hi, len(values) - 1)
+    total = weights.sum(axis=1, dtype=np.int64)
+    lo = np.minimum(_positions(weights, (total - 1) // 2), len(values) - 1)
+    hi = np.minimum(_positions(weights, total // 2), len(values) - 1)
     return np.where(total > 0, (values[lo] + values[hi]) / 2, 0.0)
 
 
@@ -110,8 +129,8 @@ def bootstrap_theil_sen(x: np.ndarray, y: np.ndarray, samples: np.ndarray) -> tu
     slopes = (y[b] - y[a]) / (x[b] - x[a])
     order = np.argsort(slopes, kind="stable")
     slopes, a, b = slopes[order], a[order], b[order]
-    counts = np.zeros((len(samples), n), dtype=np.int32)
-    np.add.at(counts, (np.repeat(np.arange(len(samples)), samples.shape[1]), samples.ravel()), 1)
+    rows = np.arange(len(samples))[:, None] * n
+    counts = np.bincount((rows + samples).ravel(), minlength=len(samples) * n).reshape(len(samples), n).astype(np.int32)
     # a pair of positions in a resample has dx > 0 only for two distinct points, the lower first;
     # a few resamples at a time keep the (resamples x pairs) weights small
     step = max(1, 200_000 // max(len(slopes), 1))
@@ -174,19 +193,14 @@ def sales_forecast(daily: Iterable[tuple[date, object]], start: date, end: date,
     t_end = np.arange(n, n + remaining, dtype=float)
     t_next = np.arange(n, n + horizon_days, dtype=float)
 
-    rng = np.random.default_rng(seed)
-    sims_end = np.empty(n_boot)
-    sims_next = np.empty(n_boot)
-    draws = []  # the generator's draws in the order of one round after the other
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        r_end = rng.choice(resid, size=remaining) if remaining else np.empty(0)
-        draws.append((idx, r_end, rng.choice(resid, size=horizon_days)))
-    fits = bootstrap_theil_sen(x, y, np.array([d[0] for d in draws]).reshape(n_boot, n))
-    for k, (_, r_end, r_next) in enumerate(draws):
-        ab, bb = float(fits[0][k]), float(fits[1][k])
-        sims_end[k] = np.clip(ab + bb * t_end + r_end, 0, None).sum()
-        sims_next[k] = np.clip(ab + bb * t_next + r_next, 0, None).sum()
+    # Each round draws the resampled days (n), then a residual for each remaining campaign day and
+    # for each day of the horizon, all uniform integers below n (a residual is drawn by its index):
+    # the generator gives the same numbers drawn for all rounds at once, one round per row.
+    draws = np.random.default_rng(seed).integers(0, n, (n_boot, n + remaining + horizon_days))
+    ab, bb = bootstrap_theil_sen(x, y, draws[:, :n])
+    # one row per round, summed along the row as a single round's days are summed
+    sims_end = np.clip(ab[:, None] + bb[:, None] * t_end + resid[draws[:, n:n + remaining]], 0, None).sum(axis=1)
+    sims_next = np.clip(ab[:, None] + bb[:, None] * t_next + resid[draws[:, n + remaining:]], 0, None).sum(axis=1)
     lo_q, hi_q = (1 - level) / 2 * 100, (1 + level) / 2 * 100
 
     actual_r = actual.quantize(_CENT, rounding=ROUND_HALF_EVEN)

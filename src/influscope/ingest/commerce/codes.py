@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -349,29 +349,88 @@ def _window(camp) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _coded_orders(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.datetime) -> list:
-    """The campaign window's coded, not cancelled orders, each with ``click_creator``: the creator of
-    the link its click id names (kept on the order by the store, :mod:`influscope.attribution.carried`,
-    else joined through the clicks; through the event store's clicks when they live there). Times
-    come back as the driver gives them (text on SQLite), for :func:`_epoch_us`."""
+def _unusual(dialect: str, text: sa.ColumnElement, *, escapes: bool = True) -> sa.ColumnElement[bool] | None:
+    """SQL: TEXT holds a character outside printable ASCII (a space, a control, a letter of another
+    script), or with ESCAPES one of ``@ % +``; None on an engine without a character-class match
+    (every text then counts as unusual). A text without any is read alike in SQL and by Python's
+    URL parsing: no escape to decode, no space to strip or drop, no '@' to drop, no case folding
+    beyond ASCII."""
+    if dialect == "sqlite":
+        plain = text.op("GLOB")("*[^!-~]*")
+        return sa.or_(plain, text.op("GLOB")("*[@%+]*")) if escapes else plain
+    if dialect == "postgresql":
+        return text.op("~")("[^!-~]|[@%+]" if escapes else "[^!-~]")
+    return None
+
+
+def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.datetime, codes: Iterable[str], *,
+                  every_url: bool = False) -> list:
+    """The campaign window's not cancelled orders listing one of CODES counted (``n``) per instant (``at``),
+    code list (``codes``), landing content, coupon-site referrer and clicked creator, each group with
+    its lowest order id (``first_id``).
+
+    ``content`` is the landing URL's ``utm_content`` as the order keeps it
+    (:mod:`influscope.attribution.landing`); ``url`` the landing URL itself where the kept value
+    may read otherwise than the URL's own lower-cased value (an escape, a '+', an '@' or a space in
+    the URL: ``utm_content=%40mira`` is kept as ``mira``), or everywhere with EVERY_URL, so that the
+    check reads those from the URL as it always did. ``referrer`` is the referrer when it may name
+    a coupon site (it contains one's name, or an unusual character), else NULL: the other referrers
+    are never one. ``click_creator`` is the creator of the link the order's click id names (kept on
+    the order by the store, :mod:`influscope.attribution.carried`, else joined through the clicks);
+    with an event store the groups split by ``click_id`` instead and the creator is read from its
+    clicks. Times come back as the driver gives them (text on SQLite), for :func:`_epoch_us`.
+    """
     from influscope.attribution import carried
     from influscope.events.store import configured
 
-    o, k, lk = t.orders, t.clicks, t.links
-    cols = (sa.type_coerce(o.c.created_at, sa.String).label("created_at"), o.c.discount_codes, o.c.landing_url,
-            o.c.referrer, o.c.click_id, lk.c.creator_id.label("click_creator"))
-    events = configured()
-    if events is None and carried.present(conn):
-        q = sa.select(*cols).outerjoin_from(o, lk, lk.c.id == o.c.click_link_id)
-    else:
-        q = (sa.select(*cols).outerjoin_from(o, k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
-             .outerjoin(lk, lk.c.id == k.c.link_id))
-    rows = conn.execute(q.where(o.c.workspace_id == ws, o.c.created_at >= start, o.c.created_at < end,
-                                o.c.status != "cancelled", o.c.discount_codes.is_not(None))).all()
-    if events is not None:
-        rows = [(r.created_at, r.discount_codes, r.landing_url, r.referrer, r.click_id, r.click_creator)
-                for r in with_click_creators(conn, ws, rows)]
+    events = configured() is not None
+    source = "events" if events else "carried" if carried.present(conn) else "clicks"
+    q = _coded_query(conn.dialect.name, source, every_url)
+    rows = list(conn.execute(q, {"ws": ws, "start": start, "end": end, "codes": sorted(set(codes))}).all())
+    if events and rows:
+        rows = with_click_creators(conn, ws, rows)
     return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _coded_query(dialect: str, source: str, every_url: bool) -> sa.Select:
+    """The statement of :func:`_coded_groups` for DIALECT, the clicks' SOURCE (events: the event
+    store, carried: the link kept on the order, clicks: a join with the clicks) and EVERY_URL."""
+    o, k, lk = t.orders, t.clicks, t.links
+    unusual_url = _unusual(dialect, o.c.landing_url)
+    if every_url or unusual_url is None:
+        url: sa.ColumnElement = o.c.landing_url
+    else:
+        url = sa.case((sa.and_(o.c.landing_utm_content.is_not(None), unusual_url), o.c.landing_url))
+    may_be_site = sa.or_(*(sa.func.lower(o.c.referrer).contains(site, autoescape=True)
+                           for site in dict.fromkeys(COUPON_SITES)))
+    unusual_referrer = _unusual(dialect, o.c.referrer, escapes=False)
+    referrer = o.c.referrer if unusual_referrer is None else \
+        sa.case((o.c.referrer.is_(None), sa.null()), (sa.or_(unusual_referrer, may_be_site), o.c.referrer))
+    joined: sa.FromClause
+    click_id: sa.ColumnElement
+    creator: sa.ColumnElement
+    if source == "events":
+        joined, click_id, creator = o, o.c.click_id, sa.null()
+    elif source == "carried":
+        joined, click_id, creator = o.outerjoin(lk, lk.c.id == o.c.click_link_id), sa.null(), lk.c.creator_id
+    else:
+        joined = (o.outerjoin(k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
+                  .outerjoin(lk, lk.c.id == k.c.link_id))
+        click_id, creator = sa.null(), lk.c.creator_id
+    created = o.c.created_at
+    keys = (created, o.c.discount_codes, o.c.landing_utm_content, url, referrer, click_id, creator)
+    return (sa.select(sa.type_coerce(created, sa.String).label("at"), o.c.discount_codes.label("codes"),
+                      o.c.landing_utm_content.label("content"), url.label("url"), referrer.label("referrer"),
+                      click_id.label("click_id"), creator.label("click_creator"), sa.func.count().label("n"),
+                      sa.func.min(o.c.id).label("first_id"))
+            .select_from(joined)
+            .where(o.c.workspace_id == sa.bindparam("ws"), created >= sa.bindparam("start", type_=sa.DateTime),
+                   created < sa.bindparam("end", type_=sa.DateTime), o.c.status != "cancelled",
+                   # the codes alone, or with others (a list with a space: which codes it names is read in Python)
+                   sa.or_(o.c.discount_codes.in_(sa.bindparam("codes", expanding=True)),
+                          o.c.discount_codes.contains(" ")))
+            .group_by(*(key for key in keys if not isinstance(key, sa.Null))))
 
 
 def _epoch_us(values: list) -> np.ndarray:
@@ -379,15 +438,28 @@ def _epoch_us(values: list) -> np.ndarray:
     return np.array(values, dtype="datetime64[us]").astype(np.int64)
 
 
+def _largest_window(times: np.ndarray, counts: np.ndarray, width_us: int) -> tuple[int, int]:
+    """(the most redemptions within WIDTH_US microseconds ending at a redemption, the time of the
+    first of them) over redemptions at the sorted distinct TIMES, COUNTS of them at each; the
+    earliest such window when several hold as many."""
+    total = np.concatenate(([0], np.cumsum(counts)))
+    first = np.searchsorted(times, times - width_us, side="left")  # the earliest time within the window
+    inside = total[1:] - total[first]
+    at = int(np.argmax(inside))
+    return int(inside[at]), int(times[first[at]])
+
+
 def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_redemptions: int = 5,
           no_click_share: float = 50.0, burst_window_minutes: int = 60, burst_min: int = 5,
           burst_ratio: float = 5.0) -> list[Finding]:
     """Leak findings for every affiliate code of CAMPAIGN over the campaign's dates.
 
-    The orders are grouped once (by distinct code list, landing URL and referrer) and each code's
-    figures are array operations over its orders: the share with the creator's click or handle, the
-    largest number of redemptions within ``burst_window_minutes`` (a sorted search per redemption),
-    the coupon sites among the referrers."""
+    The database counts the orders per instant, code list, landing content, coupon-site referrer
+    and clicked creator (:func:`_coded_groups`); each code's figures are sums over the groups of
+    the lists naming it: the share with the creator's click or handle, the coupon sites among the
+    referrers (most orders first; as many, the site whose first order came first), and the largest
+    number of redemptions within ``burst_window_minutes`` (a sorted search over the code's
+    instants)."""
     with engine.connect() as conn:
         camp = _campaign(conn, workspace, campaign)
         ws = camp.workspace_id
@@ -397,7 +469,6 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
         if not codes:
             return []
-        orders = _coded_orders(conn, ws, start, end)
         creator_ids = {c.creator_id for c in codes}
         handles: dict[int, set[str]] = {}
         for cid, key, handle in conn.execute(sa.select(t.creators.c.id, t.creators.c.key, t.creator_accounts.c.handle)
@@ -406,67 +477,90 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             handles.setdefault(cid, {key.lower()})
             if handle:
                 handles[cid].add(handle.lower())
-    findings: list[Finding] = []
-    if not orders:
-        return findings
+        # a name that starts with '@' or a space, or ends with one, may match only the URL's own value
+        every_url = any(not _plain_name(n) for names in handles.values() for n in names)
+        rows = _coded_groups(conn, ws, start, end, [c.code for c in codes], every_url=every_url)
+    if not rows:
+        return []
+    ats, lists, kept, urls, referrers, _, click_creators, per_instant, first_ids = zip(*rows)  # one column each
+    # the groups over all instants, each with its orders and, for a coupon-site referrer, its first
+    # order (time, id)
+    keys = list(zip(lists, kept, urls, referrers, click_creators))
+    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    group_of = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    orders_of = np.bincount(group_of, weights=np.array(per_instant, dtype=np.int64), minlength=len(index)).astype(np.int64)
+    first_of: dict[int, tuple] = {}
+    for i in np.flatnonzero(np.array([r is not None for r in referrers], dtype=bool)):
+        g = int(group_of[i])
+        first_of[g] = min(first_of.get(g, (ats[i], first_ids[i])), (ats[i], first_ids[i]))
+    groups = {key: (int(orders_of[i]), first_of.get(i)) for key, i in index.items()}
+    # the groups listing each code (a list naming a code twice counts once)
+    by_code: dict[str, list[tuple]] = {}
+    for key in groups:
+        for listed in dict.fromkeys(key[0].split()):
+            by_code.setdefault(listed, []).append(key)
+    contents = {url: utms(url).get("utm_content", "").lower() for url in set(urls) if url is not None}
+    # the instants of each code list: rows of one array sorted by list
+    list_index = {text: i for i, text in enumerate(dict.fromkeys(lists))}
+    list_of = np.fromiter(map(list_index.__getitem__, lists), dtype=np.int64, count=len(lists))
+    by_list = np.argsort(list_of, kind="stable")
+    bounds = np.searchsorted(list_of[by_list], np.arange(len(list_index) + 1))
+    stamps = _epoch_us(list(ats))
+    instant_orders = np.array(per_instant, dtype=np.int64)
     span_min = max((end - start).total_seconds() / 60, burst_window_minutes)
     width_us = burst_window_minutes * 60 * 1_000_000
 
-    created, code_lists, landing_urls, referrer_urls, _, click_creators = zip(*orders)  # one column each
-    times = _epoch_us(list(created))
-    click_creator = np.array(click_creators, dtype=float)  # NaN: no click, or a link without a creator
-
-    def distinct(values: tuple) -> tuple[list, np.ndarray]:
-        """The distinct VALUES in order of appearance, and each value's index among them."""
-        index = {v: i for i, v in enumerate(dict.fromkeys(values))}
-        return list(index), np.array([index[v] for v in values], dtype=np.int64)
-
-    lists, list_of = distinct(code_lists)
-    urls, url_of = distinct(landing_urls)
-    referrers, referrer_of = distinct(referrer_urls)
-    contents = [utms(u).get("utm_content", "").lower() for u in urls]  # utm_content of each landing URL
-    sites = [coupon_site(r) for r in referrers]
-    with_site = np.array([s is not None for s in sites], dtype=bool)[referrer_of]
-
-    # the orders listing each code (an order listing a code twice counts once), in order
-    by_code: dict[str, list[int]] = {}
-    for li, text in enumerate(lists):
-        for listed in dict.fromkeys(text.split()):
-            by_code.setdefault(listed, []).append(li)
-    order_by_list = np.argsort(list_of, kind="stable")
-    bounds = np.searchsorted(list_of[order_by_list], np.arange(len(lists) + 1))
-
+    findings: list[Finding] = []
     for code, creator_id, creator_key in codes:
-        parts = [order_by_list[bounds[li]:bounds[li + 1]] for li in by_code.get(code, [])]
-        if not parts:
+        listed = by_code.get(code)
+        if not listed:
             continue
-        used = np.sort(np.concatenate(parts))
         names = handles.get(creator_id, set())
-        named = np.array([bool(c) and any(c == n or c.startswith(n + "-") for n in names) for c in contents], dtype=bool)
-        from_creator = (click_creator[used] == creator_id) | named[url_of[used]]
-        with_click = int(from_creator.sum())
-        n = len(used)
+        n = with_click = 0
+        sites: dict[str, list] = {}  # site -> [orders, first order (time, id)]
+        for key in listed:
+            orders, first = groups[key]
+            n += orders
+            _, kept, url, referrer, click_creator = key
+            content = contents[url] if url is not None else (kept or "")
+            if click_creator == creator_id or (bool(content) and any(
+                    content == name or content.startswith(name + "-") for name in names)):
+                with_click += orders
+            site = coupon_site(referrer)
+            if site is not None:
+                seen = sites.setdefault(site, [0, first])
+                seen[0] += orders
+                seen[1] = min(seen[1], first)
         without = n - with_click
         share = round(100.0 * without / n, 1)
         if n >= min_redemptions and share >= no_click_share:
             findings.append(Finding("code_redeemed_without_click", "critical" if share >= 80 else "warning", code,
                                     creator_key, {"redemptions": n, "with_click": with_click, "without_click": without,
                                                   "share_without_click_pct": share}))
-        ts = np.sort(times[used])
-        first = np.searchsorted(ts, ts - width_us, side="left")  # the earliest redemption within the window
-        counts = np.arange(n) - first + 1
-        at = int(np.argmax(counts))  # the first redemption ending the largest window
-        best, best_start = int(counts[at]), _EPOCH + dt.timedelta(microseconds=int(ts[first[at]]))
-        expected = n * burst_window_minutes / span_min
-        ratio = round(best / expected, 1) if expected else None
-        if best >= burst_min and ratio is not None and ratio >= burst_ratio:
-            findings.append(Finding("code_redemption_burst", "warning", code, creator_key, {
-                "max_in_window": best, "window_minutes": burst_window_minutes,
-                "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
-                "ratio": ratio, "redemptions": n}))
-        seen = Counter(sites[referrer_of[i]] for i in used[with_site[used]])
-        if seen:
-            findings.append(Finding("code_on_coupon_site", "critical" if sum(seen.values()) >= 3 else "warning",
-                                    code, creator_key, {"orders_from_coupon_sites": sum(seen.values()),
-                                                        "sites": dict(seen.most_common()), "redemptions": n}))
+        if n >= burst_min:  # fewer redemptions never make a burst
+            at = np.concatenate([by_list[bounds[li]:bounds[li + 1]] for li in sorted({list_index[k[0]] for k in listed})])
+            distinct, where = np.unique(stamps[at], return_inverse=True)  # an instant of several lists once
+            counts = np.bincount(where.ravel(), weights=instant_orders[at], minlength=len(distinct)).astype(np.int64)
+            best, first_us = _largest_window(distinct, counts, width_us)
+            best_start = _EPOCH + dt.timedelta(microseconds=first_us)
+            expected = n * burst_window_minutes / span_min
+            ratio = round(best / expected, 1) if expected else None
+            if best >= burst_min and ratio is not None and ratio >= burst_ratio:
+                findings.append(Finding("code_redemption_burst", "warning", code, creator_key, {
+                    "max_in_window": best, "window_minutes": burst_window_minutes,
+                    "window_start": best_start.isoformat(timespec="minutes"), "expected_per_window": round(expected, 2),
+                    "ratio": ratio, "redemptions": n}))
+        if sites:
+            # most orders first; as many: the site whose first order came first
+            ranked = sorted(sites.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+            total = sum(v[0] for _, v in ranked)
+            findings.append(Finding("code_on_coupon_site", "critical" if total >= 3 else "warning",
+                                    code, creator_key, {"orders_from_coupon_sites": total,
+                                                        "sites": {k: v[0] for k, v in ranked}, "redemptions": n}))
     return findings
+
+
+def _plain_name(name: str) -> bool:
+    """NAME starts with neither '@' nor a space and does not end with a space: a landing content
+    kept without the URL's '@' and spaces then matches it exactly when the URL's own value does."""
+    return bool(name) and name[0] != "@" and not name[0].isspace() and not name[-1].isspace()
