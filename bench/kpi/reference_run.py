@@ -22,6 +22,11 @@ order alternates from one round to the next), it times:
     with an empty one (every query compiled, as the first run after an upgrade);
 (c) by creator: ``kpis(campaign, by="creator")`` against the reference's grouping sets (campaign
     row and one row per creator);
+(d) the KPI set alone: ``kpis(campaign, diagnostics=False)``, every KPI of the catalogue (the
+    sales forecast included) without the diagnostic rules that ``kpis()`` adds by default (promo
+    code leaks, budget pacing, figures against targets, benchmarks and the previous period, and
+    each creator's KPIs those rules read: analyses the reference has no counterpart of), against
+    the same reference statements as (a);
 
 and prints Markdown tables of the medians with the ratios influscope / reference. Process runs
 (b) are made for the campaign with the most clicks unless --campaign is given.
@@ -179,8 +184,9 @@ def main() -> None:
           f"Copy into DuckDB: {copy_memory:.2f} s in memory, {copy_file:.2f} s into a file. "
           f"Load average at start {os.getloadavg()[0]:.1f}.", flush=True)
 
-    def ours(slug, by=None):
-        return lambda: _timed(lambda: influscope.kpis(slug, by=by, workspace=args.workspace, engine=engine, **kw))
+    def ours(slug, by=None, **extra):
+        return lambda: _timed(lambda: influscope.kpis(slug, by=by, workspace=args.workspace, engine=engine, **kw,
+                                                      **extra))
 
     def ref(slug, by=None):
         return lambda: _timed(lambda: reference.kpis(con, args.workspace, slug, by))
@@ -188,6 +194,7 @@ def main() -> None:
     pairs = {slug: (ours(slug), ref(slug)) for slug in slugs}
     if not args.no_by_creator:
         pairs.update({f"{slug} by creator": (ours(slug, "creator"), ref(slug, "creator")) for slug in slugs})
+    pairs.update({f"{slug} without diagnostics": (ours(slug, diagnostics=False), ref(slug)) for slug in slugs})
     res = _interleave(pairs, args.rounds)
 
     print()
@@ -196,8 +203,9 @@ def main() -> None:
     print("| campaign (clicks on its links) | KPIs | influscope on SQLite | DuckDB reference (in-memory copy) | ratio |")
     print("|---|---|---|---|---|")
     for name, (a, b) in res.items():
-        slug = name.split(" by ")[0]
-        what = "by creator (campaign + one row per creator)" if " by " in name else "campaign"
+        slug = name.split(" ")[0]
+        what = ("by creator (campaign + one row per creator)" if " by " in name else
+                "campaign, the KPI set alone (no diagnostic rules)" if " without " in name else "campaign")
         print(f"| {slug} ({clicks.get(slug, 0):,}) | {what} | {_med(a):.3f} s | {_med(b) * 1000:.1f} ms "
               f"| {_med(a) / _med(b):.1f}x |", flush=True)
 
