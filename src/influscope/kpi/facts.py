@@ -195,7 +195,12 @@ def _posts(con, p: Slots, offsets: int):
         q_day=timezones.local_day_slots(posts.posted_at, p, offsets))
     qs = dated.join(counted, [dated.q_creator == counted.s_creator, dated.q_platform == counted.s_platform,
                               counted.s_day <= dated.q_day])
-    at_post = first_per(qs, "q_post", qs.date.desc()).select(f_post="q_post", f_followers="followers")
+    # the latest count's day per post, then that day's count (an account has one count a day): a
+    # grouped maximum, where ranking every earlier count of every post would sort them all
+    last = qs.group_by(l_post=qs.q_post, l_creator=qs.q_creator, l_platform=qs.q_platform).aggregate(
+        l_date=qs.date.max())
+    at_post = last.join(counted, [last.l_creator == counted.s_creator, last.l_platform == counted.s_platform,
+                                  last.l_date == counted.date]).select(f_post=last.l_post, f_followers=counted.followers)
     out = (posts.left_join(snap, posts.id == snap.spid)
                 .left_join(accw, [posts.creator_id == accw.a_creator, posts.platform == accw.a_platform])
                 .left_join(at_post, posts.id == at_post.f_post))
@@ -453,8 +458,9 @@ def _comment_stats(con, p: Slots):
     ws = p("ws", "int64")
     cl, cm, posts = table(con, "comment_labels"), table(con, "comments"), table(con, "posts")
     mine = posts.filter(posts.workspace_id == ws, posts.campaign_id == p("cid", "int64")).select(mine_post=posts.id)
-    j = cm.filter(cm.workspace_id == ws).join(cl, cm.id == cl.comment_id)
-    j = j.semi_join(mine, j.post_id == mine.mine_post)
+    # from the campaign's posts (of the workspace) to their comments, by the post index, and their
+    # labels, by key: the workspace's other comments are never read
+    j = mine.join(cm, cm.post_id == mine.mine_post).join(cl, cm.id == cl.comment_id)
     return j.group_by("post_id").aggregate(
         pos=(j.label == "pos").ifelse(1, 0).sum(), neg=(j.label == "neg").ifelse(1, 0).sum(),
         intent=j.intent.ifelse(1, 0).sum(), classified=j.count())
