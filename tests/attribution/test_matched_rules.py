@@ -157,7 +157,7 @@ def test_crediting_through_the_matches_equals_crediting_through_the_query_maps(e
                           "TW", "mobile", None, None, None, None, "Mozilla/5.0 (iPhone)", "") for i in range(30)]
     sinks.SQLAlchemyBatchWriter(engine).write(clicks)
     lists = [None, "MEI10", "SAM5", "ALL", "ALL SAM5", "SAM5 MEI10", "NOPE"]
-    utm = [None, "samcooks", "@MeiLin.Eats", "meilin_tt", "nobody", " SamCooks "]
+    utm = [None, "samcooks", "@MeiLin.Eats", "meilin_tt", "nobody", " SamCooks ", "@ZOË.Eats"]
     sources = [None, "youtube", "instagram", "tiktok"]
     for i in range(150):
         at = T0 + dt.timedelta(minutes=rng.randrange(-600, 30000))

@@ -31,6 +31,8 @@ records in Python, for checks.
 
 from __future__ import annotations
 
+import string
+
 import sqlalchemy as sa
 
 from influscope.db import tables as t
@@ -39,6 +41,7 @@ TRIGGERS = ("orders_matched_ins", "orders_matched_upd", "leads_matched_ins", "le
             "codes_matched_ins", "codes_matched_upd", "codes_matched_del",
             "creator_accounts_matched_ins", "creator_accounts_matched_upd", "creator_accounts_matched_del")
 WHITESPACE = " \t\n\r\x0b\x0c"  # what the crediting query's strip() removes (Python's str.strip default)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # SQLite's LOWER()
 
 # the first affiliate code of a creator that the list named by matched_code_lists names (SQLite lets
 # a correlated subquery order only by its own columns, hence the position computed in a derived table)
@@ -189,7 +192,7 @@ def recompute(conn: sa.Connection, workspace_id: int, also: dict[str, dict[tuple
     c, a = t.codes, t.creator_accounts
     affiliate = [(r.code, r.creator_id) for r in conn.execute(sa.select(c.c.code, c.c.creator_id).where(
         c.c.workspace_id == workspace_id, c.c.kind == "affiliate", c.c.creator_id.is_not(None)))]
-    accounts = sorted(((r.handle.lower(), r.creator_id, r.platform) for r in conn.execute(
+    accounts = sorted(((r.handle.translate(_ASCII_LOWER), r.creator_id, r.platform) for r in conn.execute(
         sa.select(a.c.handle, a.c.creator_id, a.c.platform).where(a.c.workspace_id == workspace_id))),
         key=lambda x: (x[1], x[2]))
     lists: set[str] = set()
@@ -227,7 +230,7 @@ def recompute(conn: sa.Connection, workspace_id: int, also: dict[str, dict[tuple
 def _handle(value: str | None) -> str | None:
     if value is None:
         return None
-    s = value.strip(WHITESPACE).lower()
+    s = value.strip(WHITESPACE).translate(_ASCII_LOWER)
     s = s[1:] if s.startswith("@") else s
     return s or None
 
