@@ -1,7 +1,7 @@
 """The code-leak check from grouped counts gives what reading every coded order gives.
 
 The reference below reads the orders one by one, as the check did before the database grouped them:
-each order's utm_content parsed from its landing URL, its referrer's host matched against the
+each order's landing utm_content as crediting reads it (kept on the order), its referrer's host matched against the
 coupon sites, the largest burst found by a sorted search over its code's redemption times. Random
 stores with the cases that make a grouped reading differ if it were careless: '@' written or
 escaped in utm_content, spaces around it, the names' prefix rule, referrers in capitals, without a
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from influscope.db import tables as t
 from influscope.ingest.commerce import codes
-from influscope.ingest.commerce.common import OrderRecord, utms
+from influscope.ingest.commerce.common import OrderRecord
 from influscope.ingest.commerce.sink import upsert_order
 from tests.commerce.test_codes import make_campaign
 
@@ -39,7 +39,7 @@ def _leaks_order_by_order(engine, campaign, *, workspace="default", min_redempti
             t.creators, t.creators.c.id == t.codes.c.creator_id).where(
             t.codes.c.campaign_id == camp.id, t.codes.c.kind == "affiliate")).all()
         orders = conn.execute(
-            sa.select(o.c.id, sa.type_coerce(o.c.created_at, sa.String), o.c.discount_codes, o.c.landing_url,
+            sa.select(o.c.id, sa.type_coerce(o.c.created_at, sa.String), o.c.discount_codes, o.c.landing_utm_content,
                       o.c.referrer, lk.c.creator_id)
             .outerjoin_from(o, k, sa.and_(k.c.workspace_id == o.c.workspace_id, k.c.key == o.c.click_id))
             .outerjoin(lk, lk.c.id == k.c.link_id)
@@ -64,7 +64,7 @@ def _leaks_order_by_order(engine, campaign, *, workspace="default", min_redempti
         n = len(used)
         with_click = 0
         for r in used:
-            content = utms(r[3]).get("utm_content", "").lower()
+            content = r[3] or ""  # the landing content as crediting reads it (kept as a handle)
             named = bool(content) and any(content == name or content.startswith(name + "-") for name in names)
             with_click += r[5] == creator_id or named
         without = n - with_click
@@ -150,21 +150,21 @@ def test_grouped_counts_give_the_findings_of_every_order_read(any_engine, tmp_pa
         _leaks_order_by_order(engine, "spring", **settings[1])
 
 
-def test_an_escaped_at_sign_is_read_from_the_url_as_before(engine, tmp_path):
-    """``utm_content=%40mira_ig`` is kept on the order as ``mira_ig`` but never named the creator in
-    this check, and still does not; the same handle written plainly does."""
+def test_the_landing_content_is_read_as_crediting_reads_it(engine, tmp_path):
+    """``utm_content=%40mira_ig`` is kept on the order as the handle ``mira_ig``, and crediting
+    credits the creator by it: the check counts those orders as the creator's too."""
     make_campaign(engine, tmp_path)
     (tmp_path / "c.csv").write_text("code,creator_id,kind\nMIRA15,mira,affiliate\n")
     codes.import_codes(engine, "spring", tmp_path / "c.csv")
     with engine.begin() as conn:
-        for i, content in enumerate(["%40mira_ig"] * 4 + ["mira_ig"] * 2):
+        for i, content in enumerate(["%40mira_ig"] * 4 + ["mira_ig"] * 2 + ["olivia1"] * 6):
             upsert_order(conn, 1, "shop", OrderRecord(
                 key=f"o{i}", created_at=dt.datetime(2026, 3, 5 + i, 2), currency="TWD", subtotal=Decimal("100"),
                 discount_codes="MIRA15", landing_url=f"/p?utm_content={content}"))
         kept = sorted(conn.execute(sa.select(t.orders.c.landing_utm_content)).scalars())
-    assert kept == ["mira_ig"] * 6
+    assert kept == ["mira_ig"] * 6 + ["olivia1"] * 6
     (found,) = codes.leaks(engine, "spring")
-    assert found.figures == {"redemptions": 6, "with_click": 2, "without_click": 4, "share_without_click_pct": 66.7}
+    assert found.figures == {"redemptions": 12, "with_click": 6, "without_click": 6, "share_without_click_pct": 50.0}
 
 
 def _write(path, text):

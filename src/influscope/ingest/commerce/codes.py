@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from influscope.db import tables as t
 from influscope.events.read import with_click_creators
 from influscope.ingest import rules
-from influscope.ingest.commerce.common import PayloadError, utms
+from influscope.ingest.commerce.common import PayloadError
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DIGITS = "23456789"
@@ -349,31 +349,26 @@ def _window(camp) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _unusual(dialect: str, text: sa.ColumnElement, *, escapes: bool = True) -> sa.ColumnElement[bool] | None:
+def _unusual(dialect: str, text: sa.ColumnElement) -> sa.ColumnElement[bool] | None:
     """SQL: TEXT holds a character outside printable ASCII (a space, a control, a letter of another
-    script), or with ESCAPES one of ``@ % +``; None on an engine without a character-class match
-    (every text then counts as unusual). A text without any is read alike in SQL and by Python's
-    URL parsing: no escape to decode, no space to strip or drop, no '@' to drop, no case folding
-    beyond ASCII."""
+    script); None on an engine without a character-class match (every text then counts as unusual).
+    A text without any is read alike in SQL and by Python's URL parsing (no space to strip, no case
+    folding beyond ASCII)."""
     if dialect == "sqlite":
-        plain = text.op("GLOB")("*[^!-~]*")
-        return sa.or_(plain, text.op("GLOB")("*[@%+]*")) if escapes else plain
+        return text.op("GLOB")("*[^!-~]*")
     if dialect == "postgresql":
-        return text.op("~")("[^!-~]|[@%+]" if escapes else "[^!-~]")
+        return text.op("~")("[^!-~]")
     return None
 
 
-def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.datetime, codes: Iterable[str], *,
-                  every_url: bool = False) -> list:
+def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.datetime, codes: Iterable[str]) -> list:
     """The campaign window's not cancelled orders listing one of CODES counted (``n``) per instant (``at``),
     code list (``codes``), landing content, coupon-site referrer and clicked creator, each group with
     its lowest order id (``first_id``).
 
-    ``content`` is the landing URL's ``utm_content`` as the order keeps it
-    (:mod:`influscope.attribution.landing`); ``url`` the landing URL itself where the kept value
-    may read otherwise than the URL's own lower-cased value (an escape, a '+', an '@' or a space in
-    the URL: ``utm_content=%40mira`` is kept as ``mira``), or everywhere with EVERY_URL, so that the
-    check reads those from the URL as it always did. ``referrer`` is the referrer when it may name
+    ``content`` is the landing URL's ``utm_content`` as the order keeps it and crediting reads it
+    (:mod:`influscope.attribution.landing`: as a handle, ``utm_content=%40mira`` is ``mira``).
+    ``referrer`` is the referrer when it may name
     a coupon site (it contains one's name, or an unusual character), else NULL: the other referrers
     are never one. ``click_creator`` is the creator of the link the order's click id names (kept on
     the order by the store, :mod:`influscope.attribution.carried`, else joined through the clicks);
@@ -385,7 +380,7 @@ def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.date
 
     events = configured() is not None
     source = "events" if events else "carried" if carried.present(conn) else "clicks"
-    q = _coded_query(conn.dialect.name, source, every_url)
+    q = _coded_query(conn.dialect.name, source)
     rows = list(conn.execute(q, {"ws": ws, "start": start, "end": end, "codes": sorted(set(codes))}).all())
     if events and rows:
         rows = with_click_creators(conn, ws, rows)
@@ -393,18 +388,13 @@ def _coded_groups(conn: sa.Connection, ws: int, start: dt.datetime, end: dt.date
 
 
 @functools.lru_cache(maxsize=32)
-def _coded_query(dialect: str, source: str, every_url: bool) -> sa.Select:
-    """The statement of :func:`_coded_groups` for DIALECT, the clicks' SOURCE (events: the event
-    store, carried: the link kept on the order, clicks: a join with the clicks) and EVERY_URL."""
+def _coded_query(dialect: str, source: str) -> sa.Select:
+    """The statement of :func:`_coded_groups` for DIALECT and the clicks' SOURCE (events: the event
+    store, carried: the link kept on the order, clicks: a join with the clicks)."""
     o, k, lk = t.orders, t.clicks, t.links
-    unusual_url = _unusual(dialect, o.c.landing_url)
-    if every_url or unusual_url is None:
-        url: sa.ColumnElement = o.c.landing_url
-    else:
-        url = sa.case((sa.and_(o.c.landing_utm_content.is_not(None), unusual_url), o.c.landing_url))
     may_be_site = sa.or_(*(sa.func.lower(o.c.referrer).contains(site, autoescape=True)
                            for site in dict.fromkeys(COUPON_SITES)))
-    unusual_referrer = _unusual(dialect, o.c.referrer, escapes=False)
+    unusual_referrer = _unusual(dialect, o.c.referrer)
     referrer = o.c.referrer if unusual_referrer is None else \
         sa.case((o.c.referrer.is_(None), sa.null()), (sa.or_(unusual_referrer, may_be_site), o.c.referrer))
     joined: sa.FromClause
@@ -419,9 +409,9 @@ def _coded_query(dialect: str, source: str, every_url: bool) -> sa.Select:
                   .outerjoin(lk, lk.c.id == k.c.link_id))
         click_id, creator = sa.null(), lk.c.creator_id
     created = o.c.created_at
-    keys = (created, o.c.discount_codes, o.c.landing_utm_content, url, referrer, click_id, creator)
+    keys = (created, o.c.discount_codes, o.c.landing_utm_content, referrer, click_id, creator)
     return (sa.select(sa.type_coerce(created, sa.String).label("at"), o.c.discount_codes.label("codes"),
-                      o.c.landing_utm_content.label("content"), url.label("url"), referrer.label("referrer"),
+                      o.c.landing_utm_content.label("content"), referrer.label("referrer"),
                       click_id.label("click_id"), creator.label("click_creator"), sa.func.count().label("n"),
                       sa.func.min(o.c.id).label("first_id"))
             .select_from(joined)
@@ -477,15 +467,13 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
             handles.setdefault(cid, {key.lower()})
             if handle:
                 handles[cid].add(handle.lower())
-        # a name that starts with '@' or a space, or ends with one, may match only the URL's own value
-        every_url = any(not _plain_name(n) for names in handles.values() for n in names)
-        rows = _coded_groups(conn, ws, start, end, [c.code for c in codes], every_url=every_url)
+        rows = _coded_groups(conn, ws, start, end, [c.code for c in codes])
     if not rows:
         return []
-    ats, lists, kept, urls, referrers, _, click_creators, per_instant, first_ids = zip(*rows)  # one column each
+    ats, lists, kept, referrers, _, click_creators, per_instant, first_ids = zip(*rows)  # one column each
     # the groups over all instants, each with its orders and, for a coupon-site referrer, its first
     # order (time, id)
-    keys = list(zip(lists, kept, urls, referrers, click_creators))
+    keys = list(zip(lists, kept, referrers, click_creators))
     index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     group_of = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
     orders_of = np.bincount(group_of, weights=np.array(per_instant, dtype=np.int64), minlength=len(index)).astype(np.int64)
@@ -499,7 +487,6 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
     for key in groups:
         for listed in dict.fromkeys(key[0].split()):
             by_code.setdefault(listed, []).append(key)
-    contents = {url: utms(url).get("utm_content", "").lower() for url in set(urls) if url is not None}
     # the instants of each code list: rows of one array sorted by list
     list_index = {text: i for i, text in enumerate(dict.fromkeys(lists))}
     list_of = np.fromiter(map(list_index.__getitem__, lists), dtype=np.int64, count=len(lists))
@@ -521,8 +508,7 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
         for key in listed:
             orders, first = groups[key]
             n += orders
-            _, kept, url, referrer, click_creator = key
-            content = contents[url] if url is not None else (kept or "")
+            _, content, referrer, click_creator = key
             if click_creator == creator_id or (bool(content) and any(
                     content == name or content.startswith(name + "-") for name in names)):
                 with_click += orders
@@ -560,7 +546,3 @@ def leaks(engine: sa.Engine, campaign: str, *, workspace: str = "default", min_r
     return findings
 
 
-def _plain_name(name: str) -> bool:
-    """NAME starts with neither '@' nor a space and does not end with a space: a landing content
-    kept without the URL's '@' and spaces then matches it exactly when the URL's own value does."""
-    return bool(name) and name[0] != "@" and not name[0].isspace() and not name[-1].isspace()
