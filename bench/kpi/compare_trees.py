@@ -44,51 +44,82 @@ for line in sys.stdin:
 KINDS = ("campaign", "creator")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(doc: str, rounds: int) -> argparse.Namespace:
+    """The command line both tree comparisons take (this one and diagnostics_trees.py)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", action="append", required=True, metavar="NAME=SRC:DB",
                     help="a source tree (its src directory) and the SQLite store it reads; give two")
     ap.add_argument("--campaign", default="bench-1m")
     ap.add_argument("--workspace", default="demo")
-    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=rounds)
     args = ap.parse_args()
-    trees = {}
+    args.trees = {}
     for spec in args.tree:
         name, _, rest = spec.partition("=")
         src, _, db = rest.partition(":")
         if not (name and src and db):
             ap.error(f"--tree {spec!r}: NAME=SRC:DB")
-        trees[name] = (os.path.abspath(src), os.path.abspath(db))
-    if len(trees) != 2:
+        args.trees[name] = (os.path.abspath(src), os.path.abspath(db))
+    if len(args.trees) != 2:
         ap.error("give two trees")
-    workers = {name: subprocess.Popen([sys.executable, "-c", WORKER, db, args.campaign, args.workspace], text=True,
+    return args
+
+
+def alternate(args: argparse.Namespace, worker: str, kinds: tuple[str, ...]
+              ) -> tuple[dict[str, list[str]], dict[tuple[str, str], list[float]]]:
+    """Start WORKER (Python source reading the store, the campaign and the workspace from its
+    arguments, printing ``ready`` and anything it gives, then the seconds of each call named on its
+    input) once per tree, and time every kind of KINDS in ARGS.rounds rounds, the trees' order
+    flipping every round. Returns what each worker printed after ``ready`` and the times per
+    (tree, kind)."""
+    workers = {name: subprocess.Popen([sys.executable, "-c", worker, db, args.campaign, args.workspace], text=True,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       env={**os.environ, "PYTHONPATH": src})
-               for name, (src, db) in trees.items()}
+               for name, (src, db) in args.trees.items()}
+    given: dict[str, list[str]] = {}
+    times: dict[tuple[str, str], list[float]] = {(n, k): [] for n in workers for k in kinds}
     try:
         for name, w in workers.items():
-            if w.stdout.readline().strip() != "ready":
+            first = (w.stdout.readline() if w.stdout else "").split()
+            if not first or first[0] != "ready":
                 raise SystemExit(f"tree {name}: the worker failed to start")
-        times: dict[tuple[str, str], list[float]] = {(n, k): [] for n in workers for k in KINDS}
+            given[name] = first[1:]
         names = list(workers)
         for r in range(args.rounds):
-            for kind in KINDS:
+            for kind in kinds:
                 for name in names if r % 2 == 0 else names[::-1]:
-                    workers[name].stdin.write(kind + "\n")
-                    workers[name].stdin.flush()
-                    times[(name, kind)].append(float(workers[name].stdout.readline()))
+                    w = workers[name]
+                    assert w.stdin and w.stdout
+                    w.stdin.write(kind + "\n")
+                    w.stdin.flush()
+                    times[(name, kind)].append(float(w.stdout.readline()))
     finally:
         for w in workers.values():
-            w.stdin.close()
+            if w.stdin:
+                w.stdin.close()
             w.wait()
-    load = os.getloadavg()
-    print(f"{args.campaign}, {args.rounds} rounds, load average at the end {load[0]:.1f}\n")
-    print(f"| KPIs | {' | '.join(f'{n} median (min)' for n in names)} | {names[1]} / {names[0]} |")
+    return given, times
+
+
+def table(first: str, kinds: tuple[str, ...], times: dict[tuple[str, str], list[float]], *, ms: bool = False) -> None:
+    """Print the medians (minimums) per kind and tree, and the second tree's median over the first's."""
+    names = list(dict.fromkeys(n for n, _ in times))
+    print(f"| {first} | {' | '.join(f'{n} median (min)' for n in names)} | {names[1]} / {names[0]} |")
     print(f"|---|{'---|' * len(names)}---|")
-    for kind in KINDS:
+    for kind in kinds:
         med = [statistics.median(times[(n, kind)]) for n in names]
-        cells = " | ".join(f"{m:.3f} s ({min(times[(n, kind)]):.3f} s)" for n, m in zip(names, med))
+        if ms:
+            cells = " | ".join(f"{1000 * m:.1f} ms ({1000 * min(times[(n, kind)]):.1f} ms)" for n, m in zip(names, med))
+        else:
+            cells = " | ".join(f"{m:.3f} s ({min(times[(n, kind)]):.3f} s)" for n, m in zip(names, med))
         print(f"| {kind} | {cells} | {med[1] / med[0]:.2f} |")
+
+
+def main() -> None:
+    args = arguments(__doc__ or "", 10)
+    _, times = alternate(args, WORKER, KINDS)
+    print(f"{args.campaign}, {args.rounds} rounds, load average at the end {os.getloadavg()[0]:.1f}\n")
+    table("KPIs", KINDS, times)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,13 @@ Prints the medians and minimums and the ratio of the medians (the second tree ag
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import compare_trees  # noqa: E402
 
 WORKER = """
 import datetime as dt, hashlib, json, sys, time
@@ -64,60 +66,14 @@ KINDS = ("kpis", "kpis, no diagnostics", "code-leak check", "sales forecast")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tree", action="append", required=True, metavar="NAME=SRC:DB",
-                    help="a source tree (its src directory) and the SQLite store it reads; give two")
-    ap.add_argument("--campaign", default="bench-1m")
-    ap.add_argument("--workspace", default="demo")
-    ap.add_argument("--rounds", type=int, default=9)
-    args = ap.parse_args()
-    trees = {}
-    for spec in args.tree:
-        name, _, rest = spec.partition("=")
-        src, _, db = rest.partition(":")
-        if not (name and src and db):
-            ap.error(f"--tree {spec!r}: NAME=SRC:DB")
-        trees[name] = (os.path.abspath(src), os.path.abspath(db))
-    if len(trees) != 2:
-        ap.error("give two trees")
-    workers = {name: subprocess.Popen([sys.executable, "-c", WORKER, db, args.campaign, args.workspace], text=True,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      env={**os.environ, "PYTHONPATH": src})
-               for name, (src, db) in trees.items()}
-    try:
-        given = {}
-        for name, w in workers.items():
-            first = (w.stdout.readline() if w.stdout else "").split()
-            if not first or first[0] != "ready":
-                raise SystemExit(f"tree {name}: the worker failed to start")
-            given[name] = first[1:]
-        if len({tuple(v) for v in given.values()}) != 1:
-            raise SystemExit(f"the trees give other diagnostics or forecasts: {given}")
-        times: dict[tuple[str, str], list[float]] = {(n, k): [] for n in workers for k in KINDS}
-        names = list(workers)
-        for r in range(args.rounds):
-            for kind in KINDS:
-                for name in names if r % 2 == 0 else names[::-1]:
-                    w = workers[name]
-                    assert w.stdin and w.stdout
-                    w.stdin.write(kind + "\n")
-                    w.stdin.flush()
-                    times[(name, kind)].append(float(w.stdout.readline()))
-    finally:
-        for w in workers.values():
-            if w.stdin:
-                w.stdin.close()
-            w.wait()
-    load = os.getloadavg()
+    args = compare_trees.arguments(__doc__ or "", 9)
+    given, times = compare_trees.alternate(args, WORKER, KINDS)
+    if len({tuple(v) for v in given.values()}) != 1:
+        raise SystemExit(f"the trees give other diagnostics or forecasts: {given}")
     digest, count = next(iter(given.values()))
-    print(f"{args.campaign}, {args.rounds} rounds, load average at the end {load[0]:.1f}; both trees give the same "
-          f"{count} diagnostics and forecast (sha256 {digest[:12]})\n")
-    print(f"| call | {' | '.join(f'{n} median (min)' for n in names)} | {names[1]} / {names[0]} |")
-    print(f"|---|{'---|' * len(names)}---|")
-    for kind in KINDS:
-        med = [statistics.median(times[(n, kind)]) for n in names]
-        cells = " | ".join(f"{1000 * m:.1f} ms ({1000 * min(times[(n, kind)]):.1f} ms)" for n, m in zip(names, med))
-        print(f"| {kind} | {cells} | {med[1] / med[0]:.2f} |")
+    print(f"{args.campaign}, {args.rounds} rounds, load average at the end {os.getloadavg()[0]:.1f}; both trees give "
+          f"the same {count} diagnostics and forecast (sha256 {digest[:12]})\n")
+    compare_trees.table("call", KINDS, times, ms=True)
 
 
 if __name__ == "__main__":
