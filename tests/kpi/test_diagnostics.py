@@ -209,3 +209,14 @@ def test_a_figure_below_its_bound_never_reads_as_the_bound():
     assert "74.6/100, below 75" in cred.message["en"]
     ctr = only(diagnose({"ctr": 1.3599}, {}), "ctr_below_baseline")
     assert "1.3599" in ctr.message["en"] and "1.36" in ctr.message["en"]
+
+
+def test_a_figure_that_no_rounding_keeps_below_its_bound_is_cut():
+    from influscope.kpi.diagnostics import below_bound
+
+    assert below_bound({"roas": 0.996, "roas_min": 1.0}) == {"roas": (0.996, 3)}
+    assert below_bound({"roas": 0.5, "roas_min": 1.0}) == {}          # reads below with its own places
+    assert below_bound({"roas": 1.2, "roas_min": 1.0}) == {}          # not below
+    assert below_bound({"roas": 0.99999, "roas_min": 1.0}) == {"roas": (0.9999, 4)}
+    only_text = only(diagnose({"roas": 0.99999}, {}), "roas_below_1").message["en"]
+    assert "ROAS is 0.9999x" in only_text

@@ -135,3 +135,14 @@ def test_numbers_inside_arabic_reasons_keep_their_sign_and_ranges(demo):
         for reason in account["reasons_list"]:
             assert not any(m.start() == 0 or reason[m.start() - 1] != "\u2066"
                            for m in build._NUMBER_IN_TEXT.finditer(reason)), reason
+
+
+def test_the_diagnostics_table_shows_a_figure_below_its_bound_as_the_message_does():
+    from influscope.reports.build import figure_text
+    from influscope.web.i18n import Formatter
+
+    dg = {"figures": {"roas": 0.996, "roas_min": 1.0}}
+    assert figure_text(Formatter("en"), dg, "roas", "TWD") == "0.996×"
+    assert figure_text(Formatter("ar"), dg, "roas", "TWD").strip("\u2066\u2069") == "0.996x"
+    assert figure_text(Formatter("en"), {"figures": {"roas": 0.5, "roas_min": 1.0}}, "roas", "TWD") == "0.50×"
+    assert figure_text(Formatter("en"), {"figures": {"ctr": 1.3599, "ctr_baseline": 1.36}}, "ctr", "TWD") == "1.3599%"

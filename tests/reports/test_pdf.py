@@ -102,3 +102,20 @@ def test_a_hostile_campaign_name_is_escaped_once_and_isolated_in_the_pdf(tmp_pat
     # the running header shows the name as typed, once: no entities, no reordering
     assert text.count('gnp.exe <script>"x"\\ &amp;') >= 2  # the header on each page and the <h1>
     assert "&lt;" not in text and "exe.png" not in text
+
+
+def test_text_cells_of_an_arabic_report_take_their_own_direction():
+    # WeasyPrint has no dir="auto": a caption starting in Latin or Chinese ("今日分享 @acme_tw #ad")
+    # would read "acme_tw@" in a right-to-left page, so each text cell is given the direction of
+    # its first strong letter.
+    from influscope.reports.model import Column, Table
+
+    rep = sample_report("ar")
+    captions = ["今日分享 @acme_tw #ad", "تجربتي مع acme #ad", "2026 – 25%"]
+    rep.tables["posts"] = Table("posts", "posts", [Column("caption", "caption", "text")],
+                                [{"caption": c} for c in captions], [{"caption": c} for c in captions])
+    html = report_html(rep)
+    assert '<div dir="ltr">今日分享 @acme_tw #ad</div>' in html
+    assert '<div dir="rtl">تجربتي مع acme #ad</div>' in html
+    assert '<div dir="auto">2026 – 25%</div>' in html  # no strong letter: the page's direction
+    assert '<div dir="rtl">صانع المحتوى 0</div>' in html  # a creator named in Arabic is no longer forced LTR

@@ -426,23 +426,30 @@ def _shown(key: str, val) -> str:
     return f"{val:,.{_places(key)}f}"
 
 
-def _below(key: str, val, bound) -> str:
-    """VAL (< BOUND) with the fewest decimals, from the figure's own, that do not round it up to BOUND."""
-    base = _places(key)
-    for places in range(base, base + 3):
-        text = f"{val:,.{places}f}"
-        if float(text.replace(",", "")) < float(bound):
-            return text
-    return f"{math.floor(float(val) * 10 ** (base + 2)) / 10 ** (base + 2):,.{base + 2}f}"
+def below_bound(figures: Mapping) -> dict[str, tuple[float, int]]:
+    """Each figure found below its bound as (value, decimal places) that do not read as the bound:
+    the fewest places, from the figure's own, that keep it below (ROAS 0.996 with 3 places, not
+    "1.00"); past two more places the value is cut rather than rounded."""
+    out: dict[str, tuple[float, int]] = {}
+    for key, bound_key in _BELOW_BOUND.items():
+        val, bound = figures.get(key), figures.get(bound_key)
+        if val is None or bound is None or isinstance(val, str) or not val < bound:
+            continue
+        base = _places(key)
+        if float(f"{val:.{base}f}") < float(bound):
+            continue
+        places = next((p for p in range(base + 1, base + 3) if float(f"{val:.{p}f}") < float(bound)), None)
+        if places is None:
+            places = base + 2
+            val = math.floor(float(val) * 10 ** places) / 10 ** places
+        out[key] = (float(val), places)
+    return out
 
 
 def _render(rule: Rule, figures: dict) -> dict[str, str]:
     shown = {key: _shown(key, val) for key, val in figures.items()}
-    for key, bound_key in _BELOW_BOUND.items():
-        val, bound = figures.get(key), figures.get(bound_key)
-        if val is not None and bound is not None and not isinstance(val, str) and val < bound \
-                and float(shown[key].replace(",", "")) >= float(bound):
-            shown[key] = _below(key, val, bound)
+    for key, (val, places) in below_bound(figures).items():
+        shown[key] = f"{val:,.{places}f}"
     return {lang: rule.messages[lang].format(**shown) for lang in LANGUAGES}
 
 

@@ -617,12 +617,10 @@ def build_report(engine: sa.Engine, workspace: str, campaign: str, *, lang: str 
     for dg in main.get("diagnostics", []) or []:
         if not show_costs and reveals_costs(dg):
             continue
-        figures = [(kpi_name(k, lang) if k in catalogue() else figure_name(k, lang),
-                    fmt.kpi(v, kpi_unit(k), currency) if k in catalogue() else _fmt_plain(fmt, v))
-                   for k, v in (dg.get("figures") or {}).items() if not str(k).endswith("_source")]
-        named = [(n, v) for (k, _v), (n, v) in zip(((k, v) for k, v in (dg.get("figures") or {}).items()
-                                                      if not str(k).endswith("_source")), figures)
-                 if k in catalogue()]
+        keys = [k for k in (dg.get("figures") or {}) if not str(k).endswith("_source")]
+        figures = [(kpi_name(k, lang) if k in catalogue() else figure_name(k, lang), figure_text(fmt, dg, k, currency))
+                   for k in keys]
+        named = [shown for k, shown in zip(keys, figures) if k in catalogue()]
         key, name = _subject(dg.get("subject"))
         report.diagnostics.append(Diagnostic(
             id=str(dg.get("id", "")), severity=str(dg.get("severity", "info")),
@@ -722,6 +720,18 @@ FIGURE_NAMES = {
     "ratio": N_("times the average rate"),
     "orders_from_coupon_sites": N_("orders from coupon sites"),
 }
+
+
+def figure_text(fmt: i18n.Formatter, dg: dict, key: str, currency: str) -> str:
+    """A diagnostic's figure as shown: a KPI in its unit, and a figure found below its bound with
+    the places that keep it from reading as the bound (ROAS 0.996x, not 1.00x)."""
+    from influscope.kpi.diagnostics import below_bound
+
+    value = dg["figures"][key]
+    if key not in catalogue():
+        return _fmt_plain(fmt, value)
+    value, digits = below_bound(dg["figures"]).get(key, (value, None))
+    return fmt.kpi(value, kpi_unit(key), currency, digits=digits)
 
 
 def figure_name(key: str, lang: str) -> str:

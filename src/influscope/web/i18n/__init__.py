@@ -219,23 +219,25 @@ class Formatter:
             return bdates.format_datetime(value, format=format, tzinfo=bdates.get_timezone(tz), locale=self.locale)
         return bdates.format_datetime(value, format=format, locale=self.locale)
 
-    def kpi(self, value: Any, unit: str | None, currency: str | None = None) -> str:
-        """A KPI value in its unit: 2.5 % / 3.20x / NT$1,234 / 12,345 / 41.5 s."""
+    def kpi(self, value: Any, unit: str | None, currency: str | None = None, digits: int | None = None) -> str:
+        """A KPI value in its unit: 2.5 % / 3.20x / NT$1,234 / 12,345 / 41.5 s (DIGITS, when given,
+        overrides the unit's decimal places for percentages, ratios and plain numbers)."""
         if value is None:
             return "–"
         if unit == "%":
-            return self.percent(value)
+            return self.percent(value, 2 if digits is None else digits)
         if unit in ("x",):
             # Arabic pages use the letter x: a strong left-to-right character keeps "3.20x" in order
             # inside right-to-left text (the neutral sign × would move to the left of the number)
-            return self.ltr(self.number(value, 2).strip(LRI + PDI) + ("x" if self.dir == "rtl" else "×"))
+            places = 2 if digits is None else digits
+            return self.ltr(self.number(value, places).strip(LRI + PDI) + ("x" if self.dir == "rtl" else "×"))
         if unit == "money":
             return self.money(value, currency or "USD")
         if unit == "count":
             return self.number(value, 0 if float(_num(value)).is_integer() else 1)
         if unit == "s":
             return self.number(value, 1) + " s" if self.lang != "ar" else self.isolate(self.number(value, 1) + " ث")
-        return self.number(value, _UNIT_DIGITS.get(unit or "", 2))
+        return self.number(value, _UNIT_DIGITS.get(unit or "", 2) if digits is None else digits)
 
     def delta(self, value: Any, digits: int = 1) -> str:
         """A signed change in percent units: +12.5 % / −3.0 %."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,19 @@ def _isolate_text(value: Any) -> str:
     return "\u2068" + _plain(value) + "\u2069"
 
 
+def _text_dir(value: Any) -> str:
+    """'rtl' or 'ltr' by the first letter with a strong direction (as dir="auto" decides), for
+    renderers without dir="auto" (WeasyPrint): a caption such as "今日分享 @acme_tw #ad" in an
+    Arabic report keeps its own order."""
+    for ch in _plain(value):
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
+
+
 def _css_string(value: Any) -> Markup:
     """Text for a CSS string inside <style> (where HTML entities are not decoded): every character
     that is not a letter or digit as a CSS escape, so it shows as typed and cannot end the string."""
@@ -81,6 +95,7 @@ def environment() -> jinja2.Environment:
     env.filters["isolate"] = _isolate
     env.filters["isolate_text"] = _isolate_text
     env.filters["css_string"] = _css_string
+    env.filters["text_dir"] = _text_dir
     env.globals["LANGS"] = i18n.LANGS
     env.globals["LANG_NAMES"] = i18n.LANG_NAMES
     return env
