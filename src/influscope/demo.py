@@ -653,8 +653,10 @@ def _write_comments(folder: Path, plan: CampaignPlan, scale: float, rng: random.
 
 
 def create_demo(engine, workspace: str = "demo", scale: float = 1.0, seed: int = 7,
-                today: dt.date | None = None) -> DemoSummary:
-    """Generate the demo bundles and import them into WORKSPACE; return what was loaded."""
+                today: dt.date | None = None, planned: bool = True) -> DemoSummary:
+    """Generate the demo bundles and import them into WORKSPACE; return what was loaded.
+
+    ``planned``: also create the next campaign, planned, with a candidate list (:func:`plan_next`)."""
     from influscope.ingest.canonical import import_bundle
 
     summary = DemoSummary(workspace, [p.slug for p in PLANS])
@@ -664,7 +666,59 @@ def create_demo(engine, workspace: str = "demo", scale: float = 1.0, seed: int =
             summary.changes += report.changes
             for name, r in report.files.items():
                 summary.counts[name] = summary.counts.get(name, 0) + r.inserted + r.updated + r.unchanged
+        if planned:
+            plan_next(engine, workspace, Path(tmp), today or dt.date.today())
     return summary
+
+
+# The next campaign, planned and not started: a candidate list of the launch's creators and three
+# prospects from outside the store, so the planning page has something to value and split.
+NEXT = CampaignPlan("holiday-gifts", "Holiday gift guide", "Acme", "bofu", "Asia/Taipei", "TWD", "TW",
+                    (("zh-Hant", 1.0),), 21, 28, 600_000, 10, 0.4, "https://shop.acme.example/holiday", "acme_tw",
+                    {"roas": 3.0, "cpa": 450, "cpm": 180}, (), (), ("zh-Hant", 0, "eats"), 0.0, 0.0)
+_PROSPECTS = (  # platform, handle, name, followers, posts, reach, views, likes, comments, shares, link_clicks, fee
+    ("instagram", "hsinyu.cooks", "欣妤", 86_000, 6, 21_000, 30_500, 2_300, 140, 95, 310, 28_000),
+    ("tiktok", "taipei.tastes", "Tom", 240_000, 8, None, 96_000, 7_400, 260, 410, 520, 45_000),
+    ("youtube", "kai.reviews", "凱", 31_000, 4, None, 12_800, 640, 85, 30, 150, 18_000),
+)
+
+
+def plan_next(engine, workspace: str, folder: Path, today: dt.date) -> None:
+    """Create the demo's planned campaign and its candidate list (once: a second run leaves them)."""
+    import sqlalchemy as sa
+
+    from influscope.db import tables as t
+    from influscope.planning import campaign_state, candidates
+
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
+        if conn.execute(sa.select(t.campaigns.c.id).where(t.campaigns.c.workspace_id == ws,
+                                                          t.campaigns.c.slug == NEXT.slug)).scalar():
+            return
+        launch = PLANS[-1].slug
+        booked = conn.execute(
+            sa.select(t.creators.c.key).distinct()
+            .select_from(t.posts.join(t.campaigns, t.campaigns.c.id == t.posts.c.campaign_id)
+                         .join(t.creators, t.creators.c.id == t.posts.c.creator_id))
+            .where(t.campaigns.c.workspace_id == ws, t.campaigns.c.slug == launch)
+            .order_by(t.creators.c.key)).scalars().all()
+    start = today + dt.timedelta(days=NEXT.start_offset)
+    campaign_state.create_campaign(engine, workspace, NEXT.slug, name=NEXT.name, goal=NEXT.goal, start=start,
+                                   end=start + dt.timedelta(days=NEXT.days - 1), currency=NEXT.currency,
+                                   budget=NEXT.budget, timezone=NEXT.timezone, brand=NEXT.brand, targets=NEXT.targets)
+    shortlist = "holiday-shortlist"
+    candidates.create_list(engine, workspace, shortlist, name="Holiday gift guide shortlist", campaign=NEXT.slug)
+    chosen = list(booked[:NEXT.creators])
+    if chosen:
+        candidates.add_creators(engine, workspace, shortlist, chosen, max_deliverables=3)
+    cols = ("platform", "handle", "name", "followers", "posts", "reach", "views", "likes", "comments", "shares",
+            "link_clicks", "quoted_fee")
+    path = folder / "prospects.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(cols + ("max_deliverables",))
+        writer.writerows(row + (2,) for row in _PROSPECTS)
+    candidates.import_prospects(engine, workspace, shortlist, path)
 
 
 def summarise(engine, workspace: str = "demo") -> list[str]:
@@ -687,6 +741,10 @@ def summarise(engine, workspace: str = "demo") -> list[str]:
     for c in camps:
         lines.append(f"\n{c['name']} [{c['slug']}] {c['goal'].upper()}  {c['start_date']} .. {c['end_date']}  "
                      f"budget {c['budget']:,.0f} {c['currency']}")
+        if c["status"] == "planned":
+            lines.append("  planned: its candidate list is valued and the budget split on the planning page "
+                         "(/planning) and by `influscope plan`")
+            continue
         lines.extend("  " + line for line in _stage_kpis(engine, workspace, c["slug"], c["goal"]))
     return lines
 

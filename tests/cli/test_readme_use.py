@@ -162,7 +162,7 @@ def test_a_missing_campaign_or_creator_names_the_ones_that_exist(tmp_path):
     out = _run(["kpi", "spring"], tmp_path, env)
     assert out.returncode == 1
     assert "no campaign 'spring'" in out.stderr
-    assert "campaigns in 'default': finlit-webinars, glow-awareness, spring-launch" in out.stderr
+    assert "campaigns in 'default': finlit-webinars, glow-awareness, holiday-gifts, spring-launch" in out.stderr
     out = _run(["--workspace", "acme", "report", "spring-launch", "--pdf", "r.pdf"], tmp_path, env)
     assert out.returncode == 1 and "workspaces: default" in out.stderr and "'acme' does not exist" in out.stderr
     out = _run(["links", "create", "--campaign", "spring-launch", "--creator", "mei-lin", "--platform", "instagram",

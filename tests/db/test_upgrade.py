@@ -50,7 +50,7 @@ def _values(engine) -> dict:
 def test_previous_schema_upgrades_in_place(any_engine):
     from influscope.demo import create_demo
 
-    create_demo(any_engine, scale=0.05)
+    create_demo(any_engine, scale=0.05, planned=False)  # the previous schema has no planned status
     values, records = _values(any_engine), _records(any_engine)
     for target in PREVIOUS:  # the database as the previous main made it
         command.downgrade(alembic_config(any_engine), target)

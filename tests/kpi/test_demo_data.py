@@ -83,3 +83,19 @@ def test_creator_follower_counts_agree_with_their_latest_snapshot(tmp_path):
             latest[key] = (r["date"], int(r["followers"]))
     for r in csv.DictReader((folder / "creators.csv").open(encoding="utf-8")):
         assert int(r["followers"]) == latest[(r["platform"], r["handle"])][1]
+
+
+def test_the_next_campaign_is_planned_with_a_shortlist_to_value_and_split(demo):
+    from influscope.planning.candidates import split_list, value_list
+
+    lv = value_list(demo, "demo", "holiday-shortlist")
+    assert lv.campaign == "holiday-gifts" and lv.currency == "TWD" and lv.goal == "bofu"
+    prospects = [c for c in lv.candidates if c.creator is None]
+    assert {c.handle for c in prospects} == {"hsinyu.cooks", "taipei.tastes", "kai.reviews"}
+    assert all(c.quoted_fee is not None for c in prospects) and len(lv.candidates) > len(prospects)
+    assert all(c.campaigns == ["spring-launch"] for c in lv.candidates if c.creator)  # valued from their launch
+    _, split = split_list(demo, "demo", "holiday-shortlist", 200_000, valued=lv)
+    assert 0 < split.spent <= 200_000 and split.outcome > 0
+    from influscope.demo import summarise
+
+    assert any("planned" in line for line in summarise(demo, "demo"))
