@@ -93,8 +93,11 @@ def worker(db: str) -> dict:
     from influscope.db import tables as t
 
     with engine.connect() as conn:
+        in_demo = t.workspaces.c.slug == "demo"
+        # a tree without campaign states has none planned; the planned campaign has no KPI pages
+        planned = t.campaigns.c.status == "planned" if "status" in t.campaigns.c else sa.false()
         slugs = [r[0] for r in conn.execute(sa.select(t.campaigns.c.slug).join(
-            t.workspaces, t.workspaces.c.id == t.campaigns.c.workspace_id).where(t.workspaces.c.slug == "demo")
+            t.workspaces, t.workspaces.c.id == t.campaigns.c.workspace_id).where(in_demo, sa.not_(planned))
             .order_by(t.campaigns.c.slug))]
 
     # warm-up: the first request of a process compiles templates and loads fonts; a tree that warms
@@ -149,6 +152,9 @@ def worker(db: str) -> dict:
             cold(f"  after it: {key} {part}", path, clear=False)
     cold("links", "/links")
     cold("settings", "/settings")
+    planning = cold("planning", "/planning")
+    for path in sorted(set(re.findall(r'href="(/planning/[^"/?]+)"', planning))):
+        cold(f"planning {path.rsplit('/', 1)[-1]}", path)
     for slug in slugs:
         for lang in LANGS:
             cold(f"PDF {slug} {lang}", f"/campaigns/{slug}/report.pdf?lang={lang}")
