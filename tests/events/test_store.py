@@ -294,3 +294,28 @@ def _stage_twice(tmp_path, start, end, names):
         assert keys(stage_crediting_clicks(con, ["k0001"], 1, start, end, 86400, False)) == ["k0001"]
         names.append(first)
         con.disconnect()
+
+
+def test_an_embedded_engine_is_closed_by_the_main_thread_when_the_process_exits(tmp_path):
+    # Left to the linger timer, the engine would be closed by a daemon thread, possibly while the
+    # interpreter tears down (a command crashed so under load); at exit the main thread closes it.
+    import subprocess
+    import sys
+
+    from tests.events.support import env
+
+    code = """
+import threading
+from influscope.events import store
+with store.session() as client:
+    client.query("SELECT 1")
+real_close = client.close
+def close():
+    print("closed by", threading.current_thread().name, flush=True)
+    real_close()
+client.close = close
+"""
+    with_store = {**env(), "INFLUSCOPE_EVENTS_URL": f"chdb://{tmp_path / 'events'}"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=with_store)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "closed by MainThread"

@@ -18,6 +18,7 @@ user leaves (after an idle half second, so that the queries of one read share it
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -167,7 +168,9 @@ def session(store: EventStoreURL | None = None) -> Iterator[Any]:
 
 
 def close_all() -> None:
-    """Close every open client of this process (tests, and a process about to exec another)."""
+    """Close every open client of this process (tests, a process about to exec another, and every
+    process at exit: an embedded engine left to the linger timer could be closed by that daemon
+    thread while the interpreter tears down, which crashed a command under load)."""
     for shared in list(_shared.values()):
         with shared.lock:
             if shared.timer is not None:
@@ -175,3 +178,6 @@ def close_all() -> None:
             if shared.client is not None:
                 shared.client.close()
                 shared.client = None
+
+
+atexit.register(close_all)
