@@ -38,7 +38,7 @@ from influscope.db import tables as t
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 from influscope.planning import forecast, history
-from influscope.planning.notes import N_, Num, metric_word, note
+from influscope.planning.notes import N_, Num, Range, metric_word, note
 
 __all__ = ["GOAL_BASIS", "AccountValue", "Context", "CreatorValue", "load_context", "resolve_creator", "value_of"]
 
@@ -408,14 +408,13 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
         lo, mid, hi = (x * deliverables * target / scale for x in (e.low, e.value, e.high))
         bases[kid] = {"target": target, "low": _money(lo), "mid": _money(mid), "high": _money(hi)}
         formulas.append(note(
-            N_("%(basis)s: %(metric)s %(value)s (%(low)s-%(high)s) x %(deliverables)s x target %(target)s / 1000 = "
-               "%(fee)s (%(fee_low)s-%(fee_high)s) %(currency)s") if scale != 1 else
-            N_("%(basis)s: %(metric)s %(value)s (%(low)s-%(high)s) x %(deliverables)s x target %(target)s = "
-               "%(fee)s (%(fee_low)s-%(fee_high)s) %(currency)s"),
-            basis=kid, metric=metric_word(metric),
-            value=Num(e.value), low=Num(e.low), high=Num(e.high), deliverables=Num(deliverables, "d"),
-            target=Num(target, "g"), fee=Num(_money(mid), ","), fee_low=Num(_money(lo), ","),
-            fee_high=Num(_money(hi), ","), currency=ctx.currency))
+            N_("%(basis)s: %(metric)s %(value)s (%(range)s) x %(deliverables)s x target %(target)s / 1000 = "
+               "%(fee)s (%(fee_range)s) %(currency)s") if scale != 1 else
+            N_("%(basis)s: %(metric)s %(value)s (%(range)s) x %(deliverables)s x target %(target)s = "
+               "%(fee)s (%(fee_range)s) %(currency)s"),
+            basis=kid, metric=metric_word(metric), value=Num(e.value), range=Range(Num(e.low), Num(e.high)),
+            deliverables=Num(deliverables, "d"), target=Num(target, "g"), fee=Num(_money(mid), ","),
+            fee_range=Range(Num(_money(lo), ","), Num(_money(hi), ",")), currency=ctx.currency))
     chosen = next((b for b in GOAL_BASIS.get(ctx.goal, ()) if b in bases), None) or next(iter(bases), None)
     basis_text = note(N_("target %(basis)s (%(source)s)"), basis=chosen.upper(), source=ctx.target_source) if chosen else ""
     if chosen is None:
@@ -426,13 +425,14 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             lo, hi = (e.value * deliverables * c * rate / 1000 for c in (cpm.low, cpm.high))
             bases["tier_cpm"] = {"target": None, "low": _money(lo), "mid": _money((lo + hi) / 2), "high": _money(hi)}
             chosen = "tier_cpm"
-            basis_text = note(N_("%(scope)s, USD %(low)s-%(high)s (%(source)s)"), scope=note(cpm.scope),
-                              low=Num(cpm.low, "g"), high=Num(cpm.high, "g"), source=cpm.source.cite())
-            formulas.append(note(N_("tier CPM: impressions %(impressions)s x %(deliverables)s x %(low)s-%(high)s USD x "
-                                    "%(rate)s / 1000 = %(fee_low)s-%(fee_high)s %(currency)s"),
-                                 impressions=Num(e.value), deliverables=Num(deliverables, "d"), low=Num(cpm.low, "g"),
-                                 high=Num(cpm.high, "g"), rate=Num(rate, "g"), fee_low=Num(_money(lo), ","),
-                                 fee_high=Num(_money(hi), ","), currency=ctx.currency))
+            cpm_range = Range(Num(cpm.low, "g"), Num(cpm.high, "g"))
+            basis_text = note(N_("%(scope)s, USD %(cpm)s (%(source)s)"), scope=note(cpm.scope), cpm=cpm_range,
+                              source=cpm.source.cite())
+            formulas.append(note(N_("tier CPM: impressions %(impressions)s x %(deliverables)s x %(cpm)s USD x "
+                                    "%(rate)s / 1000 = %(fee)s %(currency)s"),
+                                 impressions=Num(e.value), deliverables=Num(deliverables, "d"), cpm=cpm_range,
+                                 rate=Num(rate, "g"), fee=Range(Num(_money(lo), ","), Num(_money(hi), ",")),
+                                 currency=ctx.currency))
     out = {"currency": ctx.currency, "basis": chosen, "basis_text": basis_text, "bases": bases,
            "low": None, "mid": None, "high": None, "formulas": formulas, "why": None}
     if chosen is None:

@@ -11,7 +11,8 @@ dashboard's message catalogues) and its parameters. A page shows it in its own l
 Parameters:
 
 - a :class:`Num` (a number with the format spec of its English text) is formatted for the
-  language (grouping, decimal sign; a left-to-right isolate in right-to-left pages);
+  language (grouping, decimal sign; a left-to-right isolate in right-to-left pages), a
+  :class:`Range` of two of them likewise, read low to high;
 - a :class:`Note` is rendered in the language in turn (a note built from notes);
 - anything else (a handle, a campaign slug, a currency code, an error text from another module)
   is kept as it is, as a left-to-right isolate in right-to-left pages.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-__all__ = ["METRIC_WORDS", "N_", "Note", "Num", "localize", "localize_all", "message_ids", "metric_word", "note"]
+__all__ = ["METRIC_WORDS", "N_", "Note", "Num", "Range", "localize", "localize_all", "message_ids", "metric_word", "note"]
 
 
 def N_(message: str) -> str:
@@ -64,6 +65,23 @@ class Num:
         if isinstance(self.value, Decimal):  # an amount keeps its cents
             return fmt.number(self.value, max(-int(self.value.as_tuple().exponent), 0))
         return fmt.decimal(self.value, 2)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A range of two numbers inside a note, ``low-high`` in English; one left-to-right isolate in
+    right-to-left pages (read low to high, as the intervals of the tables are)."""
+
+    low: Num
+    high: Num
+
+    def __str__(self) -> str:
+        return f"{self.low}-{self.high}"
+
+    def local(self, fmt) -> str:
+        from influscope.web.i18n import LRI, PDI
+
+        return fmt.ltr(f"{self.low.local(fmt).strip(LRI + PDI)}–{self.high.local(fmt).strip(LRI + PDI)}")
 
 
 class Note(str):
@@ -137,6 +155,6 @@ def _render(n: Note, fmt, gettext) -> str:
 def _param(value: Any, fmt, gettext) -> str:
     if isinstance(value, Note):
         return _render(value, fmt, gettext)
-    if isinstance(value, Num):
+    if isinstance(value, (Num, Range)):
         return value.local(fmt)
     return fmt.ltr(str(value))

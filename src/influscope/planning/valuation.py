@@ -58,7 +58,7 @@ from typing import Mapping, Sequence
 import sqlalchemy as sa
 
 from influscope.db.types import to_decimal
-from influscope.planning.notes import N_, Num, note
+from influscope.planning.notes import N_, Num, Range, note
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 
@@ -167,6 +167,12 @@ def _num(x) -> Num | str:
     if isinstance(x, Decimal):
         return Num(x, ",.2f")
     return Num(x, ",.0f" if float(x).is_integer() or abs(x) >= 100 else ",.2f")
+
+
+def _span(low, high) -> Range | str:
+    """LOW-HIGH as a note's range, written as :func:`_fmt` writes them."""
+    a, b = _num(low), _num(high)
+    return Range(a, b) if isinstance(a, Num) and isinstance(b, Num) else f"{a}-{b}"
 
 
 def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), *,
@@ -321,10 +327,10 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         total_imp = Decimal(repr(imp)) * deliverables
         fee_low, fee_high = _q(total_imp * cpm_low / 1000), _q(total_imp * cpm_high / 1000)
         fee_mid = _q((fee_low + fee_high) / 2)
-        formulas.append(note(N_("fee = impressions x posts x CPM / 1000 = %(impressions)s x %(posts)s x %(low)s-%(high)s "
-                                "/ 1000 = %(fee_low)s-%(fee_high)s %(currency)s"),
-                             impressions=_num(imp), posts=deliverables, low=_num(cpm_low), high=_num(cpm_high),
-                             fee_low=_num(fee_low), fee_high=_num(fee_high), currency=currency))
+        formulas.append(note(N_("fee = impressions x posts x CPM / 1000 = %(impressions)s x %(posts)s x %(cpm)s "
+                                "/ 1000 = %(fee)s %(currency)s"),
+                             impressions=_num(imp), posts=deliverables, cpm=_span(cpm_low, cpm_high),
+                             fee=_span(fee_low, fee_high), currency=currency))
     elif imp is None:
         notes.append(note(N_("no impressions: the CPM-based fee range needs recent posts with impressions, views or "
                              "reach")))
@@ -333,9 +339,9 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         total_e = Decimal(repr(e)) * deliverables
         cpe_low, cpe_high = _q(total_e * cpe_range[0]), _q(total_e * cpe_range[1])
         formulas.append(note(N_("fee (CPE check) = engagements x posts x CPE = %(engagements)s x %(posts)s x "
-                                "%(low)s-%(high)s = %(fee_low)s-%(fee_high)s %(currency)s"),
-                             engagements=_num(e), posts=deliverables, low=_num(cpe_range[0]), high=_num(cpe_range[1]),
-                             fee_low=_num(cpe_low), fee_high=_num(cpe_high), currency=currency))
+                                "%(cpe)s = %(fee)s %(currency)s"),
+                             engagements=_num(e), posts=deliverables, cpe=_span(*cpe_range),
+                             fee=_span(cpe_low, cpe_high), currency=currency))
     if emv_total is not None and fee_high is not None and fee_high > emv_total:
         notes.append(note(N_("the high end of the fee range exceeds the EMV (%(emv)s %(currency)s): EMV ROI would be "
                              "below 1x"), emv=_num(emv_total), currency=currency))
