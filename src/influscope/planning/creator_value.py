@@ -38,7 +38,7 @@ from influscope.db import tables as t
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 from influscope.planning import forecast, history
-from influscope.planning.notes import N_, Num, Range, metric_word, note
+from influscope.planning.notes import N_, Benchmark, Num, Range, metric_word, note
 
 __all__ = ["GOAL_BASIS", "AccountValue", "Context", "CreatorValue", "load_context", "resolve_creator", "value_of"]
 
@@ -251,7 +251,8 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
         if band is not None and band.value:
             return forecast.Prior(math.log(band.value / 100), forecast.DEFAULT_TAU, forecast.DEFAULT_SIGMA, 0,
                                   note(N_("published engagement rate %(rate)s %% (%(scope)s; %(source)s)"),
-                                       rate=Num(band.value, "g"), scope=note(band.scope), source=band.source.cite()))
+                                       rate=Num(band.value, "g"), scope=Benchmark(band.scope),
+                                       source=Benchmark(band.source.cite())))
     return forecast.prior_from_accounts(found, note(N_("accounts in this workspace")))
 
 
@@ -426,8 +427,8 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             bases["tier_cpm"] = {"target": None, "low": _money(lo), "mid": _money((lo + hi) / 2), "high": _money(hi)}
             chosen = "tier_cpm"
             cpm_range = Range(Num(cpm.low, "g"), Num(cpm.high, "g"))
-            basis_text = note(N_("%(scope)s, USD %(cpm)s (%(source)s)"), scope=note(cpm.scope), cpm=cpm_range,
-                              source=cpm.source.cite())
+            basis_text = note(N_("%(scope)s, USD %(cpm)s (%(source)s)"), scope=Benchmark(cpm.scope), cpm=cpm_range,
+                              source=Benchmark(cpm.source.cite()))
             formulas.append(note(N_("tier CPM: impressions %(impressions)s x %(deliverables)s x %(cpm)s USD x "
                                     "%(rate)s / 1000 = %(fee)s %(currency)s"),
                                  impressions=Num(e.value), deliverables=Num(deliverables, "d"), cpm=cpm_range,

@@ -13,6 +13,7 @@ Parameters:
 - a :class:`Num` (a number with the format spec of its English text) is formatted for the
   language (grouping, decimal sign; a left-to-right isolate in right-to-left pages), a
   :class:`Range` of two of them likewise, read low to high;
+- a :class:`Benchmark` (a benchmark's scope or source) is shown with its known parts translated;
 - a :class:`Note` is rendered in the language in turn (a note built from notes);
 - anything else (a handle, a campaign slug, a currency code, an error text from another module)
   is kept as it is, as a left-to-right isolate in right-to-left pages.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-__all__ = ["METRIC_WORDS", "N_", "Note", "Num", "Range", "localize", "localize_all", "message_ids", "metric_word", "note"]
+__all__ = ["METRIC_WORDS", "N_", "Benchmark", "Note", "Num", "Range", "localize", "localize_all", "message_ids", "metric_word", "note"]
 
 
 def N_(message: str) -> str:
@@ -82,6 +83,23 @@ class Range:
         from influscope.web.i18n import LRI, PDI
 
         return fmt.ltr(f"{self.low.local(fmt).strip(LRI + PDI)}–{self.high.local(fmt).strip(LRI + PDI)}")
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark's scope or source quoted inside a note (``Instagram, micro creators``): shown with
+    every part the dashboard's catalogue knows translated (``data_texts.benchmark_text``)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def local(self, fmt) -> str:
+        from influscope.web.i18n.data_texts import benchmark_text
+
+        shown = benchmark_text(self.text, fmt.lang)
+        return shown if shown != self.text else fmt.ltr(self.text)
 
 
 class Note(str):
@@ -155,6 +173,6 @@ def _render(n: Note, fmt, gettext) -> str:
 def _param(value: Any, fmt, gettext) -> str:
     if isinstance(value, Note):
         return _render(value, fmt, gettext)
-    if isinstance(value, (Num, Range)):
+    if isinstance(value, (Num, Range, Benchmark)):
         return value.local(fmt)
     return fmt.ltr(str(value))

@@ -58,7 +58,7 @@ from typing import Mapping, Sequence
 import sqlalchemy as sa
 
 from influscope.db.types import to_decimal
-from influscope.planning.notes import N_, Num, Range, note
+from influscope.planning.notes import N_, Benchmark, Num, Range, note
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 
@@ -258,7 +258,7 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         if band is not None and band.value is not None:
             est["engagements"] = Estimate(followers * band.value / 100, True,
                                           note(N_("followers x %(rate)s %% (%(scope)s; %(source)s)"), rate=band.value,
-                                               scope=note(band.scope), source=band.source.cite()))
+                                               scope=Benchmark(band.scope), source=Benchmark(band.source.cite())))
         else:
             est["engagements"] = Estimate(None, False, note(N_("no recent posts and no ER benchmark for %(platform)s"),
                                                             platform=platform))
@@ -273,7 +273,7 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
     elif imp is not None:
         ctr = bm.ctr_baseline(platform)
         est["clicks"] = Estimate(imp * ctr.value / 100, True, note(N_("impressions x %(rate)s %% CTR baseline (%(source)s)"),
-                                                                   rate=ctr.value, source=ctr.source.cite()))
+                                                                   rate=ctr.value, source=Benchmark(ctr.source.cite())))
     else:
         est["clicks"] = Estimate(None, False, note(N_("no link clicks and no impressions")))
 
@@ -313,14 +313,14 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         cpm = bm.for_kpi("cpm", platform, followers, preset=preset, currency="USD")
         if cpm is not None:
             low, high, cur = Decimal(str(cpm.low)), Decimal(str(cpm.high)), cpm.currency
-            cpm_basis = note(N_("%(scope)s (%(source)s)"), scope=note(cpm.scope), source=cpm.source.cite())
+            cpm_basis = note(N_("%(scope)s (%(source)s)"), scope=Benchmark(cpm.scope), source=Benchmark(cpm.source.cite()))
         else:
             bands = bm.cpm_bands()
             low = Decimal(str(min(b.low for b in bands)))
             high = Decimal(str(max(b.high for b in bands)))
             cur = bands[0].currency
             cpm_basis = note(N_("no published CPM band for the %(tier)s tier: whole published range (%(source)s)"),
-                             tier=t.id, source=bands[0].source.cite())
+                             tier=t.id, source=Benchmark(bands[0].source.cite()))
         cpm_low = to_currency(low, cur, note(N_("the published CPM benchmark")))
         cpm_high = to_currency(high, cur, note(N_("the published CPM benchmark")))
     if imp is not None and cpm_low is not None:
