@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-__all__ = ["METRIC_WORDS", "N_", "Benchmark", "Note", "Num", "Range", "localize", "localize_all", "message_ids", "metric_word", "note"]
+__all__ = ["METRIC_WORDS", "N_", "Benchmark", "Note", "Num", "Range", "localize", "localize_all", "message_ids",
+           "metric_word", "note"]
 
 
 def N_(message: str) -> str:
