@@ -47,7 +47,9 @@ def test_planning_page_slider_exports_and_arabic(server, planned, browser, shots
     page.click('a[href="/planning/autumn"]')
     page.wait_for_selector("table.candidates")
     assert page.locator("h1").inner_text() == "Autumn shortlist"
-    assert page.locator("table.candidates tbody tr").count() == planned
+    # one row per candidate (a candidate's notes are a line under its row)
+    assert page.locator("table.candidates tbody tr:not(.candidate-notes)").count() == planned
+    assert "prospect: followers and the typical post" in page.locator("tr.candidate-notes").first.inner_text()
     assert "instagram @new.face" in page.locator("table.candidates").inner_text()
     before = page.locator("#split .split-outcome").inner_text()
     assert "Expected Reach" in before and "Interval 80%" in before
@@ -72,6 +74,10 @@ def test_planning_page_slider_exports_and_arabic(server, planned, browser, shots
     # mirrored: the first column of the candidate table sits on the right
     first = page.locator("table.candidates thead th").first.bounding_box()
     assert first["x"] > 600
+    # the prospect's note in Arabic, laid out right to left like the page
+    note = page.locator("tr.candidate-notes li").first
+    assert "مرشح محتمل" in note.inner_text() and "prospect" not in note.inner_text()
+    assert note.evaluate("el => getComputedStyle(el).direction") == "rtl"
     page.screenshot(path=os.path.join(shots, "planning-ar.png"), full_page=True)
     page.goto(base + "/lang/en?next=/")
     assert errors == []

@@ -37,6 +37,7 @@ from influscope.db.planning import CHOICES, candidate_lists, candidates
 from influscope.db.types import to_decimal
 from influscope.planning import creator_value as cv
 from influscope.planning import forecast
+from influscope.planning.notes import N_, metric_word, note
 
 __all__ = ["GOAL_OBJECTIVE", "CandidateValue", "ListValue", "ProspectFileError", "add_creators", "create_list",
            "import_prospects", "set_candidate", "split_list", "value_list"]
@@ -362,7 +363,7 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
             v = cv.value_of(engine, r["creator_key"], workspace=workspace, coverage=coverage, context=ctx)
             acc = next((a for a in v.accounts if a.platform == r["platform"] and a.handle == r["handle"]), None)
             if acc is None:
-                notes.append("the account is no longer in the store")
+                notes.append(note(N_("the account is no longer in the store")))
                 continue
             expected, fee, followers, tier, hist = acc.expected, acc.fee, acc.followers, acc.tier, acc.from_history
             cred = None if acc.credibility is None else acc.credibility["score"]
@@ -372,7 +373,8 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
             expected, fee, tier = cv.value_prospect(engine, ctx, r["platform"], r["followers"], r["metrics"],
                                                     coverage=coverage, followers_of=followers_of)
             followers, hist = r["followers"], False
-            notes.append("prospect: followers and the typical post of the list, weighed against comparable creators")
+            notes.append(note(N_("prospect: followers and the typical post of the list, weighed against comparable "
+                                 "creators")))
         quoted = r["quoted_fee"]
         if quoted is not None and r["currency"] and r["currency"] != ctx.currency:
             rate = ctx.fx.get(r["currency"])
@@ -382,7 +384,8 @@ def value_list(engine, workspace: str, slug: str, *, coverage: float = 0.8, goal
 
                     rate = history.fx_rate(conn, ws, r["currency"], ctx.currency)
             if rate is None:
-                notes.append(f"quoted fee in {r['currency']} without a rate to {ctx.currency}: the fair fee is used")
+                notes.append(note(N_("quoted fee in %(quoted)s without a rate to %(currency)s: the fair fee is used"),
+                                  quoted=r["currency"], currency=ctx.currency))
                 quoted = None
             else:
                 quoted = (quoted * Decimal(repr(rate))).quantize(Decimal("0.01"))
@@ -408,10 +411,11 @@ def split_list(engine, workspace: str, slug: str, budget, *, objective: str | No
     for c in lv.candidates:
         e = c.expected.get(objective)
         if c.fee is None or c.fee <= 0:
-            notes.append(f"{c.label}: left out, no quoted fee and no fair fee range")
+            notes.append(note(N_("%(candidate)s: left out, no quoted fee and no fair fee range"), candidate=c.label))
             continue
         if e is None or e.value is None:
-            notes.append(f"{c.label}: left out, no expected {objective}")
+            notes.append(note(N_("%(candidate)s: left out, no expected %(metric)s"), candidate=c.label,
+                              metric=metric_word(objective)))
             continue
         options.append(Option(str(c.id), c.label, c.fee, e.value, e.low, e.high, c.min_deliverables,
                               c.max_deliverables, c.choice))

@@ -38,8 +38,12 @@ from influscope.db import tables as t
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 from influscope.planning import forecast, history
+from influscope.planning.notes import N_, Benchmark, Num, Range, metric_word, note
 
 __all__ = ["GOAL_BASIS", "AccountValue", "Context", "CreatorValue", "load_context", "resolve_creator", "value_of"]
+
+# The tiers (ids of the benchmarks) as a note names them.
+TIER_WORDS = {"nano": N_("nano"), "micro": N_("micro"), "mid": N_("mid"), "macro": N_("macro"), "mega": N_("mega")}
 
 GOAL_BASIS = {"tofu": ("cpm", "cpe"), "mofu": ("cpc", "cpe", "cpm"), "bofu": ("cpa", "cpc", "cpm")}
 BASIS_METRIC = {"cpm": ("impressions", 1000.0), "cpe": ("engagements", 1.0), "cpc": ("clicks", 1.0),
@@ -181,19 +185,20 @@ def load_context(engine, workspace: str, *, campaign: str | None = None, currenc
             for k, v in found.items():
                 targets.setdefault(k, v)
             if found and source == "none":
-                source = f"targets of campaign {c['slug']}"
+                source = note(N_("targets of campaign %(campaign)s"), campaign=c["slug"])
         table = emv_table if isinstance(emv_table, emv_mod.EmvTable) else emv_mod.load_table(emv_table)
         currencies = {c["currency"] for c in past} | {table.currency, "USD", cur}
         fx = {c: history.fx_rate(conn, ws, c, cur) for c in currencies}
         peers = history.peer_accounts(conn, ws, before=before, emv_rates=table.rates,
                                       exclude_campaign=camp["id"] if camp else None)
     ctx_rows, errors = history.campaign_rows(engine, workspace, past[:outcome_campaigns]) if outcome_campaigns else ([], [])
-    notes = [f"campaign not computed: {e}" for e in errors]
+    notes = [note(N_("campaign not computed: %(error)s"), error=e) for e in errors]
     for slug, factor in sorted({(r.campaign, r.revenue_factor) for r in ctx_rows if r.revenue_factor}):
-        notes.append(f"{slug} is still running: its creators' revenue is projected to its end by its sales forecast "
-                     f"(x {factor:.2f})")
+        notes.append(note(N_("%(campaign)s is still running: its creators' revenue is projected to its end by its "
+                             "sales forecast (x %(factor)s)"), campaign=slug, factor=Num(factor, ".2f")))
     if fx.get(table.currency) is None:
-        notes.append(f"EMV is in {table.currency}: import an exchange rate to {cur} to see it in {cur}")
+        notes.append(note(N_("EMV is in %(emv_currency)s: import an exchange rate to %(currency)s to see it in "
+                             "%(currency)s"), emv_currency=table.currency, currency=cur))
     return Context(workspace, ws, cur, goal, campaign, camp["id"] if camp else None, targets, source, table, fx.get(table.currency), peers,
                    ctx_rows, past, fx, before, preset, notes)
 
@@ -230,22 +235,25 @@ def _post_prior(ctx: Context, platform: str, tier: str | None, metric: str, excl
 
     for match, scope in (
             (lambda a: a.platform == platform and _tier(a.followers, ctx.preset) == tier,
-             f"{platform} {tier} accounts in this workspace"),
-            (lambda a: a.platform == platform, f"{platform} accounts in this workspace")):
+             note(N_("%(platform)s %(tier)s accounts in this workspace"), platform=platform,
+                  tier=note(TIER_WORDS[tier]) if tier in TIER_WORDS else tier)),
+            (lambda a: a.platform == platform, note(N_("%(platform)s accounts in this workspace"), platform=platform))):
         found = rows(match)
         if len(found) >= 3:
             return forecast.prior_from_accounts(found, scope)
     by_platform: dict[str, list[float]] = {}
     found = rows(lambda a: True, by_platform)
     if len(found) >= 3:
-        return _across_platforms(forecast.prior_from_accounts(found, "accounts in this workspace"), by_platform,
+        return _across_platforms(forecast.prior_from_accounts(found, note(N_("accounts in this workspace"))), by_platform,
                                  platform)
     if not found and metric == "engagements" and followers:
         band = bm.er_band(platform, followers) or bm.for_kpi("engagement_rate", platform)
         if band is not None and band.value:
             return forecast.Prior(math.log(band.value / 100), forecast.DEFAULT_TAU, forecast.DEFAULT_SIGMA, 0,
-                                  f"published engagement rate {band.value:g} % ({band.scope}; {band.source.cite()})")
-    return forecast.prior_from_accounts(found, "accounts in this workspace")
+                                  note(N_("published engagement rate %(rate)s %% (%(scope)s; %(source)s)"),
+                                       rate=Num(band.value, "g"), scope=Benchmark(band.scope),
+                                       source=Benchmark(band.source.cite())))
+    return forecast.prior_from_accounts(found, note(N_("accounts in this workspace")))
 
 
 def _across_platforms(prior: forecast.Prior, by_platform: dict[str, list[float]], platform: str) -> forecast.Prior:
@@ -262,7 +270,8 @@ def _across_platforms(prior: forecast.Prior, by_platform: dict[str, list[float]]
     spread = max(spread, forecast.DEFAULT_TAU / 2)
     tau = math.sqrt(prior.tau ** 2 + spread ** 2)
     return forecast.Prior(prior.log_rate, tau, prior.sigma, prior.accounts,
-                          f"{prior.scope} (no {platform} peers: the spread between platforms is added)")
+                          note(N_("%(scope)s (no %(platform)s peers: the spread between platforms is added)"),
+                               scope=prior.scope, platform=platform))
 
 
 def _per_post(row: history.CampaignRow, metric: str, ctx: Context) -> float | None:
@@ -295,11 +304,11 @@ def _outcome_prior(ctx: Context, metric: str, exclude: str, followers_of: dict[s
             values.setdefault((r.campaign, r.creator), []).append(v)
     same = {k: v for k, v in values.items() if goal_of.get(k[0]) == ctx.goal}
     if len({c for _, c in same}) >= 3:
-        chosen, scope = same, f"creators of the recent {ctx.goal.upper()} campaigns"
+        chosen, scope = same, note(N_("creators of the recent %(goal)s campaigns"), goal=ctx.goal.upper())
     else:
         chosen = values
-        scope = "creators of the recent campaigns" + (f" (no {ctx.goal.upper()} campaign yet: every goal)"
-                                                      if values else "")
+        scope = (note(N_("creators of the recent campaigns (no %(goal)s campaign yet: every goal)"),
+                      goal=ctx.goal.upper()) if values else note(N_("creators of the recent campaigns")))
     by_creator: dict[str, list[float]] = {}
     per_campaign = []
     for (camp, key), vals in chosen.items():
@@ -383,7 +392,9 @@ def _credibility(conn, account_id: int) -> dict | None:
     factor = score / 100 if score is not None and score < AUDIT_THRESHOLD else 1.0
     return {"score": score, "fired": [{"id": r.get("id"), "message": r.get("message")} for r in fired],
             "fee_factor": factor,
-            "discount": None if factor == 1.0 else f"score {score:.0f} < {AUDIT_THRESHOLD:.0f}: fee x {factor:.2f}"}
+            "discount": None if factor == 1.0 else note(N_("score %(score)s < %(threshold)s: fee x %(factor)s"),
+                                                        score=Num(score, ".0f"), threshold=Num(AUDIT_THRESHOLD, ".0f"),
+                                                        factor=Num(factor, ".2f"))}
 
 
 def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str, forecast.Estimate],
@@ -397,11 +408,16 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             continue
         lo, mid, hi = (x * deliverables * target / scale for x in (e.low, e.value, e.high))
         bases[kid] = {"target": target, "low": _money(lo), "mid": _money(mid), "high": _money(hi)}
-        formulas.append(f"{kid}: {metric} {e.value:,.0f} ({e.low:,.0f}-{e.high:,.0f}) x {deliverables} x "
-                        f"target {target:g}{' / 1000' if scale != 1 else ''} = {_money(mid):,} "
-                        f"({_money(lo):,}-{_money(hi):,}) {ctx.currency}")
+        formulas.append(note(
+            N_("%(basis)s: %(metric)s %(value)s (%(range)s) x %(deliverables)s x target %(target)s / 1000 = "
+               "%(fee)s (%(fee_range)s) %(currency)s") if scale != 1 else
+            N_("%(basis)s: %(metric)s %(value)s (%(range)s) x %(deliverables)s x target %(target)s = "
+               "%(fee)s (%(fee_range)s) %(currency)s"),
+            basis=kid, metric=metric_word(metric), value=Num(e.value), range=Range(Num(e.low), Num(e.high)),
+            deliverables=Num(deliverables, "d"), target=Num(target, "g"), fee=Num(_money(mid), ","),
+            fee_range=Range(Num(_money(lo), ","), Num(_money(hi), ",")), currency=ctx.currency))
     chosen = next((b for b in GOAL_BASIS.get(ctx.goal, ()) if b in bases), None) or next(iter(bases), None)
-    basis_text = f"target {chosen.upper()} ({ctx.target_source})" if chosen else ""
+    basis_text = note(N_("target %(basis)s (%(source)s)"), basis=chosen.upper(), source=ctx.target_source) if chosen else ""
     if chosen is None:
         cpm = bm.for_kpi("cpm", platform, followers, preset=ctx.preset, currency="USD") if followers else None
         e = expected.get("impressions")
@@ -410,21 +426,27 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             lo, hi = (e.value * deliverables * c * rate / 1000 for c in (cpm.low, cpm.high))
             bases["tier_cpm"] = {"target": None, "low": _money(lo), "mid": _money((lo + hi) / 2), "high": _money(hi)}
             chosen = "tier_cpm"
-            basis_text = f"{cpm.scope}, USD {cpm.low:g}-{cpm.high:g} ({cpm.source.cite()})"
-            formulas.append(f"tier CPM: impressions {e.value:,.0f} x {deliverables} x {cpm.low:g}-{cpm.high:g} USD "
-                            f"x {rate:g} / 1000 = {_money(lo):,}-{_money(hi):,} {ctx.currency}")
+            cpm_range = Range(Num(cpm.low, "g"), Num(cpm.high, "g"))
+            basis_text = note(N_("%(scope)s, USD %(cpm)s (%(source)s)"), scope=Benchmark(cpm.scope), cpm=cpm_range,
+                              source=Benchmark(cpm.source.cite()))
+            formulas.append(note(N_("tier CPM: impressions %(impressions)s x %(deliverables)s x %(cpm)s USD x "
+                                    "%(rate)s / 1000 = %(fee)s %(currency)s"),
+                                 impressions=Num(e.value), deliverables=Num(deliverables, "d"), cpm=cpm_range,
+                                 rate=Num(rate, "g"), fee=Range(Num(_money(lo), ","), Num(_money(hi), ",")),
+                                 currency=ctx.currency))
     out = {"currency": ctx.currency, "basis": chosen, "basis_text": basis_text, "bases": bases,
            "low": None, "mid": None, "high": None, "formulas": formulas, "why": None}
     if chosen is None:
-        out["why"] = (f"no target CPM, CPE, CPC or CPA in {ctx.currency} (set one on the campaign), and the tier's "
-                      f"published CPM band needs expected impressions and a USD to {ctx.currency} exchange rate")
+        out["why"] = note(N_("no target CPM, CPE, CPC or CPA in %(currency)s (set one on the campaign), and the "
+                             "tier's published CPM band needs expected impressions and a USD to %(currency)s exchange "
+                             "rate"), currency=ctx.currency)
     if chosen:
         factor = Decimal(repr((credibility or {}).get("fee_factor", 1.0)))
         b = bases[chosen]
         for k in ("low", "mid", "high"):
             out[k] = (b[k] * factor).quantize(_CENT) if b[k] is not None else None
         if factor != 1:
-            formulas.append(f"credibility discount: x {factor:.2f}")
+            formulas.append(note(N_("credibility discount: x %(factor)s"), factor=Num(factor, ".2f")))
     return out
 
 
@@ -463,10 +485,13 @@ def value_of(engine, creator: str, *, workspace: str, campaign: str | None = Non
             e = expected["emv"]
             if ctx.emv_fx is not None and e.value is not None:
                 expected["emv"] = forecast.Estimate(e.value * ctx.emv_fx, e.low * ctx.emv_fx, e.high * ctx.emv_fx,
-                                                    e.observations, e.basis, f"{e.note}; table {ctx.emv_table.label()}")
+                                                    e.observations, e.basis,
+                                                    note(N_("%(note)s; table %(table)s"), note=e.note,
+                                                         table=ctx.emv_table.label()))
             else:
                 expected["emv"] = forecast.Estimate(None, None, None, e.observations, "none",
-                                                    f"EMV table is in {ctx.emv_table.currency}; no rate to {ctx.currency}")
+                                                    note(N_("EMV table is in %(emv_currency)s; no rate to %(currency)s"),
+                                                         emv_currency=ctx.emv_table.currency, currency=ctx.currency))
             # campaign outcomes are the creator's (all accounts); scaled to this account's share of followers
             share = (followers or 0) / creator_followers if creator_followers and len(accounts) > 1 else 1.0
             for m in history.OUTCOMES:
@@ -474,17 +499,18 @@ def value_of(engine, creator: str, *, workspace: str, campaign: str | None = Non
                                         unit="campaign")
                 if share != 1.0 and est.value is not None:
                     est = forecast.Estimate(est.value * share, est.low * share, est.high * share, est.observations,
-                                            est.basis, f"{est.note}; x {share:.2f}, this account's share of the followers")
+                                            est.basis, note(N_("%(note)s; x %(share)s, this account's share of the "
+                                                               "followers"), note=est.note, share=Num(share, ".2f")))
                 expected[m] = est
             n_posts = max((len(v) for v in obs.values()), default=0)
             with_history = n_posts > 0 or bool(own_rows)
             cred = _credibility(conn, a["id"])
             notes = []
             if not with_history:
-                notes.append("no history in the store: followers x the platform and tier rates of the workspace's "
-                             "creators (a benchmark, not this creator's record)")
+                notes.append(note(N_("no history in the store: followers x the platform and tier rates of the "
+                                     "workspace's creators (a benchmark, not this creator's record)")))
             if cred and cred["discount"]:
-                notes.append("the audience looks bought: " + cred["discount"])
+                notes.append(note(N_("the audience looks bought: %(discount)s"), discount=cred["discount"]))
             out.append(AccountValue(
                 platform=a["platform"], handle=a["handle"], followers=followers, tier=tier, posts_used=n_posts,
                 campaigns_used=max(n_camp, len(own_rows)), expected=expected, actual=_actual(own_rows, ctx),
@@ -529,7 +555,8 @@ def value_prospect(engine, ctx: Context, platform: str, followers: int | None, m
         expected["emv"] = forecast.Estimate(e.value * ctx.emv_fx, e.low * ctx.emv_fx, e.high * ctx.emv_fx,
                                             e.observations, e.basis, e.note)
     else:
-        expected["emv"] = forecast.Estimate(None, None, None, 0, "none", f"no rate from {ctx.emv_table.currency}")
+        expected["emv"] = forecast.Estimate(None, None, None, 0, "none",
+                                            note(N_("no rate from %(emv_currency)s"), emv_currency=ctx.emv_table.currency))
     followers_of = followers_of if followers_of is not None else _followers_by_key(engine, ctx)
     for m in history.OUTCOMES:
         prior = _outcome_prior(ctx, m, "", followers_of)

@@ -42,6 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from influscope.planning.notes import N_, Note, Num, note
+
 __all__ = ["PRIOR_WEIGHT", "STAGE_SPREAD", "Calibration", "Estimate", "Prior", "calibrate", "estimate", "log_stats",
            "prior_from_accounts", "with_calibration"]
 
@@ -79,14 +81,18 @@ class Calibration:
     assumed: float = 0.0  # spread added without evidence (one campaign only, of another stage)
     left_out: bool = True  # False: too few campaigns or creators to leave one out; the model's spread used
 
-    def describe(self) -> str:
-        stage = (f"; the plan's stage has no campaign yet: an assumed log spread of {self.assumed:g} between stages "
-                 f"is added") if self.assumed else ""
+    def describe(self) -> Note:
         if not self.left_out:
-            what = "one earlier campaign only" if self.groups < 2 else "too few creators to leave campaigns out"
-            return f"{what}: its creators' spread (log spread {self.sd:.2f}){stage}"
-        return (f"interval calibrated on {self.residuals} creators of {self.groups} campaigns, each left out in turn "
-                f"(log spread {self.sd:.2f}){stage}")
+            what = note(N_("one earlier campaign only") if self.groups < 2 else N_("too few creators to leave campaigns out"))
+            text = note(N_("%(what)s: its creators' spread (log spread %(sd)s)"), what=what, sd=Num(self.sd, ".2f"))
+        else:
+            text = note(N_("interval calibrated on %(creators)s creators of %(campaigns)s campaigns, each left out in "
+                           "turn (log spread %(sd)s)"), creators=Num(self.residuals, "d"),
+                        campaigns=Num(self.groups, "d"), sd=Num(self.sd, ".2f"))
+        if self.assumed:
+            text = note(N_("%(text)s; the plan's stage has no campaign yet: an assumed log spread of %(spread)s "
+                           "between stages is added"), text=text, spread=Num(self.assumed, "g"))
+        return text
 
 
 @dataclass(frozen=True)
@@ -202,13 +208,18 @@ def with_calibration(prior: Prior, calibration: Calibration | None) -> Prior:
 
 def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *, coverage: float = 0.8,
              unit: str = "post") -> Estimate:
-    """Expected value of the next deliverable and its ``coverage`` interval (see the module docstring)."""
+    """Expected value of the next deliverable and its ``coverage`` interval (see the module docstring).
+
+    ``unit``: what one observation is, ``post`` (of the account) or ``campaign`` (of the creator)."""
+    if unit not in _ESTIMATE_NOTES:
+        raise ValueError(f"unit must be one of {', '.join(_ESTIMATE_NOTES)}, got {unit!r}")
+    words = _ESTIMATE_NOTES[unit]
     obs = [float(x) for x in observed if x is not None and x >= 0]
     n = len(obs)
     z = NormalDist().inv_cdf(0.5 + coverage / 2)
     have_prior = prior.log_rate is not None and followers is not None and followers > 0
     if n == 0 and not have_prior:
-        return Estimate(None, None, None, 0, "none", f"no {unit}s of this creator and no peers to compare with")
+        return Estimate(None, None, None, 0, "none", note(words["none"]))
     ys = [math.log(x + 1) for x in obs]
     sigma2 = prior.sigma ** 2
     if n >= 2:
@@ -233,15 +244,33 @@ def estimate(followers: float | None, observed: Sequence[float], prior: Prior, *
         z = _t_quantile(z, PRIOR_WEIGHT + max(n - 1, 0))
     value, low, high = (max(math.exp(v) - 1, 0.0) for v in (mean, mean - z * sd, mean + z * sd))
     if n == 0 and prior.accounts == 0:
-        basis, note = "benchmark", f"no {unit}s of this creator and no peers: followers x the {prior.scope}"
+        basis, why = "benchmark", note(words["benchmark"], scope=prior.scope)
     elif n == 0:
-        basis, note = "peers", (f"no {unit}s of this creator: followers x the median rate of {prior.accounts} "
-                                f"{prior.scope}")
+        basis, why = "peers", note(words["peers"], accounts=Num(prior.accounts, "d"), scope=prior.scope)
     elif have_prior:
-        basis, note = "history+peers", (f"{n} {unit}(s) of this creator, weighed against {prior.accounts} "
-                                        f"{prior.scope}")
+        basis, why = "history+peers", note(words["history+peers"], n=Num(n, "d"), accounts=Num(prior.accounts, "d"),
+                                           scope=prior.scope)
     else:
-        basis, note = "history", f"{n} {unit}(s) of this creator; no peers to compare with"
+        basis, why = "history", note(words["history"], n=Num(n, "d"))
     if n == 0 and cal is not None:
-        note = f"{note}; {cal.describe()}"
-    return Estimate(value, low, high, n, basis, note)
+        why = note(N_("%(first)s; %(then)s"), first=why, then=cal.describe())
+    return Estimate(value, low, high, n, basis, why)
+
+
+# What an estimate rests on, per unit of observation (a post of the account, a campaign of the creator).
+_ESTIMATE_NOTES = {
+    "post": {
+        "none": N_("no posts of this creator and no peers to compare with"),
+        "benchmark": N_("no posts of this creator and no peers: followers x the %(scope)s"),
+        "peers": N_("no posts of this creator: followers x the median rate of %(accounts)s %(scope)s"),
+        "history+peers": N_("%(n)s post(s) of this creator, weighed against %(accounts)s %(scope)s"),
+        "history": N_("%(n)s post(s) of this creator; no peers to compare with"),
+    },
+    "campaign": {
+        "none": N_("no campaigns of this creator and no peers to compare with"),
+        "benchmark": N_("no campaigns of this creator and no peers: followers x the %(scope)s"),
+        "peers": N_("no campaigns of this creator: followers x the median rate of %(accounts)s %(scope)s"),
+        "history+peers": N_("%(n)s campaign(s) of this creator, weighed against %(accounts)s %(scope)s"),
+        "history": N_("%(n)s campaign(s) of this creator; no peers to compare with"),
+    },
+}

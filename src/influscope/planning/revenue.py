@@ -38,9 +38,12 @@ from statistics import NormalDist, stdev
 import sqlalchemy as sa
 
 from influscope.db import tables as t
+from influscope.planning.notes import N_, Num, note
 
 __all__ = ["FEW_CAMPAIGNS_SD", "Estimate", "RevenueExpectation", "expected_revenue"]
 
+# the sales forecast's method (``influscope.kpi.forecast.METHOD``), for the message catalogues
+N_("Theil-Sen trend on daily revenue; bootstrap (days resampled, residuals added) interval")
 FEW_CAMPAIGNS_SD = 0.6  # log-space scatter of revenue per fee between campaigns, assumed with fewer than 3
 REFERENCE_CAMPAIGNS = 6
 
@@ -96,7 +99,7 @@ def from_creators(lv, sp, alpha: float, coverage: float) -> Estimate:
             continue
         e = c.expected.get("revenue")
         if e is None or e.value is None:
-            notes.append(f"{c.label}: no expected revenue, left out of this sum")
+            notes.append(note(N_("%(candidate)s: no expected revenue, left out of this sum"), candidate=c.label))
             continue
         options.append(Option(str(c.id), c.label, c.fee or Decimal(1), e.value, e.low, e.high))
         booked[str(c.id)] = d
@@ -106,14 +109,15 @@ def from_creators(lv, sp, alpha: float, coverage: float) -> Estimate:
             from_peers += 1
         campaigns.update(c.campaigns)
     if not options:
-        return Estimate(None, None, None, notes or ["nobody booked"])
+        return Estimate(None, None, None, notes or [note(N_("nobody booked"))])
     value = sum(response(o, booked[o.id], alpha) for o in options)
     low, high = outcome_interval(options, booked, alpha, coverage)
-    rests = [f"{len(options)} booked creator(s): {with_history} from their own past campaigns' code and link sales, "
-             f"{from_peers} from comparable creators' revenue per post",
-             f"d deliverables bring d ^ {alpha} times one"]
+    rests = [note(N_("%(creators)s booked creator(s): %(history)s from their own past campaigns' code and link sales, "
+                     "%(peers)s from comparable creators' revenue per post"), creators=Num(len(options), "d"),
+                  history=Num(with_history, "d"), peers=Num(from_peers, "d")),
+             note(N_("d deliverables bring d ^ %(alpha)s times one"), alpha=alpha)]
     if campaigns:
-        rests.append("past campaigns: " + ", ".join(sorted(campaigns)))
+        rests.append(note(N_("past campaigns: %(campaigns)s"), campaigns=", ".join(sorted(campaigns))))
     return Estimate(value, low, high, rests + notes, {"creators": len(options), "with_history": with_history,
                                                       "past_campaigns": sorted(campaigns), "alpha": alpha})
 
@@ -154,24 +158,24 @@ def from_forecast(engine, workspace: str, currency: str, fees: Decimal, coverage
         ws = conn.execute(sa.select(t.workspaces.c.id).where(t.workspaces.c.slug == workspace)).scalar_one()
         refs, goal_scope = _references(conn, ws, currency, planned)
         fee_of = {r["id"]: _fees(conn, ws, r["id"], currency) for r in refs}
-    scope = "BOFU campaigns" if goal_scope == "bofu" else "campaigns of any goal (no BOFU campaign yet)"
     z = _z(coverage)
     used, notes = [], []
     for r in refs:
         if len(used) == REFERENCE_CAMPAIGNS:
             break
         if fee_of[r["id"]] is None:
-            notes.append(f"{r['slug']}: no creator fees recorded in {currency}, left out")
+            notes.append(note(N_("%(campaign)s: no creator fees recorded in %(currency)s, left out"),
+                              campaign=r["slug"], currency=currency))
             continue
         try:
             result = build.compute(engine, workspace, r["slug"], by="creator")
         except Exception as exc:  # noqa: BLE001 - one campaign that cannot be computed must not hide the rest
-            notes.append(f"{r['slug']}: not computed ({exc})")
+            notes.append(note(N_("%(campaign)s: not computed (%(error)s)"), campaign=r["slug"], error=str(exc)))
             continue
         kp = result.get("kpis") or {}
         revenue = (kp.get("revenue") or {}).get("value")
         if revenue is None or float(revenue) <= 0:
-            notes.append(f"{r['slug']}: no attributed code or link sales, left out")
+            notes.append(note(N_("%(campaign)s: no attributed code or link sales, left out"), campaign=r["slug"]))
             continue
         fc = kp.get("sales_forecast") or {}
         detail = fc.get("detail") or {}
@@ -180,17 +184,21 @@ def from_forecast(engine, workspace: str, currency: str, fees: Decimal, coverage
             final, low, high = (float(detail[k]) for k in ("to_end", "to_end_low", "to_end_high"))
             projected = True
         elif fc.get("reason") and r["end_date"] >= _today():
-            notes.append(f"{r['slug']}: still running and no forecast yet ({fc['reason']}); its revenue to date is used")
+            notes.append(note(N_("%(campaign)s: still running and no forecast yet (%(reason)s); its revenue to date is "
+                                 "used"), campaign=r["slug"], reason=fc["reason"]))
         fees_r = fee_of[r["id"]]
         sd = (math.log(max(high, 1e-9)) - math.log(max(low, 1e-9))) / (2 * z) if projected else 0.0
         used.append({"campaign": r["slug"], "revenue_to_date": float(revenue), "final_revenue": final,
                      "low": low, "high": high, "projected": projected, "fees": fees_r,
                      "revenue_per_fee": final / fees_r, "forecast_days": detail.get("days_used"), "_sd": sd})
     if not refs:
-        return Estimate(None, None, None, [f"no earlier campaign in {currency}"])
+        return Estimate(None, None, None, [note(N_("no earlier campaign in %(currency)s"), currency=currency)])
     if not used:
-        return Estimate(None, None, None, [f"no earlier {scope} in {currency} with creator fees and attributed sales"]
-                        + notes)
+        none = (N_("no earlier BOFU campaigns in %(currency)s with creator fees and attributed sales")
+                if goal_scope == "bofu" else
+                N_("no earlier campaigns of any goal (no BOFU campaign yet) in %(currency)s with creator fees and "
+                   "attributed sales"))
+        return Estimate(None, None, None, [note(none, currency=currency)] + notes)
     total_rev = sum(u["final_revenue"] for u in used)
     ratio = total_rev / sum(u["fees"] for u in used)
     n = len(used)
@@ -200,17 +208,23 @@ def from_forecast(engine, workspace: str, currency: str, fees: Decimal, coverage
     sd = math.sqrt(between ** 2 * (1 + 1 / n) + forecast_sd ** 2)
     value = float(fees) * ratio
     if value <= 0:
-        return Estimate(0.0, 0.0, 0.0, ["no creator fees booked"])
+        return Estimate(0.0, 0.0, 0.0, [note(N_("no creator fees booked"))])
     from influscope.kpi.forecast import METHOD
 
-    rests = [f"{n} earlier {scope} in {currency}".replace("campaigns", "campaign(s)", 1)
-             + f": revenue per unit of creator fees {ratio:,.2f} (pooled)",
-             *[f"{u['campaign']}: {u['final_revenue']:,.0f} revenue / {u['fees']:,.0f} fees"
-               + (f" (projected to its end from {u['forecast_days']} days of sales)" if u["projected"] else "")
+    pooled = (N_("%(n)s earlier BOFU campaign(s) in %(currency)s: revenue per unit of creator fees %(ratio)s (pooled)")
+              if goal_scope == "bofu" else
+              N_("%(n)s earlier campaign(s) of any goal (no BOFU campaign yet) in %(currency)s: revenue per unit of "
+                 "creator fees %(ratio)s (pooled)"))
+    rests = [note(pooled, n=Num(n, "d"), currency=currency, ratio=Num(ratio, ",.2f")),
+             *[note(N_("%(campaign)s: %(revenue)s revenue / %(fees)s fees (projected to its end from %(days)s days of "
+                       "sales)") if u["projected"] else N_("%(campaign)s: %(revenue)s revenue / %(fees)s fees"),
+                    campaign=u["campaign"], revenue=Num(u["final_revenue"]), fees=Num(u["fees"]),
+                    days=u["forecast_days"])
                for u in used],
-             f"sales forecast: {METHOD}"]
+             note(N_("sales forecast: %(method)s"), method=note(METHOD))]
     if n < 3:
-        rests.append(f"fewer than 3 campaigns: their scatter is assumed ({FEW_CAMPAIGNS_SD} in log space)")
+        rests.append(note(N_("fewer than 3 campaigns: their scatter is assumed (%(sd)s in log space)"),
+                          sd=FEW_CAMPAIGNS_SD))
     for u in used:
         u.pop("_sd")
     return Estimate(value, value * math.exp(-z * sd), value * math.exp(z * sd), rests + notes,
@@ -239,7 +253,8 @@ def expected_revenue(engine, workspace: str, lv, sp, *, alpha: float = 0.7) -> R
     headline = "creators" if creators.value is not None or forecast.value is None else "forecast"
     notes = []
     if headline == "forecast":
-        notes.append("no booked creator has an expected revenue: the headline is the sales forecast")
+        notes.append(note(N_("no booked creator has an expected revenue: the headline is the sales forecast")))
     if planned is not None and planned["status"] != "planned":
-        notes.append(f"campaign {planned['slug']} has started: compare with its own sales forecast")
+        notes.append(note(N_("campaign %(campaign)s has started: compare with its own sales forecast"),
+                          campaign=planned["slug"]))
     return RevenueExpectation(lv.currency, lv.coverage, sp.spent, headline, creators, forecast, notes)

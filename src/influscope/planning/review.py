@@ -20,6 +20,7 @@ from influscope.db import slugs
 from influscope.db import tables as t
 from influscope.planning import creator_value as cv
 from influscope.planning import history
+from influscope.planning.notes import N_, note
 
 __all__ = ["REVIEWED", "Review", "plan_vs_actual"]
 
@@ -71,7 +72,7 @@ def plan_vs_actual(engine, workspace: str, campaign: str, *, coverage: float = 0
     ctx = cv.load_context(engine, workspace, currency=camp["currency"], goal=camp["goal"], before=before)
     ctx.campaign_id = camp["id"]
     actual_rows, errors = history.campaign_rows(engine, workspace, [dict(camp)], project=False)
-    review.notes += [f"not computed: {e}" for e in errors]
+    review.notes += [note(N_("not computed: %(error)s"), error=e) for e in errors]
     actual = {r.creator: r for r in actual_rows}
     seen = set()
     for c in cands:
@@ -82,7 +83,7 @@ def plan_vs_actual(engine, workspace: str, campaign: str, *, coverage: float = 0
         posts = (row.values.get("posts") if row else None) or 0
         if not posts:
             review.rows.append({"creator": c.key, "name": c.name, "label": f"{c.platform} @{c.handle}", "posts": 0,
-                                "metrics": {}, "note": "on the plan, no posts in the campaign"})
+                                "metrics": {}, "note": note(N_("on the plan, no posts in the campaign"))})
             continue
         value = cv.value_of(engine, c.key, workspace=workspace, coverage=coverage, context=ctx)
         metrics = {}

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import NormalDist
 
+from influscope.planning.notes import N_, note
+
 __all__ = ["Option", "Split", "exhaustive", "outcome_interval", "response", "split"]
 
 DRAWS = 4000
@@ -77,7 +79,7 @@ class Split:
         return {"objective": self.objective, "budget": str(self.budget), "spent": str(self.spent),
                 "unspent": str(self.budget - self.spent), "outcome": self.outcome,
                 "interval": {"low": self.low, "high": self.high, "coverage": self.coverage}, "alpha": self.alpha,
-                "formula": f"outcome(d) = value per deliverable x d ^ {self.alpha}", "method": self.method,
+                "formula": note(N_("outcome(d) = value per deliverable x d ^ %(alpha)s"), alpha=self.alpha), "method": self.method,
                 "rows": self.rows, "next_best": self.next_best, "notes": list(self.notes)}
 
 

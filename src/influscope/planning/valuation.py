@@ -58,6 +58,7 @@ from typing import Mapping, Sequence
 import sqlalchemy as sa
 
 from influscope.db.types import to_decimal
+from influscope.planning.notes import N_, Benchmark, Num, Range, note
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 
@@ -159,6 +160,21 @@ def _fmt(x) -> str:
     return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
 
 
+def _num(x) -> Num | str:
+    """X as a note's number, written as :func:`_fmt` writes it."""
+    if x is None:
+        return "n/a"
+    if isinstance(x, Decimal):
+        return Num(x, ",.2f")
+    return Num(x, ",.0f" if float(x).is_integer() or abs(x) >= 100 else ",.2f")
+
+
+def _span(low, high) -> Range | str:
+    """LOW-HIGH as a note's range, written as :func:`_fmt` writes them."""
+    a, b = _num(low), _num(high)
+    return Range(a, b) if isinstance(a, Num) and isinstance(b, Num) else f"{a}-{b}"
+
+
 def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), *,
                   deliverables: int = 1, preset: str = "default",
                   emv_table="default", cpm_range=None, cpe_range=None,
@@ -197,8 +213,9 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         if from_currency == currency:
             return amount
         if fx is None:
-            notes.append(f"{what} is in {from_currency}: give fx_rate ({currency} per 1 {from_currency}) "
-                         f"or your own figures in {currency}")
+            notes.append(note(N_("%(what)s is in %(from_currency)s: give fx_rate (%(currency)s per 1 %(from_currency)s) "
+                                 "or your own figures in %(currency)s"), what=what, from_currency=from_currency,
+                              currency=currency))
             return None
         return amount * fx
 
@@ -217,40 +234,48 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
     med = {k: _median(v) for k, v in per.items()}
     est: dict[str, Estimate] = {}
 
-    est["reach"] = (Estimate(med["reach"], False, f"median reach of {len(per['reach'])} recent post(s)")
-                    if med["reach"] is not None else Estimate(None, False, "no reach in the recent posts"))
+    est["reach"] = (Estimate(med["reach"], False, note(N_("median reach of %(n)s recent post(s)"),
+                                                       n=len(per["reach"])))
+                    if med["reach"] is not None else Estimate(None, False, note(N_("no reach in the recent posts"))))
     if med["impressions"] is not None:
-        est["impressions"] = Estimate(med["impressions"], False, f"median impressions of {len(per['impressions'])} recent post(s)")
+        est["impressions"] = Estimate(med["impressions"], False, note(N_("median impressions of %(n)s recent post(s)"),
+                                                                      n=len(per["impressions"])))
     elif med["views"] is not None:
-        est["impressions"] = Estimate(med["views"], False, f"median views of {len(per['views'])} recent post(s)")
+        est["impressions"] = Estimate(med["views"], False, note(N_("median views of %(n)s recent post(s)"),
+                                                                n=len(per["views"])))
     elif med["reach"] is not None:
         est["impressions"] = Estimate(float(Decimal(repr(med["reach"])) * IMPRESSIONS_PER_REACH), True,
-                                      "reach x 1.5 (Modash's rule for estimated impressions)")
+                                      note(N_("reach x 1.5 (Modash's rule for estimated impressions)")))
     else:
-        est["impressions"] = Estimate(None, False, "no impressions, views or reach in the recent posts")
+        est["impressions"] = Estimate(None, False, note(N_("no impressions, views or reach in the recent posts")))
 
     if engagements:
         est["engagements"] = Estimate(_median(engagements), False,
-                                      f"median of {' + '.join(ENGAGEMENT_COMPONENTS)} over {len(engagements)} recent post(s)")
+                                      note(N_("median of %(components)s over %(n)s recent post(s)"),
+                                           components=" + ".join(ENGAGEMENT_COMPONENTS), n=len(engagements)))
     else:
         band = bm.er_band(platform, followers) or bm.for_kpi("engagement_rate", platform)
         if band is not None and band.value is not None:
             est["engagements"] = Estimate(followers * band.value / 100, True,
-                                          f"followers x {band.value} % ({band.scope}; {band.source.cite()})")
+                                          note(N_("followers x %(rate)s %% (%(scope)s; %(source)s)"), rate=band.value,
+                                               scope=Benchmark(band.scope), source=Benchmark(band.source.cite())))
         else:
-            est["engagements"] = Estimate(None, False, f"no recent posts and no ER benchmark for {platform}")
+            est["engagements"] = Estimate(None, False, note(N_("no recent posts and no ER benchmark for %(platform)s"),
+                                                            platform=platform))
     e = est["engagements"].value
     est["engagement_rate"] = Estimate(None if e is None else e / followers * 100, est["engagements"].estimated,
-                                      "engagements / followers x 100")
+                                      note(N_("engagements / followers x 100")))
 
     imp = est["impressions"].value
     if med["link_clicks"] is not None:
-        est["clicks"] = Estimate(med["link_clicks"], False, f"median link clicks of {len(per['link_clicks'])} recent post(s)")
+        est["clicks"] = Estimate(med["link_clicks"], False, note(N_("median link clicks of %(n)s recent post(s)"),
+                                                                 n=len(per["link_clicks"])))
     elif imp is not None:
         ctr = bm.ctr_baseline(platform)
-        est["clicks"] = Estimate(imp * ctr.value / 100, True, f"impressions x {ctr.value} % CTR baseline ({ctr.source.cite()})")
+        est["clicks"] = Estimate(imp * ctr.value / 100, True, note(N_("impressions x %(rate)s %% CTR baseline (%(source)s)"),
+                                                                   rate=ctr.value, source=Benchmark(ctr.source.cite())))
     else:
-        est["clicks"] = Estimate(None, False, "no link clicks and no impressions")
+        est["clicks"] = Estimate(None, False, note(N_("no link clicks and no impressions")))
 
     # ---- EMV of the median counts
     table = emv_table if isinstance(emv_table, emv_mod.EmvTable) else emv_mod.load_table(emv_table)
@@ -268,49 +293,58 @@ def value_creator(followers: int, platform: str, posts: Sequence[Mapping] = (), 
         notes.append(str(exc))
     converted = None
     if per_post_emv is not None:
-        converted = to_currency(per_post_emv, table.currency, f"EMV table {table.name}")
+        converted = to_currency(per_post_emv, table.currency, note(N_("EMV table %(table)s"), table=table.name))
     if converted is not None:
         emv_total = _q(converted * deliverables)
-        formulas.append(f"emv = sum(median count x rate) x {deliverables} post(s) = {_fmt(per_post_emv)} {table.currency} "
-                        f"x {deliverables} = {_fmt(emv_total)} {currency} (table {table.label()})")
+        formulas.append(note(N_("emv = sum(median count x rate) x %(posts)s post(s) = %(per_post)s %(emv_currency)s "
+                                "x %(posts)s = %(emv)s %(currency)s (table %(table)s)"),
+                             posts=deliverables, per_post=_num(per_post_emv), emv_currency=table.currency,
+                             emv=_num(emv_total), currency=currency, table=table.label()))
     elif not counts:
-        notes.append("EMV needs recent posts")
+        notes.append(note(N_("EMV needs recent posts")))
 
     # ---- fee range
     cpm_basis = ""
     fee_low = fee_high = fee_mid = cpm_low = cpm_high = None
     if cpm_range is not None:
         cpm_low, cpm_high = cpm_range
-        cpm_basis = f"your CPM range in {currency}"
+        cpm_basis = note(N_("your CPM range in %(currency)s"), currency=currency)
     else:
         cpm = bm.for_kpi("cpm", platform, followers, preset=preset, currency="USD")
         if cpm is not None:
             low, high, cur = Decimal(str(cpm.low)), Decimal(str(cpm.high)), cpm.currency
-            cpm_basis = f"{cpm.scope} ({cpm.source.cite()})"
+            cpm_basis = note(N_("%(scope)s (%(source)s)"), scope=Benchmark(cpm.scope), source=Benchmark(cpm.source.cite()))
         else:
             bands = bm.cpm_bands()
             low = Decimal(str(min(b.low for b in bands)))
             high = Decimal(str(max(b.high for b in bands)))
             cur = bands[0].currency
-            cpm_basis = f"no published CPM band for the {t.id} tier: whole published range ({bands[0].source.cite()})"
-        cpm_low = to_currency(low, cur, "the published CPM benchmark")
-        cpm_high = to_currency(high, cur, "the published CPM benchmark")
+            cpm_basis = note(N_("no published CPM band for the %(tier)s tier: whole published range (%(source)s)"),
+                             tier=t.id, source=Benchmark(bands[0].source.cite()))
+        cpm_low = to_currency(low, cur, note(N_("the published CPM benchmark")))
+        cpm_high = to_currency(high, cur, note(N_("the published CPM benchmark")))
     if imp is not None and cpm_low is not None:
         total_imp = Decimal(repr(imp)) * deliverables
         fee_low, fee_high = _q(total_imp * cpm_low / 1000), _q(total_imp * cpm_high / 1000)
         fee_mid = _q((fee_low + fee_high) / 2)
-        formulas.append(f"fee = impressions x posts x CPM / 1000 = {_fmt(imp)} x {deliverables} x "
-                        f"{_fmt(cpm_low)}-{_fmt(cpm_high)} / 1000 = {_fmt(fee_low)}-{_fmt(fee_high)} {currency}")
+        formulas.append(note(N_("fee = impressions x posts x CPM / 1000 = %(impressions)s x %(posts)s x %(cpm)s "
+                                "/ 1000 = %(fee)s %(currency)s"),
+                             impressions=_num(imp), posts=deliverables, cpm=_span(cpm_low, cpm_high),
+                             fee=_span(fee_low, fee_high), currency=currency))
     elif imp is None:
-        notes.append("no impressions: the CPM-based fee range needs recent posts with impressions, views or reach")
+        notes.append(note(N_("no impressions: the CPM-based fee range needs recent posts with impressions, views or "
+                             "reach")))
     cpe_low = cpe_high = None
     if cpe_range is not None and e is not None:
         total_e = Decimal(repr(e)) * deliverables
         cpe_low, cpe_high = _q(total_e * cpe_range[0]), _q(total_e * cpe_range[1])
-        formulas.append(f"fee (CPE check) = engagements x posts x CPE = {_fmt(e)} x {deliverables} x "
-                        f"{_fmt(cpe_range[0])}-{_fmt(cpe_range[1])} = {_fmt(cpe_low)}-{_fmt(cpe_high)} {currency}")
+        formulas.append(note(N_("fee (CPE check) = engagements x posts x CPE = %(engagements)s x %(posts)s x "
+                                "%(cpe)s = %(fee)s %(currency)s"),
+                             engagements=_num(e), posts=deliverables, cpe=_span(*cpe_range),
+                             fee=_span(cpe_low, cpe_high), currency=currency))
     if emv_total is not None and fee_high is not None and fee_high > emv_total:
-        notes.append(f"the high end of the fee range exceeds the EMV ({_fmt(emv_total)} {currency}): EMV ROI would be below 1x")
+        notes.append(note(N_("the high end of the fee range exceeds the EMV (%(emv)s %(currency)s): EMV ROI would be "
+                             "below 1x"), emv=_num(emv_total), currency=currency))
     return Valuation(
         followers=followers, platform=platform, tier=t.id, deliverables=deliverables, currency=currency,
         posts_used=n_posts, per_post=est, emv=emv_total, emv_table=table.label(),

@@ -23,9 +23,9 @@ from influscope.web import i18n
 
 PACKAGE = Path(__file__).resolve().parents[2]  # src/influscope
 POT = i18n.HERE / f"{i18n.DOMAIN}.pot"
-# (folder, what it holds): the dashboard's code and templates and the reports; not the other web
-# modules, which have no catalogue of their own
-SOURCES = ("web/ui", "web/templates", "reports")
+# (folder, what it holds): the dashboard's code and templates, the reports and the planning module's
+# notes and formula texts; not the other web modules, which have no catalogue of their own
+SOURCES = ("web/ui", "web/templates", "reports", "planning")
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 

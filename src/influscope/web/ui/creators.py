@@ -35,6 +35,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | N
     """The creator's value from their own history (planning.creator_value), formatted for LANG, in
     CURRENCY (default: that of the workspace's latest campaign)."""
     from influscope.planning.creator_value import value_of
+    from influscope.planning.notes import localize, localize_all
 
     fmt = i18n.Formatter(lang)
     try:
@@ -58,7 +59,7 @@ def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | N
                 continue
             rows.append({"name": build.kpi_name(EXPECTED_KPI[name], lang), "value": show(name, e.value),
                          "interval": "–" if e.low is None else f"{show(name, e.low)} – {show(name, e.high)}",
-                         "basis": e.basis, "observations": e.observations, "note": e.note})
+                         "basis": e.basis, "observations": e.observations, "note": localize(e.note, lang)})
         actual = [(build.kpi_name(k, lang), fmt.kpi(a.actual[k], "x") if k == "roas" and a.actual[k] is not None
                    else (fmt.money(a.actual[k], cur) if a.actual[k] is not None else "–")) for k in ACTUAL]
         bench = []
@@ -79,13 +80,14 @@ def _valuation(engine, p: Principal, creator: dict, lang: str, currency: str | N
             "posts": a.posts_used, "campaigns": a.campaigns_used, "from_history": a.from_history, "rows": rows,
             "actual": actual if p.can_see_costs else [], "benchmarks": bench,
             "fee": fee if p.can_see_costs else None, "fee_mid": fmt.money(f["mid"], cur) if f["mid"] is not None else "–",
-            "fee_basis": f["basis_text"] or f["why"], "formulas": list(f["formulas"]) if p.can_see_costs else [],
+            "fee_basis": localize(f["basis_text"] or f["why"], lang),
+            "formulas": localize_all(f["formulas"], lang) if p.can_see_costs else [],
             "credibility": None if cred is None else {
                 "score": fmt.number(cred["score"], 0) if cred["score"] is not None else "–",
-                "discount": cred["discount"]},
-            "notes": list(a.notes)})
+                "discount": localize(cred["discount"], lang) if cred["discount"] else None},
+            "notes": localize_all(a.notes, lang)})
     return {"accounts": accounts, "coverage": fmt.percent(v.coverage * 100, 0), "deliverables": v.deliverables,
-            "currency": cur, "campaigns": v.campaigns, "notes": list(v.notes)}
+            "currency": cur, "campaigns": v.campaigns, "notes": localize_all(v.notes, lang)}
 
 
 def _match(row: dict, key: str) -> bool:

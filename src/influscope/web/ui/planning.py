@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from influscope.auth.deps import Principal, principal, require
+from influscope.planning.notes import localize, localize_all
 from influscope.reports import build
 from influscope.reports.model import Column, Table
 from influscope.web import i18n
@@ -190,7 +191,7 @@ def _revenue_view(rv, fmt, lang: str) -> dict[str, Any] | None:
     return {"expected": est(rv.expected, []), "headline": rv.headline, "why": why,
             "creators": est(rv.creators, creators), "forecast": est(rv.forecast, forecast),
             "fees": fmt.money(rv.fees, rv.currency, digits=0), "coverage": fmt.percent(rv.coverage * 100, 0),
-            "notes": rv.notes}
+            "notes": localize_all(rv.notes, lang)}
 
 
 def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
@@ -218,7 +219,8 @@ def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
                                if c.fair_low is not None else "–"),
                       "credibility": fmt.number(c.credibility, 0) if c.credibility is not None else "–",
                       "low_credibility": c.credibility is not None and c.credibility < 75,
-                      "deliverables": f"{c.min_deliverables}–{c.max_deliverables}", "choice": c.choice})
+                      "deliverables": f"{c.min_deliverables}–{c.max_deliverables}", "choice": c.choice,
+                      "notes": localize_all(c.notes, lang)})
     obj = sp.objective
     rows = [{"label": r["label"], "deliverables": r["deliverables"], "spend": fmt.money(Decimal(r["spend"]), cur),
              "expected": show(obj, r["expected"]), "choice": r["choice"]} for r in sp.rows]
@@ -236,7 +238,8 @@ def _view(lv, sp, lang: str, rv=None) -> dict[str, Any]:
                           "costs": fmt.money(Decimal(nb["costs"]), cur),
                           "short_by": fmt.money(Decimal(nb["short_by"]), cur) if Decimal(nb["short_by"]) > 0 else None,
                           "book": nb["what"] == "book"},
-                      "notes": sp.notes},
+                      "notes": localize_all(sp.notes, lang)},
+            "list_notes": localize_all(lv.notes, lang),
             "revenue": _revenue_view(rv, fmt, lang)}
 
 
@@ -258,7 +261,11 @@ def planning_split(slug: str, request: Request, p: Principal = Depends(require("
                 **_view(lv, sp, lang, _revenue(request, p, lv, sp)))
 
 
-def _tables(lv, sp, rv=None) -> list[Table]:
+def _tables(lv, sp, rv=None, lang: str = "en") -> list[Table]:
+    """The candidates, the split, the expected revenue and the notes, for the client (notes in LANG)."""
+    def notes(texts) -> str:
+        return " · ".join(localize_all(texts, lang))
+
     cols = [Column("candidate", "candidate", "text"), Column("name", "name", "text"), Column("tier", "tier", "text"),
             Column("followers", "followers"), Column("from_history", "from_history", "text")]
     for k in SHOWN:
@@ -266,13 +273,14 @@ def _tables(lv, sp, rv=None) -> list[Table]:
     cols += [Column("quoted_fee", "quoted_fee", "money"), Column("fair_fee_low", "fair_fee_low", "money"),
              Column("fair_fee_high", "fair_fee_high", "money"), Column("credibility", "credibility"),
              Column("min_deliverables", "min_deliverables"), Column("max_deliverables", "max_deliverables"),
-             Column("choice", "choice", "text")]
+             Column("choice", "choice", "text"), Column("notes", "notes", "text")]
     rows = []
     for c in lv.candidates:
         row = {"candidate": c.label, "name": c.name, "tier": c.tier, "followers": c.followers,
                "from_history": "yes" if c.from_history else "no", "quoted_fee": c.quoted_fee,
                "fair_fee_low": c.fair_low, "fair_fee_high": c.fair_high, "credibility": c.credibility,
-               "min_deliverables": c.min_deliverables, "max_deliverables": c.max_deliverables, "choice": c.choice}
+               "min_deliverables": c.min_deliverables, "max_deliverables": c.max_deliverables, "choice": c.choice,
+               "notes": notes(c.notes)}
         for k in SHOWN:
             e = c.expected.get(k)
             row[k], row[f"{k}_low"], row[f"{k}_high"] = (None, None, None) if e is None else (
@@ -293,11 +301,15 @@ def _tables(lv, sp, rv=None) -> list[Table]:
         rcols = [Column("estimate", "estimate", "text"), Column("revenue", "revenue"), Column("low", "low"),
                  Column("high", "high"), Column("rests_on", "rests_on", "text")]
         rrows = [{"estimate": name, "revenue": _round(e.value), "low": _round(e.low), "high": _round(e.high),
-                  "rests_on": "; ".join(e.rests_on)}
+                  "rests_on": notes(e.rests_on)}
                  for name, e in ((f"expected (headline: {rv.headline})", rv.expected),
                                  ("from creators' values", rv.creators), ("from sales forecast", rv.forecast))]
         tables.append(Table("expected_revenue", f"Expected revenue ({rv.currency}, {rv.coverage:.0%} interval)",
                             rcols, rrows))
+    general = [*lv.notes, *sp.notes, *(rv.notes if rv is not None else [])]
+    if general:
+        tables.append(Table("notes", "Notes", [Column("note", "note", "text")],
+                            [{"note": localize(n, lang)} for n in general]))
     return tables
 
 
@@ -310,7 +322,8 @@ def planning_xlsx(slug: str, request: Request, p: Principal = Depends(require("c
     from influscope.reports.exports import xlsx_bytes
 
     lv, sp, _, _ = _state(request, p, slug)
-    return Response(xlsx_bytes(_tables(lv, sp, _revenue(request, p, lv, sp)), rtl=i18n.text_direction(lang_of(request)) == "rtl"),
+    lang = lang_of(request)
+    return Response(xlsx_bytes(_tables(lv, sp, _revenue(request, p, lv, sp), lang), rtl=i18n.text_direction(lang) == "rtl"),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="plan-{lv.slug}.xlsx"'})
 
@@ -322,7 +335,7 @@ def planning_csv(slug: str, request: Request, p: Principal = Depends(require("co
     lv, sp, _, _ = _state(request, p, slug)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for table in _tables(lv, sp, _revenue(request, p, lv, sp)):
+        for table in _tables(lv, sp, _revenue(request, p, lv, sp), lang_of(request)):
             z.writestr(f"{table.id}.csv", table_csv(table))
     return Response(buf.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="plan-{lv.slug}-csv.zip"'})
