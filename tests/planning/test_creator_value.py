@@ -235,3 +235,21 @@ def test_a_platform_without_peers_gets_the_spread_between_platforms(engine):
     assert b.high / b.low > a.high / a.low * 1.5
     assert "no x peers: the spread between platforms is added" in b.note
     assert "no instagram peers" not in a.note
+
+
+def test_without_a_fee_basis_the_note_names_what_is_missing(engine):
+    from influscope.planning.notes import localize
+
+    ws = seed(engine)
+    # AED: no campaign has targets in it and no rate converts USD to AED
+    (acc,) = value_of(engine, "mei", workspace="acme", currency="AED").accounts
+    assert acc.fee["basis"] is None
+    assert acc.fee["why"].endswith("and no USD to AED exchange rate to convert the tier's published CPM band (in USD)")
+    # a nano account: the tier has no published CPM band, whatever the rates
+    with engine.begin() as conn:
+        conn.execute(t.creator_accounts.update().where(t.creator_accounts.c.handle == "mei.eats").values(followers=4_000))
+        conn.execute(t.fx_rates.insert().values(workspace_id=ws, date=dt.date(2026, 6, 1), base="AED", currency="USD",
+                                                rate=Decimal("3.6725")))
+    (acc,) = value_of(engine, "mei", workspace="acme", currency="AED").accounts
+    assert acc.fee["why"].endswith("and no published CPM band for the Nano tier")
+    assert localize(acc.fee["why"], "zh-Hant").endswith("奈米 級距沒有公開的 CPM 區間")

@@ -38,7 +38,7 @@ from influscope.db import tables as t
 from influscope.kpi import benchmarks as bm
 from influscope.kpi import emv as emv_mod
 from influscope.planning import forecast, history
-from influscope.planning.notes import N_, Benchmark, Num, Range, metric_word, note
+from influscope.planning.notes import N_, Benchmark, Note, Num, Range, metric_word, note
 
 __all__ = ["GOAL_BASIS", "AccountValue", "Context", "CreatorValue", "load_context", "resolve_creator", "value_of"]
 
@@ -397,6 +397,21 @@ def _credibility(conn, account_id: int) -> dict | None:
                                                         factor=Num(factor, ".2f"))}
 
 
+def _no_tier_cpm(ctx: Context, platform: str, followers: int | None, impressions: forecast.Estimate | None) -> Note:
+    """What keeps the tier's published CPM band from pricing the account, named."""
+    from influscope.web.i18n.data_texts import TIER_NAMES
+
+    if not followers:
+        return note(N_("no follower count to place the account in a tier"))
+    if bm.for_kpi("cpm", platform, followers, preset=ctx.preset, currency="USD") is None:
+        tier = bm.tier(followers, ctx.preset).id
+        return note(N_("no published CPM band for the %(tier)s tier"), tier=note(TIER_NAMES.get(tier, tier)))
+    if impressions is None or impressions.value is None:
+        return note(N_("no expected impressions to price the tier's published CPM band with"))
+    return note(N_("no USD to %(currency)s exchange rate to convert the tier's published CPM band (in USD)"),
+                currency=ctx.currency)
+
+
 def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str, forecast.Estimate],
          deliverables: int, credibility: dict | None) -> dict:
     bases = {}
@@ -437,9 +452,9 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
     out = {"currency": ctx.currency, "basis": chosen, "basis_text": basis_text, "bases": bases,
            "low": None, "mid": None, "high": None, "formulas": formulas, "why": None}
     if chosen is None:
-        out["why"] = note(N_("no target CPM, CPE, CPC or CPA in %(currency)s (set one on the campaign), and the "
-                             "tier's published CPM band needs expected impressions and a USD to %(currency)s exchange "
-                             "rate"), currency=ctx.currency)
+        out["why"] = note(N_("no target CPM, CPE, CPC or CPA in %(currency)s (set one on the campaign), and "
+                             "%(lack)s"), currency=ctx.currency,
+                          lack=_no_tier_cpm(ctx, platform, followers, expected.get("impressions")))
     if chosen:
         factor = Decimal(repr((credibility or {}).get("fee_factor", 1.0)))
         b = bases[chosen]
