@@ -5,12 +5,12 @@ export`` reads a campaign's clicks back from there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 
 from influscope.events import clicks, schema, store
 
@@ -19,8 +19,15 @@ def enabled() -> bool:
     return store.configured() is not None
 
 
-def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, ws: int) -> None:
-    """Write the parsed clicks file PARSED (``ParsedFile``) of workspace WS; count into REPORT."""
+def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, ws: int,
+                        conn: sa.Connection | None = None, progress: Callable[[int], None] | None = None) -> None:
+    """Write the parsed clicks file PARSED (``ParsedFile``) of workspace WS; count into REPORT.
+
+    CONN is the operational store's connection whose transaction holds the rest of the import: the
+    clicks are written last in it, and taken back out of the event store (:func:`clicks.undo`) when
+    that transaction rolls back instead of committing (a failure after this call, or of the commit
+    itself), so that the two stores keep all of the import or none of it. PROGRESS is told the rows
+    written."""
     table = parsed.table
     header = parsed.columns
     slugs = sorted(link_ids)
@@ -30,28 +37,35 @@ def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, w
     present = [o for o in clicks.OPTIONAL if o in header]
     new = pa.table({"key": table.column("click_id"), "link_id": link, "ts": table.column("ts"), "is_bot": is_bot,
                     **{o: table.column(o) for o in present}})
-    new = _in_sorting_order(new)
     where = store.configured()
     assert where is not None
     with store.session(where) as client:
         written = clicks.import_clicks(client, where, ws, new, present)
+    if written.undo is not None and conn is not None:
+        _undo_on_rollback(conn, where, written.undo)
+    if progress:
+        progress(len(new))
     report.inserted += written.inserted
     report.updated += written.updated
     report.unchanged += written.unchanged
 
 
-def _in_sorting_order(new: pa.Table) -> pa.Table:
-    """NEW in the order of the clicks table's sorting key (link, time; one workspace): ClickHouse
-    sorts each insert by that key, and rows that come in that order cost it a fraction of the CPU
-    (measured in bench/RESULTS.md)."""
-    if len(new) < 2:
-        return new
-    link = np.asarray(pc.fill_null(new.column("link_id"), -1).to_numpy(), dtype=np.int64)
-    ts = np.asarray(pc.fill_null(pc.cast(new.column("ts"), pa.int64()), 0).to_numpy(), dtype=np.int64)
-    order = np.lexsort((ts, link))
-    if np.array_equal(order, np.arange(len(order))):
-        return new
-    return new.take(pa.array(order))
+def _undo_on_rollback(conn: sa.Connection, where: store.EventStoreURL, what: clicks.Undo) -> None:
+    """Take WHAT back if CONN's transaction rolls back (a COMMIT that fails is followed by a
+    rollback); forget it when CONN begins another transaction (this one committed)."""
+
+    def rolled_back(_conn: Any) -> None:
+        forget()
+        with store.session(where) as client:
+            clicks.undo(client, where, what)
+
+    def forget(*_: Any) -> None:
+        for name, fn in (("rollback", rolled_back), ("begin", forget)):
+            if sa.event.contains(conn, name, fn):
+                sa.event.remove(conn, name, fn)
+
+    sa.event.listen(conn, "rollback", rolled_back)
+    sa.event.listen(conn, "begin", forget)
 
 
 def campaign_clicks(ws: int, link_keys: dict[int, str]) -> Iterator[dict[str, Any]]:
@@ -65,7 +79,7 @@ def campaign_clicks(ws: int, link_keys: dict[int, str]) -> Iterator[dict[str, An
     sql = (f"SELECT {', '.join(columns)} FROM {schema.write_table(where, 'clicks')} WHERE workspace_id = {int(ws)} "
            f"AND link_id IN {clicks._list(sorted(link_keys))} ORDER BY ts, key")
     with store.session(where) as client:
-        table = clicks._conform(client.query_arrow(sql))
+        table = clicks._conform(clicks._query_arrow(client, where, sql))
     for i in range(0, len(table), 50_000):
         for r in table.slice(i, 50_000).to_pylist():
             r["click_id"] = r.pop("key")

@@ -18,6 +18,7 @@ user leaves (after an idle half second, so that the queries of one read share it
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -125,12 +126,20 @@ class _Shared:
         self.users = 0
         self.used = 0.0  # monotonic time of the last release
         self.timer: threading.Timer | None = None
+        self.engine: Any = None  # chdb's own connection beside the client (see :func:`engine`)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            engine, self.engine = self.engine, None
+            engine.close()
+        if self.client is not None:
+            client, self.client = self.client, None
+            client.close()
 
     def close_if_idle(self) -> None:
         with self.lock:
             if self.users == 0 and self.client is not None and time.monotonic() - self.used >= LINGER_S * 0.9:
-                client, self.client = self.client, None
-                client.close()
+                self.close()
 
 
 _shared: dict[str, _Shared] = {}
@@ -166,12 +175,35 @@ def session(store: EventStoreURL | None = None) -> Iterator[Any]:
                 shared.timer.start()
 
 
+_closing_at_exit: list[bool] = []
+
+
+def engine(store: EventStoreURL) -> Any | None:
+    """chdb's own connection to the embedded store STORE, for use inside a :func:`session` block on it:
+    Arrow tables go in through ClickHouse's ``Python()`` table function and come out as Arrow, with
+    nothing serialised in between (clickhouse-connect writes an Arrow file to a temporary file and
+    has the engine read it back). None for a server (use the client). The connection is a second
+    handle on the engine the session's client opened, and is closed with it."""
+    if not store.embedded:
+        return None
+    shared = _shared.get(store.url)
+    if shared is None or shared.client is None or shared.users == 0:
+        raise EventStoreError("the event store's engine is asked for outside a session")
+    if shared.engine is None:
+        import chdb
+
+        # the path as clickhouse-connect spells it: chdb compares engine paths literally
+        shared.engine = chdb.connect(os.path.realpath(store.path))
+        if not _closing_at_exit:  # before the interpreter unloads anything (chdb crashes on a handle left open)
+            atexit.register(close_all)
+            _closing_at_exit.append(True)
+    return shared.engine
+
+
 def close_all() -> None:
     """Close every open client of this process (tests, and a process about to exec another)."""
     for shared in list(_shared.values()):
         with shared.lock:
             if shared.timer is not None:
                 shared.timer.cancel()
-            if shared.client is not None:
-                shared.client.close()
-                shared.client = None
+            shared.close()

@@ -733,6 +733,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     report = ImportReport(workspace, c["id"] if c else None)
     campaign_id = None
     pending_clicks = None
+    pending_progress = None
     if c:
         row = {
             "workspace_id": ws, "slug": c["id"], "name": c["name"], "brand": c.get("brand"), "goal": c["goal"],
@@ -857,11 +858,12 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
         link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
         if event_clicks.enabled():  # into the event store, once every other record is written (below)
             pending_clicks = (bundle.files["clicks.csv"], link_ids, rep)
+            pending_progress = progress.step("clicks.csv") if progress else None
         elif conn.dialect.name == "sqlite":
             _write_clicks_sqlite(conn, bundle.files["clicks.csv"], ws, link_ids, rep, progress)
         else:
             _write_clicks(conn, bundle.files["clicks.csv"], ws, link_ids, rep)
-        if progress:
+        if progress and pending_clicks is None:
             progress.done("clicks.csv")
 
     _simple(conn, bundle, report, ws, "orders.csv", t.orders, ("workspace_id", "source", "key"),
@@ -906,7 +908,7 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     if c or bundle.rows("links.csv"):  # a campaign's new time zone, links moved to another campaign
         click_rollups.follow_zones(conn, ws)
     if pending_clicks is not None:  # last, so that a failure rolls back the whole transaction
-        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws)
+        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws, conn=conn, progress=pending_progress)
     return report
 
 
