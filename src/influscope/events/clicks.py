@@ -120,13 +120,13 @@ def _insert(client: Any, store: EventStoreURL, rows: pa.Table, version: int | No
     if not len(rows):
         return version
     rows = rows.append_column("version", pa.array(np.full(len(rows), version, dtype=np.uint64)))
-    _insert_rows(client, store, rows.cast(ARROW))
+    _insert_rows(client, store, rows.cast(pa.schema([ARROW.field(c) for c in rows.column_names])))
     return version
 
 
 def _insert_rows(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
-    """ROWS (every column of ARROW) into the clicks table: on an embedded store through ClickHouse's
-    ``Python()`` table function, which reads the Arrow columns where they are."""
+    """ROWS (columns of ARROW; a column left out is NULL) into the clicks table: on an embedded store
+    through ClickHouse's ``Python()`` table function, which reads the Arrow columns where they are."""
     from influscope.events.store import engine
 
     native = engine(store)
@@ -197,10 +197,10 @@ def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.
     stored = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id IN {_list(touched)}",
                      version=True)
     if not len(stored):  # links without hits (a first import): every row is new, flags from the file alone
-        for name in OPTIONAL:
-            arrays[name] = pc.cast(new.column(name), pa.string()) if name in present else pa.nulls(n, pa.string())
-        flags = _flags_of(arrays)
-        rows = pa.table({**{c: arrays[c] for c in ROW if c not in FLAGS},
+        for name in present:  # the columns the file lacks are left out of the insert (NULL)
+            arrays[name] = pc.cast(new.column(name), pa.string())
+        flags = _flags_of({"visitor_hash": pa.nulls(n, pa.string()), **arrays})
+        rows = pa.table({**{c: arrays[c] for c in ROW if c in arrays},
                          **{f: pa.array(flags[:, j]) for j, f in enumerate(FLAGS)}})
         out.inserted = n
         out.undo = Undo(workspace_id, _version())

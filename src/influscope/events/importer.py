@@ -1,16 +1,18 @@
 """The bundle's doors into the event store: a bundle's ``clicks.csv`` goes to ClickHouse when an
 event store is configured (:func:`influscope.ingest.canonical.import_bundle` calls this last in
-its transaction, so that a failure here rolls the operational records back), and ``influscope
-export`` reads a campaign's clicks back from there."""
+its transaction, so that a failure here rolls the operational records back, and wraps the
+transaction in :func:`all_or_nothing`, so that a failure after it, the COMMIT included, takes the
+clicks back out), and ``influscope export`` reads a campaign's clicks back from there."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from influscope.events import clicks, schema, store
 
@@ -19,15 +21,36 @@ def enabled() -> bool:
     return store.configured() is not None
 
 
+@dataclass
+class Writes:
+    """What an import wrote to the event store, to be taken back if the import fails after it."""
+
+    done: list[clicks.Undo] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[Writes]:
+    """Around an import's transaction on the operational store (entered before it, so left after
+    its commit or rollback): if anything fails after clicks were written to the event store,
+    including the operational store's COMMIT, they are taken back out (:func:`clicks.undo`)."""
+    writes = Writes()
+    try:
+        yield writes
+    except BaseException:
+        where = store.configured()
+        if writes.done and where is not None:
+            with store.session(where) as client:
+                for what in reversed(writes.done):
+                    clicks.undo(client, where, what)
+        raise
+
+
 def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, ws: int,
-                        conn: sa.Connection | None = None, progress: Callable[[int], None] | None = None) -> None:
+                        writes: Writes | None = None, progress: Callable[[int], None] | None = None) -> None:
     """Write the parsed clicks file PARSED (``ParsedFile``) of workspace WS; count into REPORT.
 
-    CONN is the operational store's connection whose transaction holds the rest of the import: the
-    clicks are written last in it, and taken back out of the event store (:func:`clicks.undo`) when
-    that transaction rolls back instead of committing (a failure after this call, or of the commit
-    itself), so that the two stores keep all of the import or none of it. PROGRESS is told the rows
-    written."""
+    WRITES (from :func:`all_or_nothing`) keeps how to take the write back if the import fails
+    later; PROGRESS is told the rows written."""
     table = parsed.table
     header = parsed.columns
     slugs = sorted(link_ids)
@@ -41,31 +64,13 @@ def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, w
     assert where is not None
     with store.session(where) as client:
         written = clicks.import_clicks(client, where, ws, new, present)
-    if written.undo is not None and conn is not None:
-        _undo_on_rollback(conn, where, written.undo)
+    if written.undo is not None and writes is not None:
+        writes.done.append(written.undo)
     if progress:
         progress(len(new))
     report.inserted += written.inserted
     report.updated += written.updated
     report.unchanged += written.unchanged
-
-
-def _undo_on_rollback(conn: sa.Connection, where: store.EventStoreURL, what: clicks.Undo) -> None:
-    """Take WHAT back if CONN's transaction rolls back (a COMMIT that fails is followed by a
-    rollback); forget it when CONN begins another transaction (this one committed)."""
-
-    def rolled_back(_conn: Any) -> None:
-        forget()
-        with store.session(where) as client:
-            clicks.undo(client, where, what)
-
-    def forget(*_: Any) -> None:
-        for name, fn in (("rollback", rolled_back), ("begin", forget)):
-            if sa.event.contains(conn, name, fn):
-                sa.event.remove(conn, name, fn)
-
-    sa.event.listen(conn, "rollback", rolled_back)
-    sa.event.listen(conn, "begin", forget)
 
 
 def campaign_clicks(ws: int, link_keys: dict[int, str]) -> Iterator[dict[str, Any]]:

@@ -717,8 +717,10 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         progress.begin("writing")
     with engine.connect() as conn:
         conn.execution_options(sqlite_immediate=True)  # a transaction for writing (see db.engine)
-        with bulk_sqlite.staging(conn), conn.begin():  # staged files are let go after the transaction
-            report = _write(conn, bundle, workspace, costs=costs, progress=progress)
+        # staged files are let go after the transaction; clicks written to an event store are taken
+        # back out if the transaction fails after them (its COMMIT included)
+        with event_clicks.all_or_nothing() as event_writes, bulk_sqlite.staging(conn), conn.begin():
+            report = _write(conn, bundle, workspace, costs=costs, progress=progress, event_writes=event_writes)
     if report.changes:
         refresh_statistics(engine)
     if progress:
@@ -727,7 +729,7 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
 
 
 def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool = True,
-           progress: ImportProgress | None = None) -> ImportReport:
+           progress: ImportProgress | None = None, event_writes: event_clicks.Writes | None = None) -> ImportReport:
     ws = ensure_workspace(conn, workspace)
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
@@ -908,7 +910,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     if c or bundle.rows("links.csv"):  # a campaign's new time zone, links moved to another campaign
         click_rollups.follow_zones(conn, ws)
     if pending_clicks is not None:  # last, so that a failure rolls back the whole transaction
-        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws, conn=conn, progress=pending_progress)
+        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws, writes=event_writes,
+                                         progress=pending_progress)
     return report
 
 
