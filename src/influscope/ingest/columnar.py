@@ -351,7 +351,9 @@ def _scaled(values: pa.Array, ok: np.ndarray, digits: int, places: int, scale: i
 def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Array, np.ndarray]:
     """Plain ISO 8601 times (as :data:`_DATETIME`) as naive UTC microseconds."""
     ok = ok & _mask(pc.match_substring_regex(values, _DATETIME))
-    zoned = ok & _mask(pc.match_substring_regex(values, r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"))
+    zoned = ok & _mask(pc.ends_with(values, "Z"))  # a plain time ends with Z, an offset or a digit
+    if not np.array_equal(zoned, ok):
+        zoned |= ok & _mask(pc.match_substring_regex(values, r"[+-][0-9]{2}:[0-9]{2}$"))
     local = ok & ~zoned
     micro = np.zeros(len(values), dtype=np.int64)
     try:  # Arrow's ISO 8601 reading, which refuses impossible days such as 2026-02-30

@@ -386,7 +386,7 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     import pyarrow.compute as pc
 
     n = ts_us.size
-    flags = np.zeros((n, len(FLAG_COLUMNS)), dtype=bool)
+    flags = np.zeros((n, len(FLAG_COLUMNS)), dtype=bool, order="F")  # written and read a column at a time
     if not n:
         return flags
     visitor_arr = pa.array(visitor) if not isinstance(visitor, (pa.Array, pa.ChunkedArray)) else visitor
@@ -399,14 +399,19 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     ts_us = np.asarray(ts_us, dtype=np.int64)
     lone = vcode < 0
     k = len(WINDOWS)
-    flags[lone, :k] = ~is_bot[lone, None]
-    flags[lone, k:] = True
-    paired = np.flatnonzero(~lone)
-    if not paired.size:
-        return flags
-    unit = _time_unit(ts_us[paired])
-    ticks = (ts_us - int(ts_us[paired].min())) // unit
-    order = paired[_sorted_hits(link_id[paired], vcode[paired], ticks[paired])]
+    if lone.any():
+        flags[lone, :k] = ~is_bot[lone, None]
+        flags[lone, k:] = True
+        paired = np.flatnonzero(~lone)
+        if not paired.size:
+            return flags
+        unit = _time_unit(ts_us[paired])
+        ticks = (ts_us - int(ts_us[paired].min())) // unit
+        order = paired[_sorted_hits(link_id[paired], vcode[paired], ticks[paired])]
+    else:  # every hit has a visitor (the usual file)
+        unit = _time_unit(ts_us)
+        ticks = (ts_us - int(ts_us.min())) // unit
+        order = _sorted_hits(link_id, vcode, ticks)
     s_link, s_vis, s_ticks = link_id[order], vcode[order], ticks[order]
     new_pair = np.empty(order.size, dtype=bool)
     new_pair[0] = True
@@ -422,11 +427,12 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
             order[s:e + 2] = sorted(run, key=lambda i: keys[int(i)].as_py())
     pair_id = np.cumsum(new_pair)
     seconds = list(WINDOWS.values())
+    human = ~is_bot[order]
     for human_only in (True, False):
-        sel = order[~is_bot[order]] if human_only else order
+        sel = order[human] if human_only else order
         if not sel.size:
             continue
-        ids = pair_id[~is_bot[order]] if human_only else pair_id
+        ids = pair_id[human] if human_only else pair_id
         starts = np.empty(sel.size, dtype=bool)
         starts[0] = True
         starts[1:] = ids[1:] != ids[:-1]
