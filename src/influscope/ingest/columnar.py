@@ -151,7 +151,7 @@ def _layout(data: np.ndarray, scan: ByteScan) -> _Layout:
 
 def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array] | None:
     """The data rows' cells as string columns, or None when Arrow sees a row the layout did not expect."""
-    body = raw[layout.header_end:]
+    body = pa.py_buffer(raw).slice(layout.header_end)  # the bytes where they are, not a copy
     names = [f"c{i}" for i in range(ncols)]
     bad = []
 
@@ -161,7 +161,7 @@ def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array]
 
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body),
+            body,
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(newlines_in_values=layout.newlines_in_values, ignore_empty_lines=True,
                                              invalid_row_handler=invalid),
