@@ -81,7 +81,10 @@ def _state(where, engine) -> tuple:
     return links, _event_rows(where, engine), versions
 
 
-def test_the_event_store_keeps_the_rows_and_flags_of_sqlite(chdb, tmp_path, monkeypatch):  # noqa: F811
+@pytest.mark.parametrize("slices", [1, 3], ids=["one-insert", "slices-side-by-side"])
+def test_the_event_store_keeps_the_rows_and_flags_of_sqlite(chdb, tmp_path, monkeypatch, slices):  # noqa: F811
+    monkeypatch.setattr(clicks, "_SLICE_ROWS", 200)  # 600 rows: three slices from three threads
+    monkeypatch.setattr(clicks, "_INSERT_THREADS", slices)
     text = _clicks_csv(600, 1)
     found = {}
     progress = {}
@@ -95,6 +98,9 @@ def test_the_event_store_keeps_the_rows_and_flags_of_sqlite(chdb, tmp_path, monk
     assert found["events"] == found["sqlite"]
     # the file has windows to find: repeated hits inside a window, and hits at the same instant
     assert 0 < sum(r[6] for r in found["events"].values()) < 600
+    with store.session(chdb) as client:  # one part per slice (before any merge)
+        parts = client.query("SELECT count() FROM system.parts WHERE table = 'clicks' AND active").result_rows[0][0]
+    assert parts >= slices
 
 
 def test_a_second_file_onto_stored_hits_gives_the_flags_of_one_import(chdb, tmp_path, monkeypatch):  # noqa: F811
@@ -158,6 +164,32 @@ def test_an_insert_that_fails_midway_leaves_neither_store_changed(chdb, tmp_path
         import_bundle(engine, changed, workspace="w")
     assert calls and calls[0] > 0  # rows did reach the event store before the failure
     assert _state(chdb, engine) == before
+    engine.dispose()
+
+
+def test_a_slice_that_fails_takes_the_other_slices_back_out(chdb, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("INFLUSCOPE_EVENTS_URL", chdb.url)
+    monkeypatch.setattr(clicks, "_SLICE_ROWS", 100)
+    monkeypatch.setattr(clicks, "_INSERT_THREADS", 3)
+    from influscope.db.engine import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'ops.db'}")
+    real = clicks._insert_python
+    written = []
+
+    def last_slice_fails(native, rows, target):
+        if rows.column("key")[0].as_py() == "k00200":
+            raise RuntimeError("the engine refused a slice")
+        real(native, rows, target)
+        written.append(len(rows))
+
+    monkeypatch.setattr(clicks, "_insert_python", last_slice_fails)
+    with pytest.raises(RuntimeError, match="refused a slice"):
+        import_bundle(engine, _bundle(tmp_path / "b", _clicks_csv(300, 10)), workspace="w")
+    assert written == [100, 100]  # the other two slices did reach the event store
+    assert _physical_rows(chdb) == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM links")).scalar() == 0
     engine.dispose()
 
 

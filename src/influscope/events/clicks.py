@@ -20,8 +20,10 @@ changed (under a higher version).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,23 +126,43 @@ def _insert(client: Any, store: EventStoreURL, rows: pa.Table, version: int | No
     return version
 
 
+# An embedded store's large insert is split into slices written side by side, one thread and one
+# engine connection each (the engine lets go of the interpreter while it writes).
+_SLICE_ROWS = 250_000
+_INSERT_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
 def _insert_rows(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
     """ROWS (columns of ARROW; a column left out is NULL) into the clicks table: on an embedded store
-    through ClickHouse's ``Python()`` table function, which reads the Arrow columns where they are."""
-    from influscope.events.store import engine
+    through ClickHouse's ``Python()`` table function, which reads the Arrow columns where they are.
+    A failure is raised once every slice has finished (the caller then takes the whole write back)."""
+    from influscope.events.store import engines
 
-    native = engine(store)
-    names = ", ".join(rows.column_names)
     target = schema.write_table(store, "clicks")
-    if native is not None:
-        clicks_arrow = rows  # the name the statement gives: chdb finds the table in this frame
-        settings = ", ".join(f"{k} = {v}" for k, v in _INSERT_SETTINGS.items())
-        native.query(f"INSERT INTO {target} ({names}) SELECT {names} FROM Python(clicks_arrow) SETTINGS {settings}",
-                     "TabSeparated")
-        del clicks_arrow
+    threads = min(_INSERT_THREADS, max(1, len(rows) // _SLICE_ROWS))
+    natives = engines(store, threads)
+    if natives:
+        size = -(-len(rows) // len(natives))
+        parts = [(native, rows.slice(i * size, size)) for i, native in enumerate(natives)]
+        if len(parts) == 1:
+            _insert_python(parts[0][0], parts[0][1], target)
+            return
+        with ThreadPoolExecutor(len(parts)) as pool:
+            done = [pool.submit(_insert_python, native, part, target) for native, part in parts]
+        for future in done:
+            future.result()
         return
     settings = {**_INSERT_SETTINGS, **({"insert_distributed_sync": 1} if store.cluster else {})}
     client.insert_arrow(target, rows, settings=settings)
+
+
+def _insert_python(native: Any, rows: pa.Table, target: str) -> None:
+    names = ", ".join(rows.column_names)
+    clicks_arrow = rows  # the name the statement gives: chdb finds the table in this frame
+    settings = ", ".join(f"{k} = {v}" for k, v in _INSERT_SETTINGS.items())
+    native.query(f"INSERT INTO {target} ({names}) SELECT {names} FROM Python(clicks_arrow) SETTINGS {settings}",
+                 "TabSeparated")
+    del clicks_arrow
 
 
 def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:

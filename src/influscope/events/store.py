@@ -126,11 +126,11 @@ class _Shared:
         self.users = 0
         self.used = 0.0  # monotonic time of the last release
         self.timer: threading.Timer | None = None
-        self.engine: Any = None  # chdb's own connection beside the client (see :func:`engine`)
+        self.engines: list[Any] = []  # chdb's own connections beside the client (see :func:`engines`)
 
     def close(self) -> None:
-        if self.engine is not None:
-            engine, self.engine = self.engine, None
+        engines, self.engines = self.engines, []
+        for engine in engines:
             engine.close()
         if self.client is not None:
             client, self.client = self.client, None
@@ -184,20 +184,27 @@ def engine(store: EventStoreURL) -> Any | None:
     nothing serialised in between (clickhouse-connect writes an Arrow file to a temporary file and
     has the engine read it back). None for a server (use the client). The connection is a second
     handle on the engine the session's client opened, and is closed with it."""
+    found = engines(store, 1)
+    return found[0] if found else None
+
+
+def engines(store: EventStoreURL, n: int) -> list[Any]:
+    """N connections as :func:`engine` gives one (empty for a server): each runs one statement at a
+    time, so that N inserts from N threads run side by side in the engine."""
     if not store.embedded:
-        return None
+        return []
     shared = _shared.get(store.url)
     if shared is None or shared.client is None or shared.users == 0:
         raise EventStoreError("the event store's engine is asked for outside a session")
-    if shared.engine is None:
+    while len(shared.engines) < n:
         import chdb
 
         # the path as clickhouse-connect spells it: chdb compares engine paths literally
-        shared.engine = chdb.connect(os.path.realpath(store.path))
+        shared.engines.append(chdb.connect(os.path.realpath(store.path)))
         if not _closing_at_exit:  # before the interpreter unloads anything (chdb crashes on a handle left open)
             atexit.register(close_all)
             _closing_at_exit.append(True)
-    return shared.engine
+    return shared.engines[:n]
 
 
 def close_all() -> None:
