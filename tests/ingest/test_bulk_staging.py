@@ -205,20 +205,3 @@ def test_the_staged_file_is_a_plain_sqlite_file_the_driver_wrote(tmp_path, monke
     import_bundle(engine, bundle)
     engine.dispose()
     assert ("clicks", 600) in seen and ("orders", 200) in seen
-
-
-def test_clicks_for_the_event_store_are_put_in_the_order_of_its_sorting_key():
-    import pyarrow as pa
-
-    from influscope.events.importer import _in_sorting_order
-
-    t0 = dt.datetime(2026, 3, 1)
-    rng = random.Random(3)
-    rows = [(f"k{i}", rng.randrange(4), t0 + dt.timedelta(seconds=rng.randrange(50))) for i in range(300)]
-    table = pa.table({"key": [r[0] for r in rows], "link_id": pa.array([r[1] for r in rows], pa.int64()),
-                      "ts": pa.array([r[2] for r in rows], pa.timestamp("us"))})
-    got = _in_sorting_order(table)
-    pairs = list(zip(got.column("link_id").to_pylist(), got.column("ts").to_pylist()))
-    assert pairs == sorted(pairs)
-    assert sorted(got.column("key").to_pylist()) == sorted(r[0] for r in rows)
-    assert _in_sorting_order(got) is got  # rows already in order are not copied

@@ -20,8 +20,10 @@ changed (under a higher version).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +52,7 @@ class Written:
     updated: int = 0
     unchanged: int = 0
     reflagged: int = 0  # stored hits written again because their flags changed
+    undo: Undo | None = None  # how to take the write back (None: nothing was written)
 
 
 def _version() -> int:
@@ -67,10 +70,25 @@ def _list(values: Sequence[Any]) -> str:
     return "(" + ", ".join(out) + ")" if out else "(NULL)"
 
 
-def _stored(client: Any, store: EventStoreURL, where: str) -> pa.Table:
-    cols = ", ".join(ROW)
-    table = client.query_arrow(f"SELECT {cols} FROM {schema.write_table(store, 'clicks')} WHERE {where}")
-    return _conform(table)
+def _stored(client: Any, store: EventStoreURL, where: str, *, version: bool = False) -> pa.Table:
+    cols = ", ".join((*ROW, "version") if version else ROW)
+    table = _query_arrow(client, store, f"SELECT {cols} FROM {schema.write_table(store, 'clicks')} WHERE {where}")
+    out = _conform(table)
+    if version:
+        found = table.column("version") if "version" in table.column_names else pa.nulls(len(table), pa.uint64())
+        out = out.append_column("version", pc.cast(found, pa.uint64()))
+    return out
+
+
+def _query_arrow(client: Any, store: EventStoreURL, sql: str) -> pa.Table:
+    """SQL's rows as Arrow, read as merged (``final = 1``); straight from chdb on an embedded store."""
+    from influscope.events.store import READ_SETTINGS, engine
+
+    native = engine(store)
+    if native is None:
+        return client.query_arrow(sql)
+    settings = ", ".join(f"{k} = {v}" for k, v in READ_SETTINGS.items())
+    return native.query(f"{sql} SETTINGS {settings}", "ArrowTable")
 
 
 def _conform(table: pa.Table) -> pa.Table:
@@ -92,12 +110,59 @@ def _delete(client: Any, store: EventStoreURL, workspace_id: int, keys: list[str
                        f"AND key IN {_list(keys[i:i + 10_000])}")
 
 
-def _insert(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
+# Rows of one insert never share a sorting key (a writer sends a click once), so the insert need not
+# look for rows to collapse (ReplacingMergeTree's ``optimize_on_insert``, which costs about as much
+# as the rest of the insert); merges and reads with FINAL still keep the newest version of a click.
+_INSERT_SETTINGS = {"optimize_on_insert": 0}
+
+
+def _insert(client: Any, store: EventStoreURL, rows: pa.Table, version: int | None = None) -> int:
+    """Write ROWS (columns of ROW) under VERSION (default: now); returns the version."""
+    version = _version() if version is None else version
     if not len(rows):
+        return version
+    rows = rows.append_column("version", pa.array(np.full(len(rows), version, dtype=np.uint64)))
+    _insert_rows(client, store, rows.cast(pa.schema([ARROW.field(c) for c in rows.column_names])))
+    return version
+
+
+# An embedded store's large insert is split into slices written side by side, one thread and one
+# engine connection each (the engine lets go of the interpreter while it writes).
+_SLICE_ROWS = 250_000
+_INSERT_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _insert_rows(client: Any, store: EventStoreURL, rows: pa.Table) -> None:
+    """ROWS (columns of ARROW; a column left out is NULL) into the clicks table: on an embedded store
+    through ClickHouse's ``Python()`` table function, which reads the Arrow columns where they are.
+    A failure is raised once every slice has finished (the caller then takes the whole write back)."""
+    from influscope.events.store import engines
+
+    target = schema.write_table(store, "clicks")
+    threads = min(_INSERT_THREADS, max(1, len(rows) // _SLICE_ROWS))
+    natives = engines(store, threads)
+    if natives:
+        size = -(-len(rows) // len(natives))
+        parts = [(native, rows.slice(i * size, size)) for i, native in enumerate(natives)]
+        if len(parts) == 1:
+            _insert_python(parts[0][0], parts[0][1], target)
+            return
+        with ThreadPoolExecutor(len(parts)) as pool:
+            done = [pool.submit(_insert_python, native, part, target) for native, part in parts]
+        for future in done:
+            future.result()
         return
-    rows = rows.append_column("version", pa.array(np.full(len(rows), _version(), dtype=np.uint64)))
-    settings = {"insert_distributed_sync": 1} if store.cluster else None
-    client.insert_arrow(schema.write_table(store, "clicks"), rows.cast(ARROW), settings=settings)
+    settings = {**_INSERT_SETTINGS, **({"insert_distributed_sync": 1} if store.cluster else {})}
+    client.insert_arrow(target, rows, settings=settings)
+
+
+def _insert_python(native: Any, rows: pa.Table, target: str) -> None:
+    names = ", ".join(rows.column_names)
+    clicks_arrow = rows  # the name the statement gives: chdb finds the table in this frame
+    settings = ", ".join(f"{k} = {v}" for k, v in _INSERT_SETTINGS.items())
+    native.query(f"INSERT INTO {target} ({names}) SELECT {names} FROM Python(clicks_arrow) SETTINGS {settings}",
+                 "TabSeparated")
+    del clicks_arrow
 
 
 def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -105,11 +170,42 @@ def _same(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> pa.Ar
     return pc.or_kleene(pc.fill_null(eq, False), pc.and_(pc.is_null(a), pc.is_null(b)))
 
 
+@dataclass
+class Undo:
+    """How to take an import's write back: the version its rows were written under, and the stored
+    rows (with their own versions) that it replaced or deleted."""
+
+    workspace_id: int
+    version: int
+    replaced: pa.Table | None = None
+
+
+def undo(client: Any, store: EventStoreURL, what: Undo) -> None:
+    """Take back the write WHAT described: its rows are deleted and the rows it replaced are
+    written again under their own versions (a merge may have dropped them meanwhile)."""
+    table = schema.local_table(store, "clicks")
+    client.command(f"DELETE FROM {table}{schema.on_cluster(store)} WHERE workspace_id = {int(what.workspace_id)} "
+                   f"AND version = {int(what.version)}")
+    if what.replaced is not None and len(what.replaced):
+        _insert_rows(client, store, what.replaced.cast(ARROW))
+
+
+def _flags_of(table: pa.Table | dict[str, Any]) -> np.ndarray:
+    column = table.column if isinstance(table, pa.Table) else table.__getitem__
+    return uw.flags_of(np.asarray(column("link_id").to_numpy()), column("visitor_hash"),
+                       np.asarray(pc.cast(column("ts"), pa.int64()).to_numpy()), column("key"),
+                       np.asarray(column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+
+
 def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.Table,
                   present: Sequence[str]) -> Written:
     """Write the bundle's clicks NEW (columns key, link_id, ts, is_bot and the optional columns
     PRESENT in the file) for WORKSPACE_ID; the flags of every hit of the links touched are derived
-    again. Returns what was inserted, updated and left as it was."""
+    again. Returns what was inserted, updated and left as it was, and (``undo``) how to take the
+    write back (:func:`undo`).
+
+    The rows go to ClickHouse in the file's order: the insert sorts them by the table's key itself,
+    for less than it costs to reorder the columns here (bench/RESULTS.md)."""
     out = Written()
     n = len(new)
     if not n:
@@ -120,38 +216,47 @@ def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.
                               "ts": pc.cast(new.column("ts"), pa.timestamp("us")),
                               "is_bot": pc.fill_null(pc.cast(new.column("is_bot"), pa.bool_()), False)}
     touched = sorted(set(pc.unique(arrays["link_id"]).to_pylist()))
-    stored = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id IN {_list(touched)}")
+    stored = _stored(client, store, f"workspace_id = {int(workspace_id)} AND link_id IN {_list(touched)}",
+                     version=True)
+    if not len(stored):  # links without hits (a first import): every row is new, flags from the file alone
+        for name in present:  # the columns the file lacks are left out of the insert (NULL)
+            arrays[name] = pc.cast(new.column(name), pa.string())
+        flags = _flags_of({"visitor_hash": pa.nulls(n, pa.string()), **arrays})
+        rows = pa.table({**{c: arrays[c] for c in ROW if c in arrays},
+                         **{f: pa.array(flags[:, j]) for j, f in enumerate(FLAGS)}})
+        out.inserted = n
+        out.undo = Undo(workspace_id, _version())
+        try:
+            _insert(client, store, rows, out.undo.version)
+        except BaseException:  # a part may have been written before the failure
+            undo(client, store, out.undo)
+            raise
+        return out
+    versions = stored.column("version")
+    stored = stored.drop_columns(["version"])
     at = pc.index_in(arrays["key"], value_set=stored.column("key"))  # the stored row of each new key
     existing = pc.is_valid(at)
-    old = stored.take(pc.fill_null(at, 0)) if len(stored) else None
+    old = stored.take(pc.fill_null(at, 0))
     for name in OPTIONAL:  # a column the file lacks keeps the stored value
         if name in present:
             arrays[name] = pc.cast(new.column(name), pa.string())
-        elif old is not None:
-            arrays[name] = pc.if_else(existing, old.column(name), pa.nulls(n, pa.string()))
         else:
-            arrays[name] = pa.nulls(n, pa.string())
-    changed = pa.array(np.zeros(n, dtype=bool))
-    moved = changed
-    if old is not None:
-        same = pa.array(np.ones(n, dtype=bool))
-        for name in ("link_id", "ts", "is_bot", *OPTIONAL):
-            same = pc.and_(same, _same(arrays[name], old.column(name)))
-        changed = pc.and_(existing, pc.invert(same))
-        moved = pc.and_(existing, pc.invert(pc.and_(_same(arrays["link_id"], old.column("link_id")),
-                                                    _same(arrays["ts"], old.column("ts")))))
-    kept = stored.filter(pc.invert(pc.is_in(stored.column("key"), value_set=arrays["key"])))
+            arrays[name] = pc.if_else(existing, old.column(name), pa.nulls(n, pa.string()))
+    same = pa.array(np.ones(n, dtype=bool))
+    for name in ("link_id", "ts", "is_bot", *OPTIONAL):
+        same = pc.and_(same, _same(arrays[name], old.column(name)))
+    changed = pc.and_(existing, pc.invert(same))
+    moved = pc.and_(existing, pc.invert(pc.and_(_same(arrays["link_id"], old.column("link_id")),
+                                                _same(arrays["ts"], old.column("ts")))))
+    is_kept = pc.invert(pc.is_in(stored.column("key"), value_set=arrays["key"]))
+    kept = stored.filter(is_kept)
     blank = {f: pa.nulls(n, pa.bool_()) for f in FLAGS}
     fresh = pa.table({**arrays, **blank}).select(list(ROW))
     every = pa.concat_tables([kept, fresh])
-    flags = uw.flags_of(np.asarray(every.column("link_id").to_numpy()), every.column("visitor_hash"),
-                        np.asarray(pc.cast(every.column("ts"), pa.int64()).to_numpy()), every.column("key"),
-                        np.asarray(every.column("is_bot").to_numpy(zero_copy_only=False), dtype=bool))
+    flags = _flags_of(every)
     before = np.column_stack([
-        np.asarray(pc.fill_null(pa.concat_arrays([kept.column(f).combine_chunks(),
-                                                  (old.column(f).combine_chunks() if old is not None
-                                                   else pa.nulls(n, pa.bool_()))]), False)
-                   .to_numpy(zero_copy_only=False), dtype=bool) for f in FLAGS])
+        np.asarray(pc.fill_null(pa.concat_arrays([kept.column(f).combine_chunks(), old.column(f).combine_chunks()]),
+                                False).to_numpy(zero_copy_only=False), dtype=bool) for f in FLAGS])
     known = np.concatenate([np.ones(len(kept), dtype=bool), np.asarray(existing.to_numpy(zero_copy_only=False))])
     reflag = (flags != before).any(axis=1) | ~known
     is_new = np.concatenate([np.zeros(len(kept), dtype=bool), np.ones(n, dtype=bool)])
@@ -163,13 +268,24 @@ def import_clicks(client: Any, store: EventStoreURL, workspace_id: int, new: pa.
     write = reflag.copy()
     write[len(kept):] |= changed_np
     out.reflagged = int((write & ~is_new).sum())
-    moved_keys = [k for k, m in zip(arrays["key"].to_pylist(), moved.to_pylist()) if m] if old is not None else []
-    if moved_keys:
-        _delete(client, store, workspace_id, moved_keys)
+    if not write.any():
+        return out
     rows = every.drop_columns(list(FLAGS))
     for j, f in enumerate(FLAGS):
         rows = rows.append_column(f, pa.array(flags[:, j]))
-    _insert(client, store, rows.filter(pa.array(write)))
+    rows = rows.filter(pa.array(write))
+    # the stored rows this write replaces (or deletes, below), kept to take the write back
+    replaced = stored.append_column("version", versions)
+    replaced = replaced.filter(pc.is_in(replaced.column("key"), value_set=rows.column("key")))
+    out.undo = Undo(workspace_id, _version(), replaced)
+    moved_keys = pc.filter(arrays["key"], moved).to_pylist()
+    try:
+        if moved_keys:
+            _delete(client, store, workspace_id, moved_keys)
+        _insert(client, store, rows, out.undo.version)
+    except BaseException:
+        undo(client, store, out.undo)
+        raise
     return out
 
 

@@ -1,14 +1,16 @@
 """The bundle's doors into the event store: a bundle's ``clicks.csv`` goes to ClickHouse when an
 event store is configured (:func:`influscope.ingest.canonical.import_bundle` calls this last in
-its transaction, so that a failure here rolls the operational records back), and ``influscope
-export`` reads a campaign's clicks back from there."""
+its transaction, so that a failure here rolls the operational records back, and wraps the
+transaction in :func:`all_or_nothing`, so that a failure after it, the COMMIT included, takes the
+clicks back out), and ``influscope export`` reads a campaign's clicks back from there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,8 +21,36 @@ def enabled() -> bool:
     return store.configured() is not None
 
 
-def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, ws: int) -> None:
-    """Write the parsed clicks file PARSED (``ParsedFile``) of workspace WS; count into REPORT."""
+@dataclass
+class Writes:
+    """What an import wrote to the event store, to be taken back if the import fails after it."""
+
+    done: list[clicks.Undo] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[Writes]:
+    """Around an import's transaction on the operational store (entered before it, so left after
+    its commit or rollback): if anything fails after clicks were written to the event store,
+    including the operational store's COMMIT, they are taken back out (:func:`clicks.undo`)."""
+    writes = Writes()
+    try:
+        yield writes
+    except BaseException:
+        where = store.configured()
+        if writes.done and where is not None:
+            with store.session(where) as client:
+                for what in reversed(writes.done):
+                    clicks.undo(client, where, what)
+        raise
+
+
+def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, ws: int,
+                        writes: Writes | None = None, progress: Callable[[int], None] | None = None) -> None:
+    """Write the parsed clicks file PARSED (``ParsedFile``) of workspace WS; count into REPORT.
+
+    WRITES (from :func:`all_or_nothing`) keeps how to take the write back if the import fails
+    later; PROGRESS is told the rows written."""
     table = parsed.table
     header = parsed.columns
     slugs = sorted(link_ids)
@@ -30,28 +60,17 @@ def write_bundle_clicks(parsed: Any, link_ids: dict[str, int], report: Any, *, w
     present = [o for o in clicks.OPTIONAL if o in header]
     new = pa.table({"key": table.column("click_id"), "link_id": link, "ts": table.column("ts"), "is_bot": is_bot,
                     **{o: table.column(o) for o in present}})
-    new = _in_sorting_order(new)
     where = store.configured()
     assert where is not None
     with store.session(where) as client:
         written = clicks.import_clicks(client, where, ws, new, present)
+    if written.undo is not None and writes is not None:
+        writes.done.append(written.undo)
+    if progress:
+        progress(len(new))
     report.inserted += written.inserted
     report.updated += written.updated
     report.unchanged += written.unchanged
-
-
-def _in_sorting_order(new: pa.Table) -> pa.Table:
-    """NEW in the order of the clicks table's sorting key (link, time; one workspace): ClickHouse
-    sorts each insert by that key, and rows that come in that order cost it a fraction of the CPU
-    (measured in bench/RESULTS.md)."""
-    if len(new) < 2:
-        return new
-    link = np.asarray(pc.fill_null(new.column("link_id"), -1).to_numpy(), dtype=np.int64)
-    ts = np.asarray(pc.fill_null(pc.cast(new.column("ts"), pa.int64()), 0).to_numpy(), dtype=np.int64)
-    order = np.lexsort((ts, link))
-    if np.array_equal(order, np.arange(len(order))):
-        return new
-    return new.take(pa.array(order))
 
 
 def campaign_clicks(ws: int, link_keys: dict[int, str]) -> Iterator[dict[str, Any]]:
@@ -65,7 +84,7 @@ def campaign_clicks(ws: int, link_keys: dict[int, str]) -> Iterator[dict[str, An
     sql = (f"SELECT {', '.join(columns)} FROM {schema.write_table(where, 'clicks')} WHERE workspace_id = {int(ws)} "
            f"AND link_id IN {clicks._list(sorted(link_keys))} ORDER BY ts, key")
     with store.session(where) as client:
-        table = clicks._conform(client.query_arrow(sql))
+        table = clicks._conform(clicks._query_arrow(client, where, sql))
     for i in range(0, len(table), 50_000):
         for r in table.slice(i, 50_000).to_pylist():
             r["click_id"] = r.pop("key")

@@ -126,12 +126,20 @@ class _Shared:
         self.users = 0
         self.used = 0.0  # monotonic time of the last release
         self.timer: threading.Timer | None = None
+        self.engines: list[Any] = []  # chdb's own connections beside the client (see :func:`engines`)
+
+    def close(self) -> None:
+        engines, self.engines = self.engines, []
+        for engine in engines:
+            engine.close()
+        if self.client is not None:
+            client, self.client = self.client, None
+            client.close()
 
     def close_if_idle(self) -> None:
         with self.lock:
             if self.users == 0 and self.client is not None and time.monotonic() - self.used >= LINGER_S * 0.9:
-                client, self.client = self.client, None
-                client.close()
+                self.close()
 
 
 _shared: dict[str, _Shared] = {}
@@ -167,6 +175,32 @@ def session(store: EventStoreURL | None = None) -> Iterator[Any]:
                 shared.timer.start()
 
 
+def engine(store: EventStoreURL) -> Any | None:
+    """chdb's own connection to the embedded store STORE, for use inside a :func:`session` block on it:
+    Arrow tables go in through ClickHouse's ``Python()`` table function and come out as Arrow, with
+    nothing serialised in between (clickhouse-connect writes an Arrow file to a temporary file and
+    has the engine read it back). None for a server (use the client). The connection is a second
+    handle on the engine the session's client opened, and is closed with it."""
+    found = engines(store, 1)
+    return found[0] if found else None
+
+
+def engines(store: EventStoreURL, n: int) -> list[Any]:
+    """N connections as :func:`engine` gives one (empty for a server): each runs one statement at a
+    time, so that N inserts from N threads run side by side in the engine."""
+    if not store.embedded:
+        return []
+    shared = _shared.get(store.url)
+    if shared is None or shared.client is None or shared.users == 0:
+        raise EventStoreError("the event store's engine is asked for outside a session")
+    while len(shared.engines) < n:
+        import chdb
+
+        # the path as clickhouse-connect spells it: chdb compares engine paths literally
+        shared.engines.append(chdb.connect(os.path.realpath(store.path)))  # closed at exit too (close_all)
+    return shared.engines[:n]
+
+
 def close_all() -> None:
     """Close every open client of this process (tests, a process about to exec another, and every
     process at exit: an embedded engine left to the linger timer could be closed by that daemon
@@ -175,9 +209,7 @@ def close_all() -> None:
         with shared.lock:
             if shared.timer is not None:
                 shared.timer.cancel()
-            if shared.client is not None:
-                shared.client.close()
-                shared.client = None
+            shared.close()
 
 
 atexit.register(close_all)

@@ -717,8 +717,10 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
         progress.begin("writing")
     with engine.connect() as conn:
         conn.execution_options(sqlite_immediate=True)  # a transaction for writing (see db.engine)
-        with bulk_sqlite.staging(conn), conn.begin():  # staged files are let go after the transaction
-            report = _write(conn, bundle, workspace, costs=costs, progress=progress)
+        # staged files are let go after the transaction; clicks written to an event store are taken
+        # back out if the transaction fails after them (its COMMIT included)
+        with event_clicks.all_or_nothing() as event_writes, bulk_sqlite.staging(conn), conn.begin():
+            report = _write(conn, bundle, workspace, costs=costs, progress=progress, event_writes=event_writes)
     if report.changes:
         refresh_statistics(engine)
     if progress:
@@ -727,12 +729,13 @@ def import_bundle(engine: sa.Engine, path: str | Path, workspace: str = "default
 
 
 def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool = True,
-           progress: ImportProgress | None = None) -> ImportReport:
+           progress: ImportProgress | None = None, event_writes: event_clicks.Writes | None = None) -> ImportReport:
     ws = ensure_workspace(conn, workspace)
     c = bundle.campaign
     report = ImportReport(workspace, c["id"] if c else None)
     campaign_id = None
     pending_clicks = None
+    pending_progress = None
     if c:
         row = {
             "workspace_id": ws, "slug": c["id"], "name": c["name"], "brand": c.get("brand"), "goal": c["goal"],
@@ -857,11 +860,12 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
         link_ids = {k: v[0] for k, v in _Refs(conn, ws).links().items()}
         if event_clicks.enabled():  # into the event store, once every other record is written (below)
             pending_clicks = (bundle.files["clicks.csv"], link_ids, rep)
+            pending_progress = progress.step("clicks.csv") if progress else None
         elif conn.dialect.name == "sqlite":
             _write_clicks_sqlite(conn, bundle.files["clicks.csv"], ws, link_ids, rep, progress)
         else:
             _write_clicks(conn, bundle.files["clicks.csv"], ws, link_ids, rep)
-        if progress:
+        if progress and pending_clicks is None:
             progress.done("clicks.csv")
 
     _simple(conn, bundle, report, ws, "orders.csv", t.orders, ("workspace_id", "source", "key"),
@@ -906,7 +910,8 @@ def _write(conn: sa.Connection, bundle: Bundle, workspace: str, *, costs: bool =
     if c or bundle.rows("links.csv"):  # a campaign's new time zone, links moved to another campaign
         click_rollups.follow_zones(conn, ws)
     if pending_clicks is not None:  # last, so that a failure rolls back the whole transaction
-        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws)
+        event_clicks.write_bundle_clicks(*pending_clicks, ws=ws, writes=event_writes,
+                                         progress=pending_progress)
     return report
 
 

@@ -151,7 +151,7 @@ def _layout(data: np.ndarray, scan: ByteScan) -> _Layout:
 
 def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array] | None:
     """The data rows' cells as string columns, or None when Arrow sees a row the layout did not expect."""
-    body = raw[layout.header_end:]
+    body = pa.py_buffer(raw).slice(layout.header_end)  # the bytes where they are, not a copy
     names = [f"c{i}" for i in range(ncols)]
     bad = []
 
@@ -161,7 +161,7 @@ def _split_with_arrow(raw: bytes, layout: _Layout, ncols: int) -> list[pa.Array]
 
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body),
+            body,
             read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(newlines_in_values=layout.newlines_in_values, ignore_empty_lines=True,
                                              invalid_row_handler=invalid),
@@ -351,7 +351,9 @@ def _scaled(values: pa.Array, ok: np.ndarray, digits: int, places: int, scale: i
 def _timestamps(values: pa.Array, ok: np.ndarray, tz: dt.tzinfo) -> tuple[pa.Array, np.ndarray]:
     """Plain ISO 8601 times (as :data:`_DATETIME`) as naive UTC microseconds."""
     ok = ok & _mask(pc.match_substring_regex(values, _DATETIME))
-    zoned = ok & _mask(pc.match_substring_regex(values, r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"))
+    zoned = ok & _mask(pc.ends_with(values, "Z"))  # a plain time ends with Z, an offset or a digit
+    if not np.array_equal(zoned, ok):
+        zoned |= ok & _mask(pc.match_substring_regex(values, r"[+-][0-9]{2}:[0-9]{2}$"))
     local = ok & ~zoned
     micro = np.zeros(len(values), dtype=np.int64)
     try:  # Arrow's ISO 8601 reading, which refuses impossible days such as 2026-02-30

@@ -316,41 +316,63 @@ def _groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, np.concatenate((first[1:], [n]))
 
 
-def _opens(first: np.ndarray, ends: np.ndarray, ts: np.ndarray, rank: np.ndarray, values: np.ndarray,
-           seconds_list: Sequence[int]) -> list[np.ndarray]:
-    """Which hits open a window, for each of SECONDS_LIST, for hits sorted by (group, ts, key) whose
-    groups start at FIRST and end before ENDS.
+def _time_unit(ts_us: np.ndarray) -> int:
+    """The largest of a second, a millisecond and a microsecond that every time of TS_US is a whole
+    number of (times are often whole seconds: fewer bits to sort by)."""
+    import numpy as np
 
-    TS are the hits' times, RANK their places among VALUES (every distinct time, sorted). Each
-    round takes, in every group still open, the hit that opens the next window: the first hit at
-    or after the last opening plus the window. Rounds are as many as the most windows any one group
-    opens, each a few vectorised searches over the groups still going.
-    """
+    for unit in (1_000_000, 1_000):
+        if not np.any(ts_us % unit):
+            return unit
+    return 1
+
+
+def _opens(starts: np.ndarray, ts: np.ndarray, ticks: np.ndarray, unit: int, seconds_list: Sequence[int]
+           ) -> list[np.ndarray]:
+    """Which hits open a window, for each of SECONDS_LIST, for hits sorted by (group, time, key);
+    STARTS marks each group's first hit, TS are the times in microseconds and TICKS the same times
+    counted in UNIT from the earliest.
+
+    A group's first hit opens a window, and so does a hit at least a window after the hit before it;
+    a hit closer than that to the hit before opens one only if the last opening is a window behind,
+    which depends on the hits before. Groups with such hits are taken in rounds: each round takes,
+    in every group still going, the hit that opens the next window (the first at or after the last
+    opening plus the window), by one search over the groups' hits; rounds are as many as the most
+    windows any of those groups opens."""
     import numpy as np
 
     n = ts.size
     out = []
-    if not n:
-        return [np.zeros(0, dtype=bool) for _ in seconds_list]
-    several = ends - first > 1
-    if several.any():
-        gid = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
-        bits = int(values.size).bit_length()
-        if first.size.bit_length() + bits > 62:
-            raise OverflowError("too many hits for one vectorised pass")
-        combined = (gid << bits) | rank
+    gap_ok = np.empty(n, dtype=np.int64)
+    if n:
+        gap_ok[0] = 0
+        np.subtract(ts[1:], ts[:-1], out=gap_ok[1:])
     for seconds in seconds_list:
-        opens = np.zeros(n, dtype=bool)
-        opens[first] = True  # a visitor's first hit on a link always opens a window
-        if several.any():
-            step = seconds * 1_000_000
-            cand, cg = first[several], np.flatnonzero(several)
+        step = seconds * 1_000_000
+        opens = starts | (gap_ok >= step)
+        close = ~opens  # hits within a window of the hit before: their groups need the rounds
+        if close.any():
+            gid = np.cumsum(starts) - 1
+            busy = np.zeros(int(gid[-1]) + 1, dtype=bool)
+            busy[gid[close]] = True
+            rows = np.flatnonzero(busy[gid])  # every hit of the groups that need the rounds
+            sub_gid = gid[rows]
+            first, ends = _groups(sub_gid)
+            sub_ticks = ticks[rows]
+            g = np.repeat(np.arange(first.size, dtype=np.int64), ends - first)
+            span = int(sub_ticks.max()) + step // unit + 1
+            bits = span.bit_length()
+            if first.size.bit_length() + bits > 62:
+                raise OverflowError("too many hits for one vectorised pass")
+            combined = (g << bits) | sub_ticks
+            sub = np.zeros(rows.size, dtype=bool)
+            cand, cg = first, np.arange(first.size, dtype=np.int64)
             while cand.size:
-                opens[cand] = True
-                target = np.searchsorted(values, ts[cand] + step, "left")
-                nxt = np.searchsorted(combined, (cg << bits) | target, "left")
+                sub[cand] = True
+                nxt = np.searchsorted(combined, (cg << bits) + sub_ticks[cand] + step // unit, "left")
                 going = nxt < ends[cg]
                 cand, cg = nxt[going], cg[going]
+            opens[rows] = sub
         out.append(opens)
     return out
 
@@ -364,7 +386,7 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     import pyarrow.compute as pc
 
     n = ts_us.size
-    flags = np.zeros((n, len(FLAG_COLUMNS)), dtype=bool)
+    flags = np.zeros((n, len(FLAG_COLUMNS)), dtype=bool, order="F")  # written and read a column at a time
     if not n:
         return flags
     visitor_arr = pa.array(visitor) if not isinstance(visitor, (pa.Array, pa.ChunkedArray)) else visitor
@@ -373,17 +395,29 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
     vcode = np.asarray(pc.fill_null(pc.dictionary_encode(visitor_arr).indices, -1).to_numpy(zero_copy_only=False),
                        dtype=np.int64)
     is_bot = np.asarray(is_bot, dtype=bool)
+    link_id = np.asarray(link_id, dtype=np.int64)
+    ts_us = np.asarray(ts_us, dtype=np.int64)
     lone = vcode < 0
     k = len(WINDOWS)
-    flags[lone, :k] = ~is_bot[lone, None]
-    flags[lone, k:] = True
-    values, rank = np.unique(ts_us, return_inverse=True)
-    rank = rank.reshape(-1).astype(np.int64)
-    order = _sorted_hits(link_id, vcode, rank, int(values.size))
-    order = order[~lone[order]]
+    if lone.any():
+        flags[lone, :k] = ~is_bot[lone, None]
+        flags[lone, k:] = True
+        paired = np.flatnonzero(~lone)
+        if not paired.size:
+            return flags
+        unit = _time_unit(ts_us[paired])
+        ticks = (ts_us - int(ts_us[paired].min())) // unit
+        order = paired[_sorted_hits(link_id[paired], vcode[paired], ticks[paired])]
+    else:  # every hit has a visitor (the usual file)
+        unit = _time_unit(ts_us)
+        ticks = (ts_us - int(ts_us.min())) // unit
+        order = _sorted_hits(link_id, vcode, ticks)
+    s_link, s_vis, s_ticks = link_id[order], vcode[order], ticks[order]
+    new_pair = np.empty(order.size, dtype=bool)
+    new_pair[0] = True
+    new_pair[1:] = (s_link[1:] != s_link[:-1]) | (s_vis[1:] != s_vis[:-1])
     # hits of one visitor on one link at the same instant: the smaller click id comes first
-    s_link, s_vis, s_ts = link_id[order], vcode[order], ts_us[order]
-    tie = (s_link[1:] == s_link[:-1]) & (s_vis[1:] == s_vis[:-1]) & (s_ts[1:] == s_ts[:-1])
+    tie = ~new_pair[1:] & (s_ticks[1:] == s_ticks[:-1])
     if tie.any():
         keys = key if isinstance(key, (pa.Array, pa.ChunkedArray)) else pa.array(key)
         at = np.flatnonzero(tie)
@@ -391,28 +425,37 @@ def flags_of(link_id: "np.ndarray", visitor: Sequence[str | None], ts_us: "np.nd
         for s, e in zip(np.concatenate(([at[0]], at[cut + 1])), np.concatenate((at[cut], [at[-1]]))):
             run = order[s:e + 2]
             order[s:e + 2] = sorted(run, key=lambda i: keys[int(i)].as_py())
-    group = link_id[order] * (int(vcode.max()) + 2) + vcode[order]
+    pair_id = np.cumsum(new_pair)
+    seconds = list(WINDOWS.values())
+    human = ~is_bot[order]
     for human_only in (True, False):
-        sel = order[~is_bot[order]] if human_only else order
-        g = group[~is_bot[order]] if human_only else group
-        first, ends = _groups(g)
-        opened = _opens(first, ends, ts_us[sel], rank[sel], values, list(WINDOWS.values()))
-        for j, opens in enumerate(opened):
+        sel = order[human] if human_only else order
+        if not sel.size:
+            continue
+        ids = pair_id[human] if human_only else pair_id
+        starts = np.empty(sel.size, dtype=bool)
+        starts[0] = True
+        starts[1:] = ids[1:] != ids[:-1]
+        for j, opens in enumerate(_opens(starts, ts_us[sel], ticks[sel], unit, seconds)):
             flags[sel, j if human_only else k + j] = opens
     return flags
 
 
-def _sorted_hits(link_id: np.ndarray, vcode: np.ndarray, rank: np.ndarray, times: int) -> np.ndarray:
+def _sorted_hits(link_id: np.ndarray, vcode: np.ndarray, ticks: np.ndarray) -> np.ndarray:
     """The hits' order by (link, visitor, time): one sort of a combined integer when the three fit
-    in 63 bits (they do but for huge link ids), otherwise a sort by the three keys."""
+    in 63 bits (the link and visitor as one number, or as their pair's rank among the pairs),
+    otherwise a sort by the three keys."""
     import numpy as np
 
     lo = int(link_id.min())
-    widths = [(int(link_id.max()) - lo + 1).bit_length(), (int(vcode.max()) + 2).bit_length(), times.bit_length()]
-    if lo < 0 or sum(widths) > 63:
-        return np.lexsort((rank, vcode, link_id))
-    combined = (((link_id - lo) << (widths[1] + widths[2])) | ((vcode + 1) << widths[2]) | rank)
-    return np.argsort(combined, kind="stable")
+    time_bits = int(ticks.max()).bit_length()
+    pair = (link_id - lo) * (int(vcode.max()) + 1) + vcode if lo >= 0 and \
+        (int(link_id.max()) - lo + 1).bit_length() + (int(vcode.max()) + 1).bit_length() <= 62 else None
+    if pair is not None and int(pair.max()).bit_length() + time_bits > 63:
+        pair = np.unique(pair, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    if pair is None or int(pair.max()).bit_length() + time_bits > 63:
+        return np.lexsort((ticks, vcode, link_id))
+    return np.argsort((pair << time_bits) | ticks)
 
 
 def links_have_hits(conn: sqlite3.Connection, link_ids: Sequence[int]) -> bool:
