@@ -73,3 +73,33 @@ def test_followers_at_post_time_come_through_the_accounts_unique_index(demo):
 def test_leads_have_their_time_index(demo):
     indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(demo).get_indexes("leads")}
     assert indexes["ix_leads_ts"] == ["workspace_id", "ts"]
+
+
+def test_crediting_finds_each_click_staged_from_the_event_store_by_key(demo):
+    # With an event store the clicks crediting needs are staged in a temporary table of the SQLite
+    # connection; without an index on their key SQLite read that table once per order.
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from influscope.events.read import STAGED_CLICKS, _temporary_clicks
+
+    camp = load_campaign(demo, "spring-launch", "demo")
+    settings = methodology.resolve(call={})
+    span = camp.credit_span(settings)
+    with demo.connect() as conn:
+        rows = conn.execute(sa.text("SELECT workspace_id, key, link_id, ts, is_bot, visitor_hash FROM clicks")).all()
+    staged = pa.table({
+        "workspace_id": pa.array([r[0] for r in rows], pa.int64()), "key": pa.array([r[1] for r in rows]),
+        "link_id": pa.array([r[2] for r in rows], pa.int64()),
+        "ts": pa.array([dt.datetime.fromisoformat(r[3]) for r in rows], pa.timestamp("us")),
+        "is_bot": pa.array([bool(r[4]) for r in rows]), "visitor_hash": pa.array([r[5] for r in rows])})
+    with disconnecting(connect(demo)) as con:
+        _temporary_clicks(con, staged)
+        offsets, schedule = timezones.schedule_values(camp.timezone, *_years(camp))
+        attribution, beats, _clicks_from, matched = credit._shape(con, "orders", camp.workspace_id, *span, settings)
+        plan = _plan(con, credit._order_buckets, (attribution, beats, STAGED_CLICKS, matched, offsets),
+                     {**credit._span(camp.workspace_id, *span, settings), **schedule})
+        text = " | ".join(plan)
+        assert f"USING INDEX {STAGED_CLICKS}_key (workspace_id=? AND key=?)" in text, text
+        assert not any(line.startswith(f"SCAN {STAGED_CLICKS}") for line in plan), text

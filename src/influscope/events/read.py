@@ -327,6 +327,9 @@ def _temporary_clicks(con, rows: pa.Table) -> None:
                    pc.cast(rows.column("is_bot"), pa.int64()).to_pylist(), rows.column("visitor_hash").to_pylist()]
         raw.executemany(f'INSERT INTO "{name}" (workspace_id, key, link_id, ts, is_bot, visitor_hash) '
                         f'VALUES (?, ?, ?, ?, ?, ?)', zip(*columns))
+        # crediting finds each order's click by its key: without this index SQLite scans the staged
+        # clicks once per order (minutes at 100k orders and 1M clicks)
+        raw.execute(f'CREATE INDEX temp."{name}_key" ON "{name}" (workspace_id, key)')
         staged[name] = con.table(name, database="temp")
         return
     import ibis
