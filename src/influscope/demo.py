@@ -1,4 +1,5 @@
-"""The demo workspace: realistic, seeded synthetic data for three campaigns (TOFU, MOFU, BOFU).
+"""The demo workspace: realistic, seeded synthetic data for three campaigns (TOFU, MOFU, BOFU), and a
+fourth one planned, with a candidate list to value and split (:func:`plan_next`).
 
 The generator writes ordinary canonical bundles (one folder per campaign) and imports them through
 the same importer as any user's data, so the demo exercises the real path end to end. It is a

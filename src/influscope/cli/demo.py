@@ -21,7 +21,7 @@ def demo(
         None, "--workspace", "-w",
         help="Workspace to load the demo into (default: the one every command uses, $INFLUSCOPE_WORKSPACE or 'default')."),
 ) -> None:
-    """Create a demo workspace (three campaigns: TOFU, MOFU, BOFU) with realistic data, summarise it and serve it."""
+    """Create a demo workspace (three campaigns: TOFU, MOFU, BOFU; a fourth planned, with its shortlist) with realistic data, summarise it and serve it."""
     from influscope.demo import create_demo, ensure_demo_login, summarise
 
     settings = _common.apply(db, workspace)
