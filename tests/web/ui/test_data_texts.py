@@ -96,3 +96,14 @@ def test_every_tier_of_every_preset_is_named_in_each_language():
         en, zh, ar = (tier_name(tier, lang) for lang in ("en", "zh-Hant", "ar"))
         assert en[0].isupper() and zh != en and ar != en
     assert tier_name("mid", "ar") == "متوسط" and tier_name(None, "ar") == "–"
+
+
+@pytest.mark.parametrize("lang, followers", [("zh-Hant", "粉絲"), ("ar", "متابع")])
+def test_an_engagement_band_scope_is_translated_with_its_follower_range(lang, followers):
+    from influscope.kpi import benchmarks as bm
+
+    scope = bm.er_band("instagram", 20_000).scope
+    assert scope.endswith("; 10k-50k followers")
+    shown = data_texts.benchmark_text(scope, lang)
+    assert "followers" not in shown and followers in shown
+    assert "10k-50k" in shown

@@ -33,6 +33,9 @@ WHY_TEXTS = (
 TIER_NAMES = {"nano": N_("Nano"), "micro": N_("Micro"), "mid": N_("Mid-tier"), "macro": N_("Macro"),
               "mega": N_("Mega")}
 _WHY_PLATFORM = re.compile(r"the published figure for ([A-Za-z_]+)")
+# The follower range an engagement-rate band is composed with ("...; 10k-50k followers").
+FOLLOWER_RANGE = N_("%(range)s followers")
+_FOLLOWER_RANGE = re.compile(r"\b(\d+(?:\.\d+)?[kM]?(?:-\d+(?:\.\d+)?[kM]?|\+)) followers\b")
 
 
 def setting_messages() -> Iterator[tuple[str, str]]:
@@ -83,7 +86,7 @@ def _benchmark_messages() -> tuple[tuple[str, str], ...]:
 def messages() -> list[tuple[str, str]]:
     """Every data text to translate, once each, with the first place it comes from."""
     seen: dict[str, str] = {}
-    why = [(t, "web/i18n/data_texts.py") for t in (WHY_PLATFORM, *WHY_TEXTS, *TIER_NAMES.values())]
+    why = [(t, "web/i18n/data_texts.py") for t in (WHY_PLATFORM, FOLLOWER_RANGE, *WHY_TEXTS, *TIER_NAMES.values())]
     for text, where in [*setting_messages(), *benchmark_messages(), *why]:
         if text and text not in seen:
             seen[text] = where
@@ -118,6 +121,7 @@ def benchmark_text(text: str, lang: str) -> str:
     for en, tr in _known(lang):
         if en in text:
             text = text.replace(en, tr)
+    text = _FOLLOWER_RANGE.sub(lambda m: _(FOLLOWER_RANGE) % {"range": i18n.Formatter(lang).ltr(m.group(1))}, text)
     return _WHY_PLATFORM.sub(lambda m: _(WHY_PLATFORM) % {"platform": platform_name(m.group(1))}, text)
 
 
