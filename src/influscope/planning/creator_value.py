@@ -397,13 +397,15 @@ def _credibility(conn, account_id: int) -> dict | None:
                                                         factor=Num(factor, ".2f"))}
 
 
-def _no_tier_cpm(ctx: Context, platform: str, followers: int | None, impressions: forecast.Estimate | None) -> Note:
-    """What keeps the tier's published CPM band from pricing the account, named."""
+def _no_tier_cpm(ctx: Context, followers: int | None, cpm: bm.Benchmark | None,
+                 impressions: forecast.Estimate | None) -> Note:
+    """What keeps the tier's published CPM band CPM (None: the tier has none) from pricing the
+    account, named."""
     from influscope.web.i18n.data_texts import TIER_NAMES
 
     if not followers:
         return note(N_("no follower count to place the account in a tier"))
-    if bm.for_kpi("cpm", platform, followers, preset=ctx.preset, currency="USD") is None:
+    if cpm is None:
         tier = bm.tier(followers, ctx.preset).id
         return note(N_("no published CPM band for the %(tier)s tier"), tier=note(TIER_NAMES.get(tier, tier)))
     if impressions is None or impressions.value is None:
@@ -433,6 +435,7 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
             fee_range=Range(Num(_money(lo), ","), Num(_money(hi), ",")), currency=ctx.currency))
     chosen = next((b for b in GOAL_BASIS.get(ctx.goal, ()) if b in bases), None) or next(iter(bases), None)
     basis_text = note(N_("target %(basis)s (%(source)s)"), basis=chosen.upper(), source=ctx.target_source) if chosen else ""
+    why = None
     if chosen is None:
         cpm = bm.for_kpi("cpm", platform, followers, preset=ctx.preset, currency="USD") if followers else None
         e = expected.get("impressions")
@@ -449,12 +452,11 @@ def _fee(ctx: Context, platform: str, followers: int | None, expected: dict[str,
                                  impressions=Num(e.value), deliverables=Num(deliverables, "d"), cpm=cpm_range,
                                  rate=Num(rate, "g"), fee=Range(Num(_money(lo), ","), Num(_money(hi), ",")),
                                  currency=ctx.currency))
+        else:
+            why = note(N_("no target CPM, CPE, CPC or CPA in %(currency)s (set one on the campaign), and "
+                          "%(lack)s"), currency=ctx.currency, lack=_no_tier_cpm(ctx, followers, cpm, e))
     out = {"currency": ctx.currency, "basis": chosen, "basis_text": basis_text, "bases": bases,
-           "low": None, "mid": None, "high": None, "formulas": formulas, "why": None}
-    if chosen is None:
-        out["why"] = note(N_("no target CPM, CPE, CPC or CPA in %(currency)s (set one on the campaign), and "
-                             "%(lack)s"), currency=ctx.currency,
-                          lack=_no_tier_cpm(ctx, platform, followers, expected.get("impressions")))
+           "low": None, "mid": None, "high": None, "formulas": formulas, "why": why}
     if chosen:
         factor = Decimal(repr((credibility or {}).get("fee_factor", 1.0)))
         b = bases[chosen]
